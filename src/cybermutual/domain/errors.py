@@ -1,0 +1,177 @@
+"""Every rule the domain refuses, as one exception tree with stable codes.
+
+DomainError                         (code)                      HTTP at the edge
+├── NotFound                        not_found                   404
+│   ├── CollectiveNotFound          collective_not_found
+│   ├── MemberNotFound              member_not_found
+│   ├── AccountNotFound             account_not_found
+│   └── TransferNotFound            transfer_not_found
+├── Unauthenticated                 not_authenticated           401
+│   └── InvalidCredentials          invalid_credentials
+├── Forbidden                       forbidden                   403
+│   ├── NotAMember                  not_a_member
+│   └── NotAllowed                  not_allowed
+├── Conflict                        conflict                    409
+│   ├── IdempotencyKeyReused        idempotency_key_reused
+│   ├── SlugTaken                   slug_taken
+│   ├── EmailTaken                  email_taken
+│   ├── AlreadyMember               already_member
+│   └── InvalidTransition           invalid_transition
+├── TooManyAttempts                 too_many_login_attempts     429
+└── RuleViolation                   rule_violation              422
+    ├── InvalidValue                invalid_value
+    ├── CreditLimitExceeded         credit_limit_exceeded
+    ├── DebtOutstanding             debt_outstanding
+    ├── AmountOutOfRange            amount_out_of_range
+    ├── SelfTransfer                self_transfer
+    ├── CurrencyMismatch            currency_mismatch
+    └── CommonsNotForSale           commons_not_for_sale
+
+Later capabilities add their own leaves under the same five branches; the edge maps
+branches, so a new leaf needs no change there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    """Base of every rule the domain refuses."""
+
+    code: ClassVar[str] = "domain_error"
+    title: ClassVar[str] = "Request refused"
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.context = context
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    title = "Not found"
+
+
+class CollectiveNotFound(NotFound):
+    code = "collective_not_found"
+    title = "Collective not found"
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+    title = "Member not found"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    title = "Account not found"
+
+
+class TransferNotFound(NotFound):
+    code = "transfer_not_found"
+    title = "Transfer not found"
+
+
+class Unauthenticated(DomainError):
+    code = "not_authenticated"
+    title = "Not authenticated"
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+    title = "Invalid email or password"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotAMember(Forbidden):
+    code = "not_a_member"
+    title = "Not a member of this collective"
+
+
+class NotAllowed(Forbidden):
+    code = "not_allowed"
+    title = "Not allowed"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused with a different request"
+
+
+class SlugTaken(Conflict):
+    code = "slug_taken"
+    title = "Slug already taken"
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    title = "Email already registered"
+
+
+class AlreadyMember(Conflict):
+    code = "already_member"
+    title = "Already a member"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "Not possible in the current state"
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_login_attempts"
+    title = "Too many failed attempts"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class RuleViolation(DomainError):
+    code = "rule_violation"
+    title = "Rule violated"
+
+
+class InvalidValue(RuleViolation):
+    code = "invalid_value"
+    title = "Invalid value"
+
+
+class CreditLimitExceeded(RuleViolation):
+    code = "credit_limit_exceeded"
+    title = "Credit limit exceeded"
+
+
+class DebtOutstanding(RuleViolation):
+    code = "debt_outstanding"
+    title = "Balance is negative"
+
+
+class AmountOutOfRange(RuleViolation):
+    code = "amount_out_of_range"
+    title = "Amount out of range"
+
+
+class SelfTransfer(RuleViolation):
+    code = "self_transfer"
+    title = "Cannot pay yourself"
+
+
+class CurrencyMismatch(RuleViolation):
+    code = "currency_mismatch"
+    title = "Currencies differ"
+
+
+class CommonsNotForSale(RuleViolation):
+    code = "commons_not_for_sale"
+    title = "The commons is not for sale"
