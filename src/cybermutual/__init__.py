@@ -1,3 +1,3 @@
-"""cybermutual: run cyber-collectives (mutual credit, a facilitated commons, governance, simulation)."""
+"""cybermutual: run cyber-collectives: mutual credit, a facilitated commons, self-government."""
 
 __version__ = "0.1.0"

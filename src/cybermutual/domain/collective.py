@@ -1,0 +1,87 @@
+"""Collectives and the charter each one chooses for itself."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.money import MAX_AMOUNT, Currency
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
+
+
+class Admission(StrEnum):
+    """How people join: at once, or after an existing member approves."""
+
+    OPEN = "open"
+    APPROVAL = "approval"
+
+
+class CapitalMode(StrEnum):
+    """Who holds the means of production."""
+
+    COMMONS = "commons"  # cybermutualist: the collective, allocated by the facilitator
+    PRIVATE = "private"  # libertarian-mutualist: enterprises own capital
+    MIXED = "mixed"
+
+
+def parse_levy_rate(text: str | Decimal) -> Decimal:
+    """A levy rate is a decimal fraction in [0, 1), given as a string so it stays exact."""
+    try:
+        rate = Decimal(str(text))
+    except InvalidOperation as exc:
+        raise InvalidValue(f"levy_rate must be a decimal string, not {text!r}") from exc
+    if not rate.is_finite() or not Decimal(0) <= rate < Decimal(1):
+        raise InvalidValue("levy_rate must be at least 0 and below 1", field="levy_rate")
+    if rate.as_tuple().exponent < -6:  # type: ignore[operator]
+        raise InvalidValue("levy_rate has at most 6 decimals", field="levy_rate")
+    return rate.normalize() if rate else Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Charter:
+    """The rules a collective votes on; later policies change these values."""
+
+    default_credit_limit: int = 0
+    admission: Admission = Admission.OPEN
+    levy_rate: Decimal = Decimal(0)
+    capital_mode: CapitalMode = CapitalMode.COMMONS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.default_credit_limit <= MAX_AMOUNT:
+            raise InvalidValue(
+                f"default_credit_limit must be between 0 and {MAX_AMOUNT} minor units",
+                field="charter.default_credit_limit",
+            )
+        object.__setattr__(self, "levy_rate", parse_levy_rate(self.levy_rate))
+
+
+def check_slug(slug: str) -> str:
+    """A slug is 3-50 lowercase letters, digits and inner hyphens."""
+    if not _SLUG.match(slug):
+        raise InvalidValue(
+            "slug must be 3-50 characters of a-z, 0-9 and '-', not starting or ending with '-'",
+            field="slug",
+        )
+    return slug
+
+
+@dataclass(frozen=True, slots=True)
+class Collective:
+    """A voluntary economy with its own currency and charter."""
+
+    id: str
+    slug: str
+    name: str
+    currency: Currency
+    charter: Charter = field(default_factory=Charter)
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_slug(self.slug)
+        if not self.name.strip() or len(self.name) > 120:
+            raise InvalidValue("name must have 1-120 characters", field="name")

@@ -1,0 +1,91 @@
+"""Joining, approval, leaving and rejoining a collective.
+
+Membership is voluntary both ways: anyone may leave at any time once they owe nothing, and
+nothing they own is lost by leaving. A leaver keeps their account (read access, and they may
+still spend a positive balance); rejoining restores the same account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from cybermutual.domain.collective import Admission
+from cybermutual.domain.errors import AlreadyMember, DebtOutstanding, InvalidTransition, NotAMember
+
+
+class MembershipStatus(StrEnum):
+    PENDING = "pending"  # asked to join a collective with admission by approval
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One person's standing in one collective."""
+
+    collective_id: str
+    member_id: str
+    status: MembershipStatus
+    joined_at: datetime
+    left_at: datetime | None = None
+    approved_by: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is MembershipStatus.ACTIVE
+
+
+def join(
+    existing: Membership | None,
+    *,
+    collective_id: str,
+    member_id: str,
+    admission: Admission,
+    now: datetime,
+    founder: bool = False,
+) -> Membership:
+    """Ask to join (or rejoin): active at once, or pending when admission needs approval."""
+    if existing is not None and existing.status is not MembershipStatus.LEFT:
+        raise AlreadyMember(
+            f"membership is already {existing.status.value}", status=existing.status.value
+        )
+    status = (
+        MembershipStatus.PENDING
+        if admission is Admission.APPROVAL and not founder
+        else MembershipStatus.ACTIVE
+    )
+    return Membership(collective_id, member_id, status, joined_at=now)
+
+
+def approve(candidate: Membership, *, approver: Membership | None, now: datetime) -> Membership:
+    """An active member admits a pending one."""
+    if approver is None or not approver.is_active:
+        raise NotAMember("only active members can approve new members")
+    if candidate.status is not MembershipStatus.PENDING:
+        raise InvalidTransition(f"membership is {candidate.status.value}, not pending")
+    return replace(
+        candidate, status=MembershipStatus.ACTIVE, joined_at=now, approved_by=approver.member_id
+    )
+
+
+def leave(membership: Membership, *, balance: int, reserved: int, now: datetime) -> Membership:
+    """Leave, refused while the member owes the collective anything."""
+    if membership.status is MembershipStatus.LEFT:
+        raise InvalidTransition("already left")
+    if balance - reserved < 0:
+        raise DebtOutstanding(
+            "settle a negative balance (including amounts held for pending payments) "
+            "before leaving",
+            balance=balance,
+            reserved=reserved,
+        )
+    return replace(membership, status=MembershipStatus.LEFT, left_at=now)
+
+
+def require_active(membership: Membership | None) -> Membership:
+    """The membership, if it is active; ``not_a_member`` otherwise."""
+    if membership is None or not membership.is_active:
+        raise NotAMember("you are not an active member of this collective")
+    return membership
