@@ -86,6 +86,8 @@ class Transfer:
     settled_at: datetime | None = None
     parent_id: str | None = None
     initiated_by: str | None = None
+    batch_id: str | None = None  # transfers posted together, all or none
+    batch_index: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +130,7 @@ def _check_headroom(debit: Account, amount: int) -> None:
     headroom = debit.headroom
     if headroom is not None and amount > headroom:
         raise CreditLimitExceeded(
-            f"this needs {amount} but only {max(headroom, 0)} is available within the "
-            "credit limit",
+            f"this needs {amount} but only {max(headroom, 0)} is available within the credit limit",
             available=debit.available,
             credit_limit=debit.credit_limit,
             amount=amount,
@@ -149,6 +150,7 @@ def open_transfer(
     parent_id: str | None = None,
     initiated_by: str | None = None,
     within_limit: bool = True,
+    batch: tuple[str, int] | None = None,
 ) -> Movement:
     """Move money now (posted) or reserve it (pending).
 
@@ -174,6 +176,8 @@ def open_transfer(
         settled_at=None if pending else now,
         parent_id=parent_id,
         initiated_by=initiated_by,
+        batch_id=batch[0] if batch else None,
+        batch_index=batch[1] if batch else None,
     )
     if pending:
         return Movement(transfer, replace(debit, reserved=debit.reserved + amount), credit)

@@ -1,0 +1,47 @@
+"""FastAPI dependencies: the services, the current person, the idempotency key."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from cybermutual.domain.errors import InvalidValue, Unauthenticated
+from cybermutual.domain.people import Person
+from cybermutual.services.container import Services
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def current_person(services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]) -> Person:
+    if not token:
+        raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")
+    return services.auth.authenticate(token)
+
+
+CurrentMember = Annotated[Person, Depends(current_person)]
+
+
+class IdempotencyKeyRequired(InvalidValue):
+    code = "idempotency_key_required"
+    title = "Idempotency-Key header required"
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> str:
+    if key is None:
+        raise IdempotencyKeyRequired("money-moving requests need an 'Idempotency-Key' header")
+    return key
+
+
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]

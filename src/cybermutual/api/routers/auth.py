@@ -1,0 +1,36 @@
+"""Register, get a token, who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from cybermutual.api.deps import CurrentMember, ServicesDep
+from cybermutual.api.schemas import PersonPublic, RegisterCreate, TokenPublic
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED, response_model=PersonPublic)
+def register(body: RegisterCreate, services: ServicesDep) -> PersonPublic:
+    person = services.auth.register(
+        email=body.email, password=body.password, display_name=body.display_name
+    )
+    return PersonPublic(id=person.id, email=person.email, display_name=person.display_name)
+
+
+@router.post("/auth/token", response_model=TokenPublic)
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], services: ServicesDep
+) -> TokenPublic:
+    """OAuth2 password flow: form fields ``username`` (the email) and ``password``."""
+    return TokenPublic(
+        access_token=services.auth.login(email=form.username, password=form.password)
+    )
+
+
+@router.get("/me", response_model=PersonPublic)
+def me(person: CurrentMember) -> PersonPublic:
+    return PersonPublic(id=person.id, email=person.email, display_name=person.display_name)

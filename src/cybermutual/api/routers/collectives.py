@@ -1,0 +1,166 @@
+"""Collectives: start one, the public directory, join, approve, leave, members."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from cybermutual.api.deps import CurrentMember, ServicesDep
+from cybermutual.api.schemas import (
+    CharterPublic,
+    CollectiveCreate,
+    CollectivePublic,
+    CurrencyPublic,
+    MemberPublic,
+    MembershipPublic,
+    PagePublic,
+    StatsPublic,
+)
+from cybermutual.domain.collective import Admission, CapitalMode, Charter
+from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.domain.money import Currency
+from cybermutual.services.collectives import CollectiveProfile
+
+router = APIRouter(tags=["collectives"])
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def collective_public(profile: CollectiveProfile) -> CollectivePublic:
+    c, s = profile.collective, profile.stats
+    return CollectivePublic(
+        slug=c.slug,
+        name=c.name,
+        currency=CurrencyPublic(
+            code=c.currency.code, name=c.currency.name, decimals=c.currency.decimals
+        ),
+        charter=CharterPublic(
+            default_credit_limit=c.charter.default_credit_limit,
+            admission=c.charter.admission.value,
+            levy_rate=str(c.charter.levy_rate),
+            capital_mode=c.charter.capital_mode.value,
+        ),
+        created_at=c.created_at,
+        stats=StatsPublic(
+            active_members=s.active_members,
+            posted_transfers=s.posted_transfers,
+            volume=s.volume,
+            volume_30d=s.volume_30d,
+            commons_fund=s.commons_fund,
+            last_activity=s.last_activity,
+        ),
+    )
+
+
+def membership_public(slug: str, m: Membership) -> MembershipPublic:
+    return MembershipPublic(
+        collective=slug,
+        member_id=m.member_id,
+        status=m.status.value,
+        joined_at=m.joined_at,
+        left_at=m.left_at,
+    )
+
+
+@router.post("/collectives", status_code=status.HTTP_201_CREATED, response_model=CollectivePublic)
+def create_collective(
+    body: CollectiveCreate, person: CurrentMember, services: ServicesDep
+) -> CollectivePublic:
+    """Start a collective; you become its first member."""
+    collective = services.collectives.create(
+        founder_id=person.id,
+        slug=body.slug,
+        name=body.name,
+        currency=Currency(body.currency.code, body.currency.name, body.currency.decimals),
+        charter=Charter(
+            default_credit_limit=body.charter.default_credit_limit,
+            admission=Admission(body.charter.admission),
+            levy_rate=body.charter.levy_rate,  # type: ignore[arg-type]  # parsed by the domain
+            capital_mode=CapitalMode(body.charter.capital_mode),
+        ),
+    )
+    return collective_public(services.collectives.profile(collective.slug))
+
+
+@router.get("/collectives", response_model=PagePublic[CollectivePublic])
+def directory(
+    services: ServicesDep, limit: Limit = 50, cursor: str | None = None
+) -> PagePublic[CollectivePublic]:
+    """The public directory: every collective with its aggregate figures."""
+    page = services.collectives.directory(limit=limit, cursor=cursor)
+    return PagePublic(
+        items=[collective_public(p) for p in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/collectives/{slug}", response_model=CollectivePublic)
+def collective(slug: str, services: ServicesDep) -> CollectivePublic:
+    return collective_public(services.collectives.profile(slug))
+
+
+@router.post(
+    "/collectives/{slug}/memberships",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MembershipPublic,
+    responses={202: {"description": "pending: the collective admits by approval"}},
+)
+def join(
+    slug: str, person: CurrentMember, services: ServicesDep, response: Response
+) -> MembershipPublic:
+    """Join (or rejoin, with the same account). Pending (202) where admission needs approval."""
+    membership = services.collectives.join(slug, member_id=person.id)
+    if membership.status is MembershipStatus.PENDING:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return membership_public(slug, membership)
+
+
+@router.get("/collectives/{slug}/memberships", response_model=PagePublic[MemberPublic])
+def members(
+    slug: str,
+    person: CurrentMember,
+    services: ServicesDep,
+    status_: Annotated[MembershipStatus | None, Query(alias="status")] = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> PagePublic[MemberPublic]:
+    """Members of the collective (members only); ``?status=pending`` lists who waits."""
+    page = services.collectives.members(
+        slug, viewer_id=person.id, status=status_, limit=limit, cursor=cursor
+    )
+    return PagePublic(
+        items=[
+            MemberPublic(
+                member_id=m.member_id,
+                display_name=p.display_name,
+                status=m.status.value,
+                joined_at=m.joined_at,
+            )
+            for m, p in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/collectives/{slug}/memberships/me", response_model=MembershipPublic)
+def my_membership(slug: str, person: CurrentMember, services: ServicesDep) -> MembershipPublic:
+    membership = services.collectives.membership(slug, member_id=person.id)
+    if membership is None:
+        from cybermutual.domain.errors import NotAMember
+
+        raise NotAMember("you have not joined this collective")
+    return membership_public(slug, membership)
+
+
+@router.post("/collectives/{slug}/memberships/{member_id}/approve", response_model=MembershipPublic)
+def approve(
+    slug: str, member_id: str, person: CurrentMember, services: ServicesDep
+) -> MembershipPublic:
+    """An active member admits someone who asked to join."""
+    membership = services.collectives.approve(slug, approver_id=person.id, member_id=member_id)
+    return membership_public(slug, membership)
+
+
+@router.delete("/collectives/{slug}/memberships/me", response_model=MembershipPublic)
+def leave(slug: str, person: CurrentMember, services: ServicesDep) -> MembershipPublic:
+    """Leave at any time once your balance is not negative; you keep your account."""
+    return membership_public(slug, services.collectives.leave(slug, member_id=person.id))

@@ -1,0 +1,141 @@
+"""Accounts, transfers (single, batch, pending) and the public verification of a ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
+from cybermutual.api.schemas import (
+    AccountPublic,
+    BatchCreate,
+    CurrencyPublic,
+    PagePublic,
+    TransferCreate,
+    TransferPublic,
+    VerificationPublic,
+)
+from cybermutual.services.ledger import PaymentOrder, TransferView
+
+router = APIRouter(tags=["ledger"])
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def transfer_public(view: TransferView) -> TransferPublic:
+    t = view.transfer
+    return TransferPublic(
+        id=t.id,
+        from_=view.payer,
+        to=view.payee,
+        amount=t.amount,
+        memo=t.memo,
+        status=t.status.value,
+        kind=t.kind.value,
+        levy=view.levy,
+        created_at=t.created_at,
+        settled_at=t.settled_at,
+    )
+
+
+@router.get("/collectives/{slug}/accounts/me", response_model=AccountPublic)
+def my_account(slug: str, person: CurrentMember, services: ServicesDep) -> AccountPublic:
+    view = services.ledger.account(slug, member_id=person.id)
+    a, c = view.account, view.currency
+    return AccountPublic(
+        balance=a.balance,
+        available=a.available,
+        reserved=a.reserved,
+        credit_limit=a.credit_limit,
+        currency=CurrencyPublic(code=c.code, name=c.name, decimals=c.decimals),
+        membership=view.membership.value,
+    )
+
+
+@router.post(
+    "/collectives/{slug}/transfers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TransferPublic,
+)
+def pay(
+    slug: str,
+    body: TransferCreate,
+    person: CurrentMember,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> TransferPublic:
+    """Pay a member (``pending: true`` reserves the amount until you release it)."""
+    view = services.ledger.pay(
+        slug,
+        payer=person.id,
+        payee=body.to,
+        amount=body.amount,
+        memo=body.memo,
+        pending=body.pending,
+        idempotency_key=key,
+    )
+    return transfer_public(view)
+
+
+@router.post(
+    "/collectives/{slug}/transfers/batch",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[TransferPublic],
+)
+def pay_batch(
+    slug: str,
+    body: BatchCreate,
+    person: CurrentMember,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> list[TransferPublic]:
+    """Several payments from your account, all posted or none."""
+    views = services.ledger.pay_batch(
+        slug,
+        payer=person.id,
+        payments=[PaymentOrder(person.id, p.to, p.amount, p.memo) for p in body.payments],
+        idempotency_key=key,
+    )
+    return [transfer_public(v) for v in views]
+
+
+@router.get("/collectives/{slug}/transfers", response_model=PagePublic[TransferPublic])
+def my_transfers(
+    slug: str,
+    person: CurrentMember,
+    services: ServicesDep,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> PagePublic[TransferPublic]:
+    """Your own entries, newest first."""
+    page = services.ledger.transfers(slug, member_id=person.id, limit=limit, cursor=cursor)
+    return PagePublic(items=[transfer_public(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/collectives/{slug}/transfers/{transfer_id}/post", response_model=TransferPublic)
+def release(
+    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep
+) -> TransferPublic:
+    """Release a pending payment to the payee (payer only)."""
+    return transfer_public(
+        services.ledger.settle(slug, actor=person.id, transfer_id=transfer_id, post=True)
+    )
+
+
+@router.post("/collectives/{slug}/transfers/{transfer_id}/void", response_model=TransferPublic)
+def cancel(
+    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep
+) -> TransferPublic:
+    """Cancel a pending payment (payer or payee); the reservation is released."""
+    return transfer_public(
+        services.ledger.settle(slug, actor=person.id, transfer_id=transfer_id, post=False)
+    )
+
+
+@router.get("/collectives/{slug}/ledger/verify", response_model=VerificationPublic)
+def verify(slug: str, services: ServicesDep) -> VerificationPublic:
+    """Public proof: balances recomputed from the hash-chained journal, and the zero sum."""
+    result = services.ledger.verify(slug)
+    return VerificationPublic(
+        ok=result.ok, entries=result.entries, head=result.head, problems=list(result.problems)
+    )

@@ -1,0 +1,154 @@
+"""Request (``XCreate``) and response (``XPublic``) bodies, kept apart from domain values."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+T = TypeVar("T")
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PagePublic(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page")
+
+
+class RegisterCreate(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+    display_name: str = Field(max_length=200)
+
+
+class PersonPublic(BaseModel):
+    id: str
+    email: str
+    display_name: str
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+
+
+class CurrencyCreate(Strict):
+    code: str = Field(max_length=10, examples=["HRS"])
+    name: str = Field(max_length=80, examples=["Hours"])
+    decimals: StrictInt = Field(default=2, ge=0, le=6)
+
+
+class CurrencyPublic(BaseModel):
+    code: str
+    name: str
+    decimals: int
+
+
+class CharterCreate(Strict):
+    default_credit_limit: StrictInt = Field(default=0, description="minor units")
+    admission: Literal["open", "approval"] = "open"
+    levy_rate: str = Field(default="0", max_length=20, examples=["0.05"])
+    capital_mode: Literal["commons", "private", "mixed"] = "commons"
+
+
+class CharterPublic(BaseModel):
+    default_credit_limit: int
+    admission: str
+    levy_rate: str
+    capital_mode: str
+
+
+class CollectiveCreate(Strict):
+    slug: str = Field(max_length=50, examples=["riverside"])
+    name: str = Field(max_length=120)
+    currency: CurrencyCreate
+    charter: CharterCreate = Field(default_factory=CharterCreate)
+
+
+class StatsPublic(BaseModel):
+    active_members: int
+    posted_transfers: int
+    volume: int
+    volume_30d: int
+    commons_fund: int
+    last_activity: datetime | None
+
+
+class CollectivePublic(BaseModel):
+    slug: str
+    name: str
+    currency: CurrencyPublic
+    charter: CharterPublic
+    created_at: datetime | None
+    stats: StatsPublic
+
+
+class MembershipPublic(BaseModel):
+    collective: str
+    member_id: str
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+
+
+class MemberPublic(BaseModel):
+    member_id: str
+    display_name: str
+    status: str
+    joined_at: datetime
+
+
+class AccountPublic(BaseModel):
+    balance: int
+    available: int
+    reserved: int
+    credit_limit: int | None
+    currency: CurrencyPublic
+    membership: str
+
+
+class TransferCreate(Strict):
+    to: str = Field(max_length=64, description="the payee's member id")
+    amount: StrictInt = Field(description="minor units, > 0")
+    memo: str = Field(default="", max_length=500)
+    pending: StrictBool = Field(
+        default=False, description="reserve now, release later with POST .../post"
+    )
+
+
+class TransferPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    from_: str = Field(alias="from")
+    to: str
+    amount: int
+    memo: str
+    status: str
+    kind: str
+    levy: int = Field(description="levy paid by the payee to the commons fund on this payment")
+    created_at: datetime
+    settled_at: datetime | None
+
+
+class BatchItemCreate(Strict):
+    to: str = Field(max_length=64)
+    amount: StrictInt
+    memo: str = Field(default="", max_length=500)
+
+
+class BatchCreate(Strict):
+    payments: list[BatchItemCreate] = Field(min_length=1, max_length=1000)
+
+
+class VerificationPublic(BaseModel):
+    ok: bool
+    entries: int
+    head: str
+    problems: list[str]

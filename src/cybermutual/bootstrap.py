@@ -1,0 +1,79 @@
+"""The one composition root: engine, unit of work, clock, hasher, services, apps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from cybermutual.config import Settings
+from cybermutual.services.auth import AuthService
+from cybermutual.services.collectives import CollectiveService
+from cybermutual.services.container import Services
+from cybermutual.services.ledger import LedgerService
+from cybermutual.services.ports import Clock
+from cybermutual.store.engine import make_engine
+from cybermutual.store.migrate import upgrade
+from cybermutual.store.uow import SqlUnitOfWorkFactory
+
+
+class SystemClock:
+    """The wall clock, in UTC; only the edges read it."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class Argon2Passwords:
+    """argon2id with the library's recommended parameters."""
+
+    def __init__(self, hasher: Argon2Hasher | None = None) -> None:
+        self._hasher = hasher or Argon2Hasher()
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def build_services(
+    engine: Engine,
+    *,
+    clock: Clock | None = None,
+    passwords: Argon2Passwords | None = None,
+    token_ttl: timedelta = timedelta(days=30),
+) -> Services:
+    """Wire every service over ``engine``."""
+    clock = clock or SystemClock()
+    uow = SqlUnitOfWorkFactory(engine)
+    return Services(
+        uow=uow,
+        clock=clock,
+        auth=AuthService(
+            uow, clock=clock, hasher=passwords or Argon2Passwords(), token_ttl=token_ttl
+        ),
+        collectives=CollectiveService(uow, clock=clock),
+        ledger=LedgerService(uow, clock=clock),
+    )
+
+
+def build(settings: Settings | None = None, *, migrate: bool = True) -> Services:
+    """Services for ``settings`` (from the environment by default), migrations applied."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    if migrate:
+        upgrade(engine)
+    return build_services(engine, token_ttl=timedelta(hours=settings.token_ttl_hours))
+
+
+def build_app(services: Services) -> FastAPI:
+    from cybermutual.api.app import create_app
+
+    return create_app(services)

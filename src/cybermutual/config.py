@@ -1,0 +1,22 @@
+"""Settings from the environment, prefix ``CYBERMUTUAL_``."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting has a default that runs the embedded SQLite system on this machine."""
+
+    model_config = SettingsConfigDict(env_prefix="CYBERMUTUAL_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./cybermutual.db",
+        description="sqlite:///PATH (embedded) or postgresql+psycopg://USER:PASS@HOST/DB",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    token_ttl_hours: int = Field(default=24 * 30, ge=1)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    log_level: str = "info"

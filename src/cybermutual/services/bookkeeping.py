@@ -1,0 +1,175 @@
+"""The ledger of one collective inside one unit of work.
+
+Every capability that moves money (payments, market escrow, levy, basic income, services)
+goes through ``Books``: it locks the accounts involved in one fixed order, applies the domain's
+rules, and at ``close()`` writes the transfers, the new balances and the chained journal entries
+in the same transaction. Either all of it is committed or none of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from cybermutual.domain import journal
+from cybermutual.domain.collective import Collective
+from cybermutual.domain.errors import AccountNotFound, InvalidValue
+from cybermutual.domain.ledger import (
+    Account,
+    AccountKind,
+    Movement,
+    Transfer,
+    TransferKind,
+    levy_for,
+    open_transfer,
+    post_pending,
+    void_pending,
+)
+from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.services.common import new_id
+from cybermutual.services.ports import UnitOfWork
+
+
+class Books:
+    """Lock, move, settle, then ``close()`` to write everything at once."""
+
+    def __init__(self, uow: UnitOfWork, collective: Collective, *, now: datetime) -> None:
+        self._uow = uow
+        self.collective = collective
+        self.now = now
+        self._accounts: dict[str, Account] = {}
+        self._by_owner: dict[str, str] = {}
+        self._system: dict[AccountKind, str] = {}
+        self._changed: set[str] = set()
+        self._new: list[Transfer] = []
+        self._settled: list[Transfer] = []
+        self._chain: list[tuple[Transfer, bool]] = []
+        self._locked = False
+
+    @property
+    def levy_rate_applies(self) -> bool:
+        return bool(self.collective.charter.levy_rate)
+
+    def lock_members(
+        self, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
+    ) -> None:
+        """Lock these members' accounts (plus the commons fund when a levy applies). Once."""
+        if self._locked:
+            raise RuntimeError("Books locks once per unit of work, so the lock order is fixed")
+        self._locked = True
+        kinds = list(system)
+        if self.levy_rate_applies and AccountKind.COMMONS_FUND not in kinds:
+            kinds.append(AccountKind.COMMONS_FUND)
+        locked = self._uow.accounts.lock_members(self.collective.id, member_ids, system=kinds)
+        for account in locked.values():
+            self._accounts[account.id] = account
+            if account.kind is AccountKind.MEMBER and account.owner_id is not None:
+                self._by_owner[account.owner_id] = account.id
+            else:
+                self._system[account.kind] = account.id
+
+    def account_of(self, member_id: str) -> Account:
+        account_id = self._by_owner.get(member_id)
+        if account_id is None:
+            raise AccountNotFound("this member has no account in the collective", member=member_id)
+        return self._accounts[account_id]
+
+    def system_account(self, kind: AccountKind) -> Account:
+        return self._accounts[self._system[kind]]
+
+    def spending_limit(self, member_id: str, membership: Membership) -> None:
+        """A member who left may still spend a positive balance, but not go into debt."""
+        if membership.status is MembershipStatus.LEFT:
+            account = self.account_of(member_id)
+            self._accounts[account.id] = replace(account, credit_limit=0)
+
+    def _apply(self, movement: Movement, *, settles: bool) -> Transfer:
+        for account in (movement.debit, movement.credit):
+            self._accounts[account.id] = account
+            self._changed.add(account.id)
+        self._chain.append((movement.transfer, settles))
+        return movement.transfer
+
+    def move(
+        self,
+        debit: Account,
+        credit: Account,
+        amount: int,
+        *,
+        kind: TransferKind,
+        memo: str = "",
+        pending: bool = False,
+        parent_id: str | None = None,
+        initiated_by: str | None = None,
+        batch: tuple[str, int] | None = None,
+    ) -> Transfer:
+        """One transfer between two locked accounts; a posted payment also pays its levy."""
+        movement = open_transfer(
+            transfer_id=new_id(),
+            debit=self._accounts[debit.id],
+            credit=self._accounts[credit.id],
+            amount=amount,
+            kind=kind,
+            memo=memo,
+            now=self.now,
+            pending=pending,
+            parent_id=parent_id,
+            initiated_by=initiated_by,
+            batch=batch,
+        )
+        transfer = self._apply(movement, settles=False)
+        self._new.append(transfer)
+        if not pending:
+            self._levy(transfer)
+        return transfer
+
+    def settle(self, transfer: Transfer, *, post: bool) -> Transfer:
+        """Post (release to the payee) or void (return to the payer) a pending transfer."""
+        debit = self._accounts.get(transfer.debit_account_id)
+        credit = self._accounts.get(transfer.credit_account_id)
+        if debit is None or credit is None:
+            raise InvalidValue("lock both accounts of a transfer before settling it")
+        settle = post_pending if post else void_pending
+        settled = self._apply(settle(transfer, debit, credit, now=self.now), settles=True)
+        self._settled.append(settled)
+        if post:
+            self._levy(settled)
+        return settled
+
+    def _levy(self, payment: Transfer) -> None:
+        if payment.kind is not TransferKind.PAYMENT or not self.levy_rate_applies:
+            return
+        levy = levy_for(payment.amount, self.collective.charter.levy_rate)
+        if levy <= 0:
+            return
+        movement = open_transfer(
+            transfer_id=new_id(),
+            debit=self._accounts[payment.credit_account_id],
+            credit=self.system_account(AccountKind.COMMONS_FUND),
+            amount=levy,
+            kind=TransferKind.LEVY,
+            memo=f"levy {self.collective.charter.levy_rate} on payment {payment.id}",
+            now=self.now,
+            parent_id=payment.id,
+            initiated_by=payment.initiated_by,
+            within_limit=False,  # always covered by the payment just received
+        )
+        self._new.append(self._apply(movement, settles=False))
+
+    def close(self) -> None:
+        """Write transfers, balances and journal entries (the caller then commits)."""
+        if not self._chain:
+            return
+        uow = self._uow
+        uow.transfers.add(self._new)
+        for transfer in self._settled:
+            uow.transfers.settle(transfer)
+        uow.accounts.save_balances([self._accounts[a] for a in sorted(self._changed)])
+        head = uow.journal.lock_head(self.collective.id)
+        entries = []
+        for transfer, settles in self._chain:
+            entry, head = journal.record(head, transfer, at=self.now, settles_reservation=settles)
+            entries.append(entry)
+        uow.journal.append(entries, head)
+        self._chain.clear()

@@ -1,0 +1,19 @@
+"""Every use case of the system, as the edges (API, web, CLI) receive them from bootstrap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cybermutual.services.auth import AuthService
+from cybermutual.services.collectives import CollectiveService
+from cybermutual.services.ledger import LedgerService
+from cybermutual.services.ports import Clock, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    auth: AuthService
+    collectives: CollectiveService
+    ledger: LedgerService

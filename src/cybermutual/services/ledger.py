@@ -1,0 +1,301 @@
+"""Paying, reserving, settling, listing one's own entries and verifying a collective's ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cybermutual.domain import journal
+from cybermutual.domain.errors import (
+    AccountNotFound,
+    InvalidValue,
+    NotAllowed,
+    TransferNotFound,
+)
+from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
+from cybermutual.domain.ledger import (
+    Account,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+    set_credit_limit,
+)
+from cybermutual.domain.membership import Membership, MembershipStatus, require_active
+from cybermutual.domain.money import Currency
+from cybermutual.services.bookkeeping import Books
+from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
+
+MAX_BATCH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOrder:
+    """One payment of a batch."""
+
+    payer: str
+    payee: str
+    amount: int
+    memo: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferView:
+    """A transfer as a member sees it: parties by member id (or system account name)."""
+
+    transfer: Transfer
+    payer: str
+    payee: str
+    levy: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    account: Account
+    currency: Currency
+    membership: MembershipStatus
+
+
+def _spender(membership: Membership | None) -> Membership:
+    """Who may pay: active members, and leavers spending what they still hold."""
+    if membership is None or membership.status is MembershipStatus.PENDING:
+        return require_active(None)
+    return membership
+
+
+class LedgerService:
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    def account(self, slug: str, *, member_id: str) -> AccountView:
+        """The caller's own account (leavers keep read access)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            membership = _spender(uow.memberships.get(collective.id, member_id))
+            account = uow.accounts.of_member(collective.id, member_id)
+            if account is None:
+                raise AccountNotFound("no account yet", member=member_id)
+            return AccountView(account, collective.currency, membership.status)
+
+    def pay(
+        self,
+        slug: str,
+        *,
+        payer: str,
+        payee: str,
+        amount: int,
+        memo: str = "",
+        idempotency_key: str,
+        pending: bool = False,
+    ) -> TransferView:
+        """Pay another member now, or reserve the amount (``pending``) until released."""
+        check_key(idempotency_key)
+        request = fingerprint(
+            "pay", {"to": payee, "amount": amount, "memo": memo, "pending": pending}
+        )
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            payer_membership = _spender(uow.memberships.get(collective.id, payer))
+            if payee != payer:
+                require_active(uow.memberships.get(collective.id, payee))
+            books = Books(uow, collective, now=self._clock.now())
+            books.lock_members([payer, payee])
+            earlier = replayed(uow.idempotency.get(collective.id, payer, idempotency_key), request)
+            if earlier is not None:
+                return self._views(uow, [self._transfer(uow, earlier)])[0]
+            books.spending_limit(payer, payer_membership)
+            transfer = books.move(
+                books.account_of(payer),
+                books.account_of(payee),
+                amount,
+                kind=TransferKind.PAYMENT,
+                memo=memo,
+                pending=pending,
+                initiated_by=payer,
+            )
+            books.close()
+            uow.idempotency.add(
+                IdempotencyRecord(collective.id, payer, idempotency_key, request, transfer.id),
+                now=books.now,
+            )
+            view = self._views(uow, [transfer])[0]
+            uow.commit()
+        return view
+
+    def pay_batch(
+        self,
+        slug: str,
+        *,
+        payer: str,
+        payments: Sequence[PaymentOrder],
+        idempotency_key: str,
+    ) -> list[TransferView]:
+        """Several payments from one member, posted all together or not at all."""
+        check_key(idempotency_key)
+        if any(p.payer != payer for p in payments):
+            raise NotAllowed("a batch pays only from your own account")
+        request = fingerprint(
+            "pay_batch", {"payments": [[p.payee, p.amount, p.memo] for p in payments]}
+        )
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            earlier_record = uow.idempotency.get(collective.id, payer, idempotency_key)
+            earlier = replayed(earlier_record, request)
+            if earlier is not None:
+                return self._views(uow, uow.transfers.of_batch(earlier))
+            batch_id, transfers = self._post(uow, collective.slug, payments, initiated_by=payer)
+            uow.idempotency.add(
+                IdempotencyRecord(collective.id, payer, idempotency_key, request, batch_id),
+                now=self._clock.now(),
+            )
+            views = self._views(uow, transfers)
+            uow.commit()
+        return views
+
+    def post_many(self, slug: str, payments: Sequence[PaymentOrder]) -> list[Transfer]:
+        """Post many payments between any members atomically (imports, seeding, operators)."""
+        with self._uow() as uow:
+            _, transfers = self._post(uow, slug, payments, initiated_by=None)
+            uow.commit()
+        return transfers
+
+    def _post(
+        self,
+        uow: UnitOfWork,
+        slug: str,
+        payments: Sequence[PaymentOrder],
+        *,
+        initiated_by: str | None,
+    ) -> tuple[str, list[Transfer]]:
+        if not 1 <= len(payments) <= MAX_BATCH:
+            raise InvalidValue(f"a batch holds 1..{MAX_BATCH} payments", field="payments")
+        collective = load_collective(uow, slug)
+        payers = {p.payer for p in payments}
+        payees = {p.payee for p in payments}
+        status = {
+            member_id: uow.memberships.get(collective.id, member_id)
+            for member_id in payers | payees
+        }
+        for member_id in payees:
+            require_active(status[member_id])
+        books = Books(uow, collective, now=self._clock.now())
+        books.lock_members(sorted(payers | payees))
+        for member_id in payers:
+            books.spending_limit(member_id, _spender(status[member_id]))
+        batch_id = new_id()
+        transfers = [
+            books.move(
+                books.account_of(p.payer),
+                books.account_of(p.payee),
+                p.amount,
+                kind=TransferKind.PAYMENT,
+                memo=p.memo,
+                initiated_by=initiated_by or p.payer,
+                batch=(batch_id, index),
+            )
+            for index, p in enumerate(payments)
+        ]
+        books.close()
+        return batch_id, transfers
+
+    def settle(self, slug: str, *, actor: str, transfer_id: str, post: bool) -> TransferView:
+        """Release (payer only) or cancel (payer or payee) a pending payment."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            transfer = self._transfer(uow, transfer_id)
+            if transfer.collective_id != collective.id or transfer.kind is not TransferKind.PAYMENT:
+                raise TransferNotFound("no such payment in this collective")
+            owners = uow.accounts.owners([transfer.debit_account_id, transfer.credit_account_id])
+            payer = owners.get(transfer.debit_account_id)
+            payee = owners.get(transfer.credit_account_id)
+            if actor not in (payer, payee):
+                raise TransferNotFound("no such payment in your account")
+            if post and actor != payer:
+                raise NotAllowed("only the payer can release a pending payment")
+            books = Books(uow, collective, now=self._clock.now())
+            books.lock_members([m for m in (payer, payee) if m is not None])
+            current = self._transfer(uow, transfer_id)  # re-read under the lock
+            settled = books.settle(current, post=post)
+            books.close()
+            view = self._views(uow, [settled])[0]
+            uow.commit()
+        return view
+
+    def transfers(
+        self, slug: str, *, member_id: str, limit: int = 50, cursor: str | None = None
+    ) -> Page[TransferView]:
+        """The caller's own entries, newest first."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            _spender(uow.memberships.get(collective.id, member_id))
+            account = uow.accounts.of_member(collective.id, member_id)
+            if account is None:
+                return Page([], None)
+            page = uow.transfers.of_account(account.id, limit=check_limit(limit), cursor=cursor)
+            return Page(self._views(uow, page.items), page.next_cursor)
+
+    def verify(self, slug: str) -> journal.Verification:
+        """Recompute every balance from the journal, check the chain and the zero sum."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            return journal.verify(
+                uow.journal.entries(collective.id),
+                uow.accounts.all_of(collective.id),
+                transfers=uow.transfers.all_of(collective.id),
+                head=uow.journal.head(collective.id),
+            )
+
+    def head(self, slug: str) -> journal.ChainHead:
+        """The public head of the collective's journal."""
+        with self._uow(readonly=True) as uow:
+            return uow.journal.head(load_collective(uow, slug).id)
+
+    def set_credit_limit(self, slug: str, *, member_id: str, credit_limit: int) -> Account:
+        """Change one member's credit limit (operators; later, passed proposals)."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            account = uow.accounts.of_member(collective.id, member_id)
+            if account is None:
+                raise AccountNotFound("this member has no account", member=member_id)
+            changed = set_credit_limit(account, credit_limit)
+            uow.accounts.set_credit_limit(account.id, changed.credit_limit)
+            uow.commit()
+        return changed
+
+    @staticmethod
+    def _transfer(uow: UnitOfWork, transfer_id: str) -> Transfer:
+        transfer = uow.transfers.get(transfer_id)
+        if transfer is None:
+            raise TransferNotFound("no such transfer", transfer=transfer_id)
+        return transfer
+
+    @staticmethod
+    def _views(uow: UnitOfWork, transfers: Sequence[Transfer]) -> list[TransferView]:
+        if not transfers:
+            return []
+        owners = uow.accounts.owners(
+            [a for t in transfers for a in (t.debit_account_id, t.credit_account_id)]
+        )
+        kinds = (
+            {
+                a.id: a.kind.value
+                for a in uow.accounts.all_of(transfers[0].collective_id)
+                if a.owner_id is None
+            }
+            if None in owners.values()
+            else {}
+        )
+        levies = uow.transfers.levies_of(
+            [t.id for t in transfers if t.status is TransferStatus.POSTED]
+        )
+
+        def party(account_id: str) -> str:
+            return owners.get(account_id) or kinds.get(account_id, account_id)
+
+        return [
+            TransferView(
+                t, party(t.debit_account_id), party(t.credit_account_id), levies.get(t.id, 0)
+            )
+            for t in transfers
+        ]

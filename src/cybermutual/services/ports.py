@@ -1,0 +1,202 @@
+"""What the services need from the outside world, as protocols.
+
+The store implements these over SQLAlchemy; the composition root (``bootstrap``) plugs them in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from cybermutual.domain.collective import Charter, Collective
+from cybermutual.domain.idempotency import IdempotencyRecord
+from cybermutual.domain.journal import ChainHead, JournalEntry
+from cybermutual.domain.ledger import Account, AccountKind, Transfer
+from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.domain.people import Person
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list; pass ``next_cursor`` back to get the next one."""
+
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectiveStats:
+    """Public aggregate figures of a collective (never anyone's own entries)."""
+
+    active_members: int
+    posted_transfers: int
+    volume: int
+    volume_30d: int
+    commons_fund: int
+    last_activity: datetime | None
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password_hash: str, password: str) -> bool: ...
+
+
+class PeopleRepository(Protocol):
+    def add(self, person: Person, *, password_hash: str) -> None: ...
+
+    def get(self, person_id: str) -> Person | None: ...
+
+    def by_email(self, email: str) -> tuple[Person, str] | None: ...
+
+    def add_token(
+        self, token_hash: str, person_id: str, *, now: datetime, expires: datetime
+    ) -> None: ...
+
+    def person_for_token(self, token_hash: str, *, now: datetime) -> Person | None: ...
+
+    def recent_login_failures(self, email: str, *, since: datetime) -> list[datetime]: ...
+
+    def add_login_failure(self, email: str, *, at: datetime) -> None: ...
+
+    def clear_login_failures(self, email: str) -> None: ...
+
+
+class CollectiveRepository(Protocol):
+    def add(self, collective: Collective) -> None: ...
+
+    def by_slug(self, slug: str) -> Collective | None: ...
+
+    def directory(self, *, limit: int, cursor: str | None) -> Page[Collective]: ...
+
+    def stats(self, collective: Collective, *, now: datetime) -> CollectiveStats: ...
+
+    def set_charter(self, collective_id: str, charter: Charter) -> None: ...
+
+
+class MembershipRepository(Protocol):
+    def get(self, collective_id: str, member_id: str) -> Membership | None: ...
+
+    def save(self, membership: Membership) -> None: ...
+
+    def list(
+        self,
+        collective_id: str,
+        *,
+        status: MembershipStatus | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[tuple[Membership, Person]]: ...
+
+
+class AccountRepository(Protocol):
+    def add(self, account: Account) -> None: ...
+
+    def get(self, account_id: str) -> Account | None: ...
+
+    def of_member(self, collective_id: str, member_id: str) -> Account | None: ...
+
+    def system(self, collective_id: str, kind: AccountKind) -> Account: ...
+
+    def lock_members(
+        self, collective_id: str, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
+    ) -> dict[str, Account]:
+        """Lock the accounts of these members (and of these system kinds), keyed by account id."""
+        ...
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        """Load and lock these accounts (in one fixed order) until the unit of work ends."""
+        ...
+
+    def save_balances(self, accounts: Sequence[Account]) -> None: ...
+
+    def set_credit_limit(self, account_id: str, credit_limit: int | None) -> None: ...
+
+    def all_of(self, collective_id: str) -> list[Account]: ...
+
+    def owners(self, account_ids: Sequence[str]) -> dict[str, str | None]: ...
+
+
+class TransferRepository(Protocol):
+    def add(self, transfers: Sequence[Transfer]) -> None: ...
+
+    def get(self, transfer_id: str) -> Transfer | None: ...
+
+    def of_batch(self, batch_id: str) -> list[Transfer]: ...
+
+    def levies_of(self, parent_ids: Sequence[str]) -> dict[str, int]:
+        """The levy charged on each of these payments, by payment id."""
+        ...
+
+    def settle(self, transfer: Transfer) -> None:
+        """Store a pending transfer's new status and settlement time."""
+        ...
+
+    def of_account(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]: ...
+
+    def all_of(self, collective_id: str) -> Iterator[Transfer]: ...
+
+
+class JournalRepository(Protocol):
+    def lock_head(self, collective_id: str) -> ChainHead: ...
+
+    def head(self, collective_id: str) -> ChainHead: ...
+
+    def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None: ...
+
+    def entries(self, collective_id: str) -> Iterator[JournalEntry]: ...
+
+
+class IdempotencyRepository(Protocol):
+    def get(self, collective_id: str, member_id: str, key: str) -> IdempotencyRecord | None: ...
+
+    def add(self, record: IdempotencyRecord, *, now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: ``with uow: ...; uow.commit()``; leaving without commit rolls back."""
+
+    @property
+    def people(self) -> PeopleRepository: ...
+
+    @property
+    def collectives(self) -> CollectiveRepository: ...
+
+    @property
+    def memberships(self) -> MembershipRepository: ...
+
+    @property
+    def accounts(self) -> AccountRepository: ...
+
+    @property
+    def transfers(self) -> TransferRepository: ...
+
+    @property
+    def journal(self) -> JournalRepository: ...
+
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...

@@ -1,0 +1,207 @@
+"""Collectives, their memberships and public statistics."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from cybermutual.domain.collective import Admission, CapitalMode, Charter, Collective
+from cybermutual.domain.ledger import AccountKind, TransferKind, TransferStatus
+from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.domain.money import Currency
+from cybermutual.domain.people import Person
+from cybermutual.services.ports import CollectiveStats, Page
+from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.tables import accounts, collectives, memberships, people, transfers
+
+
+def _collective(row: Any) -> Collective:
+    return Collective(
+        id=row.id,
+        slug=row.slug,
+        name=row.name,
+        currency=Currency(row.currency_code, row.currency_name, row.currency_decimals),
+        charter=Charter(
+            default_credit_limit=row.default_credit_limit,
+            admission=Admission(row.admission),
+            levy_rate=Decimal(row.levy_rate),
+            capital_mode=CapitalMode(row.capital_mode),
+        ),
+        created_at=row.created_at,
+    )
+
+
+def _charter_values(charter: Charter) -> dict[str, object]:
+    return {
+        "default_credit_limit": charter.default_credit_limit,
+        "admission": charter.admission.value,
+        "levy_rate": str(charter.levy_rate),
+        "capital_mode": charter.capital_mode.value,
+    }
+
+
+class SqlCollectives:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, collective: Collective) -> None:
+        self._conn.execute(
+            insert(collectives).values(
+                id=collective.id,
+                slug=collective.slug,
+                name=collective.name,
+                currency_code=collective.currency.code,
+                currency_name=collective.currency.name,
+                currency_decimals=collective.currency.decimals,
+                created_at=collective.created_at,
+                **_charter_values(collective.charter),
+            )
+        )
+
+    def by_slug(self, slug: str) -> Collective | None:
+        row = self._conn.execute(select(collectives).where(collectives.c.slug == slug)).first()
+        return None if row is None else _collective(row)
+
+    def directory(self, *, limit: int, cursor: str | None) -> Page[Collective]:
+        query = select(collectives).order_by(collectives.c.slug).limit(limit + 1)
+        if cursor is not None:
+            (after,) = decode_cursor(cursor, 1)
+            query = query.where(collectives.c.slug > str(after))
+        rows = self._conn.execute(query).all()
+        items = [_collective(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        return Page(items, encode_cursor(items[-1].slug) if more else None)
+
+    def stats(self, collective: Collective, *, now: datetime) -> CollectiveStats:
+        members = self._conn.execute(
+            select(func.count()).where(
+                memberships.c.collective_id == collective.id,
+                memberships.c.status == MembershipStatus.ACTIVE.value,
+            )
+        ).scalar_one()
+        payments = and_(
+            transfers.c.collective_id == collective.id,
+            transfers.c.status == TransferStatus.POSTED.value,
+            transfers.c.kind == TransferKind.PAYMENT.value,
+        )
+        since = now - timedelta(days=30)
+        row = self._conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(transfers.c.amount), 0),
+                func.coalesce(
+                    func.sum(transfers.c.amount).filter(transfers.c.settled_at >= since), 0
+                ),
+                func.max(transfers.c.settled_at),
+            ).where(payments)
+        ).one()
+        fund = self._conn.execute(
+            select(accounts.c.balance).where(
+                accounts.c.collective_id == collective.id,
+                accounts.c.kind == AccountKind.COMMONS_FUND.value,
+            )
+        ).scalar_one_or_none()
+        return CollectiveStats(
+            active_members=int(members),
+            posted_transfers=int(row[0]),
+            volume=int(row[1]),
+            volume_30d=int(row[2]),
+            commons_fund=int(fund or 0),
+            last_activity=row[3],
+        )
+
+    def set_charter(self, collective_id: str, charter: Charter) -> None:
+        self._conn.execute(
+            update(collectives)
+            .where(collectives.c.id == collective_id)
+            .values(**_charter_values(charter))
+        )
+
+
+def _membership(row: Any) -> Membership:
+    return Membership(
+        collective_id=row.collective_id,
+        member_id=row.member_id,
+        status=MembershipStatus(row.status),
+        joined_at=row.joined_at,
+        left_at=row.left_at,
+        approved_by=row.approved_by,
+    )
+
+
+class SqlMemberships:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, collective_id: str, member_id: str) -> Membership | None:
+        row = self._conn.execute(
+            select(memberships).where(
+                memberships.c.collective_id == collective_id,
+                memberships.c.member_id == member_id,
+            )
+        ).first()
+        return None if row is None else _membership(row)
+
+    def save(self, membership: Membership) -> None:
+        values = {
+            "status": membership.status.value,
+            "joined_at": membership.joined_at,
+            "left_at": membership.left_at,
+            "approved_by": membership.approved_by,
+        }
+        updated = self._conn.execute(
+            update(memberships)
+            .where(
+                memberships.c.collective_id == membership.collective_id,
+                memberships.c.member_id == membership.member_id,
+            )
+            .values(**values)
+        )
+        if updated.rowcount == 0:
+            self._conn.execute(
+                insert(memberships).values(
+                    collective_id=membership.collective_id,
+                    member_id=membership.member_id,
+                    **values,
+                )
+            )
+
+    def list(
+        self,
+        collective_id: str,
+        *,
+        status: MembershipStatus | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[tuple[Membership, Person]]:
+        query = (
+            select(memberships, people.c.email, people.c.display_name, people.c.created_at)
+            .join(people, people.c.id == memberships.c.member_id)
+            .where(memberships.c.collective_id == collective_id)
+            .order_by(people.c.display_name, people.c.id)
+            .limit(limit + 1)
+        )
+        if status is not None:
+            query = query.where(memberships.c.status == status.value)
+        if cursor is not None:
+            name, member_id = decode_cursor(cursor, 2)
+            query = query.where(
+                or_(
+                    people.c.display_name > name,
+                    and_(people.c.display_name == name, people.c.id > member_id),
+                )
+            )
+        rows = self._conn.execute(query).all()
+        items = [
+            (
+                _membership(row),
+                Person(row.member_id, row.email, row.display_name, row.created_at),
+            )
+            for row in rows[:limit]
+        ]
+        more = len(rows) > limit
+        next_cursor = encode_cursor(items[-1][1].display_name, items[-1][1].id) if more else None
+        return Page(items, next_cursor)

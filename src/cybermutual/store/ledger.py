@@ -1,0 +1,370 @@
+"""Accounts, transfers, the journal and idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+
+from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.idempotency import IdempotencyRecord
+from cybermutual.domain.journal import ChainHead, EntryEvent, JournalEntry
+from cybermutual.domain.ledger import (
+    Account,
+    AccountKind,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+)
+from cybermutual.services.ports import Page
+from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.tables import (
+    accounts,
+    idempotency_keys,
+    journal_entries,
+    ledger_heads,
+    transfers,
+)
+
+_STREAM = 2_000  # rows fetched at a time when a whole journal is read
+
+
+def _account(row: Any) -> Account:
+    return Account(
+        id=row.id,
+        collective_id=row.collective_id,
+        kind=AccountKind(row.kind),
+        owner_id=row.owner_id,
+        balance=row.balance,
+        reserved=row.reserved,
+        credit_limit=row.credit_limit,
+    )
+
+
+class SqlAccounts:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, account: Account) -> None:
+        self._conn.execute(
+            insert(accounts).values(
+                id=account.id,
+                collective_id=account.collective_id,
+                kind=account.kind.value,
+                owner_id=account.owner_id,
+                balance=account.balance,
+                reserved=account.reserved,
+                credit_limit=account.credit_limit,
+            )
+        )
+
+    def get(self, account_id: str) -> Account | None:
+        row = self._conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        return None if row is None else _account(row)
+
+    def of_member(self, collective_id: str, member_id: str) -> Account | None:
+        row = self._conn.execute(
+            select(accounts).where(
+                accounts.c.collective_id == collective_id,
+                accounts.c.kind == AccountKind.MEMBER.value,
+                accounts.c.owner_id == member_id,
+            )
+        ).first()
+        return None if row is None else _account(row)
+
+    def system(self, collective_id: str, kind: AccountKind) -> Account:
+        row = self._conn.execute(
+            select(accounts).where(
+                accounts.c.collective_id == collective_id, accounts.c.kind == kind.value
+            )
+        ).one()
+        return _account(row)
+
+    def lock_members(
+        self, collective_id: str, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
+    ) -> dict[str, Account]:
+        """Lock the accounts of these members (and of these system kinds), keyed by account id."""
+        wanted = and_(
+            accounts.c.kind == AccountKind.MEMBER.value, accounts.c.owner_id.in_(set(member_ids))
+        )
+        if system:
+            wanted = or_(wanted, accounts.c.kind.in_([k.value for k in system]))
+        rows = self._conn.execute(
+            select(accounts)
+            .where(accounts.c.collective_id == collective_id, wanted)
+            .order_by(accounts.c.id)
+            .with_for_update()
+        )
+        return {row.id: _account(row) for row in rows}
+
+    def lock(self, account_ids: Sequence[str]) -> dict[str, Account]:
+        # one fixed order (by id) for every transaction, so parallel transfers cannot deadlock
+        rows = self._conn.execute(
+            select(accounts)
+            .where(accounts.c.id.in_(sorted(set(account_ids))))
+            .order_by(accounts.c.id)
+            .with_for_update()
+        )
+        return {row.id: _account(row) for row in rows}
+
+    def save_balances(self, changed: Sequence[Account]) -> None:
+        if not changed:
+            return
+        self._conn.execute(
+            update(accounts)
+            .where(accounts.c.id == bindparam("account_id"))
+            .values(balance=bindparam("new_balance"), reserved=bindparam("new_reserved")),
+            [
+                {"account_id": a.id, "new_balance": a.balance, "new_reserved": a.reserved}
+                for a in changed
+            ],
+        )
+
+    def set_credit_limit(self, account_id: str, credit_limit: int | None) -> None:
+        self._conn.execute(
+            update(accounts).where(accounts.c.id == account_id).values(credit_limit=credit_limit)
+        )
+
+    def all_of(self, collective_id: str) -> list[Account]:
+        rows = self._conn.execute(
+            select(accounts)
+            .where(accounts.c.collective_id == collective_id)
+            .order_by(accounts.c.id)
+        )
+        return [_account(row) for row in rows]
+
+    def owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
+        rows = self._conn.execute(
+            select(accounts.c.id, accounts.c.owner_id).where(accounts.c.id.in_(set(account_ids)))
+        )
+        return {row.id: row.owner_id for row in rows}
+
+
+def _transfer(row: Any) -> Transfer:
+    return Transfer(
+        id=row.id,
+        collective_id=row.collective_id,
+        debit_account_id=row.debit_account_id,
+        credit_account_id=row.credit_account_id,
+        amount=row.amount,
+        kind=TransferKind(row.kind),
+        status=TransferStatus(row.status),
+        memo=row.memo,
+        created_at=row.created_at,
+        settled_at=row.settled_at,
+        parent_id=row.parent_id,
+        initiated_by=row.initiated_by,
+        batch_id=row.batch_id,
+        batch_index=row.batch_index,
+    )
+
+
+def _transfer_values(t: Transfer) -> dict[str, object]:
+    return {
+        "id": t.id,
+        "collective_id": t.collective_id,
+        "debit_account_id": t.debit_account_id,
+        "credit_account_id": t.credit_account_id,
+        "amount": t.amount,
+        "kind": t.kind.value,
+        "status": t.status.value,
+        "memo": t.memo,
+        "created_at": t.created_at,
+        "settled_at": t.settled_at,
+        "parent_id": t.parent_id,
+        "initiated_by": t.initiated_by,
+        "batch_id": t.batch_id,
+        "batch_index": t.batch_index,
+    }
+
+
+class SqlTransfers:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, new: Sequence[Transfer]) -> None:
+        if new:
+            self._conn.execute(insert(transfers), [_transfer_values(t) for t in new])
+
+    def get(self, transfer_id: str) -> Transfer | None:
+        row = self._conn.execute(select(transfers).where(transfers.c.id == transfer_id)).first()
+        return None if row is None else _transfer(row)
+
+    def of_batch(self, batch_id: str) -> list[Transfer]:
+        rows = self._conn.execute(
+            select(transfers)
+            .where(transfers.c.batch_id == batch_id)
+            .order_by(transfers.c.batch_index)
+        )
+        return [_transfer(row) for row in rows]
+
+    def levies_of(self, parent_ids: Sequence[str]) -> dict[str, int]:
+        rows = self._conn.execute(
+            select(transfers.c.parent_id, transfers.c.amount).where(
+                transfers.c.parent_id.in_(set(parent_ids)),
+                transfers.c.kind == TransferKind.LEVY.value,
+            )
+        )
+        return {row.parent_id: row.amount for row in rows}
+
+    def settle(self, transfer: Transfer) -> None:
+        self._conn.execute(
+            update(transfers)
+            .where(transfers.c.id == transfer.id)
+            .values(status=transfer.status.value, settled_at=transfer.settled_at)
+        )
+
+    def of_account(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
+        query = (
+            select(transfers)
+            .where(
+                or_(
+                    transfers.c.debit_account_id == account_id,
+                    transfers.c.credit_account_id == account_id,
+                )
+            )
+            .order_by(transfers.c.created_at.desc(), transfers.c.id.desc())
+            .limit(limit + 1)
+        )
+        if cursor is not None:
+            created, transfer_id = decode_cursor(cursor, 2)
+            moment = _moment(created)
+            query = query.where(
+                or_(
+                    transfers.c.created_at < moment,
+                    and_(transfers.c.created_at == moment, transfers.c.id < str(transfer_id)),
+                )
+            )
+        rows = self._conn.execute(query).all()
+        items = [_transfer(row) for row in rows[:limit]]
+        more = len(rows) > limit
+        last = items[-1] if items else None
+        next_cursor = encode_cursor(last.created_at.isoformat(), last.id) if more and last else None
+        return Page(items, next_cursor)
+
+    def all_of(self, collective_id: str) -> Iterator[Transfer]:
+        rows = self._conn.execution_options(yield_per=_STREAM).execute(
+            select(transfers).where(transfers.c.collective_id == collective_id)
+        )
+        for row in rows:
+            yield _transfer(row)
+
+
+def _moment(text: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidValue("invalid cursor", field="cursor")
+    return moment
+
+
+class SqlJournal:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _head(self, collective_id: str, *, lock: bool) -> ChainHead:
+        query = select(ledger_heads).where(ledger_heads.c.collective_id == collective_id)
+        row = self._conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            return ChainHead(collective_id)
+        return ChainHead(collective_id, row.seq, row.hash)
+
+    def lock_head(self, collective_id: str) -> ChainHead:
+        return self._head(collective_id, lock=True)
+
+    def head(self, collective_id: str) -> ChainHead:
+        return self._head(collective_id, lock=False)
+
+    def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None:
+        if not entries:
+            return
+        self._conn.execute(
+            insert(journal_entries),
+            [
+                {
+                    "collective_id": e.collective_id,
+                    "seq": e.seq,
+                    "transfer_id": e.transfer_id,
+                    "event": e.event.value,
+                    "debit_account_id": e.debit_account_id,
+                    "credit_account_id": e.credit_account_id,
+                    "amount": e.amount,
+                    "kind": e.kind,
+                    "at_us": e.at_us,
+                    "was_reserved": e.was_reserved,
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ],
+        )
+        first = entries[0].seq
+        if first == 1:
+            self._conn.execute(
+                insert(ledger_heads).values(
+                    collective_id=head.collective_id, seq=head.seq, hash=head.hash
+                )
+            )
+        else:
+            self._conn.execute(
+                update(ledger_heads)
+                .where(ledger_heads.c.collective_id == head.collective_id)
+                .values(seq=head.seq, hash=head.hash)
+            )
+
+    def entries(self, collective_id: str) -> Iterator[JournalEntry]:
+        rows = self._conn.execution_options(yield_per=_STREAM).execute(
+            select(journal_entries)
+            .where(journal_entries.c.collective_id == collective_id)
+            .order_by(journal_entries.c.seq)
+        )
+        for r in rows:
+            yield JournalEntry(
+                collective_id=r.collective_id,
+                seq=r.seq,
+                transfer_id=r.transfer_id,
+                event=EntryEvent(r.event),
+                debit_account_id=r.debit_account_id,
+                credit_account_id=r.credit_account_id,
+                amount=r.amount,
+                kind=r.kind,
+                at_us=r.at_us,
+                prev_hash=r.prev_hash,
+                hash=r.hash,
+                was_reserved=bool(r.was_reserved),
+            )
+
+
+class SqlIdempotency:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, collective_id: str, member_id: str, key: str) -> IdempotencyRecord | None:
+        row = self._conn.execute(
+            select(idempotency_keys).where(
+                idempotency_keys.c.collective_id == collective_id,
+                idempotency_keys.c.member_id == member_id,
+                idempotency_keys.c.key == key,
+            )
+        ).first()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            row.collective_id, row.member_id, row.key, row.fingerprint, row.result_ref
+        )
+
+    def add(self, record: IdempotencyRecord, *, now: datetime) -> None:
+        self._conn.execute(
+            insert(idempotency_keys).values(
+                collective_id=record.collective_id,
+                member_id=record.member_id,
+                key=record.key,
+                fingerprint=record.fingerprint,
+                result_ref=record.result_ref,
+                created_at=now,
+            )
+        )

@@ -1,0 +1,81 @@
+"""The unit of work over SQLAlchemy: one connection, one transaction, every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from cybermutual.store.collectives import SqlCollectives, SqlMemberships
+from cybermutual.store.engine import READONLY
+from cybermutual.store.ledger import SqlAccounts, SqlIdempotency, SqlJournal, SqlTransfers
+from cybermutual.store.people import SqlPeople
+
+
+class SqlUnitOfWork:
+    """``with uow: ...; uow.commit()``; leaving the block without commit rolls back."""
+
+    people: SqlPeople
+    collectives: SqlCollectives
+    memberships: SqlMemberships
+    accounts: SqlAccounts
+    transfers: SqlTransfers
+    journal: SqlJournal
+    idempotency: SqlIdempotency
+
+    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        conn = self._engine.connect()
+        if self._readonly:
+            conn = conn.execution_options(**{READONLY: True})
+        self._conn = conn
+        self._tx = conn.begin()
+        self.people = SqlPeople(conn)
+        self.collectives = SqlCollectives(conn)
+        self.memberships = SqlMemberships(conn)
+        self.accounts = SqlAccounts(conn)
+        self.transfers = SqlTransfers(conn)
+        self.journal = SqlJournal(conn)
+        self.idempotency = SqlIdempotency(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        assert self._tx is not None
+        try:
+            if self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+            self._conn = self._tx = None
+
+    def commit(self) -> None:
+        assert self._tx is not None, "commit outside the unit of work"
+        self._tx.commit()
+
+    @property
+    def connection(self) -> Connection:
+        """The open connection, for repositories added by later capabilities."""
+        assert self._conn is not None, "outside the unit of work"
+        return self._conn
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a unit of work per use case; the composition root holds one of these."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly)

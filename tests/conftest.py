@@ -1,0 +1,106 @@
+"""Fixtures shared by every kind of test.
+
+Storage, service and API tests take ``database_url``, which runs them on SQLite and on a real
+PostgreSQL server that this suite starts from the machine's binaries (one per xdist worker).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from argon2 import PasswordHasher
+from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine, text
+
+from cybermutual.bootstrap import Argon2Passwords, build_services
+from cybermutual.services.container import Services
+from cybermutual.store.engine import make_engine
+from cybermutual.store.migrate import upgrade
+from cybermutual.store.tables import metadata
+from cybermutual.tooling.postgres import EphemeralPostgres, find_bindir
+
+settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+NO_POSTGRES = "no PostgreSQL binaries (initdb) on this machine: install the 'postgresql' package"
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+#: argon2 at its cheapest, so tests spend no time hashing (production uses the defaults).
+FAST_PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[EphemeralPostgres]:
+    if find_bindir() is None:
+        pytest.skip(NO_POSTGRES)
+    server = EphemeralPostgres.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_server: EphemeralPostgres) -> Iterator[Engine]:
+    engine = make_engine(postgres_server.create_database("cybermutual_test"), pool_size=20)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "cybermutual.db"
+        sqlite = make_engine(f"sqlite:///{path}")
+        upgrade(sqlite)
+        yield sqlite
+        sqlite.dispose()
+    else:
+        pg: Engine = request.getfixturevalue("postgres_engine")
+        _truncate(pg)
+        yield pg
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def services(engine: Engine, clock: FakeClock) -> Services:
+    return build_services(engine, clock=clock, passwords=FAST_PASSWORDS)
+
+
+@pytest.fixture
+def sqlite_services(clock: FakeClock) -> Iterator[Services]:
+    """Services on an in-memory SQLite: for tests about rules, not storage."""
+    memory = make_engine("sqlite://")
+    upgrade(memory)
+    yield build_services(memory, clock=clock, passwords=FAST_PASSWORDS)
+    memory.dispose()
