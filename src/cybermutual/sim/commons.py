@@ -1,0 +1,92 @@
+"""The facilitator's share-out of the commons in the simulator.
+
+Every member has the same budget of allocation tokens. Members are pooled into groups of nearly
+identical members (collective, sector, skill band): with linear utilities a group of identical
+buyers behaves in a Fisher market exactly like one buyer holding their pooled budget, so the
+equilibrium on groups is the equilibrium on members up to the spread inside a band. The value of a
+unit of asset ``a`` to a group is its members' productivity times the demand (price) for what they
+make, as DESIGN.md states. The equilibrium is found by proportional-response dynamics (Wu and
+Zhang 2007; Birnbaum, Devanur and Xiao 2011), warm-started from the last step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class FisherEquilibrium:
+    """Prices (total per asset), the allocation in units, and the bids that produced them."""
+
+    prices: FloatArray
+    allocation: FloatArray
+    bids: FloatArray
+    iterations: int
+
+    def utilities(self, values: FloatArray) -> FloatArray:
+        """Each buyer's utility ``sum_a values[i, a] * allocation[i, a]``."""
+        return np.asarray((values * self.allocation).sum(axis=1), dtype=np.float64)
+
+
+def proportional_response(
+    values: FloatArray,
+    budgets: FloatArray,
+    capacity: FloatArray,
+    *,
+    bids: FloatArray | None = None,
+    tolerance: float = 1e-6,
+    max_iterations: int = 500,
+) -> FisherEquilibrium:
+    """Linear Fisher-market equilibrium by proportional response.
+
+    ``values`` is buyers x assets, ``budgets`` per buyer, ``capacity`` per asset. Each round every
+    buyer re-splits its budget in proportion to the utility each asset gave it. Stops when no
+    price moves by more than ``tolerance`` (relative).
+    """
+    values = np.where(capacity[None, :] > 0, values, 0.0)
+    wanted = values.sum(axis=1) > 0
+    if bids is None or bids.shape != values.shape:
+        share = np.divide(values, values.sum(axis=1, keepdims=True),
+                          out=np.zeros_like(values), where=wanted[:, None])
+        bids = budgets[:, None] * share
+    else:
+        bids = np.where(values > 0, np.maximum(bids, 1e-12), 0.0)
+        bids = budgets[:, None] * np.divide(bids, bids.sum(axis=1, keepdims=True),
+                                            out=np.zeros_like(bids), where=wanted[:, None])
+    prices = bids.sum(axis=0)
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):  # noqa: B007
+        unit = np.divide(capacity, prices, out=np.zeros_like(prices), where=prices > 0)
+        gain = values * bids * unit[None, :]
+        utility = gain.sum(axis=1, keepdims=True)
+        bids = budgets[:, None] * np.divide(gain, utility, out=np.zeros_like(gain),
+                                            where=utility > 0)
+        new_prices = bids.sum(axis=0)
+        moved = np.abs(new_prices - prices) / np.maximum(new_prices, 1e-300)
+        prices = new_prices
+        if float(moved.max(initial=0.0)) < tolerance:
+            break
+    unit = np.divide(capacity, prices, out=np.zeros_like(prices), where=prices > 0)
+    return FisherEquilibrium(prices=prices, allocation=bids * unit[None, :], bids=bids,
+                             iterations=iterations)
+
+
+def group_members(
+    collective: npt.NDArray[np.intp],
+    sector: npt.NDArray[np.intp],
+    efficiency: FloatArray,
+    *,
+    sectors: int,
+    bands: int,
+    spread: float,
+) -> npt.NDArray[np.intp]:
+    """Group index of every member: (collective, sector, band of log-skill)."""
+    width = max(4.0 * spread, 1e-9) / bands
+    band = np.clip(((np.log(np.maximum(efficiency, 1e-12)) + 2.0 * spread) / width).astype(np.intp),
+                   0, bands - 1)
+    return np.asarray((collective * sectors + sector) * bands + band, dtype=np.intp)

@@ -1,0 +1,184 @@
+"""Enterprises in the libertarian-mutualist and capitalist regimes, as a structure of arrays.
+
+A firm combines capital ``K``, robots ``R`` and the efficiency units ``E`` of its workers:
+``Y = A_sector * z * K^a * (E + theta R)^(1 - a)`` (Cobb-Douglas; robots are perfect substitutes
+for labour at ``theta`` units each, as in task-based automation models, Acemoglu and Restrepo
+2018). Each step a firm compares the marginal revenue product of labour with what labour costs it
+and adjusts its wage and its workforce toward that target. Traditional firms pay wages and send
+profit to the owner (and any employee equity to employees); co-operatives pay the same kind of
+base wage and share the profit among worker-owners by merit (efficiency units contributed), and,
+like Ward's (1958) labour-managed firm, they hire only while that raises income per member and
+never fire for profit. Investment goes to robots when a robot costs less per efficiency unit than
+the labour it replaces, otherwise to capital when capital earns more than its user cost:
+automation is an outcome of prices and wages, never assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cybermutual.domain.profit_sharing import merit_shares
+from cybermutual.sim.agents import Agents, FirstFirms, sum_by
+from cybermutual.sim.scenario import Scenario
+
+FloatArray = npt.NDArray[np.float64]
+IndexArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(slots=True)
+class Firms:
+    """One array per firm attribute; dead slots are reused by new firms."""
+
+    alive: BoolArray
+    coop: BoolArray
+    sector: IndexArray
+    productivity: FloatArray
+    owner: IndexArray
+    capital: FloatArray
+    robots: FloatArray
+    wage: FloatArray  # per efficiency unit
+    cash: FloatArray
+    extra_per_unit: FloatArray  # profit share per efficiency unit paid to workers last step
+    vacancy: FloatArray  # efficiency units wanted beyond the current workforce
+    fire_rate: FloatArray
+    invest_plan: FloatArray  # money to spend on investment next step
+    wants_invest: BoolArray
+    invest_robots: BoolArray
+    workforce: FloatArray  # efficiency units employed (last production)
+    output: FloatArray
+
+    @property
+    def slots(self) -> int:
+        """Number of firm slots (alive or free)."""
+        return int(self.alive.size)
+
+    def pay_per_unit(self) -> FloatArray:
+        """What a worker earns per efficiency unit: wage plus profit share."""
+        return self.wage + self.extra_per_unit
+
+
+
+def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: FloatArray) -> Firms:
+    """Open the first firms; agents already point at them through ``employer``."""
+    count = first.sector.size
+    slots = 2 * count + 8
+    tech = scenario.technology
+    productivity_of = np.array([s.productivity for s in scenario.sectors])
+
+    def pad(values: npt.NDArray[np.generic], fill: float | int | bool) -> npt.NDArray[np.generic]:
+        out = np.full(slots, fill, dtype=values.dtype)
+        out[:count] = values
+        return out
+
+    headcount = np.bincount(agents.employer, minlength=count).astype(np.float64)
+    coop = first.coop_draw < scenario.enterprises.coop_share
+    wage0 = (1 - tech.capital_elasticity) * productivity_of[first.sector] * prices[first.sector]
+    zeros = np.zeros(slots)
+    return Firms(
+        alive=np.asarray(pad(np.ones(count, dtype=np.bool_), False), dtype=np.bool_),
+        coop=np.asarray(pad(coop, False), dtype=np.bool_),
+        sector=np.asarray(pad(first.sector, 0), dtype=np.intp),
+        productivity=np.asarray(pad(first.productivity, 1.0), dtype=np.float64),
+        owner=np.asarray(pad(first.owner, 0), dtype=np.intp),
+        capital=np.asarray(pad(tech.capital_per_worker * headcount, 0.0), dtype=np.float64),
+        robots=zeros.copy(),
+        wage=np.asarray(pad(wage0, 0.0), dtype=np.float64),
+        cash=zeros.copy(),
+        extra_per_unit=zeros.copy(),
+        vacancy=zeros.copy(),
+        fire_rate=zeros.copy(),
+        invest_plan=zeros.copy(),
+        wants_invest=np.zeros(slots, dtype=np.bool_),
+        invest_robots=np.zeros(slots, dtype=np.bool_),
+        workforce=zeros.copy(),
+        output=zeros.copy(),
+    )
+
+
+def produce(firms: Firms, agents: Agents, *, sector_productivity: FloatArray,
+            capital_elasticity: float, theta: float) -> FloatArray:
+    """Output of every firm slot this step (0 for dead slots)."""
+    employed = agents.employer >= 0
+    firms.workforce = sum_by(agents.employer[employed], agents.efficiency[employed], firms.slots)
+    labour = firms.workforce + theta * firms.robots
+    a = capital_elasticity
+    output = (sector_productivity[firms.sector] * firms.productivity
+              * firms.capital**a * labour ** (1 - a))
+    firms.output = np.where(firms.alive, output, 0.0)
+    return firms.output
+
+
+@dataclass(frozen=True, slots=True)
+class Payouts:
+    """Money paid out by firms this step, for the metrics."""
+
+    wages: float
+    worker_profit: float
+    owner_profit: float
+
+
+def pay_out(firms: Firms, agents: Agents, net_revenue: FloatArray, *, investment_rate: float,
+            employee_equity: float) -> Payouts:
+    """Pay wages, plan investment and pay dividends from ``net_revenue`` (after the levy)."""
+    employed = agents.employer >= 0
+    firm_of = np.where(employed, agents.employer, 0)
+    wage = np.where(employed, firms.wage[firm_of] * agents.efficiency, 0.0)
+    wage_bill = sum_by(firm_of, wage, firms.slots)
+    profit = net_revenue - wage_bill
+    firms.cash += profit
+    plan = np.where(firms.wants_invest, investment_rate * np.maximum(profit, 0.0), 0.0)
+    firms.invest_plan = plan
+    dividend = np.clip(np.minimum(np.maximum(profit, 0.0), firms.cash) - plan, 0.0, None)
+    dividend = np.where(firms.alive, dividend, 0.0)
+    firms.cash -= dividend
+    has_workers = firms.workforce > 0
+    worker_part = np.where(has_workers, np.where(firms.coop, 1.0, employee_equity), 0.0)
+    to_workers = dividend * worker_part
+    to_owner = dividend - to_workers
+    share = merit_shares(to_workers, agents.efficiency, np.where(employed, agents.employer, -1))
+    firms.extra_per_unit = np.divide(to_workers, firms.workforce,
+                                     out=np.zeros(firms.slots), where=has_workers)
+    owner_income = sum_by(firms.owner, to_owner, agents.size)
+    earned = wage + share
+    agents.labour_income += earned
+    agents.income += earned + owner_income
+    agents.wealth += earned + owner_income
+    return Payouts(wages=float(wage_bill.sum()), worker_profit=float(to_workers.sum()),
+                   owner_profit=float(to_owner.sum()))
+
+
+def plan_firms(firms: Firms, *, prices: FloatArray, seller_fill: FloatArray, theta: float,
+               scenario: Scenario, price_index: float) -> None:
+    """Set next step's wages, vacancies, firing rates and investment kind."""
+    tech, ent = scenario.technology, scenario.enterprises
+    a = tech.capital_elasticity
+    value = prices[firms.sector] * seller_fill[firms.sector] * firms.output
+    labour = firms.workforce + theta * firms.robots
+    mrpl = np.divide((1 - a) * value, labour, out=np.zeros(firms.slots), where=labour > 0)
+    pay = np.maximum(np.where(firms.coop, firms.pay_per_unit(), firms.wage), 1e-9)
+    ratio = np.clip(mrpl / pay, 0.0, 4.0)
+    target = np.maximum(labour * ratio ** (1.0 / a) - theta * firms.robots, 0.0)
+    gap = np.clip((target - firms.workforce) / np.maximum(firms.workforce, 1.0), -1.0, 1.0)
+    firms.wage = np.maximum(firms.wage * (1.0 + tech.wage_adjustment * gap), 1e-6)
+    firms.vacancy = np.where(firms.alive, np.maximum(target - firms.workforce, 0.0), 0.0)
+    surplus = np.divide(firms.workforce - target, firms.workforce, out=np.zeros(firms.slots),
+                        where=firms.workforce > 0)
+    firms.fire_rate = np.where(firms.coop, 0.0, ent.fire_speed * np.clip(surplus, 0.0, 1.0))
+    user_cost = price_index * (tech.interest + tech.depreciation)
+    robot_cost = tech.robot_price * user_cost / theta
+    mpk = np.divide(a * value, firms.capital, out=np.zeros(firms.slots),
+                    where=firms.capital > 0)
+    robots = (robot_cost < firms.pay_per_unit()) & (mrpl > robot_cost)
+    firms.invest_robots = robots
+    wants = firms.alive & (robots | (mpk > user_cost))
+    firms.wants_invest = wants
+
+
+def invest(firms: Firms, bought_units: FloatArray, *, robot_price: float) -> None:
+    """Turn basket units bought by each firm into robots or capital."""
+    firms.robots += np.where(firms.invest_robots, bought_units / robot_price, 0.0)
+    firms.capital += np.where(firms.invest_robots, 0.0, bought_units)
