@@ -73,7 +73,9 @@ def _truncate(engine: Engine) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "cybermutual.db"

@@ -39,7 +39,7 @@ class IdempotencyKeyRequired(InvalidValue):
 def idempotency_key(
     key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> str:
-    if key is None:
+    if not key or not key.strip():
         raise IdempotencyKeyRequired("money-moving requests need an 'Idempotency-Key' header")
     return key
 
