@@ -51,7 +51,8 @@ class Economy:
         self.fund = np.zeros(self.collectives, dtype=np.float64)
         self.issuance = 0.0
         self.service = (scenario.sector_index(scenario.policy.service_sector)
-                        if scenario.policy.services_share > 0 else -1)
+                        if scenario.policy.services_share > 0 or scenario.policy.services_budget > 0
+                        else -1)
         self.t = 0
         tech = scenario.technology
         self.firms = firm_rules.start_firms(first, scenario, self.agents, self.prices)
@@ -71,7 +72,21 @@ class Economy:
         self._unit_output = np.zeros(n)
         self._mean_consumption = np.zeros(self.collectives)
         self._revenue_per_unit = self.prices * self.productivity
+        heads = np.bincount(self.agents.collective, minlength=self.collectives)
+        self._fund_weight = heads / max(float(heads.sum()), 1.0)
         self._sector_revenue = np.ones((self.collectives, 1)) * self.shares[None, :]
+
+    def set_balances(self, balances: FloatArray, *, commons_fund: float = 0.0) -> None:
+        """Start from real balances (repeated to fill the population) and a commons fund.
+
+        Whatever the other accounts of the real collective held is booked to ``issuance`` so
+        the sum of all balances stays 0.
+        """
+        if balances.size:
+            self.agents.wealth = np.resize(balances.astype(np.float64), self.agents.size)
+        self.fund[:] = commons_fund * self._fund_weight
+        self.issuance = -float(self.agents.wealth.sum() + self.fund.sum()
+                               + self.firms.cash.sum())
 
     @property
     def theta(self) -> float:
@@ -148,7 +163,10 @@ class Economy:
             inputs = np.array([float(self.firms.workforce.sum()),
                                float((theta * self.firms.robots * self.firms.alive).sum())])
         open_fund = np.maximum(self.fund, 0.0)
-        services = policy.services_share * open_fund if self.service >= 0 else 0.0 * open_fund
+        services = np.minimum(policy.services_share * open_fund + policy.services_budget
+                              * self._fund_weight, open_fund)
+        if self.service < 0:
+            services = 0.0 * open_fund
         if self.commons_based:
             investing = policy.commons_investment * np.maximum(open_fund - services, 0.0)
         else:

@@ -81,12 +81,13 @@ class Enterprises:
 
 
 @dataclass(frozen=True, slots=True)
-class Policy:
+class PolicySettings:
     """Policies voted by a collective (or set by a state): the levers of ``policy_impact``."""
 
     levy_rate: Fraction = Fraction(0)
     basic_income: float = 0.0  # per member per step, issued by the issuance account
     services_share: float = 0.0  # share of the commons fund spent on free services each step
+    services_budget: float = 0.0  # fixed amount per step for free services, while the fund has it
     service_sector: str = ""
     credit_limit: float = 20.0
     commons_investment: float = 0.0  # share of the commons fund invested in commons assets
@@ -102,7 +103,7 @@ class Scenario:
     population: Population = field(default_factory=Population)
     technology: Technology = field(default_factory=Technology)
     enterprises: Enterprises = field(default_factory=Enterprises)
-    policy: Policy = field(default_factory=Policy)
+    policy: PolicySettings = field(default_factory=PolicySettings)
     description: str = ""
 
     def with_regime(self, regime: Regime) -> Scenario:
@@ -202,7 +203,8 @@ def validate(s: Scenario) -> Scenario:
     _check(q.credit_limit >= 0, "policy.credit_limit: must not be negative")
     for name in ("services_share", "commons_investment"):
         _check(0 <= getattr(q, name) <= 1, f"policy.{name}: must be in [0, 1]")
-    if q.services_share > 0:
+    _check(q.services_budget >= 0, "policy.services_budget: must not be negative")
+    if q.services_share > 0 or q.services_budget > 0:
         s.sector_index(q.service_sector)
     return s
 
@@ -237,7 +239,7 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
             population=_section(Population, data.get("population"), "population"),
             technology=_section(Technology, data.get("technology"), "technology"),
             enterprises=_section(Enterprises, data.get("enterprises"), "enterprises"),
-            policy=_section(Policy, data.get("policy"), "policy"),
+            policy=_section(PolicySettings, data.get("policy"), "policy"),
         )
         return validate(scenario)
     except ScenarioError as exc:
@@ -246,20 +248,54 @@ def parse_scenario(data: dict[str, Any], *, source: str = "scenario") -> Scenari
         raise ScenarioError(f"{source}: {exc}") from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check the scenario in ``path``; a bare name finds a bundled scenario."""
+@dataclass(frozen=True, slots=True)
+class BoltzmannScenario:
+    """The random-exchange validation model (a ``[boltzmann]`` table)."""
+
+    agents: int = 20_000
+    steps: int = 300
+    saving: float = 0.0
+    initial: int = 100_000  # minor units each agent starts with
+    expected_gini: float = 0.5
+
+
+def _read_toml(path: str | Path) -> tuple[Path, dict[str, Any]]:
     candidate = Path(path)
     if not candidate.exists() and not candidate.suffix:
         candidate = SCENARIO_DIR / f"{path}.toml"
     if not candidate.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
     try:
-        data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        return candidate, tomllib.loads(candidate.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{candidate}: not valid TOML ({exc})") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{candidate}: not a UTF-8 text file") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check the economy scenario in ``path``; a bare name finds a bundled one."""
+    candidate, data = _read_toml(path)
     return parse_scenario(data, source=str(candidate))
+
+
+def load_any(path: str | Path) -> Scenario | BoltzmannScenario:
+    """An economy scenario, or the random-exchange model when the file has ``[boltzmann]``."""
+    candidate, data = _read_toml(path)
+    if "boltzmann" not in data:
+        return parse_scenario(data, source=str(candidate))
+    extra = set(data) - {"boltzmann", "name", "description"}
+    if extra:
+        raise ScenarioError(f"{candidate}: a [boltzmann] scenario has no {sorted(extra)}")
+    try:
+        model = _section(BoltzmannScenario, data["boltzmann"], "boltzmann")
+        _check(model.agents >= 2, "boltzmann.agents: at least 2")
+        _check(model.steps > 0, "boltzmann.steps: must be positive")
+        _check(0 <= model.saving < 1, "boltzmann.saving: must be in [0, 1)")
+        _check(model.initial > 0, "boltzmann.initial: must be positive")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{candidate}: {exc}") from None
+    return model
 
 
 def bundled_scenario(regime: Regime) -> Scenario:

@@ -1,0 +1,171 @@
+"""``cybermutual simulate ...``: run a scenario, compare the regimes, run the money model.
+
+The root CLI mounts :data:`simulate_app` as ``simulate``. Bad input (a missing or malformed
+scenario, a non-positive count) ends with a one-line message and a non-zero exit, no traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cybermutual.sim.boltzmann import run_boltzmann
+from cybermutual.sim.metrics import HEADLINE
+from cybermutual.sim.outputs import write_boltzmann, write_comparison, write_run
+from cybermutual.sim.runner import RunResult, RunTask, compare_regimes, run_task
+from cybermutual.sim.scenario import REGIMES, BoltzmannScenario, Regime, ScenarioError, load_any
+
+simulate_app = typer.Typer(
+    name="simulate",
+    help="Agent-based simulation of cyber-collectives, libertarian mutualism and capitalism.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+Agents = Annotated[int | None, typer.Option("--agents", "-n", min=1,
+                                            help="Number of agents (default: the scenario's).")]
+Steps = Annotated[int | None, typer.Option("--steps", "-t", min=1,
+                                           help="Steps to run (default: the scenario's).")]
+Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed; one seed, one run.")]
+Out = Annotated[Path, typer.Option("--out", "-o", file_okay=False,
+                                   help="Directory for metrics.parquet, plots and summary.json.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+@simulate_app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled name "
+                                            "(cybermutualism, libertarian_mutualism, capitalism, "
+                                            "boltzmann).")],
+    agents: Agents = None,
+    steps: Steps = None,
+    seed: Seed = 0,
+    out: Out = Path("sim-out"),
+) -> None:
+    """Run one scenario and write metrics.parquet, metrics.png and summary.json.
+
+    A scenario with a [boltzmann] table runs the random-exchange model instead.
+    """
+    try:
+        loaded = load_any(scenario)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from None
+    if isinstance(loaded, BoltzmannScenario):
+        boltzmann(agents=agents or loaded.agents, steps=steps or loaded.steps, seed=seed,
+                  out=out, saving=loaded.saving)
+        return
+    task = RunTask(loaded, agents or loaded.population.agents, steps or loaded.population.steps,
+                   seed)
+    start = time.perf_counter()
+    with _progress() as bar:
+        job = bar.add_task(f"{loaded.name}", total=task.steps)
+        result = run_task(task, on_step=lambda: bar.advance(job))
+    write_run(out, result, elapsed=time.perf_counter() - start)
+    _print_steady({loaded.regime: result})
+    err.print(f"wrote {out}/metrics.parquet, metrics.png, summary.json")
+
+
+@simulate_app.command()
+def compare(
+    agents: Annotated[int, typer.Option("--agents", "-n", min=1, help="Agents per run.")] = 2_000,
+    steps: Annotated[int, typer.Option("--steps", "-t", min=1, help="Steps per run.")] = 104,
+    seeds: Annotated[int, typer.Option("--seeds", "-k", min=1, help="Seeds per regime.")] = 5,
+    out: Out = Path("sim-compare"),
+    cluster: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (tcp://HOST:PORT); default: a local process pool.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Local processes (default: the CPU count).")] = None,
+    first_seed: Annotated[int, typer.Option(min=0, help="First seed of the range.")] = 0,
+    regime: Annotated[list[str] | None, typer.Option(
+        help="Only these regimes (repeatable); default: all three.")] = None,
+) -> None:
+    """Run all three regimes on the same populations and seeds; summarise with 95% intervals.
+
+    Writes summary.json (per regime and metric: mean over seeds of the last-quarter average,
+    with a Student-t 95% interval), comparison.png and metrics.parquet (every run, every step).
+    """
+    chosen: list[Regime] = []
+    for name in regime or list(REGIMES):
+        if name not in REGIMES:
+            raise _fail(f"unknown regime {name!r}; choose from {', '.join(REGIMES)}")
+        chosen.append(name)
+    if cluster is not None and "://" not in cluster:
+        raise _fail(f"--cluster wants an address like tcp://HOST:PORT, got {cluster!r}")
+    start = time.perf_counter()
+    with _progress() as bar:
+        job = bar.add_task("runs", total=len(chosen) * seeds)
+        try:
+            comparison = compare_regimes(agents=agents, steps=steps, seeds=seeds,
+                                         first_seed=first_seed, regimes=chosen, cluster=cluster,
+                                         workers=workers, on_done=lambda _: bar.advance(job))
+        except ScenarioError as exc:
+            raise _fail(str(exc)) from None
+        except (OSError, TimeoutError) as exc:
+            raise _fail(f"cannot reach the cluster at {cluster}: {exc}") from None
+    write_comparison(out, comparison, elapsed=time.perf_counter() - start)
+    table = Table(title=f"{agents} agents, {steps} steps, {seeds} seeds (mean [95% CI])")
+    table.add_column("metric")
+    estimates = comparison.estimates()
+    for name in estimates:
+        table.add_column(name)
+    for metric in HEADLINE:
+        table.add_row(metric, *[
+            f"{e[metric].mean:.3f} [{e[metric].low:.3f}, {e[metric].high:.3f}]"
+            for e in estimates.values()])
+    err.print(table)
+    err.print(f"wrote {out}/summary.json, comparison.png, metrics.parquet")
+
+
+@simulate_app.command()
+def boltzmann(
+    agents: Annotated[int, typer.Option("--agents", "-n", min=2, help="Agents.")] = 10_000,
+    steps: Annotated[int, typer.Option("--steps", "-t", min=1,
+                                       help="Sweeps (every agent trades once per sweep).")] = 200,
+    seed: Seed = 0,
+    out: Out = Path("sim-boltzmann"),
+    saving: Annotated[float, typer.Option(
+        min=0.0, max=0.99, help="Saving propensity (Chakraborti-Chakrabarti); 0 = pure "
+        "random exchange.")] = 0.0,
+) -> None:
+    """Run the random-exchange money model (Boltzmann-Gibbs validation).
+
+    Writes metrics.parquet (Gini per step), distribution.png and summary.json (Gini against
+    theory, Kolmogorov-Smirnov test against the exponential or Gamma law).
+    """
+    start = time.perf_counter()
+    with _progress() as bar:
+        job = bar.add_task("random exchange", total=steps)
+        result = run_boltzmann(agents, steps, np.random.default_rng(seed), saving=saving,
+                               on_step=lambda: bar.advance(job))
+    write_boltzmann(out, result, seed=seed, elapsed=time.perf_counter() - start)
+    statistic, pvalue = result.ks_test()
+    err.print(f"Gini {result.final_gini():.4f} (theory {result.expected_gini:.4f}); "
+              f"KS statistic {statistic:.4f}, p = {pvalue:.3f}")
+    err.print(f"wrote {out}/metrics.parquet, distribution.png, summary.json")
+
+
+def _print_steady(results: dict[str, RunResult]) -> None:
+    table = Table(title="last quarter of the run (mean)")
+    table.add_column("metric")
+    for name in results:
+        table.add_column(name)
+    for metric in HEADLINE:
+        table.add_row(metric, *[f"{r.steady(metric):.3f}" for r in results.values()])
+    err.print(table)
