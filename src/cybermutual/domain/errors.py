@@ -16,7 +16,11 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── SlugTaken                   slug_taken
 │   ├── EmailTaken                  email_taken
 │   ├── AlreadyMember               already_member
-│   └── InvalidTransition           invalid_transition
+│   ├── InvalidTransition           invalid_transition
+│   │   ├── BiddingClosed           bidding_closed
+│   │   ├── BiddingStillOpen        bidding_still_open
+│   │   └── PeriodNotOver           period_not_over
+│   └── RoundInProgress             round_in_progress
 ├── TooManyAttempts                 too_many_login_attempts     429
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
@@ -25,7 +29,11 @@ DomainError                         (code)                      HTTP at the edge
     ├── AmountOutOfRange            amount_out_of_range
     ├── SelfTransfer                self_transfer
     ├── CurrencyMismatch            currency_mismatch
-    └── CommonsNotForSale           commons_not_for_sale
+    ├── CommonsNotForSale           commons_not_for_sale
+    ├── CommonsNotEnabled           commons_not_enabled
+    ├── AssetUnavailable            asset_unavailable
+    ├── OutputNotServed             output_not_served
+    └── UsageExceedsShare           usage_exceeds_share
 
 Later capabilities add their own leaves under the same five branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -175,3 +183,66 @@ class CurrencyMismatch(RuleViolation):
 class CommonsNotForSale(RuleViolation):
     code = "commons_not_for_sale"
     title = "The commons is not for sale"
+
+
+# --- the commons (assets, allocation rounds, bids, usage) ---------------------------------------
+
+
+class AssetNotFound(NotFound):
+    code = "asset_not_found"
+    title = "Asset not found"
+
+
+class RoundNotFound(NotFound):
+    code = "round_not_found"
+    title = "Allocation round not found"
+
+
+class BidNotFound(NotFound):
+    code = "bid_not_found"
+    title = "Bid not found"
+
+
+class AllocationNotFound(NotFound):
+    code = "allocation_not_found"
+    title = "Allocation not found"
+
+
+class BiddingClosed(InvalidTransition):
+    code = "bidding_closed"
+    title = "Bidding has closed for this round"
+
+
+class BiddingStillOpen(InvalidTransition):
+    code = "bidding_still_open"
+    title = "Bidding is still open for this round"
+
+
+class PeriodNotOver(InvalidTransition):
+    code = "period_not_over"
+    title = "The round's period has not ended"
+
+
+class RoundInProgress(Conflict):
+    code = "round_in_progress"
+    title = "Another allocation round is in progress"
+
+
+class CommonsNotEnabled(RuleViolation):
+    code = "commons_not_enabled"
+    title = "This collective holds no commons"
+
+
+class AssetUnavailable(RuleViolation):
+    code = "asset_unavailable"
+    title = "Asset not available"
+
+
+class OutputNotServed(RuleViolation):
+    code = "output_not_served"
+    title = "The asset does not serve this output"
+
+
+class UsageExceedsShare(RuleViolation):
+    code = "usage_exceeds_share"
+    title = "More use logged than the share received"
