@@ -1,0 +1,275 @@
+"""Allocation rounds: open for bids -> computed -> published -> closed.
+
+Who may do what (the facilitator is not a boss, and neither is anyone else):
+
+- any active member may open a round for a coming period; at most one round of a collective
+  is *open* (open for bids or computed) at a time, and rounds' periods never overlap;
+- any active member bids for themself while the round is open and before ``bids_close_at``;
+- once bidding has closed (the clock says so), any active member may ask the facilitator to
+  compute the round; computing again before publishing gives the same result for the same data;
+- any active member may publish a computed round; from then on each member may decline their
+  own share, and any active member may re-run the round for the declined units;
+- once the period is over, any active member may close the round.
+
+Every transition records who triggered it and when. Rules are plain functions over frozen values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from cybermutual.domain.commons.assets import Asset, normalise_category
+from cybermutual.domain.errors import (
+    AssetUnavailable,
+    BiddingClosed,
+    BiddingStillOpen,
+    InvalidTransition,
+    InvalidValue,
+    NotAllowed,
+    OutputNotServed,
+    PeriodNotOver,
+    RoundInProgress,
+)
+
+MAX_PERIOD = timedelta(days=366)
+MAX_BUDGET = 1_000_000
+DEFAULT_BUDGET = 100
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"  # taking bids until bids_close_at
+    COMPUTED = "computed"  # the facilitator has proposed shares; anyone may recompute
+    PUBLISHED = "published"  # shares are binding; members may decline, the round may re-run
+    CLOSED = "closed"  # the period is over; only usage is still logged against it
+
+
+#: The order of the states; a round only ever moves forward.
+ORDER = (RoundStatus.OPEN, RoundStatus.COMPUTED, RoundStatus.PUBLISHED, RoundStatus.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRound:
+    """One period's sharing-out of the commons; every member gets ``token_budget`` tokens.
+
+    Tokens are not currency: they exist only inside the round and never touch the ledger.
+    ``passes`` counts the facilitator's passes (1 after computing, +1 per re-run).
+    """
+
+    id: str
+    collective_id: str
+    period_start: datetime
+    period_end: datetime
+    bids_close_at: datetime
+    token_budget: int
+    status: RoundStatus
+    opened_by: str
+    opened_at: datetime
+    computed_by: str | None = None
+    computed_at: datetime | None = None
+    published_by: str | None = None
+    published_at: datetime | None = None
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    passes: int = 0
+
+    @property
+    def is_in_progress(self) -> bool:
+        """Open for bids or computed: the collective's *open* round."""
+        return self.status in (RoundStatus.OPEN, RoundStatus.COMPUTED)
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.period_start < end and start < self.period_end
+
+
+def open_round(
+    *,
+    round_id: str,
+    collective_id: str,
+    opened_by: str,
+    period_start: datetime,
+    period_end: datetime,
+    bids_close_at: datetime,
+    token_budget: int = DEFAULT_BUDGET,
+    now: datetime,
+    others: Iterable[AllocationRound] = (),
+) -> AllocationRound:
+    """Open a round for ``[period_start, period_end)``, taking bids until ``bids_close_at``."""
+    if not period_start < period_end or period_end - period_start > MAX_PERIOD:
+        raise InvalidValue(
+            "period_end must be after period_start, and a period lasts at most 366 days",
+            field="period_end",
+        )
+    if not now < bids_close_at <= period_start:
+        raise InvalidValue(
+            "bids_close_at must be in the future and no later than period_start",
+            field="bids_close_at",
+        )
+    if not 1 <= token_budget <= MAX_BUDGET:
+        raise InvalidValue(f"token_budget must be 1..{MAX_BUDGET}", field="token_budget")
+    for other in others:
+        if other.collective_id != collective_id:
+            continue
+        if other.is_in_progress:
+            raise RoundInProgress(
+                "this collective already has a round open; compute and publish it first",
+                round=other.id,
+            )
+        if other.overlaps(period_start, period_end):
+            raise RoundInProgress(
+                "another round already covers part of this period", round=other.id
+            )
+    return AllocationRound(
+        id=round_id,
+        collective_id=collective_id,
+        period_start=period_start,
+        period_end=period_end,
+        bids_close_at=bids_close_at,
+        token_budget=token_budget,
+        status=RoundStatus.OPEN,
+        opened_by=opened_by,
+        opened_at=now,
+    )
+
+
+def require_bidding(round_: AllocationRound, *, now: datetime) -> AllocationRound:
+    """The round, if it still takes bids."""
+    if round_.status is not RoundStatus.OPEN or now >= round_.bids_close_at:
+        raise BiddingClosed(
+            "this round no longer takes bids",
+            status=round_.status.value,
+            bids_close_at=round_.bids_close_at.isoformat(),
+        )
+    return round_
+
+
+def compute(round_: AllocationRound, *, by: str, now: datetime) -> AllocationRound:
+    """Mark the facilitator's (re)computation; only once bidding has closed, before publishing."""
+    if round_.status not in (RoundStatus.OPEN, RoundStatus.COMPUTED):
+        raise InvalidTransition(
+            f"a {round_.status.value} round cannot be computed again; re-run it instead",
+            status=round_.status.value,
+        )
+    if now < round_.bids_close_at:
+        raise BiddingStillOpen(
+            "bidding is still open; the round is computed once it closes",
+            bids_close_at=round_.bids_close_at.isoformat(),
+        )
+    return replace(round_, status=RoundStatus.COMPUTED, computed_by=by, computed_at=now, passes=1)
+
+
+def publish(round_: AllocationRound, *, by: str, now: datetime) -> AllocationRound:
+    """Make the computed shares binding."""
+    if round_.status is not RoundStatus.COMPUTED:
+        raise InvalidTransition(
+            f"only a computed round can be published, this one is {round_.status.value}",
+            status=round_.status.value,
+        )
+    return replace(round_, status=RoundStatus.PUBLISHED, published_by=by, published_at=now)
+
+
+def require_published(round_: AllocationRound, *, action: str) -> AllocationRound:
+    """The round, if its shares are published (to decline or re-run them)."""
+    if round_.status is not RoundStatus.PUBLISHED:
+        raise InvalidTransition(
+            f"can only {action} in a published round, this one is {round_.status.value}",
+            status=round_.status.value,
+        )
+    return round_
+
+
+def rerun(round_: AllocationRound, *, declined_units: int) -> AllocationRound:
+    """Another facilitator pass over the declined units."""
+    require_published(round_, action="re-run")
+    if declined_units <= 0:
+        raise InvalidTransition("nothing has been declined since the last pass")
+    return replace(round_, passes=round_.passes + 1)
+
+
+def close(round_: AllocationRound, *, by: str, now: datetime) -> AllocationRound:
+    """Close a published round once its period is over."""
+    if round_.status is not RoundStatus.PUBLISHED:
+        raise InvalidTransition(
+            f"only a published round can be closed, this one is {round_.status.value}",
+            status=round_.status.value,
+        )
+    if now < round_.period_end:
+        raise PeriodNotOver(
+            "the round's period is not over yet", period_end=round_.period_end.isoformat()
+        )
+    return replace(round_, status=RoundStatus.CLOSED, closed_by=by, closed_at=now)
+
+
+@dataclass(frozen=True, slots=True)
+class Bid:
+    """What a member asks of one asset for one round, and what they would make with it.
+
+    The planned output is a category, or one of the member's listings (then ``output_category``
+    is that listing's category).
+    """
+
+    id: str
+    round_id: str
+    member_id: str
+    asset_id: str
+    max_units: int
+    min_units: int
+    output_category: str
+    listing_id: str | None
+    placed_at: datetime
+
+
+def place_bid(
+    round_: AllocationRound,
+    asset: Asset,
+    *,
+    bid_id: str,
+    member_id: str,
+    max_units: int,
+    min_units: int = 0,
+    output_category: str,
+    listing_id: str | None = None,
+    now: datetime,
+) -> Bid:
+    """A member's bid for ``asset`` in an open round."""
+    require_bidding(round_, now=now)
+    if asset.collective_id != round_.collective_id:
+        raise InvalidValue("the asset belongs to another collective", field="asset_id")
+    if not asset.is_available:
+        raise AssetUnavailable(
+            f"'{asset.name}' is {asset.status.value}", asset=asset.id, status=asset.status.value
+        )
+    if not 1 <= max_units <= asset.capacity:
+        raise InvalidValue(
+            f"max_units must be 1..{asset.capacity} ({asset.unit} per period)", field="max_units"
+        )
+    if not 0 <= min_units <= max_units:
+        raise InvalidValue("min_units must be 0..max_units", field="min_units")
+    category = normalise_category(output_category, field="output_category")
+    if not asset.serves(category):
+        raise OutputNotServed(
+            f"'{asset.name}' serves {', '.join(asset.output_categories)}, not '{category}'",
+            asset=asset.id,
+            output_category=category,
+        )
+    return Bid(
+        id=bid_id,
+        round_id=round_.id,
+        member_id=member_id,
+        asset_id=asset.id,
+        max_units=max_units,
+        min_units=min_units,
+        output_category=category,
+        listing_id=listing_id,
+        placed_at=now,
+    )
+
+
+def withdraw_bid(round_: AllocationRound, bid: Bid, *, member_id: str, now: datetime) -> Bid:
+    """A member withdraws their own bid while bidding is open."""
+    require_bidding(round_, now=now)
+    if bid.member_id != member_id:
+        raise NotAllowed("only the bidder can withdraw a bid")
+    return bid
