@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -42,6 +43,18 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class SearchVector(TypeDecorator[Any]):
+    """A PostgreSQL ``tsvector`` for full-text search; plain text (left empty) elsewhere."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(Text())
 
 
 metadata = MetaData(
@@ -183,4 +196,186 @@ idempotency_keys = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("result_ref", String(64), nullable=False),
     Column("created_at", Moment, nullable=False),
+)
+
+# --- market: listings, orders, quotes, tasks, disputes, reviews, inbox (issue 3) ---
+
+market_settings = Table(
+    "market_settings",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("jury_size", Integer, nullable=False),
+    Column("auto_confirm_days", Integer, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+)
+
+market_categories = Table(
+    "market_categories",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("slug", String(40), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("position", Integer, nullable=False),
+)
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("owner_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("title", String(140), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("tags", Text, nullable=False),  # space-separated, normalised
+    Column("location", String(120)),
+    Column("price", Money, nullable=False),  # per unit (offer), budget (request), reward (task)
+    Column("quantity", BigInteger),  # stock left for goods; None: a service, no stock
+    Column("asset_id", ID),
+    Column("search_vector", SearchVector()),
+    Column("created_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Index("ix_listings_browse", "collective_id", "status", "created_at"),
+    Index("ix_listings_price", "collective_id", "status", "price"),
+    Index("ix_listings_owner", "collective_id", "owner_id"),
+    # full-text search on PostgreSQL (a tsvector; always NULL on SQLite, see listing_terms)
+    Index("ix_listings_search", "search_vector", postgresql_using="gin"),
+)
+
+# Full-text search on SQLite: an inverted index of normalised terms (see store/market_search.py).
+listing_terms = Table(
+    "listing_terms",
+    metadata,
+    Column("listing_id", ID, ForeignKey("listings.id"), primary_key=True),
+    Column("term", String(64), primary_key=True),
+    Column("collective_id", ID, nullable=False),
+    Index("ix_listing_terms_term", "collective_id", "term"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # order | task
+    Column("listing_id", ID, ForeignKey("listings.id"), nullable=False),
+    Column("quote_id", ID),
+    Column("application_id", ID),
+    Column("buyer_id", ID, nullable=False),
+    Column("seller_id", ID, nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("unit_price", Money, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("escrow_id", ID, ForeignKey("transfers.id"), nullable=False),
+    Column("payout_id", ID),  # the posted share of a split
+    Column("note", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Column("delivered_at", Moment),
+    Column("closed_at", Moment),
+    Column("auto_confirm_at", Moment),
+    Index("ix_orders_buyer", "collective_id", "buyer_id", "created_at"),
+    Index("ix_orders_seller", "collective_id", "seller_id", "created_at"),
+    Index("ix_orders_due", "collective_id", "status", "auto_confirm_at"),
+    Index("ix_orders_listing", "listing_id"),
+)
+
+quotes = Table(
+    "quotes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("listing_id", ID, ForeignKey("listings.id"), nullable=False),
+    Column("quoter_id", ID, nullable=False),
+    Column("price", Money, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("order_id", ID),
+    Column("created_at", Moment, nullable=False),
+    Index("ix_quotes_listing", "listing_id", "created_at"),
+)
+
+task_applications = Table(
+    "task_applications",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("listing_id", ID, ForeignKey("listings.id"), nullable=False),
+    Column("applicant_id", ID, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", Moment, nullable=False),
+    UniqueConstraint("listing_id", "applicant_id", name="uq_task_applications_applicant"),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("opened_by", ID, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("outcome", String(10)),
+    Column("seller_share", Money),
+    Column("proposed_by", ID),
+    Column("proposed_share", Money),
+    Column("created_at", Moment, nullable=False),
+    Column("closed_at", Moment),
+    Index("ix_disputes_collective", "collective_id", "status", "created_at"),
+)
+
+dispute_jurors = Table(
+    "dispute_jurors",
+    metadata,
+    Column("dispute_id", ID, ForeignKey("disputes.id"), primary_key=True),
+    Column("juror_id", ID, primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("vote", String(10)),
+    Column("voted_at", Moment),
+    Index("ix_dispute_jurors_juror", "juror_id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False),
+    Column("author_id", ID, nullable=False),
+    Column("subject_id", ID, nullable=False),
+    Column("stars", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    UniqueConstraint("order_id", "author_id", name="uq_reviews_order_author"),
+    Index("ix_reviews_subject", "collective_id", "subject_id", "created_at"),
+)
+
+market_reputation = Table(
+    "market_reputation",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("member_id", ID, primary_key=True),
+    Column("review_count", BigInteger, nullable=False),
+    Column("star_sum", BigInteger, nullable=False),
+)
+
+inbox_items = Table(
+    "inbox_items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("event", String(32), nullable=False),
+    Column("subject_type", String(16), nullable=False),
+    Column("subject_id", ID, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("read_at", Moment),
+    Index("ix_inbox_member", "collective_id", "member_id", "created_at"),
 )
