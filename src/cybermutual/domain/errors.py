@@ -5,12 +5,22 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── CollectiveNotFound          collective_not_found
 │   ├── MemberNotFound              member_not_found
 │   ├── AccountNotFound             account_not_found
-│   └── TransferNotFound            transfer_not_found
+│   ├── TransferNotFound            transfer_not_found
+│   ├── ListingNotFound             listing_not_found
+│   ├── OrderNotFound               order_not_found
+│   ├── QuoteNotFound               quote_not_found
+│   ├── ApplicationNotFound         application_not_found
+│   └── DisputeNotFound             dispute_not_found
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
 │   ├── NotAMember                  not_a_member
-│   └── NotAllowed                  not_allowed
+│   ├── NotAllowed                  not_allowed
+│   ├── NotTheOwner                 not_the_owner   (a listing's owner, a task's poster)
+│   ├── NotTheSeller                not_the_seller  (the seller, or a task's worker)
+│   ├── NotTheBuyer                 not_the_buyer   (the buyer, or a task's poster)
+│   ├── NotAParty                   not_a_party
+│   └── NotAJuror                   not_a_juror
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -20,7 +30,13 @@ DomainError                         (code)                      HTTP at the edge
 │   │   ├── BiddingClosed           bidding_closed
 │   │   ├── BiddingStillOpen        bidding_still_open
 │   │   └── PeriodNotOver           period_not_over
-│   └── RoundInProgress             round_in_progress
+│   ├── RoundInProgress             round_in_progress
+│   ├── ListingClosed               listing_closed
+│   ├── AlreadyApplied              already_applied
+│   ├── AlreadyQuoted               already_quoted
+│   ├── AlreadyDisputed             already_disputed
+│   ├── AlreadyVoted                already_voted
+│   └── AlreadyReviewed             already_reviewed
 ├── TooManyAttempts                 too_many_login_attempts     429
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
@@ -33,7 +49,12 @@ DomainError                         (code)                      HTTP at the edge
     ├── CommonsNotEnabled           commons_not_enabled
     ├── AssetUnavailable            asset_unavailable
     ├── OutputNotServed             output_not_served
-    └── UsageExceedsShare           usage_exceeds_share
+    ├── UsageExceedsShare           usage_exceeds_share
+    ├── InsufficientQuantity        insufficient_quantity
+    ├── OwnListing                  own_listing
+    ├── WrongListingKind            wrong_listing_kind
+    ├── UnknownCategory             unknown_category
+    └── NoJuryAvailable             no_jury_available
 
 Later capabilities add their own leaves under the same five branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -246,3 +267,111 @@ class OutputNotServed(RuleViolation):
 class UsageExceedsShare(RuleViolation):
     code = "usage_exceeds_share"
     title = "More use logged than the share received"
+
+
+# --- market (issue 3) ---
+
+
+class ListingNotFound(NotFound):
+    code = "listing_not_found"
+    title = "Listing not found"
+
+
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    title = "Order not found"
+
+
+class QuoteNotFound(NotFound):
+    code = "quote_not_found"
+    title = "Quote not found"
+
+
+class ApplicationNotFound(NotFound):
+    code = "application_not_found"
+    title = "Application not found"
+
+
+class DisputeNotFound(NotFound):
+    code = "dispute_not_found"
+    title = "Dispute not found"
+
+
+class NotTheOwner(Forbidden):
+    code = "not_the_owner"
+    title = "Only the owner may do this"
+
+
+class NotTheSeller(Forbidden):
+    code = "not_the_seller"
+    title = "Only the seller may do this"
+
+
+class NotTheBuyer(Forbidden):
+    code = "not_the_buyer"
+    title = "Only the buyer may do this"
+
+
+class NotAParty(Forbidden):
+    code = "not_a_party"
+    title = "Only the parties to this deal may do this"
+
+
+class NotAJuror(Forbidden):
+    code = "not_a_juror"
+    title = "Only a juror of this dispute may vote"
+
+
+class ListingClosed(Conflict):
+    code = "listing_closed"
+    title = "Listing closed"
+
+
+class AlreadyApplied(Conflict):
+    code = "already_applied"
+    title = "Already applied"
+
+
+class AlreadyQuoted(Conflict):
+    code = "already_quoted"
+    title = "Already quoted"
+
+
+class AlreadyDisputed(Conflict):
+    code = "already_disputed"
+    title = "Already disputed"
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"
+    title = "Already voted"
+
+
+class AlreadyReviewed(Conflict):
+    code = "already_reviewed"
+    title = "Already reviewed"
+
+
+class InsufficientQuantity(RuleViolation):
+    code = "insufficient_quantity"
+    title = "Not enough in stock"
+
+
+class OwnListing(RuleViolation):
+    code = "own_listing"
+    title = "Cannot trade with your own listing"
+
+
+class WrongListingKind(RuleViolation):
+    code = "wrong_listing_kind"
+    title = "Not possible for this kind of listing"
+
+
+class UnknownCategory(RuleViolation):
+    code = "unknown_category"
+    title = "Unknown category"
+
+
+class NoJuryAvailable(RuleViolation):
+    code = "no_jury_available"
+    title = "Not enough members to form a jury"
