@@ -12,6 +12,17 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 from cybermutual.domain.collective import Charter, Collective
+from cybermutual.domain.commons import (
+    AllocationRound,
+    Asset,
+    AssetStatus,
+    Bid,
+    CategoryDemand,
+    PassSummary,
+    Share,
+    UsageRecord,
+    UsageStats,
+)
 from cybermutual.domain.idempotency import IdempotencyRecord
 from cybermutual.domain.journal import ChainHead, JournalEntry
 from cybermutual.domain.ledger import Account, AccountKind, Transfer
@@ -162,6 +173,119 @@ class IdempotencyRepository(Protocol):
     def add(self, record: IdempotencyRecord, *, now: datetime) -> None: ...
 
 
+class AssetRepository(Protocol):
+    """The commons' assets (issue 4)."""
+
+    def add(self, asset: Asset) -> None: ...
+
+    def get(self, asset_id: str) -> Asset | None: ...
+
+    def save(self, asset: Asset, *, now: datetime) -> None: ...
+
+    def all_of(self, collective_id: str) -> list[Asset]: ...
+
+    def list(
+        self,
+        collective_id: str,
+        *,
+        status: AssetStatus | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Asset]: ...
+
+
+class AllocationRoundRepository(Protocol):
+    """Allocation rounds with their bids, facilitator passes and shares (issue 4)."""
+
+    def add(self, round_: AllocationRound) -> None: ...
+
+    def get(self, round_id: str) -> AllocationRound | None: ...
+
+    def lock(self, round_id: str) -> AllocationRound | None:
+        """Load a round and hold it until the unit of work ends (one writer per round)."""
+        ...
+
+    def save(self, round_: AllocationRound) -> None: ...
+
+    def of_collective(
+        self, collective_id: str, *, limit: int, cursor: str | None
+    ) -> Page[AllocationRound]: ...
+
+    def conflicting(
+        self, collective_id: str, *, start: datetime, end: datetime
+    ) -> list[AllocationRound]:
+        """Rounds still in progress, or whose period overlaps ``[start, end)``."""
+        ...
+
+    def previous_prices(self, collective_id: str, *, before: datetime) -> PassSummary | None:
+        """The first pass of the latest round computed before ``before`` (for a warm start)."""
+        ...
+
+    def save_bid(self, bid: Bid) -> None:
+        """Store a bid, replacing the member's earlier bid for the same asset in the round."""
+        ...
+
+    def bid(self, bid_id: str) -> Bid | None: ...
+
+    def bids(self, round_id: str) -> list[Bid]: ...
+
+    def delete_bid(self, bid_id: str) -> None: ...
+
+    def replace_shares(self, round_id: str, shares: Sequence[Share]) -> None:
+        """Drop every share and pass of a round and store these (a fresh computation)."""
+        ...
+
+    def add_shares(self, shares: Sequence[Share]) -> None: ...
+
+    def save_share(self, share: Share) -> None: ...
+
+    def share(self, share_id: str) -> Share | None: ...
+
+    def shares(self, round_id: str) -> list[Share]: ...
+
+    def save_pass(self, summary: PassSummary) -> None: ...
+
+    def passes(self, round_id: str) -> list[PassSummary]: ...
+
+
+class UsageRepository(Protocol):
+    """The usage log of the commons (issue 4)."""
+
+    def add(self, record: UsageRecord) -> None: ...
+
+    def logged_units(self, round_id: str, *, member_id: str, asset_id: str) -> int: ...
+
+    def claimed(self, transfer_ids: Sequence[str]) -> set[str]:
+        """Which of these payments an earlier usage record already claimed as its sales."""
+        ...
+
+    def stats(self, collective_id: str, *, since: datetime) -> list[UsageStats]: ...
+
+    def list(
+        self,
+        collective_id: str,
+        *,
+        member_id: str | None,
+        asset_id: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[UsageRecord]: ...
+
+
+class DemandReader(Protocol):
+    """What the market shows of demand, read for the facilitator (issue 4)."""
+
+    def by_category(
+        self, collective_id: str, *, since: datetime, now: datetime
+    ) -> list[CategoryDemand]:
+        """Open requests and sales since ``since``, per output category."""
+        ...
+
+    def listing(self, collective_id: str, listing_id: str) -> tuple[str, str] | None:
+        """The owner and category of a listing of this collective, or None."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow: ...; uow.commit()``; leaving without commit rolls back."""
 
@@ -185,6 +309,18 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def assets(self) -> AssetRepository: ...
+
+    @property
+    def allocation_rounds(self) -> AllocationRoundRepository: ...
+
+    @property
+    def usage(self) -> UsageRepository: ...
+
+    @property
+    def demand(self) -> DemandReader: ...
 
     def __enter__(self) -> Self: ...
 

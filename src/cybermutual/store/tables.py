@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -378,4 +379,116 @@ inbox_items = Table(
     Column("created_at", Moment, nullable=False),
     Column("read_at", Moment),
     Index("ix_inbox_member", "collective_id", "member_id", "created_at"),
+)
+
+
+# --- the commons: assets, allocation rounds, bids, shares, usage (issue 4) ---
+
+assets = Table(
+    "assets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("category", String(60), nullable=False),
+    Column("capacity", BigInteger, nullable=False),
+    Column("unit", String(60), nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("output_categories", Text, nullable=False),  # JSON list
+    Column("status", String(12), nullable=False),
+    Column("contributed_by", ID),
+    Column("contributed_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Index("ix_assets_collective", "collective_id", "name", "id"),
+)
+
+allocation_rounds = Table(
+    "allocation_rounds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("period_start", Moment, nullable=False),
+    Column("period_end", Moment, nullable=False),
+    Column("bids_close_at", Moment, nullable=False),
+    Column("token_budget", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("passes", Integer, nullable=False),
+    Column("opened_by", ID, nullable=False),
+    Column("opened_at", Moment, nullable=False),
+    Column("computed_by", ID),
+    Column("computed_at", Moment),
+    Column("published_by", ID),
+    Column("published_at", Moment),
+    Column("closed_by", ID),
+    Column("closed_at", Moment),
+    Index("ix_allocation_rounds_collective", "collective_id", "period_start"),
+)
+
+allocation_bids = Table(
+    "allocation_bids",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("round_id", ID, ForeignKey("allocation_rounds.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("asset_id", ID, ForeignKey("assets.id"), nullable=False),
+    Column("max_units", BigInteger, nullable=False),
+    Column("min_units", BigInteger, nullable=False),
+    Column("output_category", String(60), nullable=False),
+    Column("listing_id", ID),
+    Column("placed_at", Moment, nullable=False),
+    UniqueConstraint("round_id", "member_id", "asset_id", name="uq_allocation_bids_member"),
+)
+
+allocation_passes = Table(
+    "allocation_passes",
+    metadata,
+    Column("round_id", ID, ForeignKey("allocation_rounds.id"), primary_key=True),
+    Column("pass_no", Integer, primary_key=True, autoincrement=False),
+    Column("prices", Text, nullable=False),  # JSON {asset_id: tokens per unit}
+    Column("summary", Text, nullable=False),  # JSON
+    Column("computed_at", Moment, nullable=False),
+)
+
+allocation_shares = Table(
+    "allocation_shares",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("round_id", ID, ForeignKey("allocation_rounds.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("asset_id", ID, ForeignKey("assets.id"), nullable=False),
+    Column("bid_id", ID),
+    Column("units", BigInteger, nullable=False),
+    Column("pass_no", Integer, nullable=False),
+    Column("price_per_unit", Float, nullable=False),
+    Column("value_per_unit", Float, nullable=False),
+    Column("explanation", Text, nullable=False),  # JSON
+    Column("declined_at", Moment),
+    Column("rerun_pass", Integer),
+    Index("ix_allocation_shares_round", "round_id", "member_id"),
+)
+
+usage_records = Table(
+    "usage_records",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("asset_id", ID, ForeignKey("assets.id"), nullable=False),
+    Column("round_id", ID, ForeignKey("allocation_rounds.id")),
+    Column("units", BigInteger, nullable=False),
+    Column("output_category", String(60), nullable=False),
+    Column("sales_value", Money, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("logged_at", Moment, nullable=False),
+    Index("ix_usage_records_collective", "collective_id", "logged_at"),
+    Index("ix_usage_records_round", "round_id", "member_id", "asset_id"),
+)
+
+usage_sales = Table(
+    "usage_sales",
+    metadata,
+    Column("transfer_id", ID, ForeignKey("transfers.id"), primary_key=True),
+    Column("usage_id", ID, ForeignKey("usage_records.id"), nullable=False, index=True),
+    Column("amount", Money, nullable=False),
 )

@@ -8,6 +8,8 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from cybermutual.store.collectives import SqlCollectives, SqlMemberships
+from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
+from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.engine import READONLY
 from cybermutual.store.ledger import SqlAccounts, SqlIdempotency, SqlJournal, SqlTransfers
 from cybermutual.store.people import SqlPeople
@@ -23,6 +25,10 @@ class SqlUnitOfWork:
     transfers: SqlTransfers
     journal: SqlJournal
     idempotency: SqlIdempotency
+    assets: SqlAssets
+    allocation_rounds: SqlAllocationRounds
+    usage: SqlUsage
+    demand: SqlDemand
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -43,6 +49,10 @@ class SqlUnitOfWork:
         self.transfers = SqlTransfers(conn)
         self.journal = SqlJournal(conn)
         self.idempotency = SqlIdempotency(conn)
+        self.assets = SqlAssets(conn)
+        self.allocation_rounds = SqlAllocationRounds(conn)
+        self.usage = SqlUsage(conn)
+        self.demand = SqlDemand(conn)
         return self
 
     def __exit__(
