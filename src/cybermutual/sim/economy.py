@@ -265,6 +265,9 @@ class Economy:
 
     def _move_in_firms(self, seller_fill: FloatArray, price_index: float, theta: float) -> None:
         sc, f, a = self.scenario, self.firms, self.agents
+        shock = sc.enterprises.productivity_shock
+        if shock > 0:
+            f.productivity *= np.exp(shock * self.rng.standard_normal(f.slots) - 0.5 * shock**2)
         firm_rules.plan_firms(f, prices=self.prices, seller_fill=seller_fill, theta=theta,
                               scenario=sc, price_index=price_index)
         labour.lay_off(f, a, self.rng)

@@ -96,9 +96,8 @@ def run_tasks(
         dask: Any = distributed  # its stubs leave Client untyped
         with dask.Client(cluster, set_as_default=False) as client:
             futures = client.map(run_task, list(tasks), pure=False)
-            index = {f.key: i for i, f in enumerate(futures)}
-            for future in dask.as_completed(futures):
-                done(index[future.key], future.result())
+            for i, future in enumerate(futures):
+                done(i, future.result())
     else:
         count = min(workers or os.cpu_count() or 1, len(tasks))
         if count <= 1:

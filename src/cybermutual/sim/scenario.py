@@ -76,6 +76,7 @@ class Enterprises:
     entry_rate: float = 0.01  # chance a job-seeker founds a firm in a step
     employee_equity: float = 0.0  # share of a traditional firm's dividends paid to employees
     productivity_sigma: float = 0.3  # log-normal spread of firm productivity
+    productivity_shock: float = 0.03  # sd of the random walk of log firm productivity per step
     referral: float = 0.8  # share of job searches that look at a random person's employer
     fire_speed: float = 0.3
 
@@ -196,6 +197,7 @@ def validate(s: Scenario) -> Scenario:
         _check(0 <= getattr(t, name) <= 1, f"technology.{name}: must be in [0, 1]")
     _check(t.robot_price > 0, "technology.robot_price: must be positive")
     _check(e.mean_size >= 1, "enterprises.mean_size: must be at least 1")
+    _check(e.productivity_shock >= 0, "enterprises.productivity_shock: must not be negative")
     for name in ("coop_share", "coop_entry_share", "entry_rate", "employee_equity", "referral"):
         _check(0 <= getattr(e, name) <= 1, f"enterprises.{name}: must be in [0, 1]")
     _check(0 <= q.levy_rate < 1, "policy.levy_rate: must be in [0, 1)")
