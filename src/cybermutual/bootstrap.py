@@ -12,6 +12,9 @@ from sqlalchemy import Engine
 from cybermutual.config import Settings
 from cybermutual.services.auth import AuthService
 from cybermutual.services.collectives import CollectiveService
+from cybermutual.services.commons import CommonsService
+from cybermutual.services.commons_facilitation import DomainFacilitator
+from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.ports import Clock
@@ -61,6 +64,8 @@ def build_services(
         ),
         collectives=CollectiveService(uow, clock=clock),
         ledger=LedgerService(uow, clock=clock),
+        commons=CommonsService(uow, clock=clock),
+        allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
     )
 
 

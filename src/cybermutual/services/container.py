@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from cybermutual.services.auth import AuthService
 from cybermutual.services.collectives import CollectiveService
+from cybermutual.services.commons import CommonsService
+from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
@@ -17,3 +19,5 @@ class Services:
     auth: AuthService
     collectives: CollectiveService
     ledger: LedgerService
+    commons: CommonsService
+    allocation: AllocationService

@@ -1,0 +1,381 @@
+"""Allocation rounds: open, bid, compute with the facilitator, publish, decline, re-run, close."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from cybermutual.domain.collective import Collective
+from cybermutual.domain.commons import rounds as rules
+from cybermutual.domain.commons.assets import Asset, require_commons
+from cybermutual.domain.commons.rounds import AllocationRound, Bid, RoundStatus
+from cybermutual.domain.commons.shares import PassSummary, Share, decline, declined_units
+from cybermutual.domain.errors import (
+    AllocationNotFound,
+    BidNotFound,
+    InvalidValue,
+    RoundNotFound,
+)
+from cybermutual.domain.membership import require_active
+from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.commons import PRODUCTIVITY_WINDOW, load_asset
+from cybermutual.services.commons_facilitation import (
+    Facilitator,
+    PassOutcome,
+    RoundProblem,
+)
+from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
+
+#: How far back sales count as recent demand.
+DEMAND_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundReport:
+    """A round with everything the facilitator decided in it (every pass, every share)."""
+
+    round: AllocationRound
+    passes: Sequence[PassSummary]
+    shares: Sequence[Share]
+    assets: Mapping[str, Asset]
+    bids: Sequence[Bid]
+
+
+def _load_round(
+    uow: UnitOfWork, collective: Collective, round_id: str, *, lock: bool = False
+) -> AllocationRound:
+    round_ = (uow.allocation_rounds.lock if lock else uow.allocation_rounds.get)(round_id)
+    if round_ is None or round_.collective_id != collective.id:
+        raise RoundNotFound("no such allocation round in this collective", round=round_id)
+    return round_
+
+
+class AllocationService:
+    """Each period, the commons is shared out among the members who ask for it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock, facilitator: Facilitator) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._facilitator = facilitator
+
+    # rounds
+
+    def open_round(
+        self,
+        slug: str,
+        *,
+        member_id: str,
+        period_start: datetime,
+        period_end: datetime,
+        bids_close_at: datetime,
+        token_budget: int = rules.DEFAULT_BUDGET,
+    ) -> AllocationRound:
+        """Any active member opens the round for a coming period."""
+        with self._uow() as uow:
+            collective = require_commons(load_collective(uow, slug))
+            require_active(uow.memberships.get(collective.id, member_id))
+            round_ = rules.open_round(
+                round_id=new_id(),
+                collective_id=collective.id,
+                opened_by=member_id,
+                period_start=period_start,
+                period_end=period_end,
+                bids_close_at=bids_close_at,
+                token_budget=token_budget,
+                now=self._clock.now(),
+                others=uow.allocation_rounds.conflicting(
+                    collective.id, start=period_start, end=period_end
+                ),
+            )
+            uow.allocation_rounds.add(round_)
+            uow.commit()
+        return round_
+
+    def rounds(
+        self, slug: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[AllocationRound]:
+        """The collective's rounds, latest period first (public, like the assets)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            return uow.allocation_rounds.of_collective(
+                collective.id, limit=check_limit(limit), cursor=cursor
+            )
+
+    def report(self, slug: str, round_id: str) -> RoundReport:
+        """A round with its passes, shares and bids."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            return self._report(uow, collective, _load_round(uow, collective, round_id))
+
+    # bids
+
+    def place_bid(
+        self,
+        slug: str,
+        round_id: str,
+        *,
+        member_id: str,
+        asset_id: str,
+        max_units: int,
+        min_units: int = 0,
+        output_category: str | None = None,
+        listing_id: str | None = None,
+    ) -> Bid:
+        """Bid for an asset (replacing your earlier bid for it), planning a category or listing."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
+            round_ = _load_round(uow, collective, round_id, lock=True)
+            asset = load_asset(uow, collective, asset_id)
+            if (output_category is None) == (listing_id is None):
+                raise InvalidValue(
+                    "name the planned output: an output_category or one of your listings",
+                    field="output_category",
+                )
+            if listing_id is not None:
+                listing = uow.demand.listing(collective.id, listing_id)
+                if listing is None or listing[0] != member_id:
+                    raise InvalidValue(
+                        "listing_id must be one of your own listings", field="listing_id"
+                    )
+                output_category = listing[1]
+            assert output_category is not None
+            bid = rules.place_bid(
+                round_,
+                asset,
+                bid_id=new_id(),
+                member_id=member_id,
+                max_units=max_units,
+                min_units=min_units,
+                output_category=output_category,
+                listing_id=listing_id,
+                now=self._clock.now(),
+            )
+            uow.allocation_rounds.save_bid(bid)
+            uow.commit()
+        return bid
+
+    def withdraw_bid(self, slug: str, round_id: str, bid_id: str, *, member_id: str) -> None:
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            round_ = _load_round(uow, collective, round_id, lock=True)
+            bid = uow.allocation_rounds.bid(bid_id)
+            if bid is None or bid.round_id != round_.id:
+                raise BidNotFound("no such bid in this round", bid=bid_id)
+            rules.withdraw_bid(round_, bid, member_id=member_id, now=self._clock.now())
+            uow.allocation_rounds.delete_bid(bid.id)
+            uow.commit()
+
+    def bids(self, slug: str, round_id: str, *, viewer_id: str) -> list[Bid]:
+        """Every bid of a round, for members (bids are open, like the facilitator's reasons)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, viewer_id))
+            return uow.allocation_rounds.bids(_load_round(uow, collective, round_id).id)
+
+    # the facilitator
+
+    def compute(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
+        """Once bidding has closed, any active member asks the facilitator to share out."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
+            report = self._compute(uow, collective, round_id, by=member_id)
+            uow.commit()
+        return report
+
+    def allocate_collective(self, slug: str, *, by: str = "facilitator") -> RoundReport:
+        """Compute the open round of a collective (``cybermutual allocate --collective SLUG``)."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            page = uow.allocation_rounds.conflicting(
+                collective.id, start=self._clock.now(), end=self._clock.now()
+            )
+            in_progress = [r for r in page if r.is_in_progress]
+            if not in_progress:
+                raise RoundNotFound(f"'{slug}' has no open allocation round", slug=slug)
+            report = self._compute(uow, collective, in_progress[0].id, by=by)
+            uow.commit()
+        return report
+
+    def publish(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
+        """Make the computed shares binding; from now on members may decline theirs."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
+            round_ = rules.publish(
+                _load_round(uow, collective, round_id, lock=True),
+                by=member_id,
+                now=self._clock.now(),
+            )
+            uow.allocation_rounds.save(round_)
+            report = self._report(uow, collective, round_)
+            uow.commit()
+        return report
+
+    def decline(self, slug: str, round_id: str, share_id: str, *, member_id: str) -> Share:
+        """Decline your own share; the next re-run shares its units among the others."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            round_ = _load_round(uow, collective, round_id, lock=True)
+            share = uow.allocation_rounds.share(share_id)
+            if share is None or share.round_id != round_.id:
+                raise AllocationNotFound("no such allocation in this round", allocation=share_id)
+            declined = decline(share, round_, member_id=member_id, now=self._clock.now())
+            uow.allocation_rounds.save_share(declined)
+            uow.commit()
+        return declined
+
+    def rerun(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
+        """A second (third, ...) pass shares the declined units among the other bidders."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
+            round_ = _load_round(uow, collective, round_id, lock=True)
+            shares = uow.allocation_rounds.shares(round_.id)
+            freed = declined_units(shares)
+            round_ = rules.rerun(round_, declined_units=sum(freed.values()))
+            now = self._clock.now()
+            refused = {(s.member_id, s.asset_id) for s in shares if s.is_declined}
+            held: dict[tuple[str, str], int] = {}
+            for s in shares:
+                if not s.is_declined:
+                    held[s.member_id, s.asset_id] = held.get((s.member_id, s.asset_id), 0) + s.units
+            bids = [
+                b
+                for b in self._live_bids(uow, collective, round_)
+                if b.asset_id in freed and (b.member_id, b.asset_id) not in refused
+            ]
+            limits = {b.id: b.max_units - held.get((b.member_id, b.asset_id), 0) for b in bids}
+            bids = [b for b in bids if limits[b.id] > 0]
+            outcome = self._facilitator.allocate(
+                RoundProblem(
+                    capacities=freed,
+                    budgets={b.member_id: float(round_.token_budget) for b in bids},
+                    bids=bids,
+                    usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
+                    demand=uow.demand.by_category(
+                        collective.id, since=now - DEMAND_WINDOW, now=now
+                    ),
+                    limits=limits,
+                    pass_no=round_.passes,
+                )
+            )
+            for s in shares:
+                if s.awaiting_rerun:
+                    uow.allocation_rounds.save_share(replace(s, rerun_pass=round_.passes))
+            self._store_pass(uow, round_, outcome, bids, now=now, fresh=False)
+            uow.allocation_rounds.save(round_)
+            report = self._report(uow, collective, round_)
+            uow.commit()
+        return report
+
+    def close(self, slug: str, round_id: str, *, member_id: str) -> AllocationRound:
+        """Close a published round once its period is over."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
+            round_ = rules.close(
+                _load_round(uow, collective, round_id, lock=True),
+                by=member_id,
+                now=self._clock.now(),
+            )
+            uow.allocation_rounds.save(round_)
+            uow.commit()
+        return round_
+
+    # internals
+
+    def _compute(
+        self, uow: UnitOfWork, collective: Collective, round_id: str, *, by: str
+    ) -> RoundReport:
+        now = self._clock.now()
+        round_ = rules.compute(_load_round(uow, collective, round_id, lock=True), by=by, now=now)
+        bids = self._live_bids(uow, collective, round_)
+        assets = {a.id: a for a in uow.assets.all_of(collective.id) if a.is_available}
+        warm = uow.allocation_rounds.previous_prices(collective.id, before=round_.period_start)
+        outcome = self._facilitator.allocate(
+            RoundProblem(
+                capacities={a.id: a.capacity for a in assets.values()},
+                budgets={b.member_id: float(round_.token_budget) for b in bids},
+                bids=bids,
+                usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
+                demand=uow.demand.by_category(collective.id, since=now - DEMAND_WINDOW, now=now),
+                warm_prices=None if warm is None else warm.prices,
+                pass_no=1,
+            )
+        )
+        self._store_pass(uow, round_, outcome, bids, now=now, fresh=True)
+        uow.allocation_rounds.save(round_)
+        return self._report(uow, collective, round_)
+
+    @staticmethod
+    def _live_bids(uow: UnitOfWork, collective: Collective, round_: AllocationRound) -> list[Bid]:
+        """Bids of members still active, on assets still available."""
+        available = {a.id for a in uow.assets.all_of(collective.id) if a.is_available}
+        active: dict[str, bool] = {}
+        live = []
+        for bid in uow.allocation_rounds.bids(round_.id):
+            if bid.member_id not in active:
+                membership = uow.memberships.get(collective.id, bid.member_id)
+                active[bid.member_id] = membership is not None and membership.is_active
+            if active[bid.member_id] and bid.asset_id in available:
+                live.append(bid)
+        return live
+
+    @staticmethod
+    def _store_pass(
+        uow: UnitOfWork,
+        round_: AllocationRound,
+        outcome: PassOutcome,
+        bids: Sequence[Bid],
+        *,
+        now: datetime,
+        fresh: bool,
+    ) -> None:
+        """Store a pass's shares; a share below its bid's minimum is declined on the member's
+        behalf (they said it would be of no use), so a re-run can share it out again."""
+        minimum = {b.id: b.min_units for b in bids}
+        shares = []
+        for o in outcome.outcomes:
+            below = 0 < o.units < minimum.get(o.bid_id, 0)
+            explanation = dict(o.explanation)
+            if below:
+                explanation["declined_automatically"] = (
+                    f"{o.units} units is below your minimum of {minimum[o.bid_id]}, "
+                    "so they were declined for you and go to the re-run"
+                )
+            shares.append(
+                Share(
+                    id=new_id(),
+                    round_id=round_.id,
+                    member_id=o.member_id,
+                    asset_id=o.asset_id,
+                    bid_id=o.bid_id,
+                    units=o.units,
+                    pass_no=round_.passes,
+                    price_per_unit=o.price_per_unit,
+                    value_per_unit=o.value_per_unit,
+                    explanation=explanation,
+                    declined_at=now if below else None,
+                )
+            )
+        if fresh:
+            uow.allocation_rounds.replace_shares(round_.id, shares)
+        else:
+            uow.allocation_rounds.add_shares(shares)
+        uow.allocation_rounds.save_pass(
+            PassSummary(round_.id, round_.passes, outcome.prices, outcome.summary, now)
+        )
+
+    @staticmethod
+    def _report(uow: UnitOfWork, collective: Collective, round_: AllocationRound) -> RoundReport:
+        visible = round_.status is not RoundStatus.OPEN
+        return RoundReport(
+            round=round_,
+            passes=uow.allocation_rounds.passes(round_.id) if visible else (),
+            shares=uow.allocation_rounds.shares(round_.id) if visible else (),
+            assets={a.id: a for a in uow.assets.all_of(collective.id)},
+            bids=uow.allocation_rounds.bids(round_.id),
+        )
