@@ -5,11 +5,11 @@ The store implements these over SQLAlchemy; the composition root (``bootstrap``)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, Self, TypeVar
 
 from cybermutual.domain.collective import Charter, Collective
 from cybermutual.domain.commons import (
@@ -28,6 +28,9 @@ from cybermutual.domain.journal import ChainHead, JournalEntry
 from cybermutual.domain.ledger import Account, AccountKind, Transfer
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
+
+if TYPE_CHECKING:
+    from cybermutual.services.market_ports import MarketStore
 
 T = TypeVar("T")
 
@@ -96,6 +99,10 @@ class CollectiveRepository(Protocol):
 
 class MembershipRepository(Protocol):
     def get(self, collective_id: str, member_id: str) -> Membership | None: ...
+
+    def get_many(self, collective_id: str, member_ids: Iterable[str]) -> dict[str, Membership]:
+        """The memberships of these people that exist, by member id."""
+        ...
 
     def save(self, membership: Membership) -> None: ...
 
@@ -309,6 +316,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyRepository: ...
+
+    @property
+    def market(self) -> MarketStore: ...
 
     @property
     def assets(self) -> AssetRepository: ...

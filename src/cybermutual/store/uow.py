@@ -12,6 +12,7 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.engine import READONLY
 from cybermutual.store.ledger import SqlAccounts, SqlIdempotency, SqlJournal, SqlTransfers
+from cybermutual.store.market import SqlMarket
 from cybermutual.store.people import SqlPeople
 
 
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     transfers: SqlTransfers
     journal: SqlJournal
     idempotency: SqlIdempotency
+    market: SqlMarket
     assets: SqlAssets
     allocation_rounds: SqlAllocationRounds
     usage: SqlUsage
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.transfers = SqlTransfers(conn)
         self.journal = SqlJournal(conn)
         self.idempotency = SqlIdempotency(conn)
+        self.market = SqlMarket(conn)
         self.assets = SqlAssets(conn)
         self.allocation_rounds = SqlAllocationRounds(conn)
         self.usage = SqlUsage(conn)

@@ -1,0 +1,244 @@
+"""Disputes: a jury of peers drawn at random, votes, a verdict, or a settlement by agreement.
+
+The jury is drawn from active members who are not parties, with a ``random.Random`` seeded from
+the dispute's stored seed, so anyone can re-draw it and check. Each juror votes ``release``
+(the seller is paid), ``refund`` (the buyer gets the hold back) or ``split`` (half each).
+A majority decides as soon as it exists; if every juror voted and no option has a majority,
+the middle ground (``split``) is the verdict. The parties may instead agree on any share at any
+time while the dispute is open: one proposes, the other proposes the same, and it is settled.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from cybermutual.domain.errors import (
+    AlreadyVoted,
+    InvalidTransition,
+    InvalidValue,
+    NoJuryAvailable,
+    NotAJuror,
+    NotAParty,
+)
+from cybermutual.domain.market.deals import Order, OrderStatus
+from cybermutual.domain.market.events import EventKind, MarketEvent
+
+DEFAULT_JURY_SIZE = 3
+MAX_JURY_SIZE = 15
+
+
+class Vote(StrEnum):
+    RELEASE = "release"  # pay the seller
+    REFUND = "refund"  # return the hold to the buyer
+    SPLIT = "split"  # half each (the seller's half rounded down)
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"  # by the jury
+    SETTLED = "settled"  # by agreement of the parties
+
+
+@dataclass(frozen=True, slots=True)
+class Juror:
+    member_id: str
+    vote: Vote | None = None
+    voted_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    id: str
+    collective_id: str
+    order_id: str
+    opened_by: str
+    reason: str
+    status: DisputeStatus
+    seed: int
+    jurors: tuple[Juror, ...]
+    created_at: datetime
+    outcome: Vote | None = None  # the jury's verdict, or the nearest one for a settlement
+    seller_share: int | None = None  # what the seller finally gets from the escrow
+    proposed_by: str | None = None
+    proposed_share: int | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is DisputeStatus.OPEN
+
+    def juror(self, member_id: str) -> Juror | None:
+        return next((j for j in self.jurors if j.member_id == member_id), None)
+
+    def tally(self) -> dict[Vote, int]:
+        counts = Counter(j.vote for j in self.jurors if j.vote is not None)
+        return {vote: counts.get(vote, 0) for vote in Vote}
+
+
+def check_jury_size(size: int) -> int:
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_JURY_SIZE:
+        raise InvalidValue(f"a jury has 1..{MAX_JURY_SIZE} members", field="jury_size")
+    return size
+
+
+def draw_jury(
+    candidates: Iterable[str], *, parties: Iterable[str], size: int, rng: random.Random
+) -> tuple[str, ...]:
+    """``size`` distinct non-party members (fewer if fewer are eligible), in draw order."""
+    excluded = set(parties)
+    pool = sorted(set(candidates) - excluded)  # sorted: the same seed draws the same jury
+    if not pool:
+        raise NoJuryAvailable("no member outside the parties can sit on a jury")
+    return tuple(rng.sample(pool, min(check_jury_size(size), len(pool))))
+
+
+def share_for(vote: Vote, amount: int) -> int:
+    """The seller's share of the escrow for a verdict."""
+    if vote is Vote.RELEASE:
+        return amount
+    if vote is Vote.REFUND:
+        return 0
+    return amount // 2
+
+
+def open_dispute(
+    order: Order,
+    *,
+    dispute_id: str,
+    actor: str,
+    reason: str,
+    seed: int,
+    jury: tuple[str, ...],
+    now: datetime,
+) -> tuple[Dispute, tuple[MarketEvent, ...]]:
+    """A dispute on an order that the order's own transition has just moved to ``disputed``."""
+    if order.status is not OrderStatus.DISPUTED:
+        raise InvalidTransition("move the order to disputed first")
+    if set(jury) & {order.buyer_id, order.seller_id}:
+        raise NotAJuror("a party cannot sit on the jury of their own dispute")
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 2000:
+        raise InvalidValue("say why, in 1-2000 characters", field="reason")
+    dispute = Dispute(
+        id=dispute_id,
+        collective_id=order.collective_id,
+        order_id=order.id,
+        opened_by=actor,
+        reason=reason,
+        status=DisputeStatus.OPEN,
+        seed=seed,
+        jurors=tuple(Juror(m) for m in jury),
+        created_at=now,
+    )
+    events = (
+        MarketEvent(
+            EventKind.DISPUTE_OPENED,
+            (order.other_party(actor),),
+            "dispute",
+            dispute.id,
+            "A dispute was opened on one of your orders; the payment stays on hold.",
+        ),
+        MarketEvent(
+            EventKind.JURY_SUMMONS,
+            jury,
+            "dispute",
+            dispute.id,
+            "You were drawn for a jury: read the dispute and vote release, refund or split.",
+        ),
+    )
+    return dispute, events
+
+
+def _closed(dispute: Dispute, order: Order, *, now: datetime) -> MarketEvent:
+    return MarketEvent(
+        EventKind.DISPUTE_CLOSED,
+        (order.buyer_id, order.seller_id),
+        "dispute",
+        dispute.id,
+        f"The dispute is {dispute.status.value}: the seller receives {dispute.seller_share} "
+        f"of {order.amount}.",
+    )
+
+
+def cast_vote(
+    dispute: Dispute, order: Order, *, juror: str, vote: Vote, now: datetime
+) -> tuple[Dispute, tuple[MarketEvent, ...]]:
+    """A juror's vote; the dispute is decided once a majority exists or everyone has voted."""
+    if not dispute.is_open:
+        raise InvalidTransition(f"this dispute is {dispute.status.value}")
+    seat = dispute.juror(juror)
+    if seat is None:
+        raise NotAJuror("only the jurors drawn for this dispute may vote")
+    if seat.vote is not None:
+        raise AlreadyVoted("you have already voted on this dispute")
+    jurors = tuple(
+        replace(j, vote=vote, voted_at=now) if j.member_id == juror else j for j in dispute.jurors
+    )
+    voted = replace(dispute, jurors=jurors)
+    tally = voted.tally()
+    majority = len(jurors) // 2 + 1
+    verdict = next((v for v in Vote if tally[v] >= majority), None)
+    if verdict is None and all(j.vote is not None for j in jurors):
+        verdict = Vote.SPLIT
+    if verdict is None:
+        return voted, ()
+    decided = replace(
+        voted,
+        status=DisputeStatus.DECIDED,
+        outcome=verdict,
+        seller_share=share_for(verdict, order.amount),
+        closed_at=now,
+    )
+    return decided, (_closed(decided, order, now=now),)
+
+
+def propose_settlement(
+    dispute: Dispute, order: Order, *, actor: str, seller_share: int, now: datetime
+) -> tuple[Dispute, tuple[MarketEvent, ...]]:
+    """A party proposes how much of the escrow the seller gets; the same proposal from the
+    other party settles the dispute."""
+    if not dispute.is_open:
+        raise InvalidTransition(f"this dispute is {dispute.status.value}")
+    if order.role_of(actor) is None:
+        raise NotAParty("only the buyer and the seller can settle their dispute")
+    if (
+        isinstance(seller_share, bool)
+        or not isinstance(seller_share, int)
+        or not 0 <= seller_share <= order.amount
+    ):
+        raise InvalidValue(f"seller_share must be 0..{order.amount}", field="seller_share")
+    if (
+        dispute.proposed_by is not None
+        and dispute.proposed_by != actor
+        and dispute.proposed_share == seller_share
+    ):
+        outcome = (
+            Vote.RELEASE
+            if seller_share == order.amount
+            else Vote.REFUND
+            if seller_share == 0
+            else Vote.SPLIT
+        )
+        settled = replace(
+            dispute,
+            status=DisputeStatus.SETTLED,
+            outcome=outcome,
+            seller_share=seller_share,
+            closed_at=now,
+        )
+        return settled, (_closed(settled, order, now=now),)
+    proposed = replace(dispute, proposed_by=actor, proposed_share=seller_share)
+    event = MarketEvent(
+        EventKind.SETTLEMENT_PROPOSED,
+        (order.other_party(actor),),
+        "dispute",
+        dispute.id,
+        f"A settlement was proposed: the seller receives {seller_share} of {order.amount}. "
+        "Propose the same to agree.",
+    )
+    return proposed, (event,)

@@ -1,0 +1,37 @@
+"""Market events: what happened, and whose action it now needs (their inbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    ORDER_PLACED = "order_placed"
+    ORDER_ACCEPTED = "order_accepted"
+    ORDER_DECLINED = "order_declined"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_DELIVERED = "order_delivered"
+    ORDER_COMPLETED = "order_completed"
+    QUOTE_RECEIVED = "quote_received"
+    QUOTE_ACCEPTED = "quote_accepted"
+    TASK_APPLICATION = "task_application"
+    TASK_ASSIGNED = "task_assigned"
+    WORK_SUBMITTED = "work_submitted"
+    WORK_APPROVED = "work_approved"
+    DISPUTE_OPENED = "dispute_opened"
+    JURY_SUMMONS = "jury_summons"
+    SETTLEMENT_PROPOSED = "settlement_proposed"
+    DISPUTE_CLOSED = "dispute_closed"
+    REVIEW_RECEIVED = "review_received"
+
+
+@dataclass(frozen=True, slots=True)
+class MarketEvent:
+    """One event; each recipient gets an inbox item about ``subject_type``/``subject_id``."""
+
+    kind: EventKind
+    recipients: tuple[str, ...]
+    subject_type: str  # order | listing | quote | dispute | review
+    subject_id: str
+    message: str

@@ -1,0 +1,218 @@
+"""What the market services need from storage, as protocols (the store implements them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from cybermutual.domain.market.deals import Order, OrderStatus
+from cybermutual.domain.market.disputes import Dispute
+from cybermutual.domain.market.events import MarketEvent
+from cybermutual.domain.market.listings import Category, Listing, ListingKind, ListingStatus
+from cybermutual.domain.market.proposals import Application, Quote
+from cybermutual.domain.market.reviews import Review
+from cybermutual.domain.market.rules import MarketRules
+from cybermutual.services.ports import Page
+
+
+class ListingSort(StrEnum):
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    REPUTATION = "reputation"  # the owner's Bayesian average, best first
+
+
+@dataclass(frozen=True, slots=True)
+class ListingQuery:
+    """Browse and search: every field narrows the list; ``text`` matches word prefixes."""
+
+    text: str | None = None
+    kind: ListingKind | None = None
+    category: str | None = None
+    owner_id: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    status: ListingStatus | None = ListingStatus.OPEN
+    sort: ListingSort = ListingSort.NEWEST
+    limit: int = 50
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    id: str
+    collective_id: str
+    member_id: str
+    event: str
+    subject_type: str
+    subject_id: str
+    message: str
+    created_at: datetime
+    read_at: datetime | None = None
+
+
+class ListingRepository(Protocol):
+    def add(self, listing: Listing) -> None: ...
+
+    def save(self, listing: Listing) -> None: ...
+
+    def get(self, listing_id: str, *, lock: bool = False) -> Listing | None: ...
+
+    def search(self, collective_id: str, query: ListingQuery, *, prior: int) -> Page[Listing]:
+        """Full-text search with filters, a sort and a keyset cursor (``prior``: milli-stars)."""
+        ...
+
+    def categories(self, collective_id: str) -> list[Category]: ...
+
+    def add_categories(self, collective_id: str, categories: Sequence[Category]) -> None: ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+
+    def save(self, order: Order) -> None: ...
+
+    def get(self, order_id: str, *, lock: bool = False) -> Order | None: ...
+
+    def of_member(
+        self,
+        collective_id: str,
+        member_id: str,
+        *,
+        role: str | None,
+        status: OrderStatus | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]: ...
+
+    def of_listing(self, listing_id: str) -> list[Order]: ...
+
+    def due(self, collective_id: str, *, now: datetime, limit: int) -> list[str]:
+        """Ids of delivered orders whose confirmation period has ended."""
+        ...
+
+
+class QuoteRepository(Protocol):
+    def add(self, quote: Quote) -> None: ...
+
+    def save(self, quote: Quote) -> None: ...
+
+    def get(self, quote_id: str) -> Quote | None: ...
+
+    def of_listing(self, listing_id: str) -> list[Quote]: ...
+
+
+class ApplicationRepository(Protocol):
+    def add(self, application: Application) -> None: ...
+
+    def save(self, application: Application) -> None: ...
+
+    def get(self, application_id: str) -> Application | None: ...
+
+    def of_listing(self, listing_id: str) -> list[Application]: ...
+
+
+class DisputeRepository(Protocol):
+    def add(self, dispute: Dispute) -> None: ...
+
+    def save(self, dispute: Dispute) -> None: ...
+
+    def get(self, dispute_id: str, *, lock: bool = False) -> Dispute | None: ...
+
+    def of_order(self, order_id: str) -> Dispute | None: ...
+
+    def involving(
+        self, collective_id: str, member_id: str, *, open_only: bool, limit: int, cursor: str | None
+    ) -> Page[Dispute]:
+        """Disputes where the member is a party or a juror, newest first."""
+        ...
+
+    def eligible_jurors(self, collective_id: str) -> list[str]:
+        """Every active member of the collective."""
+        ...
+
+
+class ReviewRepository(Protocol):
+    def add(self, review: Review) -> None:
+        """Store a review and add it to its subject's reputation."""
+        ...
+
+    def exists(self, order_id: str, author_id: str) -> bool: ...
+
+    def of_subject(
+        self, collective_id: str, subject_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Review]: ...
+
+    def of_order(self, order_id: str) -> list[Review]: ...
+
+    def reputations(
+        self, collective_id: str, member_ids: Sequence[str]
+    ) -> dict[str, tuple[int, int]]:
+        """``(star_sum, count)`` per member who has any review."""
+        ...
+
+    def totals(self, collective_id: str) -> tuple[int, int]:
+        """``(star_sum, count)`` over the whole collective."""
+        ...
+
+
+class InboxRepository(Protocol):
+    def add(self, items: Sequence[InboxItem]) -> None: ...
+
+    def of_member(
+        self,
+        collective_id: str,
+        member_id: str,
+        *,
+        unread_only: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[InboxItem]: ...
+
+    def unread(self, collective_id: str, member_id: str) -> int: ...
+
+    def mark_read(
+        self, collective_id: str, member_id: str, *, ids: Sequence[str] | None, now: datetime
+    ) -> int:
+        """Mark these items (all, with ``None``) read; how many changed."""
+        ...
+
+
+class MarketRulesRepository(Protocol):
+    def get(self, collective_id: str) -> MarketRules | None: ...
+
+    def save(self, collective_id: str, rules: MarketRules, *, now: datetime) -> None: ...
+
+
+class MarketStore(Protocol):
+    """Every market repository on the unit of work's connection (``uow.market``)."""
+
+    @property
+    def listings(self) -> ListingRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def quotes(self) -> QuoteRepository: ...
+
+    @property
+    def applications(self) -> ApplicationRepository: ...
+
+    @property
+    def disputes(self) -> DisputeRepository: ...
+
+    @property
+    def reviews(self) -> ReviewRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def rules(self) -> MarketRulesRepository: ...
+
+
+__all__ = ["InboxItem", "ListingQuery", "ListingSort", "MarketEvent", "MarketStore"]

@@ -1,0 +1,314 @@
+"""Listings, categories and market rules, plus ``SqlMarket``: every market repository at once.
+
+Search is full text on both databases behind ``SqlListings.search``: PostgreSQL matches a
+``tsvector`` column (GIN-indexed) with a prefix ``tsquery``; SQLite matches the same normalised
+words in the ``listing_terms`` inverted index. Both use ``domain.market.listings.search_terms``,
+so a query finds the same listings on either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.market.listings import (
+    MAX_TERMS_PER_QUERY,
+    Category,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    document,
+    normalise,
+    search_terms,
+)
+from cybermutual.domain.market.reviews import PRIOR_WEIGHT
+from cybermutual.domain.market.rules import MarketRules
+from cybermutual.services.market_ports import ListingQuery, ListingSort
+from cybermutual.services.ports import Page
+from cybermutual.store.market_deals import (
+    SqlApplications,
+    SqlDisputes,
+    SqlInbox,
+    SqlOrders,
+    SqlQuotes,
+    SqlReviews,
+)
+from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.tables import (
+    listing_terms,
+    listings,
+    market_categories,
+    market_reputation,
+    market_settings,
+)
+
+
+def _listing(row: Any) -> Listing:
+    return Listing(
+        id=row.id,
+        collective_id=row.collective_id,
+        owner_id=row.owner_id,
+        kind=ListingKind(row.kind),
+        status=ListingStatus(row.status),
+        title=row.title,
+        description=row.description,
+        category=row.category,
+        tags=tuple(row.tags.split()),
+        price=row.price,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        quantity=row.quantity,
+        location=row.location,
+        asset_id=row.asset_id,
+    )
+
+
+_COLUMNS = [c for c in listings.c if c.name != "search_vector"]
+
+
+def _moment(text: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidValue("invalid cursor", field="cursor")
+    return moment
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue("invalid cursor", field="cursor")
+    return value
+
+
+def _prefix_end(term: str) -> str:
+    """The first string after every string starting with ``term``."""
+    return term[:-1] + chr(ord(term[-1]) + 1)
+
+
+class SqlListings:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._postgres = conn.dialect.name == "postgresql"
+
+    def _values(self, listing: Listing) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "id": listing.id,
+            "collective_id": listing.collective_id,
+            "owner_id": listing.owner_id,
+            "kind": listing.kind.value,
+            "status": listing.status.value,
+            "title": listing.title,
+            "description": listing.description,
+            "category": listing.category,
+            "tags": " ".join(listing.tags),
+            "location": listing.location,
+            "price": listing.price,
+            "quantity": listing.quantity,
+            "asset_id": listing.asset_id,
+            "created_at": listing.created_at,
+            "updated_at": listing.updated_at,
+        }
+        if self._postgres:
+            values["search_vector"] = func.to_tsvector(
+                literal("simple"), literal(normalise(document(listing)))
+            )
+        return values
+
+    def _index_terms(self, listing: Listing) -> None:
+        if self._postgres:
+            return
+        self._conn.execute(delete(listing_terms).where(listing_terms.c.listing_id == listing.id))
+        terms = search_terms(document(listing))
+        if terms:
+            self._conn.execute(
+                insert(listing_terms),
+                [
+                    {"listing_id": listing.id, "term": t, "collective_id": listing.collective_id}
+                    for t in terms
+                ],
+            )
+
+    def add(self, listing: Listing) -> None:
+        self._conn.execute(insert(listings).values(**self._values(listing)))
+        self._index_terms(listing)
+
+    def save(self, listing: Listing) -> None:
+        values = self._values(listing)
+        del values["id"], values["created_at"]
+        self._conn.execute(update(listings).where(listings.c.id == listing.id).values(**values))
+        self._index_terms(listing)
+
+    def get(self, listing_id: str, *, lock: bool = False) -> Listing | None:
+        query = select(*_COLUMNS).where(listings.c.id == listing_id)
+        row = self._conn.execute(query.with_for_update() if lock else query).first()
+        return None if row is None else _listing(row)
+
+    def _matches(self, collective_id: str, text: str) -> ColumnElement[bool] | None:
+        terms = search_terms(text, limit=MAX_TERMS_PER_QUERY)
+        if not terms:
+            return None
+        if self._postgres:
+            tsquery = " & ".join(f"{t}:*" for t in terms)
+            return listings.c.search_vector.op("@@")(
+                func.to_tsquery(literal("simple"), literal(tsquery))
+            )
+        return and_(
+            *(
+                listings.c.id.in_(
+                    select(listing_terms.c.listing_id).where(
+                        listing_terms.c.collective_id == collective_id,
+                        listing_terms.c.term >= term,
+                        listing_terms.c.term < _prefix_end(term),
+                    )
+                )
+                for term in terms
+            )
+        )
+
+    def search(self, collective_id: str, query: ListingQuery, *, prior: int) -> Page[Listing]:
+        where: list[ColumnElement[bool]] = [listings.c.collective_id == collective_id]
+        if query.status is not None:
+            where.append(listings.c.status == query.status.value)
+        if query.kind is not None:
+            where.append(listings.c.kind == query.kind.value)
+        if query.category is not None:
+            where.append(listings.c.category == query.category)
+        if query.owner_id is not None:
+            where.append(listings.c.owner_id == query.owner_id)
+        if query.min_price is not None:
+            where.append(listings.c.price >= query.min_price)
+        if query.max_price is not None:
+            where.append(listings.c.price <= query.max_price)
+        if query.text:
+            matches = self._matches(collective_id, query.text)
+            if matches is not None:
+                where.append(matches)
+        score = (
+            literal(PRIOR_WEIGHT * prior) + 1000 * func.coalesce(market_reputation.c.star_sum, 0)
+        ) // (literal(PRIOR_WEIGHT) + func.coalesce(market_reputation.c.review_count, 0))
+        key: ColumnElement[Any]
+        descending = True
+        if query.sort is ListingSort.NEWEST:
+            key = listings.c.created_at
+        elif query.sort is ListingSort.REPUTATION:
+            key = score
+        else:
+            key = listings.c.price
+            descending = query.sort is ListingSort.PRICE_DESC
+        if query.cursor is not None:
+            raw, last_id = decode_cursor(query.cursor, 2)
+            value: Any = _moment(raw) if query.sort is ListingSort.NEWEST else _int(raw)
+            ahead = key < value if descending else key > value
+            tie = listings.c.id < str(last_id) if descending else listings.c.id > str(last_id)
+            where.append(or_(ahead, and_(key == value, tie)))
+        order = (key.desc(), listings.c.id.desc()) if descending else (key.asc(), listings.c.id)
+        statement = (
+            select(*_COLUMNS, score.label("score"))
+            .select_from(
+                listings.outerjoin(
+                    market_reputation,
+                    and_(
+                        market_reputation.c.collective_id == listings.c.collective_id,
+                        market_reputation.c.member_id == listings.c.owner_id,
+                    ),
+                )
+            )
+            .where(*where)
+            .order_by(*order)
+            .limit(query.limit + 1)
+        )
+        rows = self._conn.execute(statement).all()
+        items = [_listing(row) for row in rows[: query.limit]]
+        next_cursor = None
+        if len(rows) > query.limit:
+            last = rows[query.limit - 1]
+            if query.sort is ListingSort.NEWEST:
+                marker: Any = last.created_at.isoformat()
+            elif query.sort is ListingSort.REPUTATION:
+                marker = int(last.score)
+            else:
+                marker = last.price
+            next_cursor = encode_cursor(marker, last.id)
+        return Page(items, next_cursor)
+
+    def categories(self, collective_id: str) -> list[Category]:
+        rows = self._conn.execute(
+            select(market_categories)
+            .where(market_categories.c.collective_id == collective_id)
+            .order_by(market_categories.c.position)
+        )
+        return [Category(row.slug, row.name) for row in rows]
+
+    def add_categories(self, collective_id: str, categories: Sequence[Category]) -> None:
+        start = len(self.categories(collective_id))
+        if categories:
+            self._conn.execute(
+                insert(market_categories),
+                [
+                    {
+                        "collective_id": collective_id,
+                        "slug": c.slug,
+                        "name": c.name,
+                        "position": start + i,
+                    }
+                    for i, c in enumerate(categories)
+                ],
+            )
+
+
+class SqlMarketRules:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, collective_id: str) -> MarketRules | None:
+        row = self._conn.execute(
+            select(market_settings).where(market_settings.c.collective_id == collective_id)
+        ).first()
+        return None if row is None else MarketRules(row.jury_size, row.auto_confirm_days)
+
+    def save(self, collective_id: str, rules: MarketRules, *, now: datetime) -> None:
+        values = {
+            "jury_size": rules.jury_size,
+            "auto_confirm_days": rules.auto_confirm_days,
+            "updated_at": now,
+        }
+        changed = self._conn.execute(
+            update(market_settings)
+            .where(market_settings.c.collective_id == collective_id)
+            .values(**values)
+        ).rowcount
+        if not changed:
+            self._conn.execute(
+                insert(market_settings).values(collective_id=collective_id, **values)
+            )
+
+
+class SqlMarket:
+    """``uow.market``: the market's repositories on one connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.listings = SqlListings(conn)
+        self.orders = SqlOrders(conn)
+        self.quotes = SqlQuotes(conn)
+        self.applications = SqlApplications(conn)
+        self.disputes = SqlDisputes(conn)
+        self.reviews = SqlReviews(conn)
+        self.inbox = SqlInbox(conn)
+        self.rules = SqlMarketRules(conn)

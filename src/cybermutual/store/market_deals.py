@@ -1,0 +1,608 @@
+"""Orders, quotes, task applications, disputes with their jurors, reviews and the inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.market.deals import DealKind, Order, OrderStatus
+from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Juror, Vote
+from cybermutual.domain.market.proposals import (
+    Application,
+    ApplicationStatus,
+    Quote,
+    QuoteStatus,
+)
+from cybermutual.domain.market.reviews import Review
+from cybermutual.domain.membership import MembershipStatus
+from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.ports import Page
+from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.tables import (
+    dispute_jurors,
+    disputes,
+    inbox_items,
+    market_reputation,
+    memberships,
+    orders,
+    quotes,
+    reviews,
+    task_applications,
+)
+
+
+def _moment(text: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise InvalidValue("invalid cursor", field="cursor")
+    return moment
+
+
+def _after(created: Any, ident: Any, cursor: str | None) -> list[Any]:
+    """Keyset condition for lists sorted by (created_at desc, id desc)."""
+    if cursor is None:
+        return []
+    raw, last_id = decode_cursor(cursor, 2)
+    moment = _moment(raw)
+    return [or_(created < moment, and_(created == moment, ident < str(last_id)))]
+
+
+def _page(
+    items: list[Any], limit: int, created: str = "created_at"
+) -> tuple[list[Any], str | None]:
+    if len(items) <= limit:
+        return items, None
+    kept = items[:limit]
+    last = kept[-1]
+    return kept, encode_cursor(last.created_at.isoformat(), last.id)
+
+
+def _order(row: Any) -> Order:
+    return Order(
+        id=row.id,
+        collective_id=row.collective_id,
+        kind=DealKind(row.kind),
+        listing_id=row.listing_id,
+        buyer_id=row.buyer_id,
+        seller_id=row.seller_id,
+        quantity=row.quantity,
+        unit_price=row.unit_price,
+        amount=row.amount,
+        status=OrderStatus(row.status),
+        escrow_id=row.escrow_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        note=row.note,
+        quote_id=row.quote_id,
+        application_id=row.application_id,
+        delivered_at=row.delivered_at,
+        closed_at=row.closed_at,
+        auto_confirm_at=row.auto_confirm_at,
+        payout_id=row.payout_id,
+    )
+
+
+class SqlOrders:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @staticmethod
+    def _values(o: Order) -> dict[str, Any]:
+        return {
+            "id": o.id,
+            "collective_id": o.collective_id,
+            "kind": o.kind.value,
+            "listing_id": o.listing_id,
+            "quote_id": o.quote_id,
+            "application_id": o.application_id,
+            "buyer_id": o.buyer_id,
+            "seller_id": o.seller_id,
+            "quantity": o.quantity,
+            "unit_price": o.unit_price,
+            "amount": o.amount,
+            "status": o.status.value,
+            "escrow_id": o.escrow_id,
+            "payout_id": o.payout_id,
+            "note": o.note,
+            "created_at": o.created_at,
+            "updated_at": o.updated_at,
+            "delivered_at": o.delivered_at,
+            "closed_at": o.closed_at,
+            "auto_confirm_at": o.auto_confirm_at,
+        }
+
+    def add(self, order: Order) -> None:
+        self._conn.execute(insert(orders).values(**self._values(order)))
+
+    def save(self, order: Order) -> None:
+        values = self._values(order)
+        del values["id"]
+        self._conn.execute(update(orders).where(orders.c.id == order.id).values(**values))
+
+    def get(self, order_id: str, *, lock: bool = False) -> Order | None:
+        query = select(orders).where(orders.c.id == order_id)
+        row = self._conn.execute(query.with_for_update() if lock else query).first()
+        return None if row is None else _order(row)
+
+    def of_member(
+        self,
+        collective_id: str,
+        member_id: str,
+        *,
+        role: str | None,
+        status: OrderStatus | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Order]:
+        if role == "buyer":
+            party = orders.c.buyer_id == member_id
+        elif role == "seller":
+            party = orders.c.seller_id == member_id
+        else:
+            party = or_(orders.c.buyer_id == member_id, orders.c.seller_id == member_id)
+        where = [orders.c.collective_id == collective_id, party]
+        if status is not None:
+            where.append(orders.c.status == status.value)
+        where += _after(orders.c.created_at, orders.c.id, cursor)
+        rows = self._conn.execute(
+            select(orders)
+            .where(*where)
+            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        items, next_cursor = _page([_order(r) for r in rows], limit)
+        return Page(items, next_cursor)
+
+    def of_listing(self, listing_id: str) -> list[Order]:
+        rows = self._conn.execute(
+            select(orders).where(orders.c.listing_id == listing_id).order_by(orders.c.created_at)
+        )
+        return [_order(r) for r in rows]
+
+    def due(self, collective_id: str, *, now: datetime, limit: int) -> list[str]:
+        rows = self._conn.execute(
+            select(orders.c.id)
+            .where(
+                orders.c.collective_id == collective_id,
+                orders.c.status == OrderStatus.DELIVERED.value,
+                orders.c.auto_confirm_at <= now,
+            )
+            .order_by(orders.c.auto_confirm_at, orders.c.id)
+            .limit(limit)
+        )
+        return [r.id for r in rows]
+
+
+def _quote(row: Any) -> Quote:
+    return Quote(
+        id=row.id,
+        collective_id=row.collective_id,
+        listing_id=row.listing_id,
+        quoter_id=row.quoter_id,
+        price=row.price,
+        message=row.message,
+        status=QuoteStatus(row.status),
+        created_at=row.created_at,
+        order_id=row.order_id,
+    )
+
+
+class SqlQuotes:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, quote: Quote) -> None:
+        self._conn.execute(
+            insert(quotes).values(
+                id=quote.id,
+                collective_id=quote.collective_id,
+                listing_id=quote.listing_id,
+                quoter_id=quote.quoter_id,
+                price=quote.price,
+                message=quote.message,
+                status=quote.status.value,
+                order_id=quote.order_id,
+                created_at=quote.created_at,
+            )
+        )
+
+    def save(self, quote: Quote) -> None:
+        self._conn.execute(
+            update(quotes)
+            .where(quotes.c.id == quote.id)
+            .values(status=quote.status.value, order_id=quote.order_id)
+        )
+
+    def get(self, quote_id: str) -> Quote | None:
+        row = self._conn.execute(select(quotes).where(quotes.c.id == quote_id)).first()
+        return None if row is None else _quote(row)
+
+    def of_listing(self, listing_id: str) -> list[Quote]:
+        rows = self._conn.execute(
+            select(quotes)
+            .where(quotes.c.listing_id == listing_id)
+            .order_by(quotes.c.created_at, quotes.c.id)
+        )
+        return [_quote(r) for r in rows]
+
+
+def _application(row: Any) -> Application:
+    return Application(
+        id=row.id,
+        collective_id=row.collective_id,
+        listing_id=row.listing_id,
+        applicant_id=row.applicant_id,
+        message=row.message,
+        status=ApplicationStatus(row.status),
+        created_at=row.created_at,
+    )
+
+
+class SqlApplications:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, application: Application) -> None:
+        self._conn.execute(
+            insert(task_applications).values(
+                id=application.id,
+                collective_id=application.collective_id,
+                listing_id=application.listing_id,
+                applicant_id=application.applicant_id,
+                message=application.message,
+                status=application.status.value,
+                created_at=application.created_at,
+            )
+        )
+
+    def save(self, application: Application) -> None:
+        self._conn.execute(
+            update(task_applications)
+            .where(task_applications.c.id == application.id)
+            .values(status=application.status.value)
+        )
+
+    def get(self, application_id: str) -> Application | None:
+        row = self._conn.execute(
+            select(task_applications).where(task_applications.c.id == application_id)
+        ).first()
+        return None if row is None else _application(row)
+
+    def of_listing(self, listing_id: str) -> list[Application]:
+        rows = self._conn.execute(
+            select(task_applications)
+            .where(task_applications.c.listing_id == listing_id)
+            .order_by(task_applications.c.created_at, task_applications.c.id)
+        )
+        return [_application(r) for r in rows]
+
+
+class SqlDisputes:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def _jurors(self, dispute_ids: Sequence[str]) -> dict[str, list[Juror]]:
+        found: dict[str, list[Juror]] = {d: [] for d in dispute_ids}
+        rows = self._conn.execute(
+            select(dispute_jurors)
+            .where(dispute_jurors.c.dispute_id.in_(set(dispute_ids)))
+            .order_by(dispute_jurors.c.dispute_id, dispute_jurors.c.position)
+        )
+        for r in rows:
+            found[r.dispute_id].append(
+                Juror(r.juror_id, None if r.vote is None else Vote(r.vote), r.voted_at)
+            )
+        return found
+
+    def _disputes(self, rows: Sequence[Any]) -> list[Dispute]:
+        jurors = self._jurors([r.id for r in rows])
+        return [
+            Dispute(
+                id=r.id,
+                collective_id=r.collective_id,
+                order_id=r.order_id,
+                opened_by=r.opened_by,
+                reason=r.reason,
+                status=DisputeStatus(r.status),
+                seed=r.seed,
+                jurors=tuple(jurors[r.id]),
+                created_at=r.created_at,
+                outcome=None if r.outcome is None else Vote(r.outcome),
+                seller_share=r.seller_share,
+                proposed_by=r.proposed_by,
+                proposed_share=r.proposed_share,
+                closed_at=r.closed_at,
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    def _values(d: Dispute) -> dict[str, Any]:
+        return {
+            "status": d.status.value,
+            "outcome": None if d.outcome is None else d.outcome.value,
+            "seller_share": d.seller_share,
+            "proposed_by": d.proposed_by,
+            "proposed_share": d.proposed_share,
+            "closed_at": d.closed_at,
+        }
+
+    def add(self, dispute: Dispute) -> None:
+        self._conn.execute(
+            insert(disputes).values(
+                id=dispute.id,
+                collective_id=dispute.collective_id,
+                order_id=dispute.order_id,
+                opened_by=dispute.opened_by,
+                reason=dispute.reason,
+                seed=dispute.seed,
+                created_at=dispute.created_at,
+                **self._values(dispute),
+            )
+        )
+        if dispute.jurors:
+            self._conn.execute(
+                insert(dispute_jurors),
+                [
+                    {
+                        "dispute_id": dispute.id,
+                        "juror_id": j.member_id,
+                        "position": i,
+                        "vote": None,
+                        "voted_at": None,
+                    }
+                    for i, j in enumerate(dispute.jurors)
+                ],
+            )
+
+    def save(self, dispute: Dispute) -> None:
+        self._conn.execute(
+            update(disputes).where(disputes.c.id == dispute.id).values(**self._values(dispute))
+        )
+        for juror in dispute.jurors:
+            if juror.vote is not None:
+                self._conn.execute(
+                    update(dispute_jurors)
+                    .where(
+                        dispute_jurors.c.dispute_id == dispute.id,
+                        dispute_jurors.c.juror_id == juror.member_id,
+                    )
+                    .values(vote=juror.vote.value, voted_at=juror.voted_at)
+                )
+
+    def get(self, dispute_id: str, *, lock: bool = False) -> Dispute | None:
+        query = select(disputes).where(disputes.c.id == dispute_id)
+        rows = self._conn.execute(query.with_for_update() if lock else query).all()
+        return self._disputes(rows)[0] if rows else None
+
+    def of_order(self, order_id: str) -> Dispute | None:
+        rows = self._conn.execute(select(disputes).where(disputes.c.order_id == order_id)).all()
+        return self._disputes(rows)[0] if rows else None
+
+    def involving(
+        self, collective_id: str, member_id: str, *, open_only: bool, limit: int, cursor: str | None
+    ) -> Page[Dispute]:
+        as_party = select(orders.c.id).where(
+            or_(orders.c.buyer_id == member_id, orders.c.seller_id == member_id)
+        )
+        as_juror = select(dispute_jurors.c.dispute_id).where(dispute_jurors.c.juror_id == member_id)
+        where = [
+            disputes.c.collective_id == collective_id,
+            or_(disputes.c.order_id.in_(as_party), disputes.c.id.in_(as_juror)),
+        ]
+        if open_only:
+            where.append(disputes.c.status == DisputeStatus.OPEN.value)
+        where += _after(disputes.c.created_at, disputes.c.id, cursor)
+        rows = self._conn.execute(
+            select(disputes)
+            .where(*where)
+            .order_by(disputes.c.created_at.desc(), disputes.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        items, next_cursor = _page(self._disputes(rows), limit)
+        return Page(items, next_cursor)
+
+    def eligible_jurors(self, collective_id: str) -> list[str]:
+        rows = self._conn.execute(
+            select(memberships.c.member_id)
+            .where(
+                memberships.c.collective_id == collective_id,
+                memberships.c.status == MembershipStatus.ACTIVE.value,
+            )
+            .order_by(memberships.c.member_id)
+        )
+        return [r.member_id for r in rows]
+
+
+def _review(row: Any) -> Review:
+    return Review(
+        row.id,
+        row.collective_id,
+        row.order_id,
+        row.author_id,
+        row.subject_id,
+        row.stars,
+        row.text,
+        row.created_at,
+    )
+
+
+class SqlReviews:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, review: Review) -> None:
+        self._conn.execute(
+            insert(reviews).values(
+                id=review.id,
+                collective_id=review.collective_id,
+                order_id=review.order_id,
+                author_id=review.author_id,
+                subject_id=review.subject_id,
+                stars=review.stars,
+                text=review.text,
+                created_at=review.created_at,
+            )
+        )
+        key = and_(
+            market_reputation.c.collective_id == review.collective_id,
+            market_reputation.c.member_id == review.subject_id,
+        )
+        changed = self._conn.execute(
+            update(market_reputation)
+            .where(key)
+            .values(
+                review_count=market_reputation.c.review_count + 1,
+                star_sum=market_reputation.c.star_sum + review.stars,
+            )
+        ).rowcount
+        if not changed:
+            self._conn.execute(
+                insert(market_reputation).values(
+                    collective_id=review.collective_id,
+                    member_id=review.subject_id,
+                    review_count=1,
+                    star_sum=review.stars,
+                )
+            )
+
+    def exists(self, order_id: str, author_id: str) -> bool:
+        row = self._conn.execute(
+            select(reviews.c.id).where(
+                reviews.c.order_id == order_id, reviews.c.author_id == author_id
+            )
+        ).first()
+        return row is not None
+
+    def of_subject(
+        self, collective_id: str, subject_id: str, *, limit: int, cursor: str | None
+    ) -> Page[Review]:
+        where = [reviews.c.collective_id == collective_id, reviews.c.subject_id == subject_id]
+        where += _after(reviews.c.created_at, reviews.c.id, cursor)
+        rows = self._conn.execute(
+            select(reviews)
+            .where(*where)
+            .order_by(reviews.c.created_at.desc(), reviews.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        items, next_cursor = _page([_review(r) for r in rows], limit)
+        return Page(items, next_cursor)
+
+    def of_order(self, order_id: str) -> list[Review]:
+        rows = self._conn.execute(
+            select(reviews).where(reviews.c.order_id == order_id).order_by(reviews.c.created_at)
+        )
+        return [_review(r) for r in rows]
+
+    def reputations(
+        self, collective_id: str, member_ids: Sequence[str]
+    ) -> dict[str, tuple[int, int]]:
+        rows = self._conn.execute(
+            select(market_reputation).where(
+                market_reputation.c.collective_id == collective_id,
+                market_reputation.c.member_id.in_(set(member_ids)),
+            )
+        )
+        return {r.member_id: (r.star_sum, r.review_count) for r in rows}
+
+    def totals(self, collective_id: str) -> tuple[int, int]:
+        row = self._conn.execute(
+            select(
+                func.coalesce(func.sum(market_reputation.c.star_sum), 0),
+                func.coalesce(func.sum(market_reputation.c.review_count), 0),
+            ).where(market_reputation.c.collective_id == collective_id)
+        ).one()
+        return int(row[0]), int(row[1])
+
+
+def _item(row: Any) -> InboxItem:
+    return InboxItem(
+        id=row.id,
+        collective_id=row.collective_id,
+        member_id=row.member_id,
+        event=row.event,
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        message=row.message,
+        created_at=row.created_at,
+        read_at=row.read_at,
+    )
+
+
+class SqlInbox:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, items: Sequence[InboxItem]) -> None:
+        if items:
+            self._conn.execute(
+                insert(inbox_items),
+                [
+                    {
+                        "id": i.id,
+                        "collective_id": i.collective_id,
+                        "member_id": i.member_id,
+                        "event": i.event,
+                        "subject_type": i.subject_type,
+                        "subject_id": i.subject_id,
+                        "message": i.message,
+                        "created_at": i.created_at,
+                        "read_at": i.read_at,
+                    }
+                    for i in items
+                ],
+            )
+
+    def of_member(
+        self,
+        collective_id: str,
+        member_id: str,
+        *,
+        unread_only: bool,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[InboxItem]:
+        where = [inbox_items.c.collective_id == collective_id, inbox_items.c.member_id == member_id]
+        if unread_only:
+            where.append(inbox_items.c.read_at.is_(None))
+        where += _after(inbox_items.c.created_at, inbox_items.c.id, cursor)
+        rows = self._conn.execute(
+            select(inbox_items)
+            .where(*where)
+            .order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        items, next_cursor = _page([_item(r) for r in rows], limit)
+        return Page(items, next_cursor)
+
+    def unread(self, collective_id: str, member_id: str) -> int:
+        return int(
+            self._conn.execute(
+                select(func.count()).where(
+                    inbox_items.c.collective_id == collective_id,
+                    inbox_items.c.member_id == member_id,
+                    inbox_items.c.read_at.is_(None),
+                )
+            ).scalar_one()
+        )
+
+    def mark_read(
+        self, collective_id: str, member_id: str, *, ids: Sequence[str] | None, now: datetime
+    ) -> int:
+        where = [
+            inbox_items.c.collective_id == collective_id,
+            inbox_items.c.member_id == member_id,
+            inbox_items.c.read_at.is_(None),
+        ]
+        if ids is not None:
+            where.append(inbox_items.c.id.in_(set(ids)))
+        return int(
+            self._conn.execute(update(inbox_items).where(*where).values(read_at=now)).rowcount
+        )
