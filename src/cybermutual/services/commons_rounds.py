@@ -102,10 +102,12 @@ class AllocationService:
                 collective.id, limit=check_limit(limit), cursor=cursor
             )
 
-    def report(self, slug: str, round_id: str) -> RoundReport:
-        """A round with its passes, shares and bids."""
+    def report(self, slug: str, round_id: str, *, viewer_id: str | None = None) -> RoundReport:
+        """A round with its passes, shares and bids (for members, when a viewer is named)."""
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            if viewer_id is not None:
+                require_active(uow.memberships.get(collective.id, viewer_id))
             return self._report(uow, collective, _load_round(uow, collective, round_id))
 
     # bids

@@ -260,8 +260,9 @@ class SqlDemand:
     def by_category(
         self, collective_id: str, *, since: datetime, now: datetime
     ) -> list[CategoryDemand]:
-        requests: dict[str, int] = dict(
-            self._conn.execute(
+        requests: dict[str, int] = {
+            row[0]: int(row[1])
+            for row in self._conn.execute(
                 select(listings.c.category, func.count())
                 .where(
                     listings.c.collective_id == collective_id,
@@ -269,10 +270,11 @@ class SqlDemand:
                     listings.c.status == OPEN_LISTING,
                 )
                 .group_by(listings.c.category)
-            ).tuples()
-        )
-        sold: dict[str, int] = dict(
-            self._conn.execute(
+            )
+        }
+        sold: dict[str, int] = {
+            row[0]: int(row[1])
+            for row in self._conn.execute(
                 select(listings.c.category, func.count())
                 .select_from(orders.join(listings, listings.c.id == orders.c.listing_id))
                 .where(
@@ -282,8 +284,8 @@ class SqlDemand:
                     orders.c.updated_at <= now,
                 )
                 .group_by(listings.c.category)
-            ).tuples()
-        )
+            )
+        }
         return [
             CategoryDemand(category, int(requests.get(category, 0)), int(sold.get(category, 0)))
             for category in sorted(set(requests) | set(sold))
