@@ -8,8 +8,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench,cluster]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,cluster]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -21,8 +20,7 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/lint-imports
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

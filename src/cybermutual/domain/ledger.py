@@ -64,6 +64,20 @@ class Account:
         """What can still be spent before pending debits settle."""
         return self.balance - self.reserved
 
+    def with_money(self, *, balance: int, reserved: int) -> Account:
+        """This account holding other amounts (a fast path: payments do this a lot)."""
+        if not -MAX_BALANCE <= balance <= MAX_BALANCE:
+            raise AmountOutOfRange("this transfer would take a balance out of range")
+        return Account(
+            self.id,
+            self.collective_id,
+            self.kind,
+            self.owner_id,
+            balance,
+            reserved,
+            self.credit_limit,
+        )
+
     @property
     def headroom(self) -> int | None:
         """How much more this account may be debited (None: unlimited)."""
@@ -113,10 +127,7 @@ def check_credit_limit(limit: int) -> int:
 
 
 def _moved(account: Account, delta: int) -> Account:
-    balance = account.balance + delta
-    if not -MAX_BALANCE <= balance <= MAX_BALANCE:
-        raise AmountOutOfRange("this transfer would take a balance out of range")
-    return replace(account, balance=balance)
+    return account.with_money(balance=account.balance + delta, reserved=account.reserved)
 
 
 def _check_pair(debit: Account, credit: Account) -> None:
@@ -180,7 +191,8 @@ def open_transfer(
         batch_index=batch[1] if batch else None,
     )
     if pending:
-        return Movement(transfer, replace(debit, reserved=debit.reserved + amount), credit)
+        reserved = debit.with_money(balance=debit.balance, reserved=debit.reserved + amount)
+        return Movement(transfer, reserved, credit)
     return Movement(transfer, _moved(debit, -amount), _moved(credit, amount))
 
 
@@ -197,7 +209,7 @@ def _check_settles(transfer: Transfer, debit: Account, credit: Account) -> None:
 def post_pending(transfer: Transfer, debit: Account, credit: Account, *, now: datetime) -> Movement:
     """Release a reservation to the payee."""
     _check_settles(transfer, debit, credit)
-    released = replace(debit, reserved=debit.reserved - transfer.amount)
+    released = debit.with_money(balance=debit.balance, reserved=debit.reserved - transfer.amount)
     return Movement(
         replace(transfer, status=TransferStatus.POSTED, settled_at=now),
         _moved(released, -transfer.amount),
@@ -210,7 +222,7 @@ def void_pending(transfer: Transfer, debit: Account, credit: Account, *, now: da
     _check_settles(transfer, debit, credit)
     return Movement(
         replace(transfer, status=TransferStatus.VOIDED, settled_at=now),
-        replace(debit, reserved=debit.reserved - transfer.amount),
+        debit.with_money(balance=debit.balance, reserved=debit.reserved - transfer.amount),
         credit,
     )
 

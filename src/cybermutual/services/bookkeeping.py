@@ -46,6 +46,7 @@ class Books:
         self._settled: list[Transfer] = []
         self._chain: list[tuple[Transfer, bool]] = []
         self._locked = False
+        self.levies: dict[str, int] = {}  # payment id -> levy charged on it
 
     @property
     def levy_rate_applies(self) -> bool:
@@ -156,6 +157,7 @@ class Books:
             within_limit=False,  # always covered by the payment just received
         )
         self._new.append(self._apply(movement, settles=False))
+        self.levies[payment.id] = levy
 
     def close(self) -> None:
         """Write transfers, balances and journal entries (the caller then commits)."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cybermutual.domain import journal
+from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
     AccountNotFound,
     InvalidValue,
@@ -89,21 +90,28 @@ class LedgerService:
         idempotency_key: str,
         pending: bool = False,
     ) -> TransferView:
-        """Pay another member now, or reserve the amount (``pending``) until released."""
+        """Pay another member now, or reserve the amount (``pending``) until released.
+
+        A retry with the same ``idempotency_key`` and body returns the original transfer,
+        whatever happened since; the same key with another body is refused.
+        """
         check_key(idempotency_key)
         request = fingerprint(
             "pay", {"to": payee, "amount": amount, "memo": memo, "pending": pending}
         )
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            payer_membership = _spender(uow.memberships.get(collective.id, payer))
+            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
+                return self._views(uow, [self._transfer(uow, replay)])[0]
+            found = uow.memberships.get_many(collective.id, (payer, payee))
+            payer_membership = _spender(found.get(payer))
             if payee != payer:
-                require_active(uow.memberships.get(collective.id, payee))
+                require_active(found.get(payee))
             books = Books(uow, collective, now=self._clock.now())
             books.lock_members([payer, payee])
-            earlier = replayed(uow.idempotency.get(collective.id, payer, idempotency_key), request)
-            if earlier is not None:
-                return self._views(uow, [self._transfer(uow, earlier)])[0]
+            # a concurrent duplicate may have committed while we waited for the lock
+            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
+                return self._views(uow, [self._transfer(uow, replay)])[0]
             books.spending_limit(payer, payer_membership)
             transfer = books.move(
                 books.account_of(payer),
@@ -119,9 +127,8 @@ class LedgerService:
                 IdempotencyRecord(collective.id, payer, idempotency_key, request, transfer.id),
                 now=books.now,
             )
-            view = self._views(uow, [transfer])[0]
             uow.commit()
-        return view
+        return TransferView(transfer, payer, payee, books.levies.get(transfer.id, 0))
 
     def pay_batch(
         self,
@@ -140,49 +147,56 @@ class LedgerService:
         )
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            earlier_record = uow.idempotency.get(collective.id, payer, idempotency_key)
-            earlier = replayed(earlier_record, request)
-            if earlier is not None:
-                return self._views(uow, uow.transfers.of_batch(earlier))
-            batch_id, transfers = self._post(uow, collective.slug, payments, initiated_by=payer)
+            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
+                return self._views(uow, uow.transfers.of_batch(replay))
+            books = self._lock_batch(uow, collective, payments)
+            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
+                return self._views(uow, uow.transfers.of_batch(replay))
+            batch_id, transfers = self._move_batch(books, payments, initiated_by=payer)
             uow.idempotency.add(
                 IdempotencyRecord(collective.id, payer, idempotency_key, request, batch_id),
-                now=self._clock.now(),
+                now=books.now,
             )
-            views = self._views(uow, transfers)
             uow.commit()
-        return views
+        return [
+            TransferView(t, p.payer, p.payee, books.levies.get(t.id, 0))
+            for t, p in zip(transfers, payments, strict=True)
+        ]
 
     def post_many(self, slug: str, payments: Sequence[PaymentOrder]) -> list[Transfer]:
         """Post many payments between any members atomically (imports, seeding, operators)."""
         with self._uow() as uow:
-            _, transfers = self._post(uow, slug, payments, initiated_by=None)
+            books = self._lock_batch(uow, load_collective(uow, slug), payments)
+            _, transfers = self._move_batch(books, payments, initiated_by=None)
             uow.commit()
         return transfers
 
-    def _post(
-        self,
-        uow: UnitOfWork,
-        slug: str,
-        payments: Sequence[PaymentOrder],
-        *,
-        initiated_by: str | None,
-    ) -> tuple[str, list[Transfer]]:
+    @staticmethod
+    def _replay(
+        uow: UnitOfWork, collective_id: str, payer: str, key: str, request: str
+    ) -> str | None:
+        return replayed(uow.idempotency.get(collective_id, payer, key), request)
+
+    def _lock_batch(
+        self, uow: UnitOfWork, collective: Collective, payments: Sequence[PaymentOrder]
+    ) -> Books:
         if not 1 <= len(payments) <= MAX_BATCH:
             raise InvalidValue(f"a batch holds 1..{MAX_BATCH} payments", field="payments")
-        collective = load_collective(uow, slug)
         payers = {p.payer for p in payments}
         payees = {p.payee for p in payments}
-        status = {
-            member_id: uow.memberships.get(collective.id, member_id)
-            for member_id in payers | payees
-        }
+        status = uow.memberships.get_many(collective.id, payers | payees)
         for member_id in payees:
-            require_active(status[member_id])
+            require_active(status.get(member_id))
         books = Books(uow, collective, now=self._clock.now())
         books.lock_members(sorted(payers | payees))
         for member_id in payers:
-            books.spending_limit(member_id, _spender(status[member_id]))
+            books.spending_limit(member_id, _spender(status.get(member_id)))
+        return books
+
+    @staticmethod
+    def _move_batch(
+        books: Books, payments: Sequence[PaymentOrder], *, initiated_by: str | None
+    ) -> tuple[str, list[Transfer]]:
         batch_id = new_id()
         transfers = [
             books.move(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from cybermutual.domain.collective import Admission, CapitalMode, Charter, Collective
 from cybermutual.domain.ledger import AccountKind, TransferKind, TransferStatus
@@ -43,6 +44,9 @@ def _charter_values(charter: Charter) -> dict[str, object]:
     }
 
 
+_COLLECTIVE_BY_SLUG = select(collectives).where(collectives.c.slug == bindparam("slug"))
+
+
 class SqlCollectives:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -62,7 +66,7 @@ class SqlCollectives:
         )
 
     def by_slug(self, slug: str) -> Collective | None:
-        row = self._conn.execute(select(collectives).where(collectives.c.slug == slug)).first()
+        row = self._conn.execute(_COLLECTIVE_BY_SLUG, {"slug": slug}).first()
         return None if row is None else _collective(row)
 
     def directory(self, *, limit: int, cursor: str | None) -> Page[Collective]:
@@ -132,6 +136,12 @@ def _membership(row: Any) -> Membership:
     )
 
 
+_MEMBERSHIPS_OF = select(memberships).where(
+    memberships.c.collective_id == bindparam("collective_id"),
+    memberships.c.member_id.in_(bindparam("member_ids", expanding=True)),
+)
+
+
 class SqlMemberships:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -144,6 +154,12 @@ class SqlMemberships:
             )
         ).first()
         return None if row is None else _membership(row)
+
+    def get_many(self, collective_id: str, member_ids: Iterable[str]) -> dict[str, Membership]:
+        rows = self._conn.execute(
+            _MEMBERSHIPS_OF, {"collective_id": collective_id, "member_ids": list(set(member_ids))}
+        )
+        return {row.member_id: _membership(row) for row in rows}
 
     def save(self, membership: Membership) -> None:
         values = {

@@ -43,6 +43,33 @@ def _account(row: Any) -> Account:
     )
 
 
+_MEMBER_ACCOUNTS = and_(
+    accounts.c.kind == AccountKind.MEMBER.value,
+    accounts.c.owner_id.in_(bindparam("member_ids", expanding=True)),
+)
+# one fixed order (by id) for every transaction, so parallel transfers cannot deadlock
+_LOCK_MEMBERS = (
+    select(accounts)
+    .where(accounts.c.collective_id == bindparam("collective_id"), _MEMBER_ACCOUNTS)
+    .order_by(accounts.c.id)
+    .with_for_update()
+)
+_LOCK_MEMBERS_AND_SYSTEM = (
+    select(accounts)
+    .where(
+        accounts.c.collective_id == bindparam("collective_id"),
+        or_(_MEMBER_ACCOUNTS, accounts.c.kind.in_(bindparam("kinds", expanding=True))),
+    )
+    .order_by(accounts.c.id)
+    .with_for_update()
+)
+_SAVE_BALANCES = (
+    update(accounts)
+    .where(accounts.c.id == bindparam("account_id"))
+    .values(balance=bindparam("new_balance"), reserved=bindparam("new_reserved"))
+)
+
+
 class SqlAccounts:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -86,16 +113,13 @@ class SqlAccounts:
         self, collective_id: str, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
     ) -> dict[str, Account]:
         """Lock the accounts of these members (and of these system kinds), keyed by account id."""
-        wanted = and_(
-            accounts.c.kind == AccountKind.MEMBER.value, accounts.c.owner_id.in_(set(member_ids))
-        )
-        if system:
-            wanted = or_(wanted, accounts.c.kind.in_([k.value for k in system]))
         rows = self._conn.execute(
-            select(accounts)
-            .where(accounts.c.collective_id == collective_id, wanted)
-            .order_by(accounts.c.id)
-            .with_for_update()
+            _LOCK_MEMBERS_AND_SYSTEM if system else _LOCK_MEMBERS,
+            {
+                "collective_id": collective_id,
+                "member_ids": sorted(set(member_ids)),
+                "kinds": [k.value for k in system],
+            },
         )
         return {row.id: _account(row) for row in rows}
 
@@ -113,9 +137,7 @@ class SqlAccounts:
         if not changed:
             return
         self._conn.execute(
-            update(accounts)
-            .where(accounts.c.id == bindparam("account_id"))
-            .values(balance=bindparam("new_balance"), reserved=bindparam("new_reserved")),
+            _SAVE_BALANCES,
             [
                 {"account_id": a.id, "new_balance": a.balance, "new_reserved": a.reserved}
                 for a in changed
@@ -262,13 +284,22 @@ def _moment(text: object) -> datetime:
     return moment
 
 
+_HEAD = select(ledger_heads).where(ledger_heads.c.collective_id == bindparam("collective_id"))
+_LOCK_HEAD = _HEAD.with_for_update()
+_MOVE_HEAD = (
+    update(ledger_heads)
+    .where(ledger_heads.c.collective_id == bindparam("head_of"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 class SqlJournal:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def _head(self, collective_id: str, *, lock: bool) -> ChainHead:
-        query = select(ledger_heads).where(ledger_heads.c.collective_id == collective_id)
-        row = self._conn.execute(query.with_for_update() if lock else query).first()
+        query = _LOCK_HEAD if lock else _HEAD
+        row = self._conn.execute(query, {"collective_id": collective_id}).first()
         if row is None:
             return ChainHead(collective_id)
         return ChainHead(collective_id, row.seq, row.hash)
@@ -311,9 +342,8 @@ class SqlJournal:
             )
         else:
             self._conn.execute(
-                update(ledger_heads)
-                .where(ledger_heads.c.collective_id == head.collective_id)
-                .values(seq=head.seq, hash=head.hash)
+                _MOVE_HEAD,
+                {"head_of": head.collective_id, "new_seq": head.seq, "new_hash": head.hash},
             )
 
     def entries(self, collective_id: str) -> Iterator[JournalEntry]:
@@ -339,17 +369,20 @@ class SqlJournal:
             )
 
 
+_IDEMPOTENCY_KEY = select(idempotency_keys).where(
+    idempotency_keys.c.collective_id == bindparam("collective_id"),
+    idempotency_keys.c.member_id == bindparam("member_id"),
+    idempotency_keys.c.key == bindparam("key"),
+)
+
+
 class SqlIdempotency:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def get(self, collective_id: str, member_id: str, key: str) -> IdempotencyRecord | None:
         row = self._conn.execute(
-            select(idempotency_keys).where(
-                idempotency_keys.c.collective_id == collective_id,
-                idempotency_keys.c.member_id == member_id,
-                idempotency_keys.c.key == key,
-            )
+            _IDEMPOTENCY_KEY, {"collective_id": collective_id, "member_id": member_id, "key": key}
         ).first()
         if row is None:
             return None

@@ -1,0 +1,83 @@
+"""The command line as an operator uses it: exit codes and messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
+
+from cybermutual.bootstrap import build_services
+from cybermutual.cli import app
+from cybermutual.store.engine import make_engine
+from tests.conftest import FAST_PASSWORDS
+from tests.helpers import members
+
+runner = CliRunner()
+
+
+def seeded(tmp_path: Path) -> tuple[str, str]:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    services = build_services(make_engine(url), passwords=FAST_PASSWORDS)
+    slug, (a, b) = members(services, 2)
+    services.ledger.pay(slug, payer=a.id, payee=b.id, amount=42, idempotency_key="k")
+    return url, slug
+
+
+def test_ledger_verify_passes_then_catches_tampering(tmp_path: Path) -> None:
+    url, slug = seeded(tmp_path)
+    ok = runner.invoke(app, ["ledger", "verify", slug, "--database-url", url])
+    assert ok.exit_code == 0, ok.output
+    assert "verifies" in ok.output
+
+    with create_engine(url).begin() as conn:  # someone edits a balance behind the ledger's back
+        conn.execute(text("UPDATE accounts SET balance = balance + 1 WHERE balance > 0"))
+    bad = runner.invoke(app, ["ledger", "verify", slug, "--database-url", url])
+    assert bad.exit_code == 1
+    assert "does NOT verify" in bad.output
+    assert "cached balance differs" in bad.output
+
+
+def test_verify_of_an_unknown_collective_fails_clearly(tmp_path: Path) -> None:
+    url, _ = seeded(tmp_path)
+    result = runner.invoke(app, ["ledger", "verify", "nowhere", "--database-url", url])
+    assert result.exit_code == 1
+    assert "no collective 'nowhere'" in result.output
+
+
+def test_set_limit_refuses_bad_values(tmp_path: Path) -> None:
+    url, slug = seeded(tmp_path)
+    result = runner.invoke(app, ["ledger", "set-limit", slug, "nobody", "5", "--database-url", url])
+    assert result.exit_code == 1
+    assert "no account" in result.output
+
+
+def test_demo_seeds_a_collective_whose_ledger_verifies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = runner.invoke(app, ["demo", "--no-serve", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert "ada@demo.cybermutual.org" in result.output
+    again = runner.invoke(app, ["demo", "--no-serve", "--database-url", url])
+    assert "already exists" in again.output
+    verified = runner.invoke(app, ["ledger", "verify", "riverside", "--database-url", url])
+    assert verified.exit_code == 0, verified.output
+    services = build_services(make_engine(url))
+    profile = services.collectives.profile("riverside")
+    assert profile.stats.active_members == 20
+    assert profile.stats.posted_transfers > 200
+    assert profile.stats.commons_fund > 0  # the 2% levy filled the fund
+
+
+def test_every_command_explains_itself() -> None:
+    for command in (
+        ["--help"],
+        ["serve", "--help"],
+        ["demo", "--help"],
+        ["db", "upgrade", "--help"],
+        ["ledger", "verify", "--help"],
+        ["bench", "--help"],
+    ):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, command
+        assert "Usage" in result.output
