@@ -26,7 +26,7 @@ from cybermutual.store.tables import assets, listings, orders, usage_records, us
 #: Listing kinds and order states of the market (issue 3) that signal demand.
 REQUEST_KIND = "request"
 OPEN_LISTING = "open"
-SOLD_ORDER_STATES = ("completed", "confirmed", "delivered")
+SOLD_ORDER_STATES = ("completed",)  # domain.market.deals.OrderStatus.COMPLETED
 
 
 def _asset(row: Any) -> Asset:
@@ -280,8 +280,8 @@ class SqlDemand:
                 .where(
                     orders.c.collective_id == collective_id,
                     orders.c.status.in_(SOLD_ORDER_STATES),
-                    orders.c.updated_at >= since,
-                    orders.c.updated_at <= now,
+                    orders.c.closed_at >= since,
+                    orders.c.closed_at <= now,
                 )
                 .group_by(listings.c.category)
             )

@@ -1,0 +1,207 @@
+"""The allocation round state machine under random sequences of actions and clock moves."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from cybermutual.domain.collective import Collective
+from cybermutual.domain.commons import rounds as rules
+from cybermutual.domain.commons.assets import AssetStatus, contribute
+from cybermutual.domain.commons.rounds import ORDER, AllocationRound, RoundStatus
+from cybermutual.domain.commons.shares import Share, decline
+from cybermutual.domain.errors import (
+    AssetUnavailable,
+    InvalidTransition,
+    InvalidValue,
+    NotAllowed,
+    RoundInProgress,
+)
+from cybermutual.domain.money import Currency
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+COLLECTIVE = Collective("c1", "river", "River", Currency("HRS", "Hours", 2))
+ASSET = contribute(
+    asset_id="a1",
+    collective=COLLECTIVE,
+    contributor="m1",
+    name="Lathe",
+    category="tools",
+    capacity=10,
+    unit="hours",
+    now=T0,
+)
+
+
+class RoundMachine(RuleBasedStateMachine):
+    """Any member tries anything at any time; the round only ever moves forward, by the rules."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = T0
+        self.round = rules.open_round(
+            round_id="r1",
+            collective_id="c1",
+            opened_by="m1",
+            period_start=T0 + timedelta(days=2),
+            period_end=T0 + timedelta(days=9),
+            bids_close_at=T0 + timedelta(days=1),
+            now=T0,
+        )
+        self.history: list[AllocationRound] = [self.round]
+        self.bids = 0
+        self.share = Share("s1", "r1", "m2", "a1", None, 3, 1, 1.0, 1.0)
+
+    def _try(self, action: str) -> None:
+        before = self.round
+        try:
+            if action == "compute":
+                self.round = rules.compute(self.round, by="m2", now=self.now)
+                assert self.now >= before.bids_close_at
+            elif action == "publish":
+                self.round = rules.publish(self.round, by="m3", now=self.now)
+                assert before.status is RoundStatus.COMPUTED
+            elif action == "close":
+                self.round = rules.close(self.round, by="m1", now=self.now)
+                assert before.status is RoundStatus.PUBLISHED
+                assert self.now >= before.period_end
+            elif action == "bid":
+                rules.place_bid(
+                    self.round,
+                    ASSET,
+                    bid_id=f"b{self.bids}",
+                    member_id="m2",
+                    max_units=2,
+                    output_category="crafts",
+                    now=self.now,
+                )
+                assert before.status is RoundStatus.OPEN
+                assert self.now < before.bids_close_at
+                self.bids += 1
+            elif action == "decline":
+                self.share = decline(self.share, self.round, member_id="m2", now=self.now)
+                assert before.status is RoundStatus.PUBLISHED
+            elif action == "rerun":
+                declined = self.share.units if self.share.is_declined else 0
+                self.round = rules.rerun(self.round, declined_units=declined)
+                assert before.status is RoundStatus.PUBLISHED
+                assert self.round.passes == before.passes + 1
+        except InvalidTransition:
+            assert self.round == before
+        self.history.append(self.round)
+
+    @rule(hours=st.integers(min_value=0, max_value=24 * 5))
+    def time_passes(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+
+    @rule(action=st.sampled_from(["compute", "publish", "close", "bid", "decline", "rerun"]))
+    def someone_tries(self, action: str) -> None:
+        self._try(action)
+
+    @rule()
+    def someone_else_declines(self) -> None:
+        try:
+            decline(self.share, self.round, member_id="m3", now=self.now)
+        except NotAllowed:
+            assert self.round.status is RoundStatus.PUBLISHED
+        except InvalidTransition:
+            assert self.round.status is not RoundStatus.PUBLISHED
+        else:
+            raise AssertionError("declined someone else's share")
+
+    @invariant()
+    def only_forward(self) -> None:
+        positions = [ORDER.index(r.status) for r in self.history]
+        assert positions == sorted(positions)
+
+    @invariant()
+    def stamps_follow_the_status(self) -> None:
+        r = self.round
+        assert (r.computed_at is not None) == (r.status is not RoundStatus.OPEN)
+        assert (r.published_at is not None) == (
+            r.status in (RoundStatus.PUBLISHED, RoundStatus.CLOSED)
+        )
+        assert (r.closed_at is not None) == (r.status is RoundStatus.CLOSED)
+        if r.closed_at is not None:
+            assert r.closed_at >= r.period_end
+        if r.computed_at is not None:
+            assert r.computed_at >= r.bids_close_at
+        assert r.passes >= (0 if r.status is RoundStatus.OPEN else 1)
+
+
+TestRoundMachine = RoundMachine.TestCase
+
+
+@given(
+    start=st.integers(min_value=-10, max_value=10),
+    length=st.integers(min_value=-2, max_value=10),
+    close=st.integers(min_value=-3, max_value=12),
+)
+def test_open_round_refuses_impossible_periods(start: int, length: int, close: int) -> None:
+    day = timedelta(days=1)
+    valid = 0 < close <= start and length > 0
+
+    def attempt() -> AllocationRound:
+        return rules.open_round(
+            round_id="r",
+            collective_id="c1",
+            opened_by="m1",
+            period_start=T0 + start * day,
+            period_end=T0 + (start + length) * day,
+            bids_close_at=T0 + close * day,
+            now=T0,
+        )
+
+    if valid:
+        assert attempt().status is RoundStatus.OPEN
+    else:
+        with pytest.raises(InvalidValue):
+            attempt()
+
+
+def test_no_second_open_round_and_no_overlap() -> None:
+    day = timedelta(days=1)
+    first = rules.open_round(
+        round_id="r1",
+        collective_id="c1",
+        opened_by="m1",
+        period_start=T0 + 2 * day,
+        period_end=T0 + 9 * day,
+        bids_close_at=T0 + day,
+        now=T0,
+    )
+    closed = replace(first, status=RoundStatus.CLOSED)
+    for other, start in ((first, 20), (closed, 5)):
+        with pytest.raises(RoundInProgress):
+            rules.open_round(
+                round_id="r2",
+                collective_id="c1",
+                opened_by="m2",
+                period_start=T0 + start * day,
+                period_end=T0 + (start + 7) * day,
+                bids_close_at=T0 + day,
+                now=T0,
+                others=[other],
+            )
+
+
+def test_bids_only_on_available_assets() -> None:
+    round_ = rules.open_round(
+        round_id="r1",
+        collective_id="c1",
+        opened_by="m1",
+        period_start=T0 + timedelta(days=2),
+        period_end=T0 + timedelta(days=9),
+        bids_close_at=T0 + timedelta(days=1),
+        now=T0,
+    )
+    broken = replace(ASSET, status=AssetStatus.MAINTENANCE)
+    with pytest.raises(AssetUnavailable):
+        rules.place_bid(
+            round_, broken, bid_id="b", member_id="m2", max_units=1, output_category="x", now=T0
+        )
