@@ -56,6 +56,11 @@ class Economy:
         self.t = 0
         tech = scenario.technology
         self.firms = firm_rules.start_firms(first, scenario, self.agents, self.prices)
+        # last period's income, for the first spending decision: what a worker with the average
+        # capital would produce, the same guess in every regime
+        a = self.agents
+        a.income = (self.productivity[a.sector] * tech.capital_per_worker**tech.capital_elasticity
+                    * a.efficiency ** (1 - tech.capital_elasticity))
         if self.commons_based:
             self.agents.employer[:] = -1
             self.firms.alive[:] = False
@@ -247,7 +252,7 @@ class Economy:
         self.commons_capital += (capital * (1 - general_part))[:, None] * weight
 
     def _plan_commons(self, revenue: FloatArray, seller_fill: FloatArray) -> None:
-        """Collectives automate when a robot costs less than members earn per efficiency unit."""
+        """Collectives buy robots when they return more per unit of money than capital."""
         a, tech = self.agents, self.scenario.technology
         s_count, c_count = self.prices.size, self.collectives
         key = a.collective * s_count + a.sector
@@ -259,8 +264,12 @@ class Economy:
         worked = sum_by(a.collective, a.efficiency, c_count)
         per_unit = np.divide(earned, worked, out=np.zeros(c_count), where=worked > 0)
         price_index = float(self.shares @ self.prices)
-        robot_cost = tech.robot_price * price_index * (tech.interest + tech.depreciation)
-        self.commons_automate = robot_cost / self.theta < per_unit
+        alpha = tech.capital_elasticity
+        capital_value = (self.commons_capital.sum(axis=1) + self.commons_general) * price_index
+        capital_return = np.divide(alpha * self._sector_revenue.sum(axis=1), capital_value,
+                                   out=np.zeros(c_count), where=capital_value > 0)
+        robot_return = self.theta * per_unit / (tech.robot_price * price_index)
+        self.commons_automate = robot_return > capital_return
         del seller_fill
 
     def _move_in_firms(self, seller_fill: FloatArray, price_index: float, theta: float) -> None:
@@ -269,7 +278,8 @@ class Economy:
         if shock > 0:
             f.productivity *= np.exp(shock * self.rng.standard_normal(f.slots) - 0.5 * shock**2)
         firm_rules.plan_firms(f, prices=self.prices, seller_fill=seller_fill, theta=theta,
-                              scenario=sc, price_index=price_index)
+                              scenario=sc, price_index=price_index,
+                              unemployment=float(np.mean(a.employer < 0)))
         labour.lay_off(f, a, self.rng)
         labour.close_failed(f, a, credit_limit=sc.policy.credit_limit)
         labour.found_firms(f, a, self.rng, scenario=sc, prices=self.prices,

@@ -8,9 +8,9 @@ and adjusts its wage and its workforce toward that target. Traditional firms pay
 profit to the owner (and any employee equity to employees); co-operatives pay the same kind of
 base wage and share the profit among worker-owners by merit (efficiency units contributed), and,
 like Ward's (1958) labour-managed firm, they hire only while that raises income per member and
-never fire for profit. Investment goes to robots when a robot costs less per efficiency unit than
-the labour it replaces, otherwise to capital when capital earns more than its user cost:
-automation is an outcome of prices and wages, never assumed.
+never fire for profit. Investment goes to whichever of capital and robots returns more per unit of
+money (a robot returns the marginal revenue product of the labour it stands in for), when that
+return beats the user cost of capital: automation is an outcome of prices and wages, never assumed.
 """
 
 from __future__ import annotations
@@ -75,8 +75,14 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
         return out
 
     headcount = np.bincount(agents.employer, minlength=count).astype(np.float64)
+    units = sum_by(agents.employer, agents.efficiency, count)
     coop = first.coop_draw < scenario.enterprises.coop_share
-    wage0 = (1 - tech.capital_elasticity) * productivity_of[first.sector] * prices[first.sector]
+    a = tech.capital_elasticity
+    capital = tech.capital_per_worker * headcount
+    per_unit = np.divide(capital, units, out=np.zeros(count), where=units > 0)
+    # the marginal product of labour at the start, so no firm begins far from its own optimum
+    wage0 = ((1 - a) * productivity_of[first.sector] * first.productivity * per_unit**a
+             * prices[first.sector])
     zeros = np.zeros(slots)
     return Firms(
         alive=np.asarray(pad(np.ones(count, dtype=np.bool_), False), dtype=np.bool_),
@@ -84,7 +90,7 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
         sector=np.asarray(pad(first.sector, 0), dtype=np.intp),
         productivity=np.asarray(pad(first.productivity, 1.0), dtype=np.float64),
         owner=np.asarray(pad(first.owner, 0), dtype=np.intp),
-        capital=np.asarray(pad(tech.capital_per_worker * headcount, 0.0), dtype=np.float64),
+        capital=np.asarray(pad(capital, 0.0), dtype=np.float64),
         robots=zeros.copy(),
         wage=np.asarray(pad(wage0, 0.0), dtype=np.float64),
         cash=zeros.copy(),
@@ -152,7 +158,7 @@ def pay_out(firms: Firms, agents: Agents, net_revenue: FloatArray, *, investment
 
 
 def plan_firms(firms: Firms, *, prices: FloatArray, seller_fill: FloatArray, theta: float,
-               scenario: Scenario, price_index: float) -> None:
+               scenario: Scenario, price_index: float, unemployment: float) -> None:
     """Set next step's wages, vacancies, firing rates and investment kind."""
     tech, ent = scenario.technology, scenario.enterprises
     a = tech.capital_elasticity
@@ -163,18 +169,22 @@ def plan_firms(firms: Firms, *, prices: FloatArray, seller_fill: FloatArray, the
     ratio = np.clip(mrpl / pay, 0.0, 4.0)
     target = np.maximum(labour * ratio ** (1.0 / a) - theta * firms.robots, 0.0)
     gap = np.clip((target - firms.workforce) / np.maximum(firms.workforce, 1.0), -1.0, 1.0)
-    firms.wage = np.maximum(firms.wage * (1.0 + tech.wage_adjustment * gap), 1e-6)
+    # the wage curve (Blanchflower and Oswald 1994): offers slide while people look for work
+    pressure = gap - ent.wage_curve * unemployment
+    firms.wage = np.maximum(firms.wage * (1.0 + tech.wage_adjustment * pressure), 1e-6)
     firms.vacancy = np.where(firms.alive, np.maximum(target - firms.workforce, 0.0), 0.0)
     surplus = np.divide(firms.workforce - target, firms.workforce, out=np.zeros(firms.slots),
                         where=firms.workforce > 0)
     firms.fire_rate = np.where(firms.coop, 0.0, ent.fire_speed * np.clip(surplus, 0.0, 1.0))
-    user_cost = price_index * (tech.interest + tech.depreciation)
-    robot_cost = tech.robot_price * user_cost / theta
-    mpk = np.divide(a * value, firms.capital, out=np.zeros(firms.slots),
-                    where=firms.capital > 0)
-    robots = (robot_cost < firms.pay_per_unit()) & (mrpl > robot_cost)
+    user_cost = tech.interest + tech.depreciation
+    # return per unit of money spent: capital adds MPK; a robot adds theta efficiency units,
+    # each worth the marginal revenue product of labour
+    capital_return = np.divide(a * value, firms.capital * price_index,
+                               out=np.zeros(firms.slots), where=firms.capital > 0)
+    robot_return = theta * mrpl / (tech.robot_price * price_index)
+    robots = robot_return > capital_return
     firms.invest_robots = robots
-    wants = firms.alive & (robots | (mpk > user_cost))
+    wants = firms.alive & (np.maximum(robot_return, capital_return) > user_cost)
     firms.wants_invest = wants
 
 

@@ -53,17 +53,17 @@ class Technology:
     """Production, capital and automation."""
 
     capital_elasticity: float = 0.33
-    capital_per_worker: float = 1.0
-    general_capital_per_worker: float = 0.2
-    depreciation: float = 0.005  # per step
-    interest: float = 0.002  # per step, the opportunity cost of capital
+    capital_per_worker: float = 1000.0
+    general_capital_per_worker: float = 200.0
+    depreciation: float = 0.002  # per step
+    interest: float = 0.001  # per step, the opportunity cost of capital
     robot_productivity: float = 0.3  # efficiency units of labour one robot replaces at step 0
-    robot_progress: float = 0.004  # growth of robot productivity per step
-    robot_price: float = 30.0  # in units of the consumption basket
+    robot_progress: float = 0.002  # growth of robot productivity per step
+    robot_price: float = 1000.0  # in units of the consumption basket
     investment_rate: float = 0.3  # share of a positive surplus reinvested
     price_adjustment: float = 0.1
     wage_adjustment: float = 0.05
-    start_capital: float = 2.0  # capital units a founder brings to a new enterprise
+    start_capital: float = 1000.0  # capital units a founder brings to a new enterprise
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,7 @@ class Enterprises:
     productivity_shock: float = 0.03  # sd of the random walk of log firm productivity per step
     referral: float = 0.8  # share of job searches that look at a random person's employer
     fire_speed: float = 0.3
+    wage_curve: float = 1.0  # how fast wage offers fall with the unemployment rate
 
 
 @dataclass(frozen=True, slots=True)
