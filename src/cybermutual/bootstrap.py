@@ -17,6 +17,7 @@ from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import LedgerService
+from cybermutual.services.market import MarketService
 from cybermutual.services.ports import Clock
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
@@ -66,6 +67,7 @@ def build_services(
         ledger=LedgerService(uow, clock=clock),
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
+        market=MarketService(uow, clock=clock),
     )
 
 

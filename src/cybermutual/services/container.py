@@ -9,6 +9,7 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.ledger import LedgerService
+from cybermutual.services.market import MarketService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 
@@ -21,3 +22,4 @@ class Services:
     ledger: LedgerService
     commons: CommonsService
     allocation: AllocationService
+    market: MarketService

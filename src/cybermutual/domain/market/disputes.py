@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -242,3 +242,7 @@ def propose_settlement(
         "Propose the same to agree.",
     )
     return proposed, (event,)
+
+
+#: A change to an open dispute: (dispute, order, now) -> (dispute, events).
+DisputeChange = Callable[[Dispute, Order, datetime], tuple[Dispute, tuple[MarketEvent, ...]]]

@@ -1,0 +1,647 @@
+"""The market's use cases: listings and search, orders with escrow, quotes, tasks.
+
+Disputes, reviews and the inbox are in ``market_justice`` (``MarketService`` has both).
+Every call that moves money (an order, an accepted quote, an assignment, any settlement) takes an
+``idempotency_key``, checked after the accounts are locked, as ``LedgerService.pay`` does.
+
+Auto-confirmation: ``auto_confirm_due(slug)`` posts every delivered order whose confirmation
+period has ended (the clock passed in decides). It runs lazily whenever someone reads their
+orders, an order, or their inbox, and the lead may also schedule it (``cybermutual`` has no
+background worker): it is idempotent and cheap when nothing is due.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from cybermutual.domain.collective import Collective
+from cybermutual.domain.errors import (
+    AlreadyApplied,
+    AlreadyQuoted,
+    ApplicationNotFound,
+    InvalidValue,
+    ListingClosed,
+    OrderNotFound,
+    QuoteNotFound,
+)
+from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
+from cybermutual.domain.ledger import TransferKind
+from cybermutual.domain.market import deals, listings, proposals
+from cybermutual.domain.market.deals import Action, DealKind, Order, OrderStatus
+from cybermutual.domain.market.listings import Category, Listing, ListingKind, ListingStatus
+from cybermutual.domain.market.proposals import Application, ApplicationStatus, Quote
+from cybermutual.domain.market.reviews import Reputation as Reputation
+from cybermutual.domain.market.reviews import prior_milli, reputation
+from cybermutual.domain.market.rules import MarketRules
+from cybermutual.domain.membership import require_active
+from cybermutual.services.bookkeeping import Books
+from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.market_common import (
+    apply_step,
+    categories_of,
+    known_member,
+    load_listing,
+    load_order,
+    notify,
+    rules_of,
+    visible_order,
+)
+from cybermutual.services.market_justice import MarketJustice
+from cybermutual.services.market_ports import ListingQuery
+from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
+
+_SENTINEL_LIMIT = 500  # orders auto-confirmed per call
+
+
+@dataclass(frozen=True, slots=True)
+class ListingView:
+    listing: Listing
+    owner_reputation: Reputation
+
+
+@dataclass(frozen=True, slots=True)
+class ListingEdit:
+    """An owner's changes; ``None`` keeps a field."""
+
+    title: str | None = None
+    description: str | None = None
+    category: str | None = None
+    tags: Sequence[str] | None = None
+    price: int | None = None
+    quantity: int | None = None
+    location: str | None = None
+
+
+class MarketService(MarketJustice):
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, clock: Clock, rng: random.Random | None = None
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rng = rng or random.Random()
+
+    # --- rules and categories -------------------------------------------------------------
+
+    def rules(self, slug: str) -> MarketRules:
+        with self._uow(readonly=True) as uow:
+            return rules_of(uow, load_collective(uow, slug))
+
+    def set_rules(self, slug: str, rules: MarketRules) -> MarketRules:
+        """Change jury size and confirmation period (operators now; passed proposals later)."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            uow.market.rules.save(collective.id, rules, now=self._clock.now())
+            uow.commit()
+        return rules
+
+    def categories(self, slug: str) -> list[Category]:
+        with self._uow(readonly=True) as uow:
+            return categories_of(uow, load_collective(uow, slug))
+
+    # --- listings -------------------------------------------------------------------------
+
+    def post_listing(
+        self,
+        slug: str,
+        *,
+        owner: str,
+        kind: ListingKind,
+        title: str,
+        description: str,
+        category: str,
+        price: int,
+        tags: Sequence[str] = (),
+        quantity: int | None = None,
+        location: str | None = None,
+        asset_id: str | None = None,
+    ) -> ListingView:
+        """Put an offer, a request or a task on the market; never an asset of the commons."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, owner))
+            if asset_id is not None:
+                self._refuse_commons(uow, collective, asset_id)
+            listing = listings.post(
+                listing_id=new_id(),
+                collective_id=collective.id,
+                owner_id=owner,
+                kind=kind,
+                title=title,
+                description=description,
+                category=category,
+                categories=categories_of(uow, collective, seed=True),
+                tags=tags,
+                price=price,
+                now=now,
+                quantity=quantity,
+                location=location,
+                asset_id=asset_id,
+            )
+            uow.market.listings.add(listing)
+            view = self._listing_views(uow, collective, [listing])[0]
+            uow.commit()
+        return view
+
+    @staticmethod
+    def _refuse_commons(uow: UnitOfWork, collective: Collective, asset_id: str) -> None:
+        from cybermutual.domain.commons.assets import refuse_sale
+
+        asset = uow.assets.get(asset_id)
+        if asset is not None and asset.collective_id == collective.id:
+            refuse_sale(asset_id, action="list")
+
+    def edit_listing(
+        self, slug: str, *, actor: str, listing_id: str, edit: ListingEdit
+    ) -> ListingView:
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            current = load_listing(uow, collective, listing_id, lock=True)
+            changed = listings.revise(
+                current,
+                actor=actor,
+                now=self._clock.now(),
+                categories=categories_of(uow, collective, seed=True),
+                title=edit.title,
+                description=edit.description,
+                category=edit.category,
+                tags=edit.tags,
+                price=edit.price,
+                quantity=edit.quantity,
+                location=edit.location,
+            )
+            uow.market.listings.save(changed)
+            view = self._listing_views(uow, collective, [changed])[0]
+            uow.commit()
+        return view
+
+    def close_listing(self, slug: str, *, actor: str, listing_id: str) -> ListingView:
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            current = load_listing(uow, collective, listing_id, lock=True)
+            closed = listings.close(current, actor=actor, now=self._clock.now())
+            uow.market.listings.save(closed)
+            view = self._listing_views(uow, collective, [closed])[0]
+            uow.commit()
+        return view
+
+    def listing(self, slug: str, listing_id: str) -> ListingView:
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            listing = load_listing(uow, collective, listing_id)
+            return self._listing_views(uow, collective, [listing])[0]
+
+    def search(self, slug: str, query: ListingQuery) -> Page[ListingView]:
+        """Browse and search the collective's listings (open ones unless asked otherwise)."""
+        check_limit(query.limit)
+        for value in (query.min_price, query.max_price):
+            if value is not None and value < 0:
+                raise InvalidValue("prices are not negative", field="price")
+        if query.text is not None and len(query.text) > 200:
+            raise InvalidValue("a search has at most 200 characters", field="q")
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            star_sum, count = uow.market.reviews.totals(collective.id)
+            page = uow.market.listings.search(
+                collective.id, query, prior=prior_milli(star_sum, count)
+            )
+            return Page(self._listing_views(uow, collective, page.items), page.next_cursor)
+
+    def reputation(self, slug: str, member_id: str) -> Reputation:
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            return self._reputations(uow, collective, [member_id])[member_id]
+
+    @staticmethod
+    def _reputations(
+        uow: UnitOfWork, collective: Collective, member_ids: Sequence[str]
+    ) -> dict[str, Reputation]:
+        star_sum, count = uow.market.reviews.totals(collective.id)
+        prior = prior_milli(star_sum, count)
+        found = uow.market.reviews.reputations(collective.id, member_ids)
+        return {m: reputation(m, *found.get(m, (0, 0)), prior=prior) for m in member_ids}
+
+    def _listing_views(
+        self, uow: UnitOfWork, collective: Collective, items: Sequence[Listing]
+    ) -> list[ListingView]:
+        reps = self._reputations(uow, collective, sorted({i.owner_id for i in items}))
+        return [ListingView(i, reps[i.owner_id]) for i in items]
+
+    # --- orders ---------------------------------------------------------------------------
+
+    def place_order(
+        self,
+        slug: str,
+        *,
+        buyer: str,
+        listing_id: str,
+        quantity: int = 1,
+        note: str = "",
+        idempotency_key: str,
+    ) -> Order:
+        """Order from an offer: the price is reserved from the buyer at once."""
+        check_key(idempotency_key)
+        request = fingerprint(
+            "market.order", {"listing": listing_id, "quantity": quantity, "note": note}
+        )
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, buyer))
+            seller = load_listing(uow, collective, listing_id).owner_id
+            books = Books(uow, collective, now=now)
+            books.lock_members([buyer, seller])
+            earlier = replayed(uow.idempotency.get(collective.id, buyer, idempotency_key), request)
+            if earlier is not None:
+                return load_order(uow, collective, earlier)
+            listing = load_listing(uow, collective, listing_id, lock=True)
+            self._seller_active(uow, collective, listing)
+            pricing = deals.price_order(listing, buyer=buyer, quantity=quantity, now=now)
+            order_id = new_id()
+            escrow = books.move(
+                books.account_of(buyer),
+                books.account_of(seller),
+                pricing.amount,
+                kind=TransferKind.PAYMENT,
+                memo=f"escrow: order {order_id} ({listing.title[:60]})",
+                pending=True,
+                initiated_by=buyer,
+            )
+            step = deals.open_order(
+                order_id=order_id,
+                kind=DealKind.ORDER,
+                listing=listing,
+                buyer=buyer,
+                seller=seller,
+                quantity=quantity,
+                unit_price=pricing.unit_price,
+                escrow_id=escrow.id,
+                now=now,
+                note=note,
+            )
+            books.close()
+            if pricing.listing != listing:
+                uow.market.listings.save(pricing.listing)
+            return self._opened(uow, collective, step, buyer, idempotency_key, request)
+
+    @staticmethod
+    def _seller_active(uow: UnitOfWork, collective: Collective, listing: Listing) -> None:
+        membership = uow.memberships.get(collective.id, listing.owner_id)
+        if membership is None or not membership.is_active:
+            raise ListingClosed("the member who posted this listing has left", listing=listing.id)
+
+    def _opened(
+        self,
+        uow: UnitOfWork,
+        collective: Collective,
+        step: deals.Step,
+        actor: str,
+        key: str,
+        request: str,
+    ) -> Order:
+        uow.market.orders.add(step.order)
+        notify(uow, collective, step.events, now=step.order.created_at)
+        uow.idempotency.add(
+            IdempotencyRecord(collective.id, actor, key, request, step.order.id),
+            now=step.order.created_at,
+        )
+        uow.commit()
+        return step.order
+
+    def act(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        order_id: str,
+        action: Action,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Accept, decline, cancel, deliver (submit) or confirm (approve) an order."""
+        if action in (Action.AUTO_CONFIRM, Action.RESOLVE, Action.DISPUTE):
+            raise InvalidValue(f"'{action.value}' is not taken through this call")
+        if idempotency_key is not None:
+            check_key(idempotency_key)
+        request = fingerprint("market.act", {"order": order_id, "action": action.value})
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            order = load_order(uow, collective, order_id)
+            books = Books(uow, collective, now=now)
+            books.lock_members([order.buyer_id, order.seller_id])
+            if idempotency_key is not None:
+                record = uow.idempotency.get(collective.id, actor, idempotency_key)
+                earlier = replayed(record, request)
+                if earlier is not None:
+                    return load_order(uow, collective, earlier)
+            order = load_order(uow, collective, order_id, lock=True)
+            step = deals.transition(
+                order,
+                action,
+                actor=actor,
+                now=now,
+                auto_confirm_after=rules_of(uow, collective).auto_confirm_after,
+            )
+            changed = apply_step(books, uow, step, seller_share=None)
+            books.close()
+            if changed.status in (OrderStatus.DECLINED, OrderStatus.CANCELLED):
+                self._undo_listing(uow, collective, changed, now=now)
+            uow.market.orders.save(changed)
+            notify(uow, collective, step.events, now=now)
+            if idempotency_key is not None:
+                uow.idempotency.add(
+                    IdempotencyRecord(collective.id, actor, idempotency_key, request, order.id),
+                    now=now,
+                )
+            uow.commit()
+        return changed
+
+    @staticmethod
+    def _undo_listing(
+        uow: UnitOfWork, collective: Collective, order: Order, *, now: object
+    ) -> None:
+        """A declined or cancelled order gives its stock back; a dropped task reopens."""
+        listing = load_listing(uow, collective, order.listing_id, lock=True)
+        if order.kind is DealKind.ORDER and order.quote_id is None:
+            restored = listings.return_stock(listing, order.quantity, now=order.updated_at)
+            if restored != listing:
+                uow.market.listings.save(restored)
+        elif order.kind is DealKind.TASK and listing.status is ListingStatus.CLOSED:
+            uow.market.listings.save(
+                replace(listing, status=ListingStatus.OPEN, updated_at=order.updated_at)
+            )
+            if order.application_id is not None:
+                application = uow.market.applications.get(order.application_id)
+                if application is not None:
+                    uow.market.applications.save(
+                        replace(application, status=ApplicationStatus.WITHDRAWN)
+                    )
+
+    def order(self, slug: str, *, viewer: str, order_id: str) -> Order:
+        self._confirm_due_lazily(slug)
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            return visible_order(uow, collective, order_id, viewer)
+
+    def orders(
+        self,
+        slug: str,
+        *,
+        member_id: str,
+        role: str | None = None,
+        status: OrderStatus | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Order]:
+        """The caller's orders as buyer, seller or both, newest first."""
+        if role not in (None, "buyer", "seller"):
+            raise InvalidValue("role is 'buyer' or 'seller'", field="role")
+        self._confirm_due_lazily(slug)
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, member_id)
+            return uow.market.orders.of_member(
+                collective.id,
+                member_id,
+                role=role,
+                status=status,
+                limit=check_limit(limit),
+                cursor=cursor,
+            )
+
+    def _confirm_due_lazily(self, slug: str) -> None:
+        with self._uow(readonly=True) as uow:
+            collective = uow.collectives.by_slug(slug)
+            due = (
+                collective is not None
+                and uow.market.orders.due(collective.id, now=self._clock.now(), limit=1) != []
+            )
+        if due:
+            self.auto_confirm_due(slug)
+
+    def auto_confirm_due(self, slug: str) -> int:
+        """Post every delivered order whose confirmation period is over; how many were."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            due = [
+                load_order(uow, collective, order_id)
+                for order_id in uow.market.orders.due(collective.id, now=now, limit=_SENTINEL_LIMIT)
+            ]
+            if not due:
+                return 0
+            books = Books(uow, collective, now=now)
+            books.lock_members(sorted({m for o in due for m in (o.buyer_id, o.seller_id)}))
+            confirmed = 0
+            for candidate in due:
+                order = load_order(uow, collective, candidate.id, lock=True)
+                if order.status is not OrderStatus.DELIVERED or (
+                    order.auto_confirm_at is None or order.auto_confirm_at > now
+                ):
+                    continue
+                step = deals.transition(order, Action.AUTO_CONFIRM, actor=None, now=now)
+                uow.market.orders.save(apply_step(books, uow, step, seller_share=None))
+                notify(uow, collective, step.events, now=now)
+                confirmed += 1
+            books.close()
+            uow.commit()
+        return confirmed
+
+    # --- requests and quotes --------------------------------------------------------------
+
+    def quote(
+        self, slug: str, *, quoter: str, listing_id: str, price: int, message: str = ""
+    ) -> Quote:
+        """Answer a request with a price (one open quote per member and request)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, quoter))
+            listing = load_listing(uow, collective, listing_id, lock=True)
+            made, event = proposals.quote(
+                listing, quote_id=new_id(), quoter=quoter, price=price, message=message, now=now
+            )
+            if any(
+                q.quoter_id == quoter and q.status is proposals.QuoteStatus.OPEN
+                for q in uow.market.quotes.of_listing(listing.id)
+            ):
+                raise AlreadyQuoted("you already have an open quote on this request")
+            uow.market.quotes.add(made)
+            notify(uow, collective, [event], now=now)
+            uow.commit()
+        return made
+
+    def quotes(self, slug: str, *, viewer: str, listing_id: str) -> list[Quote]:
+        """The requester sees every quote; anyone else only their own."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, viewer)
+            listing = load_listing(uow, collective, listing_id)
+            found = uow.market.quotes.of_listing(listing.id)
+            if listing.owner_id == viewer:
+                return found
+            return [q for q in found if q.quoter_id == viewer]
+
+    def withdraw_quote(self, slug: str, *, actor: str, quote_id: str) -> Quote:
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            withdrawn = proposals.withdraw_quote(
+                self._quote(uow, collective, quote_id), actor=actor
+            )
+            uow.market.quotes.save(withdrawn)
+            uow.commit()
+        return withdrawn
+
+    @staticmethod
+    def _quote(uow: UnitOfWork, collective: Collective, quote_id: str) -> Quote:
+        found = uow.market.quotes.get(quote_id)
+        if found is None or found.collective_id != collective.id:
+            raise QuoteNotFound("no such quote in this collective", quote=quote_id)
+        return found
+
+    def accept_quote(self, slug: str, *, actor: str, quote_id: str, idempotency_key: str) -> Order:
+        """The requester takes a quote: an accepted order, its price reserved from them."""
+        check_key(idempotency_key)
+        request = fingerprint("market.accept_quote", {"quote": quote_id})
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, actor))
+            offer = self._quote(uow, collective, quote_id)
+            books = Books(uow, collective, now=now)
+            books.lock_members([actor, offer.quoter_id])
+            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            if earlier is not None:
+                return load_order(uow, collective, earlier)
+            listing = load_listing(uow, collective, offer.listing_id, lock=True)
+            order_id = new_id()
+            accepted = proposals.accept_quote(listing, offer, actor=actor, order_id=order_id)
+            require_active(uow.memberships.get(collective.id, offer.quoter_id))
+            escrow = books.move(
+                books.account_of(actor),
+                books.account_of(offer.quoter_id),
+                offer.price,
+                kind=TransferKind.PAYMENT,
+                memo=f"escrow: order {order_id} ({listing.title[:60]})",
+                pending=True,
+                initiated_by=actor,
+            )
+            step = deals.open_order(
+                order_id=order_id,
+                kind=DealKind.ORDER,
+                listing=listing,
+                buyer=actor,
+                seller=offer.quoter_id,
+                quantity=1,
+                unit_price=offer.price,
+                escrow_id=escrow.id,
+                now=now,
+                accepted=True,
+                quote_id=offer.id,
+            )
+            books.close()
+            uow.market.quotes.save(accepted)
+            uow.market.listings.save(listings.taken(listing, now=now))
+            return self._opened(uow, collective, step, actor, idempotency_key, request)
+
+    # --- tasks ----------------------------------------------------------------------------
+
+    def apply(
+        self, slug: str, *, applicant: str, listing_id: str, message: str = ""
+    ) -> Application:
+        """Offer to do a task."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, applicant))
+            listing = load_listing(uow, collective, listing_id, lock=True)
+            made, event = proposals.apply(
+                listing, application_id=new_id(), applicant=applicant, message=message, now=now
+            )
+            if any(
+                a.applicant_id == applicant for a in uow.market.applications.of_listing(listing.id)
+            ):
+                raise AlreadyApplied("you have already applied for this task")
+            uow.market.applications.add(made)
+            notify(uow, collective, [event], now=now)
+            uow.commit()
+        return made
+
+    def applications(self, slug: str, *, viewer: str, listing_id: str) -> list[Application]:
+        """The poster sees every application; an applicant only their own."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, viewer)
+            listing = load_listing(uow, collective, listing_id)
+            found = uow.market.applications.of_listing(listing.id)
+            if listing.owner_id == viewer:
+                return found
+            return [a for a in found if a.applicant_id == viewer]
+
+    def assign(
+        self, slug: str, *, actor: str, listing_id: str, application_id: str, idempotency_key: str
+    ) -> Order:
+        """The poster picks an applicant: the reward is reserved from the poster for them."""
+        check_key(idempotency_key)
+        request = fingerprint("market.assign", {"task": listing_id, "application": application_id})
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            application = uow.market.applications.get(application_id)
+            if application is None or application.listing_id != listing_id:
+                raise ApplicationNotFound("no such application for this task")
+            listing = load_listing(uow, collective, listing_id)
+            books = Books(uow, collective, now=now)
+            books.lock_members([listing.owner_id, application.applicant_id])
+            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            if earlier is not None:
+                return load_order(uow, collective, earlier)
+            listing = load_listing(uow, collective, listing_id, lock=True)
+            assigned = proposals.assign(listing, application, actor=actor)
+            require_active(uow.memberships.get(collective.id, actor))
+            require_active(uow.memberships.get(collective.id, application.applicant_id))
+            order_id = new_id()
+            escrow = books.move(
+                books.account_of(actor),
+                books.account_of(application.applicant_id),
+                listing.price,
+                kind=TransferKind.PAYMENT,
+                memo=f"escrow: task {order_id} ({listing.title[:60]})",
+                pending=True,
+                initiated_by=actor,
+            )
+            step = deals.open_order(
+                order_id=order_id,
+                kind=DealKind.TASK,
+                listing=listing,
+                buyer=actor,
+                seller=application.applicant_id,
+                quantity=1,
+                unit_price=listing.price,
+                escrow_id=escrow.id,
+                now=now,
+                accepted=True,
+                application_id=application.id,
+            )
+            books.close()
+            uow.market.applications.save(assigned)
+            uow.market.listings.save(listings.taken(listing, now=now))
+            return self._opened(uow, collective, step, actor, idempotency_key, request)
+
+    def task_order(self, slug: str, *, viewer: str, listing_id: str) -> Order:
+        """The current (latest) assignment of a task, for its poster and its worker."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, viewer)
+            listing = load_listing(uow, collective, listing_id)
+            assigned = [o for o in uow.market.orders.of_listing(listing.id) if o.role_of(viewer)]
+            if not assigned:
+                raise OrderNotFound("this task has no assignment of yours")
+            return assigned[-1]

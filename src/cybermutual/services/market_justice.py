@@ -1,0 +1,293 @@
+"""Disputes with a peer jury, settlement by agreement, reviews and the inbox."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cybermutual.domain.errors import AlreadyDisputed, DisputeNotFound, InvalidValue
+from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
+from cybermutual.domain.market import deals, disputes, reviews
+from cybermutual.domain.market.deals import Action, Order
+from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Vote
+from cybermutual.domain.market.reviews import Review
+from cybermutual.services.bookkeeping import Books
+from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.market_common import (
+    apply_step,
+    known_member,
+    load_order,
+    notify,
+    rules_of,
+    visible_order,
+)
+from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.ports import Page, UnitOfWork
+
+if TYPE_CHECKING:
+    from cybermutual.domain.collective import Collective
+    from cybermutual.services.ports import Clock, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeView:
+    dispute: Dispute
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPage:
+    page: Page[InboxItem]
+    unread: int
+
+
+def _load_dispute(
+    uow: UnitOfWork, collective: Collective, dispute_id: str, *, lock: bool = False
+) -> Dispute:
+    found = uow.market.disputes.get(dispute_id, lock=lock)
+    if found is None or found.collective_id != collective.id:
+        raise DisputeNotFound("no such dispute in this collective", dispute=dispute_id)
+    return found
+
+
+class MarketJustice:
+    """Mixed into ``MarketService``: same unit of work factory, clock and rng."""
+
+    _uow: UnitOfWorkFactory
+    _clock: Clock
+    _rng: random.Random
+
+    # --- disputes -------------------------------------------------------------------------
+
+    def open_dispute(
+        self, slug: str, *, actor: str, order_id: str, reason: str, idempotency_key: str
+    ) -> DisputeView:
+        """A party disputes an accepted or delivered order; a jury is drawn at once."""
+        check_key(idempotency_key)
+        request = fingerprint("market.dispute", {"order": order_id, "reason": reason})
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            order = load_order(uow, collective, order_id)
+            books = Books(uow, collective, now=now)
+            books.lock_members([order.buyer_id, order.seller_id])
+            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            if earlier is not None:
+                dispute = _load_dispute(uow, collective, earlier)
+                return DisputeView(dispute, load_order(uow, collective, dispute.order_id))
+            order = load_order(uow, collective, order_id, lock=True)
+            if uow.market.disputes.of_order(order.id) is not None and order.role_of(actor):
+                raise AlreadyDisputed("this order has already been disputed")
+            step = deals.transition(order, Action.DISPUTE, actor=actor, now=now)
+            seed = self._rng.getrandbits(62)
+            jury = disputes.draw_jury(
+                uow.market.disputes.eligible_jurors(collective.id),
+                parties=(order.buyer_id, order.seller_id),
+                size=rules_of(uow, collective).jury_size,
+                rng=random.Random(seed),
+            )
+            dispute, events = disputes.open_dispute(
+                step.order,
+                dispute_id=new_id(),
+                actor=actor,
+                reason=reason,
+                seed=seed,
+                jury=jury,
+                now=now,
+            )
+            uow.market.orders.save(step.order)
+            uow.market.disputes.add(dispute)
+            notify(uow, collective, events, now=now)
+            uow.idempotency.add(
+                IdempotencyRecord(collective.id, actor, idempotency_key, request, dispute.id),
+                now=now,
+            )
+            uow.commit()
+        return DisputeView(dispute, step.order)
+
+    def vote(
+        self, slug: str, *, juror: str, dispute_id: str, vote: Vote, idempotency_key: str
+    ) -> DisputeView:
+        """A juror votes; the deciding vote settles the escrow as the majority says."""
+        check_key(idempotency_key)
+        request = fingerprint("market.vote", {"dispute": dispute_id, "vote": vote.value})
+        return self._close_or_record(
+            slug,
+            actor=juror,
+            dispute_id=dispute_id,
+            key=idempotency_key,
+            request=request,
+            change=lambda d, o, now: disputes.cast_vote(d, o, juror=juror, vote=vote, now=now),
+        )
+
+    def propose_settlement(
+        self, slug: str, *, actor: str, dispute_id: str, seller_share: int, idempotency_key: str
+    ) -> DisputeView:
+        """A party proposes the seller's share; the same proposal from the other settles it."""
+        check_key(idempotency_key)
+        request = fingerprint("market.settle", {"dispute": dispute_id, "share": seller_share})
+        return self._close_or_record(
+            slug,
+            actor=actor,
+            dispute_id=dispute_id,
+            key=idempotency_key,
+            request=request,
+            change=lambda d, o, now: disputes.propose_settlement(
+                d, o, actor=actor, seller_share=seller_share, now=now
+            ),
+        )
+
+    def _close_or_record(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        dispute_id: str,
+        key: str,
+        request: str,
+        change: disputes.DisputeChange,
+    ) -> DisputeView:
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, actor)
+            dispute = _load_dispute(uow, collective, dispute_id)
+            order = load_order(uow, collective, dispute.order_id)
+            books = Books(uow, collective, now=now)
+            books.lock_members([order.buyer_id, order.seller_id])
+            earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
+            if earlier is not None:
+                dispute = _load_dispute(uow, collective, earlier)
+                return DisputeView(dispute, load_order(uow, collective, dispute.order_id))
+            dispute = _load_dispute(uow, collective, dispute_id, lock=True)
+            order = load_order(uow, collective, dispute.order_id, lock=True)
+            dispute, events = change(dispute, order, now)
+            if not dispute.is_open:
+                step = deals.transition(order, Action.RESOLVE, actor=None, now=now)
+                order = apply_step(books, uow, step, seller_share=dispute.seller_share)
+                books.close()
+                uow.market.orders.save(order)
+            uow.market.disputes.save(dispute)
+            notify(uow, collective, events, now=now)
+            uow.idempotency.add(
+                IdempotencyRecord(collective.id, actor, key, request, dispute.id), now=now
+            )
+            uow.commit()
+        return DisputeView(dispute, order)
+
+    def dispute(self, slug: str, *, viewer: str, dispute_id: str) -> DisputeView:
+        """A dispute, for its parties and its jurors."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, viewer)
+            dispute = _load_dispute(uow, collective, dispute_id)
+            order = load_order(uow, collective, dispute.order_id)
+            if order.role_of(viewer) is None and dispute.juror(viewer) is None:
+                raise DisputeNotFound("no such dispute among yours", dispute=dispute_id)
+            return DisputeView(dispute, order)
+
+    def disputes(
+        self,
+        slug: str,
+        *,
+        member_id: str,
+        open_only: bool = False,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[DisputeView]:
+        """Disputes where the caller is a party or a juror."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, member_id)
+            page = uow.market.disputes.involving(
+                collective.id,
+                member_id,
+                open_only=open_only,
+                limit=check_limit(limit),
+                cursor=cursor,
+            )
+            return Page(
+                [DisputeView(d, load_order(uow, collective, d.order_id)) for d in page.items],
+                page.next_cursor,
+            )
+
+    # --- reviews --------------------------------------------------------------------------
+
+    def review(
+        self, slug: str, *, author: str, order_id: str, stars: int, text: str = ""
+    ) -> Review:
+        """Review the other side of a finished deal, once."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, author)
+            order = visible_order(uow, collective, order_id, author)
+            made, event = reviews.write_review(
+                order,
+                review_id=new_id(),
+                author=author,
+                stars=stars,
+                text=text,
+                now=now,
+                already=uow.market.reviews.exists(order.id, author),
+            )
+            uow.market.reviews.add(made)
+            notify(uow, collective, [event], now=now)
+            uow.commit()
+        return made
+
+    def reviews_of(
+        self, slug: str, *, member_id: str, limit: int = 50, cursor: str | None = None
+    ) -> Page[Review]:
+        """Reviews a member received, newest first (public within the market)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            return uow.market.reviews.of_subject(
+                collective.id, member_id, limit=check_limit(limit), cursor=cursor
+            )
+
+    # --- inbox ----------------------------------------------------------------------------
+
+    def inbox(
+        self,
+        slug: str,
+        *,
+        member_id: str,
+        unread_only: bool = False,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> InboxPage:
+        """What needs the caller's attention, newest first, with the unread count."""
+        self._confirm_due_lazily(slug)
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, member_id)
+            page = uow.market.inbox.of_member(
+                collective.id,
+                member_id,
+                unread_only=unread_only,
+                limit=check_limit(limit),
+                cursor=cursor,
+            )
+            return InboxPage(page, uow.market.inbox.unread(collective.id, member_id))
+
+    def mark_read(self, slug: str, *, member_id: str, ids: list[str] | None = None) -> int:
+        """Mark these inbox items (or all) read; how many changed."""
+        if ids is not None and len(ids) > 500:
+            raise InvalidValue("at most 500 ids at a time", field="ids")
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            known_member(uow, collective, member_id)
+            changed = uow.market.inbox.mark_read(
+                collective.id, member_id, ids=ids, now=self._clock.now()
+            )
+            uow.commit()
+        return changed
+
+    def _confirm_due_lazily(self, slug: str) -> None:
+        raise NotImplementedError
+
+
+__all__ = ["DisputeStatus", "DisputeView", "InboxPage", "MarketJustice"]
