@@ -307,3 +307,53 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
     assert again["passes"][0]["summary"]["warm_start"] is True
     rounds = ada.get(f"{C}/allocation-rounds").json()["items"]
     assert [r["status"] for r in rounds] == ["computed", "closed"]
+
+
+def test_malformed_commons_requests_never_fail_with_500(
+    client: TestClient, member: Any, clock: FakeClock
+) -> None:
+    ada, _, _, ids = _setup(member)
+    round_id = _open_round(ada, clock)
+    rnd = f"{C}/allocation-rounds/{round_id}"
+    naive = (clock.now() + timedelta(days=2)).replace(tzinfo=None).isoformat()
+    attempts = [
+        ("post", f"{C}/assets", [1, 2]),
+        ("post", f"{C}/assets", {**LATHE, "capacity": 10**30}),
+        ("post", f"{C}/assets", {**LATHE, "capacity": "10"}),
+        ("post", f"{C}/assets", {**LATHE, "output_categories": "crafts"}),
+        ("post", f"{C}/allocation-rounds", {"period_start": naive}),
+        ("post", f"{C}/allocation-rounds", {"period_start": "soon", "period_end": 3}),
+        ("post", f"{rnd}/bids", {"asset_id": ids["lathe"], "max_units": -1}),
+        (
+            "post",
+            f"{rnd}/bids",
+            {"asset_id": ids["lathe"], "max_units": 2, "min_units": 5, "output_category": "crafts"},
+        ),
+        ("post", f"{rnd}/bids", {"asset_id": None, "max_units": 1, "output_category": "x"}),
+        ("post", f"{rnd}/bids", {"asset_id": ids["lathe"], "max_units": 1, "listing_id": "zz"}),
+        (
+            "post",
+            f"{C}/usage",
+            {"asset_id": ids["lathe"], "units": 1, "output_category": "x", "sales": ["nope"]},
+        ),
+        (
+            "post",
+            f"{C}/usage",
+            {"asset_id": ids["lathe"], "units": 1, "output_category": "x", "round_id": "nope"},
+        ),
+        (
+            "post",
+            f"{C}/usage",
+            {"asset_id": ids["lathe"], "units": 1, "output_category": "x", "round_id": round_id},
+        ),
+        ("get", f"{C}/usage?cursor=%%%", None),
+        ("get", f"{C}/assets?cursor=abc", None),
+        ("get", f"{C}/allocation-rounds?cursor=WyJ4IiwgInkiXQ", None),
+        ("post", f"{C}/allocation-rounds/nope/compute", None),
+        ("post", f"{rnd}/allocations/nope/decline", None),
+        ("get", "/collectives/nowhere/assets", None),
+    ]
+    for method, path, body in attempts:
+        reply = ada.get(path) if method == "get" else ada.post(path, json=body)
+        assert 400 <= reply.status_code < 500, (path, body, reply.text)
+        assert reply.headers["content-type"].startswith("application/problem+json")

@@ -165,6 +165,7 @@ class DomainFacilitator:
                     break
             prices = np.bincount(cols, spend, len(assets)).astype(float)
             x = cap[cols] * spend / prices[cols]
+        x = np.minimum(x, limit)  # the interim dynamics ignore caps; rounding honours them
         units = _round_units(x, cols, cap, limit, v)
         unit_price = prices / np.maximum(cap, 1.0)
         fair = float(np.sum(v * units))
