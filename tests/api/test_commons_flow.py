@@ -12,7 +12,7 @@ from tests.api.test_foundation_flow import assert_problem
 from tests.conftest import FakeClock
 
 C = "/collectives/riverside"
-LATHE = {
+LATHE: dict[str, Any] = {
     "name": "Wood lathe",
     "category": "woodworking",
     "capacity": 10,
@@ -21,7 +21,7 @@ LATHE = {
     "description": "Record Power CL4",
     "output_categories": ["crafts", "repairs"],
 }
-VAN = {"name": "Cargo van", "category": "vehicles", "capacity": 5, "unit": "days"}
+VAN: dict[str, Any] = {"name": "Cargo van", "category": "vehicles", "capacity": 5, "unit": "days"}
 
 
 def _setup(member: Any) -> tuple[Any, Any, Any, dict[str, str]]:
