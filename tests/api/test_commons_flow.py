@@ -316,7 +316,7 @@ def test_malformed_commons_requests_never_fail_with_500(
     round_id = _open_round(ada, clock)
     rnd = f"{C}/allocation-rounds/{round_id}"
     naive = (clock.now() + timedelta(days=2)).replace(tzinfo=None).isoformat()
-    attempts = [
+    attempts: list[tuple[str, str, Any]] = [
         ("post", f"{C}/assets", [1, 2]),
         ("post", f"{C}/assets", {**LATHE, "capacity": 10**30}),
         ("post", f"{C}/assets", {**LATHE, "capacity": "10"}),
