@@ -59,7 +59,7 @@ def test_regimes_start_from_the_same_people() -> None:
 
 def test_capitalist_firm_sizes_have_a_heavy_right_tail() -> None:
     scenario = bundled_scenario("capitalism")
-    sizes = np.array(run_task(RunTask(scenario, 5_000, 208, 3)).firm_sizes, dtype=float)
+    sizes = np.array(run_task(RunTask(scenario, 5_000, 416, 3)).firm_sizes, dtype=float)
     sizes = sizes[sizes > 0]
     # far heavier than the exponential law (coefficient of variation 1, top 1% hold ~5.6%)
     assert sizes.std() / sizes.mean() > 1.5

@@ -274,9 +274,16 @@ class Economy:
 
     def _move_in_firms(self, seller_fill: FloatArray, price_index: float, theta: float) -> None:
         sc, f, a = self.scenario, self.firms, self.agents
-        shock = sc.enterprises.productivity_shock
+        ent = sc.enterprises
+        shock = min(ent.productivity_shock, ent.productivity_sigma)
         if shock > 0:
-            f.productivity *= np.exp(shock * self.rng.standard_normal(f.slots) - 0.5 * shock**2)
+            # log productivity follows an AR(1) whose stationary spread is productivity_sigma, so
+            # shocks reshuffle firms without growing the average (Hopenhayn 1992)
+            keep = np.sqrt(1.0 - (shock / ent.productivity_sigma) ** 2)
+            drift = -0.5 * ent.productivity_sigma**2
+            log_z = np.log(f.productivity) - drift
+            f.productivity = np.exp(drift + keep * log_z
+                                    + shock * self.rng.standard_normal(f.slots))
         firm_rules.plan_firms(f, prices=self.prices, seller_fill=seller_fill, theta=theta,
                               scenario=sc, price_index=price_index,
                               unemployment=float(np.mean(a.employer < 0)))
