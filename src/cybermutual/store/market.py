@@ -15,11 +15,14 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Text,
     and_,
+    cast,
     delete,
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     update,
@@ -79,6 +82,7 @@ def _listing(row: Any) -> Listing:
 
 
 _COLUMNS = [c for c in listings.c if c.name != "search_vector"]
+_SIMPLE = literal_column("'simple'::regconfig")  # no stemming: words match as written
 
 
 def _moment(text: object) -> datetime:
@@ -127,7 +131,7 @@ class SqlListings:
         }
         if self._postgres:
             values["search_vector"] = func.to_tsvector(
-                literal("simple"), literal(normalise(document(listing)))
+                _SIMPLE, cast(literal(normalise(document(listing))), Text)
             )
         return values
 
@@ -167,7 +171,7 @@ class SqlListings:
         if self._postgres:
             tsquery = " & ".join(f"{t}:*" for t in terms)
             return listings.c.search_vector.op("@@")(
-                func.to_tsquery(literal("simple"), literal(tsquery))
+                func.to_tsquery(_SIMPLE, cast(literal(tsquery), Text))
             )
         return and_(
             *(
