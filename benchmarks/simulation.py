@@ -84,13 +84,16 @@ def boltzmann_rows(quick: bool) -> list[dict[str, Any]]:
         mesa_s = time_mesa(n, mesa_steps)
         ours_s = time_ours(n, mesa_steps, rule="mesa")
         ours_dy = time_ours(n, mesa_steps, rule="random-exchange")
-        rows.append({
-            "agents": n, "steps": mesa_steps,
-            "mesa_agent_steps_per_s": n * mesa_steps / mesa_s,
-            "ours_agent_steps_per_s": n * mesa_steps / ours_s,
-            "ours_random_exchange_agent_steps_per_s": n * mesa_steps / ours_dy,
-            "ratio": mesa_s / ours_s,
-        })
+        rows.append(
+            {
+                "agents": n,
+                "steps": mesa_steps,
+                "mesa_agent_steps_per_s": n * mesa_steps / mesa_s,
+                "ours_agent_steps_per_s": n * mesa_steps / ours_s,
+                "ours_random_exchange_agent_steps_per_s": n * mesa_steps / ours_dy,
+                "ratio": mesa_s / ours_s,
+            }
+        )
     return rows
 
 
@@ -102,8 +105,14 @@ def economy_rows(quick: bool) -> list[dict[str, Any]]:
             economy.step()  # first step: allocation warm-up
             start = time.perf_counter()
             economy.run(steps)
-            rows.append({"agents": n, "regime": regime, "steps": steps,
-                         "seconds_per_step": (time.perf_counter() - start) / steps})
+            rows.append(
+                {
+                    "agents": n,
+                    "regime": regime,
+                    "steps": steps,
+                    "seconds_per_step": (time.perf_counter() - start) / steps,
+                }
+            )
     return rows
 
 
@@ -112,8 +121,14 @@ def long_run_rows(quick: bool) -> list[dict[str, Any]]:
     for regime in REGIMES[:1] if quick else REGIMES:
         start = time.perf_counter()
         Economy(bundled_scenario(regime), agents=10_000, rng=np.random.default_rng(1)).run(520)
-        rows.append({"agents": 10_000, "steps": 520, "regime": regime,
-                     "seconds": time.perf_counter() - start})
+        rows.append(
+            {
+                "agents": 10_000,
+                "steps": 520,
+                "regime": regime,
+                "seconds": time.perf_counter() - start,
+            }
+        )
     return rows
 
 
@@ -130,13 +145,17 @@ def main() -> None:
         long_runs = long_run_rows(args.quick)
 
     table = Table(title="Boltzmann wealth model: Mesa 3 vs cybermutual.sim (same rule)")
-    for col in ("agents", "steps", "Mesa agent-steps/s", "ours agent-steps/s", "ratio",
-                "target"):
+    for col in ("agents", "steps", "Mesa agent-steps/s", "ours agent-steps/s", "ratio", "target"):
         table.add_column(col, justify="right")
     for r in boltzmann:
-        table.add_row(f"{r['agents']:,}", str(r["steps"]), f"{r['mesa_agent_steps_per_s']:,.0f}",
-                      f"{r['ours_agent_steps_per_s']:,.0f}", f"{r['ratio']:,.0f}x",
-                      ">= 20x" if r["agents"] == 100_000 else "")
+        table.add_row(
+            f"{r['agents']:,}",
+            str(r["steps"]),
+            f"{r['mesa_agent_steps_per_s']:,.0f}",
+            f"{r['ours_agent_steps_per_s']:,.0f}",
+            f"{r['ratio']:,.0f}x",
+            ">= 20x" if r["agents"] == 100_000 else "",
+        )
     console.print(table)
     table = Table(title="Full economy: seconds per step")
     table.add_column("agents", justify="right")
@@ -155,15 +174,31 @@ def main() -> None:
     console.print(table)
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "numpy": np.__version__, "mesa": mesa.__version__,
-                    "processor": platform.processor() or platform.machine()},
-        "quick": args.quick,
-        "boltzmann": boltzmann, "economy_seconds_per_step": scaling, "long_run": long_runs,
-        "targets": {"mesa_ratio_at_100k": 20, "economy_step_1m_seconds": 1.0,
-                    "run_520_steps_10k_seconds": 60},
-    }, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "numpy": np.__version__,
+                    "mesa": mesa.__version__,
+                    "processor": platform.processor() or platform.machine(),
+                },
+                "quick": args.quick,
+                "boltzmann": boltzmann,
+                "economy_seconds_per_step": scaling,
+                "long_run": long_runs,
+                "targets": {
+                    "mesa_ratio_at_100k": 20,
+                    "economy_step_1m_seconds": 1.0,
+                    "run_520_steps_10k_seconds": 60,
+                },
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     console.print(f"wrote {RESULTS}")
 
 

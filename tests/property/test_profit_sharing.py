@@ -42,9 +42,7 @@ def test_equal_merit_shares_differ_by_at_most_one_unit(profit: int, merit: int, 
 
 
 @given(profits, st.lists(st.fractions(min_value=0, max_value=1000), min_size=1, max_size=20))
-def test_shares_are_within_one_unit_of_the_exact_quota(
-    profit: int, merits: list[Fraction]
-) -> None:
+def test_shares_are_within_one_unit_of_the_exact_quota(profit: int, merits: list[Fraction]) -> None:
     shares = split_profit(profit, merits)
     total = sum(merits, Fraction(0))
     for share, merit in zip(shares, merits, strict=True):

@@ -15,11 +15,14 @@ from cybermutual.sim.scenario import ScenarioError
 def _snapshot(**changes: object) -> CollectiveSnapshot:
     rng = np.random.default_rng(0)
     values: dict[str, object] = {
-        "slug": "riverside", "decimals": 2,
+        "slug": "riverside",
+        "decimals": 2,
         "balances": [int(x) for x in rng.normal(0, 4_000, 80)],
         "credit_limits": [10_000] * 80,
         "trade_volume": {"food": 300_000, "repairs": 120_000, "tutoring": 80_000},
-        "levy_rate": Decimal("0.02"), "commons_fund": 30_000, "services": {},
+        "levy_rate": Decimal("0.02"),
+        "commons_fund": 30_000,
+        "services": {},
     }
     values.update(changes)
     return CollectiveSnapshot(**values)  # type: ignore[arg-type]
@@ -62,8 +65,9 @@ def test_a_levy_funding_services_is_estimated_with_intervals() -> None:
 
 
 def test_basic_income_and_credit_limit_are_policies() -> None:
-    impact = policy_impact(_snapshot(), Policy(basic_income=2_000, credit_limit=0), seeds=2,
-                           steps=10, agents=120)
+    impact = policy_impact(
+        _snapshot(), Policy(basic_income=2_000, credit_limit=0), seeds=2, steps=10, agents=120
+    )
     assert impact.median_consumption.change.mean != 0.0
 
 

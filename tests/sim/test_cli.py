@@ -15,8 +15,10 @@ runner = CliRunner()
 
 def test_run_writes_metrics_plots_and_summary(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    result = runner.invoke(simulate_app, ["run", "capitalism", "--agents", "300", "--steps", "12",
-                                          "--seed", "3", "--out", str(out)])
+    result = runner.invoke(
+        simulate_app,
+        ["run", "capitalism", "--agents", "300", "--steps", "12", "--seed", "3", "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     table = pq.read_table(out / "metrics.parquet")
     assert table.num_rows == 12
@@ -29,19 +31,35 @@ def test_run_writes_metrics_plots_and_summary(tmp_path: Path) -> None:
 
 def test_run_accepts_a_scenario_file_and_the_boltzmann_scenario(tmp_path: Path) -> None:
     scenario = Path(__file__).resolve().parents[2] / "scenarios" / "cybermutualism.toml"
-    result = runner.invoke(simulate_app, ["run", str(scenario), "-n", "200", "-t", "5",
-                                          "-o", str(tmp_path / "a")])
+    result = runner.invoke(
+        simulate_app, ["run", str(scenario), "-n", "200", "-t", "5", "-o", str(tmp_path / "a")]
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(simulate_app, ["run", "boltzmann", "-n", "500", "-t", "5",
-                                          "-o", str(tmp_path / "b")])
+    result = runner.invoke(
+        simulate_app, ["run", "boltzmann", "-n", "500", "-t", "5", "-o", str(tmp_path / "b")]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "distribution.png").exists()
 
 
 def test_compare_writes_summary_with_intervals_and_a_plot(tmp_path: Path) -> None:
     out = tmp_path / "cmp"
-    result = runner.invoke(simulate_app, ["compare", "--agents", "200", "--steps", "8",
-                                          "--seeds", "2", "--workers", "1", "--out", str(out)])
+    result = runner.invoke(
+        simulate_app,
+        [
+            "compare",
+            "--agents",
+            "200",
+            "--steps",
+            "8",
+            "--seeds",
+            "2",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["regimes"]) == {"cybermutualism", "libertarian_mutualism", "capitalism"}
@@ -53,8 +71,22 @@ def test_compare_writes_summary_with_intervals_and_a_plot(tmp_path: Path) -> Non
 
 def test_boltzmann_writes_files(tmp_path: Path) -> None:
     out = tmp_path / "bz"
-    result = runner.invoke(simulate_app, ["boltzmann", "--agents", "2000", "--steps", "50",
-                                          "--seed", "1", "--saving", "0.5", "--out", str(out)])
+    result = runner.invoke(
+        simulate_app,
+        [
+            "boltzmann",
+            "--agents",
+            "2000",
+            "--steps",
+            "50",
+            "--seed",
+            "1",
+            "--saving",
+            "0.5",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["saving"] == 0.5

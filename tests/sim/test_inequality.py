@@ -62,8 +62,11 @@ def test_gamma_gini_known_values() -> None:
 
 def test_mean_interval_covers_the_mean_and_collapses_for_one_sample() -> None:
     mean, low, high = mean_interval([1.0, 2.0, 3.0])
-    assert (mean, round(low, 4), round(high, 4)) == (2.0, round(2 - 4.302653 / math.sqrt(3), 4),
-                                                     round(2 + 4.302653 / math.sqrt(3), 4))
+    assert (mean, round(low, 4), round(high, 4)) == (
+        2.0,
+        round(2 - 4.302653 / math.sqrt(3), 4),
+        round(2 + 4.302653 / math.sqrt(3), 4),
+    )
     assert mean_interval([5.0]) == (5.0, 5.0, 5.0)
 
 

@@ -67,7 +67,7 @@ def test_a_minimal_scenario_takes_defaults(tmp_path: Path) -> None:
         (MINIMAL + '[policy]\nlevy_rate = "lots"\n', "not a decimal number"),
         (MINIMAL + '[policy]\nservices_share = 0.5\nservice_sector = "care"\n', "no sector"),
         (MINIMAL + "[weather]\nrain = 1\n", "weather: unknown section"),
-        ('[boltzmann]\nsaving = 1.0\n', "boltzmann.saving"),
+        ("[boltzmann]\nsaving = 1.0\n", "boltzmann.saving"),
     ],
 )
 def test_bad_scenarios_are_refused_with_a_clear_message(

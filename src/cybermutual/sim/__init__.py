@@ -1,0 +1,29 @@
+"""The vectorised agent-based simulator: three regimes, the random-exchange model, policy impact.
+
+Modules: ``scenario`` (TOML scenarios), ``agents`` (the population as arrays), ``economy`` (one
+``step()`` for everyone), ``commons`` (the facilitator's share-out), ``firms`` and ``labour``
+(enterprises, jobs, entry and exit), ``market`` (clearing, prices, levy), ``metrics``,
+``inequality``, ``boltzmann``, ``runner`` (seeds over a process pool or Dask), ``outputs``,
+``calibration`` (policy impact before a vote) and ``cli`` (``simulate_app``).
+See docs/simulator.md for every modelling assumption.
+"""
+
+from cybermutual.sim.boltzmann import run_boltzmann
+from cybermutual.sim.calibration import CollectiveSnapshot, Policy, PolicyImpact, policy_impact
+from cybermutual.sim.economy import Economy
+from cybermutual.sim.runner import compare_regimes
+from cybermutual.sim.scenario import Scenario, ScenarioError, bundled_scenario, load_scenario
+
+__all__ = [
+    "CollectiveSnapshot",
+    "Economy",
+    "Policy",
+    "PolicyImpact",
+    "Scenario",
+    "ScenarioError",
+    "bundled_scenario",
+    "compare_regimes",
+    "load_scenario",
+    "policy_impact",
+    "run_boltzmann",
+]

@@ -51,9 +51,9 @@ class FirstFirms:
     coop_draw: FloatArray  # uniform draws; a firm is a co-op when its draw < coop_share
 
 
-def draw_population(scenario: Scenario, agents: int, rng: np.random.Generator) -> tuple[
-    Agents, FirstFirms
-]:
+def draw_population(
+    scenario: Scenario, agents: int, rng: np.random.Generator
+) -> tuple[Agents, FirstFirms]:
     """Draw the people and the first firms of ``scenario`` with ``agents`` members."""
     sectors = len(scenario.sectors)
     shares = np.array([s.share for s in scenario.sectors], dtype=np.float64)
@@ -81,8 +81,9 @@ def draw_population(scenario: Scenario, agents: int, rng: np.random.Generator) -
         consumption=zeros.copy(),
         labour_income=zeros.copy(),
     )
-    firms = FirstFirms(sector=firm_sector, productivity=firm_productivity, owner=firm_owner,
-                       coop_draw=coop_draw)
+    firms = FirstFirms(
+        sector=firm_sector, productivity=firm_productivity, owner=firm_owner, coop_draw=coop_draw
+    )
     return population, firms
 
 

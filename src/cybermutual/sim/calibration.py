@@ -99,7 +99,7 @@ def _sectors(snapshot: CollectiveSnapshot, services: Mapping[str, int]) -> tuple
         volume = {OTHER: 1}
     ranked = sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
     keep = ranked[: MAX_SECTORS - 1] if len(ranked) > MAX_SECTORS else ranked
-    rest = sum(v for _, v in ranked[len(keep):])
+    rest = sum(v for _, v in ranked[len(keep) :])
     if rest:
         keep.append((OTHER, rest))
     total = float(sum(v for _, v in keep))
@@ -148,8 +148,9 @@ def calibrate(
     volume = sum(max(v, 0) for v in snapshot.trade_volume.values())
     minor_per_unit = max(volume / members, 1.0)
     sectors = _sectors(snapshot, sector_budgets or _budgets(snapshot, policy))
-    population = replace(Population(), agents=agents or max(members, min_agents), collectives=1,
-                         search_rate=0.05)
+    population = replace(
+        Population(), agents=agents or max(members, min_agents), collectives=1, search_rate=0.05
+    )
     base = bundled_scenario("cybermutualism")
     settings = replace(
         base.policy,
@@ -160,16 +161,25 @@ def calibrate(
         service_sector=_service_sector(sectors, services),
         credit_limit=limit / minor_per_unit,
     )
-    scenario = validate(Scenario(
-        name=f"{snapshot.slug}", regime="cybermutualism", sectors=sectors,
-        population=population, technology=Technology(), enterprises=base.enterprises,
-        policy=settings, description=f"calibrated from collective {snapshot.slug}",
-    ))
+    scenario = validate(
+        Scenario(
+            name=f"{snapshot.slug}",
+            regime="cybermutualism",
+            sectors=sectors,
+            population=population,
+            technology=Technology(),
+            enterprises=base.enterprises,
+            policy=settings,
+            description=f"calibrated from collective {snapshot.slug}",
+        )
+    )
     return Calibration(
-        scenario=scenario, agents=population.agents,
+        scenario=scenario,
+        agents=population.agents,
         balances=tuple(b / minor_per_unit for b in snapshot.balances),
         commons_fund=snapshot.commons_fund / minor_per_unit * population.agents / members,
-        minor_per_unit=minor_per_unit, members=members,
+        minor_per_unit=minor_per_unit,
+        members=members,
     )
 
 
@@ -183,8 +193,11 @@ class Change:
 
     def as_dict(self) -> dict[str, dict[str, float]]:
         """JSON-ready."""
-        return {"without": self.without.as_dict(), "with_policy": self.with_policy.as_dict(),
-                "change": self.change.as_dict()}
+        return {
+            "without": self.without.as_dict(),
+            "with_policy": self.with_policy.as_dict(),
+            "change": self.change.as_dict(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,11 +218,16 @@ class PolicyImpact:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
         return {
-            "collective": self.collective, "seeds": self.seeds, "steps": self.steps,
-            "agents": self.agents, "median_consumption": self.median_consumption.as_dict(),
+            "collective": self.collective,
+            "seeds": self.seeds,
+            "steps": self.steps,
+            "agents": self.agents,
+            "median_consumption": self.median_consumption.as_dict(),
             "median_consumption_relative": self.median_consumption_relative.as_dict(),
-            "gini_income": self.gini_income.as_dict(), "gini_wealth": self.gini_wealth.as_dict(),
-            "commons_fund": self.commons_fund.as_dict(), "notes": list(self.notes),
+            "gini_income": self.gini_income.as_dict(),
+            "gini_wealth": self.gini_wealth.as_dict(),
+            "commons_fund": self.commons_fund.as_dict(),
+            "notes": list(self.notes),
         }
 
 
@@ -239,9 +257,16 @@ def policy_impact(
     without = calibrate(snapshot, agents=agents, sector_budgets=budgets)
     with_policy = calibrate(snapshot, policy=policy, agents=agents, sector_budgets=budgets)
     tasks = [
-        RunTask(c.scenario, c.agents, steps, first_seed + s, balances=c.balances,
-                commons_fund=c.commons_fund)
-        for c in (without, with_policy) for s in range(seeds)
+        RunTask(
+            c.scenario,
+            c.agents,
+            steps,
+            first_seed + s,
+            balances=c.balances,
+            commons_fund=c.commons_fund,
+        )
+        for c in (without, with_policy)
+        for s in range(seeds)
     ]
     results = run_tasks(tasks, cluster=cluster, workers=workers)
     base, changed = results[:seeds], results[seeds:]
@@ -262,7 +287,10 @@ def policy_impact(
     if without.agents != without.members:
         notes.append(f"{without.members} members repeated to {without.agents} agents")
     return PolicyImpact(
-        collective=snapshot.slug, seeds=seeds, steps=steps, agents=without.agents,
+        collective=snapshot.slug,
+        seeds=seeds,
+        steps=steps,
+        agents=without.agents,
         median_consumption=_change(a, b),
         median_consumption_relative=Estimate.of(relative),
         gini_income=_change(steady(base, "gini_income"), steady(changed, "gini_income")),

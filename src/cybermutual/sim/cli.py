@@ -30,13 +30,23 @@ simulate_app = typer.Typer(
 )
 err = Console(stderr=True)
 
-Agents = Annotated[int | None, typer.Option("--agents", "-n", min=1,
-                                            help="Number of agents (default: the scenario's).")]
-Steps = Annotated[int | None, typer.Option("--steps", "-t", min=1,
-                                           help="Steps to run (default: the scenario's).")]
+Agents = Annotated[
+    int | None,
+    typer.Option("--agents", "-n", min=1, help="Number of agents (default: the scenario's)."),
+]
+Steps = Annotated[
+    int | None, typer.Option("--steps", "-t", min=1, help="Steps to run (default: the scenario's).")
+]
 Seed = Annotated[int, typer.Option("--seed", "-s", min=0, help="Random seed; one seed, one run.")]
-Out = Annotated[Path, typer.Option("--out", "-o", file_okay=False,
-                                   help="Directory for metrics.parquet, plots and summary.json.")]
+Out = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        "-o",
+        file_okay=False,
+        help="Directory for metrics.parquet, plots and summary.json.",
+    ),
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -45,15 +55,26 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 @simulate_app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Scenario TOML file, or a bundled name "
-                                            "(cybermutualism, libertarian_mutualism, capitalism, "
-                                            "boltzmann).")],
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="Scenario TOML file, or a bundled name "
+            "(cybermutualism, libertarian_mutualism, capitalism, "
+            "boltzmann)."
+        ),
+    ],
     agents: Agents = None,
     steps: Steps = None,
     seed: Seed = 0,
@@ -68,11 +89,17 @@ def run(
     except ScenarioError as exc:
         raise _fail(str(exc)) from None
     if isinstance(loaded, BoltzmannScenario):
-        boltzmann(agents=agents or loaded.agents, steps=steps or loaded.steps, seed=seed,
-                  out=out, saving=loaded.saving)
+        boltzmann(
+            agents=agents or loaded.agents,
+            steps=steps or loaded.steps,
+            seed=seed,
+            out=out,
+            saving=loaded.saving,
+        )
         return
-    task = RunTask(loaded, agents or loaded.population.agents, steps or loaded.population.steps,
-                   seed)
+    task = RunTask(
+        loaded, agents or loaded.population.agents, steps or loaded.population.steps, seed
+    )
     start = time.perf_counter()
     with _progress() as bar:
         job = bar.add_task(f"{loaded.name}", total=task.steps)
@@ -88,13 +115,19 @@ def compare(
     steps: Annotated[int, typer.Option("--steps", "-t", min=1, help="Steps per run.")] = 104,
     seeds: Annotated[int, typer.Option("--seeds", "-k", min=1, help="Seeds per regime.")] = 5,
     out: Out = Path("sim-compare"),
-    cluster: Annotated[str | None, typer.Option(
-        help="Dask scheduler address (tcp://HOST:PORT); default: a local process pool.")] = None,
-    workers: Annotated[int | None, typer.Option(
-        min=1, help="Local processes (default: the CPU count).")] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://HOST:PORT); default: a local process pool."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local processes (default: the CPU count).")
+    ] = None,
     first_seed: Annotated[int, typer.Option(min=0, help="First seed of the range.")] = 0,
-    regime: Annotated[list[str] | None, typer.Option(
-        help="Only these regimes (repeatable); default: all three.")] = None,
+    regime: Annotated[
+        list[str] | None, typer.Option(help="Only these regimes (repeatable); default: all three.")
+    ] = None,
 ) -> None:
     """Run all three regimes on the same populations and seeds; summarise with 95% intervals.
 
@@ -112,9 +145,16 @@ def compare(
     with _progress() as bar:
         job = bar.add_task("runs", total=len(chosen) * seeds)
         try:
-            comparison = compare_regimes(agents=agents, steps=steps, seeds=seeds,
-                                         first_seed=first_seed, regimes=chosen, cluster=cluster,
-                                         workers=workers, on_done=lambda _: bar.advance(job))
+            comparison = compare_regimes(
+                agents=agents,
+                steps=steps,
+                seeds=seeds,
+                first_seed=first_seed,
+                regimes=chosen,
+                cluster=cluster,
+                workers=workers,
+                on_done=lambda _: bar.advance(job),
+            )
         except ScenarioError as exc:
             raise _fail(str(exc)) from None
         except (OSError, TimeoutError) as exc:
@@ -126,9 +166,13 @@ def compare(
     for name in estimates:
         table.add_column(name)
     for metric in HEADLINE:
-        table.add_row(metric, *[
-            f"{e[metric].mean:.3f} [{e[metric].low:.3f}, {e[metric].high:.3f}]"
-            for e in estimates.values()])
+        table.add_row(
+            metric,
+            *[
+                f"{e[metric].mean:.3f} [{e[metric].low:.3f}, {e[metric].high:.3f}]"
+                for e in estimates.values()
+            ],
+        )
     err.print(table)
     err.print(f"wrote {out}/summary.json, comparison.png, metrics.parquet")
 
@@ -136,13 +180,20 @@ def compare(
 @simulate_app.command()
 def boltzmann(
     agents: Annotated[int, typer.Option("--agents", "-n", min=2, help="Agents.")] = 10_000,
-    steps: Annotated[int, typer.Option("--steps", "-t", min=1,
-                                       help="Sweeps (every agent trades once per sweep).")] = 200,
+    steps: Annotated[
+        int,
+        typer.Option("--steps", "-t", min=1, help="Sweeps (every agent trades once per sweep)."),
+    ] = 200,
     seed: Seed = 0,
     out: Out = Path("sim-boltzmann"),
-    saving: Annotated[float, typer.Option(
-        min=0.0, max=0.99, help="Saving propensity (Chakraborti-Chakrabarti); 0 = pure "
-        "random exchange.")] = 0.0,
+    saving: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=0.99,
+            help="Saving propensity (Chakraborti-Chakrabarti); 0 = pure random exchange.",
+        ),
+    ] = 0.0,
 ) -> None:
     """Run the random-exchange money model (Boltzmann-Gibbs validation).
 
@@ -152,12 +203,19 @@ def boltzmann(
     start = time.perf_counter()
     with _progress() as bar:
         job = bar.add_task("random exchange", total=steps)
-        result = run_boltzmann(agents, steps, np.random.default_rng(seed), saving=saving,
-                               on_step=lambda: bar.advance(job))
+        result = run_boltzmann(
+            agents,
+            steps,
+            np.random.default_rng(seed),
+            saving=saving,
+            on_step=lambda: bar.advance(job),
+        )
     write_boltzmann(out, result, seed=seed, elapsed=time.perf_counter() - start)
     statistic, pvalue = result.ks_test()
-    err.print(f"Gini {result.final_gini():.4f} (theory {result.expected_gini:.4f}); "
-              f"KS statistic {statistic:.4f}, p = {pvalue:.3f}")
+    err.print(
+        f"Gini {result.final_gini():.4f} (theory {result.expected_gini:.4f}); "
+        f"KS statistic {statistic:.4f}, p = {pvalue:.3f}"
+    )
     err.print(f"wrote {out}/metrics.parquet, distribution.png, summary.json")
 
 

@@ -51,29 +51,36 @@ def proportional_response(
     values = np.where(capacity[None, :] > 0, values, 0.0)
     wanted = values.sum(axis=1) > 0
     if bids is None or bids.shape != values.shape:
-        share = np.divide(values, values.sum(axis=1, keepdims=True),
-                          out=np.zeros_like(values), where=wanted[:, None])
+        share = np.divide(
+            values,
+            values.sum(axis=1, keepdims=True),
+            out=np.zeros_like(values),
+            where=wanted[:, None],
+        )
         bids = budgets[:, None] * share
     else:
         bids = np.where(values > 0, np.maximum(bids, 1e-12), 0.0)
-        bids = budgets[:, None] * np.divide(bids, bids.sum(axis=1, keepdims=True),
-                                            out=np.zeros_like(bids), where=wanted[:, None])
+        bids = budgets[:, None] * np.divide(
+            bids, bids.sum(axis=1, keepdims=True), out=np.zeros_like(bids), where=wanted[:, None]
+        )
     prices = bids.sum(axis=0)
     iterations = 0
     for iterations in range(1, max_iterations + 1):  # noqa: B007
         unit = np.divide(capacity, prices, out=np.zeros_like(prices), where=prices > 0)
         gain = values * bids * unit[None, :]
         utility = gain.sum(axis=1, keepdims=True)
-        bids = budgets[:, None] * np.divide(gain, utility, out=np.zeros_like(gain),
-                                            where=utility > 0)
+        bids = budgets[:, None] * np.divide(
+            gain, utility, out=np.zeros_like(gain), where=utility > 0
+        )
         new_prices = bids.sum(axis=0)
         moved = np.abs(new_prices - prices) / np.maximum(new_prices, 1e-300)
         prices = new_prices
         if float(moved.max(initial=0.0)) < tolerance:
             break
     unit = np.divide(capacity, prices, out=np.zeros_like(prices), where=prices > 0)
-    return FisherEquilibrium(prices=prices, allocation=bids * unit[None, :], bids=bids,
-                             iterations=iterations)
+    return FisherEquilibrium(
+        prices=prices, allocation=bids * unit[None, :], bids=bids, iterations=iterations
+    )
 
 
 def group_members(
@@ -87,6 +94,9 @@ def group_members(
 ) -> npt.NDArray[np.intp]:
     """Group index of every member: (collective, sector, band of log-skill)."""
     width = max(4.0 * spread, 1e-9) / bands
-    band = np.clip(((np.log(np.maximum(efficiency, 1e-12)) + 2.0 * spread) / width).astype(np.intp),
-                   0, bands - 1)
+    band = np.clip(
+        ((np.log(np.maximum(efficiency, 1e-12)) + 2.0 * spread) / width).astype(np.intp),
+        0,
+        bands - 1,
+    )
     return np.asarray((collective * sectors + sector) * bands + band, dtype=np.intp)

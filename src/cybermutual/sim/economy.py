@@ -30,8 +30,9 @@ SKILL_BANDS = 8
 class Economy:
     """The state of one simulated economy and the rule that advances it."""
 
-    def __init__(self, scenario: Scenario, *, agents: int | None = None,
-                 rng: np.random.Generator) -> None:
+    def __init__(
+        self, scenario: Scenario, *, agents: int | None = None, rng: np.random.Generator
+    ) -> None:
         population_rng, self.rng = rng.spawn(2)
         self.scenario = scenario
         n = scenario.population.agents if agents is None else agents
@@ -50,17 +51,22 @@ class Economy:
             self.agents.collective[:] = 0
         self.fund = np.zeros(self.collectives, dtype=np.float64)
         self.issuance = 0.0
-        self.service = (scenario.sector_index(scenario.policy.service_sector)
-                        if scenario.policy.services_share > 0 or scenario.policy.services_budget > 0
-                        else -1)
+        self.service = (
+            scenario.sector_index(scenario.policy.service_sector)
+            if scenario.policy.services_share > 0 or scenario.policy.services_budget > 0
+            else -1
+        )
         self.t = 0
         tech = scenario.technology
         self.firms = firm_rules.start_firms(first, scenario, self.agents, self.prices)
         # last period's income, for the first spending decision: what a worker with the average
         # capital would produce, the same guess in every regime
         a = self.agents
-        a.income = (self.productivity[a.sector] * tech.capital_per_worker**tech.capital_elasticity
-                    * a.efficiency ** (1 - tech.capital_elasticity))
+        a.income = (
+            self.productivity[a.sector]
+            * tech.capital_per_worker**tech.capital_elasticity
+            * a.efficiency ** (1 - tech.capital_elasticity)
+        )
         if self.commons_based:
             self.agents.employer[:] = -1
             self.firms.alive[:] = False
@@ -90,8 +96,7 @@ class Economy:
         if balances.size:
             self.agents.wealth = np.resize(balances.astype(np.float64), self.agents.size)
         self.fund[:] = commons_fund * self._fund_weight
-        self.issuance = -float(self.agents.wealth.sum() + self.fund.sum()
-                               + self.firms.cash.sum())
+        self.issuance = -float(self.agents.wealth.sum() + self.fund.sum() + self.firms.cash.sum())
 
     @property
     def theta(self) -> float:
@@ -101,16 +106,22 @@ class Economy:
 
     def total_money(self) -> float:
         """Sum of every balance: members, firms, commons funds and issuance (0 when closed)."""
-        return float(self.agents.wealth.sum() + self.firms.cash.sum() + self.fund.sum()
-                     + self.issuance)
+        return float(
+            self.agents.wealth.sum() + self.firms.cash.sum() + self.fund.sum() + self.issuance
+        )
 
     def _produce_in_commons(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """The facilitator shares out each collective's assets; members produce with them."""
         a, s_count = self.agents, self.prices.size
         c_count = self.collectives
-        group = group_members(a.collective, a.sector, a.efficiency, sectors=s_count,
-                              bands=SKILL_BANDS, spread=max(self.scenario.population.skill_sigma,
-                                                            0.05))
+        group = group_members(
+            a.collective,
+            a.sector,
+            a.efficiency,
+            sectors=s_count,
+            bands=SKILL_BANDS,
+            spread=max(self.scenario.population.skill_sigma, 0.05),
+        )
         g_count = c_count * s_count * SKILL_BANDS
         heads = np.bincount(group, minlength=g_count).astype(np.float64)
         units = sum_by(group, a.efficiency, g_count)
@@ -122,17 +133,24 @@ class Economy:
         values = np.zeros((g_count, c_count * (s_count + 1)))
         values[g, own] = worth
         values[g, general] = worth * self.general_use[g_s]
-        capacity = np.concatenate([self.commons_capital, self.commons_general[:, None]],
-                                  axis=1).ravel()
-        eq = proportional_response(values, heads, capacity, bids=self._bids, tolerance=1e-5,
-                                   max_iterations=200)
+        capacity = np.concatenate(
+            [self.commons_capital, self.commons_general[:, None]], axis=1
+        ).ravel()
+        eq = proportional_response(
+            values, heads, capacity, bids=self._bids, tolerance=1e-5, max_iterations=200
+        )
         self._bids = eq.bids
         own_units = eq.allocation[g, own]
-        per_head = np.divide(own_units + eq.allocation[g, general], heads,
-                             out=np.zeros(g_count), where=heads > 0)
+        per_head = np.divide(
+            own_units + eq.allocation[g, general], heads, out=np.zeros(g_count), where=heads > 0
+        )
         cap = self.commons_capital[g_c, g_s]
-        robots = np.divide(self.commons_robots[g_c, g_s] * own_units, cap * heads,
-                           out=np.zeros(g_count), where=(cap > 0) & (heads > 0))
+        robots = np.divide(
+            self.commons_robots[g_c, g_s] * own_units,
+            cap * heads,
+            out=np.zeros(g_count),
+            where=(cap > 0) & (heads > 0),
+        )
         alpha = self.scenario.technology.capital_elasticity
         labour_in = a.efficiency + self.theta * robots[group]
         output = self.productivity[a.sector] * per_head[group] ** alpha * labour_in ** (1 - alpha)
@@ -161,15 +179,25 @@ class Economy:
         if self.commons_based:
             unit_output, supply, inputs = self._produce_in_commons()
         else:
-            firm_output = firm_rules.produce(self.firms, a, sector_productivity=self.productivity,
-                                             capital_elasticity=tech.capital_elasticity,
-                                             theta=theta)
+            firm_output = firm_rules.produce(
+                self.firms,
+                a,
+                sector_productivity=self.productivity,
+                capital_elasticity=tech.capital_elasticity,
+                theta=theta,
+            )
             supply = sum_by(self.firms.sector, firm_output, self.prices.size)
-            inputs = np.array([float(self.firms.workforce.sum()),
-                               float((theta * self.firms.robots * self.firms.alive).sum())])
+            inputs = np.array(
+                [
+                    float(self.firms.workforce.sum()),
+                    float((theta * self.firms.robots * self.firms.alive).sum()),
+                ]
+            )
         open_fund = np.maximum(self.fund, 0.0)
-        services = np.minimum(policy.services_share * open_fund + policy.services_budget
-                              * self._fund_weight, open_fund)
+        services = np.minimum(
+            policy.services_share * open_fund + policy.services_budget * self._fund_weight,
+            open_fund,
+        )
         if self.service < 0:
             services = 0.0 * open_fund
         if self.commons_based:
@@ -188,8 +216,12 @@ class Economy:
             fill = clearing.buyer_fill[self.service]
             self.fund -= services * fill
             heads = np.bincount(a.collective, minlength=self.collectives)
-            public_units = np.divide(services * fill / self.prices[self.service], heads,
-                                     out=np.zeros(self.collectives), where=heads > 0)
+            public_units = np.divide(
+                services * fill / self.prices[self.service],
+                heads,
+                out=np.zeros(self.collectives),
+                where=heads > 0,
+            )
         a.consumption = spend * real_fill + public_units[a.collective]
         bought = investing * real_fill
         rate = policy.levy_rate
@@ -212,8 +244,13 @@ class Economy:
             revenue = f.output * (self.prices * clearing.seller_fill)[f.sector]
             levy = levy_on(revenue, rate)
             self.fund[0] += float(levy.sum())
-            paid = firm_rules.pay_out(f, a, revenue - levy, investment_rate=tech.investment_rate,
-                                      employee_equity=sc.enterprises.employee_equity)
+            paid = firm_rules.pay_out(
+                f,
+                a,
+                revenue - levy,
+                investment_rate=tech.investment_rate,
+                employee_equity=sc.enterprises.employee_equity,
+            )
             labour_paid, worker_profit = paid.wages, paid.worker_profit
         sales = float((self.prices * clearing.sold).sum())
         price_index = float(self.shares @ self.prices)
@@ -223,10 +260,16 @@ class Economy:
             self._move_in_firms(clearing.seller_fill, price_index, theta)
         else:
             self._move_in_commons()
-        flows = StepFlows(sales=sales, labour_income=labour_paid, worker_profit=worker_profit,
-                          output=float(clearing.sold.sum()), labour_units=float(inputs[0]),
-                          robot_units=float(inputs[1]), price_index=price_index,
-                          commons_fund=float(self.fund.sum()))
+        flows = StepFlows(
+            sales=sales,
+            labour_income=labour_paid,
+            worker_profit=worker_profit,
+            output=float(clearing.sold.sum()),
+            labour_units=float(inputs[0]),
+            robot_units=float(inputs[1]),
+            price_index=price_index,
+            commons_fund=float(self.fund.sum()),
+        )
         self.t += 1
         return measure(self, flows)
 
@@ -241,10 +284,12 @@ class Economy:
     def _invest_commons(self, bought: FloatArray) -> None:
         """The commons fund's purchases become robots or capital of the collective."""
         tech = self.scenario.technology
-        weight = self._sector_revenue / np.maximum(self._sector_revenue.sum(axis=1,
-                                                                            keepdims=True), 1e-12)
-        general_part = tech.general_capital_per_worker / (tech.capital_per_worker
-                                                          + tech.general_capital_per_worker)
+        weight = self._sector_revenue / np.maximum(
+            self._sector_revenue.sum(axis=1, keepdims=True), 1e-12
+        )
+        general_part = tech.general_capital_per_worker / (
+            tech.capital_per_worker + tech.general_capital_per_worker
+        )
         robots = self.commons_automate[:, None]
         self.commons_robots += np.where(robots, bought[:, None] * weight / tech.robot_price, 0.0)
         capital = np.where(self.commons_automate, 0.0, bought)
@@ -258,16 +303,24 @@ class Economy:
         key = a.collective * s_count + a.sector
         self._sector_revenue = sum_by(key, revenue, c_count * s_count).reshape(c_count, s_count)
         units = sum_by(a.sector, a.efficiency, s_count)
-        self._revenue_per_unit = np.divide(self._sector_revenue.sum(axis=0), units,
-                                           out=self.prices * self.productivity, where=units > 0)
+        self._revenue_per_unit = np.divide(
+            self._sector_revenue.sum(axis=0),
+            units,
+            out=self.prices * self.productivity,
+            where=units > 0,
+        )
         earned = sum_by(a.collective, a.labour_income, c_count)
         worked = sum_by(a.collective, a.efficiency, c_count)
         per_unit = np.divide(earned, worked, out=np.zeros(c_count), where=worked > 0)
         price_index = float(self.shares @ self.prices)
         alpha = tech.capital_elasticity
         capital_value = (self.commons_capital.sum(axis=1) + self.commons_general) * price_index
-        capital_return = np.divide(alpha * self._sector_revenue.sum(axis=1), capital_value,
-                                   out=np.zeros(c_count), where=capital_value > 0)
+        capital_return = np.divide(
+            alpha * self._sector_revenue.sum(axis=1),
+            capital_value,
+            out=np.zeros(c_count),
+            where=capital_value > 0,
+        )
         robot_return = self.theta * per_unit / (tech.robot_price * price_index)
         self.commons_automate = robot_return > capital_return
         del seller_fill
@@ -282,15 +335,23 @@ class Economy:
             keep = np.sqrt(1.0 - (shock / ent.productivity_sigma) ** 2)
             drift = -0.5 * ent.productivity_sigma**2
             log_z = np.log(f.productivity) - drift
-            f.productivity = np.exp(drift + keep * log_z
-                                    + shock * self.rng.standard_normal(f.slots))
-        firm_rules.plan_firms(f, prices=self.prices, seller_fill=seller_fill, theta=theta,
-                              scenario=sc, price_index=price_index,
-                              unemployment=float(np.mean(a.employer < 0)))
+            f.productivity = np.exp(
+                drift + keep * log_z + shock * self.rng.standard_normal(f.slots)
+            )
+        firm_rules.plan_firms(
+            f,
+            prices=self.prices,
+            seller_fill=seller_fill,
+            theta=theta,
+            scenario=sc,
+            price_index=price_index,
+            unemployment=float(np.mean(a.employer < 0)),
+        )
         labour.lay_off(f, a, self.rng)
         labour.close_failed(f, a, credit_limit=sc.policy.credit_limit)
-        labour.found_firms(f, a, self.rng, scenario=sc, prices=self.prices,
-                           sector_productivity=self.productivity)
+        labour.found_firms(
+            f, a, self.rng, scenario=sc, prices=self.prices, sector_productivity=self.productivity
+        )
         labour.search_jobs(f, a, self.rng, scenario=sc)
 
     def _move_in_commons(self) -> None:
@@ -308,8 +369,9 @@ class Economy:
             a.efficiency[movers] = a.skill[movers, best[switch]]
         heads = np.bincount(a.collective, minlength=self.collectives)
         eaten = sum_by(a.collective, a.consumption, self.collectives)
-        self._mean_consumption = np.divide(eaten, heads, out=np.zeros(self.collectives),
-                                           where=heads > 0)
+        self._mean_consumption = np.divide(
+            eaten, heads, out=np.zeros(self.collectives), where=heads > 0
+        )
         if self.collectives > 1:
             looking = np.flatnonzero(self.rng.random(n) < pop.search_rate)
             other = self.rng.integers(0, self.collectives, size=looking.size)

@@ -61,7 +61,6 @@ class Firms:
         return self.wage + self.extra_per_unit
 
 
-
 def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: FloatArray) -> Firms:
     """Open the first firms; agents already point at them through ``employer``."""
     count = first.sector.size
@@ -81,8 +80,13 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
     capital = tech.capital_per_worker * headcount
     per_unit = np.divide(capital, units, out=np.zeros(count), where=units > 0)
     # the marginal product of labour at the start, so no firm begins far from its own optimum
-    wage0 = ((1 - a) * productivity_of[first.sector] * first.productivity * per_unit**a
-             * prices[first.sector])
+    wage0 = (
+        (1 - a)
+        * productivity_of[first.sector]
+        * first.productivity
+        * per_unit**a
+        * prices[first.sector]
+    )
     zeros = np.zeros(slots)
     return Firms(
         alive=np.asarray(pad(np.ones(count, dtype=np.bool_), False), dtype=np.bool_),
@@ -105,15 +109,25 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
     )
 
 
-def produce(firms: Firms, agents: Agents, *, sector_productivity: FloatArray,
-            capital_elasticity: float, theta: float) -> FloatArray:
+def produce(
+    firms: Firms,
+    agents: Agents,
+    *,
+    sector_productivity: FloatArray,
+    capital_elasticity: float,
+    theta: float,
+) -> FloatArray:
     """Output of every firm slot this step (0 for dead slots)."""
     employed = agents.employer >= 0
     firms.workforce = sum_by(agents.employer[employed], agents.efficiency[employed], firms.slots)
     labour = firms.workforce + theta * firms.robots
     a = capital_elasticity
-    output = (sector_productivity[firms.sector] * firms.productivity
-              * firms.capital**a * labour ** (1 - a))
+    output = (
+        sector_productivity[firms.sector]
+        * firms.productivity
+        * firms.capital**a
+        * labour ** (1 - a)
+    )
     firms.output = np.where(firms.alive, output, 0.0)
     return firms.output
 
@@ -127,8 +141,14 @@ class Payouts:
     owner_profit: float
 
 
-def pay_out(firms: Firms, agents: Agents, net_revenue: FloatArray, *, investment_rate: float,
-            employee_equity: float) -> Payouts:
+def pay_out(
+    firms: Firms,
+    agents: Agents,
+    net_revenue: FloatArray,
+    *,
+    investment_rate: float,
+    employee_equity: float,
+) -> Payouts:
     """Pay wages, plan investment and pay dividends from ``net_revenue`` (after the levy)."""
     employed = agents.employer >= 0
     firm_of = np.where(employed, agents.employer, 0)
@@ -146,19 +166,31 @@ def pay_out(firms: Firms, agents: Agents, net_revenue: FloatArray, *, investment
     to_workers = dividend * worker_part
     to_owner = dividend - to_workers
     share = merit_shares(to_workers, agents.efficiency, np.where(employed, agents.employer, -1))
-    firms.extra_per_unit = np.divide(to_workers, firms.workforce,
-                                     out=np.zeros(firms.slots), where=has_workers)
+    firms.extra_per_unit = np.divide(
+        to_workers, firms.workforce, out=np.zeros(firms.slots), where=has_workers
+    )
     owner_income = sum_by(firms.owner, to_owner, agents.size)
     earned = wage + share
     agents.labour_income += earned
     agents.income += earned + owner_income
     agents.wealth += earned + owner_income
-    return Payouts(wages=float(wage_bill.sum()), worker_profit=float(to_workers.sum()),
-                   owner_profit=float(to_owner.sum()))
+    return Payouts(
+        wages=float(wage_bill.sum()),
+        worker_profit=float(to_workers.sum()),
+        owner_profit=float(to_owner.sum()),
+    )
 
 
-def plan_firms(firms: Firms, *, prices: FloatArray, seller_fill: FloatArray, theta: float,
-               scenario: Scenario, price_index: float, unemployment: float) -> None:
+def plan_firms(
+    firms: Firms,
+    *,
+    prices: FloatArray,
+    seller_fill: FloatArray,
+    theta: float,
+    scenario: Scenario,
+    price_index: float,
+    unemployment: float,
+) -> None:
     """Set next step's wages, vacancies, firing rates and investment kind."""
     tech, ent = scenario.technology, scenario.enterprises
     a = tech.capital_elasticity
@@ -173,14 +205,19 @@ def plan_firms(firms: Firms, *, prices: FloatArray, seller_fill: FloatArray, the
     pressure = gap - ent.wage_curve * unemployment
     firms.wage = np.maximum(firms.wage * (1.0 + tech.wage_adjustment * pressure), 1e-6)
     firms.vacancy = np.where(firms.alive, np.maximum(target - firms.workforce, 0.0), 0.0)
-    surplus = np.divide(firms.workforce - target, firms.workforce, out=np.zeros(firms.slots),
-                        where=firms.workforce > 0)
+    surplus = np.divide(
+        firms.workforce - target,
+        firms.workforce,
+        out=np.zeros(firms.slots),
+        where=firms.workforce > 0,
+    )
     firms.fire_rate = np.where(firms.coop, 0.0, ent.fire_speed * np.clip(surplus, 0.0, 1.0))
     user_cost = tech.interest + tech.depreciation
     # return per unit of money spent: capital adds MPK; a robot adds theta efficiency units,
     # each worth the marginal revenue product of labour
-    capital_return = np.divide(a * value, firms.capital * price_index,
-                               out=np.zeros(firms.slots), where=firms.capital > 0)
+    capital_return = np.divide(
+        a * value, firms.capital * price_index, out=np.zeros(firms.slots), where=firms.capital > 0
+    )
     robot_return = theta * mrpl / (tech.robot_price * price_index)
     robots = robot_return > capital_return
     firms.invest_robots = robots

@@ -49,8 +49,15 @@ def close_failed(firms: Firms, agents: Agents, *, credit_limit: float) -> int:
     return int(failed.sum())
 
 
-def found_firms(firms: Firms, agents: Agents, rng: np.random.Generator, *, scenario: Scenario,
-                prices: FloatArray, sector_productivity: FloatArray) -> None:
+def found_firms(
+    firms: Firms,
+    agents: Agents,
+    rng: np.random.Generator,
+    *,
+    scenario: Scenario,
+    prices: FloatArray,
+    sector_productivity: FloatArray,
+) -> None:
     """Some job-seekers open a firm in their best sector, in a free slot."""
     ent = scenario.enterprises
     seeking = np.flatnonzero(agents.employer < 0)
@@ -62,12 +69,14 @@ def found_firms(firms: Firms, agents: Agents, rng: np.random.Generator, *, scena
     founders, slots = founders[:count], free[:count]
     best = np.argmax(agents.skill[founders] * (prices * sector_productivity)[None, :], axis=1)
     alive_wage = np.where(firms.alive, firms.wage, np.nan)
-    sector_wage = np.array([
-        np.nanmedian(np.where(firms.sector == s, alive_wage, np.nan))
-        if np.any(firms.alive & (firms.sector == s)) else
-        (1 - scenario.technology.capital_elasticity) * prices[s] * sector_productivity[s]
-        for s in range(prices.size)
-    ])
+    sector_wage = np.array(
+        [
+            np.nanmedian(np.where(firms.sector == s, alive_wage, np.nan))
+            if np.any(firms.alive & (firms.sector == s))
+            else (1 - scenario.technology.capital_elasticity) * prices[s] * sector_productivity[s]
+            for s in range(prices.size)
+        ]
+    )
     zsig = ent.productivity_sigma
     firms.alive[slots] = True
     firms.coop[slots] = rng.random(count) < ent.coop_entry_share
@@ -85,8 +94,9 @@ def found_firms(firms: Firms, agents: Agents, rng: np.random.Generator, *, scena
     agents.efficiency[founders] = agents.skill[founders, best]
 
 
-def search_jobs(firms: Firms, agents: Agents, rng: np.random.Generator, *,
-                scenario: Scenario) -> None:
+def search_jobs(
+    firms: Firms, agents: Agents, rng: np.random.Generator, *, scenario: Scenario
+) -> None:
     """Job-seekers and a share of workers look at one other firm and may move there."""
     pop, ent = scenario.population, scenario.enterprises
     n = agents.size
@@ -105,8 +115,13 @@ def search_jobs(firms: Firms, agents: Agents, rng: np.random.Generator, *,
     offer = pay[candidate] * agents.skill[searching, firms.sector[candidate]]
     now = np.where(current >= 0, pay[np.where(current >= 0, current, 0)], 0.0)
     now = now * agents.efficiency[searching]
-    wants = (valid & firms.alive[candidate] & (firms.vacancy[candidate] > 0)
-             & (candidate != current) & (offer > now * (1.0 + pop.move_threshold)))
+    wants = (
+        valid
+        & firms.alive[candidate]
+        & (firms.vacancy[candidate] > 0)
+        & (candidate != current)
+        & (offer > now * (1.0 + pop.move_threshold))
+    )
     movers, target = searching[wants], candidate[wants]
     if movers.size == 0:
         return

@@ -33,14 +33,33 @@ if TYPE_CHECKING:
     from cybermutual.sim.economy import Economy
 
 BASE_COLUMNS = (
-    "step", "mean_consumption", "median_consumption", "gini_income", "gini_wealth",
-    "unemployment", "wage_share", "worker_income_share", "automation_share", "output",
-    "coop_share", "commons_fund", "price_index", "firms", "largest_firm",
+    "step",
+    "mean_consumption",
+    "median_consumption",
+    "gini_income",
+    "gini_wealth",
+    "unemployment",
+    "wage_share",
+    "worker_income_share",
+    "automation_share",
+    "output",
+    "coop_share",
+    "commons_fund",
+    "price_index",
+    "firms",
+    "largest_firm",
 )
 #: The metrics ``compare`` and ``policy_impact`` summarise.
 HEADLINE = (
-    "mean_consumption", "median_consumption", "gini_income", "gini_wealth", "unemployment",
-    "wage_share", "automation_share", "output", "coop_share",
+    "mean_consumption",
+    "median_consumption",
+    "gini_income",
+    "gini_wealth",
+    "unemployment",
+    "wage_share",
+    "automation_share",
+    "output",
+    "coop_share",
 )
 
 
@@ -98,8 +117,9 @@ def net_worth(economy: Economy, price_index: float) -> npt.NDArray[np.float64]:
     worth = a.wealth + economy.scenario.policy.credit_limit
     if not f.alive.any():
         return worth
-    equity = np.where(f.alive, price_index * (f.capital + tech.robot_price * f.robots) + f.cash,
-                      0.0)
+    equity = np.where(
+        f.alive, price_index * (f.capital + tech.robot_price * f.robots) + f.cash, 0.0
+    )
     employed = a.employer >= 0
     firm_of = np.where(employed, a.employer, 0)
     heads = sum_by(firm_of, employed.astype(np.float64), f.slots)
@@ -129,8 +149,10 @@ class MetricsTable:
 
     def to_arrow(self) -> pa.Table:
         """The table as a pyarrow Table (``step`` as int64, the rest float64)."""
-        data = {k: pa.array(v, type=pa.int64() if k == "step" else pa.float64())
-                for k, v in self.columns.items()}
+        data = {
+            k: pa.array(v, type=pa.int64() if k == "step" else pa.float64())
+            for k, v in self.columns.items()
+        }
         if "step" in data:
             data["step"] = pa.array([int(x) for x in self.columns["step"]], type=pa.int64())
         return pa.table(data)

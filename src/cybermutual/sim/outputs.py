@@ -11,16 +11,25 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
+from scipy import stats
 
 from cybermutual.sim.boltzmann import BoltzmannResult
-from cybermutual.sim.inequality import ccdf_slope, hill_tail_index
+from cybermutual.sim.inequality import ccdf_slope, hill_tail_index, saving_gamma_shape
 from cybermutual.sim.metrics import HEADLINE
 from cybermutual.sim.runner import Comparison, RunResult
 
-PLOTTED = ("median_consumption", "gini_income", "gini_wealth", "unemployment", "wage_share",
-           "automation_share", "output", "coop_share", "price_index")
-COLOURS = {"cybermutualism": "#1b9e77", "libertarian_mutualism": "#d95f02",
-           "capitalism": "#7570b3"}
+PLOTTED = (
+    "median_consumption",
+    "gini_income",
+    "gini_wealth",
+    "unemployment",
+    "wage_share",
+    "automation_share",
+    "output",
+    "coop_share",
+    "price_index",
+)
+COLOURS = {"cybermutualism": "#1b9e77", "libertarian_mutualism": "#d95f02", "capitalism": "#7570b3"}
 
 
 def _clean(value: Any) -> Any:
@@ -55,9 +64,13 @@ def firm_size_summary(sizes: list[int]) -> dict[str, float]:
     x = x[x > 0]
     if x.size < 20:
         return {}
-    return {"firms": float(x.size), "ccdf_slope": ccdf_slope(x),
-            "hill_index": hill_tail_index(x, k=max(10, x.size // 10)),
-            "max_over_median": float(x.max() / np.median(x)), "largest": float(x.max())}
+    return {
+        "firms": float(x.size),
+        "ccdf_slope": ccdf_slope(x),
+        "hill_index": hill_tail_index(x, k=max(10, x.size // 10)),
+        "max_over_median": float(x.max() / np.median(x)),
+        "largest": float(x.max()),
+    }
 
 
 def write_run(out: Path, result: RunResult, *, elapsed: float) -> None:
@@ -71,18 +84,28 @@ def write_run(out: Path, result: RunResult, *, elapsed: float) -> None:
         ax.plot(steps, table.column(name), color=COLOURS.get(result.task.scenario.regime, "k"))
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.tick_params(labelsize=7)
-    fig.suptitle(f"{result.task.scenario.name} ({result.task.scenario.regime}), "
-                 f"{result.task.agents} agents, seed {result.task.seed}", fontsize=10)
+    fig.suptitle(
+        f"{result.task.scenario.name} ({result.task.scenario.regime}), "
+        f"{result.task.agents} agents, seed {result.task.seed}",
+        fontsize=10,
+    )
     fig.savefig(out / "metrics.png")
     task = result.task
-    write_json(out / "summary.json", {
-        "scenario": task.scenario.name, "regime": task.scenario.regime, "agents": task.agents,
-        "steps": task.steps, "seed": task.seed, "seconds": elapsed,
-        "money_residual": result.money_residual,
-        "final": {k: table.column(k)[-1].item() for k in table.columns if k != "step"},
-        "steady_state_last_quarter": {m: result.steady(m) for m in HEADLINE},
-        "firm_sizes": firm_size_summary(result.firm_sizes),
-    })
+    write_json(
+        out / "summary.json",
+        {
+            "scenario": task.scenario.name,
+            "regime": task.scenario.regime,
+            "agents": task.agents,
+            "steps": task.steps,
+            "seed": task.seed,
+            "seconds": elapsed,
+            "money_residual": result.money_residual,
+            "final": {k: table.column(k)[-1].item() for k in table.columns if k != "step"},
+            "steady_state_last_quarter": {m: result.steady(m) for m in HEADLINE},
+            "firm_sizes": firm_size_summary(result.firm_sizes),
+        },
+    )
 
 
 def write_comparison(out: Path, comparison: Comparison, *, elapsed: float) -> None:
@@ -95,24 +118,32 @@ def write_comparison(out: Path, comparison: Comparison, *, elapsed: float) -> No
             table = run.table().to_arrow()
             rows = table.num_rows
             table = table.append_column("regime", pa.array([regime] * rows))
-            pieces.append(table.append_column("seed", pa.array([run.task.seed] * rows,
-                                                                type=pa.int64())))
-    pq.write_table(pa.concat_tables(pieces, promote_options="default"),
-                   out / "metrics.parquet")
+            pieces.append(
+                table.append_column("seed", pa.array([run.task.seed] * rows, type=pa.int64()))
+            )
+    pq.write_table(pa.concat_tables(pieces, promote_options="default"), out / "metrics.parquet")
     save_comparison_plot(comparison, out / "comparison.png")
     estimates = comparison.estimates()
-    write_json(out / "summary.json", {
-        "agents": comparison.agents, "steps": comparison.steps, "seeds": comparison.seeds,
-        "seconds": elapsed,
-        "statistic": "each seed's value is the metric averaged over the last quarter of the "
-                     "steps; mean over seeds with a Student-t 95% confidence interval",
-        "regimes": {r: {m: e.as_dict() for m, e in per.items()} for r, per in estimates.items()},
-        "scenarios": {r: runs[0].task.scenario.name for r, runs in comparison.runs.items()},
-    })
+    write_json(
+        out / "summary.json",
+        {
+            "agents": comparison.agents,
+            "steps": comparison.steps,
+            "seeds": comparison.seeds,
+            "seconds": elapsed,
+            "statistic": "each seed's value is the metric averaged over the last quarter of the "
+            "steps; mean over seeds with a Student-t 95% confidence interval",
+            "regimes": {
+                r: {m: e.as_dict() for m, e in per.items()} for r, per in estimates.items()
+            },
+            "scenarios": {r: runs[0].task.scenario.name for r, runs in comparison.runs.items()},
+        },
+    )
 
 
-def save_comparison_plot(comparison: Comparison, path: Path, *,
-                         metrics: tuple[str, ...] = PLOTTED) -> None:
+def save_comparison_plot(
+    comparison: Comparison, path: Path, *, metrics: tuple[str, ...] = PLOTTED
+) -> None:
     """Mean path over seeds per regime with a band for the 95% interval, per metric."""
     fig, axes = _grid(len(metrics))
     for ax, name in zip(axes, metrics, strict=True):
@@ -123,13 +154,21 @@ def save_comparison_plot(comparison: Comparison, path: Path, *,
             ax.plot(steps, centre, color=COLOURS.get(regime), label=regime, linewidth=1.2)
             if len(runs) > 1:
                 half = 1.96 * np.nanstd(paths, axis=0, ddof=1) / math.sqrt(len(runs))
-                ax.fill_between(steps, centre - half, centre + half, color=COLOURS.get(regime),
-                                alpha=0.2, linewidth=0)
+                ax.fill_between(
+                    steps,
+                    centre - half,
+                    centre + half,
+                    color=COLOURS.get(regime),
+                    alpha=0.2,
+                    linewidth=0,
+                )
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=7)
-    fig.suptitle(f"{comparison.agents} agents, {len(comparison.seeds)} seeds "
-                 "(mean and 95% band)", fontsize=10)
+    fig.suptitle(
+        f"{comparison.agents} agents, {len(comparison.seeds)} seeds (mean and 95% band)",
+        fontsize=10,
+    )
     fig.savefig(path)
 
 
@@ -137,20 +176,22 @@ def write_boltzmann(out: Path, result: BoltzmannResult, *, seed: int, elapsed: f
     """``metrics.parquet`` (Gini per step), ``distribution.png`` and ``summary.json``."""
     out.mkdir(parents=True, exist_ok=True)
     steps = np.arange(1, result.gini_by_step.size + 1)
-    pq.write_table(pa.table({"step": pa.array(steps, type=pa.int64()),
-                             "gini": pa.array(result.gini_by_step)}), out / "metrics.parquet")
+    pq.write_table(
+        pa.table({"step": pa.array(steps, type=pa.int64()), "gini": pa.array(result.gini_by_step)}),
+        out / "metrics.parquet",
+    )
     money = result.money.astype(np.float64) / max(float(result.money.mean()), 1e-12)
     fig = Figure(figsize=(9, 3.4), dpi=80, layout="constrained")
     left, right = fig.subplots(1, 2)
     left.hist(money, bins=60, density=True, color="#999999", label="simulated")
     grid = np.linspace(0, float(money.max()), 200)
-    from scipy import stats
-
-    from cybermutual.sim.inequality import saving_gamma_shape
-
     shape = saving_gamma_shape(result.saving)
-    left.plot(grid, stats.gamma.pdf(grid, shape, scale=1 / shape), color="k",
-              label="exponential" if result.saving == 0 else f"Gamma(shape {shape:.2f})")
+    left.plot(
+        grid,
+        stats.gamma.pdf(grid, shape, scale=1 / shape),
+        color="k",
+        label="exponential" if result.saving == 0 else f"Gamma(shape {shape:.2f})",
+    )
     left.set_xlabel("money / mean")
     left.set_yscale("log")
     left.legend(fontsize=8)
@@ -161,13 +202,21 @@ def write_boltzmann(out: Path, result: BoltzmannResult, *, seed: int, elapsed: f
     fig.savefig(out / "distribution.png")
     statistic, pvalue = result.ks_test()
     window = max(1, min(50, steps.size // 5))
-    write_json(out / "summary.json", {
-        "model": "random exchange (Dragulescu-Yakovenko)"
-                 + (f", saving {result.saving} (Chakraborti-Chakrabarti)" if result.saving else ""),
-        "agents": int(result.money.size), "steps": int(steps.size), "seed": seed,
-        "saving": result.saving, "seconds": elapsed,
-        "gini_final": result.final_gini(), f"gini_mean_last_{window}": result.final_gini(
-            window=window), "gini_expected": result.expected_gini,
-        "ks_statistic": statistic, "ks_pvalue": pvalue,
-        "total_money": int(result.money.sum()),
-    })
+    write_json(
+        out / "summary.json",
+        {
+            "model": "random exchange (Dragulescu-Yakovenko)"
+            + (f", saving {result.saving} (Chakraborti-Chakrabarti)" if result.saving else ""),
+            "agents": int(result.money.size),
+            "steps": int(steps.size),
+            "seed": seed,
+            "saving": result.saving,
+            "seconds": elapsed,
+            "gini_final": result.final_gini(),
+            f"gini_mean_last_{window}": result.final_gini(window=window),
+            "gini_expected": result.expected_gini,
+            "ks_statistic": statistic,
+            "ks_pvalue": pvalue,
+            "total_money": int(result.money.sum()),
+        },
+    )

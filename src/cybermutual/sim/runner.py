@@ -52,7 +52,7 @@ class RunResult:
     def steady(self, metric: str, *, window: float = 0.25) -> float:
         """Mean of ``metric`` over the last ``window`` share of the steps."""
         values = np.asarray(self.columns[metric], dtype=np.float64)
-        tail = values[-max(1, round(values.size * window)):]
+        tail = values[-max(1, round(values.size * window)) :]
         return float(np.nanmean(tail)) if np.isfinite(tail).any() else float("nan")
 
 
@@ -60,14 +60,19 @@ def run_task(task: RunTask, on_step: Callable[[], None] | None = None) -> RunRes
     """Make one run (module level, so process pools and Dask workers can call it)."""
     economy = Economy(task.scenario, agents=task.agents, rng=np.random.default_rng(task.seed))
     if task.balances is not None:
-        economy.set_balances(np.asarray(task.balances, dtype=np.float64),
-                             commons_fund=task.commons_fund)
+        economy.set_balances(
+            np.asarray(task.balances, dtype=np.float64), commons_fund=task.commons_fund
+        )
     table = economy.run(task.steps, on_step=on_step)
     f, a = economy.firms, economy.agents
     employed = a.employer >= 0
     sizes = np.bincount(a.employer[employed], minlength=f.slots)[f.alive]
-    return RunResult(task=task, columns=table.columns, firm_sizes=[int(x) for x in sizes],
-                     money_residual=economy.total_money())
+    return RunResult(
+        task=task,
+        columns=table.columns,
+        firm_sizes=[int(x) for x in sizes],
+        money_residual=economy.total_money(),
+    )
 
 
 def run_tasks(
