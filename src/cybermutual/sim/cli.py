@@ -82,7 +82,7 @@ def run(
 ) -> None:
     """Run one scenario and write metrics.parquet, metrics.png and summary.json.
 
-    A scenario with a [boltzmann] table runs the random-exchange model instead.
+    A scenario file with a "boltzmann" table runs the random-exchange model instead.
     """
     try:
         loaded = load_any(scenario)
