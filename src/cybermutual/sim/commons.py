@@ -100,3 +100,62 @@ def group_members(
         bands - 1,
     )
     return np.asarray((collective * sectors + sector) * bands + band, dtype=np.intp)
+
+
+#: Skill bands per (collective, sector) in the aggregated market.
+SKILL_BANDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class CommonsMarket:
+    """The aggregated Fisher market of every collective's commons for one step.
+
+    Buyers are groups (collective, sector, skill band) with a budget of one token per member;
+    assets are, per collective, one pool per sector and one general pool, laid out
+    ``collective * (sectors + 1) + sector`` with the general pool last.
+    """
+
+    group: npt.NDArray[np.intp]  # each member's group
+    budgets: FloatArray  # members per group
+    values: FloatArray  # groups x assets
+    capacity: FloatArray
+    group_collective: npt.NDArray[np.intp]
+    group_sector: npt.NDArray[np.intp]
+
+
+def commons_market(
+    collective: npt.NDArray[np.intp],
+    sector: npt.NDArray[np.intp],
+    efficiency: FloatArray,
+    *,
+    revenue_per_unit: FloatArray,
+    general_use: FloatArray,
+    capital: FloatArray,
+    general_capital: FloatArray,
+    spread: float,
+    bands: int = SKILL_BANDS,
+) -> CommonsMarket:
+    """Pool members into groups and value each asset at productivity times demand."""
+    c_count, s_count = capital.shape
+    group = group_members(
+        collective, sector, efficiency, sectors=s_count, bands=bands, spread=spread
+    )
+    g_count = c_count * s_count * bands
+    heads = np.bincount(group, minlength=g_count).astype(np.float64)
+    units = np.asarray(np.bincount(group, weights=efficiency, minlength=g_count), np.float64)
+    mean_units = np.divide(units, heads, out=np.zeros(g_count), where=heads > 0)
+    g = np.arange(g_count)
+    g_c, g_s = g // (s_count * bands), (g // bands) % s_count
+    worth = revenue_per_unit[g_s] * mean_units
+    values = np.zeros((g_count, c_count * (s_count + 1)))
+    values[g, g_c * (s_count + 1) + g_s] = worth
+    values[g, g_c * (s_count + 1) + s_count] = worth * general_use[g_s]
+    capacity = np.concatenate([capital, general_capital[:, None]], axis=1).ravel()
+    return CommonsMarket(
+        group=group,
+        budgets=heads,
+        values=values,
+        capacity=capacity,
+        group_collective=g_c.astype(np.intp),
+        group_sector=g_s.astype(np.intp),
+    )

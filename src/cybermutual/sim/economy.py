@@ -18,13 +18,12 @@ import numpy.typing as npt
 from cybermutual.sim import firms as firm_rules
 from cybermutual.sim import labour
 from cybermutual.sim.agents import draw_population, sum_by
-from cybermutual.sim.commons import group_members, proportional_response
+from cybermutual.sim.commons import CommonsMarket, commons_market, proportional_response
 from cybermutual.sim.market import adjust_prices, clear, levy_on
 from cybermutual.sim.metrics import MetricsTable, StepFlows, measure
 from cybermutual.sim.scenario import Scenario
 
 FloatArray = npt.NDArray[np.float64]
-SKILL_BANDS = 8
 
 
 class Economy:
@@ -110,34 +109,35 @@ class Economy:
             self.agents.wealth.sum() + self.firms.cash.sum() + self.fund.sum() + self.issuance
         )
 
-    def _produce_in_commons(self) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """The facilitator shares out each collective's assets; members produce with them."""
-        a, s_count = self.agents, self.prices.size
-        c_count = self.collectives
-        group = group_members(
+    def commons_market(self) -> CommonsMarket:
+        """This step's aggregated Fisher market over every collective's commons."""
+        a = self.agents
+        return commons_market(
             a.collective,
             a.sector,
             a.efficiency,
-            sectors=s_count,
-            bands=SKILL_BANDS,
+            revenue_per_unit=self._revenue_per_unit,
+            general_use=self.general_use,
+            capital=self.commons_capital,
+            general_capital=self.commons_general,
             spread=max(self.scenario.population.skill_sigma, 0.05),
         )
-        g_count = c_count * s_count * SKILL_BANDS
-        heads = np.bincount(group, minlength=g_count).astype(np.float64)
-        units = sum_by(group, a.efficiency, g_count)
-        mean_units = np.divide(units, heads, out=np.zeros(g_count), where=heads > 0)
+
+    def _produce_in_commons(self) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """The facilitator shares out each collective's assets; members produce with them."""
+        a, s_count = self.agents, self.prices.size
+        market = self.commons_market()
+        group, heads, g_count = market.group, market.budgets, market.budgets.size
         g = np.arange(g_count)
-        g_c, g_s = g // (s_count * SKILL_BANDS), (g // SKILL_BANDS) % s_count
+        g_c, g_s = market.group_collective, market.group_sector
         own, general = g_c * (s_count + 1) + g_s, g_c * (s_count + 1) + s_count
-        worth = self._revenue_per_unit[g_s] * mean_units
-        values = np.zeros((g_count, c_count * (s_count + 1)))
-        values[g, own] = worth
-        values[g, general] = worth * self.general_use[g_s]
-        capacity = np.concatenate(
-            [self.commons_capital, self.commons_general[:, None]], axis=1
-        ).ravel()
         eq = proportional_response(
-            values, heads, capacity, bids=self._bids, tolerance=1e-5, max_iterations=200
+            market.values,
+            heads,
+            market.capacity,
+            bids=self._bids,
+            tolerance=1e-5,
+            max_iterations=200,
         )
         self._bids = eq.bids
         own_units = eq.allocation[g, own]
