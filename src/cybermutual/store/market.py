@@ -82,7 +82,8 @@ def _listing(row: Any) -> Listing:
 
 
 _COLUMNS = [c for c in listings.c if c.name != "search_vector"]
-_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")  # no stemming: words match as written
+# the 'simple' configuration: no stemming, words match as written
+_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
 def _moment(text: object) -> datetime:
