@@ -397,3 +397,21 @@ def test_listing_edit_rules_and_malformed_input(client: TestClient, member: Any)
     cats = ada.get(f"{M}/market/categories").json()
     assert {"food", "repairs", "other"} <= {c["slug"] for c in cats}
     assert ada.get(f"{M}/market/rules").json() == {"jury_size": 3, "auto_confirm_days": 14}
+
+
+def test_the_commons_is_never_listed(client: TestClient, member: Any, services: Services) -> None:
+    ada, _bo = _collective(member, "Ada", "Bo")
+    lathe = services.commons.contribute(
+        "riverside",
+        member_id=ada.id,
+        name="Wood lathe",
+        category="woodworking",
+        capacity=40,
+        unit="hours",
+    )
+    body = {"kind": "offer", "title": "Wood lathe", "category": "repairs", "price": 100}
+    refused = ada.post(f"{M}/listings", json={**body, "asset_id": lathe.id})
+    assert_problem(refused, 422, "commons_not_for_sale")
+    assert ada.get(f"{M}/listings?q=lathe").json()["items"] == []
+    own_tool = ada.post(f"{M}/listings", json={**body, "asset_id": "my-own-drill"})
+    assert own_tool.status_code == 201  # a member's own tools are theirs to sell
