@@ -1,0 +1,78 @@
+"""The facilitator: shares out the use of the commons by a Fisher-market equilibrium.
+
+Pure (numpy, scipy-free loops, OR-Tools for rounding); positions, not ids, index everything.
+The entry points::
+
+    Bids.of(member, asset, value_per_unit, max_units, min_units=None) -> Bids
+    fisher_equilibrium(bids: Bids, budgets: NDArray, capacity: NDArray, *,
+                       tolerance: float = 0.005, max_iterations: int = 5000,
+                       warm_start: WarmStart | Equilibrium | None = None) -> Equilibrium
+    round_to_units(bids: Bids, capacity: NDArray, units: NDArray) -> NDArray[int64]
+    reallocate_declined(bids, budgets, capacity, *, received, declined,
+                        whole_units=False, tolerance=0.005) -> Reallocation
+    explain_round(bids, capacity, equilibrium, *, member_ids, asset_ids,
+                  whole_units=None, valuations=None) -> RoundExplanation
+    value_bids(requests, usage, signals, *, prior_units=10.0) -> list[Valuation]
+    solve_instance(data: Mapping[str, object], *, fractional: bool = False) -> dict
+
+``Equilibrium`` holds ``units`` (per bid), ``prices`` (tokens per unit, per asset),
+``spending``, ``utilities``, ``member_envy``, ``max_envy``, ``iterations``, ``converged`` and
+``nash_welfare``. The method and the definition of envy are in :mod:`.equilibrium`.
+"""
+
+from cybermutual.domain.allocation.decline import Reallocation, reallocate_declined
+from cybermutual.domain.allocation.equilibrium import (
+    DEFAULT_MAX_ITERATIONS,
+    DEFAULT_TOLERANCE,
+    fisher_equilibrium,
+    nash_welfare,
+    relative_envy,
+)
+from cybermutual.domain.allocation.explanation import (
+    BidExplanation,
+    RoundExplanation,
+    explain_round,
+    utilitarian_allocation,
+)
+from cybermutual.domain.allocation.instance import solve_instance
+from cybermutual.domain.allocation.market import Bids, Equilibrium, WarmStart
+from cybermutual.domain.allocation.rounding import round_to_units
+from cybermutual.domain.allocation.valuation import (
+    BidRequest,
+    DemandEstimate,
+    DemandSignal,
+    ProductivityEstimate,
+    UsageRecord,
+    Valuation,
+    demand_index,
+    estimate_productivity,
+    value_bids,
+)
+
+__all__ = [
+    "DEFAULT_MAX_ITERATIONS",
+    "DEFAULT_TOLERANCE",
+    "BidExplanation",
+    "BidRequest",
+    "Bids",
+    "DemandEstimate",
+    "DemandSignal",
+    "Equilibrium",
+    "ProductivityEstimate",
+    "Reallocation",
+    "RoundExplanation",
+    "UsageRecord",
+    "Valuation",
+    "WarmStart",
+    "demand_index",
+    "estimate_productivity",
+    "explain_round",
+    "fisher_equilibrium",
+    "nash_welfare",
+    "reallocate_declined",
+    "relative_envy",
+    "round_to_units",
+    "solve_instance",
+    "utilitarian_allocation",
+    "value_bids",
+]
