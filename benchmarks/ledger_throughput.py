@@ -31,6 +31,7 @@ from cybermutual.tooling.postgres import EphemeralPostgres, find_bindir
 
 RESULTS = Path(__file__).with_name("results") / "ledger_throughput.json"
 MEMBERS = 200
+LEVY = "0"
 PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 console = Console()
 
@@ -49,7 +50,7 @@ def prepare(url: str) -> list[str]:
         slug="bench",
         name="Bench",
         currency=Currency("BEN", "Bench", 2),
-        charter=Charter(default_credit_limit=10**12, levy_rate="0.02"),  # type: ignore[arg-type]
+        charter=Charter(default_credit_limit=10**12, levy_rate=LEVY),  # type: ignore[arg-type]
     )
     for p in people[1:]:
         services.collectives.join("bench", member_id=p.id)

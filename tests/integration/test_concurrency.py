@@ -74,3 +74,33 @@ def test_parallel_payments_near_limits(services: Services) -> None:
         if account.credit_limit is not None:
             assert account.balance >= -account.credit_limit
     assert len(payments) == sum(ok) + 10
+
+
+def test_the_very_first_payments_of_a_collective_race_safely(services: Services) -> None:
+    """The journal head exists from the start, so even the first entries serialise."""
+    slug, people = members(services, 2 * THREADS, credit_limit=LIMIT)
+    start = threading.Barrier(THREADS)
+    failures: list[BaseException] = []
+
+    def first(n: int) -> None:
+        start.wait()
+        try:
+            services.ledger.pay(
+                slug,
+                payer=people[2 * n].id,
+                payee=people[2 * n + 1].id,
+                amount=5,
+                idempotency_key="first",
+            )
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=first, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    result = services.ledger.verify(slug)
+    assert result.ok, result.problems
+    assert result.entries == THREADS

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -66,9 +66,12 @@ class JournalEntry:
         }
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(body: Mapping[str, object]) -> bytes:
     """One byte string per value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(body).encode()
 
 
 def entry_hash(prev_hash: str, body: Mapping[str, object]) -> str:
@@ -94,22 +97,20 @@ def record(
         event, was_reserved = EntryEvent.VOIDED, True
     else:
         event, was_reserved = EntryEvent.POSTED, settles_reservation
-    draft = JournalEntry(
-        collective_id=head.collective_id,
-        seq=head.seq + 1,
-        transfer_id=transfer.id,
-        event=event,
-        debit_account_id=transfer.debit_account_id,
-        credit_account_id=transfer.credit_account_id,
-        amount=transfer.amount,
-        kind=transfer.kind.value,
-        at_us=to_microseconds(at),
-        prev_hash=head.hash,
-        hash="",
-        was_reserved=was_reserved,
+    fields = (
+        head.collective_id,
+        head.seq + 1,
+        transfer.id,
+        event,
+        transfer.debit_account_id,
+        transfer.credit_account_id,
+        transfer.amount,
+        transfer.kind.value,
+        to_microseconds(at),
+        head.hash,
     )
-    digest = entry_hash(head.hash, draft.body())
-    entry = replace(draft, hash=digest)
+    digest = entry_hash(head.hash, JournalEntry(*fields, "", was_reserved).body())
+    entry = JournalEntry(*fields, digest, was_reserved)
     return entry, ChainHead(head.collective_id, entry.seq, digest)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cybermutual.domain import membership as rules
 from cybermutual.domain.collective import Charter, Collective
 from cybermutual.domain.errors import MemberNotFound, NotAMember, SlugTaken
+from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
@@ -44,6 +45,7 @@ class CollectiveService:
             if uow.collectives.by_slug(slug) is not None:
                 raise SlugTaken(f"the slug '{slug}' is taken", slug=slug)
             uow.collectives.add(collective)
+            uow.journal.open(ChainHead(collective.id))
             uow.accounts.add(
                 Account(new_id(), collective.id, AccountKind.COMMONS_FUND, None, credit_limit=0)
             )

@@ -165,6 +165,10 @@ class TransferRepository(Protocol):
 
 
 class JournalRepository(Protocol):
+    def open(self, head: ChainHead) -> None:
+        """Start a collective's journal at ``head`` (its genesis), so it can always be locked."""
+        ...
+
     def lock_head(self, collective_id: str) -> ChainHead: ...
 
     def head(self, collective_id: str) -> ChainHead: ...

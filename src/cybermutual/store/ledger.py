@@ -304,6 +304,13 @@ class SqlJournal:
             return ChainHead(collective_id)
         return ChainHead(collective_id, row.seq, row.hash)
 
+    def open(self, head: ChainHead) -> None:
+        self._conn.execute(
+            insert(ledger_heads).values(
+                collective_id=head.collective_id, seq=head.seq, hash=head.hash
+            )
+        )
+
     def lock_head(self, collective_id: str) -> ChainHead:
         return self._head(collective_id, lock=True)
 
@@ -333,18 +340,10 @@ class SqlJournal:
                 for e in entries
             ],
         )
-        first = entries[0].seq
-        if first == 1:
-            self._conn.execute(
-                insert(ledger_heads).values(
-                    collective_id=head.collective_id, seq=head.seq, hash=head.hash
-                )
-            )
-        else:
-            self._conn.execute(
-                _MOVE_HEAD,
-                {"head_of": head.collective_id, "new_seq": head.seq, "new_hash": head.hash},
-            )
+        self._conn.execute(
+            _MOVE_HEAD,
+            {"head_of": head.collective_id, "new_seq": head.seq, "new_hash": head.hash},
+        )
 
     def entries(self, collective_id: str) -> Iterator[JournalEntry]:
         rows = self._conn.execution_options(yield_per=_STREAM).execute(
