@@ -17,16 +17,16 @@ The entry points::
 
 ``Equilibrium`` holds ``units`` (per bid), ``prices`` (tokens per unit, per asset),
 ``spending``, ``utilities``, ``member_envy``, ``max_envy``, ``iterations``, ``converged`` and
-``nash_welfare``. The method and the definition of envy are in :mod:`.equilibrium`.
+``nash_welfare``. The method is described in :mod:`.equilibrium`, envy in :mod:`.envy`.
 """
 
 from cybermutual.domain.allocation.decline import Reallocation, reallocate_declined
+from cybermutual.domain.allocation.envy import relative_envy
 from cybermutual.domain.allocation.equilibrium import (
     DEFAULT_MAX_ITERATIONS,
     DEFAULT_TOLERANCE,
     fisher_equilibrium,
     nash_welfare,
-    relative_envy,
 )
 from cybermutual.domain.allocation.explanation import (
     BidExplanation,

@@ -40,18 +40,11 @@ COO form of the sparse bid matrix), reduced with ``reduceat`` per member and ``b
 asset. Water-filling reuses the previous iteration's set of binding caps (one pass, always
 feasible), and is solved exactly whenever envy is measured, so a reported state clears exactly.
 
-Envy (the stopping rule). Member ``i`` earns ``u_i / B_i`` value per token on average. Their
-relative envy is the most they could gain, relative to that, from a token moved to a bid not yet
-at its cap on an asset with a positive price::
-
-    envy_i = max(0, max_{a: x[i,a] < m[i,a], p_a > 0, v[i,a] > 0} (v[i,a] / p_a) / (u_i / B_i) - 1)
-
-and ``max_envy = max_i envy_i``. Without binding caps this is the usual epsilon of an approximate
-Fisher equilibrium: every member gets at least ``1/(1+eps)`` of the best bundle their budget buys
-at the prices, so with equal budgets nobody values another's bundle more than ``(1+eps)`` times
-their own. With binding caps, bundle-to-bundle envy-freeness is not implied even at the exact
-optimum (a member whose cheap capped asset already gives them most of their value may value a
-peer's bundle more), which the tests show with a small example.
+Stopping rule: ``max_envy <= tolerance``, with relative envy as defined in
+:mod:`cybermutual.domain.allocation.envy` (each member's regret in their own problem at the
+prices; equal to the textbook Fisher epsilon without caps, and a bound on the Nash-welfare gap).
+It costs a sort, so it runs when a cheap one-sided per-token test already passes, or at least
+every fifth of the iterations so far.
 """
 
 from __future__ import annotations
@@ -61,6 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from cybermutual.domain.allocation.envy import regret_envy
 from cybermutual.domain.allocation.market import (
     Bids,
     Equilibrium,
@@ -76,7 +70,7 @@ DEFAULT_MAX_ITERATIONS = 5_000
 #: How often (in iterations) the exact clearing prices and the envy are computed.
 CHECK_EVERY = 4
 #: Share of an even split mixed into resumed spending, so that no bid starts from zero.
-_WARM_FLOOR = 1e-4
+_WARM_FLOOR = 1e-6
 _WATERFILL_ROUNDS = 60
 
 
@@ -89,6 +83,7 @@ class _Market:
     value: FloatArray
     cap: FloatArray
     starts: IndexArray  # first moving bid of each member segment
+    segment: IndexArray  # segment of each moving bid
     counts: IndexArray
     segment_member: IndexArray
     segment_budget: FloatArray
@@ -178,6 +173,7 @@ def _proportional_response(
     binding: NDArray[np.bool_] | None = None
     if not spending.size:
         return spending, prices, units, envy, 0, True
+    next_exact = 1
     for iteration in range(1, max_iterations + 1):
         check = iteration % CHECK_EVERY == 1 or iteration == max_iterations
         if check or binding is None:
@@ -191,12 +187,16 @@ def _proportional_response(
         value_received = market.value * units
         utility = np.add.reduceat(value_received, market.starts) + market.segment_fixed_utility
         if check:
-            envy = _segment_envy(market, units, unit_price, utility)
-            if envy.max() <= tolerance:
-                return spending, prices, units, envy, iteration, True
+            quick = _one_sided_envy(market, units, unit_price, utility)
+            if quick.max() <= tolerance or iteration >= next_exact:
+                envy = _exact_envy(market, units, unit_price)
+                next_exact = iteration + max(CHECK_EVERY, iteration // 5)
+                if envy.max() <= tolerance:
+                    return spending, prices, units, envy, iteration, True
         if iteration < max_iterations:
             spending = np.repeat(market.segment_budget / utility, market.counts) * value_received
-    return spending, prices, units, envy, max_iterations, False
+    envy = _exact_envy(market, units, prices[market.asset])
+    return spending, prices, units, envy, max_iterations, bool(envy.max() <= tolerance)
 
 
 def nash_welfare(utilities: FloatArray, budgets: FloatArray) -> float:
@@ -206,26 +206,6 @@ def nash_welfare(utilities: FloatArray, budgets: FloatArray) -> float:
         return 0.0
     with np.errstate(divide="ignore"):
         return float(np.exp(np.sum(budgets * np.log(utilities)) / total))
-
-
-def relative_envy(
-    bids: Bids, budgets: FloatArray, units: FloatArray, prices: FloatArray
-) -> FloatArray:
-    """Each member's relative envy (module docstring) for any allocation and prices."""
-    utilities = _per_member(bids, bids.value_per_unit * units, budgets.size)
-    unit_price = prices[bids.asset]
-    eligible = (units < bids.max_units) & (unit_price > 0) & (bids.value_per_unit > 0)
-    per_token = np.where(
-        eligible,
-        bids.value_per_unit / np.where(eligible, unit_price, 1.0),
-        0.0,
-    )
-    best = np.zeros(budgets.size)
-    np.maximum.at(best, bids.member, per_token)
-    average = utilities / np.where(budgets > 0, budgets, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(best > 0, best / average, 0.0)
-    return np.maximum(ratio - 1.0, 0.0)
 
 
 def _moving_part(
@@ -250,6 +230,7 @@ def _moving_part(
         value=bids.value_per_unit[positions],
         cap=bids.max_units[positions],
         starts=starts,
+        segment=np.repeat(np.arange(starts.size), counts),
         counts=counts,
         segment_member=segment_member,
         segment_budget=budgets[segment_member],
@@ -339,9 +320,23 @@ def _clearing_prices(
     return prices, binding
 
 
-def _segment_envy(
+def _exact_envy(market: _Market, units: FloatArray, unit_price: FloatArray) -> FloatArray:
+    return regret_envy(
+        market.segment,
+        market.value,
+        market.cap,
+        unit_price,
+        units,
+        market.segment_budget,
+        market.segment_fixed_utility,
+        market.segment_fixed_utility,
+    )
+
+
+def _one_sided_envy(
     market: _Market, units: FloatArray, unit_price: FloatArray, segment_utility: FloatArray
 ) -> FloatArray:
+    """Best value per token below cap over the average: cheap, but fooled by caps."""
     per_token_average = segment_utility / market.segment_budget
     below_cap = units < market.cap
     per_token = np.where(below_cap, market.value / unit_price, 0.0)

@@ -158,7 +158,7 @@ class Equilibrium:
       binding cap); pass the equilibrium back as ``warm_start`` to resume from it;
     - ``utilities``: value per member, ``sum_a v[i,a] * units``;
     - ``member_envy`` and ``max_envy``: relative envy as defined in
-      :mod:`cybermutual.domain.allocation.equilibrium`;
+      :mod:`cybermutual.domain.allocation.envy`;
     - ``nash_welfare``: the budget-weighted geometric mean of the utilities of members who
       can get any value at all (``exp(sum B_i log u_i / sum B_i)``).
     """

@@ -1,0 +1,106 @@
+"""Relative envy: how much better a member could do at the equilibrium prices.
+
+At prices ``p`` the Eisenberg-Gale optimum gives each member ``i`` a bundle that solves their
+own problem ``max_{0 <= y <= m_i} B_i log(v_i . y) - p . y`` (log of value, less tokens paid;
+its KKT conditions are exactly the program's). Member ``i``'s regret ``D_i`` is the best value of
+that problem less the value of the bundle they hold, and their relative envy is::
+
+    envy_i = exp(D_i / B_i) - 1,        max_envy = max_i envy_i.
+
+Why this one:
+
+- without binding caps and with budgets fully spent (as proportional response always does) it
+  equals the textbook epsilon of an approximate Fisher equilibrium,
+  ``max_a (v[i,a] / p_a) / (u_i / B_i) - 1``: nobody could buy a bundle worth more than
+  ``1 + eps`` times theirs, so with equal budgets nobody values another's bundle more;
+- it is zero exactly at the optimum, caps or not, and the regrets sum to the duality gap, so
+  the Nash welfare found is within a factor ``1 + max_envy`` of the optimum;
+- with binding caps bundle-to-bundle envy-freeness does not hold even at the optimum (see the
+  worked example in the tests), and a one-sided per-token test is fooled by value a member gets
+  from free or capped assets; this measure is neither.
+
+Each member's problem is solved exactly: sort their bids by value per token, fill whole caps
+while the marginal ``B v / U`` exceeds the price, and the first bid where it stops pays off only
+partly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cybermutual.domain.allocation.market import Bids, FloatArray, IndexArray
+
+
+def regret_envy(
+    segment: IndexArray,
+    value: FloatArray,
+    cap: FloatArray,
+    price: FloatArray,
+    units: FloatArray,
+    budget: FloatArray,
+    free_utility: FloatArray,
+    held_free_utility: FloatArray,
+) -> FloatArray:
+    """``envy_i`` per segment, from bids (with positive prices) grouped by ``segment``.
+
+    ``free_utility`` is the value of the member's priced-at-zero bids taken in full (their best
+    response), ``held_free_utility`` what they actually hold of those.
+    """
+    n = budget.size
+    held = np.bincount(segment, value * units, minlength=n) + held_free_utility
+    paid = np.bincount(segment, price * units, minlength=n)
+    per_token = value / price
+    order = np.lexsort((-per_token, segment))
+    seg: IndexArray = segment[order]
+    v: FloatArray = value[order]
+    m: FloatArray = cap[order]
+    p: FloatArray = price[order]
+    r: FloatArray = per_token[order]
+    gain = v * m
+    cost = p * m
+    cumulative_gain = np.cumsum(gain)
+    first = np.concatenate(([True], seg[1:] != seg[:-1])) if seg.size else np.zeros(0, bool)
+    start = np.maximum.accumulate(np.where(first, np.arange(seg.size), 0))
+    gain_before = cumulative_gain - gain - (cumulative_gain[start] - gain[start])
+    utility_before = free_utility[seg] + gain_before
+    target = budget[seg] * r  # the utility at which this bid's marginal equals its price
+    full = utility_before + gain <= target
+    partial = ~full & (utility_before < target)
+    best_utility = free_utility.copy()
+    best_cost = np.zeros(n)
+    np.add.at(best_utility, seg[full], gain[full])
+    np.add.at(best_cost, seg[full], cost[full])
+    extra = np.where(partial, target - utility_before, 0.0)
+    np.add.at(best_utility, seg[partial], extra[partial])
+    np.add.at(best_cost, seg[partial], (p * extra / np.where(partial, v, 1.0))[partial])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        regret = budget * (np.log(best_utility) - np.log(held)) - best_cost + paid
+        envy = np.expm1(np.maximum(regret, 0.0) / np.where(budget > 0, budget, 1.0))
+    return np.where(np.isfinite(envy) & (budget > 0), envy, np.where(budget > 0, np.inf, 0.0))
+
+
+def relative_envy(
+    bids: Bids, budgets: FloatArray, units: FloatArray, prices: FloatArray
+) -> FloatArray:
+    """Each member's relative envy (module docstring) for any allocation and prices."""
+    n = budgets.size
+    unit_price = prices[bids.asset]
+    useful = (bids.value_per_unit > 0) & (bids.max_units > 0) & (budgets[bids.member] > 0)
+    free = useful & (unit_price <= 0)
+    priced = useful & (unit_price > 0)
+    value = bids.value_per_unit
+    free_best = np.bincount(bids.member[free], (value * bids.max_units)[free], minlength=n)
+    free_held = np.bincount(bids.member[free], (value * units)[free], minlength=n)
+    envy = regret_envy(
+        bids.member[priced],
+        value[priced],
+        bids.max_units[priced],
+        unit_price[priced],
+        units[priced],
+        budgets,
+        free_best.astype(np.float64),
+        free_held.astype(np.float64),
+    )
+    takes_part = np.zeros(n, dtype=bool)
+    takes_part[bids.member[useful]] = True
+    return np.where(takes_part, envy, 0.0)
