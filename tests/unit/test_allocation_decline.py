@@ -1,0 +1,60 @@
+"""Decline and re-run: declined units are shared among the members who kept their share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cybermutual.domain.allocation import Bids, fisher_equilibrium, reallocate_declined
+from cybermutual.domain.errors import InvalidValue
+
+BIDS = Bids.of([0, 1, 2], [0, 0, 0], [1, 1, 1], [3, 3, 3])
+BUDGETS = np.ones(3)
+CAPACITY = np.array([3.0])
+
+
+def test_a_full_decline_goes_to_the_others() -> None:
+    first = fisher_equilibrium(BIDS, BUDGETS, CAPACITY, tolerance=1e-6)
+    assert first.units == pytest.approx([1, 1, 1])
+    again = reallocate_declined(
+        BIDS, BUDGETS, CAPACITY, received=first.units, declined=np.array([1.0, 0, 0])
+    )
+    assert again.units == pytest.approx([0, 1.5, 1.5], abs=1e-3)
+    assert again.decliners.tolist() == [True, False, False]
+    assert again.second_pass_units == pytest.approx([0, 0.5, 0.5], abs=1e-3)
+
+
+def test_a_partial_decline_keeps_the_rest_fixed() -> None:
+    again = reallocate_declined(
+        BIDS,
+        BUDGETS,
+        CAPACITY,
+        received=np.array([1.0, 1.0, 1.0]),
+        declined=np.array([0.5, 0, 0]),
+    )
+    assert again.units == pytest.approx([0.5, 1.25, 1.25], abs=1e-3)
+
+
+def test_whole_units_stay_whole_and_within_caps() -> None:
+    bids = Bids.of([0, 1, 2, 0], [0, 0, 0, 1], [1, 2, 1, 1], [2, 2, 4, 1])
+    again = reallocate_declined(
+        bids,
+        BUDGETS,
+        np.array([4.0, 1.0]),
+        received=np.array([2.0, 1.0, 1.0, 1.0]),
+        declined=np.array([2.0, 0, 0, 0]),
+        whole_units=True,
+    )
+    assert again.units.tolist() == [int(u) for u in again.units]
+    assert again.units[0] == 0
+    assert again.units[3] == 1
+    assert again.units[1] <= 2
+    assert again.units[1] >= 1
+    assert again.units[:3].sum() == 4
+
+
+def test_declining_more_than_received_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="declined"):
+        reallocate_declined(
+            BIDS, BUDGETS, CAPACITY, received=np.ones(3), declined=np.array([2.0, 0, 0])
+        )
