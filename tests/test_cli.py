@@ -81,3 +81,52 @@ def test_every_command_explains_itself() -> None:
         result = runner.invoke(app, command)
         assert result.exit_code == 0, command
         assert "Usage" in result.output
+
+
+def test_allocate_an_instance_file(tmp_path: Path) -> None:
+    instance = tmp_path / "instance.json"
+    instance.write_text(
+        '{"assets": [{"id": "lathe", "capacity": 10}],'
+        ' "members": [{"id": "ada", "budget": 1}, {"id": "bo", "budget": 1}],'
+        ' "bids": [{"member": "ada", "asset": "lathe", "max_units": 8, "value_per_unit": 3},'
+        '          {"member": "bo", "asset": "lathe", "max_units": 6, "value_per_unit": 2}]}'
+    )
+    result = runner.invoke(app, ["allocate", str(instance)])
+    assert result.exit_code == 0, result.output
+    import json
+
+    answer = json.loads(result.output)
+    assert sum(a["units"] for a in answer["allocations"]) == 10
+    assert set(answer) >= {"allocations", "prices", "envy", "iterations"}
+    bad = tmp_path / "bad.json"
+    bad.write_text("{nope")
+    assert runner.invoke(app, ["allocate", str(bad)]).exit_code == 1
+    assert runner.invoke(app, ["allocate"]).exit_code == 1
+
+
+def test_simulate_policy_on_the_demo(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert runner.invoke(app, ["demo", "--no-serve", "--database-url", url]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "policy",
+            "--collective",
+            "riverside",
+            "--levy-rate",
+            "0.1",
+            "--seeds",
+            "2",
+            "--steps",
+            "8",
+            "--database-url",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert '"commons_fund"' in result.output
+    nothing = runner.invoke(
+        app, ["simulate", "policy", "--collective", "riverside", "--database-url", url]
+    )
+    assert nothing.exit_code == 1

@@ -18,6 +18,7 @@ from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
+from cybermutual.services.policy_impact import PolicyImpactService
 from cybermutual.services.ports import Clock
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
@@ -68,6 +69,7 @@ def build_services(
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
         market=MarketService(uow, clock=clock),
+        policy_impact=PolicyImpactService(uow, clock=clock),
     )
 
 

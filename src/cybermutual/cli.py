@@ -1,7 +1,8 @@
-"""The command line: serve, demo, db upgrade, ledger verify, bench."""
+"""The command line: serve, demo, db upgrade, ledger, allocate, simulate, bench."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
+from cybermutual.sim.cli import simulate_app
 
 app = typer.Typer(
     help="cybermutual: run cyber-collectives (mutual credit, a facilitated commons, governance).",
@@ -24,6 +26,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Inspect and administer a collective's ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(simulate_app, name="simulate")
 console = Console()
 err = Console(stderr=True)
 
@@ -184,3 +187,115 @@ def bench(
             failed.append(script.stem)
     if failed:
         raise _fail(f"benchmarks failed: {', '.join(failed)}")
+
+
+@app.command()
+def allocate(
+    instance: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Instance JSON: {assets: [{id, capacity}], members: [{id, budget}], "
+            "bids: [{member, asset, max_units, value_per_unit}]}.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    fractional: Annotated[
+        bool, typer.Option(help="Print the unrounded equilibrium instead of whole units.")
+    ] = False,
+    collective: Annotated[
+        str | None,
+        typer.Option("--collective", help="Compute the open allocation round of a collective."),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Share out the commons: solve an instance file, or a collective's open round."""
+    if (instance is None) == (collective is None):
+        raise _fail("give either an INSTANCE file or --collective SLUG")
+    try:
+        if instance is not None:
+            from cybermutual.domain.allocation import solve_instance
+
+            try:
+                data = json.loads(instance.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise _fail(f"{instance} is not valid JSON: {exc}") from None
+            print(json.dumps(solve_instance(data, fractional=fractional), indent=2))
+            return
+        from cybermutual.bootstrap import build
+
+        assert collective is not None
+        report = build(_settings(database_url)).allocation.allocate_collective(collective)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    table = Table(title=f"Allocation round {report.round.id} of '{collective}'")
+    for column in ("member", "asset", "asked", "received", "price", "reason"):
+        table.add_column(column)
+    names = {a.id: a.name for a in report.assets.values()}
+    asked = {b.id: b.max_units for b in report.bids}
+    for share in report.shares:
+        table.add_row(
+            share.member_id[:8],
+            names.get(share.asset_id, share.asset_id),
+            str(asked.get(share.bid_id or "", "")),
+            str(share.units),
+            f"{share.price_per_unit:.3f}",
+            str(share.explanation.get("reason", "")),
+        )
+    console.print(table)
+
+
+@simulate_app.command("policy")
+def simulate_policy(
+    collective: Annotated[str, typer.Option("--collective", help="The collective's slug.")],
+    levy_rate: Annotated[
+        str | None, typer.Option(help="Proposed levy rate, e.g. 0.05 (default: unchanged).")
+    ] = None,
+    basic_income: Annotated[
+        int | None, typer.Option(help="Proposed basic income, minor units per member per week.")
+    ] = None,
+    credit_limit: Annotated[
+        int | None, typer.Option(help="Proposed credit limit for every member, minor units.")
+    ] = None,
+    service: Annotated[
+        list[str] | None,
+        typer.Option(help="A free public service: CATEGORY=MINOR_UNITS_PER_WEEK (repeatable)."),
+    ] = None,
+    seeds: Annotated[int, typer.Option(min=1, max=32, help="Paired runs (seeds).")] = 8,
+    steps: Annotated[int, typer.Option(min=4, max=520, help="Weeks simulated.")] = 52,
+    cluster: Annotated[
+        str | None, typer.Option(help="Run the seeds on a Dask cluster at tcp://HOST:PORT.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Estimate a policy's effect on a real collective before members vote on it."""
+    from cybermutual.bootstrap import build
+    from cybermutual.services.policy_impact import PolicyChange
+
+    services_budget: dict[str, int] = {}
+    for item in service or []:
+        name, _, amount = item.partition("=")
+        if not name or not amount.isdigit():
+            raise _fail(f"--service takes CATEGORY=AMOUNT, not {item!r}")
+        services_budget[name] = int(amount)
+    change = PolicyChange(
+        levy_rate=levy_rate,
+        basic_income=basic_income,
+        credit_limit=credit_limit,
+        services=services_budget or None,
+    )
+    if change == PolicyChange():
+        raise _fail(
+            "name at least one change: --levy-rate, --basic-income, --credit-limit, --service"
+        )
+    try:
+        with console.status(
+            f"Simulating '{collective}' with and without the policy ({seeds} seeds)"
+        ):
+            impact = build(_settings(database_url)).policy_impact.estimate(
+                collective, change, seeds=seeds, steps=steps, cluster=cluster
+            )
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    print(json.dumps(impact, indent=2))

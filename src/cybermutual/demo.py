@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,7 +128,8 @@ def seed(
         payer, payee = rng.sample(people, 2)
         memo, low, high = rng.choice(TRADES)
         amount = rng.randint(low, high) * 100 + rng.choice([0, 0, 50])
-        try:
+        # a member at their limit sells before buying again, as in life
+        with contextlib.suppress(CreditLimitExceeded):
             services.ledger.pay(
                 DEMO_SLUG,
                 payer=payer.id,
@@ -136,8 +138,6 @@ def seed(
                 memo=memo,
                 idempotency_key=f"demo-{index}",
             )
-        except CreditLimitExceeded:
-            pass  # a member at their limit sells before buying again, as in life
         done += 1
         progress(done, total)
     clock.moment = now - timedelta(days=20)

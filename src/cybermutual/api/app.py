@@ -7,7 +7,15 @@ from fastapi.responses import RedirectResponse
 
 from cybermutual import __version__
 from cybermutual.api import problems
-from cybermutual.api.routers import auth, collectives, commons, ledger, market, market_justice
+from cybermutual.api.routers import (
+    auth,
+    collectives,
+    commons,
+    ledger,
+    market,
+    market_justice,
+    policy,
+)
 from cybermutual.services.container import Services
 
 API = "/api/v1"
@@ -26,7 +34,7 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
     problems.install(app)
     api = APIRouter(prefix=API)
-    for module in (auth, collectives, ledger, commons, market, market_justice):
+    for module in (auth, collectives, ledger, commons, market, market_justice, policy):
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])

@@ -10,6 +10,7 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
+from cybermutual.services.policy_impact import PolicyImpactService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 
@@ -23,3 +24,4 @@ class Services:
     commons: CommonsService
     allocation: AllocationService
     market: MarketService
+    policy_impact: PolicyImpactService

@@ -297,6 +297,18 @@ class DemandReader(Protocol):
         ...
 
 
+class EconomyReader(Protocol):
+    """Aggregates of a collective's economy, for calibrating the simulator."""
+
+    def member_accounts(self, collective_id: str) -> list[tuple[int, int]]:
+        """(balance, credit limit) of every active member."""
+        ...
+
+    def sales_by_category(self, collective_id: str, *, since: datetime) -> dict[str, int]:
+        """Posted payments since ``since`` by market category (``other``: direct payments)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow: ...; uow.commit()``; leaving without commit rolls back."""
 
@@ -335,6 +347,9 @@ class UnitOfWork(Protocol):
 
     @property
     def demand(self) -> DemandReader: ...
+
+    @property
+    def economy(self) -> EconomyReader: ...
 
     def __enter__(self) -> Self: ...
 

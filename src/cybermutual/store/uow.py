@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from cybermutual.store.collectives import SqlCollectives, SqlMemberships
 from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
+from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
 from cybermutual.store.ledger import SqlAccounts, SqlIdempotency, SqlJournal, SqlTransfers
 from cybermutual.store.market import SqlMarket
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     allocation_rounds: SqlAllocationRounds
     usage: SqlUsage
     demand: SqlDemand
+    economy: SqlEconomy
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
         self.allocation_rounds = SqlAllocationRounds(conn)
         self.usage = SqlUsage(conn)
         self.demand = SqlDemand(conn)
+        self.economy = SqlEconomy(conn)
         return self
 
     def __exit__(
