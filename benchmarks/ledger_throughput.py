@@ -13,6 +13,7 @@ import multiprocessing as mp
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from rich.table import Table
 from cybermutual.bootstrap import Argon2Passwords, build_services
 from cybermutual.domain.collective import Charter
 from cybermutual.domain.money import Currency
+from cybermutual.services.container import Services
 from cybermutual.services.ledger import PaymentOrder
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
@@ -58,11 +60,8 @@ def prepare(url: str) -> list[str]:
     return [p.id for p in people]
 
 
-def _client(url: str, ids: list[str], worker: int, count: int, start: Any, out: Any) -> None:
-    services = build_services(make_engine(url, pool_size=1), passwords=PASSWORDS)
+def _pay_loop(services: Services, ids: list[str], worker: int, count: int) -> int:
     n = len(ids)
-    start.wait()
-    done = 0
     for k in range(count):
         payer = ids[(worker * 7919 + k * 31) % n]
         payee = ids[(worker * 104729 + k * 17 + 1) % n]
@@ -75,16 +74,44 @@ def _client(url: str, ids: list[str], worker: int, count: int, start: Any, out: 
             amount=100 + k % 900,
             idempotency_key=f"w{worker}-{k}",
         )
-        done += 1
-    out.put(done)
+    return count
 
 
-def single(url: str, ids: list[str], *, clients: int, per_client: int) -> float:
-    """Payments/s, one payment per transaction, from ``clients`` processes."""
+def _process_client(
+    url: str, ids: list[str], worker: int, count: int, start: Any, out: Any
+) -> None:
+    services = build_services(make_engine(url, pool_size=1), passwords=PASSWORDS)
+    start.wait()
+    out.put(_pay_loop(services, ids, worker, count))
+
+
+def one_server(url: str, ids: list[str], *, clients: int, per_client: int) -> float:
+    """Payments/s, one payment per request, ``clients`` concurrent callers into one server
+    process (threads, as a web server runs them: concurrent payments share transactions)."""
+    services = build_services(make_engine(url, pool_size=clients), passwords=PASSWORDS)
+    start = threading.Barrier(clients + 1)
+    done = [0] * clients
+
+    def client(worker: int) -> None:
+        start.wait()
+        done[worker] = _pay_loop(services, ids, worker, per_client)
+
+    threads = [threading.Thread(target=client, args=(w,)) for w in range(clients)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return sum(done) / (time.perf_counter() - began)
+
+
+def many_servers(url: str, ids: list[str], *, clients: int, per_client: int) -> float:
+    """Payments/s with ``clients`` separate server processes: only database locks coordinate."""
     ctx = mp.get_context("fork")
     start, out = ctx.Barrier(clients + 1), ctx.Queue()
     procs = [
-        ctx.Process(target=_client, args=(url, ids, w, per_client, start, out))
+        ctx.Process(target=_process_client, args=(url, ids, w, per_client, start, out))
         for w in range(clients)
     ]
     for p in procs:
@@ -152,7 +179,10 @@ def main() -> None:
         url = f"sqlite:///{tmp}/bench.db"
         console.print("SQLite: preparing…")
         ids = prepare(url)
-        figures["sqlite_single"] = single(url, ids, clients=args.clients, per_client=per_client)
+        figures["sqlite_single"] = one_server(url, ids, clients=args.clients, per_client=per_client)
+        figures["sqlite_single_processes"] = many_servers(
+            url, ids, clients=args.clients, per_client=per_client // 4
+        )
         figures["sqlite_batched"] = batched(url, ids, batches=batches, size=size)
         figures["sqlite_verified"] = verify(url)
 
@@ -162,8 +192,11 @@ def main() -> None:
         try:
             url = server.create_database("ledger")
             ids = prepare(url)
-            figures["postgres_single"] = single(
+            figures["postgres_single"] = one_server(
                 url, ids, clients=args.clients, per_client=per_client
+            )
+            figures["postgres_single_processes"] = many_servers(
+                url, ids, clients=args.clients, per_client=per_client // 4
             )
             figures["postgres_batched"] = batched(url, ids, batches=batches, size=size)
             figures["postgres_verified"] = verify(url)
@@ -179,9 +212,11 @@ def main() -> None:
     table.add_column("vs pgbench TPC-B", justify="right")
     tpcb = figures.get("pgbench_tpcb")
     for key, label in [
-        ("sqlite_single", "SQLite, one payment per transaction"),
+        ("sqlite_single", "SQLite, single payments, one server process"),
+        ("sqlite_single_processes", f"SQLite, single payments, {args.clients} server processes"),
         ("sqlite_batched", f"SQLite, batches of {size}"),
-        ("postgres_single", "PostgreSQL, one payment per transaction"),
+        ("postgres_single", "PostgreSQL, single payments, one server process"),
+        ("postgres_single_processes", f"PostgreSQL, single payments, {args.clients} processes"),
         ("postgres_batched", f"PostgreSQL, batches of {size}"),
         ("pgbench_tpcb", "pgbench -b tpcb-like (same server, same clients)"),
     ]:

@@ -12,10 +12,13 @@ import random
 import threading
 
 import pytest
+from sqlalchemy import Engine
 
+from cybermutual.bootstrap import build_services
 from cybermutual.domain.errors import CreditLimitExceeded
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import PaymentOrder
+from tests.conftest import FAST_PASSWORDS, FakeClock
 from tests.helpers import members
 
 THREADS = 8
@@ -25,8 +28,15 @@ LIMIT = 1_000
 
 
 @pytest.mark.slow
-def test_parallel_payments_near_limits(services: Services) -> None:
+@pytest.mark.parametrize("servers", [1, THREADS], ids=["one-server", "eight-servers"])
+def test_parallel_payments_near_limits(
+    services: Services, engine: Engine, clock: FakeClock, servers: int
+) -> None:
+    """One server (group commit inside it) or eight servers (row locks in the database)."""
     slug, people = members(services, ACCOUNTS, credit_limit=LIMIT, levy_rate="0.03")
+    fleet = [services] + [
+        build_services(engine, clock=clock, passwords=FAST_PASSWORDS) for _ in range(servers - 1)
+    ]
     ids = [p.id for p in people]
     # hold everyone near their limit: half the members owe ~90% of their limit
     services.ledger.post_many(slug, [PaymentOrder(ids[i], ids[i + 10], 900) for i in range(10)])
@@ -39,7 +49,7 @@ def test_parallel_payments_near_limits(services: Services) -> None:
         for k in range(PAYMENTS):
             payer, payee = rng.sample(ids, 2)
             try:
-                services.ledger.pay(
+                fleet[n % servers].ledger.pay(
                     slug,
                     payer=payer,
                     payee=payee,
@@ -104,3 +114,34 @@ def test_the_very_first_payments_of_a_collective_race_safely(services: Services)
     result = services.ledger.verify(slug)
     assert result.ok, result.problems
     assert result.entries == THREADS
+
+
+def test_one_key_sent_at_once_through_several_servers_posts_once(
+    services: Services, engine: Engine, clock: FakeClock
+) -> None:
+    slug, (a, b) = members(services, 2, credit_limit=LIMIT)
+    fleet = [services, build_services(engine, clock=clock, passwords=FAST_PASSWORDS)]
+    start = threading.Barrier(THREADS)
+    ids: list[str] = []
+    failures: list[BaseException] = []
+
+    def retry(n: int) -> None:
+        start.wait()
+        try:
+            view = fleet[n % 2].ledger.pay(
+                slug, payer=a.id, payee=b.id, amount=70, idempotency_key="once"
+            )
+            ids.append(view.transfer.id)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=retry, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(set(ids)) == 1
+    assert len(ids) == THREADS
+    assert services.ledger.account(slug, member_id=a.id).account.balance == -70
+    assert services.ledger.verify(slug).entries == 1

@@ -119,10 +119,11 @@ class Books:
             initiated_by=initiated_by,
             batch=batch,
         )
-        transfer = self._apply(movement, settles=False)
+        levy = None if pending else self._levy_on(movement.transfer, movement.credit)
+        transfer = self._apply(movement, settles=False)  # nothing can fail from here on
         self._new.append(transfer)
-        if not pending:
-            self._levy(transfer)
+        if levy is not None:
+            self._apply_levy(levy)
         return transfer
 
     def settle(self, transfer: Transfer, *, post: bool) -> Transfer:
@@ -132,21 +133,24 @@ class Books:
         if debit is None or credit is None:
             raise InvalidValue("lock both accounts of a transfer before settling it")
         settle = post_pending if post else void_pending
-        settled = self._apply(settle(transfer, debit, credit, now=self.now), settles=True)
+        movement = settle(transfer, debit, credit, now=self.now)
+        levy = self._levy_on(movement.transfer, movement.credit) if post else None
+        settled = self._apply(movement, settles=True)
         self._settled.append(settled)
-        if post:
-            self._levy(settled)
+        if levy is not None:
+            self._apply_levy(levy)
         return settled
 
-    def _levy(self, payment: Transfer) -> None:
+    def _levy_on(self, payment: Transfer, payee: Account) -> Movement | None:
+        """The levy a posted payment owes, computed against the payee as the payment leaves it."""
         if payment.kind is not TransferKind.PAYMENT or not self.levy_rate_applies:
-            return
+            return None
         levy = levy_for(payment.amount, self.collective.charter.levy_rate)
         if levy <= 0:
-            return
-        movement = open_transfer(
+            return None
+        return open_transfer(
             transfer_id=new_id(),
-            debit=self._accounts[payment.credit_account_id],
+            debit=payee,
             credit=self.system_account(AccountKind.COMMONS_FUND),
             amount=levy,
             kind=TransferKind.LEVY,
@@ -156,8 +160,11 @@ class Books:
             initiated_by=payment.initiated_by,
             within_limit=False,  # always covered by the payment just received
         )
+
+    def _apply_levy(self, movement: Movement) -> None:
         self._new.append(self._apply(movement, settles=False))
-        self.levies[payment.id] = levy
+        assert movement.transfer.parent_id is not None
+        self.levies[movement.transfer.parent_id] = movement.transfer.amount
 
     def close(self) -> None:
         """Write transfers, balances and journal entries (the caller then commits)."""

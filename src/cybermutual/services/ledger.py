@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cybermutual.domain import journal
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
     AccountNotFound,
+    DomainError,
     InvalidValue,
     NotAllowed,
     TransferNotFound,
@@ -25,6 +26,7 @@ from cybermutual.domain.membership import Membership, MembershipStatus, require_
 from cybermutual.domain.money import Currency
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.group_commit import GroupCommit, Ticket
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 MAX_BATCH = 10_000
@@ -38,6 +40,21 @@ class PaymentOrder:
     payee: str
     amount: int
     memo: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Payment:
+    payer: str
+    payee: str
+    amount: int
+    memo: str
+    key: str
+    pending: bool
+    request: str  # the fingerprint of what was asked
+
+
+def _record(p: _Payment, earlier: tuple[str, TransferView]) -> IdempotencyRecord:
+    return IdempotencyRecord("", p.payer, p.key, earlier[0], earlier[1].transfer.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,7 @@ class LedgerService:
     def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
+        self._payments: GroupCommit[_Payment, TransferView] = GroupCommit(self._pay_together)
 
     def account(self, slug: str, *, member_id: str) -> AccountView:
         """The caller's own account (leavers keep read access)."""
@@ -93,42 +111,106 @@ class LedgerService:
         """Pay another member now, or reserve the amount (``pending``) until released.
 
         A retry with the same ``idempotency_key`` and body returns the original transfer,
-        whatever happened since; the same key with another body is refused.
+        whatever happened since; the same key with another body is refused. Concurrent payments
+        in a collective share one transaction (group commit), each answered on its own.
         """
         check_key(idempotency_key)
         request = fingerprint(
             "pay", {"to": payee, "amount": amount, "memo": memo, "pending": pending}
         )
+        order = _Payment(payer, payee, amount, memo, idempotency_key, pending, request)
+        return self._payments.submit(slug, order)
+
+    def _pay_together(self, tickets: Sequence[Ticket[_Payment, TransferView]]) -> None:
+        """Answer every ticket, committing the successful payments in one transaction."""
+        slug = str(tickets[0].key)
+        outcome: dict[int, TransferView | DomainError] = {}
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
-                return self._views(uow, [self._transfer(uow, replay)])[0]
-            found = uow.memberships.get_many(collective.id, (payer, payee))
-            payer_membership = _spender(found.get(payer))
-            if payee != payer:
-                require_active(found.get(payee))
-            books = Books(uow, collective, now=self._clock.now())
-            books.lock_members([payer, payee])
-            # a concurrent duplicate may have committed while we waited for the lock
-            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
-                return self._views(uow, [self._transfer(uow, replay)])[0]
-            books.spending_limit(payer, payer_membership)
+            fresh = self._answer_replays(uow, collective.id, tickets, range(len(tickets)), outcome)
+            if fresh:
+                orders = [tickets[n].request for n in fresh]
+                people = {m for p in orders for m in (p.payer, p.payee)}
+                found = uow.memberships.get_many(collective.id, people)
+                books = Books(uow, collective, now=self._clock.now())
+                books.lock_members(sorted(people))
+                # a concurrent duplicate may have committed while we waited for the locks
+                fresh = self._answer_replays(uow, collective.id, tickets, fresh, outcome)
+                done: dict[tuple[str, str], tuple[str, TransferView]] = {}
+                for n in fresh:
+                    outcome[n] = self._pay_one(books, found, tickets[n].request, done)
+                books.close()
+                uow.idempotency.add_many(
+                    [
+                        IdempotencyRecord(collective.id, payer, key, request, view.transfer.id)
+                        for (payer, key), (request, view) in done.items()
+                    ],
+                    now=books.now,
+                )
+                uow.commit()
+        for n, ticket in enumerate(tickets):
+            answer = outcome[n]
+            if isinstance(answer, DomainError):
+                ticket.refuse(answer)
+            else:
+                ticket.resolve(answer)
+
+    def _answer_replays(
+        self,
+        uow: UnitOfWork,
+        collective_id: str,
+        tickets: Sequence[Ticket[_Payment, TransferView]],
+        which: Iterable[int],
+        outcome: dict[int, TransferView | DomainError],
+    ) -> list[int]:
+        """Answer the retries among ``which`` from their records; the rest are new."""
+        which = list(which)
+        records = uow.idempotency.get_many(
+            collective_id, [(tickets[n].request.payer, tickets[n].request.key) for n in which]
+        )
+        fresh = []
+        for n in which:
+            p = tickets[n].request
+            try:
+                replay = replayed(records.get((p.payer, p.key)), p.request)
+                if replay is None:
+                    fresh.append(n)
+                else:
+                    outcome[n] = self._views(uow, [self._transfer(uow, replay)])[0]
+            except DomainError as refusal:
+                outcome[n] = refusal
+        return fresh
+
+    @staticmethod
+    def _pay_one(
+        books: Books,
+        found: dict[str, Membership],
+        p: _Payment,
+        done: dict[tuple[str, str], tuple[str, TransferView]],
+    ) -> TransferView | DomainError:
+        """One payment of a group, under the group's locks; a refusal changes nothing."""
+        try:
+            if earlier := done.get((p.payer, p.key)):  # the same key twice in one group
+                replayed(_record(p, earlier), p.request)  # another body: key reused
+                return earlier[1]
+            payer_membership = _spender(found.get(p.payer))
+            if p.payee != p.payer:
+                require_active(found.get(p.payee))
+            books.spending_limit(p.payer, payer_membership)
             transfer = books.move(
-                books.account_of(payer),
-                books.account_of(payee),
-                amount,
+                books.account_of(p.payer),
+                books.account_of(p.payee),
+                p.amount,
                 kind=TransferKind.PAYMENT,
-                memo=memo,
-                pending=pending,
-                initiated_by=payer,
+                memo=p.memo,
+                pending=p.pending,
+                initiated_by=p.payer,
             )
-            books.close()
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, payer, idempotency_key, request, transfer.id),
-                now=books.now,
-            )
-            uow.commit()
-        return TransferView(transfer, payer, payee, books.levies.get(transfer.id, 0))
+        except DomainError as refusal:
+            return refusal
+        view = TransferView(transfer, p.payer, p.payee, books.levies.get(transfer.id, 0))
+        done[(p.payer, p.key)] = (p.request, view)
+        return view
 
     def pay_batch(
         self,

@@ -181,7 +181,15 @@ class JournalRepository(Protocol):
 class IdempotencyRepository(Protocol):
     def get(self, collective_id: str, member_id: str, key: str) -> IdempotencyRecord | None: ...
 
+    def get_many(
+        self, collective_id: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], IdempotencyRecord]:
+        """The records of these (member id, key) pairs that exist."""
+        ...
+
     def add(self, record: IdempotencyRecord, *, now: datetime) -> None: ...
+
+    def add_many(self, records: Sequence[IdempotencyRecord], *, now: datetime) -> None: ...
 
 
 class AssetRepository(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -375,6 +375,12 @@ _IDEMPOTENCY_KEY = select(idempotency_keys).where(
 )
 
 
+_IDEMPOTENCY_KEYS = select(idempotency_keys).where(
+    idempotency_keys.c.collective_id == bindparam("collective_id"),
+    idempotency_keys.c.key.in_(bindparam("keys", expanding=True)),
+)
+
+
 class SqlIdempotency:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -388,6 +394,41 @@ class SqlIdempotency:
         return IdempotencyRecord(
             row.collective_id, row.member_id, row.key, row.fingerprint, row.result_ref
         )
+
+    def get_many(
+        self, collective_id: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], IdempotencyRecord]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = self._conn.execute(
+            _IDEMPOTENCY_KEYS,
+            {"collective_id": collective_id, "keys": sorted(k for _, k in wanted)},
+        )
+        found = {
+            (row.member_id, row.key): IdempotencyRecord(
+                row.collective_id, row.member_id, row.key, row.fingerprint, row.result_ref
+            )
+            for row in rows
+        }
+        return {pair: record for pair, record in found.items() if pair in wanted}
+
+    def add_many(self, records: Sequence[IdempotencyRecord], *, now: datetime) -> None:
+        if records:
+            self._conn.execute(
+                insert(idempotency_keys),
+                [
+                    {
+                        "collective_id": r.collective_id,
+                        "member_id": r.member_id,
+                        "key": r.key,
+                        "fingerprint": r.fingerprint,
+                        "result_ref": r.result_ref,
+                        "created_at": now,
+                    }
+                    for r in records
+                ],
+            )
 
     def add(self, record: IdempotencyRecord, *, now: datetime) -> None:
         self._conn.execute(
