@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import insert
 
+from cybermutual.domain.allocation import (
+    DEFAULT_TOLERANCE as TOLERANCE,
+)
+from cybermutual.domain.allocation import (
+    BidRequest,
+    Bids,
+    UsageRecord,
+    WarmStart,
+    fisher_equilibrium,
+    round_to_units,
+    value_bids,
+)
 from cybermutual.domain.errors import RoundNotFound
+from cybermutual.services.commons_rounds import RoundReport
 from cybermutual.services.container import Services
 from cybermutual.store.tables import listings
 from tests.conftest import FakeClock
@@ -93,3 +108,224 @@ def test_open_requests_raise_demand_for_their_category(
     assert demand[ids[0]]["open_requests"] == 3
     assert demand[ids[1]]["open_requests"] == 0
     assert demand[ids[0]]["index"] > demand[ids[1]]["index"]
+
+
+# --- the facilitator behind the service is the domain's: same inputs, same equilibrium ---------
+
+
+def _use(
+    services: Services, slug: str, member: str, buyer: str, asset: str, units: int, sale: int
+) -> None:
+    """``member`` used ``units`` of ``asset`` and sold something for ``sale`` to ``buyer``."""
+    sales = []
+    if sale:
+        paid = services.ledger.pay(
+            slug, payer=buyer, payee=member, amount=sale, idempotency_key=f"{member}{asset}"
+        )
+        sales.append(paid.transfer.id)
+    services.commons.log_usage(
+        slug, member_id=member, asset_id=asset, units=units, output_category="crafts", sales=sales
+    )
+
+
+def _bid_round(
+    services: Services,
+    clock: FakeClock,
+    slug: str,
+    opener: str,
+    bids: list[tuple[str, str, int, int]],
+) -> str:
+    round_ = services.allocation.open_round(
+        slug,
+        member_id=opener,
+        period_start=clock.now() + timedelta(days=2),
+        period_end=clock.now() + timedelta(days=9),
+        bids_close_at=clock.now() + timedelta(days=1),
+    )
+    for member_id, asset_id, max_units, min_units in bids:
+        services.allocation.place_bid(
+            slug,
+            round_.id,
+            member_id=member_id,
+            asset_id=asset_id,
+            max_units=max_units,
+            min_units=min_units,
+            output_category="crafts",
+        )
+    return round_.id
+
+
+def test_a_round_agrees_with_the_domain_equilibrium_on_the_same_inputs(
+    services: Services, clock: FakeClock
+) -> None:
+    slug, people = members(services, 4, credit_limit=100_000)
+    ids = [p.id for p in people]
+    capacity = {"lathe": 12, "kiln": 8, "van": 5}
+    asset = {
+        name: services.commons.contribute(
+            slug, member_id=ids[0], name=name, category="tools", capacity=units, unit="hours"
+        ).id
+        for name, units in capacity.items()
+    }
+    usage = [  # (member, asset, units, sales)
+        (0, "lathe", 6, 3000),
+        (1, "lathe", 2, 200),
+        (2, "kiln", 4, 1600),
+        (3, "kiln", 3, 0),
+    ]
+    for who, name, units, sale in usage:
+        _use(services, slug, ids[who], ids[(who + 1) % 4], asset[name], units, sale)
+    wanted = [  # (member, asset, max, min)
+        (0, "lathe", 8, 0),
+        (1, "lathe", 10, 3),
+        (2, "lathe", 5, 0),
+        (0, "kiln", 6, 2),
+        (2, "kiln", 6, 0),
+        (3, "kiln", 8, 0),
+        (1, "van", 4, 0),
+        (3, "van", 2, 0),
+    ]
+    bids = [(ids[m], asset[a], hi, lo) for m, a, hi, lo in wanted]
+    first = _bid_round(services, clock, slug, ids[0], bids)
+    clock.advance(days=1, seconds=1)
+    report = services.allocation.allocate_collective(slug)
+    assert report.round.id == first
+
+    # the same inputs, built by hand, solved by the domain directly
+    member_ids = sorted(set(ids))
+    asset_ids = sorted(asset.values())
+    requests = [BidRequest(m, a, "crafts", float(hi), float(lo)) for m, a, hi, lo in bids]
+    records = [UsageRecord(ids[w], asset[a], u, s) for w, a, u, s in usage]
+    values = [v.value_per_unit for v in value_bids(requests, records, [])]
+    market = Bids.of(
+        [member_ids.index(m) for m, _, _, _ in bids],
+        [asset_ids.index(a) for _, a, _, _ in bids],
+        values,
+        [float(hi) for _, _, hi, _ in bids],
+        [float(lo) for _, _, _, lo in bids],
+    )
+    budgets = np.full(len(member_ids), 100.0)  # every member's token budget
+    cap = np.array([float(capacity[n]) for a in asset_ids for n, i in asset.items() if i == a])
+    direct = fisher_equilibrium(market, budgets, cap)
+    whole = round_to_units(market, cap, direct.units)
+
+    _assert_agrees(report, bids, values, direct.units, direct.prices, whole, asset_ids)
+    (summary,) = [p.summary for p in report.passes]
+    assert summary["iterations"] == direct.iterations
+    assert summary["envy"] == pytest.approx(direct.max_envy, abs=1e-12)
+    assert summary["converged"] is True
+    assert summary["envy"] <= summary["envy_tolerance"]
+    assert summary["warm_start"] is False
+    assert summary["idle_units_reshared"] == 0  # the whole units are round_to_units's own
+
+    # the next round starts from this round's prices, exactly as the domain would
+    services.allocation.publish(slug, first, member_id=ids[1])
+    clock.advance(days=9)
+    services.allocation.close(slug, first, member_id=ids[2])
+    _bid_round(services, clock, slug, ids[3], bids)
+    clock.advance(days=1, seconds=1)
+    again = services.allocation.allocate_collective(slug)
+    warm = WarmStart(prices=np.array([report.passes[0].prices[a] for a in asset_ids]))
+    resumed = fisher_equilibrium(market, budgets, cap, warm_start=warm)
+    whole = round_to_units(market, cap, resumed.units)
+    _assert_agrees(again, bids, values, resumed.units, resumed.prices, whole, asset_ids)
+    assert again.passes[0].summary["warm_start"] is True
+    assert again.passes[0].summary["iterations"] == resumed.iterations
+    # warm or cold, both are equilibria to the tolerance: the same Nash welfare within it
+    assert resumed.nash_welfare == pytest.approx(direct.nash_welfare, rel=2 * TOLERANCE)
+
+
+def _assert_agrees(
+    report: RoundReport,
+    bids: list[tuple[str, str, int, int]],
+    values: list[float],
+    units: Any,
+    prices: Any,
+    whole: Any,
+    asset_ids: list[str],
+) -> None:
+    share = {(s.member_id, s.asset_id): s for s in report.shares}
+    assert len(share) == len(bids) == len(report.shares)
+    for k, (member_id, asset_id, _, _) in enumerate(bids):
+        s = share[member_id, asset_id]
+        assert s.value_per_unit == pytest.approx(values[k], rel=1e-12)
+        assert s.explanation["fractional_share"] == pytest.approx(units[k], rel=1e-9, abs=1e-9)
+        assert s.units == whole[k]
+        assert s.price_per_unit == pytest.approx(prices[asset_ids.index(asset_id)], rel=1e-9)
+    for a, asset_id in enumerate(asset_ids):
+        assert report.passes[0].prices[asset_id] == pytest.approx(prices[a], rel=1e-9)
+
+
+def test_a_bid_gets_its_minimum_or_nothing_and_reruns_keep_to_the_bids(
+    services: Services, clock: FakeClock
+) -> None:
+    slug, people = members(services, 4)
+    ids = [p.id for p in people]
+    lathe = services.commons.contribute(
+        slug, member_id=ids[0], name="Lathe", category="tools", capacity=12, unit="hours"
+    ).id
+    wanted = {ids[0]: (8, 0), ids[1]: (9, 5), ids[2]: (6, 0), ids[3]: (7, 2)}
+    round_id = _bid_round(
+        services, clock, slug, ids[0], [(m, lathe, hi, lo) for m, (hi, lo) in wanted.items()]
+    )
+    clock.advance(days=1, seconds=1)
+    report = services.allocation.compute(slug, round_id, member_id=ids[1])
+    first = {s.member_id: s for s in report.shares}
+    assert sum(s.units for s in first.values()) == 12  # oversubscribed: a positive price...
+    assert report.passes[0].prices[lathe] > 0  # ...only on an asset used to the last unit
+    for m, s in first.items():
+        assert s.units <= wanted[m][0]
+        assert s.units == 0 or s.units >= wanted[m][1]
+        rounded = s.units - s.explanation["topped_up"]  # before idle units were re-shared
+        assert abs(rounded - s.explanation["fractional_share"]) < max(1.0, wanted[m][1])
+    assert first[ids[1]].units == 0  # its minimum of 5 did not fit beside the others' shares
+    assert report.passes[0].summary["idle_units_reshared"] == 3
+    services.allocation.publish(slug, round_id, member_id=ids[2])
+
+    def held(report: RoundReport) -> dict[str, int]:
+        total = dict.fromkeys(ids, 0)
+        for s in report.shares:
+            if not s.is_declined:
+                total[s.member_id] += s.units
+        return total
+
+    services.allocation.decline(slug, round_id, first[ids[0]].id, member_id=ids[0])
+    second = services.allocation.rerun(slug, round_id, member_id=ids[3])
+    pass2 = [s for s in second.shares if s.pass_no == 2]
+    assert ids[0] not in {s.member_id for s in pass2}  # who declined is left out
+    assert sum(s.units for s in pass2) == first[ids[0]].units  # others can take it all
+    assert second.passes[1].summary["pass"] == 2
+    for m, total in held(second).items():
+        assert total <= wanted[m][0]
+        assert total == 0 or total >= wanted[m][1]
+    assert sum(held(second).values()) == 12
+
+    # a member declines their second-pass share too: pass 3 leaves both decliners out
+    again = next(s for s in pass2 if s.units > 0)
+    services.allocation.decline(slug, round_id, again.id, member_id=again.member_id)
+    third = services.allocation.rerun(slug, round_id, member_id=ids[3])
+    pass3 = [s for s in third.shares if s.pass_no == 3]
+    assert {s.member_id for s in pass3}.isdisjoint({ids[0], again.member_id})
+    for m, total in held(third).items():
+        assert total <= wanted[m][0]
+        assert total == 0 or total >= wanted[m][1]
+    assert [p.pass_no for p in third.passes] == [1, 2, 3]
+
+
+def test_use_without_sales_does_not_leave_an_asset_idle(
+    services: Services, clock: FakeClock
+) -> None:
+    slug, people = members(services, 3)
+    ids = [p.id for p in people]
+    kitchen = services.commons.contribute(
+        slug, member_id=ids[0], name="Kitchen", category="kitchens", capacity=10, unit="hours"
+    ).id
+    _use(services, slug, ids[0], ids[1], kitchen, 5, 0)  # cooked for the street, sold nothing
+    round_id = _bid_round(services, clock, slug, ids[0], [(m, kitchen, 6, 0) for m in ids])
+    clock.advance(days=1, seconds=1)
+    report = services.allocation.compute(slug, round_id, member_id=ids[2])
+    assert sum(s.units for s in report.shares) == 10
+    assert all(s.units >= 3 for s in report.shares)  # equal budgets, equal shares
+    assert all(s.value_per_unit > 0 for s in report.shares)
+    assert all(s.explanation["value_floor_applied"] for s in report.shares)
+    assert "floor" in report.shares[0].explanation["reason"]

@@ -1,4 +1,4 @@
-"""The allocation round state machine under random sequences of actions and clock moves."""
+"""Allocation rounds under random actions and clock moves; the facilitator on random rounds."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.commons import rounds as rules
 from cybermutual.domain.commons.assets import AssetStatus, contribute
-from cybermutual.domain.commons.rounds import ORDER, AllocationRound, RoundStatus
+from cybermutual.domain.commons.rounds import ORDER, AllocationRound, Bid, RoundStatus
 from cybermutual.domain.commons.shares import Share, decline
+from cybermutual.domain.commons.usage import CategoryDemand, UsageStats
 from cybermutual.domain.errors import (
     AssetUnavailable,
     InvalidTransition,
@@ -23,6 +24,11 @@ from cybermutual.domain.errors import (
     RoundInProgress,
 )
 from cybermutual.domain.money import Currency
+from cybermutual.services.commons_facilitation import (
+    MAX_FILL_PASSES,
+    DomainFacilitator,
+    RoundProblem,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 COLLECTIVE = Collective("c1", "river", "River", Currency("HRS", "Hours", 2))
@@ -205,3 +211,114 @@ def test_bids_only_on_available_assets() -> None:
         rules.place_bid(
             round_, broken, bid_id="b", member_id="m2", max_units=1, output_category="x", now=T0
         )
+
+
+# --- the facilitator the rounds call: the domain's equilibrium, rounded, over random rounds ----
+
+
+@st.composite
+def round_problems(draw: st.DrawFn) -> RoundProblem:
+    n_members = draw(st.integers(1, 5))
+    n_assets = draw(st.integers(1, 3))
+    capacity = {f"a{k}": draw(st.integers(1, 30)) for k in range(n_assets)}
+    pairs = draw(
+        st.lists(
+            st.tuples(st.integers(0, n_members - 1), st.integers(0, n_assets - 1)),
+            min_size=1,
+            max_size=n_members * n_assets,
+            unique=True,
+        )
+    )
+    bids, limits = [], {}
+    for k, (m, a) in enumerate(pairs):
+        high = draw(st.integers(1, capacity[f"a{a}"]))
+        low = draw(st.integers(0, high)) if draw(st.booleans()) else 0
+        category = draw(st.sampled_from(["crafts", "food", "repairs"]))
+        bids.append(Bid(f"b{k}", "r1", f"m{m}", f"a{a}", high, low, category, None, T0))
+        if draw(st.booleans()):
+            limits[f"b{k}"] = draw(st.integers(1, high))
+    usage = [
+        UsageStats(f"m{m}", f"a{a}", draw(st.integers(1, 40)), draw(st.integers(0, 5000)))
+        for m, a in draw(
+            st.lists(
+                st.tuples(st.integers(0, n_members), st.integers(0, n_assets - 1)), unique=True
+            )
+        )
+    ]
+    demand = [
+        CategoryDemand(c, draw(st.integers(0, 5)), draw(st.integers(0, 5)))
+        for c in draw(st.lists(st.sampled_from(["crafts", "food", "garden"]), unique=True))
+    ]
+    warm = None
+    if draw(st.booleans()):
+        warm = {a: draw(st.floats(0.0, 50.0)) for a in capacity}
+    return RoundProblem(
+        capacities=capacity,
+        budgets={f"m{m}": 100.0 for m in range(n_members)},
+        bids=bids,
+        usage=usage,
+        demand=demand,
+        limits=limits,
+        warm_prices=warm,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(round_problems())
+def test_the_facilitator_keeps_to_capacity_caps_minimums_and_its_tolerance(
+    problem: RoundProblem,
+) -> None:
+    outcome = DomainFacilitator().allocate(problem)
+    bids = {b.id: b for b in problem.bids}
+    assert {o.bid_id for o in outcome.outcomes} == set(bids)
+    used = dict.fromkeys(problem.capacities, 0)
+    share = dict.fromkeys(problem.capacities, 0.0)
+    received = dict.fromkeys(problem.budgets, 0.0)
+    for o in outcome.outcomes:
+        bid = bids[o.bid_id]
+        cap = problem.limits.get(bid.id, bid.max_units)
+        minimum = max(0, bid.min_units - (bid.max_units - cap))
+        why = o.explanation
+        assert 0 <= o.units <= cap  # never above a bid's maximum, less what it holds
+        assert o.units == 0 or o.units >= minimum  # the minimum or nothing
+        assert why["received"] == o.units
+        assert why["asked"]["cap"] == cap
+        assert 0.0 <= why["fractional_share"] <= cap + 1e-9
+        if not minimum and not why["topped_up"]:  # rounding moves a share by under a unit
+            assert abs(o.units - why["fractional_share"]) < 1.0
+        assert o.value_per_unit > 0  # the floor: nobody's use is worth nothing
+        assert o.price_per_unit == outcome.prices[o.asset_id]
+        used[o.asset_id] += o.units
+        share[o.asset_id] += why["fractional_share"]
+        received[o.member_id] += why["fractional_share"]
+    for asset, units in used.items():
+        assert units <= problem.capacities[asset]  # never above capacity
+        if outcome.prices.get(asset, 0.0) > 0:  # a price only where the asset is used up
+            assert share[asset] == pytest.approx(problem.capacities[asset], rel=1e-9)
+    bidders = {b.member_id for b in problem.bids}
+    assert all(received[m] > 0 for m in bidders)  # every bidder gets a positive share
+    summary = outcome.summary
+    if summary["converged"]:
+        assert summary["envy"] <= summary["envy_tolerance"]
+    assert 0.0 <= summary["price_of_fairness"] <= 1.0
+    assert summary["welfare"] <= summary["utilitarian_welfare"] * (1 + 1e-9)
+    assert summary["warm_start"] is (problem.warm_prices is not None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(round_problems())
+def test_units_are_left_idle_only_where_no_bid_could_use_them(problem: RoundProblem) -> None:
+    outcome = DomainFacilitator().allocate(problem)
+    if outcome.summary["fill_passes"] == MAX_FILL_PASSES:
+        return
+    bids = {b.id: b for b in problem.bids}
+    used = dict.fromkeys(problem.capacities, 0)
+    for o in outcome.outcomes:
+        used[o.asset_id] += o.units
+    for o in outcome.outcomes:
+        bid = bids[o.bid_id]
+        cap = problem.limits.get(bid.id, bid.max_units)
+        need = max(0, bid.min_units - (bid.max_units - cap) - o.units)
+        idle = problem.capacities[o.asset_id] - used[o.asset_id]
+        # a bid below its cap could have used an idle unit only if its minimum did not fit
+        assert o.units == cap or idle == 0 or need > idle

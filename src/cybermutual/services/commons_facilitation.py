@@ -1,18 +1,50 @@
 """What the allocation service hands the facilitator, and what it gets back.
 
 The service speaks in rounds, bids and usage; the facilitator (``domain.allocation``) speaks in
-matrices. ``Facilitator`` is the port between them and ``DomainFacilitator`` its one adapter.
+positions and arrays. ``Facilitator`` is the port between them and ``DomainFacilitator`` its one
+adapter: it values every bid from the usage log and the market's demand (``value_bids``),
+computes the capped Fisher-market equilibrium warm-started from the previous round's prices
+(``fisher_equilibrium``), rounds it to whole units by min-cost flow (``round_to_units``) and
+explains every share and the price of fairness (``explain_round``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
+from cybermutual.domain.allocation import (
+    DEFAULT_TOLERANCE,
+    BidExplanation,
+    BidRequest,
+    Bids,
+    DemandSignal,
+    UsageRecord,
+    Valuation,
+    WarmStart,
+    explain_round,
+    fisher_equilibrium,
+    round_to_units,
+    value_bids,
+)
 from cybermutual.domain.commons import Bid, CategoryDemand, UsageStats
+
+IntArray = NDArray[np.int64]
+
+#: The relative envy at which the equilibrium is accepted (the domain's default, 0.5%).
+ENVY_TOLERANCE = DEFAULT_TOLERANCE
+#: No bid is valued below this share of the collective's pooled sales per unit (times demand):
+#: an asset whose logged use produced no sales yet would otherwise be worth 0 to everyone who
+#: has not used it, and a bid worth 0 receives nothing, however idle the asset.
+VALUE_FLOOR = 0.01
+#: At most this many passes share out units that rounding left idle (each places one or more).
+MAX_FILL_PASSES = 3
+SOLVER = "capped proportional response (fisher_equilibrium), min-cost-flow rounding"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,8 +52,10 @@ class RoundProblem:
     """One facilitator pass: what there is to share, who asks what, and what the data says.
 
     ``capacities`` are whole units by asset id (for a re-run: the declined units only);
-    ``budgets`` are tokens by member id; ``limits`` caps each bid (by bid id) below its
-    ``max_units`` (what a member already holds is subtracted on a re-run).
+    ``budgets`` are tokens by member id; ``limits`` are the units each bid (by bid id) may still
+    receive, ``max_units`` less what its member already holds (a re-run); a bid's minimum is
+    reduced by what is held the same way. ``warm_prices`` are the previous round's prices
+    (tokens per unit by asset id); ``asset_names`` make the reasons readable.
     """
 
     capacities: Mapping[str, int]
@@ -32,6 +66,7 @@ class RoundProblem:
     limits: Mapping[str, int] = field(default_factory=dict)
     warm_prices: Mapping[str, float] | None = None
     pass_no: int = 1
+    asset_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,211 +95,243 @@ class Facilitator(Protocol):
     def allocate(self, problem: RoundProblem) -> PassOutcome: ...
 
 
-# --- interim facilitator -------------------------------------------------------------------------
-# Stands in for ``domain.allocation`` (issue 4, written in parallel) so the rounds run end to end:
-# the same valuation rule, proportional-response dynamics, rounding by largest remainder under
-# every bid's cap, and the explanation fields. Replace the body of ``DomainFacilitator.allocate``
-# with a call into ``domain.allocation`` once its API is committed.
-
-#: Units of logged use that weigh as much as the collective's mean (shrinkage for newcomers).
-PRIOR_UNITS = 10.0
-ENVY_TOLERANCE = 0.005
-MAX_ITERATIONS = 2_000
-
-
 @dataclass(frozen=True, slots=True)
-class _Valuation:
-    value: float
-    productivity: float
-    mean: float
-    units_logged: int
-    sales_logged: int
-    shrink: float
-    demand_index: float
-    open_requests: int
-    recent_sales: int
+class _Market:
+    """A pass in the domain's terms: positions for ids, one array entry per bid."""
+
+    bids: Sequence[Bid]
+    member_ids: Sequence[str]
+    asset_ids: Sequence[str]
+    matrix: Bids
+    budgets: NDArray[np.float64]
+    capacity: NDArray[np.float64]
+    valuations: Sequence[Valuation]
+    floored: Sequence[bool]
 
 
-def _valuations(problem: RoundProblem) -> dict[str, _Valuation]:
-    """``v[i,a] = productivity[i,a] * demand[output]`` for every bid, by bid id."""
-    by_pair = {(u.member_id, u.asset_id): u for u in problem.usage}
-    totals: dict[str, tuple[int, int]] = {}
-    for u in problem.usage:
-        units, sales = totals.get(u.asset_id, (0, 0))
-        totals[u.asset_id] = (units + u.units, sales + u.sales_value)
-    all_units = sum(u for u, _ in totals.values())
-    all_sales = sum(s for _, s in totals.values())
-    overall = all_sales / all_units if all_units and all_sales else 1.0
-    demand = {d.category: d for d in problem.demand}
-    signals = [d.open_requests + d.recent_sales for d in problem.demand]
-    typical = 1.0 + (sum(signals) / len(signals) if signals else 0.0)
-    found = {}
-    for bid in problem.bids:
-        units, sales = totals.get(bid.asset_id, (0, 0))
-        mean = sales / units if units and sales else overall
-        own = by_pair.get((bid.member_id, bid.asset_id))
-        own_units = own.units if own else 0
-        own_sales = own.sales_value if own else 0
-        productivity = (own_sales + PRIOR_UNITS * mean) / (own_units + PRIOR_UNITS)
-        productivity = max(productivity, 0.01 * mean)
-        d = demand.get(bid.output_category)
-        requests = d.open_requests if d else 0
-        recent = d.recent_sales if d else 0
-        index = (1.0 + requests + recent) / typical
-        found[bid.id] = _Valuation(
-            value=productivity * index,
-            productivity=productivity,
-            mean=mean,
-            units_logged=own_units,
-            sales_logged=own_sales,
-            shrink=PRIOR_UNITS / (own_units + PRIOR_UNITS),
-            demand_index=index,
-            open_requests=requests,
-            recent_sales=recent,
+def _market(problem: RoundProblem) -> _Market:
+    bids = [b for b in problem.bids if problem.capacities.get(b.asset_id, 0) > 0]
+    member_ids = sorted({b.member_id for b in bids})
+    asset_ids = sorted({b.asset_id for b in bids})
+    member_at = {m: k for k, m in enumerate(member_ids)}
+    asset_at = {a: k for k, a in enumerate(asset_ids)}
+    caps = [problem.limits.get(b.id, b.max_units) for b in bids]
+    requests = [
+        BidRequest(
+            member=b.member_id,
+            asset=b.asset_id,
+            output=b.output_category,
+            max_units=float(cap),
+            # what a member already holds counts toward their minimum
+            min_units=float(max(0, b.min_units - (b.max_units - cap))),
         )
-    return found
+        for b, cap in zip(bids, caps, strict=True)
+    ]
+    usage = [UsageRecord(u.member_id, u.asset_id, u.units, u.sales_value) for u in problem.usage]
+    valuations = value_bids(
+        requests,
+        usage,
+        [DemandSignal(d.category, d.open_requests, d.recent_sales) for d in problem.demand],
+    )
+    units_logged = sum(u.units for u in usage)
+    sales_logged = sum(u.sales_value for u in usage)
+    pooled = sales_logged / units_logged if units_logged and sales_logged else 1.0
+    floors = [VALUE_FLOOR * pooled * v.demand.index for v in valuations]
+    return _Market(
+        bids=bids,
+        member_ids=member_ids,
+        asset_ids=asset_ids,
+        matrix=Bids.of(
+            [member_at[b.member_id] for b in bids],
+            [asset_at[b.asset_id] for b in bids],
+            [max(v.value_per_unit, f) for v, f in zip(valuations, floors, strict=True)],
+            [r.max_units for r in requests],
+            [r.min_units for r in requests],
+        ),
+        budgets=np.array([problem.budgets.get(m, 0.0) for m in member_ids], dtype=np.float64),
+        capacity=np.array([float(problem.capacities[a]) for a in asset_ids], dtype=np.float64),
+        valuations=valuations,
+        floored=[v.value_per_unit < f for v, f in zip(valuations, floors, strict=True)],
+    )
 
 
 class DomainFacilitator:
-    """The facilitator as the allocation service uses it."""
+    """The facilitator as the allocation service uses it: ``domain.allocation`` end to end."""
+
+    def __init__(self, *, tolerance: float = ENVY_TOLERANCE) -> None:
+        self._tolerance = tolerance
 
     def allocate(self, problem: RoundProblem) -> PassOutcome:
-        bids = [b for b in problem.bids if problem.capacities.get(b.asset_id, 0) > 0]
-        values = _valuations(problem)
-        members = sorted({b.member_id for b in bids})
-        assets = sorted({b.asset_id for b in bids})
-        m_index = {m: k for k, m in enumerate(members)}
-        a_index = {a: k for k, a in enumerate(assets)}
-        rows = np.array([m_index[b.member_id] for b in bids], dtype=np.int64)
-        cols = np.array([a_index[b.asset_id] for b in bids], dtype=np.int64)
-        v = np.array([values[b.id].value for b in bids], dtype=float)
-        cap = np.array([float(problem.capacities[a]) for a in assets])
-        limit = np.array([float(problem.limits.get(b.id, b.max_units)) for b in bids], dtype=float)
-        budget = np.array([problem.budgets.get(m, 0.0) for m in members])
-        iterations = 0
-        x = np.zeros(len(bids))
-        prices = np.zeros(len(assets))
-        envy = 0.0
-        if bids:
-            # proportional response: spend in proportion to the utility each asset brings
-            warm = problem.warm_prices or {}
-            start = np.array([max(warm.get(a, 1.0), 1e-9) for a in assets])
-            spend = v * start[cols] / np.maximum(np.bincount(cols, v * start[cols])[cols], 1e-300)
-            spend = budget[rows] * spend / np.bincount(rows, spend, len(members))[rows]
-            for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007
-                prices = np.bincount(cols, spend, len(assets)).astype(float)
-                x = cap[cols] * spend / prices[cols]
-                gain = v * x
-                utility = np.bincount(rows, gain, len(members))
-                spend = budget[rows] * gain / utility[rows]
-                bang = v / (prices[cols] / cap[cols])
-                best = np.zeros(len(members))
-                np.maximum.at(best, rows, bang)
-                envy = float(np.max(1.0 - (utility / budget) / best)) if len(members) else 0.0
-                if envy <= ENVY_TOLERANCE:
-                    break
-            prices = np.bincount(cols, spend, len(assets)).astype(float)
-            x = cap[cols] * spend / prices[cols]
-        x = np.minimum(x, limit)  # the interim dynamics ignore caps; rounding honours them
-        units = _round_units(x, cols, cap, limit, v)
-        unit_price = prices / np.maximum(cap, 1.0)
-        fair = float(np.sum(v * units))
-        best_total = _utilitarian(cols, cap, limit, v)
+        market = _market(problem)
+        warm = None
+        if problem.warm_prices is not None:
+            warm = WarmStart(
+                prices=np.array(
+                    [float(problem.warm_prices.get(a, 0.0)) for a in market.asset_ids],
+                    dtype=np.float64,
+                )
+            )
+        equilibrium = fisher_equilibrium(
+            market.matrix,
+            market.budgets,
+            market.capacity,
+            tolerance=self._tolerance,
+            warm_start=warm,
+        )
+        rounded = round_to_units(market.matrix, market.capacity, equilibrium.units)
+        units, fill_passes = self._fill_idle(market, rounded)
+        names = [problem.asset_names.get(a, a) for a in market.asset_ids]
+        explained = explain_round(
+            market.matrix,
+            market.capacity,
+            equilibrium,
+            member_ids=market.member_ids,
+            asset_ids=names,
+            whole_units=units,
+            valuations=market.valuations,
+        )
+        logged = {(u.member_id, u.asset_id): u for u in problem.usage}
         outcomes = []
-        for k, bid in enumerate(bids):
-            val = values[bid.id]
-            price = float(unit_price[cols[k]])
+        for k, bid in enumerate(market.bids):
+            why = explained.bids[k]
             outcomes.append(
                 BidOutcome(
                     bid_id=bid.id,
                     member_id=bid.member_id,
                     asset_id=bid.asset_id,
                     units=int(units[k]),
-                    price_per_unit=price,
-                    value_per_unit=val.value,
-                    explanation=_explain(bid, val, int(units[k]), float(x[k]), price, limit[k]),
+                    price_per_unit=why.price_per_unit,
+                    value_per_unit=why.value_per_unit,
+                    explanation=_explanation(
+                        bid,
+                        why,
+                        market.valuations[k],
+                        logged.get((bid.member_id, bid.asset_id)),
+                        floored=market.floored[k],
+                        topped_up=int(units[k] - rounded[k]),
+                        price_of_fairness=explained.price_of_fairness,
+                        pass_no=problem.pass_no,
+                    ),
                 )
             )
+        whole_welfare = float(np.dot(market.matrix.value_per_unit, units))
         summary = {
             "pass": problem.pass_no,
-            "iterations": iterations,
-            "envy": envy,
-            "bidders": len(members),
-            "welfare": fair,
-            "utilitarian_welfare": best_total,
-            "price_of_fairness": (1.0 - fair / best_total) if best_total > 0 else 0.0,
+            "solver": SOLVER,
+            "iterations": equilibrium.iterations,
+            "converged": equilibrium.converged,
+            "envy": _finite(equilibrium.max_envy),
+            "envy_tolerance": equilibrium.tolerance,
+            "nash_welfare": _finite(equilibrium.nash_welfare),
+            "bidders": len(market.member_ids),
+            "welfare": explained.fair_welfare,
+            "welfare_whole_units": whole_welfare,
+            "idle_units_reshared": int(units.sum() - rounded.sum()),
+            "fill_passes": fill_passes,
+            "utilitarian_welfare": explained.utilitarian_welfare,
+            "price_of_fairness": explained.price_of_fairness,
             "warm_start": problem.warm_prices is not None,
-            "solver": "interim proportional response",
         }
         return PassOutcome(
             outcomes=outcomes,
-            prices={a: float(unit_price[a_index[a]]) for a in assets},
+            prices={a: float(equilibrium.prices[k]) for k, a in enumerate(market.asset_ids)},
             summary=summary,
         )
 
+    def _fill_idle(self, market: _Market, units: IntArray) -> tuple[IntArray, int]:
+        """Share out whole units that rounding left idle, while some bid could still use them.
 
-def _round_units(x: Any, cols: Any, cap: Any, limit: Any, v: Any) -> Any:
-    """Whole units: floors, then each asset's remaining units by largest remainder, under caps."""
-    x = np.minimum(x, limit)
-    units = np.floor(x + 1e-9)
-    for a in range(len(cap)):
-        idx = np.flatnonzero(cols == a)
-        left = int(cap[a] - units[idx].sum())
-        order = idx[np.lexsort((-v[idx], -(x[idx] - units[idx])))]
-        for k in order:
-            if left <= 0:
-                break
-            if units[k] < limit[k]:
-                units[k] += 1
-                left -= 1
-    return units
+        Rounding gives a bid below its minimum either the minimum or nothing; when it is
+        nothing, that bid's fractional share is left over on the asset. Each fill pass shares
+        the idle units among the bids with room left by another equilibrium over the idle
+        capacity (caps reduced by what each bid holds, minimums by the same), rounded the same
+        way; it stops when a pass places nothing.
+        """
+        bids = market.matrix
+        total = units.copy()
+        for fill in range(1, MAX_FILL_PASSES + 1):
+            used = np.bincount(bids.asset, total, minlength=market.capacity.size)
+            idle = np.maximum(market.capacity - used, 0.0)
+            room = np.maximum(bids.max_units - total, 0.0)
+            open_ = (room > 0) & (idle[bids.asset] > 0)
+            if not open_.any():
+                return total, fill - 1
+            rest = Bids.of(
+                bids.member,
+                bids.asset,
+                bids.value_per_unit,
+                np.where(open_, room, 0.0),
+                np.where(open_, np.minimum(np.maximum(bids.min_units - total, 0.0), room), 0.0),
+            )
+            share = fisher_equilibrium(rest, market.budgets, idle, tolerance=self._tolerance)
+            extra = round_to_units(rest, idle, share.units)
+            if not extra.any():
+                return total, fill - 1
+            total += extra
+        return total, MAX_FILL_PASSES
 
 
-def _utilitarian(cols: Any, cap: Any, limit: Any, v: Any) -> float:
-    """The most total value whole units could make, ignoring fairness (per asset, best first)."""
-    total = 0.0
-    for a in range(len(cap)):
-        idx = np.flatnonzero(cols == a)
-        left = float(cap[a])
-        for k in idx[np.argsort(-v[idx])]:
-            take = min(left, float(limit[k]))
-            total += take * float(v[k])
-            left -= take
-    return total
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an unbounded figure is reported as null."""
+    return float(value) if math.isfinite(value) else None
 
 
-def _explain(
-    bid: Bid, val: _Valuation, units: int, share: float, price: float, limit: float
+def _explanation(
+    bid: Bid,
+    why: BidExplanation,
+    valuation: Valuation,
+    logged: UsageStats | None,
+    *,
+    floored: bool,
+    topped_up: int,
+    price_of_fairness: float,
+    pass_no: int,
 ) -> dict[str, Any]:
-    relative = val.productivity / val.mean if val.mean else 1.0
-    reason = (
-        f"You asked for up to {bid.max_units} units and received {units} "
-        f"({share:.2f} before rounding to whole units) at {price:.2f} tokens per unit. "
-        f"The facilitator valued a unit at {val.value:.2f}: your productivity on this asset is "
-        f"{relative:.2f}x the collective's mean ({val.units_logged} units logged, "
-        f"{val.sales_logged} in sales, shrunk {val.shrink:.0%} toward the mean), and demand "
-        f"for '{bid.output_category}' is {val.demand_index:.2f}x typical "
-        f"({val.open_requests} open requests, {val.recent_sales} recent sales)."
-    )
+    rate = valuation.productivity
+    demand = valuation.demand
+    reason = why.reason
+    if floored:
+        reason += (
+            f" That puts your use at {valuation.value_per_unit:.2f} per unit, below the floor of "
+            f"{why.value_per_unit:.2f} ({VALUE_FLOOR:.0%} of the collective's sales per unit "
+            "used, times demand), so the facilitator counted it at the floor: a use that has "
+            "not led to sales yet is not worth nothing."
+        )
+    if topped_up:
+        reason += (
+            f" The units you received include {topped_up} that rounding had left idle (another "
+            "bid's minimum could not be met), shared out again among the bids with room left."
+        )
+    if pass_no > 1:
+        reason = (
+            f"Pass {pass_no} shared out units others declined, among bids that could still "
+            f"take more (you could take {why.units_asked:g}). " + reason
+        )
     return {
-        "asked": {"max_units": bid.max_units, "min_units": bid.min_units, "cap": limit},
-        "received": units,
-        "fractional_share": share,
-        "price_per_unit": price,
-        "value_per_unit": val.value,
+        "asked": {"max_units": bid.max_units, "min_units": bid.min_units, "cap": why.units_asked},
+        "received": int(why.units_whole or 0),
+        "topped_up": topped_up,
+        "fractional_share": why.units_fractional,
+        "price_per_unit": why.price_per_unit,
+        "value_per_unit": why.value_per_unit,
+        "value_floor_applied": floored,
         "productivity": {
-            "value_per_unit": val.productivity,
-            "collective_mean": val.mean,
-            "relative_to_mean": relative,
-            "units_logged": val.units_logged,
-            "sales_logged": val.sales_logged,
-            "shrinkage": val.shrink,
+            "value_per_unit": rate.rate,
+            "collective_mean": rate.collective_rate,
+            "relative_to_mean": (
+                rate.rate / rate.collective_rate if rate.collective_rate > 0 else 1.0
+            ),
+            "units_logged": 0 if logged is None else logged.units,
+            "sales_logged": 0 if logged is None else logged.sales_value,
+            "own_weight": rate.own_weight,
+            "shrinkage": 1.0 - rate.own_weight,
         },
         "demand": {
-            "category": bid.output_category,
-            "index": val.demand_index,
-            "open_requests": val.open_requests,
-            "recent_sales": val.recent_sales,
+            "category": demand.category,
+            "index": demand.index,
+            "open_requests": int(demand.open_requests),
+            "recent_sales": int(demand.recent_sales),
         },
+        "price_of_fairness": price_of_fairness,
         "reason": reason,
     }

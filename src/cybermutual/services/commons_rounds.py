@@ -262,12 +262,13 @@ class AllocationService:
                     ),
                     limits=limits,
                     pass_no=round_.passes,
+                    asset_names={a.id: a.name for a in uow.assets.all_of(collective.id)},
                 )
             )
             for s in shares:
                 if s.awaiting_rerun:
                     uow.allocation_rounds.save_share(replace(s, rerun_pass=round_.passes))
-            self._store_pass(uow, round_, outcome, bids, now=now, fresh=False)
+            self._store_pass(uow, round_, outcome, now=now, fresh=False)
             uow.allocation_rounds.save(round_)
             report = self._report(uow, collective, round_)
             uow.commit()
@@ -306,9 +307,10 @@ class AllocationService:
                 demand=uow.demand.by_category(collective.id, since=now - DEMAND_WINDOW, now=now),
                 warm_prices=None if warm is None else warm.prices,
                 pass_no=1,
+                asset_names={a.id: a.name for a in assets.values()},
             )
         )
-        self._store_pass(uow, round_, outcome, bids, now=now, fresh=True)
+        self._store_pass(uow, round_, outcome, now=now, fresh=True)
         uow.allocation_rounds.save(round_)
         return self._report(uow, collective, round_)
 
@@ -331,38 +333,27 @@ class AllocationService:
         uow: UnitOfWork,
         round_: AllocationRound,
         outcome: PassOutcome,
-        bids: Sequence[Bid],
         *,
         now: datetime,
         fresh: bool,
     ) -> None:
-        """Store a pass's shares; a share below its bid's minimum is declined on the member's
-        behalf (they said it would be of no use), so a re-run can share it out again."""
-        minimum = {b.id: b.min_units for b in bids}
-        shares = []
-        for o in outcome.outcomes:
-            below = 0 < o.units < minimum.get(o.bid_id, 0)
-            explanation = dict(o.explanation)
-            if below:
-                explanation["declined_automatically"] = (
-                    f"{o.units} units is below your minimum of {minimum[o.bid_id]}, "
-                    "so they were declined for you and go to the re-run"
-                )
-            shares.append(
-                Share(
-                    id=new_id(),
-                    round_id=round_.id,
-                    member_id=o.member_id,
-                    asset_id=o.asset_id,
-                    bid_id=o.bid_id,
-                    units=o.units,
-                    pass_no=round_.passes,
-                    price_per_unit=o.price_per_unit,
-                    value_per_unit=o.value_per_unit,
-                    explanation=explanation,
-                    declined_at=now if below else None,
-                )
+        """Store a pass's shares (the facilitator never gives a bid less than its minimum:
+        the minimum or nothing) and the pass's prices and figures."""
+        shares = [
+            Share(
+                id=new_id(),
+                round_id=round_.id,
+                member_id=o.member_id,
+                asset_id=o.asset_id,
+                bid_id=o.bid_id,
+                units=o.units,
+                pass_no=round_.passes,
+                price_per_unit=o.price_per_unit,
+                value_per_unit=o.value_per_unit,
+                explanation=dict(o.explanation),
             )
+            for o in outcome.outcomes
+        ]
         if fresh:
             uow.allocation_rounds.replace_shares(round_.id, shares)
         else:
