@@ -63,6 +63,10 @@ def test_levy_is_its_own_entry_linked_to_the_payment(services: Services) -> None
     assert balances(services, slug, a.id, b.id) == [-1_999, 1_900]
     assert services.collectives.profile(slug).stats.commons_fund == 99
     assert services.ledger.verify(slug).entries == 2
+    entries = services.ledger.transfers(slug, member_id=b.id).items
+    assert sorted(
+        (e.payer, e.payee, e.transfer.amount, e.transfer.kind.value) for e in entries
+    ) == sorted([(a.id, b.id, 1_999, "payment"), (b.id, "commons_fund", 99, "levy")])
 
 
 def test_pending_reserves_then_posts_or_voids(services: Services) -> None:

@@ -370,24 +370,15 @@ class LedgerService:
     def _views(uow: UnitOfWork, transfers: Sequence[Transfer]) -> list[TransferView]:
         if not transfers:
             return []
-        owners = uow.accounts.owners(
+        parties = uow.accounts.parties(
             [a for t in transfers for a in (t.debit_account_id, t.credit_account_id)]
-        )
-        kinds = (
-            {
-                a.id: a.kind.value
-                for a in uow.accounts.all_of(transfers[0].collective_id)
-                if a.owner_id is None
-            }
-            if None in owners.values()
-            else {}
         )
         levies = uow.transfers.levies_of(
             [t.id for t in transfers if t.status is TransferStatus.POSTED]
         )
 
         def party(account_id: str) -> str:
-            return owners.get(account_id) or kinds.get(account_id, account_id)
+            return parties.get(account_id, account_id)
 
         return [
             TransferView(

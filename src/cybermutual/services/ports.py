@@ -143,6 +143,10 @@ class AccountRepository(Protocol):
 
     def owners(self, account_ids: Sequence[str]) -> dict[str, str | None]: ...
 
+    def parties(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """Who holds each account: the member's id, or the system account's kind."""
+        ...
+
 
 class TransferRepository(Protocol):
     def add(self, transfers: Sequence[Transfer]) -> None: ...

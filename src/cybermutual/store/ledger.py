@@ -158,10 +158,21 @@ class SqlAccounts:
         return [_account(row) for row in rows]
 
     def owners(self, account_ids: Sequence[str]) -> dict[str, str | None]:
+        return {account_id: owner for account_id, (owner, _) in self._who(account_ids).items()}
+
+    def parties(self, account_ids: Sequence[str]) -> dict[str, str]:
+        return {
+            account_id: owner or kind
+            for account_id, (owner, kind) in self._who(account_ids).items()
+        }
+
+    def _who(self, account_ids: Sequence[str]) -> dict[str, tuple[str | None, str]]:
         rows = self._conn.execute(
-            select(accounts.c.id, accounts.c.owner_id).where(accounts.c.id.in_(set(account_ids)))
+            select(accounts.c.id, accounts.c.owner_id, accounts.c.kind).where(
+                accounts.c.id.in_(set(account_ids))
+            )
         )
-        return {row.id: row.owner_id for row in rows}
+        return {row.id: (row.owner_id, row.kind) for row in rows}
 
 
 def _transfer(row: Any) -> Transfer:
