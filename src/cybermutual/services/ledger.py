@@ -127,15 +127,14 @@ class LedgerService:
         outcome: dict[int, TransferView | DomainError] = {}
         with self._uow() as uow:
             collective = load_collective(uow, slug)
+            people = {m for t in tickets for m in (t.request.payer, t.request.payee)}
+            found = uow.memberships.get_many(collective.id, people)
+            books = Books(uow, collective, now=self._clock.now())
+            books.lock_members(sorted(people))
+            # retries are answered from their records, before any other check, and under the
+            # locks, so a concurrent duplicate that committed while we waited is seen too
             fresh = self._answer_replays(uow, collective.id, tickets, range(len(tickets)), outcome)
             if fresh:
-                orders = [tickets[n].request for n in fresh]
-                people = {m for p in orders for m in (p.payer, p.payee)}
-                found = uow.memberships.get_many(collective.id, people)
-                books = Books(uow, collective, now=self._clock.now())
-                books.lock_members(sorted(people))
-                # a concurrent duplicate may have committed while we waited for the locks
-                fresh = self._answer_replays(uow, collective.id, tickets, fresh, outcome)
                 done: dict[tuple[str, str], tuple[str, TransferView]] = {}
                 for n in fresh:
                     outcome[n] = self._pay_one(books, found, tickets[n].request, done)
