@@ -68,14 +68,16 @@ def solve_with_cvxpy(members: int, assets: int, seed: int, queue: Any) -> None:
     size = bids.size
     x = cp.Variable(size, nonneg=True)
     per_asset = sp.csr_matrix((np.ones(size), (bids.asset, np.arange(size))), shape=(assets, size))
-    # Measure units as shares of capacity and each member's values relative to their best:
-    # neither moves the optimum, and Clarabel stalls on the raw scales.
+    # Measure units as shares of capacity and each member's values relative to what an even
+    # split of every asset among its bidders would give them: neither moves the optimum, and
+    # Clarabel stalls on the raw scales.
     live = capacity[bids.asset] > 0
     share_value = np.where(live, bids.value_per_unit * capacity[bids.asset], 0.0)
-    top = np.zeros(members)
-    np.maximum.at(top, bids.member, share_value)
-    scaled = share_value / np.where(top[bids.member] > 0, top[bids.member], 1.0)
+    bidders = np.bincount(bids.asset, minlength=assets)
     share_cap = np.where(live, bids.max_units / np.where(live, capacity[bids.asset], 1), 0)
+    even = np.minimum(share_cap, 1.0 / bidders[bids.asset])
+    reference = np.bincount(bids.member, share_value * even, minlength=members)
+    scaled = share_value / np.where(reference > 0, reference, 1.0)[bids.member]
     utility = sp.csr_matrix((scaled, (bids.member, np.arange(size))), shape=(members, size))
     problem = cp.Problem(
         cp.Maximize(budgets @ cp.log(utility @ x)),
