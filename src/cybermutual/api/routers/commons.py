@@ -207,16 +207,21 @@ def revise_asset(
     return asset_public(asset)
 
 
-@router.api_route(
-    BASE + "/assets/{asset_id}/{action}",
-    methods=["POST", "PUT", "PATCH"],
-    responses={422: {"description": "always: commons_not_for_sale"}},
-)
 def refuse_sale(slug: str, asset_id: str, action: str, services: ServicesDep) -> None:
     """Selling, buying, pricing, transferring, renting or listing an asset: always refused."""
     if action.lower() not in FORBIDDEN_ACTIONS:
         raise NotFound(f"assets have no '{action}' action")
     services.commons.refuse_sale(slug, asset_id, action=action.lower())
+
+
+for _method in ("POST", "PUT", "PATCH"):  # one operation id per method keeps OpenAPI valid
+    router.add_api_route(
+        BASE + "/assets/{asset_id}/{action}",
+        refuse_sale,
+        methods=[_method],
+        operation_id=f"refuse_asset_sale_{_method.lower()}",
+        responses={422: {"description": "always: commons_not_for_sale"}},
+    )
 
 
 # allocation rounds
