@@ -228,8 +228,9 @@ def main() -> None:
         f"ledger verify after the runs: sqlite={figures.get('sqlite_verified')}, "
         f"postgres={figures.get('postgres_verified')}"
     )
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    results = RESULTS.with_suffix(".quick.json") if args.quick else RESULTS
+    results.parent.mkdir(exist_ok=True)
+    results.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -173,8 +173,9 @@ def main() -> None:
         table.add_row(r["regime"], f"{r['seconds']:.1f}")
     console.print(table)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    results = RESULTS.with_suffix(".quick.json") if args.quick else RESULTS
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(
         json.dumps(
             {
                 "machine": {
