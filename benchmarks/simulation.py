@@ -200,7 +200,7 @@ def main() -> None:
         + "\n",
         encoding="utf-8",
     )
-    console.print(f"wrote {RESULTS}")
+    console.print(f"wrote {results}")
 
 
 if __name__ == "__main__":
