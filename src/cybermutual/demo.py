@@ -305,31 +305,118 @@ def _bid_all(
 
 # (owner index, kind, title, description, category, price in minor units, quantity, tags)
 MARKET_LISTINGS: list[tuple[int, str, str, str, str, int, int | None, list[str]]] = [
-    (1, "offer", "Sourdough loaves", "Rye starter, baked Saturday mornings", "food", 900, 12,
-     ["bread", "organic"]),
-    (4, "offer", "Bike repair and tune-up", "Brakes, gears, wheels trued", "repairs", 3000, None,
-     ["bike"]),
-    (6, "offer", "Guitar lessons, one hour", "Beginners welcome, acoustic or electric",
-     "lessons", 2500, None, ["music"]),
-    (10, "offer", "Wildflower honey, 2 jars", "From the riverside hives", "food", 1400, 8,
-     ["honey"]),
-    (13, "offer", "Knitted scarves", "Merino wool, any colour you like", "crafts", 2800, 5,
-     ["wool", "handmade"]),
-    (7, "offer", "Laptop setup and backup", "Fresh install, backups that work", "digital", 4000,
-     None, ["computers"]),
-    (17, "offer", "Photography session", "Portraits or events, edited photos", "creative", 9000,
-     None, ["photos"]),
+    (
+        1,
+        "offer",
+        "Sourdough loaves",
+        "Rye starter, baked Saturday mornings",
+        "food",
+        900,
+        12,
+        ["bread", "organic"],
+    ),
+    (
+        4,
+        "offer",
+        "Bike repair and tune-up",
+        "Brakes, gears, wheels trued",
+        "repairs",
+        3000,
+        None,
+        ["bike"],
+    ),
+    (
+        6,
+        "offer",
+        "Guitar lessons, one hour",
+        "Beginners welcome, acoustic or electric",
+        "lessons",
+        2500,
+        None,
+        ["music"],
+    ),
+    (
+        10,
+        "offer",
+        "Wildflower honey, 2 jars",
+        "From the riverside hives",
+        "food",
+        1400,
+        8,
+        ["honey"],
+    ),
+    (
+        13,
+        "offer",
+        "Knitted scarves",
+        "Merino wool, any colour you like",
+        "crafts",
+        2800,
+        5,
+        ["wool", "handmade"],
+    ),
+    (
+        7,
+        "offer",
+        "Laptop setup and backup",
+        "Fresh install, backups that work",
+        "digital",
+        4000,
+        None,
+        ["computers"],
+    ),
+    (
+        17,
+        "offer",
+        "Photography session",
+        "Portraits or events, edited photos",
+        "creative",
+        9000,
+        None,
+        ["photos"],
+    ),
     (11, "offer", "Tomato seedlings", "Six heirloom varieties", "home", 300, 40, ["garden"]),
-    (3, "request", "Help moving a sofa on Sunday", "Third floor, no lift", "transport", 3000,
-     None, ["moving"]),
-    (8, "request", "Spanish translation of a flyer", "About 300 words", "creative", 2000, None,
-     ["translation"]),
-    (0, "task", "Water the community garden this week", "Every evening, about 20 minutes",
-     "home", 1500, None, ["garden"]),
-    (9, "task", "Fix the workshop door hinge", "It drags on the floor", "repairs", 1000, None,
-     []),
-    (15, "task", "Design a poster for the harvest fair", "A4, bright, with the date", "creative",
-     3500, None, ["design"]),
+    (
+        3,
+        "request",
+        "Help moving a sofa on Sunday",
+        "Third floor, no lift",
+        "transport",
+        3000,
+        None,
+        ["moving"],
+    ),
+    (
+        8,
+        "request",
+        "Spanish translation of a flyer",
+        "About 300 words",
+        "creative",
+        2000,
+        None,
+        ["translation"],
+    ),
+    (
+        0,
+        "task",
+        "Water the community garden this week",
+        "Every evening, about 20 minutes",
+        "home",
+        1500,
+        None,
+        ["garden"],
+    ),
+    (9, "task", "Fix the workshop door hinge", "It drags on the floor", "repairs", 1000, None, []),
+    (
+        15,
+        "task",
+        "Design a poster for the harvest fair",
+        "A4, bright, with the date",
+        "creative",
+        3500,
+        None,
+        ["design"],
+    ),
 ]
 
 
@@ -388,10 +475,20 @@ def seed_market(
             action=Action.CONFIRM,
             idempotency_key=f"demo-confirm-{order_id}",
         )
-        market.review(DEMO_SLUG, author=members[buyer], order_id=order_id, stars=stars[0],
-                      text="Just as described, thank you!")
-        market.review(DEMO_SLUG, author=members[seller], order_id=order_id, stars=stars[1],
-                      text="Friendly and on time.")
+        market.review(
+            DEMO_SLUG,
+            author=members[buyer],
+            order_id=order_id,
+            stars=stars[0],
+            text="Just as described, thank you!",
+        )
+        market.review(
+            DEMO_SLUG,
+            author=members[seller],
+            order_id=order_id,
+            stars=stars[1],
+            text="Friendly and on time.",
+        )
 
     through(deal(2, 0, "demo-m-1", quantity=2), 1, 2, (5, 5))
     through(deal(5, 1, "demo-m-2"), 4, 5, (5, 4))
@@ -401,21 +498,33 @@ def seed_market(
     deal(16, 7, "demo-m-6", quantity=6)  # placed, waiting for the seller
     # a task done and paid
     clock.moment += timedelta(hours=4)
-    application = market.apply(DEMO_SLUG, applicant=members[18], listing_id=ids[11],
-                               message="I have the tools")
-    task = market.assign(DEMO_SLUG, actor=members[9], listing_id=ids[11],
-                         application_id=application.id, idempotency_key="demo-assign-1")
+    application = market.apply(
+        DEMO_SLUG, applicant=members[18], listing_id=ids[11], message="I have the tools"
+    )
+    task = market.assign(
+        DEMO_SLUG,
+        actor=members[9],
+        listing_id=ids[11],
+        application_id=application.id,
+        idempotency_key="demo-assign-1",
+    )
     through_task = [(Action.DELIVER, 18), (Action.CONFIRM, 9)]
     for action, actor in through_task:
         clock.moment += timedelta(hours=8)
-        market.act(DEMO_SLUG, actor=members[actor], order_id=task.id, action=action,
-                   idempotency_key=f"demo-task-{action.value}")
+        market.act(
+            DEMO_SLUG,
+            actor=members[actor],
+            order_id=task.id,
+            action=action,
+            idempotency_key=f"demo-task-{action.value}",
+        )
     market.review(DEMO_SLUG, author=members[9], order_id=task.id, stars=5, text="Door is fixed.")
     # applications on the open tasks
     market.apply(DEMO_SLUG, applicant=members[3], listing_id=ids[10], message="I pass by daily")
     market.apply(DEMO_SLUG, applicant=members[17], listing_id=ids[12], message="Portfolio attached")
-    market.quote(DEMO_SLUG, quoter=members[2], listing_id=ids[8], price=2500,
-                 message="I can bring a friend")
+    market.quote(
+        DEMO_SLUG, quoter=members[2], listing_id=ids[8], price=2500, message="I can bring a friend"
+    )
     # one open dispute: delivered scarf, buyer says it was the wrong colour
     disputed = deal(8, 4, "demo-m-7")
     if disputed is not None:
@@ -431,5 +540,10 @@ def seed_market(
             idempotency_key="demo-dispute-1",
         )
         first = disputed_view.dispute.jurors[0].member_id
-        market.vote(DEMO_SLUG, juror=first, dispute_id=disputed_view.dispute.id,
-                    vote=Vote.SPLIT, idempotency_key="demo-vote-1")
+        market.vote(
+            DEMO_SLUG,
+            juror=first,
+            dispute_id=disputed_view.dispute.id,
+            vote=Vote.SPLIT,
+            idempotency_key="demo-vote-1",
+        )

@@ -56,8 +56,15 @@ class EphemeralPostgres:
         if server.as_postgres_user:
             shutil.chown(root, "postgres", "postgres")
         server._run(
-            "initdb", "-D", str(root / "data"), "-U", "postgres", "--auth=trust",
-            "--encoding=UTF8", "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+            "--no-instructions",
         )
         options = [
             f"-p {server.port}",
@@ -69,8 +76,17 @@ class EphemeralPostgres:
         if not durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         server._run(
-            "pg_ctl", "-D", str(root / "data"), "-l", str(root / "server.log"),
-            "-o", " ".join(options), "-w", "-t", "60", "start",
+            "pg_ctl",
+            "-D",
+            str(root / "data"),
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            " ".join(options),
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
         return server
 
@@ -90,8 +106,20 @@ class EphemeralPostgres:
 
     def psql(self, sql: str, *, database: str = "postgres") -> str:
         return self._run(
-            "psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database,
-            "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql,
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qAt",
+            "-c",
+            sql,
         )
 
     def create_database(self, name: str) -> str:
