@@ -15,7 +15,8 @@ def exact_nash_welfare(bids: Bids, budgets: np.ndarray, capacity: np.ndarray) ->
     x = cp.Variable(size, nonneg=True)
     per_asset = sp.csr_matrix((np.ones(size), (bids.asset, np.arange(size))), shape=(k, size))
     utility = sp.csr_matrix((bids.value_per_unit, (bids.member, np.arange(size))), shape=(n, size))
-    takes_part = np.asarray(utility.sum(axis=1)).ravel() > 0
+    useful = (bids.value_per_unit > 0) & (bids.max_units > 0) & (capacity[bids.asset] > 0)
+    takes_part = np.bincount(bids.member[useful], minlength=n) > 0
     problem = cp.Problem(
         cp.Maximize(budgets[takes_part] @ cp.log((utility @ x)[takes_part])),
         [x <= bids.max_units, per_asset @ x <= capacity],

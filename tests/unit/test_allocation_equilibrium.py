@@ -109,7 +109,7 @@ def test_member_envy_matches_the_standalone_definition() -> None:
     asset = np.concatenate([rng.choice(6, 3, replace=False) for _ in range(30)])
     bids = Bids.of(member, asset, rng.uniform(0.1, 5, 90), rng.uniform(0.5, 4, 90))
     eq = fisher_equilibrium(bids, np.ones(30), np.full(6, 8.0), tolerance=0.01)
-    recomputed = relative_envy(bids, np.ones(30), eq.units, eq.prices)
+    recomputed = relative_envy(bids, np.ones(30), np.full(6, 8.0), eq.units, eq.prices)
     assert recomputed == pytest.approx(eq.member_envy, abs=1e-9)
     assert eq.max_envy <= 0.01
 

@@ -102,12 +102,24 @@ def _order_within_segments(segment: IndexArray, per_token: FloatArray, n: int) -
 
 
 def relative_envy(
-    bids: Bids, budgets: FloatArray, units: FloatArray, prices: FloatArray
+    bids: Bids,
+    budgets: FloatArray,
+    capacity: FloatArray,
+    units: FloatArray,
+    prices: FloatArray,
 ) -> FloatArray:
-    """Each member's relative envy (module docstring) for any allocation and prices."""
+    """Each member's relative envy (module docstring) for any allocation and prices.
+
+    Bids on assets of zero capacity are left out: nobody can hold any of those.
+    """
     n = budgets.size
     unit_price = prices[bids.asset]
-    useful = (bids.value_per_unit > 0) & (bids.max_units > 0) & (budgets[bids.member] > 0)
+    useful = (
+        (bids.value_per_unit > 0)
+        & (bids.max_units > 0)
+        & (budgets[bids.member] > 0)
+        & (capacity[bids.asset] > 0)
+    )
     free = useful & (unit_price <= 0)
     priced = useful & (unit_price > 0)
     value = bids.value_per_unit
