@@ -1,7 +1,7 @@
 """The facilitator: shares out the use of the commons by a Fisher-market equilibrium.
 
-Pure (numpy, scipy-free loops, OR-Tools for rounding); positions, not ids, index everything.
-The entry points::
+Pure: numpy, plus OR-Tools for rounding; no I/O, clock or randomness. Positions, not ids,
+index everything (member ``i`` is ``budgets[i]``, asset ``a`` is ``capacity[a]``). Entry points::
 
     Bids.of(member, asset, value_per_unit, max_units, min_units=None) -> Bids
     fisher_equilibrium(bids: Bids, budgets: NDArray, capacity: NDArray, *,
@@ -13,7 +13,11 @@ The entry points::
     explain_round(bids, capacity, equilibrium, *, member_ids, asset_ids,
                   whole_units=None, valuations=None) -> RoundExplanation
     value_bids(requests, usage, signals, *, prior_units=10.0) -> list[Valuation]
+    relative_envy(bids, budgets, capacity, units, prices) -> NDArray  # per member
     solve_instance(data: Mapping[str, object], *, fractional: bool = False) -> dict
+
+Warm starts: pass the previous ``Equilibrium`` to resume an unchanged (or barely changed)
+market; after bids or values changed, pass ``WarmStart(prices=previous.prices)``.
 
 ``Equilibrium`` holds ``units`` (per bid), ``prices`` (tokens per unit, per asset),
 ``spending``, ``utilities``, ``member_envy``, ``max_envy``, ``iterations``, ``converged`` and
