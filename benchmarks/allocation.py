@@ -7,7 +7,7 @@ lognormal times an asset popularity; caps are 1-19 whole units; each asset's cap
 0.2-1.2 times the units asked for it (so some assets are free and most are contested).
 cvxpy solves the exact capped Eisenberg-Gale program in a child process that is stopped after
 the timeout; once it misses, larger sizes are skipped. Figures go to
-``benchmarks/results/allocation.json``.
+``benchmarks/results/allocation.json`` (``allocation.quick.json`` for a ``--quick`` smoke run).
 """
 
 from __future__ import annotations
@@ -202,8 +202,9 @@ def main() -> None:
             f"{row['speedup']:.0f}x" if "speedup" in row else "-",
         )
     console.print(table)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    results = RESULTS.with_suffix(".quick.json") if args.quick else RESULTS
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(
         json.dumps(
             {
                 "tolerance": TOLERANCE,
@@ -216,7 +217,7 @@ def main() -> None:
         )
         + "\n"
     )
-    console.print(f"figures written to {RESULTS}")
+    console.print(f"figures written to {results}")
 
 
 if __name__ == "__main__":
