@@ -18,7 +18,7 @@ from cybermutual.domain.errors import DomainError
 from cybermutual.sim.cli import simulate_app
 
 app = typer.Typer(
-    help="cybermutual: run cyber-collectives (mutual credit, a facilitated commons, governance).",
+    help="Run cyber-collectives: mutual credit, a market, a facilitated commons, a simulator.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
