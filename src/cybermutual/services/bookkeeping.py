@@ -104,8 +104,13 @@ class Books:
         parent_id: str | None = None,
         initiated_by: str | None = None,
         batch: tuple[str, int] | None = None,
+        within_limit: bool = True,
     ) -> Transfer:
-        """One transfer between two locked accounts; a posted payment also pays its levy."""
+        """One transfer between two locked accounts; a posted payment also pays its levy.
+
+        ``within_limit=False`` only for a debit already covered in this unit of work (a dispute's
+        share paid out of the reservation that was just voided).
+        """
         movement = open_transfer(
             transfer_id=new_id(),
             debit=self._accounts[debit.id],
@@ -118,6 +123,7 @@ class Books:
             parent_id=parent_id,
             initiated_by=initiated_by,
             batch=batch,
+            within_limit=within_limit,
         )
         levy = None if pending else self._levy_on(movement.transfer, movement.credit)
         transfer = self._apply(movement, settles=False)  # nothing can fail from here on

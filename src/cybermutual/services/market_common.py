@@ -119,6 +119,8 @@ def settle_escrow(books: Books, uow: UnitOfWork, order: Order, *, seller_share: 
         kind=TransferKind.PAYMENT,
         memo=f"dispute share of order {order.id}",
         initiated_by=order.buyer_id,
+        # covered by the reservation voided just above: a lowered limit must not strand it
+        within_limit=False,
     )
     return replace(order, payout_id=payout.id)
 
