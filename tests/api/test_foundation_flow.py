@@ -153,13 +153,18 @@ def test_pending_payment_release_and_cancel(client: TestClient, member: Any) -> 
     assert held["status"] == "pending"
     assert ada.get("/collectives/riverside/accounts/me").json()["available"] == -400
     assert_problem(
-        bo.post(f"/collectives/riverside/transfers/{held['id']}/post"), 403, "not_allowed"
+        bo.post(f"/collectives/riverside/transfers/{held['id']}/post", key="r0"),
+        403,
+        "not_allowed",
     )
-    assert (
-        ada.post(f"/collectives/riverside/transfers/{held['id']}/post").json()["status"] == "posted"
-    )
+    release = f"/collectives/riverside/transfers/{held['id']}/post"
+    assert_problem(ada.post(release), 422, "idempotency_key_required")
+    assert ada.post(release, key="r1").json()["status"] == "posted"
+    assert ada.post(release, key="r1").json()["status"] == "posted"  # a retry replays
     assert_problem(
-        ada.post(f"/collectives/riverside/transfers/{held['id']}/void"), 409, "invalid_transition"
+        ada.post(f"/collectives/riverside/transfers/{held['id']}/void", key="r2"),
+        409,
+        "invalid_transition",
     )
     assert bo.get("/collectives/riverside/accounts/me").json()["balance"] == 400
 

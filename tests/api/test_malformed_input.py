@@ -170,7 +170,7 @@ def test_unknown_things(client: TestClient, pair: Any) -> None:
     assert_problem(client.get("/api/v1/no-such-route"), 404, "not_found")
     assert_problem(client.put("/api/v1/collectives"), 405, "method_not_allowed")
     assert_problem(
-        ada.post("/collectives/riverside/transfers/nope/post"), 404, "transfer_not_found"
+        ada.post("/collectives/riverside/transfers/nope/post", key="k"), 404, "transfer_not_found"
     )
     assert_problem(client.get("/api/v1/collectives", params={"limit": 0}), 422, "validation_error")
     assert_problem(

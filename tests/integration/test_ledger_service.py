@@ -79,16 +79,28 @@ def test_pending_reserves_then_posts_or_voids(services: Services) -> None:
     with pytest.raises(CreditLimitExceeded):
         services.ledger.pay(slug, payer=a.id, payee=b.id, amount=201, idempotency_key="q")
     with pytest.raises(NotAllowed):
-        services.ledger.settle(slug, actor=b.id, transfer_id=held.transfer.id, post=True)
-    posted = services.ledger.settle(slug, actor=a.id, transfer_id=held.transfer.id, post=True)
+        services.ledger.settle(
+            slug, actor=b.id, transfer_id=held.transfer.id, post=True, idempotency_key="s0"
+        )
+    posted = services.ledger.settle(
+        slug, actor=a.id, transfer_id=held.transfer.id, post=True, idempotency_key="s1"
+    )
     assert posted.transfer.status is TransferStatus.POSTED
     assert balances(services, slug, a.id, b.id) == [-800, 800]
     with pytest.raises(InvalidTransition):
-        services.ledger.settle(slug, actor=a.id, transfer_id=held.transfer.id, post=False)
+        services.ledger.settle(
+            slug, actor=a.id, transfer_id=held.transfer.id, post=False, idempotency_key="s2"
+        )
+    retried = services.ledger.settle(  # a retry of the release answers as the first time did
+        slug, actor=a.id, transfer_id=held.transfer.id, post=True, idempotency_key="s1"
+    )
+    assert retried.transfer.status is TransferStatus.POSTED
     second = services.ledger.pay(
         slug, payer=a.id, payee=b.id, amount=150, idempotency_key="r", pending=True
     )
-    services.ledger.settle(slug, actor=b.id, transfer_id=second.transfer.id, post=False)
+    services.ledger.settle(
+        slug, actor=b.id, transfer_id=second.transfer.id, post=False, idempotency_key="s3"
+    )
     account = services.ledger.account(slug, member_id=a.id).account
     assert (account.balance, account.reserved) == (-800, 0)
     assert services.ledger.verify(slug).ok

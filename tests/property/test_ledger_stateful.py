@@ -105,7 +105,11 @@ class LedgerMachine(RuleBasedStateMachine):
         actor = self.ids[(payer + 1) % PEOPLE] if by_payee else self.ids[payer]
         self._try(
             lambda: self.services.ledger.settle(
-                self.slug, actor=actor, transfer_id=transfer_id, post=post
+                self.slug,
+                actor=actor,
+                transfer_id=transfer_id,
+                post=post,
+                idempotency_key=f"s{self.keys}-{transfer_id}-{post}-{by_payee}",
             )
         )
 

@@ -294,10 +294,16 @@ class LedgerService:
         books.close()
         return batch_id, transfers
 
-    def settle(self, slug: str, *, actor: str, transfer_id: str, post: bool) -> TransferView:
-        """Release (payer only) or cancel (payer or payee) a pending payment."""
+    def settle(
+        self, slug: str, *, actor: str, transfer_id: str, post: bool, idempotency_key: str
+    ) -> TransferView:
+        """Release (payer only) or cancel (payer or payee) a pending payment; retries replay."""
+        check_key(idempotency_key)
+        request = fingerprint("post" if post else "void", {"transfer": transfer_id})
         with self._uow() as uow:
             collective = load_collective(uow, slug)
+            if replay := self._replay(uow, collective.id, actor, idempotency_key, request):
+                return self._views(uow, [self._transfer(uow, replay)])[0]
             transfer = self._transfer(uow, transfer_id)
             if transfer.collective_id != collective.id or transfer.kind is not TransferKind.PAYMENT:
                 raise TransferNotFound("no such payment in this collective")
@@ -310,9 +316,15 @@ class LedgerService:
                 raise NotAllowed("only the payer can release a pending payment")
             books = Books(uow, collective, now=self._clock.now())
             books.lock_members([m for m in (payer, payee) if m is not None])
+            if replay := self._replay(uow, collective.id, actor, idempotency_key, request):
+                return self._views(uow, [self._transfer(uow, replay)])[0]
             current = self._transfer(uow, transfer_id)  # re-read under the lock
             settled = books.settle(current, post=post)
             books.close()
+            uow.idempotency.add(
+                IdempotencyRecord(collective.id, actor, idempotency_key, request, settled.id),
+                now=books.now,
+            )
             view = self._views(uow, [settled])[0]
             uow.commit()
         return view

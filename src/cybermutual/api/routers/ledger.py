@@ -114,21 +114,25 @@ def my_transfers(
 
 @router.post("/collectives/{slug}/transfers/{transfer_id}/post", response_model=TransferPublic)
 def release(
-    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep
+    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep, key: IdempotencyKey
 ) -> TransferPublic:
     """Release a pending payment to the payee (payer only)."""
     return transfer_public(
-        services.ledger.settle(slug, actor=person.id, transfer_id=transfer_id, post=True)
+        services.ledger.settle(
+            slug, actor=person.id, transfer_id=transfer_id, post=True, idempotency_key=key
+        )
     )
 
 
 @router.post("/collectives/{slug}/transfers/{transfer_id}/void", response_model=TransferPublic)
 def cancel(
-    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep
+    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep, key: IdempotencyKey
 ) -> TransferPublic:
     """Cancel a pending payment (payer or payee); the reservation is released."""
     return transfer_public(
-        services.ledger.settle(slug, actor=person.id, transfer_id=transfer_id, post=False)
+        services.ledger.settle(
+            slug, actor=person.id, transfer_id=transfer_id, post=False, idempotency_key=key
+        )
     )
 
 
