@@ -67,7 +67,7 @@ def test_a_split_verdict_settles_even_after_the_buyers_limit_was_lowered(
     services: Services,
 ) -> None:
     """The seller's share comes out of the reservation just voided: never refused, never stuck."""
-    slug, people, order_id, dispute_id = _disputed_order(services, price=800)
+    slug, people, _order, dispute_id = _disputed_order(services, price=800)
     buyer, seller = people[1], people[0]
     services.ledger.pay(slug, payer=buyer.id, payee=people[2].id, amount=200, idempotency_key="p")
     services.ledger.set_credit_limit(slug, member_id=buyer.id, credit_limit=100)
@@ -91,7 +91,7 @@ def test_a_split_verdict_settles_even_after_the_buyers_limit_was_lowered(
 def test_a_split_settlement_settles_even_after_the_buyers_limit_was_lowered(
     services: Services,
 ) -> None:
-    slug, people, order_id, dispute_id = _disputed_order(services, price=800)
+    slug, people, _order, dispute_id = _disputed_order(services, price=800)
     buyer, seller = people[1], people[0]
     services.ledger.pay(slug, payer=buyer.id, payee=people[2].id, amount=200, idempotency_key="p")
     services.ledger.set_credit_limit(slug, member_id=buyer.id, credit_limit=0)
@@ -102,3 +102,76 @@ def test_a_split_settlement_settles_even_after_the_buyers_limit_was_lowered(
     assert view.order.status is OrderStatus.RESOLVED
     assert services.ledger.account(slug, member_id=buyer.id).account.balance == -500
     assert services.ledger.verify(slug).ok
+
+
+def _delivered(services: Services, slug: str, seller: Person, buyer: Person) -> str:
+    offer = services.market.post_listing(
+        slug,
+        owner=seller.id,
+        kind=ListingKind.OFFER,
+        title="Bike service",
+        description="",
+        category="repairs",
+        price=500,
+    ).listing
+    order = services.market.place_order(
+        slug, buyer=buyer.id, listing_id=offer.id, idempotency_key=f"o-{offer.id}"
+    )
+    services.market.act(slug, actor=seller.id, order_id=order.id, action=Action.ACCEPT)
+    services.market.act(slug, actor=seller.id, order_id=order.id, action=Action.DELIVER)
+    return order.id
+
+
+def test_confirms_cancels_and_disputes_at_once_settle_the_escrow_once(
+    services: Services,
+) -> None:
+    slug, people = members(services, 5, credit_limit=10_000)
+    seller, buyer = people[0], people[1]
+    order_id = _delivered(services, slug, seller, buyer)
+    calls: list[Callable[[], Any]] = [
+        lambda n=n: services.market.act(
+            slug, actor=buyer.id, order_id=order_id, action=Action.CONFIRM, idempotency_key=f"c{n}"
+        )
+        for n in range(THREADS - 2)
+    ]
+    calls.append(
+        lambda: services.market.open_dispute(
+            slug, actor=seller.id, order_id=order_id, reason="late", idempotency_key="d"
+        )
+    )
+    calls.append(lambda: services.market.auto_confirm_due(slug))
+    _results, failures = _at_once(calls)
+    assert all(isinstance(f, DomainError) for f in failures), failures
+    final = services.market.order(slug, viewer=buyer.id, order_id=order_id)
+    assert final.status in (OrderStatus.COMPLETED, OrderStatus.DISPUTED)
+    paid = services.ledger.account(slug, member_id=seller.id).account.balance
+    assert paid == (500 if final.status is OrderStatus.COMPLETED else 0)
+    assert services.ledger.account(slug, member_id=buyer.id).account.balance == -paid
+    assert services.ledger.verify(slug).ok
+
+
+def test_reviews_written_at_once_count_once(services: Services) -> None:
+    slug, people = members(services, 4, credit_limit=10_000)
+    seller = people[0]
+    orders = [_delivered(services, slug, seller, buyer) for buyer in people[1:]]
+    for buyer, order_id in zip(people[1:], orders, strict=True):
+        services.market.act(
+            slug, actor=buyer.id, order_id=order_id, action=Action.CONFIRM, idempotency_key="c"
+        )
+    buyer = people[1]
+    same = [
+        lambda: services.market.review(slug, author=buyer.id, order_id=orders[0], stars=5)
+        for _ in range(THREADS)
+    ]
+    results, failures = _at_once(same)
+    assert len(results) == 1
+    assert {getattr(f, "code", repr(f)) for f in failures} == {"already_reviewed"}
+    # the first reviews of a member, by several authors at once (the reputation row is new)
+    firsts = [
+        lambda b=b, o=o: services.market.review(slug, author=b.id, order_id=o, stars=4)
+        for b, o in zip(people[2:], orders[1:], strict=True)
+    ]
+    results, failures = _at_once(firsts)
+    assert failures == []
+    rep = services.market.reputation(slug, seller.id)
+    assert (rep.count, rep.average_milli) == (3, 4_333)

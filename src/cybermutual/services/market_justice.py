@@ -223,7 +223,9 @@ class MarketJustice:
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             known_member(uow, collective, author)
-            order = visible_order(uow, collective, order_id, author)
+            visible_order(uow, collective, order_id, author)
+            # locked, so the same author's reviews sent at once are checked one after the other
+            order = load_order(uow, collective, order_id, lock=True)
             made, event = reviews.write_review(
                 order,
                 review_id=new_id(),

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.market.deals import DealKind, Order, OrderStatus
@@ -451,27 +452,23 @@ class SqlReviews:
                 created_at=review.created_at,
             )
         )
-        key = and_(
-            market_reputation.c.collective_id == review.collective_id,
-            market_reputation.c.member_id == review.subject_id,
+        # one statement that adds or creates: two first reviews of a member at once both count
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(market_reputation).values(
+            collective_id=review.collective_id,
+            member_id=review.subject_id,
+            review_count=1,
+            star_sum=review.stars,
         )
-        changed = self._conn.execute(
-            update(market_reputation)
-            .where(key)
-            .values(
-                review_count=market_reputation.c.review_count + 1,
-                star_sum=market_reputation.c.star_sum + review.stars,
+        self._conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[market_reputation.c.collective_id, market_reputation.c.member_id],
+                set_={
+                    "review_count": market_reputation.c.review_count + 1,
+                    "star_sum": market_reputation.c.star_sum + review.stars,
+                },
             )
-        ).rowcount
-        if not changed:
-            self._conn.execute(
-                insert(market_reputation).values(
-                    collective_id=review.collective_id,
-                    member_id=review.subject_id,
-                    review_count=1,
-                    star_sum=review.stars,
-                )
-            )
+        )
 
     def exists(self, order_id: str, author_id: str) -> bool:
         row = self._conn.execute(
