@@ -10,6 +10,7 @@ from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
     AccountNotFound,
     DomainError,
+    IdempotencyKeyReused,
     InvalidValue,
     NotAllowed,
     TransferNotFound,
@@ -51,10 +52,6 @@ class _Payment:
     key: str
     pending: bool
     request: str  # the fingerprint of what was asked
-
-
-def _record(p: _Payment, earlier: tuple[str, TransferView]) -> IdempotencyRecord:
-    return IdempotencyRecord("", p.payer, p.key, earlier[0], earlier[1].transfer.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +187,10 @@ class LedgerService:
         """One payment of a group, under the group's locks; a refusal changes nothing."""
         try:
             if earlier := done.get((p.payer, p.key)):  # the same key twice in one group
-                replayed(_record(p, earlier), p.request)  # another body: key reused
+                if earlier[0] != p.request:
+                    raise IdempotencyKeyReused(
+                        "this Idempotency-Key was just used for another request"
+                    )
                 return earlier[1]
             payer_membership = _spender(found.get(p.payer))
             if p.payee != p.payer:

@@ -12,7 +12,8 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
-from cybermutual.store.ledger import SqlAccounts, SqlIdempotency, SqlJournal, SqlTransfers
+from cybermutual.store.journal import SqlIdempotency, SqlJournal
+from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
 from cybermutual.store.people import SqlPeople
 
