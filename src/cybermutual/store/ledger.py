@@ -23,7 +23,7 @@ from cybermutual.store.tables import (
     transfers,
 )
 
-_STREAM = 2_000  # rows fetched at a time when a whole journal is read
+_STREAM = 2_000  # rows fetched at a time when every transfer of a collective is read
 
 
 def _account(row: Any) -> Account:
