@@ -28,7 +28,6 @@ from sqlalchemy import (
     update,
 )
 
-from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.market.listings import (
     MAX_TERMS_PER_QUERY,
     Category,
@@ -50,6 +49,8 @@ from cybermutual.store.market_deals import (
     SqlOrders,
     SqlQuotes,
     SqlReviews,
+    cursor_int,
+    cursor_moment,
 )
 from cybermutual.store.pagination import decode_cursor, encode_cursor
 from cybermutual.store.tables import (
@@ -84,22 +85,6 @@ def _listing(row: Any) -> Listing:
 _COLUMNS = [c for c in listings.c if c.name != "search_vector"]
 # the 'simple' configuration: no stemming, words match as written
 _SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
-
-
-def _moment(text: object) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidValue("invalid cursor", field="cursor")
-    return moment
-
-
-def _int(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidValue("invalid cursor", field="cursor")
-    return value
 
 
 def _prefix_end(term: str) -> str:
@@ -219,7 +204,7 @@ class SqlListings:
             descending = query.sort is ListingSort.PRICE_DESC
         if query.cursor is not None:
             raw, last_id = decode_cursor(query.cursor, 2)
-            value: Any = _moment(raw) if query.sort is ListingSort.NEWEST else _int(raw)
+            value: Any = cursor_moment(raw) if query.sort is ListingSort.NEWEST else cursor_int(raw)
             ahead = key < value if descending else key > value
             tie = listings.c.id < str(last_id) if descending else listings.c.id > str(last_id)
             where.append(or_(ahead, and_(key == value, tie)))

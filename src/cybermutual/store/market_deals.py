@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
@@ -20,6 +20,7 @@ from cybermutual.domain.market.proposals import (
 )
 from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.membership import MembershipStatus
+from cybermutual.domain.money import MAX_AMOUNT
 from cybermutual.services.market_ports import InboxItem
 from cybermutual.services.ports import Page
 from cybermutual.store.pagination import decode_cursor, encode_cursor
@@ -36,14 +37,22 @@ from cybermutual.store.tables import (
 )
 
 
-def _moment(text: object) -> datetime:
+def cursor_moment(text: object) -> datetime:
+    """A cursor's timestamp, in UTC; ``invalid_value`` for anything a page never wrote."""
     try:
         moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
+        if moment.tzinfo is None:
+            raise ValueError("naive")
+        return moment.astimezone(UTC)  # out of range in UTC: OverflowError
+    except (ValueError, OverflowError) as exc:
+        raise InvalidValue("invalid cursor", field="cursor") from exc
+
+
+def cursor_int(value: object) -> int:
+    """A cursor's price or score: an integer the columns can hold."""
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_AMOUNT:
         raise InvalidValue("invalid cursor", field="cursor")
-    return moment
+    return value
 
 
 def _after(created: Any, ident: Any, cursor: str | None) -> list[Any]:
@@ -51,7 +60,7 @@ def _after(created: Any, ident: Any, cursor: str | None) -> list[Any]:
     if cursor is None:
         return []
     raw, last_id = decode_cursor(cursor, 2)
-    moment = _moment(raw)
+    moment = cursor_moment(raw)
     return [or_(created < moment, and_(created == moment, ident < str(last_id)))]
 
 

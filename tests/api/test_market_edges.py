@@ -1,0 +1,40 @@
+"""Odd input at the market's lists and search, on both databases: refusals, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cybermutual.api.app import create_app
+from cybermutual.services.container import Services
+from cybermutual.store.pagination import encode_cursor
+from tests.api.conftest import Member
+from tests.api.test_foundation_flow import assert_problem
+from tests.api.test_market_flows import M, _collective, _offer
+
+
+@pytest.fixture
+def member(services: Services) -> Iterator[Any]:
+    """Members on a client that answers a server error with a 500 instead of raising it."""
+    with TestClient(create_app(services), raise_server_exceptions=False) as client:
+        yield lambda name="Member": Member(client, name)
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [10**30, -(10**30), 2**63, "9999-12-31T23:59:59.999999-23:59", "0001-01-01T00:00:00+14:00"],
+)
+def test_forged_cursors_are_refused(member: Any, marker: object) -> None:
+    ada, _bo = _collective(member, "Ada", "Bo")
+    _offer(ada)
+    cursor = encode_cursor(marker, "x")
+    lists = [f"{M}/listings?sort={s}&" for s in ("newest", "price_asc", "price_desc", "reputation")]
+    lists += [f"{M}/orders?", f"{M}/inbox?", f"{M}/disputes?", f"{M}/reviews?member={ada.id}&"]
+    for path in lists:
+        reply = ada.get(f"{path}cursor={cursor}")
+        assert reply.status_code in (200, 422), (path, reply.text)
+        if reply.status_code == 422:
+            assert_problem(reply, 422, "invalid_value")
