@@ -38,3 +38,25 @@ def test_forged_cursors_are_refused(member: Any, marker: object) -> None:
         assert reply.status_code in (200, 422), (path, reply.text)
         if reply.status_code == 422:
             assert_problem(reply, 422, "invalid_value")
+
+
+def test_search_finds_the_same_words_on_both_databases(member: Any) -> None:
+    """Words are what ``search_terms`` says on both databases, not what PostgreSQL's parser
+    makes of numbers, hosts and versions."""
+    ada, _bo = _collective(member, "Ada", "Bo")
+    _offer(
+        ada,
+        title="Sourdough v1.5 from bakery.example.com",
+        description="Ready at 7.30, costs 3/4 of a loaf; email bo@mail.org",
+    )
+
+    def found(q: str) -> int:
+        reply = ada.get(f"{M}/listings", params={"q": q})
+        assert reply.status_code == 200, reply.text
+        return len(reply.json()["items"])
+
+    for q in ["sourdough", "v1", "5", "bakery", "example", "com", "30", "mail", "org", "bo", "3"]:
+        assert found(q) == 1, q
+    for q in ["", "   ", "!!", "🍞", "a" * 200]:
+        assert found(q) in (0, 1), q
+    assert found("zzz") == 0

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Connection,
     Text,
@@ -22,11 +23,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY, array
 
 from cybermutual.domain.market.listings import (
     MAX_TERMS_PER_QUERY,
@@ -35,7 +36,6 @@ from cybermutual.domain.market.listings import (
     ListingKind,
     ListingStatus,
     document,
-    normalise,
     search_terms,
 )
 from cybermutual.domain.market.reviews import PRIOR_WEIGHT
@@ -83,8 +83,6 @@ def _listing(row: Any) -> Listing:
 
 
 _COLUMNS = [c for c in listings.c if c.name != "search_vector"]
-# the 'simple' configuration: no stemming, words match as written
-_SIMPLE: ColumnElement[Any] = literal_column("'simple'::regconfig")
 
 
 def _prefix_end(term: str) -> str:
@@ -116,8 +114,10 @@ class SqlListings:
             "updated_at": listing.updated_at,
         }
         if self._postgres:
-            values["search_vector"] = func.to_tsvector(
-                _SIMPLE, cast(literal(normalise(document(listing))), Text)
+            # the lexemes are exactly ``search_terms``, as on SQLite: PostgreSQL's own parser
+            # would keep "1.5" or "example.com" whole, so "5" or "com" would find nothing
+            values["search_vector"] = func.array_to_tsvector(
+                cast(array(search_terms(document(listing)), type_=Text), ARRAY(Text))
             )
         return values
 
@@ -155,10 +155,9 @@ class SqlListings:
         if not terms:
             return None
         if self._postgres:
-            tsquery = " & ".join(f"{t}:*" for t in terms)
-            return listings.c.search_vector.op("@@")(
-                func.to_tsquery(_SIMPLE, cast(literal(tsquery), Text))
-            )
+            # quoted lexemes, taken as written (terms are letters and digits only)
+            tsquery = " & ".join(f"'{t}':*" for t in terms)
+            return listings.c.search_vector.op("@@")(cast(literal(tsquery), TSQUERY))
         return and_(
             *(
                 listings.c.id.in_(
