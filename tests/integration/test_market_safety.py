@@ -7,6 +7,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Engine, event
+
 from cybermutual.domain.errors import DomainError
 from cybermutual.domain.market.deals import Action, OrderStatus
 from cybermutual.domain.market.disputes import Vote
@@ -175,3 +177,34 @@ def test_reviews_written_at_once_count_once(services: Services) -> None:
     assert failures == []
     rep = services.market.reputation(slug, seller.id)
     assert (rep.count, rep.average_milli) == (3, 4_333)
+
+
+def test_listing_disputes_costs_the_same_queries_for_one_or_many(
+    services: Services, engine: Engine
+) -> None:
+    slug, people = members(services, 5, credit_limit=10_000)
+    seller, buyer = people[0], people[1]
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    def disputes_page_cost() -> int:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            page = services.market.disputes(slug, member_id=buyer.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert all(v.order.id == v.dispute.order_id for v in page.items)
+        return len(statements)
+
+    costs = []
+    for n in range(6):
+        order_id = _delivered(services, slug, seller, buyer)
+        services.market.open_dispute(
+            slug, actor=buyer.id, order_id=order_id, reason="late", idempotency_key=f"d{n}"
+        )
+        if n in (0, 5):
+            costs.append(disputes_page_cost())
+    assert costs[0] == costs[1]

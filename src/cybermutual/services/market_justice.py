@@ -208,10 +208,8 @@ class MarketJustice:
                 limit=check_limit(limit),
                 cursor=cursor,
             )
-            return Page(
-                [DisputeView(d, load_order(uow, collective, d.order_id)) for d in page.items],
-                page.next_cursor,
-            )
+            found = uow.market.orders.by_ids([d.order_id for d in page.items])  # one query
+            return Page([DisputeView(d, found[d.order_id]) for d in page.items], page.next_cursor)
 
     # --- reviews --------------------------------------------------------------------------
 

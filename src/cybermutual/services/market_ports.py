@@ -90,6 +90,10 @@ class OrderRepository(Protocol):
 
     def of_listing(self, listing_id: str) -> list[Order]: ...
 
+    def by_ids(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """These orders in one query, by id (unknown ids are left out)."""
+        ...
+
     def due(self, collective_id: str, *, now: datetime, limit: int) -> list[str]:
         """Ids of delivered orders whose confirmation period has ended."""
         ...

@@ -176,6 +176,12 @@ class SqlOrders:
         )
         return [_order(r) for r in rows]
 
+    def by_ids(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        if not order_ids:
+            return {}
+        rows = self._conn.execute(select(orders).where(orders.c.id.in_(sorted(set(order_ids)))))
+        return {r.id: _order(r) for r in rows}
+
     def due(self, collective_id: str, *, now: datetime, limit: int) -> list[str]:
         rows = self._conn.execute(
             select(orders.c.id)
