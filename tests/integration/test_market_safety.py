@@ -208,3 +208,37 @@ def test_listing_disputes_costs_the_same_queries_for_one_or_many(
         if n in (0, 5):
             costs.append(disputes_page_cost())
     assert costs[0] == costs[1]
+
+
+def test_a_quote_withdrawn_while_accepted_is_one_or_the_other(services: Services) -> None:
+    slug, people = members(services, 2, credit_limit=100_000)
+    requester, quoter = people
+    for n in range(8):
+        wanted = services.market.post_listing(
+            slug,
+            owner=requester.id,
+            kind=ListingKind.REQUEST,
+            title=f"Fix the fence {n}",
+            description="",
+            category="repairs",
+            price=500,
+        ).listing
+        quote = services.market.quote(slug, quoter=quoter.id, listing_id=wanted.id, price=400)
+        results, failures = _at_once(
+            [
+                lambda q=quote.id: services.market.withdraw_quote(
+                    slug, actor=quoter.id, quote_id=q
+                ),
+                lambda q=quote.id, n=n: services.market.accept_quote(
+                    slug, actor=requester.id, quote_id=q, idempotency_key=f"a{n}"
+                ),
+            ]
+        )
+        assert len(results) == 1
+        assert [getattr(f, "code", repr(f)) for f in failures] == ["invalid_transition"]
+        final = services.market.quotes(slug, viewer=quoter.id, listing_id=wanted.id)[0]
+        assert final.status.value == ("accepted" if final.order_id else "withdrawn")
+        assert (final.order_id is not None) == any(
+            getattr(r, "quote_id", None) == quote.id for r in results
+        )
+    assert services.ledger.verify(slug).ok

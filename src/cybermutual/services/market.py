@@ -491,6 +491,10 @@ class MarketService(MarketJustice):
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             known_member(uow, collective, actor)
+            # the request locked first, as accept_quote does, so the two cannot cross
+            load_listing(
+                uow, collective, self._quote(uow, collective, quote_id).listing_id, lock=True
+            )
             withdrawn = proposals.withdraw_quote(
                 self._quote(uow, collective, quote_id), actor=actor
             )
@@ -520,6 +524,7 @@ class MarketService(MarketJustice):
             if earlier is not None:
                 return load_order(uow, collective, earlier)
             listing = load_listing(uow, collective, offer.listing_id, lock=True)
+            offer = self._quote(uow, collective, quote_id)  # re-read: withdrawn meanwhile?
             order_id = new_id()
             accepted = proposals.accept_quote(listing, offer, actor=actor, order_id=order_id)
             require_active(uow.memberships.get(collective.id, offer.quoter_id))
