@@ -126,4 +126,55 @@ def test_rounding_respects_minimums(market: Market) -> None:
     assert np.all(rounded <= market.bids.max_units)
     assert np.all((rounded == 0) | (rounded >= market.bids.min_units))
     meets = eq.units >= market.bids.min_units
-    assert np.all(np.abs(rounded - eq.units)[meets] < 1)
+    # a bid that meets its minimum is within one unit of its share, except that it may be
+    # rounded up further by the units a minimum not met left on its asset
+    dropped = (~meets) & (rounded == 0) & (eq.units > 0)
+    freed = np.bincount(market.bids.asset, dropped, minlength=market.capacity.size) > 0
+    assert np.all((rounded - eq.units)[meets] > -1)
+    assert np.all(((rounded - eq.units) < 1)[meets & ~freed[market.bids.asset]])
+
+
+def _could_take_an_idle_unit(market: Market, rounded: np.ndarray) -> np.ndarray:
+    """Bids of positive value that could take an idle unit (or their whole minimum)."""
+    bids = market.bids
+    idle = np.floor(market.capacity) - np.bincount(
+        bids.asset, rounded, minlength=market.capacity.size
+    )
+    need = np.maximum(1, np.ceil(bids.min_units) - rounded)
+    return (
+        (bids.value_per_unit > 0)
+        & (rounded + need <= np.floor(bids.max_units))
+        & (need <= idle[bids.asset])
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(markets(minimums=True))
+def test_no_unit_idle_while_a_bid_with_room_exists(market: Market) -> None:
+    eq = solve(market)
+    rounded = round_to_units(market.bids, market.capacity, eq.units, budgets=market.budgets)
+    assert not np.any(_could_take_an_idle_unit(market, rounded))
+    used = np.bincount(market.bids.asset, rounded, minlength=market.capacity.size)
+    assert np.all(used <= np.floor(market.capacity))
+    assert np.all(rounded <= market.bids.max_units)
+    assert np.all((rounded == 0) | (rounded >= market.bids.min_units))
+
+
+@settings(max_examples=100, deadline=None)
+@given(markets(minimums=True), st.data())
+def test_no_unit_idle_whatever_the_fractional_shares(market: Market, data: st.DataObject) -> None:
+    # Rounding must hold its guarantees for any shares that fit, not only equilibria.
+    bids = market.bids
+    raw = np.array(data.draw(st.lists(st.floats(0, 1), min_size=bids.size, max_size=bids.size)))
+    units = raw * bids.max_units
+    load = np.bincount(bids.asset, units, minlength=market.capacity.size)
+    scale = np.where(load > market.capacity, market.capacity / np.maximum(load, 1e-12), 1.0)
+    units = units * scale[bids.asset]
+    rounded = round_to_units(bids, market.capacity, units)
+    assert not np.any(_could_take_an_idle_unit(market, rounded))
+    used = np.bincount(bids.asset, rounded, minlength=market.capacity.size)
+    assert np.all(used <= np.floor(market.capacity))
+    assert np.all(rounded <= bids.max_units)
+    assert np.all((rounded == 0) | (rounded >= bids.min_units))
+    meets = units >= bids.min_units
+    assert np.all((rounded - units)[meets] > -1)

@@ -93,7 +93,7 @@ def solve_instance(
     if fractional:
         units = [float(u) for u in equilibrium.units]
     else:
-        units = [int(u) for u in round_to_units(bids, capacity, equilibrium.units)]
+        units = [int(u) for u in round_to_units(bids, capacity, equilibrium.units, budgets=budgets)]
     return {
         "allocations": [
             {"member": member_ids[m], "asset": asset_ids[a], "units": u}

@@ -17,11 +17,32 @@ over ``source -> asset -> member -> sink``:
 So every rounded bid differs from its fractional share by less than one unit. Minimums: a bid
 whose share is below its ``min_units`` gets either that minimum or nothing (never a share in
 between): the minimum when its share is at least half of it and the asset still has room,
-decided before the flow in order of ``share / minimum``, largest first. Such a bid is the only
-one that can differ from its share by one unit or more.
+decided before the flow in order of ``share / minimum``, largest first.
+
+Idle units. A minimum that is not met leaves that bid's fractional share on its asset, and the
+flow only rounds bids up by one unit where they have a fractional part. So a last, greedy step
+hands out every unit still idle, one at a time, while some bid of positive value could take it:
+a bid below its whole cap that already meets its minimum takes one unit; a bid holding nothing
+takes its whole minimum at once if that many units are idle. Each step goes to the bid whose
+member gains most per token, the Eisenberg-Gale marginal ``B_i * v[i,a] / u_i`` (``u_i`` the
+member's value of the whole units they hold so far; for a minimum of ``n`` units, the average
+``B_i log(1 + n v / u_i) / n``; a member holding nothing comes first, the highest ``B_i v``
+among them): the greedy step of the same Nash welfare the equilibrium maximises, so the units
+spread toward whoever holds least value for their budget rather than to the highest value.
+Bids of value 0 take no idle units. ``budgets`` default to equal ones.
+
+Guarantees: never above an asset's whole capacity or a bid's whole cap; the minimum or nothing;
+no unit idle while a bid of positive value could take it (it or its minimum). For an
+equilibrium's shares, a bid that meets its minimum is also within one unit of its share, except
+that it may be rounded up further on an asset where a minimum was not met (by the units that
+minimum left idle: a priced asset is used up by the shares, a free one gives every bid its cap,
+so no other units are idle). A bid below its minimum is the other exception.
 """
 
 from __future__ import annotations
+
+import heapq
+import math
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,15 +59,27 @@ _OVERFLOW_PENALTY = _USE_REWARD // 2
 IntArray = NDArray[np.int64]
 
 
-def round_to_units(bids: Bids, capacity: FloatArray, units: FloatArray) -> IntArray:
-    """Whole units per bid, close to ``units`` (see the module docstring)."""
+def round_to_units(
+    bids: Bids, capacity: FloatArray, units: FloatArray, *, budgets: FloatArray | None = None
+) -> IntArray:
+    """Whole units per bid, close to ``units`` (see the module docstring).
+
+    ``budgets`` (tokens per member, as given to the equilibrium) weigh who gains most from a
+    unit left idle by a minimum; without them every member counts the same.
+    """
     capacity = frozen_floats(capacity, name="capacity")
     units = frozen_floats(units, name="units")
     if units.size != bids.size:
         raise InvalidValue("units must have one entry per bid", field="units")
     if np.any(capacity < 0):
         raise InvalidValue("capacity must not be negative", field="capacity")
-    bids.check_fits(int(bids.member.max(initial=-1)) + 1, capacity.size)
+    if budgets is None:
+        weights = np.ones(int(bids.member.max(initial=-1)) + 1)
+    else:
+        weights = frozen_floats(budgets, name="budgets")
+        if np.any(weights < 0):
+            raise InvalidValue("budgets must not be negative", field="budgets")
+    bids.check_fits(weights.size, capacity.size)
     if bids.size == 0:
         return np.zeros(0, dtype=np.int64)
 
@@ -69,8 +102,63 @@ def round_to_units(bids: Bids, capacity: FloatArray, units: FloatArray) -> IntAr
 
     fraction = share - base
     eligible = ~short & (fraction > _EPS) & (base + 1 <= whole_cap)
-    extra = _round_up_by_flow(bids, eligible, fraction, spare)
-    return base + extra
+    rounded = base + _round_up_by_flow(bids, eligible, fraction, spare)
+    idle = whole_capacity - np.bincount(bids.asset, rounded, minlength=capacity.size)
+    return _fill_idle(bids, rounded, idle, whole_cap, minimum, weights)
+
+
+def _fill_idle(
+    bids: Bids,
+    rounded: IntArray,
+    idle: IntArray,
+    whole_cap: IntArray,
+    minimum: IntArray,
+    budgets: FloatArray,
+) -> IntArray:
+    """Hand out idle units greedily by Eisenberg-Gale marginal gain (module docstring)."""
+    value = bids.value_per_unit
+    need = np.where(rounded >= minimum, 1, minimum - rounded)
+    open_ = (
+        (value > 0)
+        & (budgets[bids.member] > 0)
+        & (rounded + need <= whole_cap)
+        & (need <= idle[bids.asset])
+    )
+    if not open_.any():
+        return rounded
+    rounded = rounded.copy()
+    idle = idle.copy()
+    utility = np.bincount(bids.member, value * rounded, minlength=budgets.size)
+    version = np.zeros(budgets.size, dtype=np.int64)
+
+    def entry(k: int) -> tuple[int, float, int, int]:
+        member = int(bids.member[k])
+        units = max(1, int(minimum[k] - rounded[k]))
+        weight = float(budgets[member])
+        held = float(utility[member])
+        if held <= 0:  # nothing held yet: first, the largest B_i * v first
+            return (0, -weight * float(value[k]), k, int(version[member]))
+        gain = weight * math.log1p(units * float(value[k]) / held) / units
+        return (1, -gain, k, int(version[member]))
+
+    heap = [entry(int(k)) for k in np.flatnonzero(open_)]
+    heapq.heapify(heap)
+    while heap:
+        _, _, k, seen = heapq.heappop(heap)
+        member, asset = int(bids.member[k]), int(bids.asset[k])
+        units = max(1, int(minimum[k] - rounded[k]))
+        if units > idle[asset] or rounded[k] + units > whole_cap[k]:
+            continue  # idle units only ever decrease: this bid can take none any more
+        if seen != version[member]:  # the member gained since: re-rank with what they hold
+            heapq.heappush(heap, entry(k))
+            continue
+        rounded[k] += units
+        idle[asset] -= units
+        utility[member] += units * value[k]
+        version[member] += 1
+        if rounded[k] < whole_cap[k] and idle[asset] > 0:
+            heapq.heappush(heap, entry(k))
+    return rounded
 
 
 def _round_up_by_flow(
