@@ -58,3 +58,36 @@ def test_declining_more_than_received_is_refused() -> None:
         reallocate_declined(
             BIDS, BUDGETS, CAPACITY, received=np.ones(3), declined=np.array([2.0, 0, 0])
         )
+
+
+def test_what_a_member_already_holds_counts_toward_their_minimum() -> None:
+    # 12 units: member 0 (max 10, min 4) holds 5, member 1 declines its 4, member 2 (max 6)
+    # holds 3. Member 0 already meets its minimum, so any extra unit is welcome: the 4 freed
+    # units are shared 2 and 2, and none is left idle.
+    bids = Bids.of([0, 1, 2], [0, 0, 0], [1, 1, 1], [10, 4, 6], [4, 0, 0])
+    again = reallocate_declined(
+        bids,
+        BUDGETS,
+        np.array([12.0]),
+        received=np.array([5.0, 4.0, 3.0]),
+        declined=np.array([0.0, 4.0, 0.0]),
+        whole_units=True,
+    )
+    assert again.units.tolist() == [7, 0, 5]
+    assert again.second_pass_units.tolist() == [2, 0, 2]
+
+
+def test_a_minimum_not_yet_met_still_holds_in_the_second_pass() -> None:
+    # Member 0 holds 1 of a minimum of 4: a second-pass share must bring it to 4 or be nothing.
+    bids = Bids.of([0, 1, 2], [0, 0, 0], [1, 1, 1], [10, 4, 6], [4, 0, 0])
+    again = reallocate_declined(
+        bids,
+        BUDGETS,
+        np.array([12.0]),
+        received=np.array([1.0, 4.0, 3.0]),
+        declined=np.array([0.0, 4.0, 0.0]),
+        whole_units=True,
+    )
+    assert again.second_pass_units[0] == 0 or again.second_pass_units[0] >= 3
+    assert again.units[0] == 1 or again.units[0] >= 4
+    assert again.units.sum() <= 12

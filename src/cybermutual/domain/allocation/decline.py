@@ -4,7 +4,9 @@ A member who declines anything is a *decliner*: they keep what they accepted
 (``received - declined``) and take no part in the second pass. Every other member keeps the
 share published to them, and the units left over (the declined ones, plus any the first pass
 left unused) are shared among them by a second equilibrium with the same budgets, over caps
-reduced by what they already hold. Nobody's published share shrinks.
+reduced by what they already hold. What they hold counts toward their minimums too: a bid's
+second-pass minimum is ``max(min_units - kept, 0)``, so a member who already meets their
+minimum takes any extra unit. Nobody's published share shrinks.
 """
 
 from __future__ import annotations
@@ -72,17 +74,19 @@ def reallocate_declined(
     if whole_units:
         residual = np.floor(residual + 1e-9)
     room = np.where(decliners[bids.member], 0.0, np.maximum(bids.max_units - kept, 0.0))
-    second_bids = bids.with_max_units(room)
+    second_bids = bids.after_holding(kept, room)
+    second_budgets = np.where(decliners, 0.0, budgets)
     second = fisher_equilibrium(
         second_bids,
-        np.where(decliners, 0.0, budgets),
+        second_budgets,
         residual,
         tolerance=tolerance,
         max_iterations=max_iterations,
     )
     extra = np.asarray(second.units, dtype=np.float64)
     if whole_units:
-        extra = round_to_units(second_bids, residual, extra).astype(np.float64)
+        whole = round_to_units(second_bids, residual, extra, budgets=second_budgets)
+        extra = whole.astype(np.float64)
     final = kept + extra
     final.setflags(write=False)
     extra.setflags(write=False)

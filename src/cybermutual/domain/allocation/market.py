@@ -127,6 +127,16 @@ class Bids:
         minima = _frozen(np.minimum(self.min_units, maxima))
         return Bids(self.member, self.asset, self.value_per_unit, maxima, minima)
 
+    def after_holding(self, held: FloatArray, room: FloatArray) -> Bids:
+        """The same bids for a further pass: caps ``room``, minimums less what is ``held``.
+
+        A bid whose member already holds ``held`` units of the asset needs only
+        ``max(min_units - held, 0)`` more to meet its minimum (never more than ``room``).
+        """
+        maxima = frozen_floats(np.maximum(room, 0.0), name="max_units")
+        minima = _frozen(np.minimum(np.maximum(self.min_units - held, 0.0), maxima))
+        return Bids(self.member, self.asset, self.value_per_unit, maxima, minima)
+
 
 def _frozen(array: NDArray[_T]) -> NDArray[_T]:
     copy = np.array(array, copy=True)
