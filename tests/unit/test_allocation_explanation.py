@@ -84,3 +84,27 @@ def test_zero_value_bid_is_told_why_it_got_nothing() -> None:
     report = explain_round(bids, np.array([3.0]), eq, member_ids=["a", "b"], asset_ids=["van"])
     assert report.bids[1].units_fractional == 0.0
     assert "no value" in report.bids[1].reason
+
+
+def test_a_newcomer_on_an_asset_used_without_sales_is_told_where_the_value_came_from() -> None:
+    requests = [BidRequest("old", "kiln", "pots", 6), BidRequest("new", "kiln", "pots", 6)]
+    usage = [UsageRecord("old", "kiln", 5, 0), UsageRecord("old", "lathe", 10, 40)]
+    valuations = value_bids(requests, usage, [])
+    assert [v.productivity.collective_basis for v in valuations] == ["pooled", "pooled"]
+    bids = Bids.of([0, 1], [0, 0], [v.value_per_unit for v in valuations], [6, 6])
+    eq = fisher_equilibrium(bids, np.ones(2), np.array([8.0]))
+    whole = round_to_units(bids, np.array([8.0]), eq.units)
+    report = explain_round(
+        bids,
+        np.array([8.0]),
+        eq,
+        member_ids=["old", "new"],
+        asset_ids=["kiln"],
+        whole_units=whole,
+        valuations=valuations,
+    )
+    old, new = report.bids
+    assert new.value_per_unit > old.value_per_unit > 0
+    assert new.units_whole == 4  # equal budgets, one asset each: equal shares
+    assert old.units_whole == 4
+    assert "mean over all assets" in new.reason

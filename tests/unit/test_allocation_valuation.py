@@ -27,6 +27,7 @@ def test_newcomer_is_valued_at_the_collective_mean() -> None:
     assert cleo.rate == pytest.approx(8.0)
     assert cleo.own_rate is None
     assert cleo.own_weight == 0.0
+    assert cleo.collective_basis == "asset"
 
 
 def test_experience_moves_the_estimate_toward_the_own_record() -> None:
@@ -73,3 +74,30 @@ def test_negative_usage_is_refused() -> None:
         UsageRecord("ana", "lathe", units=-1, sales_value=0)
     with pytest.raises(InvalidValue):
         estimate_productivity(USAGE, [], prior_units=0)
+
+
+def test_an_asset_used_without_sales_falls_back_to_the_pooled_rate() -> None:
+    # Nobody's use of the kiln has led to a sale yet: its own mean (0 per unit) says nothing
+    # about the level, so the prior is the pooled rate over every asset, as for an unused one.
+    usage = [*USAGE, UsageRecord("dan", "kiln", units=5, sales_value=0)]
+    rates = estimate_productivity(usage, [("cleo", "kiln"), ("dan", "kiln")], prior_units=10)
+    pooled = 320 / 45
+    cleo, dan = rates["cleo", "kiln"], rates["dan", "kiln"]
+    assert cleo.collective_rate == pytest.approx(pooled)
+    assert cleo.collective_basis == "pooled"
+    assert cleo.rate == pytest.approx(pooled)
+    # the member who used it without selling is still shrunk toward the prior by their record
+    assert dan.own_rate == 0.0
+    assert dan.rate == pytest.approx(10 * pooled / 15)
+    assert 0 < dan.rate < cleo.rate
+
+
+def test_a_newcomer_is_valued_above_zero_when_no_use_anywhere_led_to_sales() -> None:
+    (new,) = value_bids([BidRequest("new", "k", "food", 5)], [UsageRecord("old", "k", 5, 0)], [])
+    assert new.value_per_unit == pytest.approx(1.0)  # default_rate times an average demand
+    assert new.productivity.collective_rate == pytest.approx(1.0)
+    assert new.productivity.collective_basis == "default"
+    scaled = value_bids(
+        [BidRequest("new", "k", "food", 5)], [UsageRecord("old", "k", 5, 0)], [], default_rate=3
+    )
+    assert scaled[0].value_per_unit == pytest.approx(3.0)

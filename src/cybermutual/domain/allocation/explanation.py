@@ -130,6 +130,14 @@ def explain_round(
     )
 
 
+_MEANS = {
+    "pooled": (
+        "the collective's mean over all assets, as no use of this one has led to a sale yet"
+    ),
+    "default": "a neutral 1 per unit, as no use of any asset has led to a sale yet",
+}
+
+
 def _reason(
     asset: str,
     asked: float,
@@ -157,9 +165,10 @@ def _reason(
     basis = ""
     if valuation is not None:
         rate = valuation.productivity
+        mean = _MEANS.get(rate.collective_basis, "the collective mean")
         basis = (
             f" (productivity {rate.rate:.2f} per unit from {rate.units_logged:g} logged units, "
-            f"{rate.own_weight:.0%} your own record and the rest the collective mean, "
+            f"{rate.own_weight:.0%} your own record and the rest {mean}, "
             f"times demand {valuation.demand.index:.2f} for {valuation.request.output})"
         )
     return f"Asked {asked:g} of {asset}, received {received}: {why}{basis}."

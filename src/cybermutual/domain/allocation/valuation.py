@@ -8,7 +8,19 @@ mean for that asset (empirical Bayes, Buhlmann credibility)::
 
 with ``k = prior_units`` (default 10 units): after 10 logged units a member's own record and the
 collective mean count equally; with none, the member is valued at the mean. ``mean[a]`` is the
-pooled rate of everybody's use of the asset, else of every asset, else ``default_rate``.
+pooled rate of everybody's use of the asset when that use has led to sales; otherwise (nobody
+has used the asset, or its logged use has led to no sales yet) the pooled rate of every asset's
+use, and ``default_rate`` when no use at all has led to sales. ``collective_basis`` on the
+estimate says which (``"asset"``, ``"pooled"``, ``"default"``).
+
+Why an asset used without sales falls back like an unused one: a mean of 0 is no prior at all.
+Shrinking toward it values every newcomer's use at exactly 0 (and a bid worth 0 receives
+nothing, however idle the asset), whereas logged use without sales mostly means the output was
+not sold through the market (a kitchen cooking for the street, repairs done for free) or not
+yet. So the asset's level is taken from the collective as a whole, and the members' own records
+still count: a member with logged use and no sales is shrunk from that level toward 0 by their
+own weight, below a newcomer. The price of the choice is a jump: the asset's first sale replaces
+the pooled level by the asset's own (usually far lower) rate.
 
 Demand is an index per output category, 1 for the average category in the round::
 
@@ -54,6 +66,7 @@ class ProductivityEstimate:
     collective_rate: float
     units_logged: float
     own_weight: float
+    collective_basis: str = "asset"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,14 +133,16 @@ def estimate_productivity(
         asset_units[record.asset] += record.units
         asset_sales[record.asset] += record.sales_value
     total_units = sum(asset_units.values())
-    pooled = sum(asset_sales.values()) / total_units if total_units > 0 else default_rate
-    pooled = pooled if pooled > 0 else default_rate
+    total_sales = sum(asset_sales.values())
+    pooled, pooled_basis = default_rate, "default"
+    if total_units > 0 and total_sales > 0:
+        pooled, pooled_basis = total_sales / total_units, "pooled"
     estimates: dict[tuple[str, str], ProductivityEstimate] = {}
     for member, asset in pairs:
         used = units.get((member, asset), 0.0)
-        mean = (
-            asset_sales[asset] / asset_units[asset] if asset_units.get(asset, 0.0) > 0 else pooled
-        )
+        mean, basis = pooled, pooled_basis
+        if asset_units.get(asset, 0.0) > 0 and asset_sales.get(asset, 0.0) > 0:
+            mean, basis = asset_sales[asset] / asset_units[asset], "asset"
         sold = sales.get((member, asset), 0.0)
         estimates[member, asset] = ProductivityEstimate(
             member=member,
@@ -137,6 +152,7 @@ def estimate_productivity(
             collective_rate=mean,
             units_logged=used,
             own_weight=used / (used + prior_units),
+            collective_basis=basis,
         )
     return estimates
 
