@@ -108,3 +108,24 @@ def test_a_newcomer_on_an_asset_used_without_sales_is_told_where_the_value_came_
     assert new.units_whole == 4  # equal budgets, one asset each: equal shares
     assert old.units_whole == 4
     assert "mean over all assets" in new.reason
+
+
+def test_the_reason_says_when_a_minimum_moved_a_share_by_a_unit_or_more() -> None:
+    bids = Bids.of([0, 1, 2, 3], [0, 0, 0, 0], [1, 1, 1, 1], [6, 6, 6, 6], [0, 5, 0, 0])
+    capacity = np.array([12.0])
+    eq = fisher_equilibrium(bids, np.ones(4), capacity, tolerance=1e-6)
+    whole = round_to_units(bids, capacity, eq.units)
+    assert whole.tolist() == [4, 0, 4, 4]
+    report = explain_round(
+        bids, capacity, eq, member_ids=list("abcd"), asset_ids=["lathe"], whole_units=whole
+    )
+    assert "your minimum of 5 did not fit" in report.bids[1].reason
+    assert "another bid's minimum left idle" in report.bids[0].reason
+    up = Bids.of([0, 1], [0, 0], [1, 1], [6, 6], [0, 4])
+    eq = fisher_equilibrium(up, np.ones(2), np.array([7.0]), tolerance=1e-6)
+    whole = round_to_units(up, np.array([7.0]), eq.units)  # 3.5 each
+    assert whole.tolist() == [3, 4]
+    report = explain_round(
+        up, np.array([7.0]), eq, member_ids=["a", "b"], asset_ids=["kiln"], whole_units=whole
+    )
+    assert "rounded up to your minimum of 4" in report.bids[1].reason

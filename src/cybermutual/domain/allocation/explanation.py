@@ -109,6 +109,7 @@ def explain_round(
                 reason=_reason(
                     asset_ids[asset],
                     float(bids.max_units[k]),
+                    float(bids.min_units[k]),
                     float(equilibrium.units[k]),
                     whole,
                     float(equilibrium.prices[asset]),
@@ -130,6 +131,17 @@ def explain_round(
     )
 
 
+def _rounding(whole: int, fractional: float, minimum: float) -> str:
+    """Why a whole share is a unit or more away from the fractional one, if it is."""
+    if whole == 0 and 0 < fractional < minimum - 1e-9:
+        return f"; your minimum of {minimum:g} did not fit"
+    if fractional < minimum - 1e-9 <= whole:
+        return f"; rounded up to your minimum of {minimum:g}"
+    if whole >= fractional + 1 - 1e-9:
+        return "; with units another bid's minimum left idle"
+    return ""
+
+
 _MEANS = {
     "pooled": (
         "the collective's mean over all assets, as no use of this one has led to a sale yet"
@@ -141,6 +153,7 @@ _MEANS = {
 def _reason(
     asset: str,
     asked: float,
+    minimum: float,
     fractional: float,
     whole: int | None,
     price: float,
@@ -150,7 +163,9 @@ def _reason(
 ) -> str:
     received = f"{fractional:.2f}"
     if whole is not None:
-        received = f"{whole} ({fractional:.2f} before rounding)"
+        received = (
+            f"{whole} ({fractional:.2f} before rounding{_rounding(whole, fractional, minimum)})"
+        )
     if value <= 0:
         why = "the facilitator saw no value in your use of it, so it went to others"
     elif price <= 0:
