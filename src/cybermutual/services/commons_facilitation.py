@@ -4,8 +4,10 @@ The service speaks in rounds, bids and usage; the facilitator (``domain.allocati
 positions and arrays. ``Facilitator`` is the port between them and ``DomainFacilitator`` its one
 adapter: it values every bid from the usage log and the market's demand (``value_bids``),
 computes the capped Fisher-market equilibrium warm-started from the previous round's prices
-(``fisher_equilibrium``), rounds it to whole units by min-cost flow (``round_to_units``) and
-explains every share and the price of fairness (``explain_round``).
+(``fisher_equilibrium``), rounds it to whole units by min-cost flow (``round_to_units``, which
+also hands out any unit a minimum left idle) and explains every share and the price of fairness
+(``explain_round``). It only composes those calls: every rule of the allocation lives in the
+domain.
 """
 
 from __future__ import annotations
@@ -34,16 +36,8 @@ from cybermutual.domain.allocation import (
 )
 from cybermutual.domain.commons import Bid, CategoryDemand, UsageStats
 
-IntArray = NDArray[np.int64]
-
 #: The relative envy at which the equilibrium is accepted (the domain's default, 0.5%).
 ENVY_TOLERANCE = DEFAULT_TOLERANCE
-#: No bid is valued below this share of the collective's pooled sales per unit (times demand):
-#: an asset whose logged use produced no sales yet would otherwise be worth 0 to everyone who
-#: has not used it, and a bid worth 0 receives nothing, however idle the asset.
-VALUE_FLOOR = 0.01
-#: At most this many passes share out units that rounding left idle (each places one or more).
-MAX_FILL_PASSES = 3
 SOLVER = "capped proportional response (fisher_equilibrium), min-cost-flow rounding"
 
 
@@ -106,7 +100,6 @@ class _Market:
     budgets: NDArray[np.float64]
     capacity: NDArray[np.float64]
     valuations: Sequence[Valuation]
-    floored: Sequence[bool]
 
 
 def _market(problem: RoundProblem) -> _Market:
@@ -133,10 +126,6 @@ def _market(problem: RoundProblem) -> _Market:
         usage,
         [DemandSignal(d.category, d.open_requests, d.recent_sales) for d in problem.demand],
     )
-    units_logged = sum(u.units for u in usage)
-    sales_logged = sum(u.sales_value for u in usage)
-    pooled = sales_logged / units_logged if units_logged and sales_logged else 1.0
-    floors = [VALUE_FLOOR * pooled * v.demand.index for v in valuations]
     return _Market(
         bids=bids,
         member_ids=member_ids,
@@ -144,14 +133,13 @@ def _market(problem: RoundProblem) -> _Market:
         matrix=Bids.of(
             [member_at[b.member_id] for b in bids],
             [asset_at[b.asset_id] for b in bids],
-            [max(v.value_per_unit, f) for v, f in zip(valuations, floors, strict=True)],
+            [v.value_per_unit for v in valuations],
             [r.max_units for r in requests],
             [r.min_units for r in requests],
         ),
         budgets=np.array([problem.budgets.get(m, 0.0) for m in member_ids], dtype=np.float64),
         capacity=np.array([float(problem.capacities[a]) for a in asset_ids], dtype=np.float64),
         valuations=valuations,
-        floored=[v.value_per_unit < f for v, f in zip(valuations, floors, strict=True)],
     )
 
 
@@ -178,8 +166,9 @@ class DomainFacilitator:
             tolerance=self._tolerance,
             warm_start=warm,
         )
-        rounded = round_to_units(market.matrix, market.capacity, equilibrium.units)
-        units, fill_passes = self._fill_idle(market, rounded)
+        units = round_to_units(
+            market.matrix, market.capacity, equilibrium.units, budgets=market.budgets
+        )
         names = [problem.asset_names.get(a, a) for a in market.asset_ids]
         explained = explain_round(
             market.matrix,
@@ -207,8 +196,6 @@ class DomainFacilitator:
                         why,
                         market.valuations[k],
                         logged.get((bid.member_id, bid.asset_id)),
-                        floored=market.floored[k],
-                        topped_up=int(units[k] - rounded[k]),
                         price_of_fairness=explained.price_of_fairness,
                         pass_no=problem.pass_no,
                     ),
@@ -226,8 +213,6 @@ class DomainFacilitator:
             "bidders": len(market.member_ids),
             "welfare": explained.fair_welfare,
             "welfare_whole_units": whole_welfare,
-            "idle_units_reshared": int(units.sum() - rounded.sum()),
-            "fill_passes": fill_passes,
             "utilitarian_welfare": explained.utilitarian_welfare,
             "price_of_fairness": explained.price_of_fairness,
             "warm_start": problem.warm_prices is not None,
@@ -237,38 +222,6 @@ class DomainFacilitator:
             prices={a: float(equilibrium.prices[k]) for k, a in enumerate(market.asset_ids)},
             summary=summary,
         )
-
-    def _fill_idle(self, market: _Market, units: IntArray) -> tuple[IntArray, int]:
-        """Share out whole units that rounding left idle, while some bid could still use them.
-
-        Rounding gives a bid below its minimum either the minimum or nothing; when it is
-        nothing, that bid's fractional share is left over on the asset. Each fill pass shares
-        the idle units among the bids with room left by another equilibrium over the idle
-        capacity (caps reduced by what each bid holds, minimums by the same), rounded the same
-        way; it stops when a pass places nothing.
-        """
-        bids = market.matrix
-        total = units.copy()
-        for fill in range(1, MAX_FILL_PASSES + 1):
-            used = np.bincount(bids.asset, total, minlength=market.capacity.size)
-            idle = np.maximum(market.capacity - used, 0.0)
-            room = np.maximum(bids.max_units - total, 0.0)
-            open_ = (room > 0) & (idle[bids.asset] > 0)
-            if not open_.any():
-                return total, fill - 1
-            rest = Bids.of(
-                bids.member,
-                bids.asset,
-                bids.value_per_unit,
-                np.where(open_, room, 0.0),
-                np.where(open_, np.minimum(np.maximum(bids.min_units - total, 0.0), room), 0.0),
-            )
-            share = fisher_equilibrium(rest, market.budgets, idle, tolerance=self._tolerance)
-            extra = round_to_units(rest, idle, share.units)
-            if not extra.any():
-                return total, fill - 1
-            total += extra
-        return total, MAX_FILL_PASSES
 
 
 def _finite(value: float) -> float | None:
@@ -282,26 +235,12 @@ def _explanation(
     valuation: Valuation,
     logged: UsageStats | None,
     *,
-    floored: bool,
-    topped_up: int,
     price_of_fairness: float,
     pass_no: int,
 ) -> dict[str, Any]:
     rate = valuation.productivity
     demand = valuation.demand
     reason = why.reason
-    if floored:
-        reason += (
-            f" That puts your use at {valuation.value_per_unit:.2f} per unit, below the floor of "
-            f"{why.value_per_unit:.2f} ({VALUE_FLOOR:.0%} of the collective's sales per unit "
-            "used, times demand), so the facilitator counted it at the floor: a use that has "
-            "not led to sales yet is not worth nothing."
-        )
-    if topped_up:
-        reason += (
-            f" The units you received include {topped_up} that rounding had left idle (another "
-            "bid's minimum could not be met), shared out again among the bids with room left."
-        )
     if pass_no > 1:
         reason = (
             f"Pass {pass_no} shared out units others declined, among bids that could still "
@@ -310,14 +249,13 @@ def _explanation(
     return {
         "asked": {"max_units": bid.max_units, "min_units": bid.min_units, "cap": why.units_asked},
         "received": int(why.units_whole or 0),
-        "topped_up": topped_up,
         "fractional_share": why.units_fractional,
         "price_per_unit": why.price_per_unit,
         "value_per_unit": why.value_per_unit,
-        "value_floor_applied": floored,
         "productivity": {
             "value_per_unit": rate.rate,
             "collective_mean": rate.collective_rate,
+            "collective_basis": rate.collective_basis,
             "relative_to_mean": (
                 rate.rate / rate.collective_rate if rate.collective_rate > 0 else 1.0
             ),
