@@ -7,7 +7,8 @@ index everything (member ``i`` is ``budgets[i]``, asset ``a`` is ``capacity[a]``
     fisher_equilibrium(bids: Bids, budgets: NDArray, capacity: NDArray, *,
                        tolerance: float = 0.005, max_iterations: int = 5000,
                        warm_start: WarmStart | Equilibrium | None = None) -> Equilibrium
-    round_to_units(bids: Bids, capacity: NDArray, units: NDArray) -> NDArray[int64]
+    round_to_units(bids: Bids, capacity: NDArray, units: NDArray, *,
+                   budgets: NDArray | None = None) -> NDArray[int64]
     reallocate_declined(bids, budgets, capacity, *, received, declined,
                         whole_units=False, tolerance=0.005) -> Reallocation
     explain_round(bids, capacity, equilibrium, *, member_ids, asset_ids,
