@@ -28,15 +28,24 @@ json_values = st.recursive(
 )
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[tuple[TestClient, Member, list[tuple[str, str]]]]:
-    """One SQLite-backed app with a collective, shared by every example (state may pile up)."""
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest,
+) -> Iterator[tuple[TestClient, Member, list[tuple[str, str]]]]:
+    """One app per database with a collective, shared by every example (state may pile up)."""
     from cybermutual.bootstrap import build_services
     from cybermutual.store.engine import make_engine
     from cybermutual.store.migrate import upgrade
     from tests.conftest import FAST_PASSWORDS
 
-    engine = make_engine("sqlite://")
+    if request.param == "sqlite":
+        url = "sqlite://"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"fuzz_{id(request)}")
+    engine = make_engine(url)
     upgrade(engine)
     services: Services = build_services(engine, passwords=FAST_PASSWORDS)
     with TestClient(create_app(services)) as client:
@@ -69,7 +78,9 @@ def test_no_request_gets_a_server_error(
     client, ada, routes = world
     method, path = data.draw(st.sampled_from(routes))
     ids = data.draw(
-        st.lists(st.sampled_from(["x", ada.id, "0" * 32, "%20", "..", "é"]), max_size=3)
+        st.lists(
+            st.sampled_from(["x", ada.id, "0" * 32, "%20", "..", "é", "a%00b", "%00"]), max_size=3
+        )
     )
     url = fill(path, ids)
     headers = dict(ada.headers)

@@ -181,3 +181,36 @@ def test_unknown_things(client: TestClient, pair: Any) -> None:
     )
     assert_problem(ada.post("/collectives", json=COLLECTIVE), 409, "slug_taken")
     assert_problem(ada.post("/collectives/riverside/memberships"), 409, "already_member")
+
+
+def test_nul_characters_and_huge_bodies_are_refused_at_the_door(pair: Any) -> None:
+    ada, bo = pair
+    body = '{"to": "' + bo.id + '", "amount": 5, "memo": "a\\u0000b"}'
+    assert_problem(
+        ada.post(
+            "/collectives/riverside/transfers",
+            key="n1",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        ),
+        422,
+        "validation_error",
+    )
+    assert_problem(ada.get("/collectives/river%00side/transfers"), 422, "validation_error")
+    assert_problem(
+        ada.get("/collectives/riverside/transfers", params={"cursor": "a\x00"}),
+        422,
+        "validation_error",
+    )
+    huge = '{"to": "x", "amount": 1, "memo": "' + "a" * (1 << 20) + '"}'
+    assert_problem(
+        ada.post(
+            "/collectives/riverside/transfers",
+            key="n2",
+            content=huge,
+            headers={"Content-Type": "application/json"},
+        ),
+        413,
+        "payload_too_large",
+    )
+    assert ada.get("/collectives/riverside/accounts/me").json()["balance"] == 0  # nothing moved

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from cybermutual import __version__
 from cybermutual.api import problems
+from cybermutual.api.guards import RequestGuard
 from cybermutual.api.routers import (
     auth,
     collectives,
@@ -32,6 +33,7 @@ def create_app(services: Services) -> FastAPI:
         redoc_url=None,
     )
     app.state.services = services
+    app.add_middleware(RequestGuard)
     problems.install(app)
     api = APIRouter(prefix=API)
     for module in (auth, collectives, ledger, commons, market, market_justice, policy):

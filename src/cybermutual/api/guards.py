@@ -1,0 +1,103 @@
+"""Refuse, at the door, requests no handler should ever see.
+
+- Bodies larger than ``MAX_BODY`` bytes: ``413 payload_too_large``.
+- A NUL character anywhere in the path, the query or the body (raw, or JSON-escaped as
+  ``\\u0000``): ``422 validation_error``. PostgreSQL cannot store NUL in text, and no name,
+  memo or id in this system has a use for one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cybermutual.api.problems import PROBLEM
+
+MAX_BODY = 1 << 20  # 1 MiB: far above any legitimate request here
+_NUL_IN_URL = (b"\x00", b"%00")
+_NUL_IN_BODY = (b"\x00", b"\\u0000")
+
+
+class RequestGuard:
+    """Pure ASGI middleware (it must see the raw bytes before FastAPI parses them)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        url = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+        if any(mark in url for mark in _NUL_IN_URL) or "\x00" in scope.get("path", ""):
+            await _problem(
+                send, 422, "validation_error", "Invalid request", "the URL contains a NUL character"
+            )
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY:
+                await _problem(
+                    send,
+                    413,
+                    "payload_too_large",
+                    "Payload too large",
+                    f"request bodies are limited to {MAX_BODY} bytes",
+                )
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if any(mark in body.lower() for mark in _NUL_IN_BODY):
+            await _problem(
+                send,
+                422,
+                "validation_error",
+                "Invalid request",
+                "the body contains a NUL character",
+            )
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}]), send)
+
+
+def _replay(messages: list[Message]) -> Receive:
+    pending = list(messages)
+
+    async def receive() -> Message:
+        if pending:
+            return pending.pop(0)
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
+    body: dict[str, Any] = {
+        "type": f"https://cybermutual.org/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM.encode()),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
