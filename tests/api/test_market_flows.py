@@ -156,6 +156,24 @@ def test_request_quote_becomes_an_order(client: TestClient, member: Any) -> None
     _verify(client)
 
 
+def test_a_request_reopens_when_its_accepted_quote_falls_through(
+    client: TestClient, member: Any
+) -> None:
+    ada, bo = _collective(member, "Ada", "Bo")
+    wanted = ada.post(
+        f"{M}/listings",
+        json={"kind": "request", "title": "Hem trousers", "category": "repairs", "price": 300},
+    ).json()
+    quote = bo.post(f"{M}/listings/{wanted['id']}/quotes", json={"price": 250}).json()
+    order = ada.post(f"{M}/quotes/{quote['id']}/accept", key="q").json()
+    assert ada.get(f"{M}/listings/{wanted['id']}").json()["status"] == "closed"
+    cancelled = bo.post(f"{M}/orders/{order['id']}/cancel", key="c")
+    assert cancelled.status_code == 200, cancelled.text
+    assert ada.get(f"{M}/listings/{wanted['id']}").json()["status"] == "open"
+    assert _account(ada)["reserved"] == 0
+    _verify(client)
+
+
 def test_task_flow(client: TestClient, member: Any) -> None:
     ada, bo, cy = _collective(member, "Ada", "Bo", "Cy")
     task = ada.post(

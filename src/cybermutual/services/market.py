@@ -365,13 +365,13 @@ class MarketService(MarketJustice):
     def _undo_listing(
         uow: UnitOfWork, collective: Collective, order: Order, *, now: object
     ) -> None:
-        """A declined or cancelled order gives its stock back; a dropped task reopens."""
+        """A declined or cancelled order gives its stock back; a dropped task or request reopens."""
         listing = load_listing(uow, collective, order.listing_id, lock=True)
         if order.kind is DealKind.ORDER and order.quote_id is None:
             restored = listings.return_stock(listing, order.quantity, now=order.updated_at)
             if restored != listing:
                 uow.market.listings.save(restored)
-        elif order.kind is DealKind.TASK and listing.status is ListingStatus.CLOSED:
+        elif listing.status is ListingStatus.CLOSED:  # a task, or a request whose deal fell through
             uow.market.listings.save(
                 replace(listing, status=ListingStatus.OPEN, updated_at=order.updated_at)
             )
@@ -649,4 +649,5 @@ class MarketService(MarketJustice):
             assigned = [o for o in uow.market.orders.of_listing(listing.id) if o.role_of(viewer)]
             if not assigned:
                 raise OrderNotFound("this task has no assignment of yours")
-            return assigned[-1]
+            ongoing = [o for o in assigned if not o.status.is_terminal]
+            return (ongoing or assigned)[-1]

@@ -172,7 +172,9 @@ class SqlOrders:
 
     def of_listing(self, listing_id: str) -> list[Order]:
         rows = self._conn.execute(
-            select(orders).where(orders.c.listing_id == listing_id).order_by(orders.c.created_at)
+            select(orders)
+            .where(orders.c.listing_id == listing_id)
+            .order_by(orders.c.created_at, orders.c.id)
         )
         return [_order(r) for r in rows]
 
