@@ -11,6 +11,7 @@ batch to fill. The handler decides per request; one refusal never affects anothe
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -69,6 +70,9 @@ class GroupCommit(Generic[Req, Res]):
         return ticket.result  # type: ignore[return-value]
 
     def _lead(self, key: Hashable) -> None:
+        # let callers that are already runnable (just answered, about to ask again) join this
+        # batch: yielding the interpreter once costs microseconds and halves the transactions
+        time.sleep(0)
         with self._lock:
             queue = self._waiting[key]
             batch, self._waiting[key] = queue[: self._max_batch], queue[self._max_batch :]
