@@ -214,3 +214,19 @@ def test_nul_characters_and_huge_bodies_are_refused_at_the_door(pair: Any) -> No
         "payload_too_large",
     )
     assert ada.get("/collectives/riverside/accounts/me").json()["balance"] == 0  # nothing moved
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        # ["9999-12-31T23:59:59.999999-23:59", "x"]: overflows when converted to UTC
+        "WyI5OTk5LTEyLTMxVDIzOjU5OjU5Ljk5OTk5OS0yMzo1OSIsICJ4Il0",
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwgIngiXQ",  # ["2026-01-01T00:00:00", "x"]: no time zone
+        "WzEsIDJd",  # [1, 2]
+    ],
+)
+def test_forged_cursors_on_the_ledger_are_refused(pair: Any, cursor: str) -> None:
+    ada, _ = pair
+    assert_problem(
+        ada.get("/collectives/riverside/transfers", params={"cursor": cursor}), 422, "invalid_value"
+    )

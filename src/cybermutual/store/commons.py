@@ -18,9 +18,8 @@ from cybermutual.domain.commons import (
     UsageRecord,
     UsageStats,
 )
-from cybermutual.domain.errors import InvalidValue
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.pagination import decode_cursor, encode_cursor, newest_after
 from cybermutual.store.tables import assets, listings, orders, usage_records, usage_sales
 
 #: Listing kinds and order states of the market (issue 3) that signal demand.
@@ -169,20 +168,7 @@ class SqlUsage:
             query = query.where(table.c.member_id == member_id)
         if asset_id is not None:
             query = query.where(table.c.asset_id == asset_id)
-        if cursor is not None:
-            at, record_id = decode_cursor(cursor, 2)
-            try:
-                moment = datetime.fromisoformat(str(at))
-            except ValueError:
-                moment = None
-            if moment is None or moment.tzinfo is None:
-                raise InvalidValue("invalid cursor", field="cursor")
-            query = query.where(
-                or_(
-                    table.c.logged_at < moment,
-                    and_(table.c.logged_at == moment, table.c.id < str(record_id)),
-                )
-            )
+        query = query.where(*newest_after(table.c.logged_at, table.c.id, cursor))
         rows = self._conn.execute(query).all()
         page = rows[:limit]
         sales: dict[str, list[Sale]] = {}

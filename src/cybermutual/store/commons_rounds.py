@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from cybermutual.domain.commons import AllocationRound, Bid, PassSummary, RoundStatus, Share
-from cybermutual.domain.errors import InvalidValue
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.pagination import newest_after, newest_cursor
 from cybermutual.store.tables import (
     allocation_bids,
     allocation_passes,
@@ -152,27 +151,9 @@ class SqlAllocationRounds:
             .order_by(table.c.period_start.desc(), table.c.id.desc())
             .limit(limit + 1)
         )
-        if cursor is not None:
-            start, round_id = decode_cursor(cursor, 2)
-            try:
-                moment = datetime.fromisoformat(str(start))
-            except ValueError:
-                moment = None
-            if moment is None or moment.tzinfo is None:
-                raise InvalidValue("invalid cursor", field="cursor")
-            query = query.where(
-                or_(
-                    table.c.period_start < moment,
-                    and_(table.c.period_start == moment, table.c.id < str(round_id)),
-                )
-            )
+        query = query.where(*newest_after(table.c.period_start, table.c.id, cursor))
         rows = self._conn.execute(query).all()
-        items = [_round(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        last = items[-1] if items else None
-        next_cursor = (
-            encode_cursor(last.period_start.isoformat(), last.id) if more and last else None
-        )
+        items, next_cursor = newest_cursor([_round(row) for row in rows], limit, "period_start")
         return Page(items, next_cursor)
 
     def conflicting(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
-from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.ledger import (
     Account,
     AccountKind,
@@ -17,7 +15,7 @@ from cybermutual.domain.ledger import (
     TransferStatus,
 )
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.pagination import newest_after, newest_cursor
 from cybermutual.store.tables import (
     accounts,
     transfers,
@@ -256,20 +254,9 @@ class SqlTransfers:
             .order_by(transfers.c.created_at.desc(), transfers.c.id.desc())
             .limit(limit + 1)
         )
-        if cursor is not None:
-            created, transfer_id = decode_cursor(cursor, 2)
-            moment = _moment(created)
-            query = query.where(
-                or_(
-                    transfers.c.created_at < moment,
-                    and_(transfers.c.created_at == moment, transfers.c.id < str(transfer_id)),
-                )
-            )
+        query = query.where(*newest_after(transfers.c.created_at, transfers.c.id, cursor))
         rows = self._conn.execute(query).all()
-        items = [_transfer(row) for row in rows[:limit]]
-        more = len(rows) > limit
-        last = items[-1] if items else None
-        next_cursor = encode_cursor(last.created_at.isoformat(), last.id) if more and last else None
+        items, next_cursor = newest_cursor([_transfer(row) for row in rows], limit, "created_at")
         return Page(items, next_cursor)
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]:
@@ -278,13 +265,3 @@ class SqlTransfers:
         )
         for row in rows:
             yield _transfer(row)
-
-
-def _moment(text: object) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise InvalidValue("invalid cursor", field="cursor")
-    return moment

@@ -49,10 +49,8 @@ from cybermutual.store.market_deals import (
     SqlOrders,
     SqlQuotes,
     SqlReviews,
-    cursor_int,
-    cursor_moment,
 )
-from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.pagination import cursor_int, cursor_moment, decode_cursor, encode_cursor
 from cybermutual.store.tables import (
     listing_terms,
     listings,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.market.deals import DealKind, Order, OrderStatus
 from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Juror, Vote
 from cybermutual.domain.market.proposals import (
@@ -20,10 +19,12 @@ from cybermutual.domain.market.proposals import (
 )
 from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.membership import MembershipStatus
-from cybermutual.domain.money import MAX_AMOUNT
 from cybermutual.services.market_ports import InboxItem
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import decode_cursor, encode_cursor
+from cybermutual.store.pagination import (
+    newest_after,
+    newest_cursor,
+)
 from cybermutual.store.tables import (
     dispute_jurors,
     disputes,
@@ -35,43 +36,6 @@ from cybermutual.store.tables import (
     reviews,
     task_applications,
 )
-
-
-def cursor_moment(text: object) -> datetime:
-    """A cursor's timestamp, in UTC; ``invalid_value`` for anything a page never wrote."""
-    try:
-        moment = datetime.fromisoformat(str(text))
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        return moment.astimezone(UTC)  # out of range in UTC: OverflowError
-    except (ValueError, OverflowError) as exc:
-        raise InvalidValue("invalid cursor", field="cursor") from exc
-
-
-def cursor_int(value: object) -> int:
-    """A cursor's price or score: an integer the columns can hold."""
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_AMOUNT:
-        raise InvalidValue("invalid cursor", field="cursor")
-    return value
-
-
-def _after(created: Any, ident: Any, cursor: str | None) -> list[Any]:
-    """Keyset condition for lists sorted by (created_at desc, id desc)."""
-    if cursor is None:
-        return []
-    raw, last_id = decode_cursor(cursor, 2)
-    moment = cursor_moment(raw)
-    return [or_(created < moment, and_(created == moment, ident < str(last_id)))]
-
-
-def _page(
-    items: list[Any], limit: int, created: str = "created_at"
-) -> tuple[list[Any], str | None]:
-    if len(items) <= limit:
-        return items, None
-    kept = items[:limit]
-    last = kept[-1]
-    return kept, encode_cursor(last.created_at.isoformat(), last.id)
 
 
 def _order(row: Any) -> Order:
@@ -160,14 +124,14 @@ class SqlOrders:
         where = [orders.c.collective_id == collective_id, party]
         if status is not None:
             where.append(orders.c.status == status.value)
-        where += _after(orders.c.created_at, orders.c.id, cursor)
+        where += newest_after(orders.c.created_at, orders.c.id, cursor)
         rows = self._conn.execute(
             select(orders)
             .where(*where)
             .order_by(orders.c.created_at.desc(), orders.c.id.desc())
             .limit(limit + 1)
         ).all()
-        items, next_cursor = _page([_order(r) for r in rows], limit)
+        items, next_cursor = newest_cursor([_order(r) for r in rows], limit, "created_at")
         return Page(items, next_cursor)
 
     def of_listing(self, listing_id: str) -> list[Order]:
@@ -417,14 +381,14 @@ class SqlDisputes:
         ]
         if open_only:
             where.append(disputes.c.status == DisputeStatus.OPEN.value)
-        where += _after(disputes.c.created_at, disputes.c.id, cursor)
+        where += newest_after(disputes.c.created_at, disputes.c.id, cursor)
         rows = self._conn.execute(
             select(disputes)
             .where(*where)
             .order_by(disputes.c.created_at.desc(), disputes.c.id.desc())
             .limit(limit + 1)
         ).all()
-        items, next_cursor = _page(self._disputes(rows), limit)
+        items, next_cursor = newest_cursor(self._disputes(rows), limit, "created_at")
         return Page(items, next_cursor)
 
     def eligible_jurors(self, collective_id: str) -> list[str]:
@@ -499,14 +463,14 @@ class SqlReviews:
         self, collective_id: str, subject_id: str, *, limit: int, cursor: str | None
     ) -> Page[Review]:
         where = [reviews.c.collective_id == collective_id, reviews.c.subject_id == subject_id]
-        where += _after(reviews.c.created_at, reviews.c.id, cursor)
+        where += newest_after(reviews.c.created_at, reviews.c.id, cursor)
         rows = self._conn.execute(
             select(reviews)
             .where(*where)
             .order_by(reviews.c.created_at.desc(), reviews.c.id.desc())
             .limit(limit + 1)
         ).all()
-        items, next_cursor = _page([_review(r) for r in rows], limit)
+        items, next_cursor = newest_cursor([_review(r) for r in rows], limit, "created_at")
         return Page(items, next_cursor)
 
     def of_order(self, order_id: str) -> list[Review]:
@@ -586,14 +550,14 @@ class SqlInbox:
         where = [inbox_items.c.collective_id == collective_id, inbox_items.c.member_id == member_id]
         if unread_only:
             where.append(inbox_items.c.read_at.is_(None))
-        where += _after(inbox_items.c.created_at, inbox_items.c.id, cursor)
+        where += newest_after(inbox_items.c.created_at, inbox_items.c.id, cursor)
         rows = self._conn.execute(
             select(inbox_items)
             .where(*where)
             .order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc())
             .limit(limit + 1)
         ).all()
-        items, next_cursor = _page([_item(r) for r in rows], limit)
+        items, next_cursor = newest_cursor([_item(r) for r in rows], limit, "created_at")
         return Page(items, next_cursor)
 
     def unread(self, collective_id: str, member_id: str) -> int:
