@@ -9,11 +9,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cybermutual.api.problems import PROBLEM
+from cybermutual.api.problems import PROBLEM, problem_body
 
 MAX_BODY = 1 << 20  # 1 MiB: far above any legitimate request here
 _NUL_IN_URL = (b"\x00", b"%00")
@@ -82,14 +81,7 @@ def _replay(messages: list[Message]) -> Receive:
 
 
 async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    body: dict[str, Any] = {
-        "type": f"https://cybermutual.org/problems/{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    payload = json.dumps(body).encode()
+    payload = json.dumps(problem_body(status, code=code, title=title, detail=detail)).encode()
     await send(
         {
             "type": "http.response.start",

@@ -56,17 +56,24 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body: dict[str, Any] = {
+    body = problem_body(status, code=code, title=title, detail=detail, **extra)
+    if request is not None:
+        body["instance"] = request.url.path
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def problem_body(
+    status: int, *, code: str, title: str, detail: str, **extra: Any
+) -> dict[str, Any]:
+    """An RFC 9457 problem document with this system's stable ``code``."""
+    return {
         "type": f"https://cybermutual.org/problems/{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
+        **extra,
     }
-    if request is not None:
-        body["instance"] = request.url.path
-    body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def _safe(value: Any) -> Any:
