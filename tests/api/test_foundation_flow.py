@@ -206,3 +206,13 @@ def test_failed_logins_are_throttled_then_lift(client: TestClient, member: Any, 
         "/api/v1/auth/token", data={"username": ada.email, "password": "correct horse"}
     )
     assert ok.status_code == 200
+
+
+def test_logout_revokes_only_that_token(client: TestClient, member: Any) -> None:
+    ada = member("Ada")
+    other = client.post(
+        "/api/v1/auth/token", data={"username": ada.email, "password": "correct horse"}
+    ).json()["access_token"]
+    assert client.delete("/api/v1/auth/token", headers=ada.headers).status_code == 204
+    assert_problem(ada.get("/me"), 401, "not_authenticated")
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {other}"}).status_code == 200

@@ -56,6 +56,7 @@ def world(
             for path, item in client.get("/api/v1/openapi.json").json()["paths"].items()
             for method in item
             if method in ("get", "post", "patch", "put", "delete")
+            and (method, path) != ("delete", "/api/v1/auth/token")  # would log the fuzzer out
         ]
         yield client, ada, routes
     engine.dispose()

@@ -22,9 +22,16 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_person(services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]) -> Person:
+def bearer_token(token: Annotated[str | None, Depends(_bearer)]) -> str:
     if not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>' (POST /api/v1/auth/token)")
+    return token
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def current_person(services: ServicesDep, token: BearerToken) -> Person:
     return services.auth.authenticate(token)
 
 

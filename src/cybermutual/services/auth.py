@@ -99,6 +99,12 @@ class AuthService:
             raise Unauthenticated("missing, invalid or expired token")
         return person
 
+    def logout(self, token: str) -> None:
+        """Revoke this bearer token at once (other sessions of the person stay valid)."""
+        with self._uow() as uow:
+            uow.people.revoke_token(_token_hash(token))
+            uow.commit()
+
     def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = self._hasher.hash(secrets.token_hex(16))

@@ -55,6 +55,9 @@ class SqlPeople:
         ).first()
         return None if row is None else _person(row)
 
+    def revoke_token(self, token_hash: str) -> None:
+        self._conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == token_hash))
+
     def recent_login_failures(self, email: str, *, since: datetime) -> list[datetime]:
         rows = self._conn.execute(
             select(login_failures.c.at).where(

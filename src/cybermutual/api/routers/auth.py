@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from cybermutual.api.deps import CurrentMember, ServicesDep
+from cybermutual.api.deps import BearerToken, CurrentMember, ServicesDep
 from cybermutual.api.schemas import PersonPublic, RegisterCreate, TokenPublic
 
 router = APIRouter(tags=["auth"])
@@ -29,6 +29,12 @@ def token(
     return TokenPublic(
         access_token=services.auth.login(email=form.username, password=form.password)
     )
+
+
+@router.delete("/auth/token", status_code=status.HTTP_204_NO_CONTENT)
+def logout(person: CurrentMember, token: BearerToken, services: ServicesDep) -> None:
+    """Log out: this token stops working at once."""
+    services.auth.logout(token)
 
 
 @router.get("/me", response_model=PersonPublic)
