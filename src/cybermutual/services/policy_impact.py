@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cybermutual.domain.collective import parse_levy_rate
 from cybermutual.domain.errors import InvalidValue
@@ -18,8 +18,9 @@ from cybermutual.domain.ledger import check_credit_limit
 from cybermutual.domain.membership import require_active
 from cybermutual.services.common import load_collective
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
-from cybermutual.sim.calibration import CollectiveSnapshot, Policy, policy_impact
-from cybermutual.sim.scenario import ScenarioError
+
+if TYPE_CHECKING:  # the simulator (numpy, SciPy) loads on first use, not when a server starts
+    from cybermutual.sim.calibration import CollectiveSnapshot, Policy
 
 WEEKS = 12  # how much history calibrates the trade volume; one simulated step is one week
 
@@ -34,6 +35,8 @@ class PolicyChange:
     services: dict[str, int] | None = None
 
     def to_policy(self) -> Policy:
+        from cybermutual.sim.calibration import Policy
+
         if self.basic_income is not None and not 0 <= self.basic_income <= 10**12:
             raise InvalidValue("basic_income must be 0..10^12 minor units per week")
         if self.services and any(not 0 <= v <= 10**12 for v in self.services.values()):
@@ -55,6 +58,8 @@ class PolicyImpactService:
 
     def snapshot(self, slug: str) -> CollectiveSnapshot:
         """The collective's economy as the simulator sees it (money per week, minor units)."""
+        from cybermutual.sim.calibration import CollectiveSnapshot
+
         since = self._clock.now() - timedelta(weeks=WEEKS)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
@@ -84,6 +89,9 @@ class PolicyImpactService:
         cluster: str | None = None,
     ) -> dict[str, Any]:
         """Paired runs with and without ``change``: changes with 95% intervals, JSON-ready."""
+        from cybermutual.sim.calibration import policy_impact
+        from cybermutual.sim.scenario import ScenarioError
+
         if viewer_id is not None:
             with self._uow(readonly=True) as uow:
                 collective = load_collective(uow, slug)
