@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
@@ -261,29 +263,19 @@ class MarketService(MarketJustice):
             listing = load_listing(uow, collective, listing_id, lock=True)
             self._seller_active(uow, collective, listing)
             pricing = deals.price_order(listing, buyer=buyer, quantity=quantity, now=now)
-            order_id = new_id()
-            escrow = books.move(
-                books.account_of(buyer),
-                books.account_of(seller),
-                pricing.amount,
-                kind=TransferKind.PAYMENT,
-                memo=f"escrow: order {order_id} ({listing.title[:60]})",
-                pending=True,
-                initiated_by=buyer,
-            )
-            step = deals.open_order(
-                order_id=order_id,
+            step = _reserve_and_open(
+                books,
+                order_id=new_id(),
                 kind=DealKind.ORDER,
                 listing=listing,
                 buyer=buyer,
                 seller=seller,
                 quantity=quantity,
                 unit_price=pricing.unit_price,
-                escrow_id=escrow.id,
+                amount=pricing.amount,
                 now=now,
                 note=note,
             )
-            books.close()
             if pricing.listing != listing:
                 uow.market.listings.save(pricing.listing)
             return self._opened(uow, collective, step, buyer, idempotency_key, request)
@@ -528,16 +520,8 @@ class MarketService(MarketJustice):
             order_id = new_id()
             accepted = proposals.accept_quote(listing, offer, actor=actor, order_id=order_id)
             require_active(uow.memberships.get(collective.id, offer.quoter_id))
-            escrow = books.move(
-                books.account_of(actor),
-                books.account_of(offer.quoter_id),
-                offer.price,
-                kind=TransferKind.PAYMENT,
-                memo=f"escrow: order {order_id} ({listing.title[:60]})",
-                pending=True,
-                initiated_by=actor,
-            )
-            step = deals.open_order(
+            step = _reserve_and_open(
+                books,
                 order_id=order_id,
                 kind=DealKind.ORDER,
                 listing=listing,
@@ -545,12 +529,11 @@ class MarketService(MarketJustice):
                 seller=offer.quoter_id,
                 quantity=1,
                 unit_price=offer.price,
-                escrow_id=escrow.id,
+                amount=offer.price,
                 now=now,
                 accepted=True,
                 quote_id=offer.id,
             )
-            books.close()
             uow.market.quotes.save(accepted)
             uow.market.listings.save(listings.taken(listing, now=now))
             return self._opened(uow, collective, step, actor, idempotency_key, request)
@@ -612,30 +595,20 @@ class MarketService(MarketJustice):
             assigned = proposals.assign(listing, application, actor=actor)
             require_active(uow.memberships.get(collective.id, actor))
             require_active(uow.memberships.get(collective.id, application.applicant_id))
-            order_id = new_id()
-            escrow = books.move(
-                books.account_of(actor),
-                books.account_of(application.applicant_id),
-                listing.price,
-                kind=TransferKind.PAYMENT,
-                memo=f"escrow: task {order_id} ({listing.title[:60]})",
-                pending=True,
-                initiated_by=actor,
-            )
-            step = deals.open_order(
-                order_id=order_id,
+            step = _reserve_and_open(
+                books,
+                order_id=new_id(),
                 kind=DealKind.TASK,
                 listing=listing,
                 buyer=actor,
                 seller=application.applicant_id,
                 quantity=1,
                 unit_price=listing.price,
-                escrow_id=escrow.id,
+                amount=listing.price,
                 now=now,
                 accepted=True,
                 application_id=application.id,
             )
-            books.close()
             uow.market.applications.save(assigned)
             uow.market.listings.save(listings.taken(listing, now=now))
             return self._opened(uow, collective, step, actor, idempotency_key, request)
@@ -651,3 +624,43 @@ class MarketService(MarketJustice):
                 raise OrderNotFound("this task has no assignment of yours")
             ongoing = [o for o in assigned if not o.status.is_terminal]
             return (ongoing or assigned)[-1]
+
+
+def _reserve_and_open(
+    books: Books,
+    *,
+    order_id: str,
+    kind: DealKind,
+    listing: Listing,
+    buyer: str,
+    seller: str,
+    quantity: int,
+    unit_price: int,
+    amount: int,
+    now: datetime,
+    **terms: Any,
+) -> deals.Step:
+    """Reserve ``amount`` as a pending payment from buyer to seller and open the deal on it."""
+    escrow = books.move(
+        books.account_of(buyer),
+        books.account_of(seller),
+        amount,
+        kind=TransferKind.PAYMENT,
+        memo=f"escrow: {kind.value} {order_id} ({listing.title[:60]})",
+        pending=True,
+        initiated_by=buyer,
+    )
+    step = deals.open_order(
+        order_id=order_id,
+        kind=kind,
+        listing=listing,
+        buyer=buyer,
+        seller=seller,
+        quantity=quantity,
+        unit_price=unit_price,
+        escrow_id=escrow.id,
+        now=now,
+        **terms,
+    )
+    books.close()
+    return step
