@@ -47,6 +47,7 @@ class Books:
         self._chain: list[tuple[Transfer, bool]] = []
         self._locked = False
         self.levies: dict[str, int] = {}  # payment id -> levy charged on it
+        self._standing: dict[str, Membership] = {}
 
     @property
     def levy_rate_applies(self) -> bool:
@@ -62,13 +63,19 @@ class Books:
         kinds = list(system)
         if self.levy_rate_applies and AccountKind.COMMONS_FUND not in kinds:
             kinds.append(AccountKind.COMMONS_FUND)
-        locked = self._uow.accounts.lock_members(self.collective.id, member_ids, system=kinds)
+        locked, self._standing = self._uow.accounts.lock_members(
+            self.collective.id, member_ids, system=kinds
+        )
         for account in locked.values():
             self._accounts[account.id] = account
             if account.kind is AccountKind.MEMBER and account.owner_id is not None:
                 self._by_owner[account.owner_id] = account.id
             else:
                 self._system[account.kind] = account.id
+
+    def membership(self, member_id: str) -> Membership | None:
+        """A locked member's membership, as it stood when the lock was taken."""
+        return self._standing.get(member_id)
 
     def account_of(self, member_id: str) -> Account:
         account_id = self._by_owner.get(member_id)

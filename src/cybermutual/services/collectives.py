@@ -116,7 +116,7 @@ class CollectiveService:
             current = uow.memberships.get(collective.id, member_id)
             if current is None:
                 raise NotAMember("you are not a member of this collective")
-            locked = uow.accounts.lock_members(collective.id, [member_id])
+            locked, _ = uow.accounts.lock_members(collective.id, [member_id])
             account = next(iter(locked.values()), None)
             membership = rules.leave(
                 current,

@@ -125,7 +125,6 @@ class LedgerService:
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             people = {m for t in tickets for m in (t.request.payer, t.request.payee)}
-            found = uow.memberships.get_many(collective.id, people)
             books = Books(uow, collective, now=self._clock.now())
             books.lock_members(sorted(people))
             # retries are answered from their records, before any other check, and under the
@@ -134,7 +133,7 @@ class LedgerService:
             if fresh:
                 done: dict[tuple[str, str], tuple[str, TransferView]] = {}
                 for n in fresh:
-                    outcome[n] = self._pay_one(books, found, tickets[n].request, done)
+                    outcome[n] = self._pay_one(books, tickets[n].request, done)
                 books.close()
                 uow.idempotency.add_many(
                     [
@@ -180,7 +179,6 @@ class LedgerService:
     @staticmethod
     def _pay_one(
         books: Books,
-        found: dict[str, Membership],
         p: _Payment,
         done: dict[tuple[str, str], tuple[str, TransferView]],
     ) -> TransferView | DomainError:
@@ -192,9 +190,9 @@ class LedgerService:
                         "this Idempotency-Key was just used for another request"
                     )
                 return earlier[1]
-            payer_membership = _spender(found.get(p.payer))
+            payer_membership = _spender(books.membership(p.payer))
             if p.payee != p.payer:
-                require_active(found.get(p.payee))
+                require_active(books.membership(p.payee))
             books.spending_limit(p.payer, payer_membership)
             transfer = books.move(
                 books.account_of(p.payer),

@@ -129,8 +129,9 @@ class AccountRepository(Protocol):
 
     def lock_members(
         self, collective_id: str, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
-    ) -> dict[str, Account]:
-        """Lock the accounts of these members (and of these system kinds), keyed by account id."""
+    ) -> tuple[dict[str, Account], dict[str, Membership]]:
+        """Lock these members' accounts (and these system kinds'), by account id, and return
+        the members' memberships (by member id) read under the same lock."""
         ...
 
     def lock(self, account_ids: Sequence[str]) -> dict[str, Account]:

@@ -14,10 +14,12 @@ from cybermutual.domain.ledger import (
     TransferKind,
     TransferStatus,
 )
+from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.services.ports import Page
 from cybermutual.store.pagination import newest_after, newest_cursor
 from cybermutual.store.tables import (
     accounts,
+    memberships,
     transfers,
 )
 
@@ -40,21 +42,35 @@ _MEMBER_ACCOUNTS = and_(
     accounts.c.kind == AccountKind.MEMBER.value,
     accounts.c.owner_id.in_(bindparam("member_ids", expanding=True)),
 )
+# the members' standing comes with their accounts, read under the same lock
+_WITH_STANDING = select(
+    accounts,
+    memberships.c.status.label("m_status"),
+    memberships.c.joined_at.label("m_joined_at"),
+    memberships.c.left_at.label("m_left_at"),
+    memberships.c.approved_by.label("m_approved_by"),
+).select_from(
+    accounts.outerjoin(
+        memberships,
+        and_(
+            memberships.c.collective_id == accounts.c.collective_id,
+            memberships.c.member_id == accounts.c.owner_id,
+        ),
+    )
+)
 # one fixed order (by id) for every transaction, so parallel transfers cannot deadlock
 _LOCK_MEMBERS = (
-    select(accounts)
-    .where(accounts.c.collective_id == bindparam("collective_id"), _MEMBER_ACCOUNTS)
+    _WITH_STANDING.where(accounts.c.collective_id == bindparam("collective_id"), _MEMBER_ACCOUNTS)
     .order_by(accounts.c.id)
-    .with_for_update()
+    .with_for_update(of=accounts)
 )
 _LOCK_MEMBERS_AND_SYSTEM = (
-    select(accounts)
-    .where(
+    _WITH_STANDING.where(
         accounts.c.collective_id == bindparam("collective_id"),
         or_(_MEMBER_ACCOUNTS, accounts.c.kind.in_(bindparam("kinds", expanding=True))),
     )
     .order_by(accounts.c.id)
-    .with_for_update()
+    .with_for_update(of=accounts)
 )
 _SAVE_BALANCES = (
     update(accounts)
@@ -104,8 +120,8 @@ class SqlAccounts:
 
     def lock_members(
         self, collective_id: str, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
-    ) -> dict[str, Account]:
-        """Lock the accounts of these members (and of these system kinds), keyed by account id."""
+    ) -> tuple[dict[str, Account], dict[str, Membership]]:
+        """Lock these members' accounts (and these system kinds'), with the members' standing."""
         rows = self._conn.execute(
             _LOCK_MEMBERS_AND_SYSTEM if system else _LOCK_MEMBERS,
             {
@@ -113,8 +129,20 @@ class SqlAccounts:
                 "member_ids": sorted(set(member_ids)),
                 "kinds": [k.value for k in system],
             },
-        )
-        return {row.id: _account(row) for row in rows}
+        ).all()
+        standing = {
+            row.owner_id: Membership(
+                collective_id=row.collective_id,
+                member_id=row.owner_id,
+                status=MembershipStatus(row.m_status),
+                joined_at=row.m_joined_at,
+                left_at=row.m_left_at,
+                approved_by=row.m_approved_by,
+            )
+            for row in rows
+            if row.m_status is not None
+        }
+        return {row.id: _account(row) for row in rows}, standing
 
     def lock(self, account_ids: Sequence[str]) -> dict[str, Account]:
         # one fixed order (by id) for every transaction, so parallel transfers cannot deadlock
