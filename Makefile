@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint serve clean
+.PHONY: demo test test-fast fmt bench lint serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,8 +19,17 @@ serve: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --durations=15
+
+# The edit loop: everything but the stress tests, on SQLite only (make test runs both databases).
+test-fast: $(STAMP)
+	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n 2 -q -m "not slow and not postgres"
+
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

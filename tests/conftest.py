@@ -7,8 +7,10 @@ PostgreSQL server that this suite starts from the machine's binaries (one per xd
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -24,6 +26,9 @@ from cybermutual.tooling.postgres import EphemeralPostgres, find_bindir
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
+)
+settings.register_profile(  # make test-fast: fewer examples, the same properties
+    "fast", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=15
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
@@ -72,6 +77,18 @@ def _truncate(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite file, made once per worker: copying it costs far less than
+    running every migration again for each test."""
+    path = tmp_path_factory.mktemp("template") / "cybermutual.db"
+    template = make_engine(f"sqlite:///{path}")
+    upgrade(template)
+    template.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -79,8 +96,8 @@ def engine(
     """A migrated, empty database of each kind."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "cybermutual.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         sqlite = make_engine(f"sqlite:///{path}")
-        upgrade(sqlite)
         yield sqlite
         sqlite.dispose()
     else:

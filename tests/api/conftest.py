@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from cybermutual.api.app import create_app
@@ -13,9 +14,19 @@ from cybermutual.services.container import Services
 _emails = itertools.count()
 
 
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """One app per worker: building FastAPI's routes costs about 0.2 s, more than most tests.
+
+    Each test points it at its own services (``app.state.services``), which is all the app holds.
+    """
+    return create_app(Services.__new__(Services))
+
+
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services)) as test_client:
+def client(shared_app: FastAPI, services: Services) -> Iterator[TestClient]:
+    shared_app.state.services = services
+    with TestClient(shared_app) as test_client:
         yield test_client
 
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cybermutual.domain.allocation import equilibrium, market
 from cybermutual.sim.commons import proportional_response
 from cybermutual.sim.economy import Economy
 from cybermutual.sim.scenario import bundled_scenario
-
-equilibrium = pytest.importorskip("cybermutual.domain.allocation.equilibrium")
-market = pytest.importorskip("cybermutual.domain.allocation.market")
 
 
 @pytest.mark.parametrize("seed", [1, 2])
