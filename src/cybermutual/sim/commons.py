@@ -5,8 +5,9 @@ identical members (collective, sector, skill band): with linear utilities a grou
 buyers behaves in a Fisher market exactly like one buyer holding their pooled budget, so the
 equilibrium on groups is the equilibrium on members up to the spread inside a band. The value of a
 unit of asset ``a`` to a group is its members' productivity times the demand (price) for what they
-make, as DESIGN.md states. The equilibrium is found by proportional-response dynamics (Wu and
-Zhang 2007; Birnbaum, Devanur and Xiao 2011), warm-started from the last step.
+make, as the facilitator values it (docs/allocation.md). The equilibrium is found by
+proportional-response dynamics (Wu and Zhang 2007; Birnbaum, Devanur and Xiao 2011), warm-started
+from the last step.
 """
 
 from __future__ import annotations
