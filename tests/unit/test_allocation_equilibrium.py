@@ -11,6 +11,7 @@ from cybermutual.domain.allocation import (
     fisher_equilibrium,
     relative_envy,
 )
+from cybermutual.domain.allocation.equilibrium import CHECK_EVERY, _iterations_until
 from cybermutual.domain.errors import InvalidValue
 
 TIGHT = 1e-6
@@ -203,3 +204,10 @@ def test_bad_market_is_refused(kwargs: dict[str, object], message: str) -> None:
 def test_bad_bids_are_refused(arrays: tuple[list[float], ...], message: str) -> None:
     with pytest.raises(InvalidValue, match=message):
         Bids.of(*arrays)
+
+
+def test_a_slow_decay_far_from_the_tolerance_schedules_a_check_instead_of_overflowing() -> None:
+    # the envy barely fell between two checks, and the tolerance is eleven orders away: the
+    # extrapolated power overflowed a float before (OverflowError in the simulator)
+    wait = _iterations_until(1e-12, 0.5, (4, 0.5000001), 8)
+    assert CHECK_EVERY <= wait <= 8

@@ -17,12 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from cybermutual.domain.allocation.equilibrium import fisher_equilibrium
+from cybermutual.domain.allocation.market import Bids, WarmStart
+
 FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
 class FisherEquilibrium:
-    """Prices (total per asset), the allocation in units, and the bids that produced them."""
+    """Prices (tokens spent per asset), the allocation in units, and the spending per bid."""
 
     prices: FloatArray
     allocation: FloatArray
@@ -43,44 +46,36 @@ def proportional_response(
     tolerance: float = 1e-6,
     max_iterations: int = 500,
 ) -> FisherEquilibrium:
-    """Linear Fisher-market equilibrium by proportional response.
+    """Linear Fisher-market equilibrium of a dense market, by the facilitator's own solver.
 
-    ``values`` is buyers x assets, ``budgets`` per buyer, ``capacity`` per asset. Each round every
-    buyer re-splits its budget in proportion to the utility each asset gave it. Stops when no
-    price moves by more than ``tolerance`` (relative).
+    ``values`` is buyers x assets, ``budgets`` per buyer, ``capacity`` per asset; ``bids`` (the
+    previous result's spending) warm-starts the dynamics. This is the platform's solver
+    (:func:`cybermutual.domain.allocation.equilibrium.fisher_equilibrium`) with every bid capped
+    at the asset's capacity, which never binds, so the simulator and the real facilitator share
+    one implementation. ``tolerance`` is the equilibrium's relative envy.
     """
-    values = np.where(capacity[None, :] > 0, values, 0.0)
-    wanted = values.sum(axis=1) > 0
-    if bids is None or bids.shape != values.shape:
-        share = np.divide(
-            values,
-            values.sum(axis=1, keepdims=True),
-            out=np.zeros_like(values),
-            where=wanted[:, None],
-        )
-        bids = budgets[:, None] * share
-    else:
-        bids = np.where(values > 0, np.maximum(bids, 1e-12), 0.0)
-        bids = budgets[:, None] * np.divide(
-            bids, bids.sum(axis=1, keepdims=True), out=np.zeros_like(bids), where=wanted[:, None]
-        )
-    prices = bids.sum(axis=0)
-    iterations = 0
-    for iterations in range(1, max_iterations + 1):  # noqa: B007
-        unit = np.divide(capacity, prices, out=np.zeros_like(prices), where=prices > 0)
-        gain = values * bids * unit[None, :]
-        utility = gain.sum(axis=1, keepdims=True)
-        bids = budgets[:, None] * np.divide(
-            gain, utility, out=np.zeros_like(gain), where=utility > 0
-        )
-        new_prices = bids.sum(axis=0)
-        moved = np.abs(new_prices - prices) / np.maximum(new_prices, 1e-300)
-        prices = new_prices
-        if float(moved.max(initial=0.0)) < tolerance:
-            break
-    unit = np.divide(capacity, prices, out=np.zeros_like(prices), where=prices > 0)
+    member, asset = np.nonzero((values > 0) & (capacity[None, :] > 0) & (budgets[:, None] > 0))
+    market_bids = Bids.of(member, asset, values[member, asset], capacity[asset])
+    warm = None
+    if bids is not None and bids.shape == values.shape:
+        warm = WarmStart(spending=np.asarray(bids[member, asset], dtype=np.float64))
+    eq = fisher_equilibrium(
+        market_bids,
+        budgets,
+        capacity,
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+        warm_start=warm,
+    )
+    allocation = np.zeros_like(values, dtype=np.float64)
+    allocation[member, asset] = eq.units
+    spending = np.zeros_like(values, dtype=np.float64)
+    spending[member, asset] = eq.spending
     return FisherEquilibrium(
-        prices=prices, allocation=bids * unit[None, :], bids=bids, iterations=iterations
+        prices=np.asarray(spending.sum(axis=0), dtype=np.float64),
+        allocation=allocation,
+        bids=spending,
+        iterations=eq.iterations,
     )
 
 

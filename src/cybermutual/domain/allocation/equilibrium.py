@@ -294,7 +294,9 @@ def _iterations_until(
     if last is None or not 0 < envy < last[1]:
         return CHECK_EVERY
     slope = np.log(last[1] / envy) / np.log(iteration / last[0])
-    target = iteration * (envy / tolerance) ** (1.0 / max(slope, 1e-3))
+    # in logarithms: a slow decay far from the tolerance would overflow a float power
+    growth = min(np.log(envy / tolerance) / max(slope, 1e-3), np.log(2.0 * iteration + 1.0))
+    target = iteration * np.exp(growth)
     return int(np.clip(np.ceil(target) - iteration, CHECK_EVERY, max(CHECK_EVERY, iteration)))
 
 
