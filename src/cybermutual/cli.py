@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
-from cybermutual.sim.cli import simulate_app
+from cybermutual.sim_cli import simulate_app
 
 app = typer.Typer(
     help="Run cyber-collectives: mutual credit, a market, a facilitated commons, a simulator.",

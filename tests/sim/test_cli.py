@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
-from cybermutual.sim.cli import simulate_app
+from cybermutual.sim_cli import simulate_app
 
 runner = CliRunner()
 

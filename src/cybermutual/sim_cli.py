@@ -18,9 +18,9 @@ from rich.table import Table
 
 from cybermutual.sim.boltzmann import run_boltzmann
 from cybermutual.sim.metrics import HEADLINE
-from cybermutual.sim.outputs import write_boltzmann, write_comparison, write_run
 from cybermutual.sim.runner import RunResult, RunTask, compare_regimes, run_task
 from cybermutual.sim.scenario import REGIMES, BoltzmannScenario, Regime, ScenarioError, load_any
+from cybermutual.sim_reports import write_boltzmann, write_comparison, write_run
 
 simulate_app = typer.Typer(
     name="simulate",
