@@ -1,7 +1,8 @@
 """How many password guesses anyone gets: per account and client, with an exponential back-off.
 
 Every login attempt is counted against *buckets* before its password is checked (so parallel
-guesses cannot all slip in before the first is counted), and a success takes its count back:
+guesses cannot all slip in before the first is counted), and a success takes back what its
+client had counted (its failures were the owner's own typos):
 
 - ``(account, client)``: ``FREE_TRIES_PER_CLIENT`` tries, then one more try after 1, 2, 4, ...
   minutes (at most ``MAX_DELAY`` apart). Always applies.
@@ -98,8 +99,14 @@ def count_attempt(bucket: Bucket, *, now: datetime) -> Bucket:
     return replace(current, failures=current.failures + 1, last_failure_at=now)
 
 
-def forgive_attempt(bucket: Bucket) -> Bucket:
-    """A success: its own client starts afresh; the shared buckets take back its one count."""
-    if bucket.email != ANY and bucket.client != ANY:
-        return replace(bucket, failures=0, last_failure_at=None)
-    return replace(bucket, failures=max(0, bucket.failures - 1))
+def forgive_attempts(buckets: Sequence[Bucket]) -> list[Bucket]:
+    """A success: the client proved to be the owner, so its own failures (this attempt's
+    count among them) were the owner's typos. Its bucket starts afresh, and the shared
+    buckets take back what it had added to them."""
+    own = next(b for b in buckets if ANY not in b.key)
+    return [
+        replace(b, failures=0, last_failure_at=None)
+        if b is own
+        else replace(b, failures=max(0, b.failures - own.failures))
+        for b in buckets
+    ]

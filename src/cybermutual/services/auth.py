@@ -124,7 +124,7 @@ class AuthService:
             device = secrets.token_urlsafe(24)  # a client's first success: a new device token
         with self._uow() as uow:
             buckets = uow.people.lock_throttle([b.key for b in buckets])
-            uow.people.save_throttle([throttle.forgive_attempt(b) for b in buckets])
+            uow.people.save_throttle(throttle.forgive_attempts(buckets))
             uow.people.remember_clients(
                 email, [address_key, f"device:{_token_hash(device)}"], now=now
             )
