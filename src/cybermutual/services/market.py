@@ -391,6 +391,7 @@ class MarketService(MarketJustice):
         self._confirm_due_lazily(slug)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            known_member(uow, collective, viewer)
             return visible_order(uow, collective, order_id, viewer)
 
     def orders(
