@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -73,17 +73,14 @@ class SqlPeople:
             self._conn.execute(pg_insert(login_throttle).on_conflict_do_nothing(), values)
         else:
             self._conn.execute(sqlite_insert(login_throttle).on_conflict_do_nothing(), values)
-        wanted = tuple_(login_throttle.c.email, login_throttle.c.client).in_(ordered)
-        rows = self._conn.execute(
-            select(login_throttle)
-            .where(wanted)
-            .order_by(login_throttle.c.email, login_throttle.c.client)
-            .with_for_update()
-        )
-        found = {
-            (r.email, r.client): Bucket(r.email, r.client, r.failures, r.last_failure_at)
-            for r in rows
-        }
+        found: dict[tuple[str, str], Bucket] = {}
+        for email, client in ordered:  # one by one, in one order everywhere: no deadlock
+            row = self._conn.execute(
+                select(login_throttle)
+                .where(login_throttle.c.email == email, login_throttle.c.client == client)
+                .with_for_update()
+            ).one()
+            found[(email, client)] = Bucket(email, client, row.failures, row.last_failure_at)
         return [found[key] for key in keys]
 
     def save_throttle(self, buckets: Sequence[Bucket]) -> None:
