@@ -55,6 +55,12 @@ class CharterCreate(Strict):
     admission: Literal["open", "approval"] = "open"
     levy_rate: str = Field(default="0", max_length=20, examples=["0.05"])
     capital_mode: Literal["commons", "private", "mixed"] = "commons"
+    market_visibility: Literal["public", "members"] | None = Field(
+        default=None,
+        description="who may read the market (listings, tasks, reviews, reputations): "
+        "'public' (anyone signed in) or 'members'; default 'members' when admission is "
+        "'approval', else 'public'",
+    )
 
 
 class CharterPublic(BaseModel):
@@ -62,6 +68,7 @@ class CharterPublic(BaseModel):
     admission: str
     levy_rate: str
     capital_mode: str
+    market_visibility: str
 
 
 class CollectiveCreate(Strict):

@@ -29,6 +29,13 @@ class CapitalMode(StrEnum):
     MIXED = "mixed"
 
 
+class MarketVisibility(StrEnum):
+    """Who may read a collective's market: listings, tasks, reviews and reputations."""
+
+    PUBLIC = "public"  # anyone signed in (the market is the collective's shop window)
+    MEMBERS = "members"  # active members, and leavers finishing their deals
+
+
 def parse_levy_rate(text: str | Decimal) -> Decimal:
     """A levy rate is a decimal fraction in [0, 1), given as a string so it stays exact."""
     try:
@@ -50,14 +57,29 @@ class Charter:
     admission: Admission = Admission.OPEN
     levy_rate: Decimal = Decimal(0)
     capital_mode: CapitalMode = CapitalMode.COMMONS
+    #: None chooses by admission: ``members`` when admission is by approval, else ``public``.
+    market_visibility: MarketVisibility | None = None
 
     def __post_init__(self) -> None:
+        if self.market_visibility is None:
+            chosen = (
+                MarketVisibility.MEMBERS
+                if self.admission is Admission.APPROVAL
+                else MarketVisibility.PUBLIC
+            )
+            object.__setattr__(self, "market_visibility", chosen)
         if not 0 <= self.default_credit_limit <= MAX_AMOUNT:
             raise InvalidValue(
                 f"default_credit_limit must be between 0 and {MAX_AMOUNT} minor units",
                 field="charter.default_credit_limit",
             )
         object.__setattr__(self, "levy_rate", parse_levy_rate(self.levy_rate))
+
+    @property
+    def visibility(self) -> MarketVisibility:
+        """``market_visibility``, always chosen by the time a charter exists."""
+        assert self.market_visibility is not None
+        return self.market_visibility
 
 
 def check_slug(slug: str) -> str:

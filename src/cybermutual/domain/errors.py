@@ -20,7 +20,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotTheSeller                not_the_seller  (the seller, or a task's worker)
 │   ├── NotTheBuyer                 not_the_buyer   (the buyer, or a task's poster)
 │   ├── NotAParty                   not_a_party
-│   └── NotAJuror                   not_a_juror
+│   ├── NotAJuror                   not_a_juror
+│   └── JurorLeft                   juror_left      (left the collective before voting)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -320,6 +321,11 @@ class NotAParty(Forbidden):
 class NotAJuror(Forbidden):
     code = "not_a_juror"
     title = "Only a juror of this dispute may vote"
+
+
+class JurorLeft(Forbidden):
+    code = "juror_left"
+    title = "You left the collective, so you no longer sit on this jury"
 
 
 class ListingClosed(Conflict):

@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
-from cybermutual.domain.collective import Admission, CapitalMode, Charter, Collective
+from cybermutual.domain.collective import (
+    Admission,
+    CapitalMode,
+    Charter,
+    Collective,
+    MarketVisibility,
+)
 from cybermutual.domain.ledger import AccountKind, TransferKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
@@ -30,6 +36,7 @@ def _collective(row: Any) -> Collective:
             admission=Admission(row.admission),
             levy_rate=Decimal(row.levy_rate),
             capital_mode=CapitalMode(row.capital_mode),
+            market_visibility=MarketVisibility(row.market_visibility),
         ),
         created_at=row.created_at,
     )
@@ -41,6 +48,7 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "admission": charter.admission.value,
         "levy_rate": str(charter.levy_rate),
         "capital_mode": charter.capital_mode.value,
+        "market_visibility": charter.visibility.value,
     }
 
 

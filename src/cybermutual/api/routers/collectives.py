@@ -17,7 +17,7 @@ from cybermutual.api.schemas import (
     PagePublic,
     StatsPublic,
 )
-from cybermutual.domain.collective import Admission, CapitalMode, Charter
+from cybermutual.domain.collective import Admission, CapitalMode, Charter, MarketVisibility
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.services.collectives import CollectiveProfile
@@ -39,6 +39,7 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             admission=c.charter.admission.value,
             levy_rate=str(c.charter.levy_rate),
             capital_mode=c.charter.capital_mode.value,
+            market_visibility=c.charter.visibility.value,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -77,6 +78,9 @@ def create_collective(
             admission=Admission(body.charter.admission),
             levy_rate=body.charter.levy_rate,  # type: ignore[arg-type]  # parsed by the domain
             capital_mode=CapitalMode(body.charter.capital_mode),
+            market_visibility=None
+            if body.charter.market_visibility is None
+            else MarketVisibility(body.charter.market_visibility),
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))
