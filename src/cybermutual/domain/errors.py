@@ -26,6 +26,7 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── SlugTaken                   slug_taken
 │   ├── EmailTaken                  email_taken
 │   ├── AlreadyMember               already_member
+│   ├── TransferSettledByOwner      transfer_settled_by_owner  (an order's or task's escrow)
 │   ├── InvalidTransition           invalid_transition
 │   │   ├── BiddingClosed           bidding_closed
 │   │   ├── BiddingStillOpen        bidding_still_open
@@ -42,6 +43,7 @@ DomainError                         (code)                      HTTP at the edge
     ├── InvalidValue                invalid_value
     ├── CreditLimitExceeded         credit_limit_exceeded
     ├── DebtOutstanding             debt_outstanding
+    ├── HoldsOutstanding            holds_outstanding  (leaving while money is held)
     ├── AmountOutOfRange            amount_out_of_range
     ├── SelfTransfer                self_transfer
     ├── CurrencyMismatch            currency_mismatch
@@ -152,6 +154,13 @@ class AlreadyMember(Conflict):
     title = "Already a member"
 
 
+class TransferSettledByOwner(Conflict):
+    """The transfer backs an obligation (an order's or a task's escrow); only it settles it."""
+
+    code = "transfer_settled_by_owner"
+    title = "Settled only by the deal it backs"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     title = "Not possible in the current state"
@@ -184,6 +193,11 @@ class CreditLimitExceeded(RuleViolation):
 class DebtOutstanding(RuleViolation):
     code = "debt_outstanding"
     title = "Balance is negative"
+
+
+class HoldsOutstanding(RuleViolation):
+    code = "holds_outstanding"
+    title = "Money is still held"
 
 
 class AmountOutOfRange(RuleViolation):

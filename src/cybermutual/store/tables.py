@@ -137,6 +137,8 @@ accounts = Table(
     Column("balance", Money, nullable=False, default=0),
     Column("reserved", Money, nullable=False, default=0),
     Column("credit_limit", Money),
+    # the levy below one minor unit still owed on this account's receipts, in millionths
+    Column("levy_carry", BigInteger, nullable=False, default=0, server_default="0"),
     UniqueConstraint("collective_id", "kind", "owner_id", name="uq_accounts_owner"),
 )
 
@@ -178,6 +180,9 @@ journal_entries = Table(
     Column("was_reserved", Boolean, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # levies of entries after this sequence number carry each payee's remainder (0004); the
+    # ones before were rounded down payment by payment, and ``verify`` checks each by its rule
+    Column("levy_carry_from", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 ledger_heads = Table(
@@ -278,10 +283,14 @@ orders = Table(
     Column("delivered_at", Moment),
     Column("closed_at", Moment),
     Column("auto_confirm_at", Moment),
+    # auto-confirmation failed for this order: it is set aside (and verify reports it)
+    Column("auto_confirm_failed_at", Moment),
+    Column("auto_confirm_error", Text),
     Index("ix_orders_buyer", "collective_id", "buyer_id", "created_at"),
     Index("ix_orders_seller", "collective_id", "seller_id", "created_at"),
     Index("ix_orders_due", "collective_id", "status", "auto_confirm_at"),
     Index("ix_orders_listing", "listing_id"),
+    Index("ix_orders_escrow", "escrow_id"),
 )
 
 quotes = Table(
