@@ -140,8 +140,7 @@ def ledger_verify(
         raise _fail(exc.detail) from None
     if not result.ok:
         for problem in result.problems:
-            ids = ", ".join(f"{k} {v}" for k, v in problem.ids.items())
-            err.print(f"[red]✗[/] {problem.kind}: {escape(problem.message)} [dim]({ids})[/]")
+            err.print(f"[red]✗[/] {problem.kind}: {escape(problem.message)}", soft_wrap=True)
         raise _fail(f"ledger of '{slug}' does NOT verify ({len(result.problems)} problems)")
     console.print(
         f"[green]✓[/] ledger of '{slug}' verifies: {result.entries} journal entries, "

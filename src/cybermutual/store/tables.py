@@ -180,9 +180,6 @@ journal_entries = Table(
     Column("was_reserved", Boolean, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
-    # levies of entries after this sequence number carry each payee's remainder (0004); the
-    # ones before were rounded down payment by payment, and ``verify`` checks each by its rule
-    Column("levy_carry_from", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 ledger_heads = Table(
@@ -191,6 +188,9 @@ ledger_heads = Table(
     Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    # levies of entries after this sequence number carry each payee's remainder (0004); the
+    # ones before were rounded down payment by payment, and ``verify`` checks each by its rule
+    Column("levy_carry_from", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 idempotency_keys = Table(
