@@ -47,12 +47,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+ has it): a batch copy of ``accounts``
+    # would break the foreign keys of every transfer
     op.execute("UPDATE transfers SET kind = 'payment' WHERE kind = 'escrow'")
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_index("ix_orders_escrow")
-        batch_op.drop_column("auto_confirm_error")
-        batch_op.drop_column("auto_confirm_failed_at")
-    with op.batch_alter_table("ledger_heads", schema=None) as batch_op:
-        batch_op.drop_column("levy_carry_from")
-    with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.drop_column("levy_carry")
+    op.drop_index("ix_orders_escrow", table_name="orders")
+    op.drop_column("orders", "auto_confirm_error")
+    op.drop_column("orders", "auto_confirm_failed_at")
+    op.drop_column("ledger_heads", "levy_carry_from")
+    op.drop_column("accounts", "levy_carry")
