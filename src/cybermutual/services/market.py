@@ -5,9 +5,11 @@ Every call that moves money (an order, an accepted quote, an assignment, any set
 ``idempotency_key``, checked after the accounts are locked, as ``LedgerService.pay`` does.
 
 Auto-confirmation: ``auto_confirm_due(slug)`` posts every delivered order whose confirmation
-period has ended (the clock passed in decides). It runs lazily whenever someone reads their
-orders, an order, or their inbox, and the lead may also schedule it (``cybermutual`` has no
-background worker): it is idempotent and cheap when nothing is due.
+period has ended (the clock passed in decides), each in a transaction of its own: an order that
+cannot be confirmed is set aside and reported, never in the way of the others. It runs lazily
+whenever someone reads their orders, an order, or their inbox (a failure there is logged, the
+read goes on), and the lead may also schedule it (``cybermutual`` has no background worker): it
+is idempotent and cheap when nothing is due.
 """
 
 from __future__ import annotations
