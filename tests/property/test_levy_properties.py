@@ -8,12 +8,16 @@ splitting saves nothing, and never more than one minor unit above it from any re
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cybermutual.domain.ledger import LEVY_SCALE, levy_due, levy_for
+from cybermutual.services.container import Services
+from cybermutual.services.ledger import PaymentOrder
+from tests.helpers import members
 
 rates = st.integers(0, LEVY_SCALE - 1).map(lambda n: Decimal(n) / LEVY_SCALE)
 amounts = st.integers(1, 10**12)
@@ -53,3 +57,37 @@ def test_the_split_of_the_issue() -> None:
         paid += levy
     assert paid == levy_due(49_000, rate, 0)[0] == 980
     assert carry == 0
+
+
+_slugs = itertools.count()
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rate=st.sampled_from(["0.02", "0.035", "0.123457", "0.5"]),
+    parts=st.lists(st.integers(1, 5_000), min_size=1, max_size=12),
+    batched=st.booleans(),
+)
+def test_through_the_ledger_splitting_saves_nothing_and_verify_agrees(
+    sqlite_services: Services, rate: str, parts: list[int], batched: bool
+) -> None:
+    services = sqlite_services
+    slug, (payer, payee) = members(
+        services, 2, slug=f"split-{next(_slugs)}", credit_limit=10**9, levy_rate=rate
+    )
+    if batched:
+        services.ledger.pay_batch(
+            slug,
+            payer=payer.id,
+            payments=[PaymentOrder(payer.id, payee.id, a) for a in parts],
+            idempotency_key="b",
+        )
+    else:
+        for n, amount in enumerate(parts):
+            services.ledger.pay(
+                slug, payer=payer.id, payee=payee.id, amount=amount, idempotency_key=f"p{n}"
+            )
+    received = services.ledger.account(slug, member_id=payee.id).account.balance
+    assert sum(parts) - received == levy_for(sum(parts), Decimal(rate))
+    result = services.ledger.verify(slug)
+    assert result.ok, result.problems
