@@ -101,6 +101,8 @@ class DeparturePublic(MembershipPublic):
     listings_closed: list[str] = Field(
         description="your open listings, closed on leaving (rejoining reopens none)"
     )
+    quotes_withdrawn: int = Field(description="your open quotes on requests, withdrawn")
+    applications_withdrawn: int = Field(description="your open task applications, withdrawn")
     warnings: list[str] = Field(description="what your leaving leaves undone")
 
 

@@ -24,6 +24,8 @@ class Departure:
 
     membership: Membership
     listings_closed: tuple[str, ...] = ()
+    quotes_withdrawn: int = 0
+    applications_withdrawn: int = 0
     warnings: tuple[str, ...] = ()
 
 
@@ -123,11 +125,12 @@ class CollectiveService:
     def leave(self, slug: str, *, member_id: str) -> Departure:
         """Leave; refused while the balance is negative or money is held for open deals.
 
-        The leaver's open listings are closed (their open orders carry on; rejoining reopens
-        nothing: post again). Leaving is never refused for a role: every active member can
-        approve, serve on a jury and run allocation rounds, so no one holds a role alone. What a
-        departure leaves undone is said in ``warnings``: the last active member leaving, or
-        bids in an allocation round still in progress that no longer count.
+        The leaver's open listings are closed and open quotes and task applications withdrawn
+        (open orders carry on; rejoining reopens nothing: post again). Leaving is never refused
+        for a role: every active member can approve, serve on a jury and run allocation rounds,
+        so no one holds a role alone. What a departure leaves undone is said in ``warnings``:
+        the last active member leaving, or bids in an allocation round still in progress that
+        no longer count.
         """
         now = self._clock.now()
         with self._uow() as uow:
@@ -150,9 +153,11 @@ class CollectiveService:
             for listing in uow.market.listings.open_of_owner(collective.id, member_id):
                 uow.market.listings.save(listings.close(listing, actor=member_id, now=now))
                 closed.append(listing.id)
+            quotes = uow.market.quotes.withdraw_open_of(collective.id, member_id)
+            applications = uow.market.applications.withdraw_open_of(collective.id, member_id)
             warnings = self._departure_warnings(uow, collective, member_id)
             uow.commit()
-        return Departure(membership, tuple(closed), warnings)
+        return Departure(membership, tuple(closed), quotes, applications, warnings)
 
     @staticmethod
     def _departure_warnings(

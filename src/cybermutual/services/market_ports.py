@@ -128,6 +128,10 @@ class QuoteRepository(Protocol):
 
     def of_listing(self, listing_id: str) -> list[Quote]: ...
 
+    def withdraw_open_of(self, collective_id: str, quoter_id: str) -> int:
+        """Withdraw this member's open quotes; how many."""
+        ...
+
 
 class ApplicationRepository(Protocol):
     def add(self, application: Application) -> None: ...
@@ -137,6 +141,10 @@ class ApplicationRepository(Protocol):
     def get(self, application_id: str) -> Application | None: ...
 
     def of_listing(self, listing_id: str) -> list[Application]: ...
+
+    def withdraw_open_of(self, collective_id: str, applicant_id: str) -> int:
+        """Withdraw this member's open task applications; how many."""
+        ...
 
 
 class DisputeRepository(Protocol):

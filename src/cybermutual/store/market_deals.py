@@ -246,6 +246,17 @@ class SqlQuotes:
         )
         return [_quote(r) for r in rows]
 
+    def withdraw_open_of(self, collective_id: str, quoter_id: str) -> int:
+        return self._conn.execute(
+            update(quotes)
+            .where(
+                quotes.c.collective_id == collective_id,
+                quotes.c.quoter_id == quoter_id,
+                quotes.c.status == QuoteStatus.OPEN.value,
+            )
+            .values(status=QuoteStatus.WITHDRAWN.value)
+        ).rowcount
+
 
 def _application(row: Any) -> Application:
     return Application(
@@ -296,6 +307,17 @@ class SqlApplications:
             .order_by(task_applications.c.created_at, task_applications.c.id)
         )
         return [_application(r) for r in rows]
+
+    def withdraw_open_of(self, collective_id: str, applicant_id: str) -> int:
+        return self._conn.execute(
+            update(task_applications)
+            .where(
+                task_applications.c.collective_id == collective_id,
+                task_applications.c.applicant_id == applicant_id,
+                task_applications.c.status == ApplicationStatus.OPEN.value,
+            )
+            .values(status=ApplicationStatus.WITHDRAWN.value)
+        ).rowcount
 
 
 class SqlDisputes:

@@ -165,11 +165,14 @@ def approve(
 def leave(slug: str, person: CurrentMember, services: ServicesDep) -> DeparturePublic:
     """Leave once your balance is not negative and nothing is held; you keep your account.
 
-    Your open listings are closed; ``warnings`` says what your leaving leaves undone.
+    Your open listings are closed and open quotes and task applications withdrawn;
+    ``warnings`` says what your leaving leaves undone.
     """
     departure = services.collectives.leave(slug, member_id=person.id)
     return DeparturePublic(
         **membership_public(slug, departure.membership).model_dump(),
         listings_closed=list(departure.listings_closed),
+        quotes_withdrawn=departure.quotes_withdrawn,
+        applications_withdrawn=departure.applications_withdrawn,
         warnings=list(departure.warnings),
     )
