@@ -27,6 +27,7 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── SlugTaken                   slug_taken
 │   ├── EmailTaken                  email_taken
 │   ├── AlreadyMember               already_member
+│   ├── TransferSettledByOwner      transfer_settled_by_owner  (an order's or task's escrow)
 │   ├── InvalidTransition           invalid_transition
 │   │   ├── BiddingClosed           bidding_closed
 │   │   ├── BiddingStillOpen        bidding_still_open
@@ -43,6 +44,7 @@ DomainError                         (code)                      HTTP at the edge
     ├── InvalidValue                invalid_value
     ├── CreditLimitExceeded         credit_limit_exceeded
     ├── DebtOutstanding             debt_outstanding
+    ├── HoldsOutstanding            holds_outstanding  (leaving while money is held)
     ├── AmountOutOfRange            amount_out_of_range
     ├── SelfTransfer                self_transfer
     ├── CurrencyMismatch            currency_mismatch
@@ -153,6 +155,13 @@ class AlreadyMember(Conflict):
     title = "Already a member"
 
 
+class TransferSettledByOwner(Conflict):
+    """The transfer backs an obligation (an order's or a task's escrow); only it settles it."""
+
+    code = "transfer_settled_by_owner"
+    title = "Settled only by the deal it backs"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     title = "Not possible in the current state"
@@ -185,6 +194,11 @@ class CreditLimitExceeded(RuleViolation):
 class DebtOutstanding(RuleViolation):
     code = "debt_outstanding"
     title = "Balance is negative"
+
+
+class HoldsOutstanding(RuleViolation):
+    code = "holds_outstanding"
+    title = "Money is still held"
 
 
 class AmountOutOfRange(RuleViolation):

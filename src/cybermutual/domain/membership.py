@@ -12,7 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from cybermutual.domain.collective import Admission
-from cybermutual.domain.errors import AlreadyMember, DebtOutstanding, InvalidTransition, NotAMember
+from cybermutual.domain.errors import (
+    AlreadyMember,
+    DebtOutstanding,
+    HoldsOutstanding,
+    InvalidTransition,
+    NotAMember,
+)
 
 
 class MembershipStatus(StrEnum):
@@ -71,7 +77,11 @@ def approve(candidate: Membership, *, approver: Membership | None, now: datetime
 
 
 def leave(membership: Membership, *, balance: int, reserved: int, now: datetime) -> Membership:
-    """Leave, refused while the member owes the collective anything."""
+    """Leave, refused while the member owes the collective anything or has money held.
+
+    A hold (an order or task in escrow, a pending payment) is a promise to members who stay, so
+    it is finished or cancelled first: a leaver never has a hold, only a balance of 0 or more.
+    """
     if membership.status is MembershipStatus.LEFT:
         raise InvalidTransition("already left")
     if balance - reserved < 0:
@@ -79,6 +89,12 @@ def leave(membership: Membership, *, balance: int, reserved: int, now: datetime)
             "settle a negative balance (including amounts held for pending payments) "
             "before leaving",
             balance=balance,
+            reserved=reserved,
+        )
+    if reserved > 0:
+        raise HoldsOutstanding(
+            f"{reserved} is held for your open orders, tasks or pending payments: finish or "
+            "cancel them before leaving",
             reserved=reserved,
         )
     return replace(membership, status=MembershipStatus.LEFT, left_at=now)

@@ -16,12 +16,13 @@ from cybermutual.domain import journal
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import AccountNotFound, InvalidValue
 from cybermutual.domain.ledger import (
+    TRADE_KINDS,
     Account,
     AccountKind,
     Movement,
     Transfer,
     TransferKind,
-    levy_for,
+    levy_due,
     open_transfer,
     post_pending,
     void_pending,
@@ -154,27 +155,39 @@ class Books:
             self._apply_levy(levy)
         return settled
 
-    def _levy_on(self, payment: Transfer, payee: Account) -> Movement | None:
-        """The levy a posted payment owes, computed against the payee as the payment leaves it."""
-        if payment.kind is not TransferKind.PAYMENT or not self.levy_rate_applies:
+    def _levy_on(self, payment: Transfer, payee: Account) -> tuple[Account, Movement | None] | None:
+        """The levy a posted payment owes, and the payee with its new levy remainder.
+
+        Computed against the payee as the payment leaves it; the remainder below one minor unit
+        is carried to the payee's next receipt (``levy_due``), so splitting a payment saves
+        nothing.
+        """
+        if payment.kind not in TRADE_KINDS or not self.levy_rate_applies:
             return None
-        levy = levy_for(payment.amount, self.collective.charter.levy_rate)
+        rate = self.collective.charter.levy_rate
+        levy, carry = levy_due(payment.amount, rate, payee.levy_carry)
+        payee = replace(payee, levy_carry=carry)
         if levy <= 0:
-            return None
-        return open_transfer(
+            return payee, None
+        return payee, open_transfer(
             transfer_id=new_id(),
             debit=payee,
             credit=self.system_account(AccountKind.COMMONS_FUND),
             amount=levy,
             kind=TransferKind.LEVY,
-            memo=f"levy {self.collective.charter.levy_rate} on payment {payment.id}",
+            memo=f"levy {rate} on payment {payment.id}",
             now=self.now,
             parent_id=payment.id,
             initiated_by=payment.initiated_by,
             within_limit=False,  # always covered by the payment just received
         )
 
-    def _apply_levy(self, movement: Movement) -> None:
+    def _apply_levy(self, levy: tuple[Account, Movement | None]) -> None:
+        payee, movement = levy
+        if movement is None:  # only the remainder grew
+            self._accounts[payee.id] = payee
+            self._changed.add(payee.id)
+            return
         self._new.append(self._apply(movement, settles=False))
         assert movement.transfer.parent_id is not None
         self.levies[movement.transfer.parent_id] = movement.transfer.amount
