@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import random
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher as Argon2Hasher
+
+from cybermutual.bootstrap import Argon2Passwords
 from cybermutual.domain.collective import Admission, CapitalMode, Charter
 from cybermutual.domain.commons import AssetStatus
 from cybermutual.domain.errors import CreditLimitExceeded
@@ -16,6 +20,10 @@ from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
 
 DEMO_PASSWORD = "demo-password"
+#: The demo's passwords are published, so their hashes protect nothing: the cheapest argon2id
+#: parameters make seeding take a second instead of half a minute. People who register on a demo
+#: server get the normal parameters (the server builds its own hasher).
+DEMO_PASSWORDS = Argon2Passwords(Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1))
 DEMO_SLUG = "riverside"
 MEMBERS = [
     "Ada Okafor",
@@ -79,8 +87,14 @@ class SteppingClock:
 
 
 def email_of(name: str) -> str:
-    first = name.split()[0].lower()
-    return f"{first.encode('ascii', 'ignore').decode()}@demo.cybermutual.org"
+    """``firstname@demo.cybermutual.org``, accents transliterated: Lucía -> lucia, Petrović -> ...
+
+    NFKD splits a letter from its accents, which are then dropped, so the login is what a person
+    would type on any keyboard (and never loses a letter, as a plain ASCII encode would).
+    """
+    decomposed = unicodedata.normalize("NFKD", name.split()[0].casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return f"{plain.encode('ascii', 'ignore').decode()}@demo.cybermutual.org"
 
 
 def seed(

@@ -23,7 +23,12 @@ from cybermutual.domain.ledger import (
     TransferStatus,
     set_credit_limit,
 )
-from cybermutual.domain.membership import Membership, MembershipStatus, require_active
+from cybermutual.domain.membership import (
+    Membership,
+    MembershipStatus,
+    require_active,
+    require_payee,
+)
 from cybermutual.domain.money import Currency
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
@@ -69,6 +74,18 @@ class AccountView:
     account: Account
     currency: Currency
     membership: MembershipStatus
+
+
+def _active(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active
+
+
+def _in_batch(refusal: DomainError, index: int) -> DomainError:
+    """The same refusal, saying which payment of the batch (0-based ``index``) caused it."""
+    refusal.detail = f"payment {index} of the batch: {refusal.detail}; nothing was paid"
+    refusal.args = (refusal.detail,)
+    refusal.context = {**refusal.context, "index": index}
+    return refusal
 
 
 def _spender(membership: Membership | None) -> Membership:
@@ -192,7 +209,7 @@ class LedgerService:
                 return earlier[1]
             payer_membership = _spender(books.membership(p.payer))
             if p.payee != p.payer:
-                require_active(books.membership(p.payee))
+                books.require_payee(p.payee)
             books.spending_limit(p.payer, payer_membership)
             transfer = books.move(
                 books.account_of(p.payer),
@@ -264,8 +281,16 @@ class LedgerService:
         payers = {p.payer for p in payments}
         payees = {p.payee for p in payments}
         status = uow.memberships.get_many(collective.id, payers | payees)
-        for member_id in payees:
-            require_active(status.get(member_id))
+        strangers = [p.payee for p in payments if not _active(status.get(p.payee))]
+        if strangers:
+            names = uow.people.names(strangers)
+            for index, p in enumerate(payments):
+                require_payee(
+                    status.get(p.payee),
+                    member_id=p.payee,
+                    display_name=names.get(p.payee),
+                    index=index,
+                )
         books = Books(uow, collective, now=self._clock.now())
         books.lock_members(sorted(payers | payees))
         for member_id in payers:
@@ -277,18 +302,22 @@ class LedgerService:
         books: Books, payments: Sequence[PaymentOrder], *, initiated_by: str | None
     ) -> tuple[str, list[Transfer]]:
         batch_id = new_id()
-        transfers = [
-            books.move(
-                books.account_of(p.payer),
-                books.account_of(p.payee),
-                p.amount,
-                kind=TransferKind.PAYMENT,
-                memo=p.memo,
-                initiated_by=initiated_by or p.payer,
-                batch=(batch_id, index),
-            )
-            for index, p in enumerate(payments)
-        ]
+        transfers = []
+        for index, p in enumerate(payments):
+            try:
+                transfers.append(
+                    books.move(
+                        books.account_of(p.payer),
+                        books.account_of(p.payee),
+                        p.amount,
+                        kind=TransferKind.PAYMENT,
+                        memo=p.memo,
+                        initiated_by=initiated_by or p.payer,
+                        batch=(batch_id, index),
+                    )
+                )
+            except DomainError as refusal:
+                raise _in_batch(refusal, index) from None
         books.close()
         return batch_id, transfers
 

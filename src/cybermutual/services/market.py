@@ -519,7 +519,7 @@ class MarketService(MarketJustice):
             offer = self._quote(uow, collective, quote_id)  # re-read: withdrawn meanwhile?
             order_id = new_id()
             accepted = proposals.accept_quote(listing, offer, actor=actor, order_id=order_id)
-            require_active(uow.memberships.get(collective.id, offer.quoter_id))
+            books.require_payee(offer.quoter_id, role="author of the quote")
             step = _reserve_and_open(
                 books,
                 order_id=order_id,
@@ -594,7 +594,7 @@ class MarketService(MarketJustice):
             listing = load_listing(uow, collective, listing_id, lock=True)
             assigned = proposals.assign(listing, application, actor=actor)
             require_active(uow.memberships.get(collective.id, actor))
-            require_active(uow.memberships.get(collective.id, application.applicant_id))
+            books.require_payee(application.applicant_id, role="applicant")
             step = _reserve_and_open(
                 books,
                 order_id=new_id(),

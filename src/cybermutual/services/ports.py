@@ -70,6 +70,10 @@ class PeopleRepository(Protocol):
 
     def get(self, person_id: str) -> Person | None: ...
 
+    def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """Display names of these people (ids nobody has are left out)."""
+        ...
+
     def by_email(self, email: str) -> tuple[Person, str] | None: ...
 
     def add_token(
