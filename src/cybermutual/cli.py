@@ -123,7 +123,9 @@ def _existing(database_url: str | None) -> Services:
     except Exception as exc:  # an unreachable server, a file that is not a database, ...
         raise _fail(f"cannot open {settings.database_url}: {exc}".splitlines()[0]) from None
     if current is None:
-        raise _fail(f"{settings.database_url} holds no cybermutual data (run `cybermutual db upgrade`)")
+        raise _fail(
+            f"{settings.database_url} holds no cybermutual data (run `cybermutual db upgrade`)"
+        )
     if current != head:
         raise _fail(
             f"{settings.database_url} is at schema {current}, this version needs {head}: "
@@ -185,7 +187,7 @@ def demo(
     console.print(f"Database: {settings.database_url}")
     services = build(settings)
     if _is_demo(settings, services):
-        console.print("The demo is already seeded here (use --fresh to start over).")
+        console.print("The demo already exists in this database (use --fresh to start over).")
     elif services.collectives.directory(limit=1).items:
         raise _fail(
             f"{settings.database_url} already holds other collectives; seed the demo elsewhere "
@@ -246,7 +248,6 @@ def ledger_verify(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Recompute every balance from the journal; exit non-zero on any broken invariant."""
-    from cybermutual.bootstrap import build
 
     services = _existing(database_url)
     try:

@@ -120,8 +120,10 @@ def require_payee(
             role=role,
             **context,
         )
-    state = "has left" if membership is not None and membership.status is MembershipStatus.LEFT else (
-        "is awaiting approval" if membership is not None else "is not a member"
+    state = (
+        "has left"
+        if membership is not None and membership.status is MembershipStatus.LEFT
+        else ("is awaiting approval" if membership is not None else "is not a member")
     )
     raise PayeeNotAMember(
         f"the {role} {display_name} ({member_id}) {state}; they can be paid only as an "

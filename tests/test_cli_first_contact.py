@@ -1,0 +1,125 @@
+"""What a newcomer does first with the command line (issue #9): the demo, then the CLI on it."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cybermutual.bootstrap import build_services
+from cybermutual.cli import app
+from cybermutual.demo import DEMO_PASSWORD, MEMBERS, email_of
+from cybermutual.store.engine import make_engine
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def newcomer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory where `cybermutual demo` ran with no options, as `make demo` runs it."""
+    where = tmp_path_factory.mktemp("fresh-clone")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(where)
+        patch.delenv("CYBERMUTUAL_DATABASE_URL", raising=False)
+        result = runner.invoke(app, ["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    return where
+
+
+@pytest.fixture
+def in_newcomer_dir(newcomer_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(newcomer_dir)
+    monkeypatch.delenv("CYBERMUTUAL_DATABASE_URL", raising=False)
+    return newcomer_dir
+
+
+def test_the_cli_sees_the_demo_without_options(in_newcomer_dir: Path) -> None:
+    verified = runner.invoke(app, ["ledger", "verify", "riverside"])
+    assert verified.exit_code == 0, verified.output
+    assert "verifies" in verified.output
+    allocated = runner.invoke(app, ["allocate", "--collective", "riverside"])
+    assert allocated.exit_code == 0, allocated.output
+    assert "Allocation round" in allocated.output
+    impact = runner.invoke(
+        app,
+        ["simulate", "policy", "--collective", "riverside", "--levy-rate", "0.05"]
+        + ["--seeds", "2", "--steps", "8"],
+    )
+    assert impact.exit_code == 0, impact.output
+    assert '"commons_fund"' in impact.output
+
+
+def test_read_only_commands_never_create_a_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CYBERMUTUAL_DATABASE_URL", raising=False)
+    for command in (
+        ["ledger", "verify", "riverside"],
+        ["ledger", "set-limit", "riverside", "someone", "5"],
+        ["allocate", "--collective", "riverside"],
+        ["simulate", "policy", "--collective", "riverside", "--levy-rate", "0.1"],
+    ):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1, (command, result.output)
+        message = result.output.strip()
+        assert "\n" not in message, message  # one line, no traceback
+        assert message.startswith("error: no database at cybermutual.db"), message
+        assert "cybermutual demo" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_without_the_schema_is_refused_not_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    make_engine(url).connect().close()  # an empty SQLite file, say someone else's
+    result = runner.invoke(app, ["ledger", "verify", "riverside", "--database-url", url])
+    assert result.exit_code == 1
+    assert "cybermutual db upgrade" in result.output
+
+
+def test_every_demo_login_is_printed_and_works(newcomer_dir: Path) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(newcomer_dir)
+        patch.delenv("CYBERMUTUAL_DATABASE_URL", raising=False)
+        shown = runner.invoke(app, ["demo", "--no-serve"])
+    assert "already exists" in shown.output
+    services = build_services(make_engine(f"sqlite:///{newcomer_dir / 'cybermutual.db'}"))
+    for name in MEMBERS:
+        assert email_of(name) in shown.output, name
+        assert services.auth.login(email=email_of(name), password=DEMO_PASSWORD)
+    assert email_of("Lucía Fernández") == "lucia@demo.cybermutual.org"
+    assert email_of("Ivo Petrović") == "ivo@demo.cybermutual.org"
+    assert email_of("Øyvind Ærø") == "yvind@demo.cybermutual.org"  # no decomposition: dropped
+
+
+def test_demo_refuses_a_taken_port_before_seeding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CYBERMUTUAL_DATABASE_URL", raising=False)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["demo", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port}" in result.output
+    assert "--port" in result.output
+    assert not (tmp_path / "cybermutual.db").exists()  # nothing was seeded in vain
+
+
+def test_demo_never_seeds_into_someone_elses_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'real.db'}"
+    from tests.conftest import FAST_PASSWORDS
+    from tests.helpers import members
+
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    members(build_services(make_engine(url), passwords=FAST_PASSWORDS), 1)
+    seeded = runner.invoke(app, ["demo", "--no-serve", "--database-url", url])
+    assert seeded.exit_code == 1
+    assert "other collectives" in seeded.output
+    fresh = runner.invoke(app, ["demo", "--no-serve", "--fresh", "--database-url", url])
+    assert fresh.exit_code == 1
+    assert (tmp_path / "real.db").exists()
