@@ -44,8 +44,10 @@ def test_the_cli_sees_the_demo_without_options(in_newcomer_dir: Path) -> None:
     assert "Allocation round" in allocated.output
     impact = runner.invoke(
         app,
-        ["simulate", "policy", "--collective", "riverside", "--levy-rate", "0.05"]
-        + ["--seeds", "2", "--steps", "8"],
+        [
+            *("simulate", "policy", "--collective", "riverside"),
+            *("--levy-rate", "0.05", "--seeds", "2", "--steps", "8"),
+        ],
     )
     assert impact.exit_code == 0, impact.output
     assert '"commons_fund"' in impact.output
