@@ -260,6 +260,43 @@ def _refuse_role(order: Order, actor: str | None, action: Action) -> Role:
     return role
 
 
+#: A task's actions and states in the words its poster and worker use.
+_TASK_VERBS = {
+    Action.ACCEPT: "accept",
+    Action.DECLINE: "decline",
+    Action.CANCEL: "drop",
+    Action.DELIVER: "submit the work for",
+    Action.CONFIRM: "approve",
+    Action.DISPUTE: "dispute",
+}
+_TASK_STATES = {
+    OrderStatus.PLACED: "waiting for the worker",
+    OrderStatus.ACCEPTED: "assigned, and the worker has not submitted the work yet",
+    OrderStatus.DELIVERED: "submitted, waiting for the poster's approval",
+    OrderStatus.DISPUTED: "in dispute",
+    OrderStatus.COMPLETED: "approved and paid already",
+    OrderStatus.DECLINED: "declined",
+    OrderStatus.CANCELLED: "dropped",
+    OrderStatus.RESOLVED: "settled by its dispute",
+}
+_TASK_NEXT = {
+    (OrderStatus.ACCEPTED, Action.CONFIRM): "the worker submits it first (POST .../submit)",
+}
+
+
+def _not_now(order: Order, action: Action, role: Role | None) -> str:
+    """Why ``action`` is not possible in the order's state, in the deal's own terms."""
+    if order.kind is not DealKind.TASK:
+        who = "" if role is None else f"the {role.value} "
+        return f"{who}cannot {action.value} an order that is {order.status.value}"
+    verb = _TASK_VERBS.get(action, action.value)
+    who = "" if role is None else ("the worker " if role is Role.SELLER else "the poster ")
+    reason = f"{who}cannot {verb} this task: it is {_TASK_STATES[order.status]}"
+    if hint := _TASK_NEXT.get((order.status, action)):
+        reason += f"; {hint}"
+    return reason
+
+
 def transition(
     order: Order,
     action: Action,
@@ -271,15 +308,9 @@ def transition(
     """Take ``action`` as ``actor`` (None: the system), or refuse with a stable code."""
     role = _refuse_role(order, actor, action)
     rule = TRANSITIONS.get((order.status, action))
-    if rule is None:
+    if rule is None or role not in rule.roles:
         raise InvalidTransition(
-            f"cannot {action.value} an order that is {order.status.value}",
-            status=order.status.value,
-            action=action.value,
-        )
-    if role not in rule.roles:
-        raise InvalidTransition(
-            f"the {role.value} cannot {action.value} an order that is {order.status.value}",
+            _not_now(order, action, None if rule is None else role),
             status=order.status.value,
             action=action.value,
         )
