@@ -70,7 +70,9 @@ def live_server(engine: Engine, tmp_path: Path) -> Iterator[str]:
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start:\n{(tmp_path / 'server.log').read_text()}")
+                    pytest.fail(
+                        f"the server did not start:\n{(tmp_path / 'server.log').read_text()}"
+                    )
                 time.sleep(0.1)
         yield url
     finally:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
 from cybermutual import __version__
 from cybermutual.api import problems
+from cybermutual.api.deps import REQUIRED_KEY
 from cybermutual.api.guards import RequestGuard
 from cybermutual.api.routers import (
     auth,
@@ -44,9 +47,29 @@ def create_app(services: Services) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(api)
+    _document_required_keys(app)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
     return app
+
+
+def _document_required_keys(app: FastAPI) -> None:
+    """Mark ``Idempotency-Key`` required in the OpenAPI document where the server requires it."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for parameter in operation.get("parameters", []):
+                        if parameter.get("description") == REQUIRED_KEY:
+                            parameter["required"] = True
+                            parameter["schema"] = {"type": "string", "minLength": 1}
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

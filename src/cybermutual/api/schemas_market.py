@@ -54,6 +54,7 @@ class ListingPublic(BaseModel):
     kind: str
     status: str
     owner_id: str
+    owner_name: str | None = Field(default=None, description="display name")
     owner_reputation: ReputationPublic
     title: str
     description: str
@@ -65,6 +66,12 @@ class ListingPublic(BaseModel):
     asset_id: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class TaskPublic(ListingPublic):
+    """A task: a listing of kind ``task`` whose ``price`` is the reward (both are given)."""
+
+    reward: int = Field(description="minor units paid to the worker on approval (= price)")
 
 
 class CategoryPublic(BaseModel):
@@ -85,6 +92,8 @@ class OrderPublic(BaseModel):
     listing_id: str
     buyer_id: str
     seller_id: str
+    buyer_name: str | None = Field(default=None, description="display name")
+    seller_name: str | None = Field(default=None, description="display name")
     quantity: int
     unit_price: int
     amount: int
@@ -109,6 +118,7 @@ class QuotePublic(BaseModel):
     id: str
     listing_id: str
     quoter_id: str
+    quoter_name: str | None = Field(default=None, description="display name")
     price: int
     message: str
     status: str
@@ -124,6 +134,7 @@ class ApplicationPublic(BaseModel):
     id: str
     listing_id: str
     applicant_id: str
+    applicant_name: str | None = Field(default=None, description="display name")
     message: str
     status: str
     created_at: datetime
@@ -152,6 +163,7 @@ class SettlementCreate(Strict):
 
 class JurorPublic(BaseModel):
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     voted: bool
     vote: str | None = Field(description="shown once the dispute is closed, or to the juror")
 
@@ -160,6 +172,7 @@ class DisputePublic(BaseModel):
     id: str
     order: OrderPublic
     opened_by: str
+    opened_by_name: str | None = Field(default=None, description="display name")
     reason: str
     status: str
     jury: list[JurorPublic]
@@ -168,6 +181,7 @@ class DisputePublic(BaseModel):
     outcome: str | None
     seller_share: int | None
     proposed_by: str | None
+    proposed_by_name: str | None = Field(default=None, description="display name")
     proposed_share: int | None
     created_at: datetime
     closed_at: datetime | None
@@ -183,7 +197,9 @@ class ReviewPublic(BaseModel):
     id: str
     order_id: str
     author_id: str
+    author_name: str | None = Field(default=None, description="display name")
     subject_id: str
+    subject_name: str | None = Field(default=None, description="display name")
     stars: int
     text: str
     created_at: datetime

@@ -369,6 +369,19 @@ class LedgerService:
             page = uow.transfers.of_account(account.id, limit=check_limit(limit), cursor=cursor)
             return Page(self._views(uow, page.items), page.next_cursor)
 
+    def transfer(self, slug: str, *, member_id: str, transfer_id: str) -> TransferView:
+        """One transfer, for its payer or payee (leavers too); to anyone else it does not exist."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            _spender(uow.memberships.get(collective.id, member_id))
+            transfer = uow.transfers.get(transfer_id)
+            if transfer is None or transfer.collective_id != collective.id:
+                raise TransferNotFound("no such transfer in this collective", transfer=transfer_id)
+            owners = uow.accounts.owners([transfer.debit_account_id, transfer.credit_account_id])
+            if member_id not in owners.values():
+                raise TransferNotFound("no such transfer in your account", transfer=transfer_id)
+            return self._views(uow, [transfer])[0]
+
     def verify(self, slug: str) -> journal.Verification:
         """Recompute every balance from the journal, check the chain and the zero sum."""
         with self._uow(readonly=True) as uow:

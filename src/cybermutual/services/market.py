@@ -25,6 +25,7 @@ from cybermutual.domain.errors import (
     ApplicationNotFound,
     InvalidValue,
     ListingClosed,
+    ListingNotFound,
     OrderNotFound,
     QuoteNotFound,
 )
@@ -196,6 +197,13 @@ class MarketService(MarketJustice):
             collective = load_collective(uow, slug)
             listing = load_listing(uow, collective, listing_id)
             return self._listing_views(uow, collective, [listing])[0]
+
+    def task(self, slug: str, task_id: str) -> ListingView:
+        """A listing of kind task; any other listing is not a task (``listing_not_found``)."""
+        view = self.listing(slug, task_id)
+        if view.listing.kind is not ListingKind.TASK:
+            raise ListingNotFound("no such task in this collective (it is another kind of listing)")
+        return view
 
     def search(self, slug: str, query: ListingQuery) -> Page[ListingView]:
         """Browse and search the collective's listings (open ones unless asked otherwise)."""

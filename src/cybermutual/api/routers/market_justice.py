@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
+from cybermutual.api.names import NamedRoute
 from cybermutual.api.routers.market import order_public, reputation_public
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_market import (
@@ -28,7 +29,7 @@ from cybermutual.domain.market.disputes import Vote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.services.market_justice import DisputeView
 
-router = APIRouter(tags=["market"])
+router = APIRouter(tags=["market"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 C = "/collectives/{slug}"
