@@ -27,10 +27,21 @@ class RegisterCreate(Strict):
     display_name: str = Field(max_length=200)
 
 
+class MyMembershipPublic(BaseModel):
+    collective: str = Field(description="the collective's slug")
+    name: str = Field(description="the collective's name")
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+
+
 class PersonPublic(BaseModel):
     id: str
     email: str
     display_name: str
+    memberships: list[MyMembershipPublic] = Field(
+        default_factory=list, description="your collectives, any status (GET /me)"
+    )
 
 
 class TokenPublic(BaseModel):

@@ -11,9 +11,14 @@ from cybermutual.api.schemas import Strict
 
 
 class ReputationPublic(BaseModel):
-    score: float = Field(description="Bayesian average in stars (shrunk toward the mean)")
-    average: float | None = Field(description="plain average, None without reviews")
+    score: float | None = Field(
+        description="Bayesian average in stars (shrunk toward the mean); null: no reviews yet"
+    )
+    average: float | None = Field(description="plain average, null without reviews")
     count: int
+    summary: str = Field(
+        default="", description="in words: 'no reviews yet', '4.5 stars from 3 reviews'"
+    )
 
 
 class ListingCreate(Strict):
@@ -232,3 +237,16 @@ class MarkedPublic(BaseModel):
 class MarketRulesPublic(BaseModel):
     jury_size: int
     auto_confirm_days: int
+
+
+class MemberProfilePublic(BaseModel):
+    """What members see of each other: name, standing, reputation, what they offer."""
+
+    member_id: str
+    display_name: str
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+    reputation: ReputationPublic
+    listings: list[ListingPublic] = Field(description="their open listings, newest first")
+    more_listings: bool = Field(description="more open listings than shown: ?owner= on /listings")

@@ -133,6 +133,24 @@ class CollectiveService:
             collective = load_collective(uow, slug)
             return uow.memberships.get(collective.id, member_id)
 
+    def memberships_of(self, member_id: str) -> list[tuple[str, str, Membership]]:
+        """The person's own memberships, any status: (slug, collective name, membership)."""
+        with self._uow(readonly=True) as uow:
+            return uow.memberships.of_person(member_id)
+
+    def member(self, slug: str, *, viewer_id: str, member_id: str) -> tuple[Membership, Person]:
+        """One member's standing and name, for members (``member_not_found`` otherwise)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            rules.require_active(uow.memberships.get(collective.id, viewer_id))
+            membership = uow.memberships.get(collective.id, member_id)
+            person = uow.people.get(member_id)
+            if membership is None or person is None:
+                raise MemberNotFound(
+                    f"no member '{member_id}' in this collective", member=member_id
+                )
+            return membership, person
+
     def members(
         self,
         slug: str,

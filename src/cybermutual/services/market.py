@@ -26,6 +26,7 @@ from cybermutual.domain.errors import (
     InvalidValue,
     ListingClosed,
     ListingNotFound,
+    MemberNotFound,
     OrderNotFound,
     QuoteNotFound,
 )
@@ -222,8 +223,14 @@ class MarketService(MarketJustice):
             return Page(self._listing_views(uow, collective, page.items), page.next_cursor)
 
     def reputation(self, slug: str, member_id: str) -> Reputation:
+        """A member's (or former member's) reputation; anyone else is ``member_not_found``."""
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            membership = uow.memberships.get(collective.id, member_id)
+            if membership is None or membership.status.value == "pending":
+                raise MemberNotFound(
+                    f"no member '{member_id}' in this collective", member=member_id
+                )
             return self._reputations(uow, collective, [member_id])[member_id]
 
     @staticmethod

@@ -112,6 +112,10 @@ class MembershipRepository(Protocol):
 
     def save(self, membership: Membership) -> None: ...
 
+    def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
+        """Every membership of one person, as (collective slug, collective name, membership)."""
+        ...
+
     def list(
         self,
         collective_id: str,

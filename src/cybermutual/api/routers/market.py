@@ -48,10 +48,15 @@ C = "/collectives/{slug}"
 
 
 def reputation_public(rep: Reputation) -> ReputationPublic:
+    """A member without reviews has no score (the ranking still places them at the mean)."""
+    if rep.count == 0:
+        return ReputationPublic(score=None, average=None, count=0, summary="no reviews yet")
+    reviews = "1 review" if rep.count == 1 else f"{rep.count} reviews"
     return ReputationPublic(
         score=rep.score,
         average=None if rep.average_milli is None else rep.average_milli / 1000,
         count=rep.count,
+        summary=f"{rep.score:.1f} stars from {reviews}",
     )
 
 

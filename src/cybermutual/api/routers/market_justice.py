@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
 from cybermutual.api.names import NamedRoute
-from cybermutual.api.routers.market import order_public, reputation_public
+from cybermutual.api.routers.market import listing_public, order_public, reputation_public
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_market import (
     DisputeCreate,
@@ -18,6 +18,7 @@ from cybermutual.api.schemas_market import (
     JurorPublic,
     MarkedPublic,
     MarkReadCreate,
+    MemberProfilePublic,
     ReasonCreate,
     ReputationPublic,
     ReviewCreate,
@@ -28,6 +29,7 @@ from cybermutual.api.schemas_market import (
 from cybermutual.domain.market.disputes import Vote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.services.market_justice import DisputeView
+from cybermutual.services.market_ports import ListingQuery
 
 router = APIRouter(tags=["market"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -225,6 +227,25 @@ def member_reputation(
 ) -> ReputationPublic:
     """A member's Bayesian average rating and review count."""
     return reputation_public(services.market.reputation(slug, member_id))
+
+
+@router.get(f"{C}/members/{{member_id}}", response_model=MemberProfilePublic)
+def member_profile(
+    slug: str, member_id: str, person: CurrentMember, services: ServicesDep
+) -> MemberProfilePublic:
+    """A member's profile: name, when they joined, reputation, and their open listings."""
+    membership, who = services.collectives.member(slug, viewer_id=person.id, member_id=member_id)
+    listings = services.market.search(slug, ListingQuery(owner_id=member_id, limit=20))
+    return MemberProfilePublic(
+        member_id=who.id,
+        display_name=who.display_name,
+        status=membership.status.value,
+        joined_at=membership.joined_at,
+        left_at=membership.left_at,
+        reputation=reputation_public(services.market.reputation(slug, member_id)),
+        listings=[listing_public(v) for v in listings.items],
+        more_listings=listings.next_cursor is not None,
+    )
 
 
 @router.get(f"{C}/inbox", response_model=InboxPublic)
