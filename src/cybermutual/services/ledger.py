@@ -23,6 +23,7 @@ from cybermutual.domain.ledger import (
     TransferStatus,
     set_credit_limit,
 )
+from cybermutual.domain.market.events import MarketEvent
 from cybermutual.domain.membership import (
     Membership,
     MembershipStatus,
@@ -33,6 +34,7 @@ from cybermutual.domain.money import Currency
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.group_commit import GroupCommit, Ticket
+from cybermutual.services.inbox import notify, payment_received
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 MAX_BATCH = 10_000
@@ -74,6 +76,20 @@ class AccountView:
     account: Account
     currency: Currency
     membership: MembershipStatus
+
+
+def _received(collective: Collective, view: TransferView, *, released: bool = False) -> MarketEvent:
+    t = view.transfer
+    return payment_received(
+        collective,
+        transfer_id=t.id,
+        payer=view.payer,
+        payee=view.payee,
+        amount=t.amount,
+        memo=t.memo,
+        pending=t.status is TransferStatus.PENDING,
+        released=released,
+    )
 
 
 def _active(membership: Membership | None) -> bool:
@@ -157,6 +173,12 @@ class LedgerService:
                         IdempotencyRecord(collective.id, payer, key, request, view.transfer.id)
                         for (payer, key), (request, view) in done.items()
                     ],
+                    now=books.now,
+                )
+                notify(
+                    uow,
+                    collective,
+                    [_received(collective, v) for _, v in done.values()],
                     now=books.now,
                 )
                 uow.commit()
@@ -251,6 +273,15 @@ class LedgerService:
             batch_id, transfers = self._move_batch(books, payments, initiated_by=payer)
             uow.idempotency.add(
                 IdempotencyRecord(collective.id, payer, idempotency_key, request, batch_id),
+                now=books.now,
+            )
+            notify(
+                uow,
+                collective,
+                [
+                    _received(collective, TransferView(t, p.payer, p.payee))
+                    for t, p in zip(transfers, payments, strict=True)
+                ],
                 now=books.now,
             )
             uow.commit()
@@ -348,6 +379,13 @@ class LedgerService:
             current = self._transfer(uow, transfer_id)  # re-read under the lock
             settled = books.settle(current, post=post)
             books.close()
+            if post and payee is not None:
+                notify(
+                    uow,
+                    collective,
+                    [_received(collective, TransferView(settled, actor, payee), released=True)],
+                    now=books.now,
+                )
             uow.idempotency.add(
                 IdempotencyRecord(collective.id, actor, idempotency_key, request, settled.id),
                 now=books.now,

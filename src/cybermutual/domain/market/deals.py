@@ -223,7 +223,8 @@ def open_order(
             (seller,),
             "order",
             order.id,
-            f"You were assigned the task '{listing.title}'; the reward is held for you.",
+            f"{{actor}} assigned you the task '{listing.title}'; the reward is held for you.",
+            buyer,
         )
     elif accepted:
         event = MarketEvent(
@@ -231,7 +232,8 @@ def open_order(
             (seller,),
             "order",
             order.id,
-            f"Your quote on '{listing.title}' was accepted; the price is held for you.",
+            f"{{actor}} accepted your quote on '{listing.title}'; the price is held for you.",
+            buyer,
         )
     else:
         event = MarketEvent(
@@ -239,7 +241,8 @@ def open_order(
             (seller,),
             "order",
             order.id,
-            f"New order for {quantity} x '{listing.title}': accept or decline it.",
+            f"{{actor}} ordered {quantity} x '{listing.title}': accept or decline it.",
+            buyer,
         )
     return Step(order, Escrow.KEEP, (event,))
 
@@ -328,23 +331,35 @@ def _events(order: Order, action: Action, actor: str | None) -> tuple[MarketEven
     task = order.kind is DealKind.TASK
 
     def to(kind: EventKind, who: tuple[str, ...], message: str) -> tuple[MarketEvent, ...]:
-        return (MarketEvent(kind, who, "order", order.id, message),)
+        return (MarketEvent(kind, who, "order", order.id, message, actor),)
 
     buyer, seller = (order.buyer_id,), (order.seller_id,)
     if action is Action.ACCEPT:
-        return to(EventKind.ORDER_ACCEPTED, buyer, "Your order was accepted.")
+        return to(EventKind.ORDER_ACCEPTED, buyer, "{actor} accepted your order.")
     if action is Action.DECLINE:
-        return to(EventKind.ORDER_DECLINED, buyer, "Your order was declined; the hold is released.")
+        return to(
+            EventKind.ORDER_DECLINED, buyer, "{actor} declined your order; the hold is released."
+        )
     if action is Action.CANCEL:
         other = (order.other_party(actor),) if actor else buyer + seller
-        return to(EventKind.ORDER_CANCELLED, other, "An order was cancelled; the hold is released.")
+        return to(
+            EventKind.ORDER_CANCELLED,
+            other,
+            ("{actor} cancelled" if actor else "An order was cancelled")
+            + (" a task; the reward is released." if task else " an order; the hold is released."),
+        )
     if action is Action.DELIVER:
         if task:
-            return to(EventKind.WORK_SUBMITTED, buyer, "Work was submitted: approve or dispute it.")
-        return to(EventKind.ORDER_DELIVERED, buyer, "Your order was delivered: confirm it.")
+            return to(
+                EventKind.WORK_SUBMITTED,
+                buyer,
+                "{actor} submitted the work: approve or dispute it.",
+            )
+        return to(EventKind.ORDER_DELIVERED, buyer, "{actor} delivered your order: confirm it.")
     if action is Action.CONFIRM:
         kind = EventKind.WORK_APPROVED if task else EventKind.ORDER_COMPLETED
-        return to(kind, seller, "Payment released to you.")
+        what = "approved your work" if task else "confirmed the delivery"
+        return to(kind, seller, f"{{actor}} {what}: the payment was released to you.")
     if action is Action.AUTO_CONFIRM:
         return to(
             EventKind.ORDER_COMPLETED,
