@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -125,3 +127,27 @@ def test_demo_never_seeds_into_someone_elses_database(tmp_path: Path) -> None:
     fresh = runner.invoke(app, ["demo", "--no-serve", "--fresh", "--database-url", url])
     assert fresh.exit_code == 1
     assert (tmp_path / "real.db").exists()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_demo_installs_only_what_the_server_needs(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+
+    def plan(target: str, *extra: str) -> str:
+        venv = f"VENV={tmp_path / '.venv'}"
+        ran = subprocess.run(
+            ["make", "-n", "--no-print-directory", "-C", str(root), target, venv, *extra],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return ran.stdout
+
+    demo = plan("demo")
+    installs = [line for line in demo.splitlines() if "pip install" in line]
+    assert len(installs) == 1
+    assert installs[0].endswith("-e .")  # no dev, bench or cluster extras
+    assert "--quiet" not in installs[0]  # pip shows its progress
+    assert ">> installing" in demo  # and a line says what is happening
+    assert "[dev,bench,cluster]" in plan("test")
+    assert plan("demo", "PORT=8001").splitlines()[-1].endswith("demo --port 8001")

@@ -283,3 +283,18 @@ def test_reputation_of_nobody_is_not_found_and_no_reviews_is_no_score(member: An
         "count": 0,
         "summary": "no reviews yet",
     }
+
+
+# --- 12: /docs works offline ------------------------------------------------------------------
+
+
+def test_the_interactive_docs_need_no_cdn(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in page.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+        served = client.get(f"/static/swagger-ui/{asset}")
+        assert served.status_code == 200, asset
+        assert len(served.content) > 500
+    assert client.get("/docs/oauth2-redirect").status_code == 200

@@ -48,7 +48,7 @@ class RequestGuard:
         while more:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, _replay([message], receive), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -76,7 +76,7 @@ class RequestGuard:
         if body.strip() and (refusal := _media_type_refusal(scope)):
             await _problem(send, 415, "unsupported_media_type", "Unsupported media type", refusal)
             return
-        await self.app(scope, _replay([{"type": "http.request", "body": body}]), send)
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
 
 
 def _media_type_refusal(scope: Scope) -> str | None:
@@ -105,15 +105,20 @@ def _media_type_refusal(scope: Scope) -> str | None:
     )
 
 
-def _replay(messages: list[Message]) -> Receive:
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """The messages already read, then the client's own (its disconnect comes when it comes).
+
+    Answering ``http.disconnect`` at once instead would make streamed and file responses (the
+    docs' static files) stop before their first byte: they end when the client is gone.
+    """
     pending = list(messages)
 
-    async def receive() -> Message:
+    async def replay() -> Message:
         if pending:
             return pending.pop(0)
-        return {"type": "http.disconnect"}
+        return await then()
 
-    return receive
+    return replay
 
 
 async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
