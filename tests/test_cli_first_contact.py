@@ -44,6 +44,7 @@ def test_the_cli_sees_the_demo_without_options(in_newcomer_dir: Path) -> None:
     allocated = runner.invoke(app, ["allocate", "--collective", "riverside"])
     assert allocated.exit_code == 0, allocated.output
     assert "Allocation round" in allocated.output
+    assert "Ada Okafor" in allocated.output  # members by name, not by id
     impact = runner.invoke(
         app,
         [
@@ -151,3 +152,33 @@ def test_make_demo_installs_only_what_the_server_needs(tmp_path: Path) -> None:
     assert ">> installing" in demo  # and a line says what is happening
     assert "[dev,bench,cluster]" in plan("test")
     assert plan("demo", "PORT=8001").splitlines()[-1].endswith("demo --port 8001")
+
+
+def test_a_visitor_can_finish_the_demo_round_at_once(tmp_path: Path) -> None:
+    """Compute, publish, decline, re-run and close the demo's last round without waiting."""
+    from cybermutual.demo import DEMO_PASSWORDS, DEMO_SLUG, seed
+    from cybermutual.domain.commons.rounds import RoundStatus
+    from cybermutual.store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    seed(lambda clock: build_services(engine, clock=clock, passwords=DEMO_PASSWORDS))
+    services = build_services(engine, passwords=DEMO_PASSWORDS)
+    visitor = services.auth.authenticate(
+        services.auth.login(email=email_of(MEMBERS[2]), password=DEMO_PASSWORD)
+    )
+    rounds = services.allocation.rounds(DEMO_SLUG).items
+    [ready] = [r for r in rounds if r.status is RoundStatus.OPEN]
+    allocation = services.allocation
+    allocation.compute(DEMO_SLUG, ready.id, member_id=visitor.id)
+    report = allocation.publish(DEMO_SLUG, ready.id, member_id=visitor.id)
+    share = next(s for s in report.shares if s.units > 0)
+    allocation.decline(DEMO_SLUG, ready.id, share.id, member_id=share.member_id)
+    allocation.rerun(DEMO_SLUG, ready.id, member_id=visitor.id)
+    assert allocation.close(DEMO_SLUG, ready.id, member_id=visitor.id).status is RoundStatus.CLOSED
+
+    # the past round's values come from measured productivity and demand, not a neutral 1.0
+    past = max((r for r in rounds if r.status is RoundStatus.CLOSED), key=lambda r: r.period_start)
+    values = {round(s.value_per_unit, 2) for s in allocation.report(DEMO_SLUG, past.id).shares}
+    assert len(values) >= 5, values
+    assert services.ledger.verify(DEMO_SLUG).ok

@@ -341,7 +341,9 @@ def allocate(
             print(json.dumps(solve_instance(data, fractional=fractional), indent=2))
             return
         assert collective is not None
-        report = _existing(database_url).allocation.allocate_collective(collective)
+        services = _existing(database_url)
+        report = services.allocation.allocate_collective(collective)
+        people = services.auth.names(s.member_id for s in report.shares)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     table = Table(title=f"Allocation round {report.round.id} of '{collective}'")
@@ -351,7 +353,7 @@ def allocate(
     asked = {b.id: b.max_units for b in report.bids}
     for share in report.shares:
         table.add_row(
-            share.member_id[:8],
+            people.get(share.member_id, share.member_id),
             names.get(share.asset_id, share.asset_id),
             str(asked.get(share.bid_id or "", "")),
             str(share.units),
