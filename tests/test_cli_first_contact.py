@@ -167,6 +167,9 @@ def test_a_visitor_can_finish_the_demo_round_at_once(tmp_path: Path) -> None:
     visitor = services.auth.authenticate(
         services.auth.login(email=email_of(MEMBERS[2]), password=DEMO_PASSWORD)
     )
+    inbox = services.market.inbox(DEMO_SLUG, member_id=visitor.id)
+    assert inbox.unread == 0  # the demo's history was read; a visitor's own notices stand out
+    assert any(i.event == "payment_received" for i in inbox.page.items)
     rounds = services.allocation.rounds(DEMO_SLUG).items
     [ready] = [r for r in rounds if r.status is RoundStatus.OPEN]
     allocation = services.allocation

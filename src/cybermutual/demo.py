@@ -15,7 +15,7 @@ from argon2 import PasswordHasher as Argon2Hasher
 from cybermutual.bootstrap import Argon2Passwords
 from cybermutual.domain.collective import Admission, CapitalMode, Charter
 from cybermutual.domain.commons import AssetStatus
-from cybermutual.domain.errors import CreditLimitExceeded
+from cybermutual.domain.errors import CreditLimitExceeded, DomainError
 from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
 
@@ -172,6 +172,11 @@ def seed(
         progress(done, total)
     seed_commons(services, clock, [p.id for p in people], now=now, rng=rng)
     seed_market(services, clock, [p.id for p in people], now=now)
+    clock.moment = now - timedelta(hours=12)
+    for person in people:  # the demo's months of notices were read long ago; a visitor's are new
+        for slug in (DEMO_SLUG, "hillside-growers"):
+            with contextlib.suppress(DomainError):  # not a member there
+                services.market.mark_read(slug, member_id=person.id)
     progress(total, total)
     return [DemoLogin(p.display_name, p.email) for p in people]
 
