@@ -218,6 +218,8 @@ class InboxItemPublic(BaseModel):
     message: str
     created_at: datetime
     read_at: datetime | None
+    actor_id: str | None = Field(default=None, description="the member whose action it was")
+    actor_name: str | None = Field(default=None, description="display name")
 
 
 class InboxPublic(BaseModel):

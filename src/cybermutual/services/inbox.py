@@ -6,7 +6,8 @@ the same inbox (issue #9), so a member reads one list of what happened to them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from cybermutual.domain.collective import Collective
@@ -21,12 +22,13 @@ SOMEONE = "A member"  # the actor of an event whose name cannot be found (never 
 def notify(
     uow: UnitOfWork, collective: Collective, events: Iterable[MarketEvent], *, now: datetime
 ) -> None:
-    """Every event lands in each recipient's inbox, ``{actor}`` replaced by the actor's name."""
+    """Every event lands in each recipient's inbox (``{actor}`` is named when it is read).
+
+    Nothing is looked up here: a payment's notice costs one insert in its group's transaction.
+    """
     events = list(events)
     if not events:
         return
-    actors = {e.actor for e in events if e.actor is not None and "{actor}" in e.message}
-    names = uow.people.names(actors) if actors else {}
     uow.market.inbox.add(
         [
             InboxItem(
@@ -36,13 +38,26 @@ def notify(
                 event=event.kind.value,
                 subject_type=event.subject_type,
                 subject_id=event.subject_id,
-                message=event.message.replace("{actor}", names.get(event.actor or "", SOMEONE)),
+                message=event.message,
                 created_at=now,
+                actor_id=event.actor,
             )
             for event in events
             for recipient in dict.fromkeys(event.recipients)
         ]
     )
+
+
+def with_names(uow: UnitOfWork, items: Sequence[InboxItem]) -> list[InboxItem]:
+    """The items with ``{actor}`` in their messages replaced by the actor's current name."""
+    actors = {i.actor_id for i in items if i.actor_id is not None and "{actor}" in i.message}
+    names = uow.people.names(actors) if actors else {}
+    return [
+        replace(i, message=i.message.replace("{actor}", names.get(i.actor_id or "", SOMEONE)))
+        if "{actor}" in i.message
+        else i
+        for i in items
+    ]
 
 
 def payment_received(

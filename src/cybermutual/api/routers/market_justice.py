@@ -271,6 +271,7 @@ def inbox(
                 message=i.message,
                 created_at=i.created_at,
                 read_at=i.read_at,
+                actor_id=i.actor_id,
             )
             for i in found.page.items
         ],
