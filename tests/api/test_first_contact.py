@@ -214,7 +214,8 @@ def test_requests_to_join_and_approvals_land_in_the_inbox(member: Any) -> None:
     [asked] = _inbox(ada, "membership_requested")
     assert asked["message"] == "Bo asks to join Riverside: any active member can approve."
     assert asked["subject_id"] == bo.id
-    assert ada.post(f"{M}/memberships/{bo.id}/approve").status_code == 200
+    approved = ada.post(f"{M}/memberships/{bo.id}/approve")
+    assert approved.json()["member_name"] == "Bo"
     [welcome] = _inbox(bo, "membership_approved")
     assert welcome["message"] == "Ada approved your membership: welcome to Riverside."
 
@@ -298,3 +299,41 @@ def test_the_interactive_docs_need_no_cdn(client: TestClient) -> None:
         assert served.status_code == 200, asset
         assert len(served.content) > 500
     assert client.get("/docs/oauth2-redirect").status_code == 200
+
+
+def test_the_commons_names_people_too(member: Any) -> None:
+    ada, bo = _collective(member, "Ada", "Bo")
+    asset = ada.post(
+        f"{M}/assets",
+        json={
+            "name": "Lathe",
+            "category": "woodworking",
+            "capacity": 10,
+            "unit": "hours",
+            "output_categories": ["crafts"],
+        },
+    ).json()
+    assert asset["contributed_by_name"] == "Ada"
+    round_ = ada.post(
+        f"{M}/allocation-rounds",
+        json={
+            "period_start": "2026-11-03T00:00:00Z",
+            "period_end": "2026-11-10T00:00:00Z",
+            "bids_close_at": "2026-11-02T00:00:00Z",
+        },
+    ).json()
+    bid = bo.post(
+        f"{M}/allocation-rounds/{round_['id']}/bids",
+        json={"asset_id": asset["id"], "max_units": 4, "output_category": "crafts"},
+    ).json()
+    assert bid["member_name"] == "Bo"
+    page = ada.get(f"{M}/allocation-rounds/{round_['id']}/bids").json()
+    assert [b["member_name"] for b in page["items"]] == ["Bo"]
+    assert page["next_cursor"] is None
+
+
+def test_inbox_items_name_who_acted(member: Any) -> None:
+    ada, bo = _collective(member, "Ada", "Bo")
+    ada.post(f"{M}/transfers", key="p", json={"to": bo.id, "amount": 5})
+    [item] = _inbox(bo, "payment_received")
+    assert (item["actor_id"], item["actor_name"]) == (ada.id, "Ada")

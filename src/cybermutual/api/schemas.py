@@ -103,6 +103,7 @@ class CollectivePublic(BaseModel):
 class MembershipPublic(BaseModel):
     collective: str
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     status: str
     joined_at: datetime
     left_at: datetime | None
