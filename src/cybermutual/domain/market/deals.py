@@ -251,15 +251,23 @@ def _refuse_role(order: Order, actor: str | None, action: Action) -> Role:
     if actor is None:
         return Role.SYSTEM
     role = order.role_of(actor)
+    task = order.kind is DealKind.TASK
     if role is None:
-        raise NotAParty("only the buyer and the seller of this order may do this")
+        raise NotAParty(
+            "only the poster and the worker of this task may do this"
+            if task
+            else "only the buyer and the seller of this order may do this"
+        )
     allowed = ACTION_ROLES[action]
     if role not in allowed:
-        worker = "worker" if order.kind is DealKind.TASK else "seller"
-        poster = "poster" if order.kind is DealKind.TASK else "buyer"
+        what = (
+            f"{_TASK_VERBS.get(action, action.value)} this task"
+            if task
+            else (f"{action.value} this order")
+        )
         if Role.SELLER in allowed:
-            raise NotTheSeller(f"only the {worker} may {action.value} this order")
-        raise NotTheBuyer(f"only the {poster} may {action.value} this order")
+            raise NotTheSeller(f"only the {'worker' if task else 'seller'} may {what}")
+        raise NotTheBuyer(f"only the {'poster' if task else 'buyer'} may {what}")
     return role
 
 
