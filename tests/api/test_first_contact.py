@@ -51,6 +51,7 @@ def test_a_json_body_sent_as_a_form_is_refused_saying_which_header(member: Any) 
         reply = ada.client.post(f"/api/v1{M}/transfers", content=body, headers=headers)
         problem = assert_problem(reply, 415, "unsupported_media_type")
         assert "Content-Type: application/json" in problem["detail"]
+        assert problem["instance"] == f"/api/v1{M}/transfers"
     assert _balance(bo) == 0  # nothing was paid
     with_header = ada.post(
         f"{M}/transfers",

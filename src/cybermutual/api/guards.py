@@ -74,7 +74,14 @@ class RequestGuard:
             )
             return
         if body.strip() and (refusal := _media_type_refusal(scope)):
-            await _problem(send, 415, "unsupported_media_type", "Unsupported media type", refusal)
+            await _problem(
+                send,
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                refusal,
+                instance=scope.get("path", ""),
+            )
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
 
@@ -121,8 +128,13 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
     return replay
 
 
-async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    payload = json.dumps(problem_body(status, code=code, title=title, detail=detail)).encode()
+async def _problem(
+    send: Send, status: int, code: str, title: str, detail: str, *, instance: str | None = None
+) -> None:
+    body = problem_body(status, code=code, title=title, detail=detail)
+    if instance is not None:
+        body["instance"] = instance  # as the app's own problems have (not for a URL with a NUL)
+    payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
