@@ -55,6 +55,9 @@ class CharterCreate(Strict):
     admission: Literal["open", "approval"] = "open"
     levy_rate: str = Field(default="0", max_length=20, examples=["0.05"])
     capital_mode: Literal["commons", "private", "mixed"] = "commons"
+    max_round_horizon_days: StrictInt = Field(
+        default=90, ge=1, le=3660, description="how far ahead an allocation round may start"
+    )
 
 
 class CharterPublic(BaseModel):
@@ -62,6 +65,7 @@ class CharterPublic(BaseModel):
     admission: str
     levy_rate: str
     capital_mode: str
+    max_round_horizon_days: int
 
 
 class CollectiveCreate(Strict):

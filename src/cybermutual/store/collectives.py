@@ -30,6 +30,7 @@ def _collective(row: Any) -> Collective:
             admission=Admission(row.admission),
             levy_rate=Decimal(row.levy_rate),
             capital_mode=CapitalMode(row.capital_mode),
+            max_round_horizon_days=row.max_round_horizon_days,
         ),
         created_at=row.created_at,
     )
@@ -41,6 +42,7 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "admission": charter.admission.value,
         "levy_rate": str(charter.levy_rate),
         "capital_mode": charter.capital_mode.value,
+        "max_round_horizon_days": charter.max_round_horizon_days,
     }
 
 

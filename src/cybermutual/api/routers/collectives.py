@@ -39,6 +39,7 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             admission=c.charter.admission.value,
             levy_rate=str(c.charter.levy_rate),
             capital_mode=c.charter.capital_mode.value,
+            max_round_horizon_days=c.charter.max_round_horizon_days,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -77,6 +78,7 @@ def create_collective(
             admission=Admission(body.charter.admission),
             levy_rate=body.charter.levy_rate,  # type: ignore[arg-type]  # parsed by the domain
             capital_mode=CapitalMode(body.charter.capital_mode),
+            max_round_horizon_days=body.charter.max_round_horizon_days,
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))
