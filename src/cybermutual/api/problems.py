@@ -1,8 +1,9 @@
 """The one map from errors to RFC 9457 problem documents with a stable ``code``.
 
 Domain errors map by branch (NotFound 404, Unauthenticated 401, Forbidden 403, Conflict 409,
-TooManyAttempts 429, RuleViolation 422); request validation is 422 ``validation_error`` (400
-``malformed_json`` when the body is not JSON); nothing else escapes as a bare 500.
+TooManyAttempts 429, Unavailable 503, RuleViolation 422); request validation is 422
+``validation_error`` (400 ``malformed_json`` when the body is not JSON); nothing else escapes
+as a bare 500.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.Forbidden, 403),
     (errors.Conflict, 409),
     (errors.TooManyAttempts, 429),
+    (errors.Unavailable, 503),
     (errors.RuleViolation, 422),
 ]
 _HTTP_CODES = {
@@ -91,7 +93,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, errors.TooManyAttempts):
+    if isinstance(exc, errors.TooManyAttempts | errors.Unavailable):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     context = {k: _safe(v) for k, v in exc.context.items()}
     return problem(

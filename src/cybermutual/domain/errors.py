@@ -37,7 +37,11 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── AlreadyDisputed             already_disputed
 │   ├── AlreadyVoted                already_voted
 │   └── AlreadyReviewed             already_reviewed
-├── TooManyAttempts                 too_many_login_attempts     429
+├── TooManyAttempts                 too_many_login_attempts     429 (with Retry-After)
+│   └── TooManySimulations          too_many_simulations
+├── Unavailable                     service_unavailable         503 (with Retry-After)
+│   ├── SimulatorBusy               simulator_busy
+│   └── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
     ├── CreditLimitExceeded         credit_limit_exceeded
@@ -54,7 +58,8 @@ DomainError                         (code)                      HTTP at the edge
     ├── OwnListing                  own_listing
     ├── WrongListingKind            wrong_listing_kind
     ├── UnknownCategory             unknown_category
-    └── NoJuryAvailable             no_jury_available
+    ├── NoJuryAvailable             no_jury_available
+    └── SimulationTooLarge          simulation_too_large
 
 Later capabilities add their own leaves under the same five branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -161,9 +166,35 @@ class TooManyAttempts(DomainError):
     code = "too_many_login_attempts"
     title = "Too many failed attempts"
 
-    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
-        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+    def __init__(self, detail: str, *, retry_after_seconds: int, **context: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **context)
         self.retry_after_seconds = retry_after_seconds
+
+
+class TooManySimulations(TooManyAttempts):
+    code = "too_many_simulations"
+    title = "Too many simulations at once"
+
+
+class Unavailable(DomainError):
+    """Nothing wrong with the request: the server cannot do it now; try again later."""
+
+    code = "service_unavailable"
+    title = "Temporarily unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, **context: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **context)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class SimulatorBusy(Unavailable):
+    code = "simulator_busy"
+    title = "The simulator is busy"
+
+
+class StorageUnavailable(Unavailable):
+    code = "storage_unavailable"
+    title = "Storage unavailable"
 
 
 class RuleViolation(DomainError):
@@ -375,3 +406,8 @@ class UnknownCategory(RuleViolation):
 class NoJuryAvailable(RuleViolation):
     code = "no_jury_available"
     title = "Not enough members to form a jury"
+
+
+class SimulationTooLarge(RuleViolation):
+    code = "simulation_too_large"
+    title = "Simulation too large"
