@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cybermutual.domain import errors
+from cybermutual.store.faults import translate
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -149,6 +151,16 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    """A database refusal: a race (409) or storage that cannot write now (503), else a 500."""
+    named = translate(exc)
+    if named is None:
+        return await _unexpected(request, exc)
+    if isinstance(named, errors.Unavailable):
+        log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return await _domain(request, named)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -165,4 +177,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(Exception, _unexpected)

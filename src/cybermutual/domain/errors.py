@@ -31,6 +31,7 @@ DomainError                         (code)                      HTTP at the edge
 │   │   ├── BiddingStillOpen        bidding_still_open
 │   │   └── PeriodNotOver           period_not_over
 │   ├── RoundInProgress             round_in_progress
+│   ├── ConcurrentChange            concurrent_change  (two requests raced for one row)
 │   ├── ListingClosed               listing_closed
 │   ├── AlreadyApplied              already_applied
 │   ├── AlreadyQuoted               already_quoted
@@ -160,6 +161,11 @@ class AlreadyMember(Conflict):
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     title = "Not possible in the current state"
+
+
+class ConcurrentChange(Conflict):
+    code = "concurrent_change"
+    title = "Changed at the same moment by another request"
 
 
 class TooManyAttempts(DomainError):
