@@ -29,6 +29,7 @@ from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.group_commit import GroupCommit, Ticket
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
+from cybermutual.services.verified_heads import VerifiedHeads
 
 MAX_BATCH = 10_000
 
@@ -83,6 +84,7 @@ class LedgerService:
         self._uow = uow
         self._clock = clock
         self._payments: GroupCommit[_Payment, TransferView] = GroupCommit(self._pay_together)
+        self._verified = VerifiedHeads(clock=clock)
 
     def account(self, slug: str, *, member_id: str) -> AccountView:
         """The caller's own account (leavers keep read access)."""
@@ -341,15 +343,26 @@ class LedgerService:
             return Page(self._views(uow, page.items), page.next_cursor)
 
     def verify(self, slug: str) -> journal.Verification:
-        """Recompute every balance from the journal, check the chain and the zero sum."""
+        """Recompute every balance from the journal, check the chain and the zero sum.
+
+        The answer for a journal head is kept for a while (``VerifiedHeads``): asking again
+        before the next entry costs one read.
+        """
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
-            return journal.verify(
+            before = uow.journal.head(collective.id)
+            known = self._verified.get(before)
+            if known is not None:
+                return known
+            result = journal.verify(
                 uow.journal.entries(collective.id),
                 uow.accounts.all_of(collective.id),
                 transfers=uow.transfers.all_of(collective.id),
                 head=uow.journal.head(collective.id),
             )
+            if uow.journal.head(collective.id) == before:  # nothing written meanwhile
+                self._verified.put(before, result)
+            return result
 
     def head(self, slug: str) -> journal.ChainHead:
         """The public head of the collective's journal."""
