@@ -16,12 +16,14 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.policy_impact import DEFAULT_WORK_LIMIT, PolicyImpactService
 from cybermutual.services.ports import Clock
 from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
+from cybermutual.store.health import WriteProbe
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.uow import SqlUnitOfWorkFactory
 
@@ -75,6 +77,7 @@ def build_services(
         policy_impact=PolicyImpactService(
             uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
         ),
+        health=HealthService(probe_writes=WriteProbe(engine)),
     )
 
 

@@ -41,7 +41,8 @@ def create_app(services: Services) -> FastAPI:
 
     @api.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+        """200 when this server can serve and write; 503 ``storage_unavailable`` otherwise."""
+        return services.health.check()
 
     app.include_router(api)
 

@@ -4,11 +4,17 @@
 - A NUL character anywhere in the path, the query or the body (raw, or JSON-escaped as
   ``\\u0000``): ``422 validation_error``. PostgreSQL cannot store NUL in text, and no name,
   memo or id in this system has a use for one.
+
+And on the way out, every answer says ``X-Content-Type-Options: nosniff``, every API answer
+``Cache-Control: no-store`` (balances and ledgers are nobody's cache's business), and an error
+no handler expected becomes a ``500 internal_error`` problem document with
+``Connection: close`` (so a keep-alive client is told before the connection is dropped).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +23,7 @@ from cybermutual.api.problems import PROBLEM, problem_body
 MAX_BODY = 1 << 20  # 1 MiB: far above any legitimate request here
 _NUL_IN_URL = (b"\x00", b"%00")
 _NUL_IN_BODY = (b"\x00", b"\\u0000")
+log = logging.getLogger(__name__)
 
 
 class RequestGuard:
@@ -29,6 +36,37 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+        api = scope.get("path", "").startswith("/api/")
+
+        async def send_safely(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self._guard(scope, receive, send_safely)
+        except Exception:
+            if started:
+                raise  # the answer is under way: nothing left to say but what the server does
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            await _problem(
+                send_safely,
+                500,
+                "internal_error",
+                "Internal error",
+                "something went wrong on our side; nothing was changed",
+                close=True,
+            )
+
+    async def _guard(self, scope: Scope, receive: Receive, send: Send) -> None:
         url = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
         if any(mark in url for mark in _NUL_IN_URL) or "\x00" in scope.get("path", ""):
             await _problem(
@@ -81,16 +119,15 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
     return receive
 
 
-async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
+async def _problem(
+    send: Send, status: int, code: str, title: str, detail: str, *, close: bool = False
+) -> None:
     payload = json.dumps(problem_body(status, code=code, title=title, detail=detail)).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM.encode()),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", PROBLEM.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -8,6 +8,7 @@ from cybermutual.services.auth import AuthService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
+from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.policy_impact import PolicyImpactService
@@ -25,3 +26,4 @@ class Services:
     allocation: AllocationService
     market: MarketService
     policy_impact: PolicyImpactService
+    health: HealthService
