@@ -177,3 +177,15 @@ def test_the_runs_stop_when_the_client_goes_away(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_stopping_the_server_stops_running_estimates(small_services: Services) -> None:
+    pool = small_services.policy_impact.pool
+    with TestClient(create_app(small_services)):
+        job, release = _blocker(pool, "someone")
+        time.sleep(0.05)
+    # the app's shutdown cancelled it: it stops at its next step without being released
+    with pytest.raises(SimulationCancelled):
+        job.future.result(timeout=5)
+    release.set()
+    assert pool.admitted == 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 
@@ -24,7 +27,14 @@ API = "/api/v1"
 
 def create_app(services: Services) -> FastAPI:
     """An app serving ``services``; bootstrap builds them."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.policy_impact.pool.shutdown()  # running simulations stop at their next step
+
     app = FastAPI(
+        lifespan=lifespan,
         title="cybermutual",
         version=__version__,
         summary="Cyber-collectives: mutual credit, a facilitated commons, self-government.",

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from cybermutual.domain.errors import SimulatorBusy, TooManySimulations
 
@@ -62,6 +62,7 @@ class SimulationPool:
         self._lock = threading.Lock()
         self._admitted = 0
         self._by_member: dict[str, int] = {}
+        self._jobs: set[SimulationJob[Any]] = set()
         self._executor: ThreadPoolExecutor | None = None
 
     @property
@@ -99,14 +100,17 @@ class SimulationPool:
         try:
             inner = executor.submit(run)
         except RuntimeError:  # shut down
-            self._release(member_id)
+            self._release(member_id, job)
             raise
         job.future = inner
-        inner.add_done_callback(lambda _: self._release(member_id))
+        with self._lock:
+            self._jobs.add(job)
+        inner.add_done_callback(lambda _: self._release(member_id, job))
         return job
 
-    def _release(self, member_id: str) -> None:
+    def _release(self, member_id: str, job: SimulationJob[Any]) -> None:
         with self._lock:
+            self._jobs.discard(job)
             self._admitted -= 1
             left = self._by_member.get(member_id, 1) - 1
             if left:
@@ -115,7 +119,11 @@ class SimulationPool:
                 self._by_member.pop(member_id, None)
 
     def shutdown(self) -> None:
+        """Stop every job (the server is stopping); a later ``submit`` starts afresh."""
         with self._lock:
             executor, self._executor = self._executor, None
+            jobs = list(self._jobs)
+        for job in jobs:
+            job.cancel()
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
