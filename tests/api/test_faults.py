@@ -225,3 +225,21 @@ def test_a_500_over_keep_alive_says_connection_close(
         assert head.startswith(b"http/1.1 500")
         assert b"connection: close" in head
         assert b"content-type: application/problem+json" in head
+
+
+def test_an_unknown_database_error_is_a_500_problem_that_closes_the_connection(
+    client: TestClient, services: Services, member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import ProgrammingError
+
+    ada = member("Ada")
+    ada.post("/collectives", json=COLLECTIVE)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise ProgrammingError("SELECT nonsense", {}, Exception("syntax error"))
+
+    monkeypatch.setattr(services.ledger, "account", broken)
+    reply = ada.get(f"{C}/accounts/me")
+    assert_problem(reply, 500, "internal_error")
+    assert reply.headers["connection"] == "close"
+    assert "nonsense" not in reply.text

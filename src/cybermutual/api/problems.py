@@ -169,6 +169,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         title="Internal error",
         detail="something went wrong on our side; nothing was changed",
         request=request,
+        headers={"Connection": "close"},  # say so before the server drops a keep-alive
     )
 
 
