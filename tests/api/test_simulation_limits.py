@@ -157,14 +157,23 @@ def test_the_runs_stop_when_the_client_goes_away(
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
-        body = b'{"levy_rate": "0.05", "seeds": 1, "steps": 520}'
-        request = (
-            f"POST /api/v1{IMPACT} HTTP/1.1\r\nHost: x\r\n"
-            f"Authorization: {ada.headers['Authorization']}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
+
+        def request(body: bytes) -> bytes:
+            return (
+                f"POST /api/v1{IMPACT} HTTP/1.1\r\nHost: x\r\n"
+                f"Authorization: {ada.headers['Authorization']}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+
+        # a client that waits gets its answer (waiting is not mistaken for leaving)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(request(b'{"levy_rate": "0.05", "seeds": 1, "steps": 40}'))
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                answer += conn.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
         with socket.create_connection(("127.0.0.1", port)) as conn:
-            conn.sendall(request)
+            conn.sendall(request(b'{"levy_rate": "0.05", "seeds": 1, "steps": 520}'))
             deadline = time.monotonic() + 5
             while pool.admitted == 0 and time.monotonic() < deadline:
                 time.sleep(0.01)
