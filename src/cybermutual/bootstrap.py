@@ -16,11 +16,15 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
-from cybermutual.services.policy_impact import PolicyImpactService
+from cybermutual.services.policy_impact import DEFAULT_WORK_LIMIT, PolicyImpactService
 from cybermutual.services.ports import Clock
+from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
+from cybermutual.store.faults import STORAGE_FAULTS
+from cybermutual.store.health import WriteProbe
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.uow import SqlUnitOfWorkFactory
 
@@ -54,6 +58,8 @@ def build_services(
     clock: Clock | None = None,
     passwords: Argon2Passwords | None = None,
     token_ttl: timedelta = timedelta(days=30),
+    simulation_pool: SimulationPool | None = None,
+    simulation_work_limit: int = DEFAULT_WORK_LIMIT,
 ) -> Services:
     """Wire every service over ``engine``."""
     clock = clock or SystemClock()
@@ -69,7 +75,11 @@ def build_services(
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
         market=MarketService(uow, clock=clock),
-        policy_impact=PolicyImpactService(uow, clock=clock),
+        policy_impact=PolicyImpactService(
+            uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
+        ),
+        health=HealthService(probe_writes=WriteProbe(engine)),
+        faults=STORAGE_FAULTS,
     )
 
 
@@ -79,7 +89,16 @@ def build(settings: Settings | None = None, *, migrate: bool = True) -> Services
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     if migrate:
         upgrade(engine)
-    return build_services(engine, token_ttl=timedelta(hours=settings.token_ttl_hours))
+    return build_services(
+        engine,
+        token_ttl=timedelta(hours=settings.token_ttl_hours),
+        simulation_pool=SimulationPool(
+            workers=settings.simulation_workers,
+            queue=settings.simulation_queue,
+            per_member=settings.simulations_per_member,
+        ),
+        simulation_work_limit=settings.simulation_work_limit,
+    )
 
 
 def build_app(services: Services) -> FastAPI:

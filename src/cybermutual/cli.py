@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from typer._click.core import Context
+from typer.core import TyperGroup
 
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
@@ -21,10 +23,28 @@ from cybermutual.sim_cli import simulate_app
 if TYPE_CHECKING:
     from cybermutual.services.container import Services
 
+
+class _OneLineErrors(TyperGroup):
+    """A database that cannot be opened or used is one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: Context) -> object:
+        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
+            first = reason.splitlines()[0] if reason else type(exc).__name__
+            raise _fail(f"database: {first}") from None
+        except DomainError as exc:
+            raise _fail(f"{exc.detail} ({exc.code})") from None
+
+
 app = typer.Typer(
     help="Run cyber-collectives: mutual credit, a market, a facilitated commons, a simulator.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_OneLineErrors,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Inspect and administer a collective's ledger.", no_args_is_help=True)
@@ -48,7 +68,7 @@ def _settings(database_url: str | None = None, **overrides: object) -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, however long
     return typer.Exit(code)
 
 

@@ -20,3 +20,9 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=24 * 30, ge=1)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     log_level: str = "info"
+    simulation_workers: int = Field(default=1, ge=1, le=64, description="policy-impact threads")
+    simulation_queue: int = Field(default=4, ge=0, le=1000, description="estimates that may wait")
+    simulations_per_member: int = Field(default=1, ge=1, le=100)
+    simulation_work_limit: int = Field(
+        default=1_000_000, ge=1000, description="seeds x steps x agents per estimate"
+    )

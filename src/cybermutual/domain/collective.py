@@ -11,6 +11,9 @@ from enum import StrEnum
 from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.money import MAX_AMOUNT, Currency
 
+#: How far ahead an allocation round may start, by default and at most (a charter setting).
+DEFAULT_HORIZON_DAYS = 90
+MAX_HORIZON_DAYS = 3660
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
 
 
@@ -59,6 +62,7 @@ class Charter:
     capital_mode: CapitalMode = CapitalMode.COMMONS
     #: None chooses by admission: ``members`` when admission is by approval, else ``public``.
     market_visibility: MarketVisibility | None = None
+    max_round_horizon_days: int = DEFAULT_HORIZON_DAYS
 
     def __post_init__(self) -> None:
         if self.market_visibility is None:
@@ -68,6 +72,11 @@ class Charter:
                 else MarketVisibility.PUBLIC
             )
             object.__setattr__(self, "market_visibility", chosen)
+        if not 1 <= self.max_round_horizon_days <= MAX_HORIZON_DAYS:
+            raise InvalidValue(
+                f"max_round_horizon_days must be 1..{MAX_HORIZON_DAYS}",
+                field="charter.max_round_horizon_days",
+            )
         if not 0 <= self.default_credit_limit <= MAX_AMOUNT:
             raise InvalidValue(
                 f"default_credit_limit must be between 0 and {MAX_AMOUNT} minor units",

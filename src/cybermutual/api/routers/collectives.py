@@ -42,6 +42,7 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             levy_rate=str(c.charter.levy_rate),
             capital_mode=c.charter.capital_mode.value,
             market_visibility=c.charter.visibility.value,
+            max_round_horizon_days=c.charter.max_round_horizon_days,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -83,6 +84,7 @@ def create_collective(
             market_visibility=None
             if body.charter.market_visibility is None
             else MarketVisibility(body.charter.market_visibility),
+            max_round_horizon_days=body.charter.max_round_horizon_days,
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))
