@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
 from cybermutual.sim_cli import simulate_app
@@ -27,6 +28,7 @@ ledger_app = typer.Typer(help="Inspect and administer a collective's ledger.", n
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
+app.command("budget")(budget_command)
 console = Console()
 err = Console(stderr=True)
 

@@ -229,7 +229,9 @@ def decide(
 def greedy(election: BudgetElection) -> Outcome:
     """Most approvals first, each project bought if it fits in what is left."""
     counts = election.approvals.sum(axis=0).astype(np.int64)
-    order = sorted(range(len(election.projects)), key=lambda j: (-counts[j], election.projects[j].id))
+    order = sorted(
+        range(len(election.projects)), key=lambda j: (-counts[j], election.projects[j].id)
+    )
     left = election.budget
     verdicts: dict[int, ProjectVerdict] = {}
     selected: list[str] = []
@@ -280,7 +282,9 @@ def equal_shares(
     )
     if election.voters == 0:
         share = Fraction(0)
-        return _mes_outcome(election, engine, Run(share, (), {}), group_of, completion, 0, "no voters")
+        return _mes_outcome(
+            election, engine, Run(share, (), {}), group_of, completion, 0, "no voters"
+        )
     share = Fraction(election.budget, election.voters)
     run = engine.run(share)
     steps = 0
@@ -375,9 +379,7 @@ def _mes_outcome(
 
 
 def _no_supporters(project: BudgetProject) -> ProjectVerdict:
-    return ProjectVerdict(
-        project.id, project.cost, 0, False, "no_supporters", "no one approved it"
-    )
+    return ProjectVerdict(project.id, project.cost, 0, False, "no_supporters", "no one approved it")
 
 
 def _check_amount(what: str, value: object, *, minimum: int) -> None:

@@ -120,17 +120,22 @@ class _State:
         self.bought: list[int] = []
         self.prices: list[Fraction] = []
         self.band = BAND * max(float(share), float(engine.max_cost), 1.0)
+        # per project: supporters not yet known to have nothing left (pruned lazily)
+        self.live = list(engine.supporters)
+        self.live_weight = list(engine.support)
+        # column k: does each group approve the k-th project bought (for exact sums)
+        self.bought_matrix = np.zeros((groups, len(engine.costs)), dtype=np.float64)
 
     def exact_total(self, groups: IntArray) -> Fraction:
         """The exact sum of the remaining shares of these ballot groups (weighted)."""
         groups = groups[self.alive[groups]]
         if groups.size == 0:
             return Fraction(0)
-        weights = self.engine.weights[groups]
+        weights = self.engine.float_weights[groups]
         total = int(weights.sum()) * self.share
         if self.bought:
-            approved = self.engine.approvals[np.ix_(groups, self.bought)].astype(np.int64)
-            counts = weights @ approved
+            # integers below 2**53 throughout, so the float matrix product is exact
+            counts = weights @ self.bought_matrix[groups, : len(self.bought)]
             total -= sum(
                 (int(c) * p for c, p in zip(counts, self.prices, strict=True) if c), Fraction(0)
             )
@@ -141,11 +146,16 @@ class _State:
         if groups.size == 0:
             return []
         keys = np.concatenate(
-            [self.alive[groups, None], self.engine.approvals[np.ix_(groups, self.bought)]], axis=1
+            [
+                self.alive[groups, None],
+                self.engine.approvals[np.ix_(groups, np.asarray(self.bought, dtype=np.int64))],
+            ],
+            axis=1,
         )
         unique, inverse = np.unique(keys, axis=0, return_inverse=True)
         values = [
-            self.share - sum((p for p, a in zip(self.prices, row[1:], strict=True) if a), Fraction(0))
+            self.share
+            - sum((p for p, a in zip(self.prices, row[1:], strict=True) if a), Fraction(0))
             if row[0]
             else Fraction(0)
             for row in unique
@@ -156,25 +166,26 @@ class _State:
         """``(price, short groups)``, or the supporters' exact total when it is below the cost."""
         engine = self.engine
         cost = engine.costs[project]
-        supporters = engine.supporters[project]
+        supporters = self._live(project)
         shares = self.shares[supporters]
         weights = engine.float_weights[supporters]
         total = float(weights @ shares)
         slack = BAND * (cost + total)
         if total <= cost + slack:
-            exact = self.exact_total(supporters)
-            if exact < cost:
-                return exact
+            everyone = self.exact_total(supporters)
+            if everyone < cost:
+                return everyone
         guess = _float_price(shares, weights, float(cost))
-        near = np.abs(shares - guess) <= self.band
-        far_short = supporters[(shares < guess) & ~near]
+        below = shares < guess - self.band
+        near = ~below & (shares <= guess + self.band)
+        far_short = supporters[below]
         short_total = self.exact_total(far_short)
         short_weight = int(engine.weights[far_short].sum())
         near_groups = supporters[near]
         exact = self.exact_shares(near_groups)
         order = sorted(range(len(exact)), key=exact.__getitem__)
         moved: list[int] = []
-        rich_weight = engine.support[project] - short_weight
+        rich_weight = self.live_weight[project] - short_weight
         price = Fraction(cost) - short_total
         for k in order:
             if rich_weight <= 0 or exact[k] >= price / rich_weight:
@@ -191,28 +202,42 @@ class _State:
         if abs(float(price) - guess) > self.band / 2:
             return self._exact_price(project)
         short = np.concatenate([far_short, near_groups[np.asarray(moved, dtype=np.int64)]])
-        return price, np.sort(short)
+        return price, np.sort(short[self.alive[short]])
 
     def _exact_price(self, project: int) -> tuple[Fraction, IntArray]:
         """Price a project entirely in exact arithmetic (the safety net of :meth:`price`)."""
         engine = self.engine
-        supporters = engine.supporters[project]
+        supporters = self._live(project)
         exact = self.exact_shares(supporters)
         order = sorted(range(len(exact)), key=exact.__getitem__)
         remaining_cost = Fraction(engine.costs[project])
-        rich_weight = engine.support[project]
+        rich_weight = self.live_weight[project]
         short: list[int] = []
         for k in order:
             price = remaining_cost / rich_weight
             if exact[k] >= price:
-                return price, np.sort(supporters[np.asarray(short, dtype=np.int64)])
+                chosen = supporters[np.asarray(short, dtype=np.int64)]
+                return price, np.sort(chosen[self.alive[chosen]])
             remaining_cost -= exact[k] * int(engine.weights[supporters[k]])
             rich_weight -= int(engine.weights[supporters[k]])
             short.append(k)
         raise AssertionError("priced a project its supporters cannot afford")  # pragma: no cover
 
+    def _live(self, project: int) -> IntArray:
+        """The project's supporters, without those who were short once (exactly 0 left).
+
+        Dropping them changes no price: they pay nothing and count on neither side."""
+        supporters = self.live[project]
+        alive = self.alive[supporters]
+        dead = supporters.size - int(np.count_nonzero(alive))
+        if dead * 4 > supporters.size:
+            self.live_weight[project] -= int(self.engine.weights[supporters[~alive]].sum())
+            supporters = self.live[project] = supporters[alive]
+        return supporters
+
     def buy(self, project: int, price: Fraction, short: IntArray) -> None:
-        supporters = self.engine.supporters[project]
+        supporters = self.live[project]
+        self.bought_matrix[:, len(self.bought)] = self.engine.approvals[:, project]
         paid = self.shares[supporters] - float(price)
         self.shares[supporters] = np.maximum(paid, 0.0)
         self.shares[short] = 0.0
@@ -224,18 +249,19 @@ class _State:
 def _float_price(shares: FloatArray, weights: FloatArray, cost: float) -> float:
     """The ``p`` with ``sum(weights * min(shares, p)) == cost``, in floats."""
     total_weight = float(weights.sum())
+    paid = weights * shares
     price = cost / total_weight
     count = -1
     for _ in range(FIXED_POINT_STEPS):
         short = shares < price
-        now = int(short.sum())
+        now = int(np.count_nonzero(short))
         if now == count:
             return price
         count = now
-        rich = total_weight - float(weights[short].sum())
+        rich = total_weight - float(np.add.reduce(weights, where=short))
         if rich <= 0:
             break
-        price = (cost - float(weights[short] @ shares[short])) / rich
+        price = (cost - float(np.add.reduce(paid, where=short))) / rich
     order = np.argsort(shares, kind="stable")
     sorted_shares = shares[order]
     sorted_weights = weights[order]
@@ -246,9 +272,7 @@ def _float_price(shares: FloatArray, weights: FloatArray, cost: float) -> float:
     return float(candidates[fits[0]] if fits.size else candidates[-1])
 
 
-def voter_payments(
-    engine: EqualSharesEngine, run: Run, group: int
-) -> list[tuple[int, Fraction]]:
+def voter_payments(engine: EqualSharesEngine, run: Run, group: int) -> list[tuple[int, Fraction]]:
     """What one ballot group's voter paid toward each project bought, in order (exact)."""
     remaining = run.share
     paid: list[tuple[int, Fraction]] = []
