@@ -71,8 +71,9 @@ def test_unaffordable_projects_say_what_their_supporters_had_left() -> None:
     assert outcome.selected == ("b",)
     verdict = {p.id: p for p in outcome.projects}["a"]
     assert verdict.reason == "unaffordable"
-    assert verdict.supporters_remaining == 5
-    assert "could not cover its cost (6)" in verdict.detail
+    # a's supporters had 5/2 each; voter 1 then paid 2 toward b: 1/2 + 5/2 left of 6
+    assert verdict.supporters_remaining == 3
+    assert "remaining shares (3) could not cover its cost (6)" in verdict.detail
 
 
 def test_add1_keeps_the_last_outcome_within_budget_when_the_next_step_overspends() -> None:

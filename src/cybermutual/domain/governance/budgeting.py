@@ -283,7 +283,7 @@ def equal_shares(
     if election.voters == 0:
         share = Fraction(0)
         return _mes_outcome(
-            election, engine, Run(share, (), {}), group_of, completion, 0, "no voters"
+            election, engine, Run(share, (), None), group_of, completion, 0, "no voters"
         )
     share = Fraction(election.budget, election.voters)
     run = engine.run(share)
@@ -353,7 +353,7 @@ def _mes_outcome(
         if engine.support[j] == 0:
             verdicts[j] = _no_supporters(project)
             continue
-        left = run.unaffordable.get(j, Fraction(0))
+        left = run.remaining(j)
         verdicts[j] = ProjectVerdict(
             project.id, project.cost, engine.support[j], False, "unaffordable",
             f"its supporters' remaining shares ({_show(left)}) could not cover its cost "

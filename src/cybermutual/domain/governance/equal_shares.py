@@ -53,7 +53,13 @@ class Run:
 
     share: Fraction
     purchases: tuple[Purchase, ...]
-    unaffordable: dict[int, Fraction]  # project -> its supporters' exact remaining shares
+    final: _State | None  # the shares left at the end (None when nobody voted)
+
+    def remaining(self, project: int) -> Fraction:
+        """The exact total its supporters had left when the run ended."""
+        if self.final is None:
+            return Fraction(0)
+        return self.final.exact_total(self.final.live_supporters(project))
 
 
 class EqualSharesEngine:
@@ -71,12 +77,12 @@ class EqualSharesEngine:
         self.support = [int(weights[s].sum()) for s in self.supporters]
         self.candidates = [j for j in range(len(costs)) if self.support[j] > 0]
         self.max_cost = max(costs, default=1)
+        self.unit_weights = bool(np.all(weights == 1))
 
     def run(self, share: Fraction) -> Run:
         state = _State(self, share)
         stale = {j: Fraction(1, self.support[j]) for j in self.candidates}
         remaining = set(self.candidates)
-        unaffordable: dict[int, Fraction] = {}
         purchases: list[Purchase] = []
         while remaining:
             best: Fraction | None = None
@@ -86,9 +92,8 @@ class EqualSharesEngine:
                 if best is not None and stale[j] > best:
                     break
                 found = state.price(j)
-                if isinstance(found, Fraction):
+                if found is None:
                     remaining.discard(j)
-                    unaffordable[j] = found
                     continue
                 price, short = found
                 rho = price / self.costs[j]
@@ -102,10 +107,9 @@ class EqualSharesEngine:
                 break
             chosen = min(tied, key=self.ids.__getitem__)
             price, short = priced[chosen]
-            state.buy(chosen, price, short)
-            purchases.append(Purchase(chosen, price, best, short))
+            purchases.append(Purchase(chosen, price, best, state.buy(chosen, price, short)))
             remaining.discard(chosen)
-        return Run(share, tuple(purchases), unaffordable)
+        return Run(share, tuple(purchases), state)
 
 
 class _State:
@@ -124,18 +128,21 @@ class _State:
         self.live = list(engine.supporters)
         self.live_weight = list(engine.support)
         # column k: does each group approve the k-th project bought (for exact sums)
-        self.bought_matrix = np.zeros((groups, len(engine.costs)), dtype=np.float64)
+        self.bought_matrix = np.zeros((groups, len(engine.costs)), dtype=np.uint8)
 
     def exact_total(self, groups: IntArray) -> Fraction:
         """The exact sum of the remaining shares of these ballot groups (weighted)."""
         groups = groups[self.alive[groups]]
         if groups.size == 0:
             return Fraction(0)
-        weights = self.engine.float_weights[groups]
+        weights = self.engine.weights[groups]
         total = int(weights.sum()) * self.share
         if self.bought:
-            # integers below 2**53 throughout, so the float matrix product is exact
-            counts = weights @ self.bought_matrix[groups, : len(self.bought)]
+            rows = self.bought_matrix[groups, : len(self.bought)]
+            if self.engine.unit_weights:
+                counts = np.add.reduce(rows, axis=0, dtype=np.int64)
+            else:
+                counts = weights @ rows.astype(np.int64)
             total -= sum(
                 (int(c) * p for c, p in zip(counts, self.prices, strict=True) if c), Fraction(0)
             )
@@ -162,19 +169,19 @@ class _State:
         ]
         return [values[i] for i in inverse.ravel()]
 
-    def price(self, project: int) -> tuple[Fraction, IntArray] | Fraction:
-        """``(price, short groups)``, or the supporters' exact total when it is below the cost."""
+    def price(self, project: int) -> tuple[Fraction, IntArray] | None:
+        """``(price, short groups)``, or None when its supporters cannot pay for it."""
         engine = self.engine
         cost = engine.costs[project]
-        supporters = self._live(project)
+        supporters = self.live_supporters(project)
         shares = self.shares[supporters]
         weights = engine.float_weights[supporters]
         total = float(weights @ shares)
         slack = BAND * (cost + total)
-        if total <= cost + slack:
-            everyone = self.exact_total(supporters)
-            if everyone < cost:
-                return everyone
+        if total < cost - slack:
+            return None
+        if total <= cost + slack and self.exact_total(supporters) < cost:
+            return None
         guess = _float_price(shares, weights, float(cost))
         below = shares < guess - self.band
         near = ~below & (shares <= guess + self.band)
@@ -201,13 +208,12 @@ class _State:
         price /= rich_weight
         if abs(float(price) - guess) > self.band / 2:
             return self._exact_price(project)
-        short = np.concatenate([far_short, near_groups[np.asarray(moved, dtype=np.int64)]])
-        return price, np.sort(short[self.alive[short]])
+        return price, np.concatenate([far_short, near_groups[np.asarray(moved, dtype=np.int64)]])
 
     def _exact_price(self, project: int) -> tuple[Fraction, IntArray]:
         """Price a project entirely in exact arithmetic (the safety net of :meth:`price`)."""
         engine = self.engine
-        supporters = self._live(project)
+        supporters = self.live_supporters(project)
         exact = self.exact_shares(supporters)
         order = sorted(range(len(exact)), key=exact.__getitem__)
         remaining_cost = Fraction(engine.costs[project])
@@ -216,14 +222,13 @@ class _State:
         for k in order:
             price = remaining_cost / rich_weight
             if exact[k] >= price:
-                chosen = supporters[np.asarray(short, dtype=np.int64)]
-                return price, np.sort(chosen[self.alive[chosen]])
+                return price, supporters[np.asarray(short, dtype=np.int64)]
             remaining_cost -= exact[k] * int(engine.weights[supporters[k]])
             rich_weight -= int(engine.weights[supporters[k]])
             short.append(k)
         raise AssertionError("priced a project its supporters cannot afford")  # pragma: no cover
 
-    def _live(self, project: int) -> IntArray:
+    def live_supporters(self, project: int) -> IntArray:
         """The project's supporters, without those who were short once (exactly 0 left).
 
         Dropping them changes no price: they pay nothing and count on neither side."""
@@ -235,7 +240,9 @@ class _State:
             supporters = self.live[project] = supporters[alive]
         return supporters
 
-    def buy(self, project: int, price: Fraction, short: IntArray) -> None:
+    def buy(self, project: int, price: Fraction, short: IntArray) -> IntArray:
+        """Charge the supporters; returns the short ones who still had something (sorted)."""
+        short = np.sort(short[self.alive[short]])
         supporters = self.live[project]
         self.bought_matrix[:, len(self.bought)] = self.engine.approvals[:, project]
         paid = self.shares[supporters] - float(price)
@@ -244,6 +251,7 @@ class _State:
         self.alive[short] = False
         self.bought.append(project)
         self.prices.append(price)
+        return short
 
 
 def _float_price(shares: FloatArray, weights: FloatArray, cost: float) -> float:
