@@ -175,8 +175,9 @@ class _State:
         cost = engine.costs[project]
         supporters = self.live_supporters(project)
         shares = self.shares[supporters]
-        weights = engine.float_weights[supporters]
-        total = float(weights @ shares)
+        # no BLAS here: a dot product of this size is slower through a busy thread pool
+        weights = None if engine.unit_weights else engine.float_weights[supporters]
+        total = float(np.add.reduce(shares if weights is None else weights * shares))
         slack = BAND * (cost + total)
         if total < cost - slack:
             return None
@@ -187,7 +188,9 @@ class _State:
         near = ~below & (shares <= guess + self.band)
         far_short = supporters[below]
         short_total = self.exact_total(far_short)
-        short_weight = int(engine.weights[far_short].sum())
+        short_weight = (
+            far_short.size if engine.unit_weights else int(engine.weights[far_short].sum())
+        )
         near_groups = supporters[near]
         exact = self.exact_shares(near_groups)
         order = sorted(range(len(exact)), key=exact.__getitem__)
@@ -197,8 +200,8 @@ class _State:
         for k in order:
             if rich_weight <= 0 or exact[k] >= price / rich_weight:
                 break
-            short_total += exact[k]
             group_weight = int(engine.weights[near_groups[k]])
+            short_total += exact[k] * group_weight
             short_weight += group_weight
             rich_weight -= group_weight
             price = Fraction(cost) - short_total
@@ -254,10 +257,10 @@ class _State:
         return short
 
 
-def _float_price(shares: FloatArray, weights: FloatArray, cost: float) -> float:
-    """The ``p`` with ``sum(weights * min(shares, p)) == cost``, in floats."""
-    total_weight = float(weights.sum())
-    paid = weights * shares
+def _float_price(shares: FloatArray, weights: FloatArray | None, cost: float) -> float:
+    """The ``p`` with ``sum(weights * min(shares, p)) == cost``, in floats (no weights: 1)."""
+    total_weight = float(shares.size if weights is None else np.add.reduce(weights))
+    paid = shares if weights is None else weights * shares
     price = cost / total_weight
     count = -1
     for _ in range(FIXED_POINT_STEPS):
@@ -266,10 +269,13 @@ def _float_price(shares: FloatArray, weights: FloatArray, cost: float) -> float:
         if now == count:
             return price
         count = now
-        rich = total_weight - float(np.add.reduce(weights, where=short))
+        short_weight = now if weights is None else float(np.add.reduce(weights, where=short))
+        rich = total_weight - short_weight
         if rich <= 0:
             break
         price = (cost - float(np.add.reduce(paid, where=short))) / rich
+    if weights is None:
+        weights = np.ones_like(shares)
     order = np.argsort(shares, kind="stable")
     sorted_shares = shares[order]
     sorted_weights = weights[order]
