@@ -134,3 +134,26 @@ def test_shares_pay_each_winner_exactly_and_nobody_beyond_their_share(
         assert {p: paid.get(p, 0) for p in outcome.selected} == {
             p.id: p.cost for p in outcome.projects if p.selected
         }
+
+
+@given(elections(), st.sampled_from([0.0, 1e-13, -1e-13, 0.5, -0.3]))
+def test_exact_outcome_survives_a_wrong_float_search(
+    election: BudgetElection, error: float
+) -> None:
+    """Floats only search: a slightly or grossly wrong float price changes nothing.
+
+    A tiny error puts voters whose share equals the price inside the band decided exactly;
+    a gross one makes the exact price disagree with the guess, so the project is priced
+    entirely in fractions."""
+    from unittest import mock
+
+    from cybermutual.domain.governance import equal_shares as engine
+
+    search = engine._float_price
+
+    def wrong(*args: object) -> float:
+        return search(*args) * (1 + error)  # type: ignore[arg-type]
+
+    expected = [decide(election, completion=c).selected for c in ("none", "add1")]
+    with mock.patch.object(engine, "_float_price", wrong):
+        assert [decide(election, completion=c).selected for c in ("none", "add1")] == expected

@@ -144,3 +144,12 @@ def test_identical_ballots_are_grouped_without_changing_anything() -> None:
 def test_bad_input_is_refused_with_a_reason(build: object, message: str) -> None:
     with pytest.raises(InvalidValue, match=message):
         build()  # type: ignore[operator]
+
+
+def test_add1_that_would_run_for_ages_is_refused_not_left_running() -> None:
+    # A fund of a million cents, one voter of two wants the only project: each raise of one
+    # cent changes nothing for 500,000 raises.
+    slow = election(1_000_000, {"roof": 1_000_000}, ["roof", ""])
+    with pytest.raises(InvalidValue, match="did not settle within 50 raises"):
+        equal_shares(slow, max_steps=50)
+    assert equal_shares(slow, increment=500_000).selected == ("roof",)

@@ -46,6 +46,8 @@ RULES: tuple[str, ...] = get_args(Rule)
 COMPLETIONS: tuple[str, ...] = get_args(Completion)
 #: Largest budget or cost accepted: exact in a float64, so the float search stays sound.
 MAX_AMOUNT = 10**15
+#: add1 raises of the share tried before giving up (each is one run of the rule).
+MAX_COMPLETION_STEPS = 10_000
 FORBIDDEN_IN_IDS = (";", ",", "\n", "\r", '"')
 
 
@@ -212,6 +214,7 @@ def decide(
     rule: Rule = "equal_shares",
     completion: Completion = "add1",
     increment: int = 1,
+    max_steps: int = MAX_COMPLETION_STEPS,
 ) -> Outcome:
     """Close a budget round under ``rule`` (``completion`` applies to equal shares only)."""
     if rule not in RULES:
@@ -223,7 +226,7 @@ def decide(
     _check_amount("the increment", increment, minimum=1)
     if rule == "greedy":
         return greedy(election)
-    return equal_shares(election, completion=completion, increment=increment)
+    return equal_shares(election, completion=completion, increment=increment, max_steps=max_steps)
 
 
 def greedy(election: BudgetElection) -> Outcome:
@@ -272,9 +275,17 @@ def greedy(election: BudgetElection) -> Outcome:
 
 
 def equal_shares(
-    election: BudgetElection, *, completion: Completion = "add1", increment: int = 1
+    election: BudgetElection,
+    *,
+    completion: Completion = "add1",
+    increment: int = 1,
+    max_steps: int = MAX_COMPLETION_STEPS,
 ) -> Outcome:
-    """The method of equal shares with cost utilities, completed by ``add1`` or not at all."""
+    """The method of equal shares with cost utilities, completed by ``add1`` or not at all.
+
+    add1 can need as many raises as there are units between the first share and the largest
+    cost (a fund counted in cents with few voters); past ``max_steps`` raises it is refused
+    with :class:`InvalidValue` rather than left running: pass a larger ``increment``."""
     approvals, weights, group_of = group_ballots(election.approvals)
     projects = election.projects
     engine = EqualSharesEngine(
@@ -310,6 +321,11 @@ def equal_shares(
             )
             return _mes_outcome(election, engine, run, group_of, completion, steps, reason)
         run, steps = following, steps + 1
+        if steps >= max_steps:
+            raise InvalidValue(
+                f"add1 did not settle within {max_steps} raises of the share by {increment}; "
+                "raise the share by a larger increment"
+            )
 
 
 def group_ballots(
