@@ -21,6 +21,7 @@ usually prices a handful of projects.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -82,13 +83,16 @@ class EqualSharesEngine:
     def run(self, share: Fraction) -> Run:
         state = _State(self, share)
         stale = {j: Fraction(1, self.support[j]) for j in self.candidates}
+        # sorting by the float first is sound (a fraction's float is correctly rounded, so
+        # the order can only be wrong between equal floats, which the fraction then decides)
+        order_key = {j: (float(rho), rho) for j, rho in stale.items()}
         remaining = set(self.candidates)
         purchases: list[Purchase] = []
         while remaining:
             best: Fraction | None = None
             tied: list[int] = []
             priced: dict[int, tuple[Fraction, IntArray]] = {}
-            for j in sorted(remaining, key=stale.__getitem__):
+            for j in sorted(remaining, key=order_key.__getitem__):
                 if best is not None and stale[j] > best:
                     break
                 found = state.price(j)
@@ -98,6 +102,7 @@ class EqualSharesEngine:
                 price, short = found
                 rho = price / self.costs[j]
                 stale[j] = rho
+                order_key[j] = (float(rho), rho)
                 priced[j] = found
                 if best is None or rho < best:
                     best, tied = rho, [j]
@@ -123,6 +128,10 @@ class _State:
         self.alive = np.ones(groups, dtype=bool)  # never short: exactly share - sum(prices)
         self.bought: list[int] = []
         self.prices: list[Fraction] = []
+        # the share and the prices over one common denominator: exact sums in integers
+        self.denominator = share.denominator
+        self.share_numerator = share.numerator
+        self.price_numerators: list[int] = []
         self.band = BAND * max(float(share), float(engine.max_cost), 1.0)
         # per project: supporters not yet known to have nothing left (pruned lazily)
         self.live = list(engine.supporters)
@@ -136,7 +145,7 @@ class _State:
         if groups.size == 0:
             return Fraction(0)
         weights = self.engine.weights[groups]
-        total = int(weights.sum()) * self.share
+        total = int(weights.sum()) * self.share_numerator
         if self.bought:
             rows = self.bought_matrix[groups, : len(self.bought)]
             if self.engine.unit_weights:
@@ -144,9 +153,9 @@ class _State:
             else:
                 counts = weights @ rows.astype(np.int64)
             total -= sum(
-                (int(c) * p for c, p in zip(counts, self.prices, strict=True) if c), Fraction(0)
+                int(c) * p for c, p in zip(counts.tolist(), self.price_numerators, strict=True)
             )
-        return total
+        return Fraction(total, self.denominator)
 
     def exact_shares(self, groups: IntArray) -> list[Fraction]:
         """The exact remaining share of each of these ballot groups."""
@@ -161,8 +170,11 @@ class _State:
         )
         unique, inverse = np.unique(keys, axis=0, return_inverse=True)
         values = [
-            self.share
-            - sum((p for p, a in zip(self.prices, row[1:], strict=True) if a), Fraction(0))
+            Fraction(
+                self.share_numerator
+                - sum(p for p, a in zip(self.price_numerators, row[1:], strict=True) if a),
+                self.denominator,
+            )
             if row[0]
             else Fraction(0)
             for row in unique
@@ -254,6 +266,13 @@ class _State:
         self.alive[short] = False
         self.bought.append(project)
         self.prices.append(price)
+        common = math.lcm(self.denominator, price.denominator)
+        if common != self.denominator:
+            scale = common // self.denominator
+            self.share_numerator *= scale
+            self.price_numerators = [p * scale for p in self.price_numerators]
+            self.denominator = common
+        self.price_numerators.append(price.numerator * (common // price.denominator))
         return short
 
 
