@@ -157,3 +157,23 @@ def test_exact_outcome_survives_a_wrong_float_search(
     expected = [decide(election, completion=c).selected for c in ("none", "add1")]
     with mock.patch.object(engine, "_float_price", wrong):
         assert [decide(election, completion=c).selected for c in ("none", "add1")] == expected
+
+
+@given(elections(max_voters=14), st.sampled_from([1e-3, 0.2, 1.0]))
+def test_exact_outcome_whatever_the_width_of_the_exact_band(
+    election: BudgetElection, band: float
+) -> None:
+    """Widening the band hands more voters (at 1.0, all of them) to the exact comparison,
+    including identical ballots counted several times; the outcome is the same."""
+    from unittest import mock
+
+    from cybermutual.domain.governance import equal_shares as engine
+
+    expected = [decide(election, completion=c) for c in ("none", "add1")]
+    with mock.patch.object(engine, "BAND", band):
+        for before, completion in zip(expected, ("none", "add1"), strict=True):
+            after = decide(election, completion=completion)  # type: ignore[arg-type]
+            assert after.selected == before.selected
+            assert [after.voter_share(v) for v in range(election.voters)] == [
+                before.voter_share(v) for v in range(election.voters)
+            ]

@@ -153,3 +153,22 @@ def test_add1_that_would_run_for_ages_is_refused_not_left_running() -> None:
     with pytest.raises(InvalidValue, match="did not settle within 50 raises"):
         equal_shares(slow, max_steps=50)
     assert equal_shares(slow, increment=500_000).selected == ("roof",)
+
+
+@pytest.mark.parametrize("band", [1e-9, 1.0])
+def test_identical_short_ballots_pay_what_they_have_left_each(band: float) -> None:
+    """SHORT with every ballot cast twice and costs doubled: the two voters of the middle
+    ballot are short for c (1 left each), so the two others pay 5 each. With the band at 1.0
+    every share is compared exactly, the path a float search hands over when shares sit next
+    to the price."""
+    from unittest import mock
+
+    from cybermutual.domain.governance import equal_shares as engine
+
+    doubled = election(60, {"a": 24, "b": 18, "c": 12}, ["a,b", "a,b,c", "b,c"] * 2)
+    with mock.patch.object(engine, "BAND", band):
+        outcome = equal_shares(doubled, completion="none")
+    verdict = {p.id: p for p in outcome.projects}
+    assert outcome.selected == ("b", "a", "c")
+    assert (verdict["a"].price_per_supporter, verdict["c"].price_per_supporter) == (6, 5)
+    assert dict(outcome.voter_share(4).paid) == {"b": 3, "a": 6, "c": 1}
