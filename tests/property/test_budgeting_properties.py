@@ -151,8 +151,8 @@ def test_exact_outcome_survives_a_wrong_float_search(
 
     search = engine._float_price
 
-    def wrong(*args: object) -> float:
-        return search(*args) * (1 + error)  # type: ignore[arg-type]
+    def wrong(*args: object, **kwargs: object) -> float:
+        return search(*args, **kwargs) * (1 + error)  # type: ignore[arg-type]
 
     expected = [decide(election, completion=c).selected for c in ("none", "add1")]
     with mock.patch.object(engine, "_float_price", wrong):

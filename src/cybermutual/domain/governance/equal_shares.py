@@ -95,7 +95,7 @@ class EqualSharesEngine:
             for j in sorted(remaining, key=order_key.__getitem__):
                 if best is not None and stale[j] > best:
                     break
-                found = state.price(j)
+                found = state.price(j, floor=order_key[j][0] * self.costs[j])
                 if found is None:
                     remaining.discard(j)
                     continue
@@ -181,8 +181,11 @@ class _State:
         ]
         return [values[i] for i in inverse.ravel()]
 
-    def price(self, project: int) -> tuple[Fraction, IntArray] | None:
-        """``(price, short groups)``, or None when its supporters cannot pay for it."""
+    def price(self, project: int, *, floor: float = 0.0) -> tuple[Fraction, IntArray] | None:
+        """``(price, short groups)``, or None when its supporters cannot pay for it.
+
+        ``floor`` is a price it cannot be below (its last one: shares only shrink), where the
+        float search starts."""
         engine = self.engine
         cost = engine.costs[project]
         supporters = self.live_supporters(project)
@@ -195,7 +198,7 @@ class _State:
             return None
         if total <= cost + slack and self.exact_total(supporters) < cost:
             return None
-        guess = _float_price(shares, weights, float(cost))
+        guess = _float_price(shares, weights, float(cost), floor=floor * (1 - 1e-12))
         below = shares < guess - self.band
         near = ~below & (shares <= guess + self.band)
         far_short = supporters[below]
@@ -276,11 +279,16 @@ class _State:
         return short
 
 
-def _float_price(shares: FloatArray, weights: FloatArray | None, cost: float) -> float:
-    """The ``p`` with ``sum(weights * min(shares, p)) == cost``, in floats (no weights: 1)."""
+def _float_price(
+    shares: FloatArray, weights: FloatArray | None, cost: float, *, floor: float = 0.0
+) -> float:
+    """The ``p`` with ``sum(weights * min(shares, p)) == cost``, in floats (no weights: 1).
+
+    The fixed point ``p <- (cost - short shares) / rich weight`` climbs to it from any start
+    below it, such as ``floor``."""
     total_weight = float(shares.size if weights is None else np.add.reduce(weights))
     paid = shares if weights is None else weights * shares
-    price = cost / total_weight
+    price = max(cost / total_weight, floor)
     count = -1
     for _ in range(FIXED_POINT_STEPS):
         short = shares < price
