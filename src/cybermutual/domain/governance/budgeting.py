@@ -186,10 +186,8 @@ class Outcome:
         if not 0 <= voter < election.voters:
             raise InvalidValue(f"there is no voter {voter}")
         ids = [p.id for p in election.projects]
-        winners = set(self.selected)
-        approved = tuple(
-            s for s in self.selected if election.approvals[voter, ids.index(s)] and s in winners
-        )
+        position = {project_id: j for j, project_id in enumerate(ids)}
+        approved = tuple(s for s in self.selected if election.approvals[voter, position[s]])
         if self._engine is None or self._run is None or self._group_of is None:
             return VoterShare(election.voter_ids[voter], None, (), approved)
         paid = voter_payments(self._engine, self._run, int(self._group_of[voter]))
@@ -201,6 +199,7 @@ class Outcome:
         )
 
     def voter_shares(self) -> Iterator[VoterShare]:
+        """Every voter's share, in ballot order (computed one at a time)."""
         return (self.voter_share(v) for v in range(self._election.voters))
 
     def as_dict(self) -> dict[str, object]:
