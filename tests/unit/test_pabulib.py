@@ -127,3 +127,14 @@ def replace(old: str, new: str) -> str:
 def test_bad_files_are_refused_with_the_reason(text: str, message: str) -> None:
     with pytest.raises(InvalidValue, match=message):
         parse_pabulib(text)
+
+
+def test_windows_line_endings_read_the_same() -> None:
+    unix, windows = (
+        parse_pabulib(WIELICZKA_LIKE),
+        parse_pabulib(WIELICZKA_LIKE.replace("\n", "\r\n")),
+    )
+    assert windows.meta == unix.meta
+    assert windows.election.projects == unix.election.projects
+    assert windows.voter_fields == unix.voter_fields
+    assert np.array_equal(windows.election.approvals, unix.election.approvals)
