@@ -16,6 +16,7 @@ from rich.table import Table
 from typer._click.core import Context
 from typer.core import TyperGroup
 
+from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
 from cybermutual.sim_cli import simulate_app
@@ -51,6 +52,7 @@ ledger_app = typer.Typer(help="Inspect and administer a collective's ledger.", n
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
+app.command("budget")(budget_command)
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 

@@ -1,0 +1,1 @@
+"""Governance: pure rules for deciding together (participatory budgeting so far)."""
