@@ -80,11 +80,11 @@ def solve_with_cvxpy(members: int, assets: int, seed: int, queue: Any) -> None:
     scaled = share_value / np.where(reference > 0, reference, 1.0)[bids.member]
     utility = sp.csr_matrix((scaled, (bids.member, np.arange(size))), shape=(members, size))
     problem = cp.Problem(
-        cp.Maximize(budgets @ cp.log(utility @ x)),
+        cp.Maximize(budgets @ cp.log(utility @ x)),  # type: ignore[attr-defined]
         [x <= share_cap, per_asset @ x <= 1.0],
     )
     try:
-        problem.solve(solver=cp.CLARABEL, verbose=VERBOSE)
+        problem.solve(solver=cp.CLARABEL, verbose=VERBOSE)  # type: ignore[no-untyped-call]
     except cp.error.SolverError as error:
         queue.put((time.perf_counter() - start, float("nan"), f"failed: {error}"))
         return

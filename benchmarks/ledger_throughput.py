@@ -118,7 +118,7 @@ def many_servers(url: str, ids: list[str], *, clients: int, per_client: int) -> 
         p.start()
     start.wait()
     began = time.perf_counter()
-    total = sum(out.get() for _ in procs)
+    total = int(sum(out.get() for _ in procs))
     elapsed = time.perf_counter() - began
     for p in procs:
         p.join()

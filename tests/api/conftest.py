@@ -73,7 +73,7 @@ def member(client: TestClient) -> Any:
     return lambda name="Member": Member(client, name)
 
 
-COLLECTIVE = {
+COLLECTIVE: dict[str, Any] = {
     "slug": "riverside",
     "name": "Riverside",
     "currency": {"code": "RVC", "name": "Riverside credit", "decimals": 2},

@@ -21,7 +21,7 @@ def assert_problem(reply: Any, status: int, code: str) -> dict[str, Any]:
 
 def _collective(member: Any, *names: str, **charter: Any) -> list[Any]:
     people = [member(n) for n in names]
-    body = {**COLLECTIVE, "charter": {**COLLECTIVE["charter"], **charter}}  # type: ignore[dict-item]
+    body = {**COLLECTIVE, "charter": {**COLLECTIVE["charter"], **charter}}
     assert people[0].post("/collectives", json=body).status_code == 201
     for p in people[1:]:
         assert p.post(f"{M}/memberships").status_code in (201, 202)

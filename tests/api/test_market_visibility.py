@@ -20,7 +20,7 @@ from tests.helpers import members, person
 def _market(member: Any, *, admission: str, visibility: str | None = None) -> tuple[Any, Any]:
     """A collective with a sold and closed listing, an open one, an open task and a review."""
     seller, buyer = member("Ada"), member("Bo")
-    charter = {**COLLECTIVE["charter"], "admission": admission}  # type: ignore[dict-item]
+    charter = {**COLLECTIVE["charter"], "admission": admission}
     if visibility is not None:
         charter["market_visibility"] = visibility
     made = seller.post("/collectives", json={**COLLECTIVE, "charter": charter})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -131,8 +132,13 @@ def test_confirms_cancels_and_disputes_at_once_settle_the_escrow_once(
     seller, buyer = people[0], people[1]
     order_id = _delivered(services, slug, seller, buyer)
     calls: list[Callable[[], Any]] = [
-        lambda n=n: services.market.act(
-            slug, actor=buyer.id, order_id=order_id, action=Action.CONFIRM, idempotency_key=f"c{n}"
+        partial(
+            services.market.act,
+            slug,
+            actor=buyer.id,
+            order_id=order_id,
+            action=Action.CONFIRM,
+            idempotency_key=f"c{n}",
         )
         for n in range(THREADS - 2)
     ]
@@ -169,8 +175,8 @@ def test_reviews_written_at_once_count_once(services: Services) -> None:
     assert len(results) == 1
     assert {getattr(f, "code", repr(f)) for f in failures} == {"already_reviewed"}
     # the first reviews of a member, by several authors at once (the reputation row is new)
-    firsts = [
-        lambda b=b, o=o: services.market.review(slug, author=b.id, order_id=o, stars=4)
+    firsts: list[Callable[[], Any]] = [
+        partial(services.market.review, slug, author=b.id, order_id=o, stars=4)
         for b, o in zip(people[2:], orders[1:], strict=True)
     ]
     results, failures = _at_once(firsts)
@@ -226,11 +232,13 @@ def test_a_quote_withdrawn_while_accepted_is_one_or_the_other(services: Services
         quote = services.market.quote(slug, quoter=quoter.id, listing_id=wanted.id, price=400)
         results, failures = _at_once(
             [
-                lambda q=quote.id: services.market.withdraw_quote(
-                    slug, actor=quoter.id, quote_id=q
-                ),
-                lambda q=quote.id, n=n: services.market.accept_quote(
-                    slug, actor=requester.id, quote_id=q, idempotency_key=f"a{n}"
+                partial(services.market.withdraw_quote, slug, actor=quoter.id, quote_id=quote.id),
+                partial(
+                    services.market.accept_quote,
+                    slug,
+                    actor=requester.id,
+                    quote_id=quote.id,
+                    idempotency_key=f"a{n}",
                 ),
             ]
         )

@@ -64,7 +64,7 @@ def test_existing_rows_survive_and_read_as_before(at_0003: Engine) -> None:
         raw.close()
     upgrade(at_0003)
     with at_0003.connect() as conn:
-        visibility = dict(
+        visibility: dict[str, str] = dict(
             conn.execute(text("SELECT slug, market_visibility FROM collectives")).all()
         )
         dispute = conn.execute(text("SELECT seed, jury_draw FROM disputes")).one()

@@ -41,7 +41,7 @@ def test_existing_escrows_get_their_kind_and_the_ledger_verifies(
 
     command.downgrade(alembic_config(engine), "0003")  # back to how 0003 stored it all
     with engine.connect() as conn:
-        kinds = dict(conn.execute(text("SELECT id, kind FROM transfers")).all())
+        kinds: dict[str, str] = dict(conn.execute(text("SELECT id, kind FROM transfers")).all())
     assert {kinds[held.escrow_id], kinds[done.escrow_id]} == {"payment"}
     upgrade(engine)
 

@@ -141,7 +141,7 @@ def _could_take_an_idle_unit(market: Market, rounded: np.ndarray) -> np.ndarray:
         bids.asset, rounded, minlength=market.capacity.size
     )
     need = np.maximum(1, np.ceil(bids.min_units) - rounded)
-    return (
+    return np.asarray(
         (bids.value_per_unit > 0)
         & (rounded + need <= np.floor(bids.max_units))
         & (need <= idle[bids.asset])

@@ -108,7 +108,7 @@ def test_same_outcome_as_pabutools_with_more_voters(election: BudgetElection) ->
 
 @given(elections(max_voters=12, max_cost=30))
 def test_never_over_budget_and_never_an_unapproved_project(election: BudgetElection) -> None:
-    approved = election.approvals.any(axis=0)
+    approved = np.asarray(election.approvals.any(axis=0), dtype=bool).tolist()
     for rule, completion in MODES:
         outcome = decide(election, rule=rule, completion=completion)
         assert outcome.cost <= election.budget
@@ -123,7 +123,7 @@ def test_shares_pay_each_winner_exactly_and_nobody_beyond_their_share(
     election: BudgetElection,
 ) -> None:
     for completion in ("none", "add1"):
-        outcome = decide(election, completion=completion)  # type: ignore[arg-type]
+        outcome = decide(election, completion=completion)
         paid: dict[str, Fraction] = {}
         for voter in outcome.voter_shares():
             assert outcome.share is not None

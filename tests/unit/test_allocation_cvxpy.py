@@ -18,10 +18,10 @@ def exact_nash_welfare(bids: Bids, budgets: np.ndarray, capacity: np.ndarray) ->
     useful = (bids.value_per_unit > 0) & (bids.max_units > 0) & (capacity[bids.asset] > 0)
     takes_part = np.bincount(bids.member[useful], minlength=n) > 0
     problem = cp.Problem(
-        cp.Maximize(budgets[takes_part] @ cp.log((utility @ x)[takes_part])),
+        cp.Maximize(budgets[takes_part] @ cp.log((utility @ x)[takes_part])),  # type: ignore[attr-defined]
         [x <= bids.max_units, per_asset @ x <= capacity],
     )
-    problem.solve(solver=cp.CLARABEL)
+    problem.solve(solver=cp.CLARABEL)  # type: ignore[no-untyped-call]
     assert problem.status == cp.OPTIMAL
     return float(np.exp(problem.value / budgets[takes_part].sum()))
 

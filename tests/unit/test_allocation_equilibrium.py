@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from cybermutual.domain.allocation import (
     Bids,
+    Equilibrium,
     WarmStart,
     fisher_equilibrium,
     relative_envy,
@@ -25,12 +28,12 @@ def solve(
     max_units: list[float],
     budgets: list[float],
     capacity: list[float],
-    **options: object,
-):  # type: ignore[no-untyped-def]
+    **options: Any,
+) -> Equilibrium:
     bids = Bids.of(member, asset, value, max_units)
     options.setdefault("tolerance", TIGHT)
     options.setdefault("max_iterations", 200_000)
-    return fisher_equilibrium(bids, np.array(budgets), np.array(capacity), **options)  # type: ignore[arg-type]
+    return fisher_equilibrium(bids, np.array(budgets), np.array(capacity), **options)
 
 
 def test_crossing_tastes_each_get_their_favourite_at_price_of_their_budget() -> None:

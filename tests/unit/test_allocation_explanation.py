@@ -44,6 +44,8 @@ def test_price_of_fairness_and_reasons() -> None:
     assert (ana.member, ana.asset, ana.units_asked) == ("ana", "workshop", 1.0)
     assert ana.units_fractional == pytest.approx(0.5)
     assert ana.price_per_unit == pytest.approx(2.0)
+    assert ana.units_whole is not None
+    assert ben.units_whole is not None
     assert ana.units_whole + ben.units_whole == 1
     assert "workshop" in ana.reason
     assert "price" in ana.reason
