@@ -6,7 +6,6 @@ Every test runs on SQLite and PostgreSQL. The API sees each ``TestClient`` as on
 from __future__ import annotations
 
 import contextlib
-import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -249,21 +248,23 @@ def test_failed_logins_never_hold_sqlite_s_write_lock(tmp_path: Any) -> None:
     attackers = [threading.Thread(target=attack, args=(n,)) for n in range(4)]
     for t in attackers:
         t.start()
-    timings = []
+    paid = []
     try:
-        for n in range(20):
-            began = time.perf_counter()
-            services.ledger.pay(slug, payer=ada.id, payee=bo.id, amount=1, idempotency_key=f"k{n}")
-            timings.append(time.perf_counter() - began)
+        for n in range(20):  # each would wait behind a login holding the lock, or fail "locked"
+            paid.append(
+                services.ledger.pay(
+                    slug, payer=ada.id, payee=bo.id, amount=1, idempotency_key=f"k{n}"
+                )
+            )
             time.sleep(0.02)
     finally:
         stop.set()
         for t in attackers:
             t.join()
         engine.dispose()
-    assert slow.write_lock_held
-    assert not any(slow.write_lock_held)
-    assert statistics.median(timings) < 0.1  # was 0.2 s and more: every login held the lock
+    assert len(paid) == 20
+    assert slow.write_lock_held  # the hasher ran, and was watched each time
+    assert not any(slow.write_lock_held)  # never inside a write transaction (speed: make bench)
 
 
 def test_the_purge_and_the_throttle_leave_no_rows_for_a_success(
