@@ -119,12 +119,11 @@ def test_a_cancelled_estimate_stops_at_its_next_step(small_services: Services) -
         "riverside", PolicyChange(levy_rate="0.05"), viewer_id=founder.id, seeds=1, steps=520
     )
     time.sleep(0.2)
-    started = time.monotonic()
     job.cancel()
-    with pytest.raises(SimulationCancelled):
+    with pytest.raises(SimulationCancelled):  # it stopped: a finished run would return
         job.future.result(timeout=10)
-    assert time.monotonic() - started < 1
     assert small_services.policy_impact.pool.admitted == 0
+    assert small_services.policy_impact.pool.stopped_early == 1
 
 
 def _collective_args() -> dict[str, Any]:
@@ -182,7 +181,7 @@ def test_the_runs_stop_when_the_client_goes_away(
         while pool.admitted and time.monotonic() - gone < 5:
             time.sleep(0.02)
         assert pool.admitted == 0
-        assert time.monotonic() - gone < 2
+        assert pool.stopped_early == 1  # cancelled when the client left, not run to its end
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -64,6 +64,13 @@ class SimulationPool:
         self._by_member: dict[str, int] = {}
         self._jobs: set[SimulationJob[Any]] = set()
         self._executor: ThreadPoolExecutor | None = None
+        self._stopped_early = 0
+
+    @property
+    def stopped_early(self) -> int:
+        """Jobs that stopped before their end because they were cancelled (client gone)."""
+        with self._lock:
+            return self._stopped_early
 
     @property
     def admitted(self) -> int:
@@ -94,8 +101,13 @@ class SimulationPool:
         job: SimulationJob[T] = SimulationJob(Future())
 
         def run() -> T:
-            job.check()
-            return work(job)
+            try:
+                job.check()
+                return work(job)
+            except SimulationCancelled:
+                with self._lock:
+                    self._stopped_early += 1
+                raise
 
         try:
             inner = executor.submit(run)
