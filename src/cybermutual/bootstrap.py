@@ -16,10 +16,15 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.governance_impact import ProposalImpactService
+from cybermutual.services.governance_proposals import ProposalService
+from cybermutual.services.governance_tick import TickService
+from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.policy_impact import PolicyImpactService
 from cybermutual.services.ports import Clock
+from cybermutual.services.public_services import PublicServicesService
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.uow import SqlUnitOfWorkFactory
@@ -58,6 +63,8 @@ def build_services(
     """Wire every service over ``engine``."""
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(engine)
+    policy_impact = PolicyImpactService(uow, clock=clock)
+    proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
     return Services(
         uow=uow,
         clock=clock,
@@ -69,7 +76,12 @@ def build_services(
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
         market=MarketService(uow, clock=clock),
-        policy_impact=PolicyImpactService(uow, clock=clock),
+        policy_impact=policy_impact,
+        proposals=ProposalService(uow, clock=clock),
+        votes=VoteService(uow, clock=clock),
+        public_services=PublicServicesService(uow, clock=clock),
+        proposal_impact=proposal_impact,
+        tick=TickService(uow, clock=clock, impacts=proposal_impact),
     )
 
 

@@ -12,13 +12,20 @@ from datetime import datetime
 from enum import StrEnum
 
 from cybermutual.domain.collective import Admission
-from cybermutual.domain.errors import AlreadyMember, DebtOutstanding, InvalidTransition, NotAMember
+from cybermutual.domain.errors import (
+    AlreadyMember,
+    DebtOutstanding,
+    InvalidTransition,
+    NotAllowed,
+    NotAMember,
+)
 
 
 class MembershipStatus(StrEnum):
     PENDING = "pending"  # asked to join a collective with admission by approval
     ACTIVE = "active"
     LEFT = "left"
+    EXPELLED = "expelled"  # by a passed expel_member vote; may not rejoin
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,8 @@ def join(
     founder: bool = False,
 ) -> Membership:
     """Ask to join (or rejoin): active at once, or pending when admission needs approval."""
+    if existing is not None and existing.status is MembershipStatus.EXPELLED:
+        raise NotAllowed("the members voted to expel you; you cannot rejoin this collective")
     if existing is not None and existing.status is not MembershipStatus.LEFT:
         raise AlreadyMember(
             f"membership is already {existing.status.value}", status=existing.status.value
@@ -82,6 +91,13 @@ def leave(membership: Membership, *, balance: int, reserved: int, now: datetime)
             reserved=reserved,
         )
     return replace(membership, status=MembershipStatus.LEFT, left_at=now)
+
+
+def expel(membership: Membership, *, now: datetime) -> Membership:
+    """A passed ``expel_member`` vote ends a membership; the account and its history stay."""
+    if membership.status in (MembershipStatus.LEFT, MembershipStatus.EXPELLED):
+        raise InvalidTransition(f"the membership is already {membership.status.value}")
+    return replace(membership, status=MembershipStatus.EXPELLED, left_at=now)
 
 
 def require_active(membership: Membership | None) -> Membership:

@@ -87,8 +87,9 @@ class Books:
         return self._accounts[self._system[kind]]
 
     def spending_limit(self, member_id: str, membership: Membership) -> None:
-        """A member who left may still spend a positive balance, but not go into debt."""
-        if membership.status is MembershipStatus.LEFT:
+        """A member who left (or was expelled) may still spend a positive balance, but not go
+        into debt."""
+        if membership.status in (MembershipStatus.LEFT, MembershipStatus.EXPELLED):
             account = self.account_of(member_id)
             self._accounts[account.id] = replace(account, credit_limit=0)
 

@@ -30,6 +30,14 @@ def _collective(row: Any) -> Collective:
             admission=Admission(row.admission),
             levy_rate=Decimal(row.levy_rate),
             capital_mode=CapitalMode(row.capital_mode),
+            quorum=Decimal(row.quorum),
+            threshold=Decimal(row.threshold),
+            supermajority=Decimal(row.supermajority),
+            approvals_needed=row.approvals_needed,
+            claim_confirm_days=row.claim_confirm_days,
+            basic_income=row.basic_income,
+            basic_income_period=row.basic_income_period,
+            text=row.charter_text,
         ),
         created_at=row.created_at,
     )
@@ -41,6 +49,14 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "admission": charter.admission.value,
         "levy_rate": str(charter.levy_rate),
         "capital_mode": charter.capital_mode.value,
+        "quorum": str(charter.quorum),
+        "threshold": str(charter.threshold),
+        "supermajority": str(charter.supermajority),
+        "approvals_needed": charter.approvals_needed,
+        "claim_confirm_days": charter.claim_confirm_days,
+        "basic_income": charter.basic_income,
+        "basic_income_period": charter.basic_income_period,
+        "charter_text": charter.text,
     }
 
 

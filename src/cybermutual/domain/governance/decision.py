@@ -11,17 +11,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.collective import (
+    DEFAULT_QUORUM,
+    DEFAULT_SUPERMAJORITY,
+    DEFAULT_THRESHOLD,
+    Charter,
+    parse_share,
+)
 from cybermutual.domain.governance.kinds import SUPERMAJORITY_KINDS, ProposalKind
 from cybermutual.domain.governance.tally import Tally
-
-DEFAULT_QUORUM = Decimal("0.2")
-DEFAULT_THRESHOLD = Decimal("0.5")
-DEFAULT_SUPERMAJORITY = Decimal("0.6667")
 
 
 class Reason(StrEnum):
@@ -37,24 +39,6 @@ class Outcome:
     reason: Reason
 
 
-def parse_share(text: str | Decimal, *, name: str, low: Decimal, high: Decimal) -> Decimal:
-    """A charter share ("0.2") as an exact decimal within ``[low, high]``, 4 decimals at most."""
-    try:
-        value = Decimal(str(text))
-    except InvalidOperation as exc:
-        raise InvalidValue(f"{name} must be a decimal string", field=name) from exc
-    exponent = value.as_tuple().exponent
-    if (
-        not value.is_finite()
-        or not low <= value <= high
-        or (isinstance(exponent, int) and exponent < -4)
-    ):
-        raise InvalidValue(
-            f"{name} must be from {low} to {high} with at most 4 decimals", field=name
-        )
-    return value.normalize() if value else Decimal(0)
-
-
 @dataclass(frozen=True, slots=True)
 class VotingRules:
     """The charter's voting rules."""
@@ -64,20 +48,18 @@ class VotingRules:
     supermajority: Decimal = DEFAULT_SUPERMAJORITY
 
     def __post_init__(self) -> None:
-        one, zero, half = Decimal(1), Decimal(0), Decimal("0.5")
+        half, most = Decimal("0.5"), Decimal("0.99")
         object.__setattr__(
-            self, "quorum", parse_share(self.quorum, name="quorum", low=zero, high=one)
+            self, "quorum", parse_share(self.quorum, "quorum", Decimal(0), Decimal(1))
         )
+        object.__setattr__(self, "threshold", parse_share(self.threshold, "threshold", half, most))
         object.__setattr__(
-            self,
-            "threshold",
-            parse_share(self.threshold, name="threshold", low=half, high=Decimal("0.99")),
+            self, "supermajority", parse_share(self.supermajority, "supermajority", half, most)
         )
-        object.__setattr__(
-            self,
-            "supermajority",
-            parse_share(self.supermajority, name="supermajority", low=half, high=Decimal("0.99")),
-        )
+
+    @classmethod
+    def of(cls, charter: Charter) -> VotingRules:
+        return cls(charter.quorum, charter.threshold, charter.supermajority)
 
     def majority_for(self, kind: ProposalKind) -> Fraction:
         if kind in SUPERMAJORITY_KINDS:

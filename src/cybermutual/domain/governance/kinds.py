@@ -14,15 +14,13 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from cybermutual.domain.collective import Admission
+from cybermutual.domain.collective import MAX_APPROVALS, MAX_CHARTER_TEXT, Admission
 from cybermutual.domain.errors import InvalidParams
 from cybermutual.domain.money import MAX_AMOUNT
 
 #: The highest levy a proposal may set (the issue's bound: half of every payment).
 MAX_LEVY = Decimal("0.5")
-MAX_APPROVALS = 50
 MAX_WEIGHT = Decimal(1000)
-MAX_CHARTER_TEXT = 20_000
 #: ``set_credit_limit {member: "commons_fund"}`` sets the fund's floor instead of a member's.
 COMMONS_FUND = "commons_fund"
 
