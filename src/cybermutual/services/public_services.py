@@ -33,6 +33,7 @@ from cybermutual.domain.governance.public_services import (
     PublicService,
     ServiceStatus,
 )
+from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
 from cybermutual.domain.ledger import AccountKind, TransferKind
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
@@ -194,8 +195,19 @@ class PublicServicesService:
             uow.commit()
             return _claim_view(uow, claim)
 
-    def act(self, slug: str, *, actor: str, claim_id: str, action: str) -> ClaimView:
-        """``confirm`` or ``reject`` (the recipient), ``withdraw`` (the provider)."""
+    def act(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        claim_id: str,
+        action: str,
+        idempotency_key: str | None = None,
+    ) -> ClaimView:
+        """``confirm`` or ``reject`` (the recipient), ``withdraw`` (the provider).
+
+        Confirming moves money, so it takes an ``idempotency_key``: a retry with the same key
+        answers with the claim as it now stands instead of refusing the second confirmation."""
         try:
             which = ClaimAction(action)
         except ValueError:
@@ -203,13 +215,26 @@ class PublicServicesService:
         if which in (ClaimAction.PAY, ClaimAction.AUTO_CONFIRM):
             raise InvalidValue("action must be confirm, reject or withdraw")
         now = self._clock.now()
+        request = fingerprint("claim", {"claim": claim_id, "action": which.value})
+        if idempotency_key is not None:
+            check_key(idempotency_key)
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             claim = _claim(uow, collective, claim_id)
+            if idempotency_key is not None:
+                record = uow.idempotency.get(collective.id, actor, idempotency_key)
+                earlier = replayed(record, request)
+                if earlier is not None:
+                    return _claim_view(uow, _claim(uow, collective, earlier))
             changed = rules.act(claim, which, actor=actor, now=now)
             uow.public_services.save_claim(changed)
             if changed.status is ClaimStatus.WAITING:
                 pay_waiting(uow, collective, now=now)
+            if idempotency_key is not None:
+                uow.idempotency.add(
+                    IdempotencyRecord(collective.id, actor, idempotency_key, request, claim.id),
+                    now=now,
+                )
             uow.commit()
             return _claim_view(uow, _claim(uow, collective, claim_id))
 
