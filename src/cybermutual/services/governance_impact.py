@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from cybermutual.domain.errors import DomainError
+from cybermutual.domain.errors import DomainError, ProposalNotFound
 from cybermutual.domain.governance import kinds as k
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.services.common import load_collective
@@ -88,6 +88,18 @@ class ProposalImpactService:
             uow.governance.store_impact(proposal.id, status=status, estimate=estimate)
             uow.commit()
         return True
+
+    def for_proposal(self, proposal_id: str) -> dict[str, Any]:
+        """A proposal's estimate, found by its id alone (computed now if still pending)."""
+        with self._uow(readonly=True) as uow:
+            collective_id = uow.governance.collective_of(proposal_id)
+            if collective_id is None:
+                raise ProposalNotFound(f"no proposal {proposal_id}", proposal=proposal_id)
+            slug = uow.governance.slugs([collective_id])[collective_id]
+        self.compute(slug, proposal_id)
+        with self._uow(readonly=True) as uow:
+            impact = uow.governance.impact(proposal_id)
+        return {"proposal": proposal_id, "collective": slug, **as_dict(impact)}
 
     def compute_pending(self, *, limit: int = 2) -> int:
         """Compute a few pending estimates (the scheduler's and ``tick``'s share of the work)."""

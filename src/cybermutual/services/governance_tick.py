@@ -61,17 +61,19 @@ class TickService:
     def tick(self, *, impacts: bool = True) -> TickReport:
         report = TickReport()
         with self._uow(readonly=True) as uow:
-            proposal_collectives = uow.governance.collectives_with_open()
-            claim_collectives = uow.public_services.collectives_with_waiting()
-            income_collectives = uow.governance.collectives_with_basic_income()
-            slugs = uow.governance.slugs(
-                proposal_collectives + claim_collectives + income_collectives
-            )
-        for cid in proposal_collectives:
+            open_in = uow.governance.collectives_with_open()
+            slugs = uow.governance.slugs(open_in)
+        for cid in open_in:
             self._guarded(report, slugs[cid], self._close)
-        for cid in claim_collectives:
+        # read after the closings: a proposal that just passed may have started a service
+        # or a basic income that is due at once
+        with self._uow(readonly=True) as uow:
+            claims_in = uow.public_services.collectives_with_waiting()
+            income_in = uow.governance.collectives_with_basic_income()
+            slugs = uow.governance.slugs(claims_in + income_in)
+        for cid in claims_in:
             self._guarded(report, slugs[cid], self._claims)
-        for cid in income_collectives:
+        for cid in income_in:
             self._guarded(report, slugs[cid], self._basic_income)
         if impacts:
             try:

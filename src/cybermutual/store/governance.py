@@ -416,6 +416,12 @@ class SqlGovernance:
         )
         return [(r.collective_id, r.id) for r in rows]
 
+    def collective_of(self, proposal_id: str) -> str | None:
+        row = self._conn.execute(
+            select(proposals.c.collective_id).where(proposals.c.id == proposal_id)
+        ).first()
+        return None if row is None else str(row.collective_id)
+
     def collectives_with_basic_income(self) -> list[str]:
         rows = self._conn.execute(select(collectives.c.id).where(collectives.c.basic_income > 0))
         return [r.id for r in rows]
