@@ -203,6 +203,7 @@ class PublicServicesService:
         claim_id: str,
         action: str,
         idempotency_key: str | None = None,
+        service_id: str | None = None,
     ) -> ClaimView:
         """``confirm`` or ``reject`` (the recipient), ``withdraw`` (the provider).
 
@@ -220,7 +221,7 @@ class PublicServicesService:
             check_key(idempotency_key)
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            claim = _claim(uow, collective, claim_id)
+            claim = _claim(uow, collective, claim_id, service_id)
             if idempotency_key is not None:
                 record = uow.idempotency.get(collective.id, actor, idempotency_key)
                 earlier = replayed(record, request)
@@ -238,11 +239,13 @@ class PublicServicesService:
             uow.commit()
             return _claim_view(uow, _claim(uow, collective, claim_id))
 
-    def claim(self, slug: str, *, viewer: str, claim_id: str) -> ClaimView:
+    def claim(
+        self, slug: str, *, viewer: str, claim_id: str, service_id: str | None = None
+    ) -> ClaimView:
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
-            claim = _claim(uow, collective, claim_id)
+            claim = _claim(uow, collective, claim_id, service_id)
             if viewer not in (claim.provider_id, claim.recipient_id):
                 raise ClaimNotFound(f"no claim {claim_id} of yours", claim=claim_id)
             return _claim_view(uow, claim)
@@ -277,9 +280,11 @@ def _service(uow: UnitOfWork, collective: Collective, service_id: str) -> Public
     return service
 
 
-def _claim(uow: UnitOfWork, collective: Collective, claim_id: str) -> Claim:
+def _claim(
+    uow: UnitOfWork, collective: Collective, claim_id: str, service_id: str | None = None
+) -> Claim:
     claim = uow.public_services.claim(collective.id, claim_id)
-    if claim is None:
+    if claim is None or (service_id is not None and claim.service_id != service_id):
         raise ClaimNotFound(f"no claim {claim_id}", claim=claim_id)
     return claim
 

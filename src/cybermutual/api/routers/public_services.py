@@ -145,7 +145,11 @@ def claims(
 def claim(
     slug: str, service_id: str, claim_id: str, person: CurrentMember, services: ServicesDep
 ) -> ClaimPublic:
-    return claim_public(services.public_services.claim(slug, viewer=person.id, claim_id=claim_id))
+    return claim_public(
+        services.public_services.claim(
+            slug, viewer=person.id, claim_id=claim_id, service_id=service_id
+        )
+    )
 
 
 @router.post(f"{BASE}/{{service_id}}/claims/{{claim_id}}/confirm", response_model=ClaimPublic)
@@ -161,7 +165,12 @@ def confirm(
     budget and the fund, or the claim waits (``status_reason``) and is paid when it fits."""
     return claim_public(
         services.public_services.act(
-            slug, actor=person.id, claim_id=claim_id, action="confirm", idempotency_key=key
+            slug,
+            actor=person.id,
+            claim_id=claim_id,
+            action="confirm",
+            idempotency_key=key,
+            service_id=service_id,
         )
     )
 
@@ -172,7 +181,9 @@ def reject(
 ) -> ClaimPublic:
     """The recipient says the service was not given as claimed."""
     return claim_public(
-        services.public_services.act(slug, actor=person.id, claim_id=claim_id, action="reject")
+        services.public_services.act(
+            slug, actor=person.id, claim_id=claim_id, action="reject", service_id=service_id
+        )
     )
 
 
@@ -181,5 +192,7 @@ def withdraw_claim(
     slug: str, service_id: str, claim_id: str, person: CurrentMember, services: ServicesDep
 ) -> ClaimPublic:
     return claim_public(
-        services.public_services.act(slug, actor=person.id, claim_id=claim_id, action="withdraw")
+        services.public_services.act(
+            slug, actor=person.id, claim_id=claim_id, action="withdraw", service_id=service_id
+        )
     )
