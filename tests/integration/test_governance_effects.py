@@ -1,0 +1,133 @@
+"""Effects of passed proposals that the API flows do not show, on both databases: admission
+after several approvals, weighted commons budgets, the default credit limit, ending a service,
+an effect that can no longer apply."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from cybermutual.domain.collective import Admission
+from cybermutual.domain.membership import MembershipStatus
+from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem
+from cybermutual.services.container import Services
+from tests.conftest import FakeClock
+from tests.helpers import members, person
+
+
+def passed(services: Services, slug: str, voters: list[str], kind: str, params: Any) -> Any:
+    """Propose and let everyone vote yes: every voter counted, so it closes at once."""
+    view = services.proposals.propose(
+        slug, author=voters[0], kind=kind, title=kind, body="", params=params
+    )
+    for voter in voters:
+        receipt = services.votes.vote(slug, voter=voter, proposal_id=view.proposal.id, choice="yes")
+    assert receipt.proposal.status.value == "passed"
+    return services.proposals.proposal(slug, viewer=voters[0], proposal_id=view.proposal.id)
+
+
+def test_admission_needs_the_voted_number_of_approvals(services: Services) -> None:
+    slug, people = members(services, 3)
+    ids = [p.id for p in people]
+    passed(services, slug, ids, "set_admission", {"admission": "approval", "approvals_needed": 2})
+    charter = services.collectives.profile(slug).collective.charter
+    assert (charter.admission, charter.approvals_needed) == (Admission.APPROVAL, 2)
+    newcomer = person(services, "new")
+    assert services.collectives.join(slug, member_id=newcomer.id).status is MembershipStatus.PENDING
+    once = services.collectives.approve(slug, approver_id=ids[0], member_id=newcomer.id)
+    assert once.status is MembershipStatus.PENDING
+    again = services.collectives.approve(slug, approver_id=ids[0], member_id=newcomer.id)
+    assert again.status is MembershipStatus.PENDING  # the same approver counts once
+    admitted = services.collectives.approve(slug, approver_id=ids[1], member_id=newcomer.id)
+    assert admitted.status is MembershipStatus.ACTIVE
+    ids.append(newcomer.id)
+    # opening admission admits whoever still waits
+    waiting = person(services, "waiting")
+    services.collectives.join(slug, member_id=waiting.id)
+    view = passed(services, slug, ids, "set_admission", {"admission": "open"})
+    assert services.collectives.membership(slug, member_id=waiting.id).status.value == "active"
+    assert {"field": "admitted", "from": [], "to": [waiting.id]} in view.policy.changes
+
+
+def test_weighted_budgets_reach_the_facilitator(services: Services, clock: FakeClock) -> None:
+    slug, people = members(services, 3)
+    ids = [p.id for p in people]
+    passed(services, slug, ids, "set_allocation_budgets", {"weights": {ids[2]: "2.5"}})
+    seen: list[RoundProblem] = []
+
+    class Spy(DomainFacilitator):
+        def allocate(self, problem: RoundProblem) -> Any:
+            seen.append(problem)
+            return super().allocate(problem)
+
+    services.allocation._facilitator = Spy()
+    lathe = services.commons.contribute(
+        slug, member_id=ids[0], name="Lathe", category="tools", capacity=12, unit="hours"
+    )
+    round_ = services.allocation.open_round(
+        slug,
+        member_id=ids[1],
+        period_start=clock.now() + timedelta(days=2),
+        period_end=clock.now() + timedelta(days=9),
+        bids_close_at=clock.now() + timedelta(days=1),
+    )
+    for member_id in ids:
+        services.allocation.place_bid(
+            slug,
+            round_.id,
+            member_id=member_id,
+            asset_id=lathe.id,
+            max_units=12,
+            output_category="crafts",
+        )
+    clock.advance(days=1, seconds=1)
+    services.allocation.allocate_collective(slug)
+    budgets = seen[0].budgets
+    assert budgets[ids[2]] == 2.5 * budgets[ids[0]]
+    assert budgets[ids[0]] == budgets[ids[1]]
+
+
+def test_default_credit_limit_moves_members_on_the_old_default(services: Services) -> None:
+    slug, people = members(services, 3, credit_limit=1000)
+    ids = [p.id for p in people]
+    services.ledger.set_credit_limit(slug, member_id=ids[2], credit_limit=50)  # set by hand
+    passed(services, slug, ids, "set_credit_limit", {"amount": 2000})
+    limits = [services.ledger.account(slug, member_id=m).account.credit_limit for m in ids]
+    assert limits == [2000, 2000, 50]
+    passed(services, slug, ids, "set_credit_limit", {"amount": 70, "member": ids[2]})
+    assert services.ledger.account(slug, member_id=ids[2]).account.credit_limit == 70
+
+
+def test_ending_a_service_and_an_effect_that_no_longer_applies(services: Services) -> None:
+    slug, people = members(services, 3)
+    ids = [p.id for p in people]
+    params = {
+        "name": "Library",
+        "category": "education",
+        "rate_per_unit": 5,
+        "budget_per_period": 100,
+        "period": "month",
+    }
+    passed(services, slug, ids, "fund_service", params)
+    service = services.public_services.services(slug, viewer=ids[0]).items[0].service
+    first = services.proposals.propose(
+        slug,
+        author=ids[0],
+        kind="end_service",
+        title="end",
+        body="",
+        params={"service": service.id},
+    )
+    view = passed(services, slug, ids, "end_service", {"service": service.id})
+    assert view.policy.applied
+    ended = services.public_services.service(slug, viewer=ids[0], service_id=service.id)
+    assert ended.service.status.value == "ended"
+    for voter in ids:  # the earlier proposal to end it passes too, with nothing left to do
+        services.votes.vote(slug, voter=voter, proposal_id=first.proposal.id, choice="yes")
+    late = services.proposals.proposal(slug, viewer=ids[0], proposal_id=first.proposal.id)
+    assert late.proposal.status.value == "passed"
+    assert late.policy is not None
+    assert not late.policy.applied
+    assert late.policy.note.startswith("not applied")
+    assert services.collectives.profile(slug).collective.charter.levy_rate == Decimal(0)
