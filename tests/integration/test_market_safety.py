@@ -175,7 +175,7 @@ def test_reviews_written_at_once_count_once(services: Services) -> None:
     ]
     results, failures = _at_once(firsts)
     assert failures == []
-    rep = services.market.reputation(slug, seller.id)
+    rep = services.market.reputation(slug, seller.id, viewer=buyer.id)
     assert (rep.count, rep.average_milli) == (3, 4_333)
 
 

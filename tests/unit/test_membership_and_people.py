@@ -14,7 +14,8 @@ from cybermutual.domain.errors import (
     NotAMember,
     TooManyAttempts,
 )
-from cybermutual.domain.people import check_login_allowed, normalize_email
+from cybermutual.domain.login_throttle import Bucket, check_attempt, count_attempt
+from cybermutual.domain.people import normalize_email
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -51,13 +52,15 @@ def test_leaving_needs_no_debt_including_reservations() -> None:
 
 
 def test_failed_logins_block_for_a_window_then_lift() -> None:
-    failures = [NOW - timedelta(minutes=k) for k in (1, 2, 3, 4)]
-    check_login_allowed(failures, now=NOW)  # four failures: still allowed
-    failures.append(NOW)
+    bucket = Bucket("ada@example.org", "ip:203.0.113.7")
+    for k in (4, 3, 2, 1):
+        bucket = count_attempt(bucket, now=NOW - timedelta(minutes=k))
+    check_attempt([bucket], now=NOW)  # four failures: still allowed
+    bucket = count_attempt(bucket, now=NOW)
     with pytest.raises(TooManyAttempts) as blocked:
-        check_login_allowed(failures, now=NOW)
+        check_attempt([bucket], now=NOW)
     assert 0 < blocked.value.retry_after_seconds <= 15 * 60
-    check_login_allowed(failures, now=NOW + timedelta(minutes=15))
+    check_attempt([bucket], now=NOW + timedelta(minutes=15))
 
 
 def test_emails_normalise() -> None:

@@ -71,6 +71,12 @@ class CharterCreate(Strict):
     basic_income: StrictInt = Field(default=0, description="minor units per member and period")
     basic_income_period: Literal["week", "month"] = "month"
     text: str = Field(default="", max_length=20_000, description="the charter's own words")
+    market_visibility: Literal["public", "members"] | None = Field(
+        default=None,
+        description="who may read the market (listings, tasks, reviews, reputations): "
+        "'public' (anyone signed in) or 'members'; default 'members' when admission is "
+        "'approval', else 'public'",
+    )
 
 
 class CharterPublic(BaseModel):
@@ -86,6 +92,7 @@ class CharterPublic(BaseModel):
     basic_income: int
     basic_income_period: str
     text: str
+    market_visibility: str
 
 
 class CollectiveCreate(Strict):

@@ -154,6 +154,9 @@ class JurorPublic(BaseModel):
     member_id: str
     voted: bool
     vote: str | None = Field(description="shown once the dispute is closed, or to the juror")
+    vacated: bool = Field(
+        default=False, description="left the collective before voting; the seat went on"
+    )
 
 
 class DisputePublic(BaseModel):
@@ -163,7 +166,12 @@ class DisputePublic(BaseModel):
     reason: str
     status: str
     jury: list[JurorPublic]
-    jury_seed: int = Field(description="random.Random(seed).sample(sorted eligible, size)")
+    jury_draw: str = Field(
+        description="'sha256-rank': the jury is the eligible members with the lowest "
+        "sha256(seed ':' member_id) (older disputes: 'mt19937')"
+    )
+    jury_commitment: str = Field(description="sha256(seed), published when the jury is drawn")
+    jury_seed: str | None = Field(description="the seed, revealed once the dispute is closed")
     tally: dict[str, int] | None
     outcome: str | None
     seller_share: int | None

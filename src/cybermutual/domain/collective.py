@@ -37,6 +37,13 @@ class CapitalMode(StrEnum):
     MIXED = "mixed"
 
 
+class MarketVisibility(StrEnum):
+    """Who may read a collective's market: listings, tasks, reviews and reputations."""
+
+    PUBLIC = "public"  # anyone signed in (the market is the collective's shop window)
+    MEMBERS = "members"  # active members, and leavers finishing their deals
+
+
 def parse_levy_rate(text: str | Decimal) -> Decimal:
     """A levy rate is a decimal fraction in [0, 1), given as a string so it stays exact."""
     try:
@@ -81,6 +88,8 @@ class Charter:
     admission: Admission = Admission.OPEN
     levy_rate: Decimal = Decimal(0)
     capital_mode: CapitalMode = CapitalMode.COMMONS
+    #: None chooses by admission: ``members`` when admission is by approval, else ``public``.
+    market_visibility: MarketVisibility | None = None
     # self-government (issue 11): voting rules, admission by several approvals, the claim
     # confirmation timeout of public services, basic income, and the charter's own words
     quorum: Decimal = DEFAULT_QUORUM
@@ -93,6 +102,13 @@ class Charter:
     text: str = ""
 
     def __post_init__(self) -> None:
+        if self.market_visibility is None:
+            chosen = (
+                MarketVisibility.MEMBERS
+                if self.admission is Admission.APPROVAL
+                else MarketVisibility.PUBLIC
+            )
+            object.__setattr__(self, "market_visibility", chosen)
         for name, low, high in (
             ("quorum", Decimal(0), Decimal(1)),
             ("threshold", Decimal("0.5"), Decimal("0.99")),
@@ -116,6 +132,12 @@ class Charter:
                 field="charter.default_credit_limit",
             )
         object.__setattr__(self, "levy_rate", parse_levy_rate(self.levy_rate))
+
+    @property
+    def visibility(self) -> MarketVisibility:
+        """``market_visibility``, always chosen by the time a charter exists."""
+        assert self.market_visibility is not None
+        return self.market_visibility
 
 
 def check_slug(slug: str) -> str:

@@ -24,6 +24,7 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotTheBuyer                 not_the_buyer   (the buyer, or a task's poster)
 │   ├── NotAParty                   not_a_party
 │   ├── NotAJuror                   not_a_juror
+│   ├── JurorLeft                   juror_left      (left the collective before voting)
 │   ├── NotEligible                 not_eligible    (joined after the proposal opened)
 │   ├── NotTheAuthor                not_the_author
 │   ├── NotAProvider                not_a_provider
@@ -332,6 +333,11 @@ class NotAParty(Forbidden):
 class NotAJuror(Forbidden):
     code = "not_a_juror"
     title = "Only a juror of this dispute may vote"
+
+
+class JurorLeft(Forbidden):
+    code = "juror_left"
+    title = "You left the collective, so you no longer sit on this jury"
 
 
 class ListingClosed(Conflict):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from cybermutual.domain import login_throttle as throttle
 from cybermutual.domain.errors import (
     EmailTaken,
     InvalidCredentials,
@@ -13,15 +15,25 @@ from cybermutual.domain.errors import (
     Unauthenticated,
 )
 from cybermutual.domain.people import (
-    FAILED_LOGIN_WINDOW,
     Person,
     check_display_name,
-    check_login_allowed,
     check_password,
     normalize_email,
 )
 from cybermutual.services.common import new_id
 from cybermutual.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
+
+#: Stale throttle rows, forgotten clients and expired tokens deleted per login, at most (each).
+PURGE_BATCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A bearer token, and the device token the client should send back on its next login
+    (it makes the client *known*, so strangers' failures never slow it down)."""
+
+    token: str
+    device: str
 
 
 def _token_hash(token: str) -> str:
@@ -62,34 +74,65 @@ class AuthService:
             uow.commit()
         return person
 
-    def login(self, *, email: str, password: str) -> str:
-        """A new bearer token, or ``invalid_credentials``; too many failures must wait."""
+    def login(
+        self, *, email: str, password: str, client: str = "unknown", device: str | None = None
+    ) -> Login:
+        """A new bearer token (and device token), or ``invalid_credentials``.
+
+        ``client`` is the address the API sees; ``device`` the device token an earlier
+        success gave this client, if it sent one back. The attempt is counted against the
+        throttle's buckets in one short transaction *before* the password is checked (so
+        parallel guesses are counted one by one), the password is checked outside any write
+        transaction (argon2 is slow on purpose, and must not hold SQLite's write lock), and a
+        success takes the count back. See ``domain/login_throttle.py`` for the policy.
+        """
         now = self._clock.now()
         try:
             email = normalize_email(email)
         except InvalidValue:
             raise InvalidCredentials("wrong email or password") from None
+        address_key = f"ip:{client.strip()[:64] or 'unknown'}"
+        device_key = None if not device else f"device:{_token_hash(device[:200])}"
         with self._uow() as uow:
-            check_login_allowed(
-                uow.people.recent_login_failures(email, since=now - FAILED_LOGIN_WINDOW), now=now
+            known = uow.people.known_clients(
+                email,
+                [k for k in (address_key, device_key) if k is not None],
+                since=now - throttle.KNOWN_CLIENT_FOR,
             )
+            client_key = device_key if device_key in known else address_key
+            buckets = uow.people.lock_throttle(
+                throttle.bucket_keys(email, client_key, known=bool(known))
+            )
+            throttle.check_attempt(buckets, now=now)
+            uow.people.save_throttle([throttle.count_attempt(b, now=now) for b in buckets])
+            uow.people.purge(
+                throttle_before=now - throttle.FORGET_AFTER,
+                known_before=now - throttle.KNOWN_CLIENT_FOR,
+                now=now,
+                limit=PURGE_BATCH,
+            )
+            uow.commit()
+        with self._uow(readonly=True) as uow:
             found = uow.people.by_email(email)
-            if found is None:
-                self._hasher.verify(self._dummy(), password)  # same work as for a real account
-                ok = False
-            else:
-                ok = self._hasher.verify(found[1], password)
-            if not ok or found is None:
-                uow.people.add_login_failure(email, at=now)
-                uow.commit()
-                raise InvalidCredentials("wrong email or password")
-            token = secrets.token_urlsafe(32)
-            uow.people.clear_login_failures(email)
+        if found is None:
+            self._hasher.verify(self._dummy(), password)  # same work as for a real account
+            raise InvalidCredentials("wrong email or password")
+        if not self._hasher.verify(found[1], password):
+            raise InvalidCredentials("wrong email or password")
+        token = secrets.token_urlsafe(32)
+        if not device or not 16 <= len(device) <= 200:
+            device = secrets.token_urlsafe(24)  # a client's first success: a new device token
+        with self._uow() as uow:
+            buckets = uow.people.lock_throttle([b.key for b in buckets])
+            uow.people.save_throttle(throttle.forgive_attempts(buckets))
+            uow.people.remember_clients(
+                email, [address_key, f"device:{_token_hash(device)}"], now=now
+            )
             uow.people.add_token(
                 _token_hash(token), found[0].id, now=now, expires=now + self._token_ttl
             )
             uow.commit()
-        return token
+        return Login(token=token, device=device)
 
     def authenticate(self, token: str) -> Person:
         """The person a bearer token belongs to."""

@@ -6,14 +6,16 @@ from dataclasses import dataclass
 
 from cybermutual.domain import membership as rules
 from cybermutual.domain.collective import Charter, Collective
-from cybermutual.domain.errors import MemberNotFound, NotAMember, SlugTaken
+from cybermutual.domain.errors import AccountNotFound, MemberNotFound, NotAMember, SlugTaken
 from cybermutual.domain.governance.admission import admitted
 from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
+from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
 
 
@@ -121,21 +123,31 @@ class CollectiveService:
         return membership
 
     def leave(self, slug: str, *, member_id: str) -> Membership:
-        """Leave; refused with ``debt_outstanding`` while the balance is negative."""
+        """Leave; refused with ``debt_outstanding`` while the balance is negative.
+
+        Jury seats the leaver holds without a vote go to other members (``market_justice``)."""
+        now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             current = uow.memberships.get(collective.id, member_id)
             if current is None:
                 raise NotAMember("you are not a member of this collective")
-            locked, _ = uow.accounts.lock_members(collective.id, [member_id])
-            account = next(iter(locked.values()), None)
+            books = Books(uow, collective, now=now)
+            # one lock, in one fixed order, of the leaver and of any dispute a seat may settle
+            books.lock_members(sorted({member_id} | jury_seat_parties(uow, collective, member_id)))
+            try:
+                account: Account | None = books.account_of(member_id)
+            except AccountNotFound:
+                account = None  # a pending applicant withdrawing
             membership = rules.leave(
                 current,
                 balance=account.balance if account else 0,
                 reserved=account.reserved if account else 0,
-                now=self._clock.now(),
+                now=now,
             )
             uow.memberships.save(membership)
+            vacate_jury_seats(books, uow, member_id=member_id)
+            books.close()
             uow.governance.remove_delegations_of(collective.id, member_id)  # nobody's proxy now
             uow.commit()
         return membership

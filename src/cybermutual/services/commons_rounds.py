@@ -221,6 +221,7 @@ class AllocationService:
         """Decline your own share; the next re-run shares its units among the others."""
         with self._uow() as uow:
             collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
             round_ = _load_round(uow, collective, round_id, lock=True)
             share = uow.allocation_rounds.share(share_id)
             if share is None or share.round_id != round_.id:

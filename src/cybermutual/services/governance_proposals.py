@@ -204,6 +204,7 @@ class ProposalService:
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, actor))
             proposal = _load(uow, collective, proposal_id)
             withdrawn = rules.withdraw(
                 proposal, actor=actor, ballots=uow.governance.ballot_count(proposal.id), now=now

@@ -13,6 +13,7 @@ background worker): it is idempotent and cheap when nothing is due.
 from __future__ import annotations
 
 import random
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,12 +26,13 @@ from cybermutual.domain.errors import (
     ApplicationNotFound,
     InvalidValue,
     ListingClosed,
+    ListingNotFound,
     OrderNotFound,
     QuoteNotFound,
 )
 from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
 from cybermutual.domain.ledger import TransferKind
-from cybermutual.domain.market import deals, listings, proposals
+from cybermutual.domain.market import deals, listings, proposals, visibility
 from cybermutual.domain.market.deals import Action, DealKind, Order, OrderStatus
 from cybermutual.domain.market.listings import Category, Listing, ListingKind, ListingStatus
 from cybermutual.domain.market.proposals import Application, ApplicationStatus, Quote
@@ -46,6 +48,7 @@ from cybermutual.services.market_common import (
     known_member,
     load_listing,
     load_order,
+    market_reader,
     notify,
     rules_of,
     visible_order,
@@ -82,7 +85,7 @@ class MarketService(MarketJustice):
     ) -> None:
         self._uow = uow
         self._clock = clock
-        self._rng = rng or random.Random()
+        self._rng = rng or secrets.SystemRandom()  # jury seeds: unpredictable
 
     # --- rules and categories -------------------------------------------------------------
 
@@ -191,14 +194,20 @@ class MarketService(MarketJustice):
             uow.commit()
         return view
 
-    def listing(self, slug: str, listing_id: str) -> ListingView:
+    def listing(self, slug: str, listing_id: str, *, viewer: str) -> ListingView:
+        """A listing, as far as the charter's ``market_visibility`` shows it to ``viewer``."""
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            access = market_reader(uow, collective, viewer)
             listing = load_listing(uow, collective, listing_id)
+            if not visibility.can_see(access, listing):
+                raise ListingNotFound("no such open listing in this collective", listing=listing_id)
             return self._listing_views(uow, collective, [listing])[0]
 
-    def search(self, slug: str, query: ListingQuery) -> Page[ListingView]:
-        """Browse and search the collective's listings (open ones unless asked otherwise)."""
+    def search(self, slug: str, query: ListingQuery, *, viewer: str) -> Page[ListingView]:
+        """Browse and search the collective's listings (open ones unless asked otherwise).
+
+        Closed listings are for members; others see open ones, if the market is public."""
         check_limit(query.limit)
         for value in (query.min_price, query.max_price):
             if value is not None and value < 0:
@@ -207,15 +216,19 @@ class MarketService(MarketJustice):
             raise InvalidValue("a search has at most 200 characters", field="q")
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            access = market_reader(uow, collective, viewer)
+            if query.status is not ListingStatus.OPEN:
+                visibility.require_full_access(access, what="closed listings")
             star_sum, count = uow.market.reviews.totals(collective.id)
             page = uow.market.listings.search(
                 collective.id, query, prior=prior_milli(star_sum, count)
             )
             return Page(self._listing_views(uow, collective, page.items), page.next_cursor)
 
-    def reputation(self, slug: str, member_id: str) -> Reputation:
+    def reputation(self, slug: str, member_id: str, *, viewer: str) -> Reputation:
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            market_reader(uow, collective, viewer)
             return self._reputations(uow, collective, [member_id])[member_id]
 
     @staticmethod
@@ -378,6 +391,7 @@ class MarketService(MarketJustice):
         self._confirm_due_lazily(slug)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            known_member(uow, collective, viewer)
             return visible_order(uow, collective, order_id, viewer)
 
     def orders(

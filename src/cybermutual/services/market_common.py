@@ -18,6 +18,7 @@ from cybermutual.domain.market.deals import Escrow, Order, Step
 from cybermutual.domain.market.events import MarketEvent
 from cybermutual.domain.market.listings import DEFAULT_CATEGORIES, Category, Listing
 from cybermutual.domain.market.rules import MarketRules
+from cybermutual.domain.market.visibility import MarketAccess, market_access
 from cybermutual.domain.membership import Membership
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import new_id
@@ -31,6 +32,12 @@ def known_member(uow: UnitOfWork, collective: Collective, member_id: str) -> Mem
     if membership is None or membership.status.value == "pending":
         raise NotAMember("you are not a member of this collective")
     return membership
+
+
+def market_reader(uow: UnitOfWork, collective: Collective, viewer: str) -> MarketAccess:
+    """What ``viewer`` may read of this market (the charter decides); ``not_a_member`` if
+    nothing. Every read of listings, reviews and reputations goes through here."""
+    return market_access(collective.charter, uow.memberships.get(collective.id, viewer))
 
 
 def load_listing(

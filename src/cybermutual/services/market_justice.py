@@ -18,6 +18,7 @@ from cybermutual.services.market_common import (
     apply_step,
     known_member,
     load_order,
+    market_reader,
     notify,
     rules_of,
     visible_order,
@@ -51,8 +52,39 @@ def _load_dispute(
     return found
 
 
+def vacate_jury_seats(books: Books, uow: UnitOfWork, *, member_id: str) -> None:
+    """``member_id`` has just left the collective: each open jury seat they hold without a
+    vote goes to the next member of that dispute's draw, or, with nobody left to draw, the
+    remaining jurors decide (settling the escrow at once if their votes already do).
+
+    ``books`` must hold the locks of the member and of every party to those disputes
+    (``jury_seat_parties`` says who they are), taken before this is called."""
+    collective = books.collective
+    eligible = [m for m in uow.market.disputes.eligible_jurors(collective.id) if m != member_id]
+    for found in uow.market.disputes.open_seats_of(collective.id, member_id):
+        dispute = _load_dispute(uow, collective, found.id, lock=True)
+        order = load_order(uow, collective, dispute.order_id, lock=True)
+        dispute, events = disputes.vacate_seat(
+            dispute, order, juror=member_id, eligible=eligible, now=books.now
+        )
+        if not dispute.is_open:
+            step = deals.transition(order, Action.RESOLVE, actor=None, now=books.now)
+            uow.market.orders.save(apply_step(books, uow, step, seller_share=dispute.seller_share))
+        uow.market.disputes.save(dispute)
+        notify(uow, collective, events, now=books.now)
+
+
+def jury_seat_parties(uow: UnitOfWork, collective: Collective, member_id: str) -> set[str]:
+    """The buyers and sellers of the open disputes where ``member_id`` holds an unvoted seat."""
+    seats = uow.market.disputes.open_seats_of(collective.id, member_id)
+    found = uow.market.orders.by_ids([d.order_id for d in seats])
+    return {m for o in found.values() for m in (o.buyer_id, o.seller_id)}
+
+
 class MarketJustice:
-    """Mixed into ``MarketService``: same unit of work factory, clock and rng."""
+    """Mixed into ``MarketService``: same unit of work factory, clock and rng (a CSPRNG in
+    production, ``secrets.SystemRandom``; a seeded ``random.Random`` reproduces draws in tests).
+    """
 
     _uow: UnitOfWorkFactory
     _clock: Clock
@@ -81,12 +113,12 @@ class MarketJustice:
             if uow.market.disputes.of_order(order.id) is not None and order.role_of(actor):
                 raise AlreadyDisputed("this order has already been disputed")
             step = deals.transition(order, Action.DISPUTE, actor=actor, now=now)
-            seed = self._rng.getrandbits(62)
+            seed = f"{self._rng.getrandbits(256):064x}"  # a CSPRNG in production
             jury = disputes.draw_jury(
                 uow.market.disputes.eligible_jurors(collective.id),
                 parties=(order.buyer_id, order.seller_id),
                 size=rules_of(uow, collective).jury_size,
-                rng=random.Random(seed),
+                seed=seed,
             )
             dispute, events = disputes.open_dispute(
                 step.order,
@@ -113,14 +145,24 @@ class MarketJustice:
         """A juror votes; the deciding vote settles the escrow as the majority says."""
         check_key(idempotency_key)
         request = fingerprint("market.vote", {"dispute": dispute_id, "vote": vote.value})
+        # read first; a juror who leaves meanwhile has their seat vacated, which refuses too
+        is_member = self._is_active(slug, juror)
         return self._close_or_record(
             slug,
             actor=juror,
             dispute_id=dispute_id,
             key=idempotency_key,
             request=request,
-            change=lambda d, o, now: disputes.cast_vote(d, o, juror=juror, vote=vote, now=now),
+            change=lambda d, o, now: disputes.cast_vote(
+                d, o, juror=juror, vote=vote, now=now, juror_is_member=is_member
+            ),
         )
+
+    def _is_active(self, slug: str, member_id: str) -> bool:
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            found = uow.memberships.get(collective.id, member_id)
+        return found is not None and found.is_active
 
     def propose_settlement(
         self, slug: str, *, actor: str, dispute_id: str, seller_share: int, idempotency_key: str
@@ -239,11 +281,18 @@ class MarketJustice:
         return made
 
     def reviews_of(
-        self, slug: str, *, member_id: str, limit: int = 50, cursor: str | None = None
+        self,
+        slug: str,
+        *,
+        member_id: str,
+        viewer: str,
+        limit: int = 50,
+        cursor: str | None = None,
     ) -> Page[Review]:
-        """Reviews a member received, newest first (public within the market)."""
+        """Reviews a member received, newest first (to whoever may read the market)."""
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            market_reader(uow, collective, viewer)
             return uow.market.reviews.of_subject(
                 collective.id, member_id, limit=check_limit(limit), cursor=cursor
             )

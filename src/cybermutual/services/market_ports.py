@@ -134,6 +134,10 @@ class DisputeRepository(Protocol):
         """Disputes where the member is a party or a juror, newest first."""
         ...
 
+    def open_seats_of(self, collective_id: str, member_id: str) -> list[Dispute]:
+        """Open disputes where this member holds a seat and has not voted."""
+        ...
+
     def eligible_jurors(self, collective_id: str) -> list[str]:
         """Every active member of the collective."""
         ...

@@ -26,6 +26,7 @@ from cybermutual.domain.commons import (
 from cybermutual.domain.idempotency import IdempotencyRecord
 from cybermutual.domain.journal import ChainHead, JournalEntry
 from cybermutual.domain.ledger import Account, AccountKind, Transfer
+from cybermutual.domain.login_throttle import Bucket
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
 
@@ -81,11 +82,27 @@ class PeopleRepository(Protocol):
 
     def revoke_token(self, token_hash: str) -> None: ...
 
-    def recent_login_failures(self, email: str, *, since: datetime) -> list[datetime]: ...
+    def lock_throttle(self, keys: Sequence[tuple[str, str]]) -> list[Bucket]:
+        """The login-throttle buckets under these keys (empty if new), in the order asked,
+        locked until the unit of work ends."""
+        ...
 
-    def add_login_failure(self, email: str, *, at: datetime) -> None: ...
+    def save_throttle(self, buckets: Sequence[Bucket]) -> None:
+        """Store these buckets (an empty one is deleted)."""
+        ...
 
-    def clear_login_failures(self, email: str) -> None: ...
+    def known_clients(self, email: str, clients: Sequence[str], *, since: datetime) -> set[str]:
+        """Which of these clients logged in to ``email`` successfully after ``since``."""
+        ...
+
+    def remember_clients(self, email: str, clients: Sequence[str], *, now: datetime) -> None: ...
+
+    def purge(
+        self, *, throttle_before: datetime, known_before: datetime, now: datetime, limit: int
+    ) -> int:
+        """Delete at most ``limit`` of each: stale throttle buckets, clients unseen since
+        ``known_before``, tokens expired by ``now``; how many rows went."""
+        ...
 
 
 class CollectiveRepository(Protocol):

@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
-from cybermutual.domain.collective import Admission, CapitalMode, Charter, Collective
+from cybermutual.domain.collective import (
+    Admission,
+    CapitalMode,
+    Charter,
+    Collective,
+    MarketVisibility,
+)
 from cybermutual.domain.ledger import AccountKind, TransferKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
@@ -38,6 +44,7 @@ def _collective(row: Any) -> Collective:
             basic_income=row.basic_income,
             basic_income_period=row.basic_income_period,
             text=row.charter_text,
+            market_visibility=MarketVisibility(row.market_visibility),
         ),
         created_at=row.created_at,
     )
@@ -57,6 +64,7 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "basic_income": charter.basic_income,
         "basic_income_period": charter.basic_income_period,
         "charter_text": charter.text,
+        "market_visibility": charter.visibility.value,
     }
 
 

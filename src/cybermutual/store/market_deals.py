@@ -279,7 +279,12 @@ class SqlDisputes:
         )
         for r in rows:
             found[r.dispute_id].append(
-                Juror(r.juror_id, None if r.vote is None else Vote(r.vote), r.voted_at)
+                Juror(
+                    r.juror_id,
+                    None if r.vote is None else Vote(r.vote),
+                    r.voted_at,
+                    r.vacated_at,
+                )
             )
         return found
 
@@ -296,6 +301,7 @@ class SqlDisputes:
                 seed=r.seed,
                 jurors=tuple(jurors[r.id]),
                 created_at=r.created_at,
+                jury_draw=r.jury_draw,
                 outcome=None if r.outcome is None else Vote(r.outcome),
                 seller_share=r.seller_share,
                 proposed_by=r.proposed_by,
@@ -325,22 +331,27 @@ class SqlDisputes:
                 opened_by=dispute.opened_by,
                 reason=dispute.reason,
                 seed=dispute.seed,
+                jury_draw=dispute.jury_draw,
                 created_at=dispute.created_at,
                 **self._values(dispute),
             )
         )
-        if dispute.jurors:
+        self._add_jurors(dispute.id, dispute.jurors, start=0)
+
+    def _add_jurors(self, dispute_id: str, jurors: Sequence[Juror], *, start: int) -> None:
+        if jurors:
             self._conn.execute(
                 insert(dispute_jurors),
                 [
                     {
-                        "dispute_id": dispute.id,
+                        "dispute_id": dispute_id,
                         "juror_id": j.member_id,
-                        "position": i,
-                        "vote": None,
-                        "voted_at": None,
+                        "position": start + i,
+                        "vote": None if j.vote is None else j.vote.value,
+                        "voted_at": j.voted_at,
+                        "vacated_at": j.vacated_at,
                     }
-                    for i, j in enumerate(dispute.jurors)
+                    for i, j in enumerate(jurors)
                 ],
             )
 
@@ -348,16 +359,27 @@ class SqlDisputes:
         self._conn.execute(
             update(disputes).where(disputes.c.id == dispute.id).values(**self._values(dispute))
         )
+        stored = self._jurors([dispute.id])[dispute.id]
+        before = {j.member_id: j for j in stored}
         for juror in dispute.jurors:
-            if juror.vote is not None:
+            if juror.member_id in before and before[juror.member_id] != juror:
                 self._conn.execute(
                     update(dispute_jurors)
                     .where(
                         dispute_jurors.c.dispute_id == dispute.id,
                         dispute_jurors.c.juror_id == juror.member_id,
                     )
-                    .values(vote=juror.vote.value, voted_at=juror.voted_at)
+                    .values(
+                        vote=None if juror.vote is None else juror.vote.value,
+                        voted_at=juror.voted_at,
+                        vacated_at=juror.vacated_at,
+                    )
                 )
+        self._add_jurors(
+            dispute.id,
+            [j for j in dispute.jurors if j.member_id not in before],
+            start=len(stored),
+        )
 
     def get(self, dispute_id: str, *, lock: bool = False) -> Dispute | None:
         query = select(disputes).where(disputes.c.id == dispute_id)
@@ -390,6 +412,24 @@ class SqlDisputes:
         ).all()
         items, next_cursor = newest_cursor(self._disputes(rows), limit, "created_at")
         return Page(items, next_cursor)
+
+    def open_seats_of(self, collective_id: str, member_id: str) -> list[Dispute]:
+        """Open disputes where this member holds a seat and has not voted."""
+        seats = select(dispute_jurors.c.dispute_id).where(
+            dispute_jurors.c.juror_id == member_id,
+            dispute_jurors.c.vote.is_(None),
+            dispute_jurors.c.vacated_at.is_(None),
+        )
+        rows = self._conn.execute(
+            select(disputes)
+            .where(
+                disputes.c.collective_id == collective_id,
+                disputes.c.status == DisputeStatus.OPEN.value,
+                disputes.c.id.in_(seats),
+            )
+            .order_by(disputes.c.id)
+        ).all()
+        return self._disputes(rows)
 
     def eligible_jurors(self, collective_id: str) -> list[str]:
         rows = self._conn.execute(

@@ -89,14 +89,28 @@ api_tokens = Table(
     Column("person_id", ID, ForeignKey("people.id"), nullable=False, index=True),
     Column("created_at", Moment, nullable=False),
     Column("expires_at", Moment, nullable=False),
+    Index("ix_api_tokens_expires_at", "expires_at"),
 )
 
-login_failures = Table(
-    "login_failures",
+# Login throttling (domain/login_throttle.py): failed attempts per (email or '*', client or '*').
+login_throttle = Table(
+    "login_throttle",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("email", String(254), nullable=False, index=True),
-    Column("at", Moment, nullable=False),
+    Column("email", String(254), primary_key=True),
+    Column("client", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", Moment),
+    Index("ix_login_throttle_last_failure_at", "last_failure_at"),
+)
+
+# Clients (a device cookie's hash, or an address) that logged in to an account successfully.
+login_known_clients = Table(
+    "login_known_clients",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    Column("client", String(80), primary_key=True),
+    Column("last_success_at", Moment, nullable=False),
+    Index("ix_login_known_clients_last_success_at", "last_success_at"),
 )
 
 collectives = Table(
@@ -122,6 +136,7 @@ collectives = Table(
     Column("basic_income", Money, nullable=False, server_default="0"),
     Column("basic_income_period", String(8), nullable=False, server_default="month"),
     Column("charter_text", Text, nullable=False, server_default=""),
+    Column("market_visibility", String(16), nullable=False),  # public | members
 )
 
 memberships = Table(
@@ -330,7 +345,8 @@ disputes = Table(
     Column("opened_by", ID, nullable=False),
     Column("reason", Text, nullable=False),
     Column("status", String(10), nullable=False),
-    Column("seed", BigInteger, nullable=False),
+    Column("seed", String(64), nullable=False),  # revealed when the dispute closes
+    Column("jury_draw", String(16), nullable=False),  # how the jury was drawn from the seed
     Column("outcome", String(10)),
     Column("seller_share", Money),
     Column("proposed_by", ID),
@@ -348,6 +364,7 @@ dispute_jurors = Table(
     Column("position", Integer, nullable=False),
     Column("vote", String(10)),
     Column("voted_at", Moment),
+    Column("vacated_at", Moment),  # the juror left the collective before voting
     Index("ix_dispute_jurors_juror", "juror_id"),
 )
 

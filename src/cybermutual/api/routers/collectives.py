@@ -17,7 +17,7 @@ from cybermutual.api.schemas import (
     PagePublic,
     StatsPublic,
 )
-from cybermutual.domain.collective import Admission, CapitalMode, Charter
+from cybermutual.domain.collective import Admission, CapitalMode, Charter, MarketVisibility
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.services.collectives import CollectiveProfile
@@ -47,6 +47,7 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             basic_income=c.charter.basic_income,
             basic_income_period=c.charter.basic_income_period,
             text=c.charter.text,
+            market_visibility=c.charter.visibility.value,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -93,6 +94,9 @@ def create_collective(
             basic_income=body.charter.basic_income,
             basic_income_period=body.charter.basic_income_period,
             text=body.charter.text,
+            market_visibility=None
+            if body.charter.market_visibility is None
+            else MarketVisibility(body.charter.market_visibility),
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))

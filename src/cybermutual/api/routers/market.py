@@ -185,6 +185,7 @@ def browse(
             limit=limit,
             cursor=cursor,
         ),
+        viewer=person.id,
     )
     return PagePublic(items=[listing_public(v) for v in page.items], next_cursor=page.next_cursor)
 
@@ -193,7 +194,7 @@ def browse(
 def get_listing(
     slug: str, listing_id: str, person: CurrentMember, services: ServicesDep
 ) -> ListingPublic:
-    return listing_public(services.market.listing(slug, listing_id))
+    return listing_public(services.market.listing(slug, listing_id, viewer=person.id))
 
 
 @router.patch(f"{C}/listings/{{listing_id}}", response_model=ListingPublic)
@@ -413,7 +414,9 @@ def open_tasks(
 ) -> PagePublic[ListingPublic]:
     """Open tasks, newest first."""
     page = services.market.search(
-        slug, ListingQuery(text=q, kind=ListingKind.TASK, limit=limit, cursor=cursor)
+        slug,
+        ListingQuery(text=q, kind=ListingKind.TASK, limit=limit, cursor=cursor),
+        viewer=person.id,
     )
     return PagePublic(items=[listing_public(v) for v in page.items], next_cursor=page.next_cursor)
 

@@ -50,10 +50,13 @@ def dispute_public(view: DisputeView, viewer: str) -> DisputePublic:
                 vote=j.vote.value
                 if j.vote is not None and (closed or j.member_id == viewer)
                 else None,
+                vacated=not j.seated,
             )
             for j in d.jurors
         ],
-        jury_seed=d.seed,
+        jury_draw=d.jury_draw,
+        jury_commitment=d.commitment,
+        jury_seed=d.seed if closed else None,
         tally={k.value: v for k, v in d.tally().items()} if closed else None,
         outcome=None if d.outcome is None else d.outcome.value,
         seller_share=d.seller_share,
@@ -214,7 +217,9 @@ def reviews_of(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> PagePublic[ReviewPublic]:
-    page = services.market.reviews_of(slug, member_id=member, limit=limit, cursor=cursor)
+    page = services.market.reviews_of(
+        slug, member_id=member, viewer=person.id, limit=limit, cursor=cursor
+    )
     return PagePublic(items=[review_public(r) for r in page.items], next_cursor=page.next_cursor)
 
 
@@ -223,7 +228,7 @@ def member_reputation(
     slug: str, member_id: str, person: CurrentMember, services: ServicesDep
 ) -> ReputationPublic:
     """A member's Bayesian average rating and review count."""
-    return reputation_public(services.market.reputation(slug, member_id))
+    return reputation_public(services.market.reputation(slug, member_id, viewer=person.id))
 
 
 @router.get(f"{C}/inbox", response_model=InboxPublic)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cybermutual.store.tables import metadata
 
@@ -11,13 +11,29 @@ engine = context.config.attributes.get("engine")
 if not isinstance(engine, Engine):
     raise RuntimeError("run migrations through cybermutual.store.migrate (cybermutual db upgrade)")
 
-with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Batch mode rebuilds a SQLite table (copy, drop, rename); with foreign keys enforced,
+    dropping a table other rows refer to fails. The pragma only works outside a transaction."""
+    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
     )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+
+
+with engine.connect() as connection:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _sqlite_foreign_keys(connection, on=False)
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=sqlite,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=True)

@@ -1,0 +1,1158 @@
+"""Who may call what: every route of the OpenAPI document, as every kind of caller.
+
+One collective, *hillside* (admission by approval, so its market is for members only), is set
+up once per database. Each row of ``MATRIX`` builds its request (fresh objects where a call
+changes something, so rows never depend on each other) and states the status each caller gets:
+
+- ``anonymous``: no token;
+- ``outsider``: signed in, a member of another collective only;
+- ``pending``: asked to join hillside, not approved yet;
+- ``leaver``: was a member of hillside and left (keeps read access to their own account);
+- ``member``: an active member with no part in the object the route is about;
+- ``party``: the person the route is for: the owner of a listing, the seller or buyer of an
+  order, the juror of a dispute, ... (``None`` where nobody is more than a member).
+
+A route in the OpenAPI document without a row here fails ``test_every_route_has_a_row``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from cybermutual.api.app import create_app
+from cybermutual.bootstrap import build_services
+from cybermutual.domain.collective import Admission, Charter
+from cybermutual.domain.market.deals import Action
+from cybermutual.domain.market.listings import ListingKind
+from cybermutual.domain.market.rules import MarketRules
+from cybermutual.domain.money import Currency
+from cybermutual.domain.people import Person
+from cybermutual.services.container import Services
+from cybermutual.store.engine import make_engine
+from cybermutual.store.migrate import upgrade
+from tests.conftest import FAST_PASSWORDS, FakeClock, _truncate
+
+CALLERS = ("anonymous", "outsider", "pending", "leaver", "member", "party")
+H = "/collectives/hillside"
+_keys = itertools.count()
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    json: Any = None
+    data: dict[str, str] | None = None
+    key: bool = False  # send a fresh Idempotency-Key
+    party: Person | None = None  # who "party" is for this object
+    outsider: Person | None = None  # a fresh outsider, where the call would make them join
+    member: Person | None = None  # a member with no part in it, if the usual one has
+
+
+@dataclass
+class World:
+    services: Services
+    client: TestClient
+    clock: FakeClock
+    people: dict[str, Person] = field(default_factory=dict)
+    round_id: str = ""
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def by_id(self, person_id: str) -> Person:
+        return next(p for p in self.people.values() if p.id == person_id)
+
+    @property
+    def founder(self) -> Person:
+        return self.people["founder"]
+
+    @property
+    def buyer(self) -> Person:
+        return self.people["buyer"]
+
+    # --- fresh objects, made through the services (fast, and not what is under test) ----
+
+    def listing(self, kind: ListingKind = ListingKind.OFFER, *, owner: str = "founder") -> str:
+        return self.services.market.post_listing(
+            "hillside",
+            owner=self.people[owner].id,
+            kind=kind,
+            title="Oak stool",
+            description="Hand made",
+            category="crafts",
+            price=100,
+            quantity=50 if kind is ListingKind.OFFER else None,
+        ).listing.id
+
+    def order(self, *upto: Action) -> str:
+        order = self.services.market.place_order(
+            "hillside",
+            buyer=self.buyer.id,
+            listing_id=self.listing(),
+            idempotency_key=f"o{next(_keys)}",
+        )
+        for action in upto:
+            self.services.market.act(
+                "hillside",
+                actor=self.founder.id,
+                order_id=order.id,
+                action=action,
+                idempotency_key=f"a{next(_keys)}",
+            )
+        return order.id
+
+    def quote(self) -> str:
+        return self.services.market.quote(
+            "hillside",
+            quoter=self.buyer.id,
+            listing_id=self.listing(ListingKind.REQUEST),
+            price=90,
+        ).id
+
+    def application(self) -> tuple[str, str]:
+        task = self.listing(ListingKind.TASK)
+        made = self.services.market.apply("hillside", applicant=self.buyer.id, listing_id=task)
+        return task, made.id
+
+    def assigned_task(self, *, submitted: bool = False) -> str:
+        task, application = self.application()
+        self.services.market.assign(
+            "hillside",
+            actor=self.founder.id,
+            listing_id=task,
+            application_id=application,
+            idempotency_key=f"t{next(_keys)}",
+        )
+        if submitted:
+            order = self.services.market.task_order(
+                "hillside", viewer=self.buyer.id, listing_id=task
+            )
+            self.services.market.act(
+                "hillside", actor=self.buyer.id, order_id=order.id, action=Action.DELIVER
+            )
+        return task
+
+    def dispute(self) -> tuple[str, Person, Person]:
+        """A disputed order; its one juror, and the active member who is not on the jury."""
+        order = self.order(Action.ACCEPT, Action.DELIVER)
+        view = self.services.market.open_dispute(
+            "hillside",
+            actor=self.buyer.id,
+            order_id=order,
+            reason="It wobbles",
+            idempotency_key=f"d{next(_keys)}",
+        )
+        (juror,) = (j.member_id for j in view.dispute.jurors)
+        bystander = next(p for p in (self.people["member"], self.people["juror"]) if p.id != juror)
+        return view.dispute.id, self.by_id(juror), bystander
+
+    def pending_transfer(self) -> str:
+        return self.services.ledger.pay(
+            "hillside",
+            payer=self.buyer.id,
+            payee=self.founder.id,
+            amount=10,
+            idempotency_key=f"p{next(_keys)}",
+            pending=True,
+        ).transfer.id
+
+    def asset(self) -> str:
+        return self.services.commons.contribute(
+            "hillside",
+            member_id=self.founder.id,
+            name="Lathe",
+            category="woodworking",
+            capacity=10,
+            unit="hours",
+        ).id
+
+    def round(self) -> str:
+        """The one allocation round in progress (a collective has one at a time)."""
+        return self.round_id
+
+    def bid(self) -> tuple[str, str]:
+        asset, round_ = self.asset(), self.round()
+        made = self.services.allocation.place_bid(
+            "hillside",
+            round_,
+            member_id=self.buyer.id,
+            asset_id=asset,
+            max_units=2,
+            output_category="crafts",
+        )
+        return round_, made.id
+
+
+def _round_body(w: World) -> dict[str, str]:
+    now = w.clock.now()
+    return {
+        "period_start": (now + timedelta(days=1)).isoformat(),
+        "period_end": (now + timedelta(days=8)).isoformat(),
+        "bids_close_at": (now + timedelta(hours=12)).isoformat(),
+    }
+
+
+OFFER = {
+    "kind": "offer",
+    "title": "Oak stool",
+    "description": "",
+    "category": "crafts",
+    "price": 100,
+    "quantity": 3,
+}
+OK, CREATED, ACCEPTED, GONE = 200, 201, 202, 204
+UNAUTH, FORBIDDEN, NOT_FOUND, CONFLICT = 401, 403, 404, 409
+
+
+def _row(
+    anonymous: int,
+    outsider: int,
+    pending: int,
+    leaver: int,
+    member: int,
+    party: int | None = None,
+) -> dict[str, int | None]:
+    return dict(zip(CALLERS, (anonymous, outsider, pending, leaver, member, party), strict=True))
+
+
+Build = Callable[[World], Call]
+#: (method, OpenAPI path) -> (request builder, expected status per caller)
+MATRIX: dict[tuple[str, str], tuple[Build, dict[str, int | None]]] = {}
+
+
+def route(method: str, path: str, expect: dict[str, int | None]) -> Callable[[Build], Build]:
+    def register(build: Build) -> Build:
+        MATRIX[(method, "/api/v1" + path)] = (build, expect)
+        return build
+
+    return register
+
+
+# --- people and collectives -------------------------------------------------------------
+
+S = "/collectives/{slug}"
+
+
+@route("GET", "/health", _row(OK, OK, OK, OK, OK))
+def _health(w: World) -> Call:
+    return Call("GET", "/health")
+
+
+@route("POST", "/auth/register", _row(CREATED, CREATED, CREATED, CREATED, CREATED))
+def _register(w: World) -> Call:
+    n = next(_keys)
+    body = {"email": f"new{n}@example.org", "password": "correct horse", "display_name": "N"}
+    return Call("POST", "/auth/register", json=body)
+
+
+@route("POST", "/auth/token", _row(UNAUTH, UNAUTH, UNAUTH, UNAUTH, UNAUTH))
+def _token(w: World) -> Call:  # a wrong password, whoever asks (the form carries no token)
+    return Call("POST", "/auth/token", data={"username": f"x{next(_keys)}@e.org", "password": "x"})
+
+
+@route("DELETE", "/auth/token", _row(UNAUTH, GONE, GONE, GONE, GONE))
+def _logout(w: World) -> Call:
+    return Call("DELETE", "/auth/token")  # the runner logs that caller in again afterwards
+
+
+@route("GET", "/me", _row(UNAUTH, OK, OK, OK, OK))
+def _me(w: World) -> Call:
+    return Call("GET", "/me")
+
+
+@route("POST", "/collectives", _row(UNAUTH, CREATED, CREATED, CREATED, CREATED))
+def _create(w: World) -> Call:
+    currency = {"code": "NEW", "name": "New hours"}
+    body = {"slug": f"new-{next(_keys)}", "name": "New", "currency": currency}
+    return Call("POST", "/collectives", json=body)
+
+
+@route("GET", "/collectives", _row(OK, OK, OK, OK, OK))
+def _directory(w: World) -> Call:
+    return Call("GET", "/collectives")
+
+
+@route("GET", S, _row(OK, OK, OK, OK, OK))
+def _profile(w: World) -> Call:  # the public profile and aggregate statistics
+    return Call("GET", H)
+
+
+@route("POST", S + "/memberships", _row(UNAUTH, ACCEPTED, CONFLICT, ACCEPTED, CONFLICT))
+def _join(w: World) -> Call:
+    stranger = w.services.auth.register(
+        email=f"stranger{next(_keys)}@example.org", password="correct horse", display_name="S"
+    )
+    return Call("POST", f"{H}/memberships", outsider=stranger)
+
+
+@route("GET", S + "/memberships", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _members(w: World) -> Call:
+    return Call("GET", f"{H}/memberships")
+
+
+@route("GET", S + "/memberships/me", _row(UNAUTH, FORBIDDEN, OK, OK, OK))
+def _my_membership(w: World) -> Call:
+    return Call("GET", f"{H}/memberships/me")
+
+
+@route("DELETE", S + "/memberships/me", _row(UNAUTH, FORBIDDEN, OK, CONFLICT, OK))
+def _leave(w: World) -> Call:
+    return Call("DELETE", f"{H}/memberships/me")  # the runner restores who left
+
+
+@route(
+    "POST",
+    S + "/memberships/{member_id}/approve",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _approve(w: World) -> Call:
+    newcomer = w.services.auth.register(
+        email=f"wants{next(_keys)}@example.org", password="correct horse", display_name="W"
+    )
+    w.services.collectives.join("hillside", member_id=newcomer.id)
+    return Call("POST", f"{H}/memberships/{newcomer.id}/approve")
+
+
+# --- ledger -----------------------------------------------------------------------------
+
+
+@route("GET", S + "/accounts/me", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _account(w: World) -> Call:
+    return Call("GET", f"{H}/accounts/me")
+
+
+@route("POST", S + "/transfers", _row(UNAUTH, FORBIDDEN, FORBIDDEN, CREATED, CREATED))
+def _pay(w: World) -> Call:  # a leaver may still spend a positive balance
+    return Call("POST", f"{H}/transfers", json={"to": w.founder.id, "amount": 1}, key=True)
+
+
+@route("GET", S + "/transfers", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _transfers(w: World) -> Call:
+    return Call("GET", f"{H}/transfers")
+
+
+@route("POST", S + "/transfers/batch", _row(UNAUTH, FORBIDDEN, FORBIDDEN, CREATED, CREATED))
+def _batch(w: World) -> Call:
+    body = {"payments": [{"to": w.founder.id, "amount": 1}]}
+    return Call("POST", f"{H}/transfers/batch", json=body, key=True)
+
+
+@route(
+    "POST",
+    S + "/transfers/{transfer_id}/post",
+    _row(UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
+)
+def _post(w: World) -> Call:
+    return Call("POST", f"{H}/transfers/{w.pending_transfer()}/post", key=True, party=w.buyer)
+
+
+@route(
+    "POST",
+    S + "/transfers/{transfer_id}/void",
+    _row(UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK),
+)
+def _void(w: World) -> Call:
+    return Call("POST", f"{H}/transfers/{w.pending_transfer()}/void", key=True, party=w.founder)
+
+
+@route("GET", S + "/ledger/verify", _row(OK, OK, OK, OK, OK))
+def _verify(w: World) -> Call:  # public proof: the journal's head and totals
+    return Call("GET", f"{H}/ledger/verify")
+
+
+# --- the commons (what a collective holds in common is public; using it is for members) ----
+
+
+@route("POST", S + "/assets", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _contribute(w: World) -> Call:
+    body = {"name": "Saw", "category": "woodworking", "capacity": 5, "unit": "hours"}
+    return Call("POST", f"{H}/assets", json=body)
+
+
+@route("GET", S + "/assets", _row(OK, OK, OK, OK, OK))
+def _assets(w: World) -> Call:
+    return Call("GET", f"{H}/assets")
+
+
+@route("GET", S + "/assets/{asset_id}", _row(OK, OK, OK, OK, OK))
+def _asset(w: World) -> Call:
+    return Call("GET", f"{H}/assets/{w.asset()}")
+
+
+@route("PATCH", S + "/assets/{asset_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _revise(w: World) -> Call:
+    return Call("PATCH", f"{H}/assets/{w.asset()}", json={"location": "Shed"})
+
+
+def _refuse_sale(method: str) -> Build:
+    def build(w: World) -> Call:
+        return Call(method, f"{H}/assets/{w.asset()}/sell", json={})
+
+    return build
+
+
+for _method in ("POST", "PUT", "PATCH"):  # never for sale, whoever asks
+    route(_method, S + "/assets/{asset_id}/{action}", _row(422, 422, 422, 422, 422))(
+        _refuse_sale(_method)
+    )
+
+
+# a member reaches the commons' own rule: one round at a time (409 round_in_progress)
+@route("POST", S + "/allocation-rounds", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CONFLICT))
+def _open_round(w: World) -> Call:
+    return Call("POST", f"{H}/allocation-rounds", json=_round_body(w))
+
+
+@route("GET", S + "/allocation-rounds", _row(OK, OK, OK, OK, OK))
+def _rounds(w: World) -> Call:
+    return Call("GET", f"{H}/allocation-rounds")
+
+
+@route("GET", S + "/allocation-rounds/{round_id}", _row(OK, OK, OK, OK, OK))
+def _round(w: World) -> Call:
+    return Call("GET", f"{H}/allocation-rounds/{w.round()}")
+
+
+def _round_step(step: str, expected_for_member: int) -> None:
+    @route(
+        "POST",
+        S + "/allocation-rounds/{round_id}/" + step,
+        _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, expected_for_member),
+    )
+    def build(w: World) -> Call:
+        return Call("POST", f"{H}/allocation-rounds/{w.round()}/{step}")
+
+
+# a member reaches the round's own rules (bidding still open, nothing computed yet): 409
+for _step in ("compute", "publish", "rerun", "close"):
+    _round_step(_step, CONFLICT)
+
+
+@route(
+    "POST",
+    S + "/allocation-rounds/{round_id}/bids",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _place_bid(w: World) -> Call:
+    asset, round_ = w.asset(), w.round()
+    return Call(
+        "POST",
+        f"{H}/allocation-rounds/{round_}/bids",
+        json={"asset_id": asset, "max_units": 1, "output_category": "crafts"},
+    )
+
+
+@route(
+    "GET",
+    S + "/allocation-rounds/{round_id}/bids",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _bids(w: World) -> Call:
+    return Call("GET", f"{H}/allocation-rounds/{w.round()}/bids")
+
+
+@route(
+    "DELETE",
+    S + "/allocation-rounds/{round_id}/bids/{bid_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),
+)
+def _withdraw_bid(w: World) -> Call:
+    round_, bid = w.bid()
+    return Call("DELETE", f"{H}/allocation-rounds/{round_}/bids/{bid}", party=w.buyer)
+
+
+@route(
+    "GET",
+    S + "/allocation-rounds/{round_id}/allocations",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _allocations(w: World) -> Call:
+    return Call("GET", f"{H}/allocation-rounds/{w.round()}/allocations")
+
+
+@route(
+    "POST",
+    S + "/allocation-rounds/{round_id}/allocations/{allocation_id}/decline",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+)
+def _decline(w: World) -> Call:
+    return Call("POST", f"{H}/allocation-rounds/{w.round()}/allocations/nothing-here/decline")
+
+
+@route("POST", S + "/usage", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _log_usage(w: World) -> Call:
+    body = {"asset_id": w.asset(), "units": 1, "output_category": "crafts"}
+    return Call("POST", f"{H}/usage", json=body)
+
+
+@route("GET", S + "/usage", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _usage(w: World) -> Call:
+    return Call("GET", f"{H}/usage")
+
+
+@route("POST", S + "/policy-impact", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _impact(w: World) -> Call:
+    return Call("POST", f"{H}/policy-impact", json={"levy_rate": "0.05", "seeds": 1, "steps": 4})
+
+
+# --- the market (hillside admits by approval, so its market is for members only) ----------
+
+
+@route("GET", S + "/market/categories", _row(OK, OK, OK, OK, OK))
+def _categories(w: World) -> Call:  # the shape of the market, not its contents
+    return Call("GET", f"{H}/market/categories")
+
+
+@route("GET", S + "/market/rules", _row(OK, OK, OK, OK, OK))
+def _rules(w: World) -> Call:
+    return Call("GET", f"{H}/market/rules")
+
+
+@route("POST", S + "/listings", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _post_listing(w: World) -> Call:
+    return Call("POST", f"{H}/listings", json=OFFER)
+
+
+@route("GET", S + "/listings", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _browse(w: World) -> Call:
+    return Call("GET", f"{H}/listings?status=any")
+
+
+@route("GET", S + "/listings/{listing_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _listing(w: World) -> Call:
+    return Call("GET", f"{H}/listings/{w.listing()}")
+
+
+@route(
+    "PATCH",
+    S + "/listings/{listing_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _edit_listing(w: World) -> Call:
+    return Call("PATCH", f"{H}/listings/{w.listing()}", json={"price": 120}, party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/listings/{listing_id}/close",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _close_listing(w: World) -> Call:
+    return Call("POST", f"{H}/listings/{w.listing()}/close", party=w.founder)
+
+
+@route("POST", S + "/orders", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _order(w: World) -> Call:
+    return Call("POST", f"{H}/orders", json={"listing_id": w.listing()}, key=True)
+
+
+@route("GET", S + "/orders", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _orders(w: World) -> Call:  # each sees their own
+    return Call("GET", f"{H}/orders")
+
+
+@route(
+    "GET",
+    S + "/orders/{order_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _get_order(w: World) -> Call:
+    return Call("GET", f"{H}/orders/{w.order()}", party=w.buyer)
+
+
+def _order_step(action: str, actor: str, *before: Action, member: int = FORBIDDEN) -> None:
+    @route(
+        "POST",
+        S + "/orders/{order_id}/" + action,
+        _row(UNAUTH, FORBIDDEN, FORBIDDEN, member, member, OK),
+    )
+    def build(w: World) -> Call:
+        return Call(
+            "POST", f"{H}/orders/{w.order(*before)}/{action}", key=True, party=w.people[actor]
+        )
+
+
+_order_step("accept", "founder")
+_order_step("decline", "founder")
+_order_step("cancel", "buyer")
+_order_step("deliver", "founder", Action.ACCEPT)
+_order_step("confirm", "buyer", Action.ACCEPT, Action.DELIVER)
+
+
+@route(
+    "POST",
+    S + "/listings/{listing_id}/quotes",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _give_quote(w: World) -> Call:
+    request = w.listing(ListingKind.REQUEST)
+    return Call("POST", f"{H}/listings/{request}/quotes", json={"price": 80})
+
+
+@route(
+    "GET",
+    S + "/listings/{listing_id}/quotes",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+)
+def _quotes(w: World) -> Call:  # the requester sees all; anyone else only their own
+    return Call("GET", f"{H}/listings/{w.listing(ListingKind.REQUEST)}/quotes", party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/quotes/{quote_id}/accept",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _accept_quote(w: World) -> Call:
+    return Call("POST", f"{H}/quotes/{w.quote()}/accept", key=True, party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/quotes/{quote_id}/withdraw",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _withdraw_quote(w: World) -> Call:
+    return Call("POST", f"{H}/quotes/{w.quote()}/withdraw", party=w.buyer)
+
+
+@route("POST", S + "/tasks", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _post_task(w: World) -> Call:
+    body = {"title": "Fix the gate", "category": "repairs", "reward": 50}
+    return Call("POST", f"{H}/tasks", json=body)
+
+
+@route("GET", S + "/tasks", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _tasks(w: World) -> Call:
+    return Call("GET", f"{H}/tasks")
+
+
+@route(
+    "POST",
+    S + "/tasks/{task_id}/applications",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _apply(w: World) -> Call:
+    return Call("POST", f"{H}/tasks/{w.listing(ListingKind.TASK)}/applications", json={})
+
+
+@route(
+    "GET",
+    S + "/tasks/{task_id}/applications",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+)
+def _applications(w: World) -> Call:  # the poster sees all; an applicant only their own
+    task, _ = w.application()
+    return Call("GET", f"{H}/tasks/{task}/applications", party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/tasks/{task_id}/assign",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _assign(w: World) -> Call:
+    task, application = w.application()
+    return Call(
+        "POST",
+        f"{H}/tasks/{task}/assign",
+        json={"application_id": application},
+        key=True,
+        party=w.founder,
+    )
+
+
+@route(
+    "GET",
+    S + "/tasks/{task_id}/assignment",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _assignment(w: World) -> Call:
+    return Call("GET", f"{H}/tasks/{w.assigned_task()}/assignment", party=w.buyer)
+
+
+@route(
+    "POST",
+    S + "/tasks/{task_id}/submit",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _submit(w: World) -> Call:
+    return Call("POST", f"{H}/tasks/{w.assigned_task()}/submit", key=True, party=w.buyer)
+
+
+@route(
+    "POST",
+    S + "/tasks/{task_id}/approve",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _approve_task(w: World) -> Call:
+    task = w.assigned_task(submitted=True)
+    return Call("POST", f"{H}/tasks/{task}/approve", key=True, party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/disputes",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _open_dispute(w: World) -> Call:
+    order = w.order(Action.ACCEPT, Action.DELIVER)
+    body = {"order_id": order, "reason": "It wobbles"}
+    return Call("POST", f"{H}/disputes", json=body, key=True, party=w.buyer)
+
+
+@route(
+    "POST",
+    S + "/orders/{order_id}/dispute",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _dispute_order(w: World) -> Call:
+    order = w.order(Action.ACCEPT, Action.DELIVER)
+    return Call(
+        "POST", f"{H}/orders/{order}/dispute", json={"reason": "Wobbly"}, key=True, party=w.buyer
+    )
+
+
+@route(
+    "POST",
+    S + "/tasks/{task_id}/dispute",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, CREATED),
+)
+def _dispute_task(w: World) -> Call:
+    task = w.assigned_task(submitted=True)
+    return Call(
+        "POST", f"{H}/tasks/{task}/dispute", json={"reason": "Not done"}, key=True, party=w.founder
+    )
+
+
+@route("GET", S + "/disputes", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _disputes(w: World) -> Call:  # each sees the disputes they are in
+    return Call("GET", f"{H}/disputes")
+
+
+@route(
+    "GET",
+    S + "/disputes/{dispute_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _get_dispute(w: World) -> Call:
+    dispute, juror, bystander = w.dispute()
+    return Call("GET", f"{H}/disputes/{dispute}", party=juror, member=bystander)
+
+
+@route(
+    "POST",
+    S + "/disputes/{dispute_id}/votes",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _vote(w: World) -> Call:
+    dispute, juror, bystander = w.dispute()
+    return Call(
+        "POST",
+        f"{H}/disputes/{dispute}/votes",
+        json={"vote": "split"},
+        key=True,
+        party=juror,
+        member=bystander,
+    )
+
+
+@route(
+    "POST",
+    S + "/disputes/{dispute_id}/settlement",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _settle(w: World) -> Call:
+    dispute, _juror, bystander = w.dispute()
+    return Call(
+        "POST",
+        f"{H}/disputes/{dispute}/settlement",
+        json={"seller_share": 50},
+        key=True,
+        party=w.buyer,
+        member=bystander,
+    )
+
+
+@route(
+    "POST",
+    S + "/reviews",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, CREATED),
+)
+def _review(w: World) -> Call:
+    order = w.order(Action.ACCEPT, Action.DELIVER)
+    w.services.market.act(
+        "hillside",
+        actor=w.buyer.id,
+        order_id=order,
+        action=Action.CONFIRM,
+        idempotency_key="r" + str(next(_keys)),
+    )
+    return Call("POST", f"{H}/reviews", json={"order_id": order, "stars": 4}, party=w.buyer)
+
+
+@route("GET", S + "/reviews", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _reviews(w: World) -> Call:
+    return Call("GET", f"{H}/reviews?member={w.founder.id}")
+
+
+@route("GET", S + "/reputation/{member_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _reputation(w: World) -> Call:
+    return Call("GET", f"{H}/reputation/{w.founder.id}")
+
+
+@route("GET", S + "/inbox", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _inbox(w: World) -> Call:
+    return Call("GET", f"{H}/inbox")
+
+
+@route("POST", S + "/inbox/read", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _mark_read(w: World) -> Call:
+    return Call("POST", f"{H}/inbox/read", json={})
+
+
+# --- self-government (proposals, votes, delegation, policies, public services) ------------
+
+
+def _proposal(w: World, *, author: str = "founder") -> str:
+    return w.services.proposals.propose(
+        "hillside",
+        author=w.people[author].id,
+        kind="resolution",
+        title="Hold a fair",
+        body="",
+        params={},
+    ).proposal.id
+
+
+def _service(w: World, *, provider: str | None = None) -> str:
+    """A fresh service, funded by a proposal every eligible member voted for."""
+    params = {
+        "name": "Clinic",
+        "category": "health",
+        "rate_per_unit": 10,
+        "budget_per_period": 1000,
+        "period": "month",
+    }
+    view = w.services.proposals.propose(
+        "hillside",
+        author=w.founder.id,
+        kind="fund_service",
+        title="Clinic",
+        body="",
+        params=params,
+    )
+    with w.services.uow(readonly=True) as uow:
+        voters = sorted(uow.governance.voters(view.proposal.id))
+    for voter in voters:
+        w.services.votes.vote("hillside", voter=voter, proposal_id=view.proposal.id, choice="yes")
+    policy = w.services.proposals.proposal(
+        "hillside", viewer=w.founder.id, proposal_id=view.proposal.id
+    ).policy
+    assert policy is not None
+    service_id: str = policy.changes[0]["to"]["id"]
+    if provider is not None:
+        w.services.public_services.add_provider(
+            "hillside", member=w.people[provider].id, service_id=service_id
+        )
+    return service_id
+
+
+def _claim(w: World) -> tuple[str, str]:
+    """A claim the founder (provider) filed for the buyer (recipient)."""
+    service = _service(w, provider="founder")
+    made = w.services.public_services.file_claim(
+        "hillside", provider=w.founder.id, service_id=service, recipient=w.buyer.id, units=2
+    )
+    return service, made.claim.id
+
+
+MEMBERS_ONLY = _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+MEMBERS_AND_LEAVERS_READ = _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK)
+ONLY_THE_PARTY = _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+
+
+@route("POST", S + "/proposals", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _propose(w: World) -> Call:
+    return Call("POST", f"{H}/proposals", json={"kind": "resolution", "title": "A fair"})
+
+
+@route("GET", S + "/proposals", MEMBERS_AND_LEAVERS_READ)
+def _proposals(w: World) -> Call:
+    return Call("GET", f"{H}/proposals")
+
+
+@route("GET", S + "/proposals/{proposal_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_proposal(w: World) -> Call:
+    return Call("GET", f"{H}/proposals/{_proposal(w)}")
+
+
+@route("POST", S + "/proposals/{proposal_id}/withdraw", ONLY_THE_PARTY)
+def _withdraw_proposal(w: World) -> Call:  # only its author, while nobody has voted
+    return Call("POST", f"{H}/proposals/{_proposal(w)}/withdraw", party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/proposals/{proposal_id}/comments",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _comment(w: World) -> Call:
+    return Call("POST", f"{H}/proposals/{_proposal(w)}/comments", json={"body": "Yes, in May"})
+
+
+@route("GET", S + "/proposals/{proposal_id}/comments", MEMBERS_AND_LEAVERS_READ)
+def _comments(w: World) -> Call:
+    return Call("GET", f"{H}/proposals/{_proposal(w)}/comments")
+
+
+@route("POST", S + "/proposals/{proposal_id}/votes", MEMBERS_ONLY)
+def _vote(w: World) -> Call:
+    return Call("POST", f"{H}/proposals/{_proposal(w)}/votes", json={"choice": "yes"})
+
+
+@route("GET", S + "/proposals/{proposal_id}/impact", MEMBERS_AND_LEAVERS_READ)
+def _proposal_impact(w: World) -> Call:
+    return Call("GET", f"{H}/proposals/{_proposal(w)}/impact")
+
+
+@route("GET", S + "/delegations/me", MEMBERS_ONLY)
+def _my_delegation(w: World) -> Call:
+    return Call("GET", f"{H}/delegations/me")
+
+
+@route("PUT", S + "/delegations/me", MEMBERS_ONLY)
+def _delegate(w: World) -> Call:
+    return Call("PUT", f"{H}/delegations/me", json={"to": w.people["juror"].id})
+
+
+@route("DELETE", S + "/delegations/me", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE))
+def _undelegate(w: World) -> Call:
+    return Call("DELETE", f"{H}/delegations/me")
+
+
+@route("GET", S + "/policies", MEMBERS_AND_LEAVERS_READ)
+def _policies(w: World) -> Call:
+    return Call("GET", f"{H}/policies")
+
+
+@route("GET", S + "/services", MEMBERS_AND_LEAVERS_READ)
+def _services(w: World) -> Call:
+    return Call("GET", f"{H}/services")
+
+
+@route("GET", S + "/services/{service_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_service(w: World) -> Call:
+    return Call("GET", f"{H}/services/{_service(w)}")
+
+
+@route(
+    "POST",
+    S + "/services/{service_id}/providers",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _provide(w: World) -> Call:
+    return Call("POST", f"{H}/services/{_service(w)}/providers")
+
+
+@route(
+    "DELETE",
+    S + "/services/{service_id}/providers/me",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),
+)
+def _stop_providing(w: World) -> Call:
+    service = _service(w, provider="founder")
+    return Call("DELETE", f"{H}/services/{service}/providers/me", party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/services/{service_id}/claims",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _file_claim(w: World) -> Call:  # only a provider
+    service = _service(w, provider="founder")
+    body = {"recipient": w.buyer.id, "units": 1}
+    return Call("POST", f"{H}/services/{service}/claims", json=body, party=w.founder)
+
+
+@route("GET", S + "/services/{service_id}/claims", MEMBERS_AND_LEAVERS_READ)
+def _claims(w: World) -> Call:  # the caller's own claims only
+    return Call("GET", f"{H}/services/{_service(w)}/claims")
+
+
+@route(
+    "GET",
+    S + "/services/{service_id}/claims/{claim_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _one_claim(w: World) -> Call:  # its provider and recipient only: nobody else learns of it
+    service, claim = _claim(w)
+    return Call("GET", f"{H}/services/{service}/claims/{claim}", party=w.buyer)
+
+
+@route("POST", S + "/services/{service_id}/claims/{claim_id}/confirm", ONLY_THE_PARTY)
+def _confirm_claim(w: World) -> Call:  # the recipient
+    service, claim = _claim(w)
+    return Call("POST", f"{H}/services/{service}/claims/{claim}/confirm", key=True, party=w.buyer)
+
+
+@route("POST", S + "/services/{service_id}/claims/{claim_id}/reject", ONLY_THE_PARTY)
+def _reject_claim(w: World) -> Call:  # the recipient
+    service, claim = _claim(w)
+    return Call("POST", f"{H}/services/{service}/claims/{claim}/reject", party=w.buyer)
+
+
+@route("POST", S + "/services/{service_id}/claims/{claim_id}/withdraw", ONLY_THE_PARTY)
+def _withdraw_claim(w: World) -> Call:  # the provider
+    service, claim = _claim(w)
+    return Call("POST", f"{H}/services/{service}/claims/{claim}/withdraw", party=w.founder)
+
+
+# --- the world, once per database ---------------------------------------------------------
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    if request.param == "sqlite":
+        engine: Engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('matrix')}/m.db")
+        upgrade(engine)
+    else:
+        engine = request.getfixturevalue("postgres_engine")
+        _truncate(engine)
+    clock = FakeClock()
+    services = build_services(
+        engine, clock=clock, passwords=FAST_PASSWORDS, token_ttl=timedelta(days=3650)
+    )
+    services.market._rng = random.Random(8)
+    with TestClient(create_app(services)) as client:
+        w = World(services, client, clock)
+        for role in ("founder", "buyer", "member", "juror", "pending", "leaver", "outsider"):
+            w.people[role] = services.auth.register(
+                email=f"{role}@matrix.example.org", password="correct horse", display_name=role
+            )
+            _sign_in(w, role)
+        ids = {role: p.id for role, p in w.people.items()}
+        services.collectives.create(
+            founder_id=ids["founder"],
+            slug="hillside",
+            name="Hillside",
+            currency=Currency("HIL", "Hillside hours", 2),
+            charter=Charter(default_credit_limit=1_000_000, admission=Admission.APPROVAL),
+        )
+        services.market.set_rules("hillside", MarketRules(jury_size=1))
+        now = clock.now()
+        w.round_id = services.allocation.open_round(
+            "hillside",
+            member_id=ids["founder"],
+            period_start=now + timedelta(days=1),
+            period_end=now + timedelta(days=8),
+            bids_close_at=now + timedelta(hours=12),
+        ).id
+        for role in ("buyer", "member", "juror", "leaver"):
+            services.collectives.join("hillside", member_id=ids[role])
+            services.collectives.approve(
+                "hillside", approver_id=ids["founder"], member_id=ids[role]
+            )
+        services.ledger.pay(
+            "hillside", payer=ids["founder"], payee=ids["leaver"], amount=500, idempotency_key="l"
+        )
+        services.collectives.leave("hillside", member_id=ids["leaver"])
+        services.collectives.join("hillside", member_id=ids["pending"])
+        services.collectives.create(
+            founder_id=ids["outsider"],
+            slug="elsewhere",
+            name="Elsewhere",
+            currency=Currency("ELS", "Elsewhere hours", 2),
+            charter=Charter(),
+        )
+        yield w
+    if request.param == "sqlite":
+        engine.dispose()
+
+
+def _sign_in(w: World, role: str) -> None:
+    token = w.services.auth.login(
+        email=w.people[role].email, password="correct horse", client="matrix"
+    ).token
+    w.headers[role] = {"Authorization": f"Bearer {token}"}
+
+
+def _restore(w: World, role: str, call: Call, status: int) -> None:
+    """Undo what a row did to the shared world: a logout, a leave, a join."""
+    if call.method == "DELETE" and call.path == "/auth/token" and status == GONE:
+        _sign_in(w, role)
+    if call.path.endswith("/memberships/me") and call.method == "DELETE" and status == OK:
+        person = w.people[role]
+        w.services.collectives.join("hillside", member_id=person.id)
+        if role != "pending":
+            w.services.collectives.approve(
+                "hillside", approver_id=w.founder.id, member_id=person.id
+            )
+    if (
+        call.path.endswith("/memberships")
+        and call.method == "POST"
+        and status == ACCEPTED
+        and role != "stranger"
+    ):
+        w.services.collectives.leave("hillside", member_id=w.people[role].id)
+
+
+def _ask(w: World, caller: str, build: Build) -> tuple[int, str]:
+    call = build(w)
+    if caller == "anonymous":
+        role = None
+    elif caller == "party":
+        assert call.party is not None, "a row with a party must name them"
+        role = next(r for r, p in w.people.items() if p.id == call.party.id)
+    elif caller == "member" and call.member is not None:
+        role = next(r for r, p in w.people.items() if p.id == call.member.id)
+    elif caller == "outsider" and call.outsider is not None:
+        w.people["stranger"] = call.outsider
+        _sign_in(w, "stranger")
+        role = "stranger"
+    else:
+        role = caller
+    headers = {} if role is None else dict(w.headers[role])
+    if call.key:
+        headers["Idempotency-Key"] = f"k{next(_keys)}"
+    reply = w.client.request(
+        call.method, "/api/v1" + call.path, json=call.json, data=call.data, headers=headers
+    )
+    if role is not None:
+        _restore(w, role, call, reply.status_code)
+    code = reply.json().get("code", "") if reply.status_code >= 400 and reply.content else ""
+    return reply.status_code, code
+
+
+def test_every_route_has_a_row(world: World) -> None:
+    documented = {
+        (method.upper(), path)
+        for path, operations in world.client.get("/api/v1/openapi.json").json()["paths"].items()
+        for method in operations
+    }
+    assert documented == set(MATRIX)
+
+
+@pytest.mark.parametrize("route", sorted(MATRIX), ids=lambda r: f"{r[0]} {r[1]}")
+def test_each_caller_gets_what_the_table_says(world: World, route: tuple[str, str]) -> None:
+    build, expected = MATRIX[route]
+    found: dict[str, Any] = {}
+    for caller in CALLERS:
+        if expected[caller] is None:
+            continue
+        status, code = _ask(world, caller, build)
+        found[caller] = status if status == expected[caller] else (status, code)
+    assert found == {c: s for c, s in expected.items() if s is not None}
