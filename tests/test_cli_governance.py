@@ -86,3 +86,44 @@ def test_the_scheduler_ticks_in_the_background(tmp_path: Path) -> None:
     assert proposal is not None
     assert proposal.status.value == "passed"
     assert scheduler.ticks >= 1
+
+
+def test_the_demo_collective_governs_itself(tmp_path: Path) -> None:
+    from cybermutual.demo import DEMO_SLUG, seed
+    from cybermutual.store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    upgrade(engine)
+    built: list[Services] = []
+
+    def build(clock: object) -> Services:
+        built.append(build_services(engine, clock=clock, passwords=FAST_PASSWORDS))  # type: ignore[arg-type]
+        return built[-1]
+
+    logins = seed(build, payments=80)
+    services = built[0]
+    with services.uow(readonly=True) as uow:
+        found = uow.people.by_email(logins[0].email)
+    assert found is not None
+    viewer = found[0].id
+    views = services.proposals.proposals(DEMO_SLUG, viewer=viewer).items
+    summary = {(v.proposal.kind.value, v.proposal.status.value, v.proposal.outcome) for v in views}
+    assert summary == {
+        ("set_levy", "passed", "passed"),
+        ("fund_service", "passed", "passed"),
+        ("resolution", "failed", "quorum_not_met"),
+        ("basic_income", "open", None),
+    }
+    open_one = next(v for v in views if v.proposal.status.value == "open")
+    assert open_one.impact_status == "ready"
+    levy = next(v for v in views if v.proposal.kind.value == "set_levy")
+    assert levy.proposal.tally is not None
+    assert levy.proposal.tally.delegated.total > 0  # the delegations counted
+    service = services.public_services.services(DEMO_SLUG, viewer=viewer).items[0]
+    assert len(service.providers) == 2
+    provider = service.providers[0][0]
+    claims = services.public_services.claims(
+        DEMO_SLUG, viewer=provider, service_id=service.service.id
+    ).items
+    assert any(c.claim.status.value == "paid" for c in claims)
+    assert services.ledger.verify(DEMO_SLUG).ok

@@ -1,4 +1,5 @@
-"""A realistic demo collective: members with names, months of trade, a second collective."""
+"""A realistic demo collective: members with names, months of trade, a commons, a market,
+self-government (``demo_governance``), and a second collective."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cybermutual.demo_governance import seed_governance
 from cybermutual.domain.collective import Admission, CapitalMode, Charter
 from cybermutual.domain.commons import AssetStatus
 from cybermutual.domain.errors import CreditLimitExceeded
@@ -158,6 +160,7 @@ def seed(
         progress(done, total)
     seed_commons(services, clock, [p.id for p in people], now=now, rng=rng)
     seed_market(services, clock, [p.id for p in people], now=now)
+    seed_governance(services, clock, [p.id for p in people], now=now)
     progress(total, total)
     return [DemoLogin(p.display_name, p.email) for p in people]
 
