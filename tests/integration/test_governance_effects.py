@@ -131,3 +131,53 @@ def test_ending_a_service_and_an_effect_that_no_longer_applies(services: Service
     assert not late.policy.applied
     assert late.policy.note.startswith("not applied")
     assert services.collectives.profile(slug).collective.charter.levy_rate == Decimal(0)
+
+
+class _Refusing:
+    """A policy-impact service that refuses with a given code."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def estimate(self, *args: object, **kwargs: object) -> dict[str, Any]:
+        from cybermutual.domain.errors import Conflict
+
+        error = Conflict("the simulator refuses")
+        error.code = self.code  # type: ignore[misc]
+        raise error
+
+
+def test_a_busy_simulator_leaves_the_estimate_pending(services: Services) -> None:
+    from cybermutual.services.governance_impact import ProposalImpactService
+
+    slug, people = members(services, 2)
+    view = services.proposals.propose(
+        slug,
+        author=people[0].id,
+        kind="set_levy",
+        title="levy",
+        body="",
+        params={"rate": "0.05"},
+    )
+    assert view.impact_status == "pending"
+    busy = ProposalImpactService(
+        services.uow,
+        clock=services.clock,
+        policy_impact=_Refusing("simulator_busy"),  # type: ignore[arg-type]
+    )
+    assert busy.compute(slug, view.proposal.id) is False
+    _, impact = services.proposal_impact.impact(
+        slug, viewer=people[0].id, proposal_id=view.proposal.id
+    )
+    assert (impact.status, impact.claimed_at) == ("pending", None)  # retried by the next tick
+    broken = ProposalImpactService(
+        services.uow,
+        clock=services.clock,
+        policy_impact=_Refusing("invalid_value"),  # type: ignore[arg-type]
+    )
+    assert broken.compute(slug, view.proposal.id) is True
+    _, impact = services.proposal_impact.impact(
+        slug, viewer=people[0].id, proposal_id=view.proposal.id
+    )
+    assert impact.status == "failed"
+    assert impact.estimate == {"error": "the simulator refuses", "code": "invalid_value"}

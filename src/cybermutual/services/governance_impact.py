@@ -22,6 +22,8 @@ from cybermutual.services.policy_impact import PolicyChange, PolicyImpactService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 STALE = timedelta(minutes=10)
+#: Refusals that say "not now" rather than "never": the estimate stays pending and is retried.
+TRANSIENT = frozenset({"simulator_busy", "too_many_simulations"})
 WEEKS_PER_YEAR = 52
 
 
@@ -83,6 +85,11 @@ class ProposalImpactService:
                 estimate = self._impact.estimate(slug, change, seeds=self.seeds, steps=self.steps)
                 status = "ready"
             except DomainError as exc:
+                if exc.code in TRANSIENT:
+                    with self._uow() as uow:
+                        uow.governance.release_impact(proposal.id)
+                        uow.commit()
+                    return False
                 estimate = {"error": exc.detail, "code": exc.code}
         with self._uow() as uow:
             uow.governance.store_impact(proposal.id, status=status, estimate=estimate)

@@ -134,6 +134,10 @@ class GovernanceStore(Protocol):
         ``stale_before``; False when it is not pending or is being computed."""
         ...
 
+    def release_impact(self, proposal_id: str) -> None:
+        """Give a claimed estimate back (it stays pending, for the next worker)."""
+        ...
+
     def store_impact(self, proposal_id: str, *, status: str, estimate: dict[str, Any]) -> None: ...
 
     def pending_impacts(self, *, limit: int) -> list[tuple[str, str]]:

@@ -89,6 +89,9 @@ class TickService:
         except DomainError as exc:  # one collective's trouble never stops the others
             log.warning("tick: %s: %s", slug, exc.detail)
             report.errors.append(f"{slug}: {exc.code}: {exc.detail}")
+        except Exception as exc:  # nor does a database refusal (rolled back; the next tick retries)
+            log.exception("tick: %s", slug)
+            report.errors.append(f"{slug}: {type(exc).__name__}")
 
     def _close(self, slug: str, report: TickReport) -> None:
         now = self._clock.now()

@@ -210,6 +210,13 @@ class SqlGovernanceRecords:
         )
         return result.rowcount == 1
 
+    def release_impact(self, proposal_id: str) -> None:
+        self._conn.execute(
+            update(proposals)
+            .where(proposals.c.id == proposal_id, proposals.c.impact_status == "pending")
+            .values(impact_claimed_at=None)
+        )
+
     def store_impact(self, proposal_id: str, *, status: str, estimate: dict[str, Any]) -> None:
         self._conn.execute(
             update(proposals)
