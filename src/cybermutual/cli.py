@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -162,7 +163,8 @@ def ledger_verify(
     slug: Annotated[str, typer.Argument(help="The collective's slug.")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Recompute every balance from the journal; exit non-zero on any broken invariant."""
+    """Recompute balances and levies from the journal and check every escrow, reservation and
+    leaver; print each problem and exit 1 on any."""
     from cybermutual.bootstrap import build
 
     try:
@@ -171,7 +173,7 @@ def ledger_verify(
         raise _fail(exc.detail) from None
     if not result.ok:
         for problem in result.problems:
-            err.print(f"[red]✗[/] {problem}")
+            err.print(f"[red]✗[/] {problem.kind}: {escape(problem.message)}", soft_wrap=True)
         raise _fail(f"ledger of '{slug}' does NOT verify ({len(result.problems)} problems)")
     console.print(
         f"[green]✓[/] ledger of '{slug}' verifies: {result.entries} journal entries, "

@@ -8,6 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from cybermutual.domain.collective import Admission
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem
@@ -181,3 +183,34 @@ def test_a_busy_simulator_leaves_the_estimate_pending(services: Services) -> Non
     )
     assert impact.status == "failed"
     assert impact.estimate == {"error": "the simulator refuses", "code": "invalid_value"}
+
+
+def test_a_payment_levied_at_the_old_rate_is_refused_after_a_levy_vote(
+    services: Services,
+) -> None:
+    """A payment computed before a levy vote closed but journaled after it must not carry the
+    old rate: verify replays each rate from the entry after which it was voted."""
+    from dataclasses import replace
+
+    from cybermutual.domain.errors import LevyRateChanged
+    from cybermutual.domain.ledger import TransferKind
+    from cybermutual.services.bookkeeping import Books
+
+    slug, people = members(services, 3, levy_rate="0.1")
+    ids = [p.id for p in people]
+    services.ledger.pay(slug, payer=ids[0], payee=ids[1], amount=1000, idempotency_key="a")
+    stale = services.collectives.profile(slug).collective  # read at 10%
+    passed(services, slug, ids, "set_levy", {"rate": "0.25"})
+    with services.uow() as uow:
+        books = Books(uow, replace(stale), now=services.clock.now())
+        books.lock_members(sorted(ids[:2]))
+        books.move(
+            books.account_of(ids[0]), books.account_of(ids[1]), 1000, kind=TransferKind.PAYMENT
+        )
+        with pytest.raises(LevyRateChanged) as refused:
+            books.close()
+        assert refused.value.code == "levy_rate_changed"
+    paid = services.ledger.pay(slug, payer=ids[0], payee=ids[1], amount=1000, idempotency_key="b")
+    assert paid.levy == 250
+    report = services.ledger.verify(slug)
+    assert report.ok, report.problems

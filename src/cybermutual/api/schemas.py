@@ -128,6 +128,15 @@ class MembershipPublic(BaseModel):
     left_at: datetime | None
 
 
+class DeparturePublic(MembershipPublic):
+    listings_closed: list[str] = Field(
+        description="your open listings, closed on leaving (rejoining reopens none)"
+    )
+    quotes_withdrawn: int = Field(description="your open quotes on requests, withdrawn")
+    applications_withdrawn: int = Field(description="your open task applications, withdrawn")
+    warnings: list[str] = Field(description="what your leaving leaves undone")
+
+
 class MemberPublic(BaseModel):
     member_id: str
     display_name: str
@@ -139,7 +148,9 @@ class AccountPublic(BaseModel):
     balance: int
     available: int
     reserved: int
-    credit_limit: int | None
+    credit_limit: int | None = Field(
+        description="how far below 0 you may go (None: no floor); 0 after leaving"
+    )
     currency: CurrencyPublic
     membership: str
 
@@ -178,8 +189,14 @@ class BatchCreate(Strict):
     payments: list[BatchItemCreate] = Field(min_length=1, max_length=1000)
 
 
+class VerificationProblemPublic(BaseModel):
+    kind: str = Field(examples=["escrow_not_pending"])
+    ids: dict[str, str] = Field(description="what the problem is about, e.g. order, transfer")
+    message: str
+
+
 class VerificationPublic(BaseModel):
     ok: bool
     entries: int
     head: str
-    problems: list[str]
+    problems: list[VerificationProblemPublic]

@@ -34,6 +34,7 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── SlugTaken                   slug_taken
 │   ├── EmailTaken                  email_taken
 │   ├── AlreadyMember               already_member
+│   ├── TransferSettledByOwner      transfer_settled_by_owner  (an order's or task's escrow)
 │   ├── InvalidTransition           invalid_transition
 │   │   ├── BiddingClosed           bidding_closed
 │   │   ├── BiddingStillOpen        bidding_still_open
@@ -47,13 +48,15 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── AlreadyDisputed             already_disputed
 │   ├── AlreadyVoted                already_voted
 │   ├── AlreadyReviewed             already_reviewed
-│   └── AlreadyProvider             already_provider
+│   ├── AlreadyProvider             already_provider
+│   └── LevyRateChanged             levy_rate_changed (a vote changed it mid-payment: retry)
 ├── TooManyAttempts                 too_many_login_attempts     429
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
     │   └── InvalidParams           invalid_params  (a proposal's params, with ``field``)
     ├── CreditLimitExceeded         credit_limit_exceeded
     ├── DebtOutstanding             debt_outstanding
+    ├── HoldsOutstanding            holds_outstanding  (leaving while money is held)
     ├── AmountOutOfRange            amount_out_of_range
     ├── SelfTransfer                self_transfer
     ├── CurrencyMismatch            currency_mismatch
@@ -165,6 +168,13 @@ class AlreadyMember(Conflict):
     title = "Already a member"
 
 
+class TransferSettledByOwner(Conflict):
+    """The transfer backs an obligation (an order's or a task's escrow); only it settles it."""
+
+    code = "transfer_settled_by_owner"
+    title = "Settled only by the deal it backs"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
     title = "Not possible in the current state"
@@ -197,6 +207,11 @@ class CreditLimitExceeded(RuleViolation):
 class DebtOutstanding(RuleViolation):
     code = "debt_outstanding"
     title = "Balance is negative"
+
+
+class HoldsOutstanding(RuleViolation):
+    code = "holds_outstanding"
+    title = "Money is still held"
 
 
 class AmountOutOfRange(RuleViolation):
@@ -456,3 +471,8 @@ class InvalidParams(InvalidValue):
 class ClaimExceedsBudget(RuleViolation):
     code = "claim_exceeds_budget"
     title = "The claim is larger than the service's whole budget for a period"
+
+
+class LevyRateChanged(Conflict):
+    code = "levy_rate_changed"
+    title = "The levy rate changed while this payment was being made; send it again"

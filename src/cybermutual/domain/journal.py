@@ -13,9 +13,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from cybermutual.domain.ledger import Account, Transfer, TransferStatus
+from cybermutual.domain.ledger import (
+    TRADE_KINDS,
+    Account,
+    Transfer,
+    TransferKind,
+    TransferStatus,
+    levy_due,
+    levy_for,
+)
 
 GENESIS_HASH = "0" * 64
 
@@ -115,13 +124,108 @@ def record(
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing ``verify`` found wrong: a stable ``kind``, what it concerns, and a sentence."""
+
+    kind: str
+    message: str
+    ids: Mapping[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     """What ``ledger verify`` reports: ``ok`` only if every check passed."""
 
     ok: bool
     entries: int
     head: str
-    problems: tuple[str, ...] = field(default=())
+    problems: tuple[Problem, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class LevyRule:
+    """How the levy was charged, so ``verify`` can recompute every levy from the journal.
+
+    Entries up to ``carry_from`` were levied payment by payment (``floor(amount * rate)``);
+    later ones carry each payee's remainder (``levy_due``), which must end as the account's
+    ``levy_carry``. A levy is journaled right after the payment it is charged on.
+    """
+
+    rate: Decimal
+    commons_fund_id: str
+    carry_from: int = 0
+    #: rates voted since the collective began: (after entry, previous rate, new rate), in order;
+    #: an entry is levied at the rate in force when it was journaled
+    changes: tuple[tuple[int, Decimal, Decimal], ...] = ()
+
+    def rate_at(self, seq: int) -> Decimal:
+        if not self.changes:
+            return self.rate
+        rate = self.changes[0][1]
+        for after, _, new in self.changes:
+            if seq > after:
+                rate = new
+        return rate
+
+    @property
+    def ever_charged(self) -> bool:
+        return bool(self.rate) or any(new or old for _, old, new in self.changes)
+
+
+class _Levies:
+    """Replays the levy over the journal, entry by entry."""
+
+    def __init__(self, rule: LevyRule, problems: list[Problem]) -> None:
+        self.rule = rule
+        self.carry: dict[str, int] = defaultdict(int)
+        self._problems = problems
+        self._owed: tuple[JournalEntry, int] | None = None  # a payment and the levy it owes
+
+    def see(self, entry: JournalEntry) -> None:
+        owed, self._owed = self._owed, None
+        is_levy = entry.kind == TransferKind.LEVY.value and entry.event is EntryEvent.POSTED
+        if owed is not None:
+            payment, amount = owed
+            paid = (entry.debit_account_id, entry.credit_account_id, entry.amount)
+            if is_levy and paid == (payment.credit_account_id, self.rule.commons_fund_id, amount):
+                return
+            self._problems.append(
+                Problem(
+                    "levy_wrong",
+                    f"entry {payment.seq}: the payment owes a levy of {amount}, "
+                    "not journaled right after it",
+                    {"transfer": payment.transfer_id},
+                )
+            )
+        if is_levy:
+            self._problems.append(
+                Problem(
+                    "levy_wrong",
+                    f"entry {entry.seq}: a levy of {entry.amount} that no payment owes",
+                    {"transfer": entry.transfer_id},
+                )
+            )
+            return
+        if entry.event is not EntryEvent.POSTED or entry.kind not in _TRADE:
+            return
+        payee = entry.credit_account_id
+        rate = self.rule.rate_at(entry.seq)
+        if entry.seq <= self.rule.carry_from:  # levied one payment at a time, before 0004
+            amount = levy_for(entry.amount, rate)
+        else:
+            amount, self.carry[payee] = levy_due(entry.amount, rate, self.carry[payee])
+        if amount > 0:
+            self._owed = (entry, amount)
+
+    def finish(self) -> None:
+        self.see(_END)
+
+
+_TRADE = frozenset(k.value for k in TRADE_KINDS)
+_END = JournalEntry("", 0, "", EntryEvent.VOIDED, "", "", 0, "", 0, "", "")
 
 
 def verify(
@@ -130,19 +234,23 @@ def verify(
     *,
     transfers: Iterable[Transfer] = (),
     head: ChainHead | None = None,
+    levy: LevyRule | None = None,
 ) -> Verification:
-    """Recompute the chain, every balance and reservation, and the zero sum, from the journal."""
-    problems: list[str] = []
+    """Recompute the chain, every balance, reservation and levy, and the zero sum."""
+    problems: list[Problem] = []
     balance: dict[str, int] = defaultdict(int)
     reserved: dict[str, int] = defaultdict(int)
     last_event: dict[str, EntryEvent] = {}
+    levies = _Levies(levy, problems) if levy is not None and levy.ever_charged else None
     prev, count = GENESIS_HASH, 0
     for entry in entries:
         count += 1
         if entry.seq != count:
-            problems.append(f"entry {entry.seq}: expected sequence number {count}")
+            problems.append(
+                Problem("sequence_gap", f"entry {entry.seq}: expected sequence number {count}")
+            )
         if entry.prev_hash != prev or entry_hash(prev, entry.body()) != entry.hash:
-            problems.append(f"entry {entry.seq}: hash chain broken")
+            problems.append(Problem("chain_broken", f"entry {entry.seq}: hash chain broken"))
         prev = entry.hash
         if entry.event is EntryEvent.RESERVED:
             reserved[entry.debit_account_id] += entry.amount
@@ -153,19 +261,55 @@ def verify(
                 balance[entry.debit_account_id] -= entry.amount
                 balance[entry.credit_account_id] += entry.amount
         last_event[entry.transfer_id] = entry.event
+        if levies is not None:
+            levies.see(entry)
+    if levies is not None:
+        levies.finish()
     if head is not None and (head.seq, head.hash) != (count, prev):
-        problems.append(f"published head {head.seq}/{head.hash[:12]} is not the journal's end")
+        problems.append(
+            Problem(
+                "head_mismatch",
+                f"published head {head.seq}/{head.hash[:12]} is not the journal's end",
+            )
+        )
     total = 0
     for account in accounts:
         total += account.balance
+        ids = {"account": account.id}
         if account.balance != balance.pop(account.id, 0):
-            problems.append(f"account {account.id}: cached balance differs from the journal")
+            problems.append(
+                Problem(
+                    "balance_mismatch",
+                    f"account {account.id}: cached balance differs from the journal",
+                    ids,
+                )
+            )
         if account.reserved != reserved.pop(account.id, 0):
-            problems.append(f"account {account.id}: reserved amount differs from the journal")
+            problems.append(
+                Problem(
+                    "reserved_mismatch",
+                    f"account {account.id}: reserved amount differs from the journal",
+                    ids,
+                )
+            )
+        if levies is not None and account.levy_carry != levies.carry.pop(account.id, 0):
+            problems.append(
+                Problem(
+                    "levy_carry_mismatch",
+                    f"account {account.id}: levy remainder differs from the journal",
+                    ids,
+                )
+            )
     if total != 0:
-        problems.append(f"balances sum to {total}, not zero")
+        problems.append(Problem("sum_not_zero", f"balances sum to {total}, not zero"))
     for account_id in sorted(k for k, v in {**balance, **reserved}.items() if v):
-        problems.append(f"journal moves money of an unknown account {account_id}")
+        problems.append(
+            Problem(
+                "unknown_account",
+                f"journal moves money of an unknown account {account_id}",
+                {"account": account_id},
+            )
+        )
     expected = {
         EntryEvent.RESERVED: TransferStatus.PENDING,
         EntryEvent.POSTED: TransferStatus.POSTED,
@@ -174,5 +318,11 @@ def verify(
     for transfer in transfers:
         event = last_event.get(transfer.id)
         if event is None or expected[event] is not transfer.status:
-            problems.append(f"transfer {transfer.id}: status {transfer.status.value} not journaled")
+            problems.append(
+                Problem(
+                    "status_not_journaled",
+                    f"transfer {transfer.id}: status {transfer.status.value} not journaled",
+                    {"transfer": transfer.id},
+                )
+            )
     return Verification(not problems, count, prev, tuple(problems))

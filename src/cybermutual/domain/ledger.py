@@ -40,11 +40,20 @@ class TransferStatus(StrEnum):
 
 
 class TransferKind(StrEnum):
-    PAYMENT = "payment"
+    PAYMENT = "payment"  # a member pays another (pending: a hold its payer may post or void)
+    ESCROW = "escrow"  # backs an order or a task; settled only by that deal's state machine
     LEVY = "levy"
     BASIC_INCOME = "basic_income"
     PUBLIC_SERVICE = "public_service"
     CLEARING = "clearing"
+
+
+#: Kinds that pay a member for something: levied when posted, counted as trade volume and sales.
+TRADE_KINDS = frozenset({TransferKind.PAYMENT, TransferKind.ESCROW})
+
+#: Levy rates have at most 6 decimals, so a rate is an exact whole number of millionths, and a
+#: payee's levy remainder is kept exactly in millionths of a minor unit.
+LEVY_SCALE = 10**6
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,9 @@ class Account:
     balance: int = 0
     reserved: int = 0
     credit_limit: int | None = 0
+    #: the levy owed on this account's receipts that is still below one minor unit, in
+    #: millionths of a minor unit (0 <= levy_carry < LEVY_SCALE); see ``levy_due``
+    levy_carry: int = 0
 
     @property
     def available(self) -> int:
@@ -76,6 +88,7 @@ class Account:
             balance,
             reserved,
             self.credit_limit,
+            self.levy_carry,
         )
 
     @property
@@ -228,8 +241,31 @@ def void_pending(transfer: Transfer, debit: Account, credit: Account, *, now: da
 
 
 def levy_for(amount: int, rate: Decimal) -> int:
-    """The levy on a payment: ``floor(amount * rate)`` minor units, never more than the rate."""
+    """The levy on one payment alone: ``floor(amount * rate)`` minor units."""
     return int((Decimal(amount) * rate).to_integral_value(ROUND_FLOOR))
+
+
+def rate_millionths(rate: Decimal) -> int:
+    """A levy rate (at most 6 decimals, checked by the charter) in exact millionths."""
+    scaled = rate * LEVY_SCALE
+    if scaled != scaled.to_integral_value():
+        raise InvalidValue("levy_rate has at most 6 decimals", field="levy_rate")
+    return int(scaled)
+
+
+def levy_due(amount: int, rate: Decimal, carry: int) -> tuple[int, int]:
+    """The levy on a receipt of ``amount`` and the payee's new remainder.
+
+    The remainder (``carry``, millionths of a minor unit) is what the levy left below one minor
+    unit on the payee's earlier receipts; it is added before rounding down. So the levies on any
+    sequence of receipts sum to ``floor(carry0 / 10**6 + rate * total)`` whatever the split:
+    splitting a payment (a batch of 1,000 x 49 instead of one of 49,000) never saves anything,
+    and from a zero remainder the sum is exactly ``floor(rate * total)``.
+    """
+    if not 0 <= carry < LEVY_SCALE:
+        raise InvalidValue("a levy remainder is below one minor unit")
+    owed = carry + amount * rate_millionths(rate)
+    return owed // LEVY_SCALE, owed % LEVY_SCALE
 
 
 def set_credit_limit(account: Account, limit: int) -> Account:

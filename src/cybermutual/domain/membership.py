@@ -15,6 +15,7 @@ from cybermutual.domain.collective import Admission
 from cybermutual.domain.errors import (
     AlreadyMember,
     DebtOutstanding,
+    HoldsOutstanding,
     InvalidTransition,
     NotAllowed,
     NotAMember,
@@ -42,6 +43,11 @@ class Membership:
     @property
     def is_active(self) -> bool:
         return self.status is MembershipStatus.ACTIVE
+
+    @property
+    def has_departed(self) -> bool:
+        """Left, or expelled by a vote: may spend down a positive balance, nothing more."""
+        return self.status in (MembershipStatus.LEFT, MembershipStatus.EXPELLED)
 
 
 def join(
@@ -80,14 +86,24 @@ def approve(candidate: Membership, *, approver: Membership | None, now: datetime
 
 
 def leave(membership: Membership, *, balance: int, reserved: int, now: datetime) -> Membership:
-    """Leave, refused while the member owes the collective anything."""
-    if membership.status is MembershipStatus.LEFT:
-        raise InvalidTransition("already left")
+    """Leave, refused while the member owes the collective anything or has money held.
+
+    A hold (an order or task in escrow, a pending payment) is a promise to members who stay, so
+    it is finished or cancelled first: a leaver never has a hold, only a balance of 0 or more.
+    """
+    if membership.has_departed:
+        raise InvalidTransition(f"already {membership.status.value}")
     if balance - reserved < 0:
         raise DebtOutstanding(
             "settle a negative balance (including amounts held for pending payments) "
             "before leaving",
             balance=balance,
+            reserved=reserved,
+        )
+    if reserved > 0:
+        raise HoldsOutstanding(
+            f"{reserved} is held for your open orders, tasks or pending payments: finish or "
+            "cancel them before leaving",
             reserved=reserved,
         )
     return replace(membership, status=MembershipStatus.LEFT, left_at=now)

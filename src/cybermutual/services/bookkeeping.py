@@ -14,19 +14,20 @@ from datetime import datetime
 
 from cybermutual.domain import journal
 from cybermutual.domain.collective import Collective
-from cybermutual.domain.errors import AccountNotFound, InvalidValue
+from cybermutual.domain.errors import AccountNotFound, InvalidValue, LevyRateChanged
 from cybermutual.domain.ledger import (
+    TRADE_KINDS,
     Account,
     AccountKind,
     Movement,
     Transfer,
     TransferKind,
-    levy_for,
+    levy_due,
     open_transfer,
     post_pending,
     void_pending,
 )
-from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.domain.membership import Membership
 from cybermutual.services.common import new_id
 from cybermutual.services.ports import UnitOfWork
 
@@ -89,7 +90,7 @@ class Books:
     def spending_limit(self, member_id: str, membership: Membership) -> None:
         """A member who left (or was expelled) may still spend a positive balance, but not go
         into debt."""
-        if membership.status in (MembershipStatus.LEFT, MembershipStatus.EXPELLED):
+        if membership.has_departed:
             account = self.account_of(member_id)
             self._accounts[account.id] = replace(account, credit_limit=0)
 
@@ -155,30 +156,53 @@ class Books:
             self._apply_levy(levy)
         return settled
 
-    def _levy_on(self, payment: Transfer, payee: Account) -> Movement | None:
-        """The levy a posted payment owes, computed against the payee as the payment leaves it."""
-        if payment.kind is not TransferKind.PAYMENT or not self.levy_rate_applies:
+    def _levy_on(self, payment: Transfer, payee: Account) -> tuple[Account, Movement | None] | None:
+        """The levy a posted payment owes, and the payee with its new levy remainder.
+
+        Computed against the payee as the payment leaves it; the remainder below one minor unit
+        is carried to the payee's next receipt (``levy_due``), so splitting a payment saves
+        nothing.
+        """
+        if payment.kind not in TRADE_KINDS or not self.levy_rate_applies:
             return None
-        levy = levy_for(payment.amount, self.collective.charter.levy_rate)
+        rate = self.collective.charter.levy_rate
+        levy, carry = levy_due(payment.amount, rate, payee.levy_carry)
+        payee = replace(payee, levy_carry=carry)
         if levy <= 0:
-            return None
-        return open_transfer(
+            return payee, None
+        return payee, open_transfer(
             transfer_id=new_id(),
             debit=payee,
             credit=self.system_account(AccountKind.COMMONS_FUND),
             amount=levy,
             kind=TransferKind.LEVY,
-            memo=f"levy {self.collective.charter.levy_rate} on payment {payment.id}",
+            memo=f"levy {rate} on payment {payment.id}",
             now=self.now,
             parent_id=payment.id,
             initiated_by=payment.initiated_by,
             within_limit=False,  # always covered by the payment just received
         )
 
-    def _apply_levy(self, movement: Movement) -> None:
+    def _apply_levy(self, levy: tuple[Account, Movement | None]) -> None:
+        payee, movement = levy
+        if movement is None:  # only the remainder grew
+            self._accounts[payee.id] = payee
+            self._changed.add(payee.id)
+            return
         self._new.append(self._apply(movement, settles=False))
         assert movement.transfer.parent_id is not None
         self.levies[movement.transfer.parent_id] = movement.transfer.amount
+
+    def _check_levy_rate(self, uow: UnitOfWork) -> None:
+        """Under the journal's lock, the levy rate must still be the one charged: a vote that
+        changed it meanwhile makes this payment retry (it is rare, and never half-applied)."""
+        current = uow.collectives.by_slug(self.collective.slug)
+        if current is not None and current.charter.levy_rate != self.collective.charter.levy_rate:
+            raise LevyRateChanged(
+                "the members' new levy rate took effect while this was being recorded; "
+                "send the same request again",
+                levy_rate=str(current.charter.levy_rate),
+            )
 
     def close(self) -> None:
         """Write transfers, balances and journal entries (the caller then commits)."""
@@ -190,6 +214,7 @@ class Books:
             uow.transfers.settle(transfer)
         uow.accounts.save_balances([self._accounts[a] for a in sorted(self._changed)])
         head = uow.journal.lock_head(self.collective.id)
+        self._check_levy_rate(uow)
         entries = []
         for transfer, settles in self._chain:
             entry, head = journal.record(head, transfer, at=self.now, settles_reservation=settles)

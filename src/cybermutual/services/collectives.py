@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from cybermutual.domain import membership as rules
 from cybermutual.domain.collective import Charter, Collective
+from cybermutual.domain.commons.rounds import RoundStatus
 from cybermutual.domain.errors import AccountNotFound, MemberNotFound, NotAMember, SlugTaken
 from cybermutual.domain.governance.admission import admitted
 from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
+from cybermutual.domain.market import listings
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
@@ -17,6 +19,17 @@ from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """What leaving did: the membership, the listings it closed, what it leaves undone."""
+
+    membership: Membership
+    listings_closed: tuple[str, ...] = ()
+    quotes_withdrawn: int = 0
+    applications_withdrawn: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,19 +135,28 @@ class CollectiveService:
             uow.commit()
         return membership
 
-    def leave(self, slug: str, *, member_id: str) -> Membership:
-        """Leave; refused with ``debt_outstanding`` while the balance is negative.
+    def leave(self, slug: str, *, member_id: str) -> Departure:
+        """Leave; refused while the balance is negative or money is held for open deals.
 
-        Jury seats the leaver holds without a vote go to other members (``market_justice``)."""
+        The leaver's open listings are closed and open quotes and task applications withdrawn
+        (open orders carry on; rejoining reopens nothing: post again). Leaving is never refused
+        for a role: every active member can approve, serve on a jury and run allocation rounds,
+        so no one holds a role alone. What a departure leaves undone is said in ``warnings``:
+        the last active member leaving, or bids in an allocation round still in progress that
+        no longer count. Jury seats the leaver holds without a vote go to other members
+        (``market_justice``).
+        """
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            current = uow.memberships.get(collective.id, member_id)
+            # the account row is the one every payment and order of this member locks, so
+            # leaving and spending serialise on it; the membership is read under that lock.
+            # One lock, in one fixed order, of the leaver and of any dispute a seat may settle.
+            books = Books(uow, collective, now=now)
+            books.lock_members(sorted({member_id} | jury_seat_parties(uow, collective, member_id)))
+            current = books.membership(member_id) or uow.memberships.get(collective.id, member_id)
             if current is None:
                 raise NotAMember("you are not a member of this collective")
-            books = Books(uow, collective, now=now)
-            # one lock, in one fixed order, of the leaver and of any dispute a seat may settle
-            books.lock_members(sorted({member_id} | jury_seat_parties(uow, collective, member_id)))
             try:
                 account: Account | None = books.account_of(member_id)
             except AccountNotFound:
@@ -149,8 +171,39 @@ class CollectiveService:
             vacate_jury_seats(books, uow, member_id=member_id)
             books.close()
             uow.governance.remove_delegations_of(collective.id, member_id)  # nobody's proxy now
+            closed = []
+            for listing in uow.market.listings.open_of_owner(collective.id, member_id):
+                uow.market.listings.save(listings.close(listing, actor=member_id, now=now))
+                closed.append(listing.id)
+            quotes = uow.market.quotes.withdraw_open_of(collective.id, member_id)
+            applications = uow.market.applications.withdraw_open_of(collective.id, member_id)
+            warnings = self._departure_warnings(uow, collective, member_id)
             uow.commit()
-        return membership
+        return Departure(membership, tuple(closed), quotes, applications, warnings)
+
+    @staticmethod
+    def _departure_warnings(
+        uow: UnitOfWork, collective: Collective, member_id: str
+    ) -> tuple[str, ...]:
+        warnings = []
+        remaining = uow.memberships.list(
+            collective.id, status=MembershipStatus.ACTIVE, limit=1, cursor=None
+        )
+        if not remaining.items:
+            warnings.append(
+                "you were the last active member: until someone joins or rejoins, nobody can "
+                "approve new members, serve on a jury or run an allocation round"
+            )
+        rounds = uow.allocation_rounds.of_collective(collective.id, limit=20, cursor=None)
+        for round_ in rounds.items:
+            if round_.status is RoundStatus.CLOSED:
+                continue
+            if any(b.member_id == member_id for b in uow.allocation_rounds.bids(round_.id)):
+                warnings.append(
+                    f"allocation round {round_.id} is still {round_.status.value}: your bids "
+                    "in it no longer count, and a re-run shares out without you"
+                )
+        return tuple(warnings)
 
     def membership(self, slug: str, *, member_id: str) -> Membership | None:
         with self._uow(readonly=True) as uow:

@@ -15,7 +15,7 @@ from cybermutual.domain.errors import (
     InvalidValue,
     RoundNotFound,
 )
-from cybermutual.domain.ledger import TransferKind, TransferStatus
+from cybermutual.domain.ledger import TRADE_KINDS, TransferStatus
 from cybermutual.domain.membership import require_active
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
@@ -207,7 +207,7 @@ class CommonsService:
             if (
                 transfer is None
                 or transfer.collective_id != collective.id
-                or transfer.kind is not TransferKind.PAYMENT
+                or transfer.kind not in TRADE_KINDS
                 or transfer.status is not TransferStatus.POSTED
                 or uow.accounts.owners([transfer.credit_account_id]).get(transfer.credit_account_id)
                 != member_id

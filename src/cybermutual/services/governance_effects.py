@@ -82,6 +82,19 @@ def _plain(value: object) -> object:
 
 
 def _levy(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    """The new rate applies from the next journal entry: taken under the journal's lock, so a
+    payment journaled after it was levied at the new rate (``Books.close`` refuses one levied at
+    the old rate with ``levy_rate_changed``), and ``ledger verify`` replays each rate in turn."""
+    head = uow.journal.lock_head(c.id)
+    uow.governance.add_levy_change(
+        c.id,
+        change_id=new_id(),
+        after_seq=head.seq,
+        previous=c.charter.levy_rate,
+        rate=e.rate,
+        proposal_id=p.id,
+        at=now,
+    )
     return _set_charter(uow, c, levy_rate=e.rate)
 
 

@@ -126,6 +126,23 @@ class GovernanceStore(Protocol):
 
     def set_weights(self, collective_id: str, weights: Mapping[str, Decimal]) -> None: ...
 
+    # levy history, for ledger verify
+    def add_levy_change(
+        self,
+        collective_id: str,
+        *,
+        change_id: str,
+        after_seq: int,
+        previous: Decimal,
+        rate: Decimal,
+        proposal_id: str,
+        at: datetime,
+    ) -> None: ...
+
+    def levy_changes(self, collective_id: str) -> list[tuple[int, Decimal, Decimal]]:
+        """(after journal entry, previous rate, new rate) of every voted levy change, in order."""
+        ...
+
     # impact estimates
     def impact(self, proposal_id: str) -> Impact: ...
 

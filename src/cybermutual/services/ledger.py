@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cybermutual.domain import journal
+from cybermutual.domain.audit import check_obligations
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
     AccountNotFound,
@@ -14,10 +15,12 @@ from cybermutual.domain.errors import (
     InvalidValue,
     NotAllowed,
     TransferNotFound,
+    TransferSettledByOwner,
 )
 from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
 from cybermutual.domain.ledger import (
     Account,
+    AccountKind,
     Transfer,
     TransferKind,
     TransferStatus,
@@ -92,6 +95,9 @@ class LedgerService:
             account = uow.accounts.of_member(collective.id, member_id)
             if account is None:
                 raise AccountNotFound("no account yet", member=member_id)
+            if membership.has_departed:
+                # a leaver only spends down what they hold; the limit comes back on rejoining
+                account = replace(account, credit_limit=0)
             return AccountView(account, collective.currency, membership.status)
 
     def pay(
@@ -191,6 +197,10 @@ class LedgerService:
                     )
                 return earlier[1]
             payer_membership = _spender(books.membership(p.payer))
+            if p.pending and payer_membership.has_departed:
+                raise NotAllowed(
+                    "a member who left may spend what they hold, but not hold money for later"
+                )
             if p.payee != p.payer:
                 require_active(books.membership(p.payee))
             books.spending_limit(p.payer, payer_membership)
@@ -263,13 +273,13 @@ class LedgerService:
             raise InvalidValue(f"a batch holds 1..{MAX_BATCH} payments", field="payments")
         payers = {p.payer for p in payments}
         payees = {p.payee for p in payments}
-        status = uow.memberships.get_many(collective.id, payers | payees)
-        for member_id in payees:
-            require_active(status.get(member_id))
         books = Books(uow, collective, now=self._clock.now())
         books.lock_members(sorted(payers | payees))
-        for member_id in payers:
-            books.spending_limit(member_id, _spender(status.get(member_id)))
+        # standing read under the lock that leaving takes too, so a leaver never spends on credit
+        for member_id in sorted(payees):
+            require_active(books.membership(member_id))
+        for member_id in sorted(payers):
+            books.spending_limit(member_id, _spender(books.membership(member_id)))
         return books
 
     @staticmethod
@@ -303,13 +313,14 @@ class LedgerService:
             if replay := self._replay(uow, collective.id, actor, idempotency_key, request):
                 return self._views(uow, [self._transfer(uow, replay)])[0]
             transfer = self._transfer(uow, transfer_id)
-            if transfer.collective_id != collective.id or transfer.kind is not TransferKind.PAYMENT:
+            if transfer.collective_id != collective.id:
                 raise TransferNotFound("no such payment in this collective")
             owners = uow.accounts.owners([transfer.debit_account_id, transfer.credit_account_id])
             payer = owners.get(transfer.debit_account_id)
             payee = owners.get(transfer.credit_account_id)
             if actor not in (payer, payee):
                 raise TransferNotFound("no such payment in your account")
+            self._refuse_obligations(uow, transfer)
             if post and actor != payer:
                 raise NotAllowed("only the payer can release a pending payment")
             books = Books(uow, collective, now=self._clock.now())
@@ -327,6 +338,25 @@ class LedgerService:
             uow.commit()
         return view
 
+    @staticmethod
+    def _refuse_obligations(uow: UnitOfWork, transfer: Transfer) -> None:
+        """Only a member's own pending payment is settled here; escrow only by its deal.
+
+        The order is looked up as well as the kind, so an escrow written before escrow had a
+        kind of its own is refused too.
+        """
+        deal = uow.market.orders.by_escrow(transfer.id)
+        if deal is not None or transfer.kind is TransferKind.ESCROW:
+            what = f"{deal.kind.value} {deal.id}" if deal is not None else "an obligation"
+            raise TransferSettledByOwner(
+                f"this transfer is the escrow of {what}: it is settled by that deal's own "
+                "steps (confirm, cancel, decline, dispute), not through the ledger",
+                transfer=transfer.id,
+                **({"order": deal.id, "deal_kind": deal.kind.value} if deal is not None else {}),
+            )
+        if transfer.kind is not TransferKind.PAYMENT:
+            raise TransferNotFound("no such payment in this collective")
+
     def transfers(
         self, slug: str, *, member_id: str, limit: int = 50, cursor: str | None = None
     ) -> Page[TransferView]:
@@ -341,15 +371,46 @@ class LedgerService:
             return Page(self._views(uow, page.items), page.next_cursor)
 
     def verify(self, slug: str) -> journal.Verification:
-        """Recompute every balance from the journal, check the chain and the zero sum."""
+        """Recompute every balance, reservation and levy from the journal, check the chain and
+        the zero sum, then check what the ledger backs: every open order's escrow held between
+        its parties, every reservation owned by a live obligation, no leaver in debt or holding.
+        """
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
-            return journal.verify(
+            accounts = uow.accounts.all_of(collective.id)
+            rule = None
+            changes = tuple(uow.governance.levy_changes(collective.id))
+            if collective.charter.levy_rate or changes:
+                rule = journal.LevyRule(
+                    collective.charter.levy_rate,
+                    uow.accounts.system(collective.id, AccountKind.COMMONS_FUND).id,
+                    uow.journal.levy_carry_from(collective.id),
+                    changes,
+                )
+            books = journal.verify(
                 uow.journal.entries(collective.id),
-                uow.accounts.all_of(collective.id),
+                accounts,
                 transfers=uow.transfers.all_of(collective.id),
                 head=uow.journal.head(collective.id),
+                levy=rule,
             )
+            open_orders = uow.market.orders.open_of(collective.id)
+            pending = uow.transfers.pending_of(collective.id)
+            escrows = {t.id: t for t in pending}
+            for order in open_orders:
+                if order.escrow_id not in escrows and (t := uow.transfers.get(order.escrow_id)):
+                    escrows[t.id] = t
+            owners = [a.owner_id for a in accounts if a.kind is AccountKind.MEMBER and a.owner_id]
+            backed = check_obligations(
+                open_orders=open_orders,
+                escrows=escrows,
+                pending=pending,
+                accounts=accounts,
+                memberships=uow.memberships.get_many(collective.id, owners),
+                set_aside=uow.market.orders.set_aside_of(collective.id),
+            )
+        problems = (*books.problems, *backed)
+        return replace(books, ok=not problems, problems=problems)
 
     def head(self, slug: str) -> journal.ChainHead:
         """The public head of the collective's journal."""

@@ -5,13 +5,16 @@ Every call that moves money (an order, an accepted quote, an assignment, any set
 ``idempotency_key``, checked after the accounts are locked, as ``LedgerService.pay`` does.
 
 Auto-confirmation: ``auto_confirm_due(slug)`` posts every delivered order whose confirmation
-period has ended (the clock passed in decides). It runs lazily whenever someone reads their
-orders, an order, or their inbox, and the lead may also schedule it (``cybermutual`` has no
-background worker): it is idempotent and cheap when nothing is due.
+period has ended (the clock passed in decides), each in a transaction of its own: an order that
+cannot be confirmed is set aside and reported, never in the way of the others. It runs lazily
+whenever someone reads their orders, an order, or their inbox (a failure there is logged, the
+read goes on), and the lead may also schedule it (``cybermutual`` has no background worker): it
+is idempotent and cheap when nothing is due.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 from collections.abc import Sequence
@@ -24,6 +27,7 @@ from cybermutual.domain.errors import (
     AlreadyApplied,
     AlreadyQuoted,
     ApplicationNotFound,
+    DomainError,
     InvalidValue,
     ListingClosed,
     ListingNotFound,
@@ -34,6 +38,7 @@ from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerp
 from cybermutual.domain.ledger import TransferKind
 from cybermutual.domain.market import deals, listings, proposals, visibility
 from cybermutual.domain.market.deals import Action, DealKind, Order, OrderStatus
+from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.market.listings import Category, Listing, ListingKind, ListingStatus
 from cybermutual.domain.market.proposals import Application, ApplicationStatus, Quote
 from cybermutual.domain.market.reviews import Reputation as Reputation
@@ -58,6 +63,7 @@ from cybermutual.services.market_ports import ListingQuery
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 _SENTINEL_LIMIT = 500  # orders auto-confirmed per call
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +279,8 @@ class MarketService(MarketJustice):
             earlier = replayed(uow.idempotency.get(collective.id, buyer, idempotency_key), request)
             if earlier is not None:
                 return load_order(uow, collective, earlier)
+            # again under the lock that leaving takes too: a buyer who left meanwhile holds nothing
+            require_active(books.membership(buyer))
             listing = load_listing(uow, collective, listing_id, lock=True)
             self._seller_active(uow, collective, listing)
             pricing = deals.price_order(listing, buyer=buyer, quantity=quantity, now=now)
@@ -421,42 +429,84 @@ class MarketService(MarketJustice):
             )
 
     def _confirm_due_lazily(self, slug: str) -> None:
-        with self._uow(readonly=True) as uow:
-            collective = uow.collectives.by_slug(slug)
-            due = (
-                collective is not None
-                and uow.market.orders.due(collective.id, now=self._clock.now(), limit=1) != []
-            )
-        if due:
-            self.auto_confirm_due(slug)
+        """Auto-confirm what is due before a read; never makes the read fail."""
+        try:
+            with self._uow(readonly=True) as uow:
+                collective = uow.collectives.by_slug(slug)
+                due = (
+                    collective is not None
+                    and uow.market.orders.due(collective.id, now=self._clock.now(), limit=1) != []
+                )
+            if due:
+                self.auto_confirm_due(slug)
+        except Exception:  # the read goes on; the next read or tick tries again
+            log.exception("auto-confirmation before a read of %s failed", slug)
 
     def auto_confirm_due(self, slug: str) -> int:
-        """Post every delivered order whose confirmation period is over; how many were."""
+        """Post every delivered order whose confirmation period is over; how many were.
+
+        Each order is confirmed in a transaction of its own, so one that cannot be (its escrow
+        broken, say) never holds up the others: it is set aside (``due`` skips it from then
+        on), logged, and both parties are told in their inbox; ``ledger verify`` lists it.
+        Anything else that goes wrong (the database) is logged and retried on the next run.
+        """
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
-            due = [
-                load_order(uow, collective, order_id)
-                for order_id in uow.market.orders.due(collective.id, now=now, limit=_SENTINEL_LIMIT)
-            ]
-            if not due:
-                return 0
-            books = Books(uow, collective, now=now)
-            books.lock_members(sorted({m for o in due for m in (o.buyer_id, o.seller_id)}))
-            confirmed = 0
-            for candidate in due:
-                order = load_order(uow, collective, candidate.id, lock=True)
-                if order.status is not OrderStatus.DELIVERED or (
-                    order.auto_confirm_at is None or order.auto_confirm_at > now
-                ):
-                    continue
-                step = deals.transition(order, Action.AUTO_CONFIRM, actor=None, now=now)
-                uow.market.orders.save(apply_step(books, uow, step, seller_share=None))
-                notify(uow, collective, step.events, now=now)
-                confirmed += 1
-            books.close()
-            uow.commit()
+            due = uow.market.orders.due(collective.id, now=now, limit=_SENTINEL_LIMIT)
+        confirmed = 0
+        for order_id in due:
+            try:
+                confirmed += self._auto_confirm_one(collective, order_id, now=now)
+            except DomainError as failure:
+                log.error(
+                    "auto-confirmation of order %s in %s failed (%s): set aside",
+                    order_id,
+                    slug,
+                    failure.code,
+                )
+                self._set_aside(collective, order_id, failure, now=now)
+            except Exception:
+                log.exception("auto-confirmation of order %s in %s failed", order_id, slug)
         return confirmed
+
+    def _auto_confirm_one(self, collective: Collective, order_id: str, *, now: datetime) -> int:
+        with self._uow() as uow:
+            order = load_order(uow, collective, order_id)
+            books = Books(uow, collective, now=now)
+            books.lock_members([order.buyer_id, order.seller_id])
+            order = load_order(uow, collective, order_id, lock=True)
+            if order.status is not OrderStatus.DELIVERED or (
+                order.auto_confirm_at is None or order.auto_confirm_at > now
+            ):
+                return 0  # a party acted meanwhile
+            step = deals.transition(order, Action.AUTO_CONFIRM, actor=None, now=now)
+            uow.market.orders.save(apply_step(books, uow, step, seller_share=None))
+            books.close()
+            notify(uow, collective, step.events, now=now)
+            uow.commit()
+        return 1
+
+    def _set_aside(
+        self, collective: Collective, order_id: str, failure: DomainError, *, now: datetime
+    ) -> None:
+        reason = f"{failure.code}: {failure.detail}"
+        try:
+            with self._uow() as uow:
+                order = load_order(uow, collective, order_id)
+                uow.market.orders.set_aside(order_id, reason=reason, at=now)
+                event = MarketEvent(
+                    EventKind.AUTO_CONFIRM_FAILED,
+                    (order.buyer_id, order.seller_id),
+                    "order",
+                    order.id,
+                    f"this {order.kind.value} could not be confirmed automatically ({reason}); "
+                    "the buyer can still confirm it, either party can dispute it",
+                )
+                notify(uow, collective, [event], now=now)
+                uow.commit()
+        except Exception:
+            log.exception("could not set order %s aside", order_id)
 
     # --- requests and quotes --------------------------------------------------------------
 
@@ -529,11 +579,12 @@ class MarketService(MarketJustice):
             earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
             if earlier is not None:
                 return load_order(uow, collective, earlier)
+            require_active(books.membership(actor))  # under the lock leaving takes too
             listing = load_listing(uow, collective, offer.listing_id, lock=True)
             offer = self._quote(uow, collective, quote_id)  # re-read: withdrawn meanwhile?
             order_id = new_id()
             accepted = proposals.accept_quote(listing, offer, actor=actor, order_id=order_id)
-            require_active(uow.memberships.get(collective.id, offer.quoter_id))
+            require_active(books.membership(offer.quoter_id))
             step = _reserve_and_open(
                 books,
                 order_id=order_id,
@@ -607,8 +658,8 @@ class MarketService(MarketJustice):
                 return load_order(uow, collective, earlier)
             listing = load_listing(uow, collective, listing_id, lock=True)
             assigned = proposals.assign(listing, application, actor=actor)
-            require_active(uow.memberships.get(collective.id, actor))
-            require_active(uow.memberships.get(collective.id, application.applicant_id))
+            require_active(books.membership(actor))  # under the lock leaving takes too
+            require_active(books.membership(application.applicant_id))
             step = _reserve_and_open(
                 books,
                 order_id=new_id(),
@@ -659,7 +710,7 @@ def _reserve_and_open(
         books.account_of(buyer),
         books.account_of(seller),
         amount,
-        kind=TransferKind.PAYMENT,
+        kind=TransferKind.ESCROW,  # settled only through the deal, never through the ledger
         memo=f"escrow: {kind.value} {order_id} ({listing.title[:60]})",
         pending=True,
         initiated_by=buyer,

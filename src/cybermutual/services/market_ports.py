@@ -61,6 +61,10 @@ class ListingRepository(Protocol):
 
     def get(self, listing_id: str, *, lock: bool = False) -> Listing | None: ...
 
+    def open_of_owner(self, collective_id: str, owner_id: str) -> list[Listing]:
+        """This member's open listings, locked."""
+        ...
+
     def search(self, collective_id: str, query: ListingQuery, *, prior: int) -> Page[Listing]:
         """Full-text search with filters, a sort and a keyset cursor (``prior``: milli-stars)."""
         ...
@@ -95,7 +99,23 @@ class OrderRepository(Protocol):
         ...
 
     def due(self, collective_id: str, *, now: datetime, limit: int) -> list[str]:
-        """Ids of delivered orders whose confirmation period has ended."""
+        """Ids of delivered orders whose confirmation period has ended (none set aside)."""
+        ...
+
+    def by_escrow(self, transfer_id: str) -> Order | None:
+        """The order or task this transfer is (or was) the escrow of."""
+        ...
+
+    def open_of(self, collective_id: str) -> list[Order]:
+        """Every order and task of the collective that has not ended."""
+        ...
+
+    def set_aside(self, order_id: str, *, reason: str, at: datetime) -> None:
+        """Stop auto-confirming this order: it failed, for ``reason``."""
+        ...
+
+    def set_aside_of(self, collective_id: str) -> dict[str, tuple[datetime, str]]:
+        """Orders whose auto-confirmation failed: when, and why."""
         ...
 
 
@@ -108,6 +128,10 @@ class QuoteRepository(Protocol):
 
     def of_listing(self, listing_id: str) -> list[Quote]: ...
 
+    def withdraw_open_of(self, collective_id: str, quoter_id: str) -> int:
+        """Withdraw this member's open quotes; how many."""
+        ...
+
 
 class ApplicationRepository(Protocol):
     def add(self, application: Application) -> None: ...
@@ -117,6 +141,10 @@ class ApplicationRepository(Protocol):
     def get(self, application_id: str) -> Application | None: ...
 
     def of_listing(self, listing_id: str) -> list[Application]: ...
+
+    def withdraw_open_of(self, collective_id: str, applicant_id: str) -> int:
+        """Withdraw this member's open task applications; how many."""
+        ...
 
 
 class DisputeRepository(Protocol):

@@ -188,6 +188,10 @@ class TransferRepository(Protocol):
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]: ...
 
+    def pending_of(self, collective_id: str) -> list[Transfer]:
+        """Every reservation still open in the collective."""
+        ...
+
 
 class JournalRepository(Protocol):
     def open(self, head: ChainHead) -> None:
@@ -197,6 +201,10 @@ class JournalRepository(Protocol):
     def lock_head(self, collective_id: str) -> ChainHead: ...
 
     def head(self, collective_id: str) -> ChainHead: ...
+
+    def levy_carry_from(self, collective_id: str) -> int:
+        """The sequence number after which levies carry each payee's remainder (see verify)."""
+        ...
 
     def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None: ...
 

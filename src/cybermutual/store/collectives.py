@@ -16,7 +16,7 @@ from cybermutual.domain.collective import (
     Collective,
     MarketVisibility,
 )
-from cybermutual.domain.ledger import AccountKind, TransferKind, TransferStatus
+from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
@@ -113,7 +113,7 @@ class SqlCollectives:
         payments = and_(
             transfers.c.collective_id == collective.id,
             transfers.c.status == TransferStatus.POSTED.value,
-            transfers.c.kind == TransferKind.PAYMENT.value,
+            transfers.c.kind.in_([k.value for k in TRADE_KINDS]),
         )
         since = now - timedelta(days=30)
         row = self._conn.execute(

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from cybermutual.domain.ledger import AccountKind, TransferKind, TransferStatus
+from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferStatus
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.store.tables import accounts, listings, memberships, orders, transfers
 
@@ -47,7 +47,7 @@ class SqlEconomy:
             .outerjoin(listings, listings.c.id == orders.c.listing_id)
             .where(
                 transfers.c.collective_id == collective_id,
-                transfers.c.kind == TransferKind.PAYMENT.value,
+                transfers.c.kind.in_([k.value for k in TRADE_KINDS]),
                 transfers.c.status == TransferStatus.POSTED.value,
                 transfers.c.settled_at >= since,
             )

@@ -19,6 +19,7 @@ from cybermutual.store.tables import (
     allocation_weights,
     collectives,
     delegations,
+    levy_rates,
     people,
     policy_changes,
     proposals,
@@ -209,6 +210,37 @@ class SqlGovernanceRecords:
             .values(impact_claimed_at=now)
         )
         return result.rowcount == 1
+
+    def add_levy_change(
+        self,
+        collective_id: str,
+        *,
+        change_id: str,
+        after_seq: int,
+        previous: Decimal,
+        rate: Decimal,
+        proposal_id: str,
+        at: datetime,
+    ) -> None:
+        self._conn.execute(
+            insert(levy_rates).values(
+                id=change_id,
+                collective_id=collective_id,
+                after_seq=after_seq,
+                previous_rate=str(previous),
+                rate=str(rate),
+                proposal_id=proposal_id,
+                changed_at=at,
+            )
+        )
+
+    def levy_changes(self, collective_id: str) -> list[tuple[int, Decimal, Decimal]]:
+        rows = self._conn.execute(
+            select(levy_rates)
+            .where(levy_rates.c.collective_id == collective_id)
+            .order_by(levy_rates.c.after_seq, levy_rates.c.changed_at, levy_rates.c.id)
+        )
+        return [(r.after_seq, Decimal(r.previous_rate), Decimal(r.rate)) for r in rows]
 
     def release_impact(self, proposal_id: str) -> None:
         self._conn.execute(

@@ -46,6 +46,15 @@ class SqlJournal:
     def head(self, collective_id: str) -> ChainHead:
         return self._head(collective_id, lock=False)
 
+    def levy_carry_from(self, collective_id: str) -> int:
+        """The sequence number after which levies carry each payee's remainder."""
+        found = self._conn.execute(
+            select(ledger_heads.c.levy_carry_from).where(
+                ledger_heads.c.collective_id == collective_id
+            )
+        ).scalar()
+        return int(found or 0)
+
     def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None:
         if not entries:
             return

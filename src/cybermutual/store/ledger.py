@@ -35,6 +35,7 @@ def _account(row: Any) -> Account:
         balance=row.balance,
         reserved=row.reserved,
         credit_limit=row.credit_limit,
+        levy_carry=row.levy_carry,
     )
 
 
@@ -42,40 +43,39 @@ _MEMBER_ACCOUNTS = and_(
     accounts.c.kind == AccountKind.MEMBER.value,
     accounts.c.owner_id.in_(bindparam("member_ids", expanding=True)),
 )
-# the members' standing comes with their accounts, read under the same lock
-_WITH_STANDING = select(
-    accounts,
-    memberships.c.status.label("m_status"),
-    memberships.c.joined_at.label("m_joined_at"),
-    memberships.c.left_at.label("m_left_at"),
-    memberships.c.approved_by.label("m_approved_by"),
-).select_from(
-    accounts.outerjoin(
-        memberships,
-        and_(
-            memberships.c.collective_id == accounts.c.collective_id,
-            memberships.c.member_id == accounts.c.owner_id,
-        ),
-    )
-)
 # one fixed order (by id) for every transaction, so parallel transfers cannot deadlock
 _LOCK_MEMBERS = (
-    _WITH_STANDING.where(accounts.c.collective_id == bindparam("collective_id"), _MEMBER_ACCOUNTS)
+    select(accounts)
+    .where(accounts.c.collective_id == bindparam("collective_id"), _MEMBER_ACCOUNTS)
     .order_by(accounts.c.id)
-    .with_for_update(of=accounts)
+    .with_for_update()
 )
 _LOCK_MEMBERS_AND_SYSTEM = (
-    _WITH_STANDING.where(
+    select(accounts)
+    .where(
         accounts.c.collective_id == bindparam("collective_id"),
         or_(_MEMBER_ACCOUNTS, accounts.c.kind.in_(bindparam("kinds", expanding=True))),
     )
     .order_by(accounts.c.id)
-    .with_for_update(of=accounts)
+    .with_for_update()
+)
+# The members' standing is read by a statement of its own *after* the lock is held. Joined into
+# the locking statement, PostgreSQL would re-check only the locked account rows once the lock was
+# granted and keep the membership rows of the statement's older snapshot: a payment that waited
+# for a leave to commit would still see its payer as active, and spend on credit after leaving.
+# Leaving locks the same account row, so the two serialise and this read sees the outcome.
+_STANDING = select(memberships).where(
+    memberships.c.collective_id == bindparam("collective_id"),
+    memberships.c.member_id.in_(bindparam("member_ids", expanding=True)),
 )
 _SAVE_BALANCES = (
     update(accounts)
     .where(accounts.c.id == bindparam("account_id"))
-    .values(balance=bindparam("new_balance"), reserved=bindparam("new_reserved"))
+    .values(
+        balance=bindparam("new_balance"),
+        reserved=bindparam("new_reserved"),
+        levy_carry=bindparam("new_levy_carry"),
+    )
 )
 
 
@@ -93,6 +93,7 @@ class SqlAccounts:
                 balance=account.balance,
                 reserved=account.reserved,
                 credit_limit=account.credit_limit,
+                levy_carry=account.levy_carry,
             )
         )
 
@@ -122,25 +123,26 @@ class SqlAccounts:
         self, collective_id: str, member_ids: Sequence[str], *, system: Sequence[AccountKind] = ()
     ) -> tuple[dict[str, Account], dict[str, Membership]]:
         """Lock these members' accounts (and these system kinds'), with the members' standing."""
+        params = {
+            "collective_id": collective_id,
+            "member_ids": sorted(set(member_ids)),
+            "kinds": [k.value for k in system],
+        }
         rows = self._conn.execute(
-            _LOCK_MEMBERS_AND_SYSTEM if system else _LOCK_MEMBERS,
-            {
-                "collective_id": collective_id,
-                "member_ids": sorted(set(member_ids)),
-                "kinds": [k.value for k in system],
-            },
+            _LOCK_MEMBERS_AND_SYSTEM if system else _LOCK_MEMBERS, params
         ).all()
         standing = {
-            row.owner_id: Membership(
+            row.member_id: Membership(
                 collective_id=row.collective_id,
-                member_id=row.owner_id,
-                status=MembershipStatus(row.m_status),
-                joined_at=row.m_joined_at,
-                left_at=row.m_left_at,
-                approved_by=row.m_approved_by,
+                member_id=row.member_id,
+                status=MembershipStatus(row.status),
+                joined_at=row.joined_at,
+                left_at=row.left_at,
+                approved_by=row.approved_by,
             )
-            for row in rows
-            if row.m_status is not None
+            for row in self._conn.execute(
+                _STANDING, {"collective_id": collective_id, "member_ids": params["member_ids"]}
+            )
         }
         return {row.id: _account(row) for row in rows}, standing
 
@@ -160,7 +162,12 @@ class SqlAccounts:
         self._conn.execute(
             _SAVE_BALANCES,
             [
-                {"account_id": a.id, "new_balance": a.balance, "new_reserved": a.reserved}
+                {
+                    "account_id": a.id,
+                    "new_balance": a.balance,
+                    "new_reserved": a.reserved,
+                    "new_levy_carry": a.levy_carry,
+                }
                 for a in changed
             ],
         )
@@ -286,6 +293,16 @@ class SqlTransfers:
         rows = self._conn.execute(query).all()
         items, next_cursor = newest_cursor([_transfer(row) for row in rows], limit, "created_at")
         return Page(items, next_cursor)
+
+    def pending_of(self, collective_id: str) -> list[Transfer]:
+        """Every reservation still open in the collective."""
+        rows = self._conn.execute(
+            select(transfers).where(
+                transfers.c.collective_id == collective_id,
+                transfers.c.status == TransferStatus.PENDING.value,
+            )
+        )
+        return [_transfer(row) for row in rows]
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]:
         rows = self._conn.execution_options(yield_per=_STREAM).execute(

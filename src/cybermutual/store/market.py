@@ -148,6 +148,19 @@ class SqlListings:
         row = self._conn.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _listing(row)
 
+    def open_of_owner(self, collective_id: str, owner_id: str) -> list[Listing]:
+        rows = self._conn.execute(
+            select(*_COLUMNS)
+            .where(
+                listings.c.collective_id == collective_id,
+                listings.c.owner_id == owner_id,
+                listings.c.status == ListingStatus.OPEN.value,
+            )
+            .order_by(listings.c.id)
+            .with_for_update()
+        )
+        return [_listing(row) for row in rows]
+
     def _matches(self, collective_id: str, text: str) -> ColumnElement[bool] | None:
         terms = search_terms(text, limit=MAX_TERMS_PER_QUERY)
         if not terms:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cybermutual.domain.market.deals import DealKind, Order, OrderStatus
+from cybermutual.domain.market.deals import TERMINAL, DealKind, Order, OrderStatus
 from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Juror, Vote
 from cybermutual.domain.market.proposals import (
     Application,
@@ -155,11 +155,43 @@ class SqlOrders:
                 orders.c.collective_id == collective_id,
                 orders.c.status == OrderStatus.DELIVERED.value,
                 orders.c.auto_confirm_at <= now,
+                orders.c.auto_confirm_failed_at.is_(None),
             )
             .order_by(orders.c.auto_confirm_at, orders.c.id)
             .limit(limit)
         )
         return [r.id for r in rows]
+
+    def by_escrow(self, transfer_id: str) -> Order | None:
+        row = self._conn.execute(select(orders).where(orders.c.escrow_id == transfer_id)).first()
+        return None if row is None else _order(row)
+
+    def open_of(self, collective_id: str) -> list[Order]:
+        rows = self._conn.execute(
+            select(orders)
+            .where(
+                orders.c.collective_id == collective_id,
+                orders.c.status.not_in([s.value for s in TERMINAL]),
+            )
+            .order_by(orders.c.id)
+        )
+        return [_order(r) for r in rows]
+
+    def set_aside(self, order_id: str, *, reason: str, at: datetime) -> None:
+        self._conn.execute(
+            update(orders)
+            .where(orders.c.id == order_id)
+            .values(auto_confirm_failed_at=at, auto_confirm_error=reason[:2000])
+        )
+
+    def set_aside_of(self, collective_id: str) -> dict[str, tuple[datetime, str]]:
+        rows = self._conn.execute(
+            select(orders.c.id, orders.c.auto_confirm_failed_at, orders.c.auto_confirm_error).where(
+                orders.c.collective_id == collective_id,
+                orders.c.auto_confirm_failed_at.is_not(None),
+            )
+        )
+        return {r.id: (r.auto_confirm_failed_at, r.auto_confirm_error or "") for r in rows}
 
 
 def _quote(row: Any) -> Quote:
@@ -214,6 +246,17 @@ class SqlQuotes:
         )
         return [_quote(r) for r in rows]
 
+    def withdraw_open_of(self, collective_id: str, quoter_id: str) -> int:
+        return self._conn.execute(
+            update(quotes)
+            .where(
+                quotes.c.collective_id == collective_id,
+                quotes.c.quoter_id == quoter_id,
+                quotes.c.status == QuoteStatus.OPEN.value,
+            )
+            .values(status=QuoteStatus.WITHDRAWN.value)
+        ).rowcount
+
 
 def _application(row: Any) -> Application:
     return Application(
@@ -264,6 +307,17 @@ class SqlApplications:
             .order_by(task_applications.c.created_at, task_applications.c.id)
         )
         return [_application(r) for r in rows]
+
+    def withdraw_open_of(self, collective_id: str, applicant_id: str) -> int:
+        return self._conn.execute(
+            update(task_applications)
+            .where(
+                task_applications.c.collective_id == collective_id,
+                task_applications.c.applicant_id == applicant_id,
+                task_applications.c.status == ApplicationStatus.OPEN.value,
+            )
+            .values(status=ApplicationStatus.WITHDRAWN.value)
+        ).rowcount
 
 
 class SqlDisputes:

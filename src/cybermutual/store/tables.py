@@ -161,6 +161,8 @@ accounts = Table(
     Column("balance", Money, nullable=False, default=0),
     Column("reserved", Money, nullable=False, default=0),
     Column("credit_limit", Money),
+    # the levy below one minor unit still owed on this account's receipts, in millionths
+    Column("levy_carry", BigInteger, nullable=False, default=0, server_default="0"),
     UniqueConstraint("collective_id", "kind", "owner_id", name="uq_accounts_owner"),
 )
 
@@ -210,6 +212,9 @@ ledger_heads = Table(
     Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    # levies of entries after this sequence number carry each payee's remainder (0004); the
+    # ones before were rounded down payment by payment, and ``verify`` checks each by its rule
+    Column("levy_carry_from", BigInteger, nullable=False, default=0, server_default="0"),
 )
 
 idempotency_keys = Table(
@@ -302,10 +307,14 @@ orders = Table(
     Column("delivered_at", Moment),
     Column("closed_at", Moment),
     Column("auto_confirm_at", Moment),
+    # auto-confirmation failed for this order: it is set aside (and verify reports it)
+    Column("auto_confirm_failed_at", Moment),
+    Column("auto_confirm_error", Text),
     Index("ix_orders_buyer", "collective_id", "buyer_id", "created_at"),
     Index("ix_orders_seller", "collective_id", "seller_id", "created_at"),
     Index("ix_orders_due", "collective_id", "status", "auto_confirm_at"),
     Index("ix_orders_listing", "listing_id"),
+    Index("ix_orders_escrow", "escrow_id"),
 )
 
 quotes = Table(
@@ -673,4 +682,18 @@ periodic_payments = Table(
     Column("amount", Money, nullable=False),
     Column("transfer_id", ID, nullable=False),
     Column("paid_at", Moment, nullable=False),
+)
+
+# each levy rate a vote set, and after which journal entry it applies (for ``ledger verify``)
+levy_rates = Table(
+    "levy_rates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("after_seq", BigInteger, nullable=False),
+    Column("previous_rate", String(20), nullable=False),
+    Column("rate", String(20), nullable=False),
+    Column("proposal_id", ID, ForeignKey("proposals.id"), nullable=False),
+    Column("changed_at", Moment, nullable=False),
+    Index("ix_levy_rates_collective", "collective_id", "after_seq"),
 )

@@ -49,6 +49,11 @@ class SqlUnitOfWork:
         conn = self._engine.connect()
         if self._readonly:
             conn = conn.execution_options(**{READONLY: True})
+            if conn.dialect.name == "postgresql":
+                # one snapshot for the whole read, as SQLite's deferred BEGIN gives: ``verify``
+                # compares the journal, accounts, orders and reservations read one after the
+                # other, and must not see a payment half-way between them
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
         self._conn = conn
         self._tx = conn.begin()
         self.people = SqlPeople(conn)

@@ -12,6 +12,7 @@ from cybermutual.api.schemas import (
     CollectiveCreate,
     CollectivePublic,
     CurrencyPublic,
+    DeparturePublic,
     MemberPublic,
     MembershipPublic,
     PagePublic,
@@ -180,7 +181,18 @@ def approve(
     return membership_public(slug, membership)
 
 
-@router.delete("/collectives/{slug}/memberships/me", response_model=MembershipPublic)
-def leave(slug: str, person: CurrentMember, services: ServicesDep) -> MembershipPublic:
-    """Leave at any time once your balance is not negative; you keep your account."""
-    return membership_public(slug, services.collectives.leave(slug, member_id=person.id))
+@router.delete("/collectives/{slug}/memberships/me", response_model=DeparturePublic)
+def leave(slug: str, person: CurrentMember, services: ServicesDep) -> DeparturePublic:
+    """Leave once your balance is not negative and nothing is held; you keep your account.
+
+    Your open listings are closed and open quotes and task applications withdrawn;
+    ``warnings`` says what your leaving leaves undone.
+    """
+    departure = services.collectives.leave(slug, member_id=person.id)
+    return DeparturePublic(
+        **membership_public(slug, departure.membership).model_dump(),
+        listings_closed=list(departure.listings_closed),
+        quotes_withdrawn=departure.quotes_withdrawn,
+        applications_withdrawn=departure.applications_withdrawn,
+        warnings=list(departure.warnings),
+    )

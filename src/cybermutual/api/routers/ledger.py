@@ -14,6 +14,7 @@ from cybermutual.api.schemas import (
     PagePublic,
     TransferCreate,
     TransferPublic,
+    VerificationProblemPublic,
     VerificationPublic,
 )
 from cybermutual.services.ledger import PaymentOrder, TransferView
@@ -138,8 +139,16 @@ def cancel(
 
 @router.get("/collectives/{slug}/ledger/verify", response_model=VerificationPublic)
 def verify(slug: str, services: ServicesDep) -> VerificationPublic:
-    """Public proof: balances recomputed from the hash-chained journal, and the zero sum."""
+    """Public proof: balances and levies recomputed from the hash-chained journal, the zero sum,
+    and every open order's escrow, every reservation and every leaver checked; each problem has
+    a stable ``kind``, the ids it concerns and a sentence."""
     result = services.ledger.verify(slug)
     return VerificationPublic(
-        ok=result.ok, entries=result.entries, head=result.head, problems=list(result.problems)
+        ok=result.ok,
+        entries=result.entries,
+        head=result.head,
+        problems=[
+            VerificationProblemPublic(kind=p.kind, ids=dict(p.ids), message=p.message)
+            for p in result.problems
+        ],
     )

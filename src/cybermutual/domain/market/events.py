@@ -13,6 +13,7 @@ class EventKind(StrEnum):
     ORDER_CANCELLED = "order_cancelled"
     ORDER_DELIVERED = "order_delivered"
     ORDER_COMPLETED = "order_completed"
+    AUTO_CONFIRM_FAILED = "auto_confirm_failed"  # set aside; the parties (or a dispute) end it
     QUOTE_RECEIVED = "quote_received"
     QUOTE_ACCEPTED = "quote_accepted"
     TASK_APPLICATION = "task_application"

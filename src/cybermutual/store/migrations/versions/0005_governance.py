@@ -2,7 +2,7 @@
 periodic payments, admission approvals, allocation weights; the charter's voting fields
 
 Revision ID: 0005_governance
-Revises: 0004_auth
+Revises: 0005_escrow
 Create Date: 2026-11-29 17:38:39.356669
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_governance"
-down_revision = "0004_auth"
+down_revision = "0005_escrow"
 branch_labels = None
 depends_on = None
 
@@ -284,6 +284,28 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("service_id", "member_id", name=op.f("pk_service_providers")),
     )
+    op.create_table(
+        "levy_rates",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("collective_id", sa.String(length=32), nullable=False),
+        sa.Column("after_seq", sa.BigInteger(), nullable=False),
+        sa.Column("previous_rate", sa.String(length=20), nullable=False),
+        sa.Column("rate", sa.String(length=20), nullable=False),
+        sa.Column("proposal_id", sa.String(length=32), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["collective_id"],
+            ["collectives.id"],
+            name=op.f("fk_levy_rates_collective_id_collectives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposals.id"], name=op.f("fk_levy_rates_proposal_id_proposals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_levy_rates")),
+    )
+    op.create_index(
+        "ix_levy_rates_collective", "levy_rates", ["collective_id", "after_seq"], unique=False
+    )
     op.add_column(
         "collectives",
         sa.Column("quorum", sa.String(length=10), server_default="0.2", nullable=False),
@@ -320,6 +342,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_levy_rates_collective", table_name="levy_rates")
+    op.drop_table("levy_rates")
     op.drop_column("collectives", "charter_text")
     op.drop_column("collectives", "basic_income_period")
     op.drop_column("collectives", "basic_income")
