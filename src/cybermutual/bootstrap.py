@@ -65,6 +65,7 @@ def build_services(
     uow = SqlUnitOfWorkFactory(engine)
     policy_impact = PolicyImpactService(uow, clock=clock)
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
+    market = MarketService(uow, clock=clock)
     return Services(
         uow=uow,
         clock=clock,
@@ -75,13 +76,13 @@ def build_services(
         ledger=LedgerService(uow, clock=clock),
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
-        market=MarketService(uow, clock=clock),
+        market=market,
         policy_impact=policy_impact,
         proposals=ProposalService(uow, clock=clock),
         votes=VoteService(uow, clock=clock),
         public_services=PublicServicesService(uow, clock=clock),
         proposal_impact=proposal_impact,
-        tick=TickService(uow, clock=clock, impacts=proposal_impact),
+        tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
     )
 
 

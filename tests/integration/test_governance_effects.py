@@ -214,3 +214,32 @@ def test_a_payment_levied_at_the_old_rate_is_refused_after_a_levy_vote(
     assert paid.levy == 250
     report = services.ledger.verify(slug)
     assert report.ok, report.problems
+
+
+def test_the_tick_confirms_orders_whose_confirmation_period_is_over(
+    services: Services, clock: FakeClock
+) -> None:
+    from cybermutual.domain.market.deals import Action
+    from cybermutual.domain.market.listings import ListingKind
+
+    slug, people = members(services, 2)
+    seller, buyer = people[0].id, people[1].id
+    listing = services.market.post_listing(
+        slug,
+        owner=seller,
+        kind=ListingKind.OFFER,
+        title="Oak stool",
+        description="",
+        category="crafts",
+        price=300,
+        quantity=2,
+    ).listing.id
+    order = services.market.place_order(slug, buyer=buyer, listing_id=listing, idempotency_key="o")
+    for action in (Action.ACCEPT, Action.DELIVER):
+        services.market.act(slug, actor=seller, order_id=order.id, action=action)
+    assert services.tick.tick(impacts=False).orders_confirmed == 0
+    clock.advance(days=15)
+    assert services.tick.tick(impacts=False).orders_confirmed == 1
+    assert services.tick.tick(impacts=False).orders_confirmed == 0
+    done = services.market.order(slug, viewer=buyer, order_id=order.id)
+    assert done.status.value == "completed"

@@ -3,6 +3,7 @@
 - close proposals whose time has come, or on which every eligible voter has now spoken;
 - confirm the service claims whose recipients let the timeout pass, then pay what fits;
 - pay this period's basic income to whoever has not had it;
+- confirm the market's delivered orders whose confirmation period is over;
 - compute a few pending impact estimates (``impacts=True``).
 
 Each is idempotent by (what, period): closing is guarded by the proposal's status, a claim is
@@ -22,6 +23,7 @@ from cybermutual.services.basic_income import pay_basic_income
 from cybermutual.services.common import load_collective
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_impact import ProposalImpactService
+from cybermutual.services.market import MarketService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 from cybermutual.services.public_services import auto_confirm_due, pay_waiting
 
@@ -35,6 +37,7 @@ class TickReport:
     claims_paid: int = 0
     claims_waiting: int = 0
     basic_income_paid: int = 0
+    orders_confirmed: int = 0
     impacts: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -45,6 +48,7 @@ class TickReport:
             "claims_paid": self.claims_paid,
             "claims_waiting": self.claims_waiting,
             "basic_income_paid": self.basic_income_paid,
+            "orders_confirmed": self.orders_confirmed,
             "impacts": self.impacts,
             "errors": self.errors,
         }
@@ -52,11 +56,17 @@ class TickReport:
 
 class TickService:
     def __init__(
-        self, uow: UnitOfWorkFactory, *, clock: Clock, impacts: ProposalImpactService
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        impacts: ProposalImpactService,
+        market: MarketService | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._impacts = impacts
+        self._market = market
 
     def tick(self, *, impacts: bool = True) -> TickReport:
         report = TickReport()
@@ -70,11 +80,15 @@ class TickService:
         with self._uow(readonly=True) as uow:
             claims_in = uow.public_services.collectives_with_waiting()
             income_in = uow.governance.collectives_with_basic_income()
-            slugs = uow.governance.slugs(claims_in + income_in)
+            orders_in = uow.governance.collectives_with_due_orders(now=self._clock.now())
+            slugs = uow.governance.slugs(claims_in + income_in + orders_in)
         for cid in claims_in:
             self._guarded(report, slugs[cid], self._claims)
         for cid in income_in:
             self._guarded(report, slugs[cid], self._basic_income)
+        if self._market is not None:
+            for cid in orders_in:
+                self._guarded(report, slugs[cid], self._orders)
         if impacts:
             try:
                 report.impacts = self._impacts.compute_pending()
@@ -118,6 +132,10 @@ class TickService:
             uow.commit()
         report.claims_paid += run.paid
         report.claims_waiting += run.waiting
+
+    def _orders(self, slug: str, report: TickReport) -> None:
+        assert self._market is not None
+        report.orders_confirmed += self._market.auto_confirm_due(slug)
 
     def _basic_income(self, slug: str, report: TickReport) -> None:
         with self._uow() as uow:

@@ -20,6 +20,7 @@ from cybermutual.store.tables import (
     collectives,
     delegations,
     levy_rates,
+    orders,
     people,
     policy_changes,
     proposals,
@@ -241,6 +242,19 @@ class SqlGovernanceRecords:
             .order_by(levy_rates.c.after_seq, levy_rates.c.changed_at, levy_rates.c.id)
         )
         return [(r.after_seq, Decimal(r.previous_rate), Decimal(r.rate)) for r in rows]
+
+    def collectives_with_due_orders(self, *, now: datetime) -> list[str]:
+        """Collectives with delivered orders whose confirmation period is over (for the tick)."""
+        rows = self._conn.execute(
+            select(orders.c.collective_id)
+            .where(
+                orders.c.status == "delivered",
+                orders.c.auto_confirm_at <= now,
+                orders.c.auto_confirm_failed_at.is_(None),
+            )
+            .distinct()
+        )
+        return [r.collective_id for r in rows]
 
     def release_impact(self, proposal_id: str) -> None:
         self._conn.execute(
