@@ -243,3 +243,17 @@ def test_the_tick_confirms_orders_whose_confirmation_period_is_over(
     assert services.tick.tick(impacts=False).orders_confirmed == 0
     done = services.market.order(slug, viewer=buyer, order_id=order.id)
     assert done.status.value == "completed"
+
+
+def test_a_voter_who_left_is_not_waited_for(services: Services) -> None:
+    slug, people = members(services, 3)
+    ids = [p.id for p in people]
+    view = services.proposals.propose(
+        slug, author=ids[0], kind="resolution", title="r", body="", params={}
+    )
+    services.collectives.leave(slug, member_id=ids[2])
+    services.votes.vote(slug, voter=ids[0], proposal_id=view.proposal.id, choice="yes")
+    last = services.votes.vote(slug, voter=ids[1], proposal_id=view.proposal.id, choice="no")
+    assert last.proposal.status.value == "failed"  # both eligible voters spoke: a 1-1 tie
+    assert last.proposal.tally is not None
+    assert (last.proposal.tally.eligible, last.proposal.outcome) == (2, "tied")

@@ -63,6 +63,13 @@ def close_if_due(
         return None
     if proposal.is_due(now):
         return close(uow, collective, proposal, now=now)
+    # everyone is counted only if everyone voted or delegated: two counts rule most cases out
+    # before the full tally (which reads every ballot and delegation) is worth computing
+    spoken = uow.governance.ballot_count(proposal.id) + uow.governance.delegation_count(
+        collective.id
+    )
+    if spoken < uow.governance.eligible_count(collective.id, proposal.id):
+        return None
     if everyone_counted(current_tally(uow, collective, proposal, now=now)):
         return close(uow, collective, proposal, now=now)
     return None

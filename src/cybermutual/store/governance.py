@@ -13,12 +13,14 @@ from sqlalchemy import func, insert, select, update
 from cybermutual.domain.governance.kinds import ProposalKind
 from cybermutual.domain.governance.proposals import Proposal, ProposalStatus
 from cybermutual.domain.governance.tally import Ballot, Choice, Tally
+from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.governance_ports import Comment
 from cybermutual.services.ports import Page
 from cybermutual.store.governance_records import SqlGovernanceRecords
 from cybermutual.store.pagination import newest_after, newest_cursor
 from cybermutual.store.tables import (
     ballots,
+    memberships,
     proposal_comments,
     proposal_voters,
     proposals,
@@ -147,6 +149,24 @@ class SqlGovernance(SqlGovernanceRecords):
             select(proposal_voters.c.member_id).where(proposal_voters.c.proposal_id == proposal_id)
         )
         return {r.member_id for r in rows}
+
+    def eligible_count(self, collective_id: str, proposal_id: str) -> int:
+        """Voters of the proposal who are still active members."""
+        return int(
+            self._conn.execute(
+                select(func.count())
+                .select_from(proposal_voters)
+                .join(
+                    memberships,
+                    (memberships.c.member_id == proposal_voters.c.member_id)
+                    & (memberships.c.collective_id == collective_id),
+                )
+                .where(
+                    proposal_voters.c.proposal_id == proposal_id,
+                    memberships.c.status == MembershipStatus.ACTIVE.value,
+                )
+            ).scalar_one()
+        )
 
     def is_voter(self, proposal_id: str, member_id: str) -> bool:
         row = self._conn.execute(

@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from cybermutual.services.governance_ports import Delegation, Impact, PolicyRecord
 from cybermutual.services.ports import Page
@@ -53,6 +53,13 @@ class SqlGovernanceRecords:
             )
         )
         return {r.member_id: r.delegate_id for r in rows}
+
+    def delegation_count(self, collective_id: str) -> int:
+        return int(
+            self._conn.execute(
+                select(func.count()).where(delegations.c.collective_id == collective_id)
+            ).scalar_one()
+        )
 
     def delegation(self, collective_id: str, member_id: str) -> Delegation | None:
         row = self._conn.execute(
