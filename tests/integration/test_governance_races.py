@@ -8,6 +8,7 @@ per ticking server.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -121,3 +122,48 @@ def _is_benign(exc: BaseException) -> bool:
     """A periodic payment that lost a race to the register's key rolls back whole: harmless
     (its rows were paid by the winner); anything else is a bug."""
     return "periodic_payments" in str(exc) or "UNIQUE constraint" in str(exc)
+
+
+def test_no_vote_lands_between_a_closings_count_and_its_close(
+    services: Services, engine: Engine, clock: FakeClock
+) -> None:
+    """Members change their votes while servers tick and close the proposal early: the tally
+    counts exactly the ballots stored (none accepted after it was counted)."""
+    from cybermutual.domain.errors import ProposalClosed
+    from cybermutual.domain.governance.tally import Counts
+
+    slug, people = members(services, 6)
+    ids = [p.id for p in people]
+    fleet = [services] + [
+        build_services(engine, clock=clock, passwords=FAST_PASSWORDS) for _ in range(SERVERS - 1)
+    ]
+    for trial in range(4):
+        view = services.proposals.propose(
+            slug, author=ids[0], kind="resolution", title=f"r{trial}", body="", params={}
+        )
+        pid = view.proposal.id
+        for voter in ids[:5]:
+            services.votes.vote(slug, voter=voter, proposal_id=pid, choice="yes")
+
+        def work(s: Services, pid: str = pid) -> None:
+            n = fleet.index(s)
+            if n == 0:  # the last voter: everyone is counted after this, so it may close it
+                with contextlib.suppress(ProposalClosed):
+                    s.votes.vote(slug, voter=ids[5], proposal_id=pid, choice="no")
+            elif n < 4:
+                for voter in ids[n : n + 2]:
+                    with contextlib.suppress(ProposalClosed):
+                        s.votes.vote(slug, voter=voter, proposal_id=pid, choice="no")
+            else:
+                s.tick.tick(impacts=False)
+
+        assert together(fleet, work) == []
+        services.tick.tick(impacts=False)
+        closed = services.proposals.proposal(slug, viewer=ids[0], proposal_id=pid).proposal
+        assert closed.tally is not None
+        with services.uow(readonly=True) as uow:
+            stored = uow.governance.ballots(pid)
+        expected = Counts()
+        for ballot in stored:
+            expected = expected.plus(ballot.choice)
+        assert closed.tally.direct == expected

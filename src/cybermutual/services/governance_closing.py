@@ -40,7 +40,14 @@ def current_tally(
 def close(
     uow: UnitOfWork, collective: Collective, proposal: Proposal, *, now: datetime
 ) -> Proposal | None:
-    """Close an open proposal now; None when someone else closed it first."""
+    """Close an open proposal now; None when someone else closed it first.
+
+    The proposal is locked before its ballots are counted, so a vote either lands before the
+    count (and is in it) or after the close (and is refused)."""
+    locked = uow.governance.proposal(collective.id, proposal.id, lock=True)
+    if locked is None or locked.status is not rules.ProposalStatus.OPEN:
+        return None
+    proposal = locked
     tally = current_tally(uow, collective, proposal, now=now)
     outcome = decide(tally, rules=VotingRules.of(collective.charter), kind=proposal.kind)
     closed = rules.close(proposal, tally=tally, outcome=outcome, now=min(now, proposal.closes_at))

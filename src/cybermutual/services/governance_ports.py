@@ -55,7 +55,12 @@ class GovernanceStore(Protocol):
     # proposals
     def add_proposal(self, proposal: Proposal, *, voters: Sequence[str], impact: str) -> None: ...
 
-    def proposal(self, collective_id: str, proposal_id: str) -> Proposal | None: ...
+    def proposal(
+        self, collective_id: str, proposal_id: str, *, lock: bool = False
+    ) -> Proposal | None:
+        """A proposal; ``lock`` holds it until the unit of work ends (votes and the closing
+        queue on it, so no vote lands between a closing's tally and its close)."""
+        ...
 
     def proposals(
         self, collective_id: str, *, status: ProposalStatus | None, limit: int, cursor: str | None

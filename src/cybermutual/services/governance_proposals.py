@@ -270,8 +270,10 @@ def require_active_or_former(uow: UnitOfWork, collective: Collective, viewer: st
         require_active(None)
 
 
-def _load(uow: UnitOfWork, collective: Collective, proposal_id: str) -> Proposal:
-    proposal = uow.governance.proposal(collective.id, proposal_id)
+def _load(
+    uow: UnitOfWork, collective: Collective, proposal_id: str, *, lock: bool = False
+) -> Proposal:
+    proposal = uow.governance.proposal(collective.id, proposal_id, lock=lock)
     if proposal is None:
         raise ProposalNotFound(f"no proposal {proposal_id}", proposal=proposal_id)
     return proposal

@@ -49,7 +49,7 @@ class VoteService:
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, voter))
-            proposal = _load(uow, collective, proposal_id)
+            proposal = _load(uow, collective, proposal_id, lock=True)
             if not proposal.accepts_votes(now):
                 close_if_due(uow, collective, proposal, now=now)
                 uow.commit()

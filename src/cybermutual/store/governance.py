@@ -74,12 +74,13 @@ class SqlGovernance(SqlGovernanceRecords):
                 [{"proposal_id": proposal.id, "member_id": m} for m in voters],
             )
 
-    def proposal(self, collective_id: str, proposal_id: str) -> Proposal | None:
-        row = self._conn.execute(
-            select(*_PROPOSAL_COLUMNS).where(
-                proposals.c.id == proposal_id, proposals.c.collective_id == collective_id
-            )
-        ).first()
+    def proposal(
+        self, collective_id: str, proposal_id: str, *, lock: bool = False
+    ) -> Proposal | None:
+        query = select(*_PROPOSAL_COLUMNS).where(
+            proposals.c.id == proposal_id, proposals.c.collective_id == collective_id
+        )
+        row = self._conn.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _proposal(row)
 
     def proposals(
