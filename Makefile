@@ -1,43 +1,58 @@
 # Every target builds .venv itself when it is missing or older than pyproject.toml.
+# `make demo` and `make serve` install only what the server needs; `make test`, `make lint` and
+# `make bench` add the development, benchmark and cluster tools (a separate, larger install).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
+# `make demo PORT=8001` when port 8000 is taken
+PORT ?=
 
 .PHONY: demo test test-fast fmt bench lint serve clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,cluster]'
-	touch $(STAMP)
+$(BIN)/python:
+	@echo ">> creating the virtual environment $(VENV)"
+	$(PY) -m venv $(VENV)
 
-demo: $(STAMP)
-	$(BIN)/cybermutual demo
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	@echo ">> installing cybermutual and what it needs to run (1-2 minutes the first time)"
+	$(PIP) -e .
+	touch $@
 
-serve: $(STAMP)
-	$(BIN)/cybermutual serve
+$(DEV): pyproject.toml | $(BIN)/python
+	@echo ">> installing cybermutual with its test, benchmark and cluster tools (a few minutes the first time)"
+	$(PIP) -e '.[dev,bench,cluster]'
+	touch $@ $(RUNTIME)
 
-test: $(STAMP)
+demo: $(RUNTIME)
+	$(BIN)/cybermutual demo $(if $(PORT),--port $(PORT))
+
+serve: $(RUNTIME)
+	$(BIN)/cybermutual serve $(if $(PORT),--port $(PORT))
+
+test: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --durations=15
 
 # The edit loop: everything but the stress tests, on SQLite only (make test runs both databases).
-test-fast: $(STAMP)
+test-fast: $(DEV)
 	HYPOTHESIS_PROFILE=fast $(BIN)/pytest -n 2 -q -m "not slow and not postgres"
 
-fmt: $(STAMP)
+fmt: $(DEV)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/cybermutual bench
 
 clean:

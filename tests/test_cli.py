@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
@@ -53,11 +54,18 @@ def test_set_limit_refuses_bad_values(tmp_path: Path) -> None:
     assert "no account" in result.output
 
 
-def test_demo_seeds_a_collective_whose_ledger_verifies(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """One demo database seeded through the CLI, shared by this module's demo tests."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     result = runner.invoke(app, ["demo", "--no-serve", "--database-url", url])
     assert result.exit_code == 0, result.output
-    assert "ada@demo.cybermutual.org" in result.output
+    return url, result.output
+
+
+def test_demo_seeds_a_collective_whose_ledger_verifies(demo_db: tuple[str, str]) -> None:
+    url, output = demo_db
+    assert "ada@demo.cybermutual.org" in output
     again = runner.invoke(app, ["demo", "--no-serve", "--database-url", url])
     assert "already exists" in again.output
     verified = runner.invoke(app, ["ledger", "verify", "riverside", "--database-url", url])
@@ -104,9 +112,8 @@ def test_allocate_an_instance_file(tmp_path: Path) -> None:
     assert runner.invoke(app, ["allocate"]).exit_code == 1
 
 
-def test_simulate_policy_on_the_demo(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert runner.invoke(app, ["demo", "--no-serve", "--database-url", url]).exit_code == 0
+def test_simulate_policy_on_the_demo(demo_db: tuple[str, str]) -> None:
+    url, _ = demo_db
     result = runner.invoke(
         app,
         [

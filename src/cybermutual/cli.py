@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +17,9 @@ from rich.table import Table
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
 from cybermutual.sim_cli import simulate_app
+
+if TYPE_CHECKING:
+    from cybermutual.services.container import Services
 
 app = typer.Typer(
     help="Run cyber-collectives: mutual credit, a market, a facilitated commons, a simulator.",
@@ -29,7 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 DatabaseUrl = Annotated[
     str | None,
@@ -47,6 +50,34 @@ def _settings(database_url: str | None = None, **overrides: object) -> Settings:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+def _port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now (checked before any slow work)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # the same option uvicorn sets, so a port in TIME_WAIT is not taken for busy
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError:
+            return False
+    return True
+
+
+def _require_port(settings: Settings, command: str) -> None:
+    if not _port_free(settings.host, settings.port):
+        raise _fail(
+            f"cannot listen on {settings.host}:{settings.port} (the port is in use or the address "
+            f"is not this machine's); choose another with `cybermutual {command} --port 8001` "
+            "(or CYBERMUTUAL_PORT)"
+        )
 
 
 def _serve(settings: Settings) -> None:
@@ -72,57 +103,144 @@ def _serve(settings: Settings) -> None:
             scheduler.stop()
 
 
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory SQLite)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _existing(database_url: str | None) -> Services:
+    """Services over a database that must already exist; never creates or migrates one.
+
+    Commands that only read (or act on an existing collective) fail in one line when the
+    database is missing or older than this code, instead of creating an empty one.
+    """
+    from cybermutual.bootstrap import build
+    from cybermutual.store.migrate import schema_revision
+
+    settings = _settings(database_url)
+    path = _sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        raise _fail(
+            f"no database at {path} (from {_url_origin(database_url)}); run `cybermutual demo` "
+            "or `cybermutual db upgrade` first, or point --database-url at yours"
+        )
+    services = build(settings, migrate=False)
+    try:
+        current, head = schema_revision(services.uow.engine)  # type: ignore[attr-defined]
+    except Exception as exc:  # an unreachable server, a file that is not a database, ...
+        raise _fail(f"cannot open {settings.database_url}: {exc}".splitlines()[0]) from None
+    if current is None:
+        raise _fail(
+            f"{settings.database_url} holds no cybermutual data (run `cybermutual db upgrade`)"
+        )
+    if current != head:
+        raise _fail(
+            f"{settings.database_url} is at schema {current}, this version needs {head}: "
+            "run `cybermutual db upgrade` first"
+        )
+    return services
+
+
+def _url_origin(database_url: str | None) -> str:
+    import os
+
+    if database_url:
+        return "--database-url"
+    if os.environ.get("CYBERMUTUAL_DATABASE_URL"):
+        return "CYBERMUTUAL_DATABASE_URL"
+    return "the default CYBERMUTUAL_DATABASE_URL"
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Apply migrations and serve the API (CYBERMUTUAL_DATABASE_URL, default SQLite)."""
-    _serve(_settings(database_url, host=host, port=port))
+    settings = _settings(database_url, host=host, port=port)
+    _require_port(settings, "serve")
+    _serve(settings)
 
 
 @app.command()
 def demo(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    database_url: Annotated[
-        str, typer.Option("--database-url", help="Where the demo lives.")
-    ] = "sqlite:///./cybermutual-demo.db",
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
+    database_url: DatabaseUrl = None,
     fresh: Annotated[bool, typer.Option(help="Delete an existing demo database first.")] = False,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Seed, then exit.")] = False,
 ) -> None:
-    """Create an embedded database with a demo collective, print the logins, and serve."""
+    """Seed the demo collectives into the database every command uses, print the logins, serve.
+
+    The database is CYBERMUTUAL_DATABASE_URL (default ./cybermutual.db), so `ledger verify
+    riverside`, `allocate --collective riverside` and `simulate policy --collective riverside`
+    see the demo without options. A database that holds other collectives is never touched.
+    """
     from cybermutual.bootstrap import build, build_services
-    from cybermutual.demo import DEMO_PASSWORD, DEMO_SLUG, MEMBERS, email_of, seed
+    from cybermutual.demo import DEMO_PASSWORD, DEMO_PASSWORDS, DEMO_SLUG, seed
 
     settings = _settings(database_url, host=host, port=port)
-    if fresh and settings.database_url.startswith("sqlite:///"):
-        path = Path(settings.database_url.removeprefix("sqlite:///"))
+    if not no_serve:
+        _require_port(settings, "demo")
+    path = _sqlite_path(settings.database_url)
+    if fresh:
+        if path is None:
+            raise _fail("--fresh deletes a SQLite file; empty a PostgreSQL database yourself")
+        if path.exists() and not _is_demo(settings):
+            raise _fail(f"{path} holds collectives other than the demo; not deleting it")
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    console.print(f"Database: {settings.database_url}")
     services = build(settings)
-    if services.collectives.directory(limit=1).items:
-        console.print("The demo database already exists; use --fresh to start over.")
+    if _is_demo(settings, services):
+        console.print("The demo already exists in this database (use --fresh to start over).")
+    elif services.collectives.directory(limit=1).items:
+        raise _fail(
+            f"{settings.database_url} already holds other collectives; seed the demo elsewhere "
+            "with --database-url sqlite:///./cybermutual-demo.db"
+        )
     else:
         engine = services.uow.engine  # type: ignore[attr-defined]
         with Progress(console=console) as bar:
-            task = bar.add_task("Seeding the demo collective", total=None)
+            task = bar.add_task("Seeding the demo collectives", total=None)
             seed(
-                lambda clock: build_services(engine, clock=clock),
+                lambda clock: build_services(engine, clock=clock, passwords=DEMO_PASSWORDS),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    table = Table(title=f"Demo logins (password: {DEMO_PASSWORD})")
-    table.add_column("member")
-    table.add_column("email (username)")
-    for name in MEMBERS[:6]:
-        table.add_row(name, email_of(name))
-    table.add_row("…", f"{len(MEMBERS) - 6} more: firstname@demo.cybermutual.org")
-    console.print(table)
+    _print_logins(DEMO_PASSWORD)
     url = f"http://{settings.host}:{settings.port}"
     console.print(f"Collective [bold]{DEMO_SLUG}[/]: {url}/api/v1/collectives/{DEMO_SLUG}")
     if not no_serve:
         _serve(settings)
+
+
+def _is_demo(settings: Settings, services: Services | None = None) -> bool:
+    from cybermutual.bootstrap import build
+    from cybermutual.demo import DEMO_SLUG
+
+    services = services or build(settings)
+    try:
+        services.collectives.profile(DEMO_SLUG)
+    except DomainError:
+        return False
+    return True
+
+
+def _print_logins(password: str) -> None:
+    from cybermutual.demo import MEMBERS, email_of
+
+    table = Table(title=f"Demo logins (password for all: {password})")
+    table.add_column("member")
+    table.add_column("email (username)")
+    for name in MEMBERS:
+        table.add_row(name, email_of(name))
+    console.print(table)
 
 
 @db_app.command("upgrade")
@@ -147,10 +265,9 @@ def tick(
 
     Safe to run as often as you like, and beside a running server: nothing happens twice.
     """
-    from cybermutual.bootstrap import build
-
+    services = _existing(database_url)
     try:
-        report = build(_settings(database_url)).tick.tick(impacts=impacts)
+        report = services.tick.tick(impacts=impacts)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     print(json.dumps(report.as_dict(), indent=2))
@@ -165,10 +282,9 @@ def ledger_verify(
 ) -> None:
     """Recompute balances and levies from the journal and check every escrow, reservation and
     leaver; print each problem and exit 1 on any."""
-    from cybermutual.bootstrap import build
-
+    services = _existing(database_url)
     try:
-        result = build(_settings(database_url)).ledger.verify(slug)
+        result = services.ledger.verify(slug)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     if not result.ok:
@@ -189,10 +305,9 @@ def ledger_set_limit(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Set one member's credit limit (operator action)."""
-    from cybermutual.bootstrap import build
-
+    services = _existing(database_url)
     try:
-        account = build(_settings(database_url)).ledger.set_credit_limit(
+        account = services.ledger.set_credit_limit(
             slug, member_id=member_id, credit_limit=credit_limit
         )
     except DomainError as exc:
@@ -258,10 +373,10 @@ def allocate(
                 raise _fail(f"{instance} is not valid JSON: {exc}") from None
             print(json.dumps(solve_instance(data, fractional=fractional), indent=2))
             return
-        from cybermutual.bootstrap import build
-
         assert collective is not None
-        report = build(_settings(database_url)).allocation.allocate_collective(collective)
+        services = _existing(database_url)
+        report = services.allocation.allocate_collective(collective)
+        people = services.auth.names(s.member_id for s in report.shares)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     table = Table(title=f"Allocation round {report.round.id} of '{collective}'")
@@ -271,7 +386,7 @@ def allocate(
     asked = {b.id: b.max_units for b in report.bids}
     for share in report.shares:
         table.add_row(
-            share.member_id[:8],
+            people.get(share.member_id, share.member_id),
             names.get(share.asset_id, share.asset_id),
             str(asked.get(share.bid_id or "", "")),
             str(share.units),
@@ -314,12 +429,11 @@ def simulate_policy(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Estimate a policy's effect on a real collective before members vote on it."""
-    from cybermutual.bootstrap import build
     from cybermutual.services.policy_impact import PolicyChange
 
     if proposal is not None:
         try:
-            estimate = build(_settings(database_url)).proposal_impact.for_proposal(proposal)
+            estimate = _existing(database_url).proposal_impact.for_proposal(proposal)
         except DomainError as exc:
             raise _fail(exc.detail) from None
         print(json.dumps(estimate, indent=2))
@@ -342,11 +456,12 @@ def simulate_policy(
         raise _fail(
             "name at least one change: --levy-rate, --basic-income, --credit-limit, --service"
         )
+    services = _existing(database_url)
     try:
         with console.status(
             f"Simulating '{collective}' with and without the policy ({seeds} seeds)"
         ):
-            impact = build(_settings(database_url)).policy_impact.estimate(
+            impact = services.policy_impact.estimate(
                 collective, change, seeds=seeds, steps=steps, cluster=cluster
             )
     except DomainError as exc:

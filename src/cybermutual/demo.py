@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import contextlib
 import random
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher as Argon2Hasher
+
+from cybermutual.bootstrap import Argon2Passwords
 from cybermutual.demo_governance import seed_governance
 from cybermutual.domain.collective import Admission, CapitalMode, Charter
 from cybermutual.domain.commons import AssetStatus
-from cybermutual.domain.errors import CreditLimitExceeded
+from cybermutual.domain.errors import CreditLimitExceeded, DomainError
 from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
 
 DEMO_PASSWORD = "demo-password"
+#: The demo's passwords are published, so their hashes protect nothing: the cheapest argon2id
+#: parameters make seeding take a second instead of half a minute. People who register on a demo
+#: server get the normal parameters (the server builds its own hasher).
+DEMO_PASSWORDS = Argon2Passwords(Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1))
 DEMO_SLUG = "riverside"
 MEMBERS = [
     "Ada Okafor",
@@ -81,8 +89,14 @@ class SteppingClock:
 
 
 def email_of(name: str) -> str:
-    first = name.split()[0].lower()
-    return f"{first.encode('ascii', 'ignore').decode()}@demo.cybermutual.org"
+    """``firstname@demo.cybermutual.org``, accents transliterated: Lucía -> lucia, Petrović -> ...
+
+    NFKD splits a letter from its accents, which are then dropped, so the login is what a person
+    would type on any keyboard (and never loses a letter, as a plain ASCII encode would).
+    """
+    decomposed = unicodedata.normalize("NFKD", name.split()[0].casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return f"{plain.encode('ascii', 'ignore').decode()}@demo.cybermutual.org"
 
 
 def seed(
@@ -161,6 +175,11 @@ def seed(
     seed_commons(services, clock, [p.id for p in people], now=now, rng=rng)
     seed_market(services, clock, [p.id for p in people], now=now)
     seed_governance(services, clock, [p.id for p in people], now=now)
+    clock.moment = now - timedelta(hours=12)
+    for person in people:  # the demo's months of notices were read long ago; a visitor's are new
+        for slug in (DEMO_SLUG, "hillside-growers"):
+            with contextlib.suppress(DomainError):  # not a member there
+                services.market.mark_read(slug, member_id=person.id)
     progress(total, total)
     return [DemoLogin(p.display_name, p.email) for p in people]
 
@@ -205,8 +224,15 @@ def seed_commons(
     now: datetime,
     rng: random.Random,
 ) -> None:
-    """A workshop's worth of assets, a past round (declined, re-run, used), an open round."""
-    clock.moment = now - timedelta(days=25)
+    """A workshop of assets, two finished rounds, and a round a visitor can finish at once.
+
+    The first round (five weeks ago) gives the facilitator a usage log with sales, so the past
+    round's values are each member's measured productivity times demand, not the neutral 1.0
+    every member has before anyone used anything. The last round's bidding closed and its week
+    ended just now: a visitor can compute, publish, decline, re-run and close it in one sitting,
+    then open the next round and bid.
+    """
+    clock.moment = now - timedelta(days=45)
     assets = [
         services.commons.contribute(
             DEMO_SLUG,
@@ -220,26 +246,54 @@ def seed_commons(
         )
         for name, category, capacity, unit, location, outputs, who in WORKSHOP
     ]
+    _finished_round(services, clock, members, assets, rng, start=now - timedelta(days=35))
+    clock.moment = now - timedelta(days=25)
     services.commons.revise(
         DEMO_SLUG, assets[7].id, member_id=members[18], status=AssetStatus.MAINTENANCE
     )
-    clock.moment = now - timedelta(days=20)
-    past = services.allocation.open_round(
+    _finished_round(
+        services, clock, members, assets, rng, start=now - timedelta(days=14), decline_van=True
+    )
+    clock.moment = now - timedelta(days=6, hours=22)
+    ready = services.allocation.open_round(
+        DEMO_SLUG,
+        member_id=members[1],
+        period_start=now - timedelta(days=6),
+        period_end=now - timedelta(minutes=30),
+        bids_close_at=now - timedelta(days=6),
+    )
+    _bid_all(services, ready.id, members, assets, rng)
+
+
+def _finished_round(
+    services: Services,
+    clock: SteppingClock,
+    members: list[str],
+    assets: list[Any],
+    rng: random.Random,
+    *,
+    start: datetime,
+    decline_van: bool = False,
+) -> None:
+    """A week's round from opening to close, with the use made of it and the sales it led to."""
+    clock.moment = start - timedelta(days=4)
+    done = services.allocation.open_round(
         DEMO_SLUG,
         member_id=members[0],
-        period_start=now - timedelta(days=14),
-        period_end=now - timedelta(days=7),
-        bids_close_at=now - timedelta(days=16),
+        period_start=start,
+        period_end=start + timedelta(days=7),
+        bids_close_at=start - timedelta(days=2),
     )
-    _bid_all(services, past.id, members, assets, rng)
-    clock.moment = now - timedelta(days=16) + timedelta(minutes=5)
-    services.allocation.compute(DEMO_SLUG, past.id, member_id=members[3])
-    report = services.allocation.publish(DEMO_SLUG, past.id, member_id=members[6])
-    van = next(s for s in report.shares if s.asset_id == assets[3].id and s.units > 0)
-    services.allocation.decline(DEMO_SLUG, past.id, van.id, member_id=van.member_id)
-    report = services.allocation.rerun(DEMO_SLUG, past.id, member_id=members[11])
-    clock.moment = now - timedelta(days=7) + timedelta(hours=2)
-    services.allocation.close(DEMO_SLUG, past.id, member_id=members[0])
+    _bid_all(services, done.id, members, assets, rng)
+    clock.moment = start - timedelta(days=2) + timedelta(minutes=5)
+    services.allocation.compute(DEMO_SLUG, done.id, member_id=members[3])
+    report = services.allocation.publish(DEMO_SLUG, done.id, member_id=members[6])
+    if decline_van:
+        van = next(s for s in report.shares if s.asset_id == assets[3].id and s.units > 0)
+        services.allocation.decline(DEMO_SLUG, done.id, van.id, member_id=van.member_id)
+        report = services.allocation.rerun(DEMO_SLUG, done.id, member_id=members[11])
+    clock.moment = start + timedelta(days=7, hours=2)
+    services.allocation.close(DEMO_SLUG, done.id, member_id=members[0])
     held: dict[tuple[str, str], int] = {}
     for share in report.shares:
         if not share.is_declined and share.units > 0:
@@ -260,7 +314,7 @@ def seed_commons(
                 payee=member_id,
                 amount=rng.randint(10, 60) * 100 * max(1, units // 5),
                 memo=f"{output} made with the commons",
-                idempotency_key=f"demo-commons-sale-{index}",
+                idempotency_key=f"demo-commons-sale-{done.id}-{index}",
             )
             sales.append(sale.transfer.id)
         except CreditLimitExceeded:
@@ -269,20 +323,11 @@ def seed_commons(
             DEMO_SLUG,
             member_id=member_id,
             asset_id=asset_id,
-            round_id=past.id,
+            round_id=done.id,
             units=max(1, units - rng.randint(0, units // 3)),
             output_category=output,
             sales=sales,
         )
-    clock.moment = now - timedelta(hours=1)
-    upcoming = services.allocation.open_round(
-        DEMO_SLUG,
-        member_id=members[1],
-        period_start=now + timedelta(days=2),
-        period_end=now + timedelta(days=9),
-        bids_close_at=now + timedelta(days=1),
-    )
-    _bid_all(services, upcoming.id, members, assets, rng)
 
 
 def _bid_all(

@@ -339,6 +339,15 @@ def _transfers(w: World) -> Call:
     return Call("GET", f"{H}/transfers")
 
 
+@route(
+    "GET",
+    S + "/transfers/{transfer_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _one_transfer(w: World) -> Call:  # only its payer and payee know it exists
+    return Call("GET", f"{H}/transfers/{w.pending_transfer()}", party=w.buyer)
+
+
 @route("POST", S + "/transfers/batch", _row(UNAUTH, FORBIDDEN, FORBIDDEN, CREATED, CREATED))
 def _batch(w: World) -> Call:
     body = {"payments": [{"to": w.founder.id, "amount": 1}]}
@@ -635,6 +644,11 @@ def _tasks(w: World) -> Call:
     return Call("GET", f"{H}/tasks")
 
 
+@route("GET", S + "/tasks/{task_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _task(w: World) -> Call:
+    return Call("GET", f"{H}/tasks/{w.listing(ListingKind.TASK)}")
+
+
 @route(
     "POST",
     S + "/tasks/{task_id}/applications",
@@ -807,6 +821,12 @@ def _reviews(w: World) -> Call:
 @route("GET", S + "/reputation/{member_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
 def _reputation(w: World) -> Call:
     return Call("GET", f"{H}/reputation/{w.founder.id}")
+
+
+# a profile shows standing (joined, left) as the member list does: for active members only
+@route("GET", S + "/members/{member_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _member_profile(w: World) -> Call:
+    return Call("GET", f"{H}/members/{w.founder.id}")
 
 
 @route("GET", S + "/inbox", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))

@@ -21,7 +21,12 @@ def assert_problem(reply: Any, status: int, code: str) -> None:
 
 def test_whole_foundation_flow(client: TestClient, member: Any) -> None:
     ada, bo = member("Ada"), member("Bo")
-    assert ada.get("/me").json() == {"id": ada.id, "email": ada.email, "display_name": "Ada"}
+    assert ada.get("/me").json() == {
+        "id": ada.id,
+        "email": ada.email,
+        "display_name": "Ada",
+        "memberships": [],  # none yet (issue #9: /me lists them)
+    }
 
     created = ada.post("/collectives", json=COLLECTIVE)
     assert created.status_code == 201, created.text

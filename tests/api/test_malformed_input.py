@@ -73,8 +73,8 @@ def test_unknown_payee_and_missing_header(pair: Any) -> None:
     ada, bo = pair
     assert_problem(
         ada.post("/collectives/riverside/transfers", key="k", json={"to": "nobody", "amount": 1}),
-        403,
-        "not_a_member",
+        404,  # the payee is unknown; the caller is a member in good standing (issue #9)
+        "member_not_found",
     )
     assert_problem(
         ada.post("/collectives/riverside/transfers", json={"to": bo.id, "amount": 1}),

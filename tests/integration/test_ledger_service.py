@@ -12,6 +12,7 @@ from cybermutual.domain.errors import (
     InvalidTransition,
     NotAllowed,
     NotAMember,
+    PayeeNotAMember,
     SelfTransfer,
 )
 from cybermutual.domain.ledger import TransferStatus
@@ -123,7 +124,7 @@ def test_leave_rejoin_and_spend_after_leaving(services: Services) -> None:
     with pytest.raises(DebtOutstanding):
         services.collectives.leave(slug, member_id=a.id)
     services.collectives.leave(slug, member_id=b.id)
-    with pytest.raises(NotAMember):  # nobody can pay a leaver
+    with pytest.raises(PayeeNotAMember):  # nobody can pay a leaver (the payee is named)
         services.ledger.pay(slug, payer=a.id, payee=b.id, amount=1, idempotency_key="x")
     services.ledger.pay(slug, payer=b.id, payee=a.id, amount=200, idempotency_key="y")
     with pytest.raises(CreditLimitExceeded):  # a leaver spends what they hold, no more
@@ -143,5 +144,5 @@ def test_self_payment_and_strangers_are_refused(services: Services) -> None:
         services.ledger.pay(slug, payer=a.id, payee=a.id, amount=1, idempotency_key="k")
     with pytest.raises(NotAMember):
         services.ledger.pay(slug, payer=stranger.id, payee=a.id, amount=1, idempotency_key="k")
-    with pytest.raises(NotAMember):
+    with pytest.raises(PayeeNotAMember):  # the stranger is named, not the caller blamed
         services.ledger.pay(slug, payer=a.id, payee=stranger.id, amount=1, idempotency_key="k")

@@ -1,5 +1,5 @@
-"""Migration 0005_escrow on a database with market history: every order's escrow becomes an ``escrow``,
-the journal (and so its head) is untouched, and the ledger still verifies."""
+"""Migration 0005_escrow on a database with market history: every order's escrow becomes an
+``escrow``, the journal (and so its head) is untouched, and the ledger still verifies."""
 
 from __future__ import annotations
 

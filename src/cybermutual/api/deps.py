@@ -43,8 +43,14 @@ class IdempotencyKeyRequired(InvalidValue):
     title = "Idempotency-Key header required"
 
 
+#: The description that marks the header required in the OpenAPI document (``app.py``): it is
+#: declared optional to FastAPI, so a missing key gets our ``idempotency_key_required`` problem
+#: instead of a generic validation error.
+REQUIRED_KEY = "Required: a unique key per intended request; a retry with the same key replays it."
+
+
 def idempotency_key(
-    key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", description=REQUIRED_KEY)] = None,
 ) -> str:
     if not key or not key.strip():
         raise IdempotencyKeyRequired("money-moving requests need an 'Idempotency-Key' header")

@@ -4,6 +4,9 @@
 - A NUL character anywhere in the path, the query or the body (raw, or JSON-escaped as
   ``\\u0000``): ``422 validation_error``. PostgreSQL cannot store NUL in text, and no name,
   memo or id in this system has a use for one.
+- A body under ``/api/`` that is not declared as JSON (curl's ``-d`` sends
+  ``application/x-www-form-urlencoded`` unless told otherwise): ``415 unsupported_media_type``,
+  saying which header to send. The OAuth2 token endpoint takes its standard form instead.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from cybermutual.api.problems import PROBLEM, problem_body
 MAX_BODY = 1 << 20  # 1 MiB: far above any legitimate request here
 _NUL_IN_URL = (b"\x00", b"%00")
 _NUL_IN_BODY = (b"\x00", b"\\u0000")
+API = "/api/"
+#: Endpoints whose body is an HTML form (OAuth2's password grant), not JSON.
+FORM_PATHS = frozenset({"/api/v1/auth/token"})
+_FORM = "application/x-www-form-urlencoded"
 
 
 class RequestGuard:
@@ -41,7 +48,7 @@ class RequestGuard:
         while more:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
+                await self.app(scope, _replay([message], receive), send)
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
@@ -66,22 +73,68 @@ class RequestGuard:
                 "the body contains a NUL character",
             )
             return
-        await self.app(scope, _replay([{"type": "http.request", "body": body}]), send)
+        if body.strip() and (refusal := _media_type_refusal(scope)):
+            await _problem(
+                send,
+                415,
+                "unsupported_media_type",
+                "Unsupported media type",
+                refusal,
+                instance=scope.get("path", ""),
+            )
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body}], receive), send)
 
 
-def _replay(messages: list[Message]) -> Receive:
+def _media_type_refusal(scope: Scope) -> str | None:
+    """Why this request's body is in the wrong format for its endpoint, or None when it is not."""
+    path: str = scope.get("path", "")
+    if not path.startswith(API):
+        return None
+    sent = ""
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            sent = value.decode("latin-1")
+    media_type = sent.partition(";")[0].strip().lower()
+    got = f"got {sent!r}" if sent else "no Content-Type header was sent"
+    if path.rstrip("/") in FORM_PATHS:
+        if media_type in (_FORM, "multipart/form-data"):
+            return None
+        return (
+            f"this endpoint takes an OAuth2 form (Content-Type: {_FORM}, "
+            f"username=...&password=...), {got}"
+        )
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return None
+    return (
+        "the body must be JSON, declared with the header 'Content-Type: application/json' "
+        f"(with curl: -H 'Content-Type: application/json'); {got}"
+    )
+
+
+def _replay(messages: list[Message], then: Receive) -> Receive:
+    """The messages already read, then the client's own (its disconnect comes when it comes).
+
+    Answering ``http.disconnect`` at once instead would make streamed and file responses (the
+    docs' static files) stop before their first byte: they end when the client is gone.
+    """
     pending = list(messages)
 
-    async def receive() -> Message:
+    async def replay() -> Message:
         if pending:
             return pending.pop(0)
-        return {"type": "http.disconnect"}
+        return await then()
 
-    return receive
+    return replay
 
 
-async def _problem(send: Send, status: int, code: str, title: str, detail: str) -> None:
-    payload = json.dumps(problem_body(status, code=code, title=title, detail=detail)).encode()
+async def _problem(
+    send: Send, status: int, code: str, title: str, detail: str, *, instance: str | None = None
+) -> None:
+    body = problem_body(status, code=code, title=title, detail=detail)
+    if instance is not None:
+        body["instance"] = instance  # as the app's own problems have (not for a URL with a NUL)
+    payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",

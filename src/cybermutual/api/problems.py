@@ -2,7 +2,8 @@
 
 Domain errors map by branch (NotFound 404, Unauthenticated 401, Forbidden 403, Conflict 409,
 TooManyAttempts 429, RuleViolation 422); request validation is 422 ``validation_error`` (400
-``malformed_json`` when the body is not JSON); nothing else escapes as a bare 500.
+``malformed_json`` when the body is not JSON); a body not declared as JSON is refused before
+routing with 415 ``unsupported_media_type`` (``guards.py``); nothing else escapes as a bare 500.
 """
 
 from __future__ import annotations

@@ -27,10 +27,21 @@ class RegisterCreate(Strict):
     display_name: str = Field(max_length=200)
 
 
+class MyMembershipPublic(BaseModel):
+    collective: str = Field(description="the collective's slug")
+    name: str = Field(description="the collective's name")
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+
+
 class PersonPublic(BaseModel):
     id: str
     email: str
     display_name: str
+    memberships: list[MyMembershipPublic] = Field(
+        default_factory=list, description="your collectives, any status (GET /me)"
+    )
 
 
 class TokenPublic(BaseModel):
@@ -123,6 +134,7 @@ class CollectivePublic(BaseModel):
 class MembershipPublic(BaseModel):
     collective: str
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     status: str
     joined_at: datetime
     left_at: datetime | None
@@ -169,7 +181,9 @@ class TransferPublic(BaseModel):
 
     id: str
     from_: str = Field(alias="from")
+    from_name: str | None = Field(default=None, description="the payer's display name")
     to: str
+    to_name: str | None = Field(default=None, description="the payee's display name")
     amount: int
     memo: str
     status: str
@@ -180,13 +194,20 @@ class TransferPublic(BaseModel):
 
 
 class BatchItemCreate(Strict):
-    to: str = Field(max_length=64)
-    amount: StrictInt
+    to: str = Field(max_length=64, description="the payee's member id")
+    amount: StrictInt = Field(description="minor units, > 0")
     memo: str = Field(default="", max_length=500)
 
 
 class BatchCreate(Strict):
-    payments: list[BatchItemCreate] = Field(min_length=1, max_length=1000)
+    """Several payments from your account, posted all together or not at all."""
+
+    payments: list[BatchItemCreate] = Field(
+        min_length=1,
+        max_length=1000,
+        description="the payments, in order; a refusal gives the failing one's 0-based index",
+        examples=[[{"to": "<member id>", "amount": 1200, "memo": "veg box"}]],
+    )
 
 
 class VerificationProblemPublic(BaseModel):

@@ -55,6 +55,7 @@ class AssetPublic(BaseModel):
     status: str
     owner: Literal["collective"] = "collective"
     contributed_by: str | None
+    contributed_by_name: str | None = Field(default=None, description="display name")
     contributed_at: datetime
 
 
@@ -104,6 +105,7 @@ class BidPublic(BaseModel):
     id: str
     round_id: str
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     asset_id: str
     max_units: int
     min_units: int
@@ -115,6 +117,7 @@ class BidPublic(BaseModel):
 class AllocationPublic(BaseModel):
     id: str
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     asset_id: str
     asset_name: str
     unit: str
@@ -153,6 +156,7 @@ class SalePublic(BaseModel):
 class UsagePublic(BaseModel):
     id: str
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     asset_id: str
     round_id: str | None
     units: int

@@ -11,9 +11,14 @@ from cybermutual.api.schemas import Strict
 
 
 class ReputationPublic(BaseModel):
-    score: float = Field(description="Bayesian average in stars (shrunk toward the mean)")
-    average: float | None = Field(description="plain average, None without reviews")
+    score: float | None = Field(
+        description="Bayesian average in stars (shrunk toward the mean); null: no reviews yet"
+    )
+    average: float | None = Field(description="plain average, null without reviews")
     count: int
+    summary: str = Field(
+        default="", description="in words: 'no reviews yet', '4.5 stars from 3 reviews'"
+    )
 
 
 class ListingCreate(Strict):
@@ -54,6 +59,7 @@ class ListingPublic(BaseModel):
     kind: str
     status: str
     owner_id: str
+    owner_name: str | None = Field(default=None, description="display name")
     owner_reputation: ReputationPublic
     title: str
     description: str
@@ -65,6 +71,12 @@ class ListingPublic(BaseModel):
     asset_id: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class TaskPublic(ListingPublic):
+    """A task: a listing of kind ``task`` whose ``price`` is the reward (both are given)."""
+
+    reward: int = Field(description="minor units paid to the worker on approval (= price)")
 
 
 class CategoryPublic(BaseModel):
@@ -85,6 +97,8 @@ class OrderPublic(BaseModel):
     listing_id: str
     buyer_id: str
     seller_id: str
+    buyer_name: str | None = Field(default=None, description="display name")
+    seller_name: str | None = Field(default=None, description="display name")
     quantity: int
     unit_price: int
     amount: int
@@ -109,6 +123,7 @@ class QuotePublic(BaseModel):
     id: str
     listing_id: str
     quoter_id: str
+    quoter_name: str | None = Field(default=None, description="display name")
     price: int
     message: str
     status: str
@@ -124,6 +139,7 @@ class ApplicationPublic(BaseModel):
     id: str
     listing_id: str
     applicant_id: str
+    applicant_name: str | None = Field(default=None, description="display name")
     message: str
     status: str
     created_at: datetime
@@ -152,6 +168,7 @@ class SettlementCreate(Strict):
 
 class JurorPublic(BaseModel):
     member_id: str
+    member_name: str | None = Field(default=None, description="display name")
     voted: bool
     vote: str | None = Field(description="shown once the dispute is closed, or to the juror")
     vacated: bool = Field(
@@ -163,6 +180,7 @@ class DisputePublic(BaseModel):
     id: str
     order: OrderPublic
     opened_by: str
+    opened_by_name: str | None = Field(default=None, description="display name")
     reason: str
     status: str
     jury: list[JurorPublic]
@@ -176,6 +194,7 @@ class DisputePublic(BaseModel):
     outcome: str | None
     seller_share: int | None
     proposed_by: str | None
+    proposed_by_name: str | None = Field(default=None, description="display name")
     proposed_share: int | None
     created_at: datetime
     closed_at: datetime | None
@@ -191,7 +210,9 @@ class ReviewPublic(BaseModel):
     id: str
     order_id: str
     author_id: str
+    author_name: str | None = Field(default=None, description="display name")
     subject_id: str
+    subject_name: str | None = Field(default=None, description="display name")
     stars: int
     text: str
     created_at: datetime
@@ -205,6 +226,8 @@ class InboxItemPublic(BaseModel):
     message: str
     created_at: datetime
     read_at: datetime | None
+    actor_id: str | None = Field(default=None, description="the member whose action it was")
+    actor_name: str | None = Field(default=None, description="display name")
 
 
 class InboxPublic(BaseModel):
@@ -224,3 +247,16 @@ class MarkedPublic(BaseModel):
 class MarketRulesPublic(BaseModel):
     jury_size: int
     auto_confirm_days: int
+
+
+class MemberProfilePublic(BaseModel):
+    """What members see of each other: name, standing, reputation, what they offer."""
+
+    member_id: str
+    display_name: str
+    status: str
+    joined_at: datetime
+    left_at: datetime | None
+    reputation: ReputationPublic
+    listings: list[ListingPublic] = Field(description="their open listings, newest first")
+    more_listings: bool = Field(description="more open listings than shown: ?owner= on /listings")

@@ -59,6 +59,7 @@ DomainError                         (code)                      HTTP at the edge
     ├── HoldsOutstanding            holds_outstanding  (leaving while money is held)
     ├── AmountOutOfRange            amount_out_of_range
     ├── SelfTransfer                self_transfer
+    ├── PayeeNotAMember             payee_not_a_member  (names who would be paid)
     ├── CurrencyMismatch            currency_mismatch
     ├── CommonsNotForSale           commons_not_for_sale
     ├── CommonsNotEnabled           commons_not_enabled
@@ -222,6 +223,16 @@ class AmountOutOfRange(RuleViolation):
 class SelfTransfer(RuleViolation):
     code = "self_transfer"
     title = "Cannot pay yourself"
+
+
+class PayeeNotAMember(RuleViolation):
+    """The person to be paid (a payee, a task's worker, a quote's author) is not an active member.
+
+    Not ``not_a_member`` (403), which is about the caller: the caller did nothing wrong.
+    """
+
+    code = "payee_not_a_member"
+    title = "The payee is not a member of this collective"
 
 
 class CurrencyMismatch(RuleViolation):

@@ -17,8 +17,10 @@ from cybermutual.domain.errors import (
     DebtOutstanding,
     HoldsOutstanding,
     InvalidTransition,
+    MemberNotFound,
     NotAllowed,
     NotAMember,
+    PayeeNotAMember,
 )
 
 
@@ -121,3 +123,40 @@ def require_active(membership: Membership | None) -> Membership:
     if membership is None or not membership.is_active:
         raise NotAMember("you are not an active member of this collective")
     return membership
+
+
+def require_payee(
+    membership: Membership | None,
+    *,
+    member_id: str,
+    display_name: str | None,
+    role: str = "payee",
+    **context: object,
+) -> Membership:
+    """The membership of someone the caller wants to pay, if it is active.
+
+    A refusal names that person (never the caller): ``member_not_found`` when nobody has this id
+    (``display_name`` is None), ``payee_not_a_member`` when they exist but are not an active member.
+    """
+    if membership is not None and membership.is_active:
+        return membership
+    if display_name is None:
+        raise MemberNotFound(
+            f"the {role} '{member_id}' is not a member of this collective (no such member id)",
+            member=member_id,
+            role=role,
+            **context,
+        )
+    state = (
+        "has left"
+        if membership is not None and membership.status is MembershipStatus.LEFT
+        else ("is awaiting approval" if membership is not None else "is not a member")
+    )
+    raise PayeeNotAMember(
+        f"the {role} {display_name} ({member_id}) {state}; they can be paid only as an "
+        "active member of this collective",
+        member=member_id,
+        name=display_name,
+        role=role,
+        **context,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -73,6 +74,14 @@ class AuthService:
             uow.people.add(person, password_hash=password_hash)
             uow.commit()
         return person
+
+    def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """Display names of these people (members are named in what others see of them)."""
+        wanted = [p for p in dict.fromkeys(person_ids) if p]
+        if not wanted:
+            return {}
+        with self._uow(readonly=True) as uow:
+            return uow.people.names(wanted)
 
     def login(
         self, *, email: str, password: str, client: str = "unknown", device: str | None = None

@@ -27,7 +27,7 @@ from cybermutual.domain.ledger import (
     post_pending,
     void_pending,
 )
-from cybermutual.domain.membership import Membership
+from cybermutual.domain.membership import Membership, require_payee
 from cybermutual.services.common import new_id
 from cybermutual.services.ports import UnitOfWork
 
@@ -77,6 +77,14 @@ class Books:
     def membership(self, member_id: str) -> Membership | None:
         """A locked member's membership, as it stood when the lock was taken."""
         return self._standing.get(member_id)
+
+    def require_payee(self, member_id: str, *, role: str = "payee", **context: object) -> None:
+        """Refuse, naming them, to pay someone who is not an active member (locked already)."""
+        membership = self._standing.get(member_id)
+        if membership is not None and membership.is_active:
+            return
+        name = self._uow.people.names([member_id]).get(member_id)
+        require_payee(membership, member_id=member_id, display_name=name, role=role, **context)
 
     def account_of(self, member_id: str) -> Account:
         account_id = self._by_owner.get(member_id)

@@ -12,13 +12,17 @@ from cybermutual.domain.governance.admission import admitted
 from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
 from cybermutual.domain.market import listings
+from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.inbox import notify
 from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
+
+APPROVERS_ASKED = 50  # active members told of a request to join
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +111,29 @@ class CollectiveService:
                 now=self._clock.now(),
             )
             admit(uow, collective, membership)
+            if membership.status is MembershipStatus.PENDING:
+                self._ask_approvers(uow, collective, membership)
             uow.commit()
         return membership
+
+    def _ask_approvers(self, uow: UnitOfWork, collective: Collective, request: Membership) -> None:
+        """Tell active members (any of whom may approve) that someone asks to join.
+
+        At most ``APPROVERS_ASKED`` of them, so a large collective's inboxes are not flooded;
+        the pending list (``GET .../memberships?status=pending``) shows every request anyway.
+        """
+        approvers = uow.memberships.list(
+            collective.id, status=MembershipStatus.ACTIVE, limit=APPROVERS_ASKED, cursor=None
+        )
+        event = MarketEvent(
+            EventKind.MEMBERSHIP_REQUESTED,
+            tuple(m.member_id for m, _ in approvers.items),
+            "member",
+            request.member_id,
+            f"{{actor}} asks to join {collective.name}: any active member can approve.",
+            request.member_id,
+        )
+        notify(uow, collective, [event], now=self._clock.now())
 
     def approve(self, slug: str, *, approver_id: str, member_id: str) -> Membership:
         """An active member approves a pending one, who is admitted after the charter's
@@ -130,8 +155,17 @@ class CollectiveService:
             ):
                 uow.governance.clear_approvals(collective.id, member_id)
                 admit(uow, collective, membership)
+                welcome = MarketEvent(
+                    EventKind.MEMBERSHIP_APPROVED,
+                    (member_id,),
+                    "member",
+                    member_id,
+                    f"{{actor}} approved your membership: welcome to {collective.name}.",
+                    approver_id,
+                )
+                notify(uow, collective, [welcome], now=now)
             else:
-                membership = candidate
+                membership = candidate  # still waiting for more approvals
             uow.commit()
         return membership
 
@@ -209,6 +243,24 @@ class CollectiveService:
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             return uow.memberships.get(collective.id, member_id)
+
+    def memberships_of(self, member_id: str) -> list[tuple[str, str, Membership]]:
+        """The person's own memberships, any status: (slug, collective name, membership)."""
+        with self._uow(readonly=True) as uow:
+            return uow.memberships.of_person(member_id)
+
+    def member(self, slug: str, *, viewer_id: str, member_id: str) -> tuple[Membership, Person]:
+        """One member's standing and name, for members (``member_not_found`` otherwise)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            rules.require_active(uow.memberships.get(collective.id, viewer_id))
+            membership = uow.memberships.get(collective.id, member_id)
+            person = uow.people.get(member_id)
+            if membership is None or person is None:
+                raise MemberNotFound(
+                    f"no member '{member_id}' in this collective", member=member_id
+                )
+            return membership, person
 
     def members(
         self,

@@ -170,12 +170,28 @@ class AllocationService:
             uow.allocation_rounds.delete_bid(bid.id)
             uow.commit()
 
-    def bids(self, slug: str, round_id: str, *, viewer_id: str) -> list[Bid]:
-        """Every bid of a round, for members (bids are open, like the facilitator's reasons)."""
+    def bids(
+        self,
+        slug: str,
+        round_id: str,
+        *,
+        viewer_id: str,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[Bid]:
+        """A round's bids in id order, for members (bids are open, like the facilitator's reasons).
+
+        The cursor is the last id of the previous page: a round holds at most one bid per member
+        and asset, so paging the round's list in memory is cheap and stable.
+        """
+        check_limit(limit)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, viewer_id))
-            return uow.allocation_rounds.bids(_load_round(uow, collective, round_id).id)
+            every = uow.allocation_rounds.bids(_load_round(uow, collective, round_id).id)
+        after = sorted((b for b in every if cursor is None or b.id > cursor), key=lambda b: b.id)
+        page = after[:limit]
+        return Page(page, page[-1].id if len(after) > limit else None)
 
     # the facilitator
 

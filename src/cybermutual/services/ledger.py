@@ -26,11 +26,18 @@ from cybermutual.domain.ledger import (
     TransferStatus,
     set_credit_limit,
 )
-from cybermutual.domain.membership import Membership, MembershipStatus, require_active
+from cybermutual.domain.market.events import MarketEvent
+from cybermutual.domain.membership import (
+    Membership,
+    MembershipStatus,
+    require_active,
+    require_payee,
+)
 from cybermutual.domain.money import Currency
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.group_commit import GroupCommit, Ticket
+from cybermutual.services.inbox import notify, payment_received
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 MAX_BATCH = 10_000
@@ -72,6 +79,32 @@ class AccountView:
     account: Account
     currency: Currency
     membership: MembershipStatus
+
+
+def _received(collective: Collective, view: TransferView, *, released: bool = False) -> MarketEvent:
+    t = view.transfer
+    return payment_received(
+        collective,
+        transfer_id=t.id,
+        payer=view.payer,
+        payee=view.payee,
+        amount=t.amount,
+        memo=t.memo,
+        pending=t.status is TransferStatus.PENDING,
+        released=released,
+    )
+
+
+def _active(membership: Membership | None) -> bool:
+    return membership is not None and membership.is_active
+
+
+def _in_batch(refusal: DomainError, index: int) -> DomainError:
+    """The same refusal, saying which payment of the batch (0-based ``index``) caused it."""
+    refusal.detail = f"payment {index} of the batch: {refusal.detail}; nothing was paid"
+    refusal.args = (refusal.detail,)
+    refusal.context = {**refusal.context, "index": index}
+    return refusal
 
 
 def _spender(membership: Membership | None) -> Membership:
@@ -148,6 +181,12 @@ class LedgerService:
                     ],
                     now=books.now,
                 )
+                notify(
+                    uow,
+                    collective,
+                    [_received(collective, v) for _, v in done.values()],
+                    now=books.now,
+                )
                 uow.commit()
         for n, ticket in enumerate(tickets):
             answer = outcome[n]
@@ -202,7 +241,7 @@ class LedgerService:
                     "a member who left may spend what they hold, but not hold money for later"
                 )
             if p.payee != p.payer:
-                require_active(books.membership(p.payee))
+                books.require_payee(p.payee)
             books.spending_limit(p.payer, payer_membership)
             transfer = books.move(
                 books.account_of(p.payer),
@@ -246,6 +285,15 @@ class LedgerService:
                 IdempotencyRecord(collective.id, payer, idempotency_key, request, batch_id),
                 now=books.now,
             )
+            notify(
+                uow,
+                collective,
+                [
+                    _received(collective, TransferView(t, p.payer, p.payee))
+                    for t, p in zip(transfers, payments, strict=True)
+                ],
+                now=books.now,
+            )
             uow.commit()
         return [
             TransferView(t, p.payer, p.payee, books.levies.get(t.id, 0))
@@ -273,11 +321,22 @@ class LedgerService:
             raise InvalidValue(f"a batch holds 1..{MAX_BATCH} payments", field="payments")
         payers = {p.payer for p in payments}
         payees = {p.payee for p in payments}
+        status = uow.memberships.get_many(collective.id, payers | payees)
+        strangers = [p.payee for p in payments if not _active(status.get(p.payee))]
+        if strangers:
+            names = uow.people.names(strangers)
+            for index, p in enumerate(payments):
+                require_payee(
+                    status.get(p.payee),
+                    member_id=p.payee,
+                    display_name=names.get(p.payee),
+                    index=index,
+                )
         books = Books(uow, collective, now=self._clock.now())
         books.lock_members(sorted(payers | payees))
-        # standing read under the lock that leaving takes too, so a leaver never spends on credit
-        for member_id in sorted(payees):
-            require_active(books.membership(member_id))
+        # standing read again under the lock that leaving takes too: nobody leaves mid-batch
+        for index, p in enumerate(payments):
+            books.require_payee(p.payee, index=index)
         for member_id in sorted(payers):
             books.spending_limit(member_id, _spender(books.membership(member_id)))
         return books
@@ -287,18 +346,22 @@ class LedgerService:
         books: Books, payments: Sequence[PaymentOrder], *, initiated_by: str | None
     ) -> tuple[str, list[Transfer]]:
         batch_id = new_id()
-        transfers = [
-            books.move(
-                books.account_of(p.payer),
-                books.account_of(p.payee),
-                p.amount,
-                kind=TransferKind.PAYMENT,
-                memo=p.memo,
-                initiated_by=initiated_by or p.payer,
-                batch=(batch_id, index),
-            )
-            for index, p in enumerate(payments)
-        ]
+        transfers = []
+        for index, p in enumerate(payments):
+            try:
+                transfers.append(
+                    books.move(
+                        books.account_of(p.payer),
+                        books.account_of(p.payee),
+                        p.amount,
+                        kind=TransferKind.PAYMENT,
+                        memo=p.memo,
+                        initiated_by=initiated_by or p.payer,
+                        batch=(batch_id, index),
+                    )
+                )
+            except DomainError as refusal:
+                raise _in_batch(refusal, index) from None
         books.close()
         return batch_id, transfers
 
@@ -330,6 +393,13 @@ class LedgerService:
             current = self._transfer(uow, transfer_id)  # re-read under the lock
             settled = books.settle(current, post=post)
             books.close()
+            if post and payee is not None:
+                notify(
+                    uow,
+                    collective,
+                    [_received(collective, TransferView(settled, actor, payee), released=True)],
+                    now=books.now,
+                )
             uow.idempotency.add(
                 IdempotencyRecord(collective.id, actor, idempotency_key, request, settled.id),
                 now=books.now,
@@ -369,6 +439,19 @@ class LedgerService:
                 return Page([], None)
             page = uow.transfers.of_account(account.id, limit=check_limit(limit), cursor=cursor)
             return Page(self._views(uow, page.items), page.next_cursor)
+
+    def transfer(self, slug: str, *, member_id: str, transfer_id: str) -> TransferView:
+        """One transfer, for its payer or payee (leavers too); to anyone else it does not exist."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            _spender(uow.memberships.get(collective.id, member_id))
+            transfer = uow.transfers.get(transfer_id)
+            if transfer is None or transfer.collective_id != collective.id:
+                raise TransferNotFound("no such transfer in this collective", transfer=transfer_id)
+            owners = uow.accounts.owners([transfer.debit_account_id, transfer.credit_account_id])
+            if member_id not in owners.values():
+                raise TransferNotFound("no such transfer in your account", transfer=transfer_id)
+            return self._views(uow, [transfer])[0]
 
     def verify(self, slug: str) -> journal.Verification:
         """Recompute every balance, reservation and levy from the journal, check the chain and

@@ -31,6 +31,7 @@ from cybermutual.domain.errors import (
     InvalidValue,
     ListingClosed,
     ListingNotFound,
+    MemberNotFound,
     OrderNotFound,
     QuoteNotFound,
 )
@@ -210,6 +211,13 @@ class MarketService(MarketJustice):
                 raise ListingNotFound("no such open listing in this collective", listing=listing_id)
             return self._listing_views(uow, collective, [listing])[0]
 
+    def task(self, slug: str, task_id: str, *, viewer: str) -> ListingView:
+        """A listing of kind task; any other listing is not a task (``listing_not_found``)."""
+        view = self.listing(slug, task_id, viewer=viewer)
+        if view.listing.kind is not ListingKind.TASK:
+            raise ListingNotFound("no such task in this collective (it is another kind of listing)")
+        return view
+
     def search(self, slug: str, query: ListingQuery, *, viewer: str) -> Page[ListingView]:
         """Browse and search the collective's listings (open ones unless asked otherwise).
 
@@ -232,9 +240,15 @@ class MarketService(MarketJustice):
             return Page(self._listing_views(uow, collective, page.items), page.next_cursor)
 
     def reputation(self, slug: str, member_id: str, *, viewer: str) -> Reputation:
+        """A member's (or former member's) reputation; anyone else is ``member_not_found``."""
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             market_reader(uow, collective, viewer)
+            membership = uow.memberships.get(collective.id, member_id)
+            if membership is None or membership.status.value == "pending":
+                raise MemberNotFound(
+                    f"no member '{member_id}' in this collective", member=member_id
+                )
             return self._reputations(uow, collective, [member_id])[member_id]
 
     @staticmethod
@@ -584,7 +598,7 @@ class MarketService(MarketJustice):
             offer = self._quote(uow, collective, quote_id)  # re-read: withdrawn meanwhile?
             order_id = new_id()
             accepted = proposals.accept_quote(listing, offer, actor=actor, order_id=order_id)
-            require_active(books.membership(offer.quoter_id))
+            books.require_payee(offer.quoter_id, role="author of the quote")  # under the lock
             step = _reserve_and_open(
                 books,
                 order_id=order_id,
@@ -659,7 +673,7 @@ class MarketService(MarketJustice):
             listing = load_listing(uow, collective, listing_id, lock=True)
             assigned = proposals.assign(listing, application, actor=actor)
             require_active(books.membership(actor))  # under the lock leaving takes too
-            require_active(books.membership(application.applicant_id))
+            books.require_payee(application.applicant_id, role="applicant")
             step = _reserve_and_open(
                 books,
                 order_id=new_id(),

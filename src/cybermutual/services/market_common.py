@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
@@ -15,14 +13,12 @@ from cybermutual.domain.errors import (
 )
 from cybermutual.domain.ledger import TransferKind
 from cybermutual.domain.market.deals import Escrow, Order, Step
-from cybermutual.domain.market.events import MarketEvent
 from cybermutual.domain.market.listings import DEFAULT_CATEGORIES, Category, Listing
 from cybermutual.domain.market.rules import MarketRules
 from cybermutual.domain.market.visibility import MarketAccess, market_access
 from cybermutual.domain.membership import Membership
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import new_id
-from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.inbox import notify as notify
 from cybermutual.services.ports import UnitOfWork
 
 
@@ -78,28 +74,6 @@ def categories_of(uow: UnitOfWork, collective: Collective, *, seed: bool = False
     if seed:
         uow.market.listings.add_categories(collective.id, DEFAULT_CATEGORIES)
     return list(DEFAULT_CATEGORIES)
-
-
-def notify(
-    uow: UnitOfWork, collective: Collective, events: Iterable[MarketEvent], *, now: datetime
-) -> None:
-    """Every event lands in each recipient's inbox."""
-    uow.market.inbox.add(
-        [
-            InboxItem(
-                id=new_id(),
-                collective_id=collective.id,
-                member_id=recipient,
-                event=event.kind.value,
-                subject_type=event.subject_type,
-                subject_id=event.subject_id,
-                message=event.message,
-                created_at=now,
-            )
-            for event in events
-            for recipient in dict.fromkeys(event.recipients)
-        ]
-    )
 
 
 def settle_escrow(books: Books, uow: UnitOfWork, order: Order, *, seller_share: int) -> Order:

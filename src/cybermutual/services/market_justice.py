@@ -14,6 +14,7 @@ from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Vote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.inbox import with_names
 from cybermutual.services.market_common import (
     apply_step,
     known_member,
@@ -320,7 +321,8 @@ class MarketJustice:
                 limit=check_limit(limit),
                 cursor=cursor,
             )
-            return InboxPage(page, uow.market.inbox.unread(collective.id, member_id))
+            named = Page(with_names(uow, page.items), page.next_cursor)
+            return InboxPage(named, uow.market.inbox.unread(collective.id, member_id))
 
     def mark_read(self, slug: str, *, member_id: str, ids: list[str] | None = None) -> int:
         """Mark these inbox items (or all) read; how many changed."""

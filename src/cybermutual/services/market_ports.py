@@ -49,9 +49,10 @@ class InboxItem:
     event: str
     subject_type: str
     subject_id: str
-    message: str
+    message: str  # "{actor}" in it stands for the name of ``actor_id`` (filled in when read)
     created_at: datetime
     read_at: datetime | None = None
+    actor_id: str | None = None
 
 
 class ListingRepository(Protocol):

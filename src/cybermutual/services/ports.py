@@ -72,6 +72,10 @@ class PeopleRepository(Protocol):
 
     def get(self, person_id: str) -> Person | None: ...
 
+    def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        """Display names of these people (ids nobody has are left out)."""
+        ...
+
     def by_email(self, email: str) -> tuple[Person, str] | None: ...
 
     def add_token(
@@ -125,6 +129,10 @@ class MembershipRepository(Protocol):
         ...
 
     def save(self, membership: Membership) -> None: ...
+
+    def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
+        """Every membership of one person, as (collective slug, collective name, membership)."""
+        ...
 
     def list(
         self,

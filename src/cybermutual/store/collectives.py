@@ -185,6 +185,15 @@ class SqlMemberships:
         )
         return {row.member_id: _membership(row) for row in rows}
 
+    def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
+        rows = self._conn.execute(
+            select(memberships, collectives.c.slug, collectives.c.name)
+            .join(collectives, collectives.c.id == memberships.c.collective_id)
+            .where(memberships.c.member_id == member_id)
+            .order_by(collectives.c.slug)
+        )
+        return [(row.slug, row.name, _membership(row)) for row in rows]
+
     def save(self, membership: Membership) -> None:
         values = {
             "status": membership.status.value,

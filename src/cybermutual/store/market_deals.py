@@ -605,6 +605,7 @@ def _item(row: Any) -> InboxItem:
         message=row.message,
         created_at=row.created_at,
         read_at=row.read_at,
+        actor_id=row.actor_id,
     )
 
 
@@ -627,6 +628,7 @@ class SqlInbox:
                         "message": i.message,
                         "created_at": i.created_at,
                         "read_at": i.read_at,
+                        "actor_id": i.actor_id,
                     }
                     for i in items
                 ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,18 @@ class SqlPeople:
     def get(self, person_id: str) -> Person | None:
         row = self._conn.execute(select(people).where(people.c.id == person_id)).first()
         return None if row is None else _person(row)
+
+    def names(self, person_ids: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(person_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):  # stay far below any bound-parameter limit
+            rows = self._conn.execute(
+                select(people.c.id, people.c.display_name).where(
+                    people.c.id.in_(wanted[start : start + 500])
+                )
+            )
+            found.update({row.id: row.display_name for row in rows})
+        return found
 
     def by_email(self, email: str) -> tuple[Person, str] | None:
         row = self._conn.execute(select(people).where(people.c.email == email)).first()

@@ -413,6 +413,8 @@ inbox_items = Table(
     Column("message", Text, nullable=False),
     Column("created_at", Moment, nullable=False),
     Column("read_at", Moment),
+    # who acted; "{actor}" in the message becomes their name when the item is read (0006_contact)
+    Column("actor_id", ID),
     Index("ix_inbox_member", "collective_id", "member_id", "created_at"),
 )
 

@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from cybermutual.api.deps import BearerToken, CurrentMember, ServicesDep
-from cybermutual.api.schemas import PersonPublic, RegisterCreate, TokenPublic
+from cybermutual.api.schemas import (
+    MyMembershipPublic,
+    PersonPublic,
+    RegisterCreate,
+    TokenPublic,
+)
 from cybermutual.domain.login_throttle import KNOWN_CLIENT_FOR
 
 router = APIRouter(tags=["auth"])
@@ -64,5 +69,20 @@ def logout(person: CurrentMember, token: BearerToken, services: ServicesDep) -> 
 
 
 @router.get("/me", response_model=PersonPublic)
-def me(person: CurrentMember) -> PersonPublic:
-    return PersonPublic(id=person.id, email=person.email, display_name=person.display_name)
+def me(person: CurrentMember, services: ServicesDep) -> PersonPublic:
+    """Who you are, and the collectives you belong to (or asked to join, or left)."""
+    return PersonPublic(
+        id=person.id,
+        email=person.email,
+        display_name=person.display_name,
+        memberships=[
+            MyMembershipPublic(
+                collective=slug,
+                name=name,
+                status=m.status.value,
+                joined_at=m.joined_at,
+                left_at=m.left_at,
+            )
+            for slug, name, m in services.collectives.memberships_of(person.id)
+        ],
+    )

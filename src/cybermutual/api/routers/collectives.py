@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
+from cybermutual.api.names import NamedRoute
 from cybermutual.api.schemas import (
     CharterPublic,
     CollectiveCreate,
@@ -23,7 +24,7 @@ from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.services.collectives import CollectiveProfile
 
-router = APIRouter(tags=["collectives"])
+router = APIRouter(tags=["collectives"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 

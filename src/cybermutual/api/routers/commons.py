@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
+from cybermutual.api.names import NamedRoute
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_commons import (
     AllocationPublic,
@@ -29,7 +30,7 @@ from cybermutual.domain.commons.shares import PassSummary
 from cybermutual.domain.errors import NotFound
 from cybermutual.services.commons_rounds import RoundReport
 
-router = APIRouter(tags=["commons"])
+router = APIRouter(tags=["commons"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
 BASE = "/collectives/{slug}"
 ROUND = BASE + "/allocation-rounds/{round_id}"
@@ -311,11 +312,18 @@ def place_bid(
     return bid_public(bid)
 
 
-@router.get(ROUND + "/bids", response_model=list[BidPublic])
+@router.get(ROUND + "/bids", response_model=PagePublic[BidPublic])
 def list_bids(
-    slug: str, round_id: str, person: CurrentMember, services: ServicesDep
-) -> list[BidPublic]:
-    return [bid_public(b) for b in services.allocation.bids(slug, round_id, viewer_id=person.id)]
+    slug: str,
+    round_id: str,
+    person: CurrentMember,
+    services: ServicesDep,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> PagePublic[BidPublic]:
+    """The round's bids, a page at a time like every list (``{items, next_cursor}``)."""
+    page = services.allocation.bids(slug, round_id, viewer_id=person.id, limit=limit, cursor=cursor)
+    return PagePublic(items=[bid_public(b) for b in page.items], next_cursor=page.next_cursor)
 
 
 @router.delete(ROUND + "/bids/{bid_id}", status_code=status.HTTP_204_NO_CONTENT)

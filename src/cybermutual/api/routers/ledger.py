@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
+from cybermutual.api.names import NamedRoute
 from cybermutual.api.schemas import (
     AccountPublic,
     BatchCreate,
@@ -19,7 +20,7 @@ from cybermutual.api.schemas import (
 )
 from cybermutual.services.ledger import PaymentOrder, TransferView
 
-router = APIRouter(tags=["ledger"])
+router = APIRouter(tags=["ledger"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -90,7 +91,12 @@ def pay_batch(
     services: ServicesDep,
     key: IdempotencyKey,
 ) -> list[TransferPublic]:
-    """Several payments from your account, all posted or none."""
+    """Several payments from your account, all posted or none.
+
+    The body is ``{"payments": [{"to": MEMBER_ID, "amount": MINOR_UNITS, "memo": "..."}, ...]}``
+    (1 to 1,000 payments). A refusal names the payment that caused it: ``context.index`` is its
+    0-based position, and nothing of the batch is paid.
+    """
     views = services.ledger.pay_batch(
         slug,
         payer=person.id,
@@ -111,6 +117,16 @@ def my_transfers(
     """Your own entries, newest first."""
     page = services.ledger.transfers(slug, member_id=person.id, limit=limit, cursor=cursor)
     return PagePublic(items=[transfer_public(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/collectives/{slug}/transfers/{transfer_id}", response_model=TransferPublic)
+def get_transfer(
+    slug: str, transfer_id: str, person: CurrentMember, services: ServicesDep
+) -> TransferPublic:
+    """One of your transfers (as payer or payee), e.g. one linked from an order or your inbox."""
+    return transfer_public(
+        services.ledger.transfer(slug, member_id=person.id, transfer_id=transfer_id)
+    )
 
 
 @router.post("/collectives/{slug}/transfers/{transfer_id}/post", response_model=TransferPublic)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
+from cybermutual.api.names import NamedRoute
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_market import (
     ApplicationCreate,
@@ -23,6 +24,7 @@ from cybermutual.api.schemas_market import (
     QuotePublic,
     ReputationPublic,
     TaskCreate,
+    TaskPublic,
 )
 from cybermutual.domain.market.deals import Action, Order, OrderStatus
 from cybermutual.domain.market.listings import ListingKind, ListingStatus
@@ -31,18 +33,30 @@ from cybermutual.domain.market.reviews import Reputation
 from cybermutual.services.market import ListingEdit, ListingView
 from cybermutual.services.market_ports import ListingQuery, ListingSort
 
-router = APIRouter(tags=["market"])
+router = APIRouter(tags=["market"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
 Price = Annotated[int | None, Query(ge=0, le=10**15)]
-OptionalKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+OptionalKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Optional here (this call moves no money); makes a retry safe.",
+    ),
+]
 C = "/collectives/{slug}"
 
 
 def reputation_public(rep: Reputation) -> ReputationPublic:
+    """A member without reviews has no score (the ranking still places them at the mean)."""
+    if rep.count == 0:
+        return ReputationPublic(score=None, average=None, count=0, summary="no reviews yet")
+    reviews = "1 review" if rep.count == 1 else f"{rep.count} reviews"
     return ReputationPublic(
         score=rep.score,
         average=None if rep.average_milli is None else rep.average_milli / 1000,
         count=rep.count,
+        summary=f"{rep.score:.1f} stars from {reviews}",
     )
 
 
@@ -65,6 +79,10 @@ def listing_public(view: ListingView) -> ListingPublic:
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
+
+
+def task_public(view: ListingView) -> TaskPublic:
+    return TaskPublic(**listing_public(view).model_dump(), reward=view.listing.price)
 
 
 def order_public(order: Order) -> OrderPublic:
@@ -384,10 +402,10 @@ def withdraw_quote(
 # --- tasks ------------------------------------------------------------------------------
 
 
-@router.post(f"{C}/tasks", status_code=status.HTTP_201_CREATED, response_model=ListingPublic)
+@router.post(f"{C}/tasks", status_code=status.HTTP_201_CREATED, response_model=TaskPublic)
 def post_task(
     slug: str, body: TaskCreate, person: CurrentMember, services: ServicesDep
-) -> ListingPublic:
+) -> TaskPublic:
     """Post a small job with a reward (a listing of kind ``task``)."""
     view = services.market.post_listing(
         slug,
@@ -400,10 +418,10 @@ def post_task(
         tags=body.tags,
         location=body.location,
     )
-    return listing_public(view)
+    return task_public(view)
 
 
-@router.get(f"{C}/tasks", response_model=PagePublic[ListingPublic])
+@router.get(f"{C}/tasks", response_model=PagePublic[TaskPublic])
 def open_tasks(
     slug: str,
     person: CurrentMember,
@@ -411,14 +429,20 @@ def open_tasks(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Limit = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> PagePublic[ListingPublic]:
+) -> PagePublic[TaskPublic]:
     """Open tasks, newest first."""
     page = services.market.search(
         slug,
         ListingQuery(text=q, kind=ListingKind.TASK, limit=limit, cursor=cursor),
         viewer=person.id,
     )
-    return PagePublic(items=[listing_public(v) for v in page.items], next_cursor=page.next_cursor)
+    return PagePublic(items=[task_public(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get(f"{C}/tasks/{{task_id}}", response_model=TaskPublic)
+def get_task(slug: str, task_id: str, person: CurrentMember, services: ServicesDep) -> TaskPublic:
+    """One task (open or not), with its reward."""
+    return task_public(services.market.task(slug, task_id, viewer=person.id))
 
 
 @router.post(

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
-from cybermutual.api.routers.market import order_public, reputation_public
+from cybermutual.api.names import NamedRoute
+from cybermutual.api.routers.market import listing_public, order_public, reputation_public
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_market import (
     DisputeCreate,
@@ -17,6 +18,7 @@ from cybermutual.api.schemas_market import (
     JurorPublic,
     MarkedPublic,
     MarkReadCreate,
+    MemberProfilePublic,
     ReasonCreate,
     ReputationPublic,
     ReviewCreate,
@@ -27,8 +29,9 @@ from cybermutual.api.schemas_market import (
 from cybermutual.domain.market.disputes import Vote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.services.market_justice import DisputeView
+from cybermutual.services.market_ports import ListingQuery
 
-router = APIRouter(tags=["market"])
+router = APIRouter(tags=["market"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=500)]
 C = "/collectives/{slug}"
@@ -231,6 +234,27 @@ def member_reputation(
     return reputation_public(services.market.reputation(slug, member_id, viewer=person.id))
 
 
+@router.get(f"{C}/members/{{member_id}}", response_model=MemberProfilePublic)
+def member_profile(
+    slug: str, member_id: str, person: CurrentMember, services: ServicesDep
+) -> MemberProfilePublic:
+    """A member's profile: name, when they joined, reputation, and their open listings."""
+    membership, who = services.collectives.member(slug, viewer_id=person.id, member_id=member_id)
+    listings = services.market.search(
+        slug, ListingQuery(owner_id=member_id, limit=20), viewer=person.id
+    )
+    return MemberProfilePublic(
+        member_id=who.id,
+        display_name=who.display_name,
+        status=membership.status.value,
+        joined_at=membership.joined_at,
+        left_at=membership.left_at,
+        reputation=reputation_public(services.market.reputation(slug, member_id, viewer=person.id)),
+        listings=[listing_public(v) for v in listings.items],
+        more_listings=listings.next_cursor is not None,
+    )
+
+
 @router.get(f"{C}/inbox", response_model=InboxPublic)
 def inbox(
     slug: str,
@@ -254,6 +278,7 @@ def inbox(
                 message=i.message,
                 created_at=i.created_at,
                 read_at=i.read_at,
+                actor_id=i.actor_id,
             )
             for i in found.page.items
         ],

@@ -171,11 +171,18 @@ def _reason(
     elif price <= 0:
         why = f"the {bidders} bid(s) asked for no more than it has, so it was free"
     elif fractional >= asked - 1e-9:
-        why = f"your value of {value:.2f} per unit beat its price of {price:.3f} tokens"
+        why = (
+            f"you got all you asked, as at its price of {price:.3f} tokens per unit each "
+            f"token spent on it returned {value / price:.2f} of value (your value of "
+            f"{value:.2f} per unit divided by the price), no less than your other bids "
+            "returned, and your token budget covered it"
+        )
     else:
         why = (
-            f"{bidders} members bid for it, which set its price at {price:.3f} tokens per unit, "
-            f"and your budget bought the most value where you valued a unit at {value:.2f}"
+            f"{bidders} members bid for it, which set its price at {price:.3f} tokens per unit; "
+            f"each token spent on it returned {value / price:.2f} of value (your value of "
+            f"{value:.2f} per unit divided by the price), and your token budget, spent where "
+            "tokens returned the most, ran out at this share"
         )
     basis = ""
     if valuation is not None:

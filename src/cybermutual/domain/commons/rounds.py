@@ -239,7 +239,10 @@ def place_bid(
         raise InvalidValue("the asset belongs to another collective", field="asset_id")
     if not asset.is_available:
         raise AssetUnavailable(
-            f"'{asset.name}' is {asset.status.value}", asset=asset.id, status=asset.status.value
+            f"'{asset.name}' cannot be bid for: it is "
+            + ("under maintenance" if asset.status.value == "maintenance" else "retired"),
+            asset=asset.id,
+            status=asset.status.value,
         )
     if not 1 <= max_units <= asset.capacity:
         raise InvalidValue(

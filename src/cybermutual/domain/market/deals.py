@@ -223,7 +223,8 @@ def open_order(
             (seller,),
             "order",
             order.id,
-            f"You were assigned the task '{listing.title}'; the reward is held for you.",
+            f"{{actor}} assigned you the task '{listing.title}'; the reward is held for you.",
+            buyer,
         )
     elif accepted:
         event = MarketEvent(
@@ -231,7 +232,8 @@ def open_order(
             (seller,),
             "order",
             order.id,
-            f"Your quote on '{listing.title}' was accepted; the price is held for you.",
+            f"{{actor}} accepted your quote on '{listing.title}'; the price is held for you.",
+            buyer,
         )
     else:
         event = MarketEvent(
@@ -239,7 +241,8 @@ def open_order(
             (seller,),
             "order",
             order.id,
-            f"New order for {quantity} x '{listing.title}': accept or decline it.",
+            f"{{actor}} ordered {quantity} x '{listing.title}': accept or decline it.",
+            buyer,
         )
     return Step(order, Escrow.KEEP, (event,))
 
@@ -248,16 +251,61 @@ def _refuse_role(order: Order, actor: str | None, action: Action) -> Role:
     if actor is None:
         return Role.SYSTEM
     role = order.role_of(actor)
+    task = order.kind is DealKind.TASK
     if role is None:
-        raise NotAParty("only the buyer and the seller of this order may do this")
+        raise NotAParty(
+            "only the poster and the worker of this task may do this"
+            if task
+            else "only the buyer and the seller of this order may do this"
+        )
     allowed = ACTION_ROLES[action]
     if role not in allowed:
-        worker = "worker" if order.kind is DealKind.TASK else "seller"
-        poster = "poster" if order.kind is DealKind.TASK else "buyer"
+        what = (
+            f"{_TASK_VERBS.get(action, action.value)} this task"
+            if task
+            else (f"{action.value} this order")
+        )
         if Role.SELLER in allowed:
-            raise NotTheSeller(f"only the {worker} may {action.value} this order")
-        raise NotTheBuyer(f"only the {poster} may {action.value} this order")
+            raise NotTheSeller(f"only the {'worker' if task else 'seller'} may {what}")
+        raise NotTheBuyer(f"only the {'poster' if task else 'buyer'} may {what}")
     return role
+
+
+#: A task's actions and states in the words its poster and worker use.
+_TASK_VERBS = {
+    Action.ACCEPT: "accept",
+    Action.DECLINE: "decline",
+    Action.CANCEL: "drop",
+    Action.DELIVER: "submit the work for",
+    Action.CONFIRM: "approve",
+    Action.DISPUTE: "dispute",
+}
+_TASK_STATES = {
+    OrderStatus.PLACED: "waiting for the worker",
+    OrderStatus.ACCEPTED: "assigned, and the worker has not submitted the work yet",
+    OrderStatus.DELIVERED: "submitted, waiting for the poster's approval",
+    OrderStatus.DISPUTED: "in dispute",
+    OrderStatus.COMPLETED: "approved and paid already",
+    OrderStatus.DECLINED: "declined",
+    OrderStatus.CANCELLED: "dropped",
+    OrderStatus.RESOLVED: "settled by its dispute",
+}
+_TASK_NEXT = {
+    (OrderStatus.ACCEPTED, Action.CONFIRM): "the worker submits it first (POST .../submit)",
+}
+
+
+def _not_now(order: Order, action: Action, role: Role | None) -> str:
+    """Why ``action`` is not possible in the order's state, in the deal's own terms."""
+    if order.kind is not DealKind.TASK:
+        who = "" if role is None else f"the {role.value} "
+        return f"{who}cannot {action.value} an order that is {order.status.value}"
+    verb = _TASK_VERBS.get(action, action.value)
+    who = "" if role is None else ("the worker " if role is Role.SELLER else "the poster ")
+    reason = f"{who}cannot {verb} this task: it is {_TASK_STATES[order.status]}"
+    if hint := _TASK_NEXT.get((order.status, action)):
+        reason += f"; {hint}"
+    return reason
 
 
 def transition(
@@ -271,15 +319,9 @@ def transition(
     """Take ``action`` as ``actor`` (None: the system), or refuse with a stable code."""
     role = _refuse_role(order, actor, action)
     rule = TRANSITIONS.get((order.status, action))
-    if rule is None:
+    if rule is None or role not in rule.roles:
         raise InvalidTransition(
-            f"cannot {action.value} an order that is {order.status.value}",
-            status=order.status.value,
-            action=action.value,
-        )
-    if role not in rule.roles:
-        raise InvalidTransition(
-            f"the {role.value} cannot {action.value} an order that is {order.status.value}",
+            _not_now(order, action, None if rule is None else role),
             status=order.status.value,
             action=action.value,
         )
@@ -297,23 +339,35 @@ def _events(order: Order, action: Action, actor: str | None) -> tuple[MarketEven
     task = order.kind is DealKind.TASK
 
     def to(kind: EventKind, who: tuple[str, ...], message: str) -> tuple[MarketEvent, ...]:
-        return (MarketEvent(kind, who, "order", order.id, message),)
+        return (MarketEvent(kind, who, "order", order.id, message, actor),)
 
     buyer, seller = (order.buyer_id,), (order.seller_id,)
     if action is Action.ACCEPT:
-        return to(EventKind.ORDER_ACCEPTED, buyer, "Your order was accepted.")
+        return to(EventKind.ORDER_ACCEPTED, buyer, "{actor} accepted your order.")
     if action is Action.DECLINE:
-        return to(EventKind.ORDER_DECLINED, buyer, "Your order was declined; the hold is released.")
+        return to(
+            EventKind.ORDER_DECLINED, buyer, "{actor} declined your order; the hold is released."
+        )
     if action is Action.CANCEL:
         other = (order.other_party(actor),) if actor else buyer + seller
-        return to(EventKind.ORDER_CANCELLED, other, "An order was cancelled; the hold is released.")
+        return to(
+            EventKind.ORDER_CANCELLED,
+            other,
+            ("{actor} cancelled" if actor else "An order was cancelled")
+            + (" a task; the reward is released." if task else " an order; the hold is released."),
+        )
     if action is Action.DELIVER:
         if task:
-            return to(EventKind.WORK_SUBMITTED, buyer, "Work was submitted: approve or dispute it.")
-        return to(EventKind.ORDER_DELIVERED, buyer, "Your order was delivered: confirm it.")
+            return to(
+                EventKind.WORK_SUBMITTED,
+                buyer,
+                "{actor} submitted the work: approve or dispute it.",
+            )
+        return to(EventKind.ORDER_DELIVERED, buyer, "{actor} delivered your order: confirm it.")
     if action is Action.CONFIRM:
         kind = EventKind.WORK_APPROVED if task else EventKind.ORDER_COMPLETED
-        return to(kind, seller, "Payment released to you.")
+        what = "approved your work" if task else "confirmed the delivery"
+        return to(kind, seller, f"{{actor}} {what}: the payment was released to you.")
     if action is Action.AUTO_CONFIRM:
         return to(
             EventKind.ORDER_COMPLETED,

@@ -186,7 +186,8 @@ def open_dispute(
             (order.other_party(actor),),
             "dispute",
             dispute.id,
-            "A dispute was opened on one of your orders; the payment stays on hold.",
+            "{actor} opened a dispute on one of your orders; the payment stays on hold.",
+            actor,
         ),
         MarketEvent(
             EventKind.JURY_SUMMONS,
@@ -340,8 +341,9 @@ def propose_settlement(
         (order.other_party(actor),),
         "dispute",
         dispute.id,
-        f"A settlement was proposed: the seller receives {seller_share} of {order.amount}. "
-        "Propose the same to agree.",
+        f"{{actor}} proposed a settlement: the seller receives {seller_share} of "
+        f"{order.amount}. Propose the same to agree.",
+        actor,
     )
     return proposed, (event,)
 

@@ -25,6 +25,10 @@ class EventKind(StrEnum):
     SETTLEMENT_PROPOSED = "settlement_proposed"
     DISPUTE_CLOSED = "dispute_closed"
     REVIEW_RECEIVED = "review_received"
+    # the ledger and membership (issue #9): not the market's, but the same inbox
+    PAYMENT_RECEIVED = "payment_received"
+    MEMBERSHIP_REQUESTED = "membership_requested"
+    MEMBERSHIP_APPROVED = "membership_approved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class MarketEvent:
 
     kind: EventKind
     recipients: tuple[str, ...]
-    subject_type: str  # order | listing | quote | dispute | review
+    subject_type: str  # order | listing | quote | dispute | review | transfer | member
     subject_id: str
-    message: str
+    message: str  # ``{actor}`` in it becomes the actor's display name when it is delivered
+    actor: str | None = None  # the member whose action raised it

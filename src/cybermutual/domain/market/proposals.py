@@ -87,7 +87,8 @@ def quote(
         (listing.owner_id,),
         "listing",
         listing.id,
-        f"New quote on your request '{listing.title}'.",
+        f"{{actor}} quoted {price} on your request '{listing.title}'.",
+        quoter,
     )
     return made, event
 
@@ -129,7 +130,8 @@ def apply(
         (listing.owner_id,),
         "listing",
         listing.id,
-        f"Someone applied for your task '{listing.title}'.",
+        f"{{actor}} applied for your task '{listing.title}'.",
+        applicant,
     )
     return made, event
 

@@ -73,7 +73,12 @@ def write_review(
     subject = order.other_party(author)
     review = Review(review_id, order.collective_id, order.id, author, subject, stars, text, now)
     event = MarketEvent(
-        EventKind.REVIEW_RECEIVED, (subject,), "review", review.id, f"You received {stars} stars."
+        EventKind.REVIEW_RECEIVED,
+        (subject,),
+        "review",
+        review.id,
+        f"{{actor}} gave you {stars} stars.",
+        author,
     )
     return review, event
 

@@ -2,7 +2,7 @@
 periodic payments, admission approvals, allocation weights; the charter's voting fields
 
 Revision ID: 0005_governance
-Revises: 0005_escrow
+Revises: 0006_contact
 Create Date: 2026-11-29 17:38:39.356669
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_governance"
-down_revision = "0005_escrow"
+down_revision = "0006_contact"
 branch_labels = None
 depends_on = None
 
