@@ -297,6 +297,8 @@ def test_a_funded_service_pays_claims_and_a_claim_that_does_not_fit_waits(
     assert retry.status_code == 200
     assert retry.json()["status"] == "paid"
     assert bo.get(f"{P}/accounts/me").json()["balance"] == 300
+    notices = bo.get(f"{P}/inbox").json()["items"]
+    assert any(n["event"] == "claim_paid" and n["subject_id"] == first["id"] for n in notices)
 
     # 300 spent; 300 more would exceed the budget of 500 this month
     second = bo.post(f"{P}/services/{sid}/claims", json={"recipient": ed.id, "units": 3}).json()
@@ -393,3 +395,42 @@ def test_comments_withdrawal_and_expulsion(
     assert ada.get(f"{P}/proposals/{expel['id']}").json()["status"] == "passed"
     assert ed.get(f"{P}/memberships/me").json()["status"] == "expelled"
     assert_problem(ed.post(f"{P}/memberships"), 403, "not_allowed")
+
+
+def test_governance_notices_reach_the_inbox(
+    people: list[Any], services: Services, clock: FakeClock
+) -> None:
+    ada, bo, cy, di, _ = people
+
+    def events(who: Any) -> list[tuple[str, str]]:
+        items = who.get(f"{P}/inbox").json()["items"]
+        return [(i["event"], i["message"]) for i in items]
+
+    reply = cy.client.put(f"/api/v1{P}/delegations/me", json={"to": ada.id}, headers=cy.headers)
+    assert reply.status_code == 200
+    assert (
+        "delegation_received",
+        "Cy delegated their vote to you: when they do not vote, your vote counts for them too.",
+    ) in events(ada)
+    clinic = propose(
+        ada,
+        "fund_service",
+        {
+            "name": "Clinic",
+            "category": "health",
+            "rate_per_unit": 1,
+            "budget_per_period": 50,
+            "period": "week",
+        },
+    )
+    for m in people:
+        vote(m, clinic, "yes")
+    assert any(e == "proposal_closed" and "passed" in m for e, m in events(ada))
+    sid = ada.get(f"{P}/services").json()["items"][0]["id"]
+    bo.post(f"{P}/services/{sid}/providers")
+    claim = bo.post(f"{P}/services/{sid}/claims", json={"recipient": di.id, "units": 2}).json()
+    filed = [m for e, m in events(di) if e == "claim_filed"]
+    assert filed
+    assert filed[0].startswith("Bo says they gave you 2 units of Clinic")
+    di.post(f"{P}/services/{sid}/claims/{claim['id']}/reject")
+    assert [e for e, _ in events(bo)].count("claim_rejected") == 1

@@ -14,7 +14,9 @@ from cybermutual.domain.governance import proposals as rules
 from cybermutual.domain.governance.decision import VotingRules, decide
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.governance.tally import Tally, count, everyone_counted
+from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.services.governance_effects import apply_effect
+from cybermutual.services.inbox import notify
 from cybermutual.services.ports import UnitOfWork
 
 
@@ -55,6 +57,22 @@ def close(
         return None
     if rules.TRANSITIONS[(proposal.status, _action(outcome.passed))].applies_effect:
         apply_effect(uow, collective, closed, now=now)
+    verdict = "passed" if outcome.passed else f"failed ({outcome.reason.value.replace('_', ' ')})"
+    notify(
+        uow,
+        collective,
+        [
+            MarketEvent(
+                EventKind.PROPOSAL_CLOSED,
+                (proposal.author_id,),
+                "proposal",
+                proposal.id,
+                f"Your proposal '{proposal.title}' {verdict}: {tally.yes} yes, {tally.no} no, "
+                f"{tally.abstain} abstaining of {tally.eligible}.",
+            )
+        ],
+        now=now,
+    )
     return closed
 
 

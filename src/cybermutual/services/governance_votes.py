@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from cybermutual.domain.errors import InvalidValue, MemberNotFound, NotEligible, ProposalClosed
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.governance.tally import Ballot, Choice
+from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import require_active
 from cybermutual.services.common import load_collective
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_ports import Delegation
 from cybermutual.services.governance_proposals import _load
+from cybermutual.services.inbox import notify
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 
@@ -78,6 +80,22 @@ class VoteService:
             if target is None or not target.is_active:
                 raise MemberNotFound(f"{to} is not an active member of this collective", member=to)
             uow.governance.set_delegation(collective.id, Delegation(member, to, now))
+            notify(
+                uow,
+                collective,
+                [
+                    MarketEvent(
+                        EventKind.DELEGATION_RECEIVED,
+                        (to,),
+                        "member",
+                        member,
+                        "{actor} delegated their vote to you: when they do not vote, "
+                        "your vote counts for them too.",
+                        member,
+                    )
+                ],
+                now=now,
+            )
             uow.commit()
         return self.delegation(slug, member=member)
 

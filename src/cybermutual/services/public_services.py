@@ -35,10 +35,12 @@ from cybermutual.domain.governance.public_services import (
 )
 from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
 from cybermutual.domain.ledger import AccountKind, TransferKind
+from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.governance_proposals import require_active_or_former
+from cybermutual.services.inbox import notify
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 
@@ -94,6 +96,22 @@ def pay_waiting(uow: UnitOfWork, collective: Collective, *, now: datetime) -> Pa
         if claim.status_reason != reason.value:
             uow.public_services.save_claim(rules.waits(claim, reason))
     books.close()
+    notify(
+        uow,
+        collective,
+        [
+            MarketEvent(
+                EventKind.CLAIM_PAID,
+                (claim.provider_id,),
+                "claim",
+                claim.id,
+                f"The commons fund paid you {claim.amount} for {claim.units} units of "
+                f"{services[claim.service_id].name}.",
+            )
+            for claim in plan.pay
+        ],
+        now=now,
+    )
     return PaymentRun(len(plan.pay), len(plan.wait))
 
 
@@ -192,6 +210,23 @@ class PublicServicesService:
                 note=note,
             )
             uow.public_services.add_claim(claim)
+            notify(
+                uow,
+                collective,
+                [
+                    MarketEvent(
+                        EventKind.CLAIM_FILED,
+                        (recipient,),
+                        "claim",
+                        claim.id,
+                        f"{{actor}} says they gave you {units} units of {service.name}: confirm "
+                        f"it (the commons fund then pays them) or reject it, within "
+                        f"{collective.charter.claim_confirm_days} days.",
+                        provider,
+                    )
+                ],
+                now=now,
+            )
             uow.commit()
             return _claim_view(uow, claim)
 
@@ -229,6 +264,16 @@ class PublicServicesService:
                     return _claim_view(uow, _claim(uow, collective, earlier))
             changed = rules.act(claim, which, actor=actor, now=now)
             uow.public_services.save_claim(changed)
+            if changed.status is ClaimStatus.REJECTED:
+                rejected = MarketEvent(
+                    EventKind.CLAIM_REJECTED,
+                    (claim.provider_id,),
+                    "claim",
+                    claim.id,
+                    f"{{actor}} rejected your claim for {claim.units} units.",
+                    actor,
+                )
+                notify(uow, collective, [rejected], now=now)
             if changed.status is ClaimStatus.WAITING:
                 pay_waiting(uow, collective, now=now)
             if idempotency_key is not None:
