@@ -212,6 +212,15 @@ def test_bad_proposals_are_problem_documents(people: list[Any]) -> None:
         ),
         ({"kind": "resolution", "title": "", "params": {}}, 422, "invalid_value"),
         (
+            {
+                "kind": "set_admission",
+                "title": "x",
+                "params": {"admission": "approval", "approvals_needed": 6},
+            },
+            422,
+            "invalid_params",
+        ),
+        (
             {"kind": "resolution", "title": "x", "closes_at": "2020-01-01T00:00:00Z"},
             422,
             "invalid_value",

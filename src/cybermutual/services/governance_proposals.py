@@ -13,6 +13,7 @@ from datetime import datetime
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
+    InvalidParams,
     MemberNotFound,
     ProposalClosed,
     ProposalNotFound,
@@ -24,6 +25,7 @@ from cybermutual.domain.governance.kinds import (
     IMPACT_KINDS,
     Effect,
     EndService,
+    SetAdmission,
     SetCreditLimit,
     members_named,
 )
@@ -98,6 +100,12 @@ class ProposalService:
             effect = proposal.effect
             self._check_references(uow, collective, effect)
             voters = self._active_members(uow, collective)
+            if isinstance(effect, SetAdmission) and effect.approvals_needed > len(voters):
+                raise InvalidParams(
+                    f"the collective has {len(voters)} active members, so nobody could ever "
+                    f"collect {effect.approvals_needed} approvals",
+                    field="params.approvals_needed",
+                )
             impact = impact_status_for(effect)
             uow.governance.add_proposal(proposal, voters=voters, impact=impact)
             uow.commit()
