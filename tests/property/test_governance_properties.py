@@ -8,13 +8,22 @@ below its floor nor a service over its period budget, and never lets a claim ove
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cybermutual.domain.governance import public_services as ps
-from cybermutual.domain.governance.kinds import Period
-from cybermutual.domain.governance.tally import Ballot, Choice, count, latest_ballots
+from cybermutual.domain.governance.decision import VotingRules, decide
+from cybermutual.domain.governance.kinds import Period, ProposalKind
+from cybermutual.domain.governance.tally import (
+    Ballot,
+    Choice,
+    Counts,
+    Tally,
+    count,
+    latest_ballots,
+)
 
 OPENS = datetime(2026, 11, 1, tzinfo=UTC)
 CLOSES = OPENS + timedelta(days=7)
@@ -175,3 +184,36 @@ def test_payments_respect_fund_budget_and_order(
         for later in plan.pay:
             if reason is ps.WaitReason.FUND_INSUFFICIENT or later.service_id == waiting.service_id:
                 assert key[later.id] < key[waiting.id]
+
+
+counts_st = st.builds(Counts, st.integers(0, 40), st.integers(0, 40), st.integers(0, 40))
+rules_st = st.builds(
+    VotingRules,
+    quorum=st.sampled_from([Decimal("0"), Decimal("0.2"), Decimal("0.5"), Decimal("1")]),
+    threshold=st.sampled_from([Decimal("0.5"), Decimal("0.6"), Decimal("0.75")]),
+    supermajority=st.sampled_from([Decimal("0.5"), Decimal("0.6667"), Decimal("0.9")]),
+)
+
+
+@given(counts_st, counts_st, st.integers(0, 50), rules_st, st.sampled_from(ProposalKind))
+def test_decisions_are_monotone_and_ties_fail(
+    direct: Counts, delegated: Counts, absent: int, rules: VotingRules, kind: ProposalKind
+) -> None:
+    tally = Tally(direct, delegated, eligible=direct.total + delegated.total + absent)
+    outcome = decide(tally, rules=rules, kind=kind)
+    if tally.yes == tally.no:
+        assert not outcome.passed
+    if outcome.passed:
+        # one more yes (an absent member voting yes) never turns a pass into a fail
+        if absent:
+            more = Tally(direct.plus(Choice.YES), delegated, eligible=tally.eligible)
+            assert decide(more, rules=rules, kind=kind).passed
+        # a supermajority kind never passes where the plain threshold fails
+        assert decide(tally, rules=rules, kind=ProposalKind.RESOLUTION).passed
+        # and the same votes the other way round fail
+        flipped = Tally(
+            Counts(direct.no, direct.yes, direct.abstain),
+            Counts(delegated.no, delegated.yes, delegated.abstain),
+            eligible=tally.eligible,
+        )
+        assert not decide(flipped, rules=rules, kind=kind).passed
