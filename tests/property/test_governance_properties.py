@@ -2,7 +2,8 @@
 
 A tally never counts a non-member, anyone twice, or a vote after the close; delegation chains and
 cycles resolve as written (checked against a naive walker); a payment run never takes the fund
-below its floor nor a service over its period budget, and never lets a claim overtake another.
+below its floor nor a service over its period budget, and never lets a claim overtake another;
+decisions are monotone in yes votes and never pass a tie or the same votes reversed.
 """
 
 from __future__ import annotations
