@@ -205,6 +205,7 @@ class CollectiveService:
             vacate_jury_seats(books, uow, member_id=member_id)
             books.close()
             uow.governance.remove_delegations_of(collective.id, member_id)  # nobody's proxy now
+            uow.governance.clear_approvals(collective.id, member_id)  # a withdrawn request
             closed = []
             for listing in uow.market.listings.open_of_owner(collective.id, member_id):
                 uow.market.listings.save(listings.close(listing, actor=member_id, now=now))
