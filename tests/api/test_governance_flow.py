@@ -230,6 +230,13 @@ def test_bad_proposals_are_problem_documents(people: list[Any]) -> None:
     assert_problem(ada.get(f"{P}/proposals/nope"), 404, "proposal_not_found")
 
 
+def test_outsiders_learn_nothing_of_what_exists(people: list[Any], member: Any) -> None:
+    proposal = propose(people[0], "resolution", {})
+    stranger = member("Stranger")
+    for path in (f"{P}/proposals/{proposal['id']}", f"{P}/proposals/nope", f"{P}/proposals"):
+        assert_problem(stranger.get(path), 403, "not_a_member")
+
+
 def test_basic_income_ticked_twice_in_a_period_pays_once(
     people: list[Any], services: Services, clock: FakeClock
 ) -> None:

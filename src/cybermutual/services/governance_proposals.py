@@ -145,10 +145,11 @@ class ProposalService:
 
     def proposal(self, slug: str, *, viewer: str, proposal_id: str) -> ProposalView:
         """One proposal as ``viewer`` sees it (closed first if its time has come)."""
+        with self._uow(readonly=True) as uow:  # members first: nobody else learns what exists
+            require_active_or_former(uow, load_collective(uow, slug), viewer)
         self._close_if_due(slug, proposal_id)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
-            require_active_or_former(uow, collective, viewer)
             proposal = _load(uow, collective, proposal_id)
             return self._view(uow, proposal, viewer)
 
@@ -161,10 +162,11 @@ class ProposalService:
         limit: int = 50,
         cursor: str | None = None,
     ) -> Page[ProposalView]:
+        with self._uow(readonly=True) as uow:
+            require_active_or_former(uow, load_collective(uow, slug), viewer)
         self._close_due_in(slug)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
-            require_active_or_former(uow, collective, viewer)
             page = uow.governance.proposals(
                 collective.id, status=status, limit=check_limit(limit), cursor=cursor
             )

@@ -173,6 +173,7 @@ class PublicServicesService:
     def remove_provider(self, slug: str, *, member: str, service_id: str) -> None:
         with self._uow() as uow:
             collective = load_collective(uow, slug)
+            require_active_or_former(uow, collective, member)
             service = _service(uow, collective, service_id)
             if not uow.public_services.remove_provider(service.id, member):
                 raise NotAProvider("you do not provide this service")
@@ -256,6 +257,7 @@ class PublicServicesService:
             check_key(idempotency_key)
         with self._uow() as uow:
             collective = load_collective(uow, slug)
+            require_active_or_former(uow, collective, actor)
             claim = _claim(uow, collective, claim_id, service_id)
             if idempotency_key is not None:
                 record = uow.idempotency.get(collective.id, actor, idempotency_key)
