@@ -170,6 +170,9 @@ def test_no_quorum_fails_and_latecomers_cannot_vote(
     proposal = propose(ada, "set_credit_limit", {"amount": 5000})
     late = member("Late")
     assert late.post(f"{P}/memberships").status_code == 201
+    seen = late.get(f"{P}/proposals/{proposal['id']}").json()
+    assert (seen["can_vote"], seen["eligible"]) == (False, 5)
+    assert ada.get(f"{P}/proposals/{proposal['id']}").json()["can_vote"] is True
     assert_problem(
         late.post(f"{P}/proposals/{proposal['id']}/votes", json={"choice": "yes"}),
         403,

@@ -65,6 +65,10 @@ class ProposalPublic(BaseModel):
     closes_at: datetime
     closed_at: datetime | None
     my_vote: str | None = Field(description="your own vote; nobody else's is ever shown")
+    can_vote: bool = Field(description="you were a member when it opened, and it is open")
+    eligible: int = Field(
+        description="members who may vote on it (counts stay hidden until the close)"
+    )
     tally: TallyPublic | None = Field(description="public once the proposal is closed")
     impact_status: str = Field(description="none | pending | ready | failed")
     changes: list[ChangePublic] | None = Field(

@@ -48,6 +48,8 @@ class ProposalView:
     my_vote: Choice | None
     impact_status: str
     policy: PolicyRecord | None = None
+    eligible: int = 0  # voters still active (the tally's figure, once closed)
+    can_vote: bool = False  # the viewer is one of them and the proposal is still open
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,12 +183,19 @@ class ProposalService:
             if proposal.status is ProposalStatus.PASSED
             else None
         )
+        is_open = proposal.status is ProposalStatus.OPEN
         return ProposalView(
             proposal,
             names.get(proposal.author_id, ""),
             None if ballot is None else ballot.choice,
             uow.governance.impact(proposal.id).status,
             policy,
+            eligible=(
+                proposal.tally.eligible
+                if proposal.tally is not None
+                else uow.governance.eligible_count(proposal.collective_id, proposal.id)
+            ),
+            can_vote=is_open and uow.governance.is_voter(proposal.id, viewer),
         )
 
     def _close_if_due(self, slug: str, proposal_id: str) -> None:

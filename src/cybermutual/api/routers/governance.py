@@ -58,6 +58,8 @@ def proposal_public(view: ProposalView) -> ProposalPublic:
         closes_at=p.closes_at,
         closed_at=p.closed_at,
         my_vote=None if view.my_vote is None else view.my_vote.value,
+        can_vote=view.can_vote,
+        eligible=view.eligible,
         tally=tally_public(p.tally),
         impact_status=view.impact_status,
         changes=None if view.policy is None else changes_public(view.policy.changes),
