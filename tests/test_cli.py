@@ -137,3 +137,21 @@ def test_simulate_policy_on_the_demo(demo_db: tuple[str, str]) -> None:
         app, ["simulate", "policy", "--collective", "riverside", "--database-url", url]
     )
     assert nothing.exit_code == 1
+
+
+def test_an_unopenable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """The README promises no tracebacks: a database that cannot be opened is one line."""
+    for url in (
+        f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}",
+        "postgresql+psycopg://nobody@127.0.0.1:1/nothing",
+        "not a database url",
+    ):
+        for command in (["db", "upgrade"], ["ledger", "verify", "riverside"]):
+            result = runner.invoke(app, [*command, "--database-url", url])
+            assert result.exit_code == 1, (url, command, result.output)
+            assert result.exception is None or isinstance(result.exception, SystemExit)
+            assert "Traceback" not in result.output
+            lines = [line for line in result.output.splitlines() if line.strip()]
+            assert len(lines) == 1, result.output
+            assert lines[0].startswith("error: ")
+            assert "database" in lines[0] or "cannot open" in lines[0]  # says what failed

@@ -20,12 +20,16 @@ from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
+from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
-from cybermutual.services.policy_impact import PolicyImpactService
+from cybermutual.services.policy_impact import DEFAULT_WORK_LIMIT, PolicyImpactService
 from cybermutual.services.ports import Clock
 from cybermutual.services.public_services import PublicServicesService
+from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
+from cybermutual.store.faults import STORAGE_FAULTS
+from cybermutual.store.health import WriteProbe
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.uow import SqlUnitOfWorkFactory
 
@@ -59,11 +63,15 @@ def build_services(
     clock: Clock | None = None,
     passwords: Argon2Passwords | None = None,
     token_ttl: timedelta = timedelta(days=30),
+    simulation_pool: SimulationPool | None = None,
+    simulation_work_limit: int = DEFAULT_WORK_LIMIT,
 ) -> Services:
     """Wire every service over ``engine``."""
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(engine)
-    policy_impact = PolicyImpactService(uow, clock=clock)
+    policy_impact = PolicyImpactService(
+        uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
+    )
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
     market = MarketService(uow, clock=clock)
     return Services(
@@ -78,6 +86,8 @@ def build_services(
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
         market=market,
         policy_impact=policy_impact,
+        health=HealthService(probe_writes=WriteProbe(engine)),
+        faults=STORAGE_FAULTS,
         proposals=ProposalService(uow, clock=clock),
         votes=VoteService(uow, clock=clock),
         public_services=PublicServicesService(uow, clock=clock),
@@ -92,7 +102,16 @@ def build(settings: Settings | None = None, *, migrate: bool = True) -> Services
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
     if migrate:
         upgrade(engine)
-    return build_services(engine, token_ttl=timedelta(hours=settings.token_ttl_hours))
+    return build_services(
+        engine,
+        token_ttl=timedelta(hours=settings.token_ttl_hours),
+        simulation_pool=SimulationPool(
+            workers=settings.simulation_workers,
+            queue=settings.simulation_queue,
+            per_member=settings.simulations_per_member,
+        ),
+        simulation_work_limit=settings.simulation_work_limit,
+    )
 
 
 def build_app(services: Services) -> FastAPI:

@@ -13,7 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
+from typer._click.core import Context
+from typer.core import TyperGroup
 
+from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
 from cybermutual.sim_cli import simulate_app
@@ -21,16 +24,35 @@ from cybermutual.sim_cli import simulate_app
 if TYPE_CHECKING:
     from cybermutual.services.container import Services
 
+
+class _OneLineErrors(TyperGroup):
+    """A database that cannot be opened or used is one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: Context) -> object:
+        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as exc:
+            reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).strip()
+            first = reason.splitlines()[0] if reason else type(exc).__name__
+            raise _fail(f"database: {first}") from None
+        except DomainError as exc:
+            raise _fail(f"{exc.detail} ({exc.code})") from None
+
+
 app = typer.Typer(
     help="Run cyber-collectives: mutual credit, a market, a facilitated commons, a simulator.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_OneLineErrors,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 ledger_app = typer.Typer(help="Inspect and administer a collective's ledger.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
+app.command("budget")(budget_command)
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
@@ -48,7 +70,7 @@ def _settings(database_url: str | None = None, **overrides: object) -> Settings:
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line, however long
     return typer.Exit(code)
 
 

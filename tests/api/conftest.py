@@ -14,19 +14,24 @@ from cybermutual.services.container import Services
 _emails = itertools.count()
 
 
-@pytest.fixture(scope="session")
-def shared_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+_apps: dict[str, FastAPI] = {}
+
+
+def shared_app(services: Services) -> FastAPI:
     """One app per worker: building FastAPI's routes costs about 0.2 s, more than most tests.
 
     Each test points it at its own services (``app.state.services``), which is all the app holds.
     """
-    return create_app(Services.__new__(Services))
+    if "app" not in _apps:
+        _apps["app"] = create_app(services)
+    app = _apps["app"]
+    app.state.services = services
+    return app
 
 
 @pytest.fixture
-def client(shared_app: FastAPI, services: Services) -> Iterator[TestClient]:
-    shared_app.state.services = services
-    with TestClient(shared_app) as test_client:
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(shared_app(services)) as test_client:
         yield test_client
 
 

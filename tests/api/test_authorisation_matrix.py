@@ -445,6 +445,16 @@ for _step in ("compute", "publish", "rerun", "close"):
     _round_step(_step, CONFLICT)
 
 
+# only the opener (the founder) may cancel while they are a member; the runner opens a new one
+@route(
+    "POST",
+    S + "/allocation-rounds/{round_id}/cancel",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK),
+)
+def _cancel_round(w: World) -> Call:
+    return Call("POST", f"{H}/allocation-rounds/{w.round()}/cancel", party=w.founder)
+
+
 @route(
     "POST",
     S + "/allocation-rounds/{round_id}/bids",
@@ -1111,7 +1121,16 @@ def _sign_in(w: World, role: str) -> None:
 
 
 def _restore(w: World, role: str, call: Call, status: int) -> None:
-    """Undo what a row did to the shared world: a logout, a leave, a join."""
+    """Undo what a row did to the shared world: a logout, a leave, a join, a cancelled round."""
+    if "/allocation-rounds/" in call.path and call.path.endswith("/cancel") and status == OK:
+        now = w.clock.now()
+        w.round_id = w.services.allocation.open_round(
+            "hillside",
+            member_id=w.founder.id,
+            period_start=now + timedelta(days=1),
+            period_end=now + timedelta(days=8),
+            bids_close_at=now + timedelta(hours=12),
+        ).id
     if call.method == "DELETE" and call.path == "/auth/token" and status == GONE:
         _sign_in(w, role)
     if call.path.endswith("/memberships/me") and call.method == "DELETE" and status == OK:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from cybermutual import __version__
 from cybermutual.api import problems
-from cybermutual.api.deps import REQUIRED_KEY
+from cybermutual.api.deps import REQUIRED_KEY, ServicesDep
 from cybermutual.api.guards import RequestGuard
 from cybermutual.api.routers import (
     auth,
@@ -32,7 +34,15 @@ API = "/api/v1"
 
 def create_app(services: Services) -> FastAPI:
     """An app serving ``services``; bootstrap builds them."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        served: Services = app.state.services
+        served.policy_impact.pool.shutdown()  # running simulations stop at their next step
+
     app = FastAPI(
+        lifespan=lifespan,
         title="cybermutual",
         version=__version__,
         summary="Cyber-collectives: mutual credit, a facilitated commons, self-government.",
@@ -42,7 +52,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     app.add_middleware(RequestGuard)
-    problems.install(app)
+    problems.install(app, services.faults.kinds)
     api = APIRouter(prefix=API)
     for module in (
         auth,
@@ -58,8 +68,9 @@ def create_app(services: Services) -> FastAPI:
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    def health(served: ServicesDep) -> dict[str, str]:
+        """200 when this server can serve and write; 503 ``storage_unavailable`` otherwise."""
+        return served.health.check()
 
     app.include_router(api)
     _document_required_keys(app)

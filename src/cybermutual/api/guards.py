@@ -7,11 +7,17 @@
 - A body under ``/api/`` that is not declared as JSON (curl's ``-d`` sends
   ``application/x-www-form-urlencoded`` unless told otherwise): ``415 unsupported_media_type``,
   saying which header to send. The OAuth2 token endpoint takes its standard form instead.
+
+And on the way out, every answer says ``X-Content-Type-Options: nosniff``, every API answer
+``Cache-Control: no-store`` (balances and ledgers are nobody's cache's business), and an error
+no handler expected becomes a ``500 internal_error`` problem document with
+``Connection: close`` (so a keep-alive client is told before the connection is dropped).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,6 +30,7 @@ API = "/api/"
 #: Endpoints whose body is an HTML form (OAuth2's password grant), not JSON.
 FORM_PATHS = frozenset({"/api/v1/auth/token"})
 _FORM = "application/x-www-form-urlencoded"
+log = logging.getLogger(__name__)
 
 
 class RequestGuard:
@@ -36,6 +43,37 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = False
+        api = scope.get("path", "").startswith("/api/")
+
+        async def send_safely(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self._guard(scope, receive, send_safely)
+        except Exception:
+            if started:
+                raise  # the answer is under way: nothing left to say but what the server does
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            await _problem(
+                send_safely,
+                500,
+                "internal_error",
+                "Internal error",
+                "something went wrong on our side; nothing was changed",
+                close=True,
+            )
+
+    async def _guard(self, scope: Scope, receive: Receive, send: Send) -> None:
         url = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
         if any(mark in url for mark in _NUL_IN_URL) or "\x00" in scope.get("path", ""):
             await _problem(
@@ -129,20 +167,24 @@ def _replay(messages: list[Message], then: Receive) -> Receive:
 
 
 async def _problem(
-    send: Send, status: int, code: str, title: str, detail: str, *, instance: str | None = None
+    send: Send,
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    close: bool = False,
 ) -> None:
     body = problem_body(status, code=code, title=title, detail=detail)
     if instance is not None:
         body["instance"] = instance  # as the app's own problems have (not for a URL with a NUL)
     payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM.encode()),
-                (b"content-length", str(len(payload)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", PROBLEM.encode()),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

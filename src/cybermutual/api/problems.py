@@ -1,9 +1,10 @@
 """The one map from errors to RFC 9457 problem documents with a stable ``code``.
 
 Domain errors map by branch (NotFound 404, Unauthenticated 401, Forbidden 403, Conflict 409,
-TooManyAttempts 429, RuleViolation 422); request validation is 422 ``validation_error`` (400
-``malformed_json`` when the body is not JSON); a body not declared as JSON is refused before
-routing with 415 ``unsupported_media_type`` (``guards.py``); nothing else escapes as a bare 500.
+TooManyAttempts 429, Unavailable 503, RuleViolation 422); request validation is 422
+``validation_error`` (400 ``malformed_json`` when the body is not JSON); a body not declared as
+JSON is refused before routing with 415 ``unsupported_media_type`` (``guards.py``); nothing else
+escapes as a bare 500.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ _STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.Forbidden, 403),
     (errors.Conflict, 409),
     (errors.TooManyAttempts, 429),
+    (errors.Unavailable, 503),
     (errors.RuleViolation, 422),
 ]
 _HTTP_CODES = {
@@ -92,7 +94,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(exc, errors.TooManyAttempts):
+    if isinstance(exc, errors.TooManyAttempts | errors.Unavailable):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     context = {k: _safe(v) for k, v in exc.context.items()}
     return problem(
@@ -148,6 +150,17 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _storage(request: Request, exc: Exception) -> JSONResponse:
+    """A storage refusal the store can name (a race: 409; storage that cannot write now: 503),
+    else a 500."""
+    named = request.app.state.services.faults.translate(exc)
+    if named is None:
+        return await _unexpected(request, exc)
+    if isinstance(named, errors.Unavailable):
+        log.warning("storage unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return await _domain(request, named)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
@@ -156,12 +169,15 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         title="Internal error",
         detail="something went wrong on our side; nothing was changed",
         request=request,
+        headers={"Connection": "close"},  # say so before the server drops a keep-alive
     )
 
 
-def install(app: FastAPI) -> None:
-    """Register every translation on ``app``."""
+def install(app: FastAPI, storage_faults: tuple[type[Exception], ...] = ()) -> None:
+    """Register every translation on ``app``; ``storage_faults`` are the store's driver errors."""
     app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    for kind in storage_faults:
+        app.add_exception_handler(kind, _storage)
     app.add_exception_handler(Exception, _unexpected)

@@ -88,6 +88,9 @@ class CharterCreate(Strict):
         "'public' (anyone signed in) or 'members'; default 'members' when admission is "
         "'approval', else 'public'",
     )
+    max_round_horizon_days: StrictInt = Field(
+        default=90, ge=1, le=3660, description="how far ahead an allocation round may start"
+    )
 
 
 class CharterPublic(BaseModel):
@@ -104,6 +107,7 @@ class CharterPublic(BaseModel):
     basic_income_period: str
     text: str
     market_visibility: str
+    max_round_horizon_days: int
 
 
 class CollectiveCreate(Strict):

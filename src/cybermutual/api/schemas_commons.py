@@ -91,6 +91,8 @@ class RoundPublic(BaseModel):
     published_at: datetime | None
     closed_by: str | None
     closed_at: datetime | None
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
 
 
 class BidCreate(Strict):

@@ -31,7 +31,7 @@ class ListingCreate(Strict):
     quantity: StrictInt | None = Field(default=None, description="goods in stock; omit: service")
     location: str | None = Field(default=None, max_length=120)
     asset_id: str | None = Field(
-        default=None, max_length=64, description="refused for assets of the commons"
+        default=None, max_length=32, description="refused for assets of the commons"
     )
 
 

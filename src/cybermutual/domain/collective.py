@@ -19,6 +19,9 @@ DEFAULT_CLAIM_CONFIRM_DAYS = 7
 MAX_APPROVALS = 50
 MAX_CHARTER_TEXT = 20_000
 
+#: How far ahead an allocation round may start, by default and at most (a charter setting).
+DEFAULT_HORIZON_DAYS = 90
+MAX_HORIZON_DAYS = 3660
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
 
 
@@ -90,6 +93,7 @@ class Charter:
     capital_mode: CapitalMode = CapitalMode.COMMONS
     #: None chooses by admission: ``members`` when admission is by approval, else ``public``.
     market_visibility: MarketVisibility | None = None
+    max_round_horizon_days: int = DEFAULT_HORIZON_DAYS
     # self-government (issue 11): voting rules, admission by several approvals, the claim
     # confirmation timeout of public services, basic income, and the charter's own words
     quorum: Decimal = DEFAULT_QUORUM
@@ -109,6 +113,11 @@ class Charter:
                 else MarketVisibility.PUBLIC
             )
             object.__setattr__(self, "market_visibility", chosen)
+        if not 1 <= self.max_round_horizon_days <= MAX_HORIZON_DAYS:
+            raise InvalidValue(
+                f"max_round_horizon_days must be 1..{MAX_HORIZON_DAYS}",
+                field="charter.max_round_horizon_days",
+            )
         for name, low, high in (
             ("quorum", Decimal(0), Decimal(1)),
             ("threshold", Decimal("0.5"), Decimal("0.99")),

@@ -42,6 +42,7 @@ DomainError                         (code)                      HTTP at the edge
 │   │   ├── ProposalClosed          proposal_closed
 │   │   └── ServiceEnded            service_ended
 │   ├── RoundInProgress             round_in_progress
+│   ├── ConcurrentChange            concurrent_change  (two requests raced for one row)
 │   ├── ListingClosed               listing_closed
 │   ├── AlreadyApplied              already_applied
 │   ├── AlreadyQuoted               already_quoted
@@ -50,7 +51,11 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── AlreadyReviewed             already_reviewed
 │   ├── AlreadyProvider             already_provider
 │   └── LevyRateChanged             levy_rate_changed (a vote changed it mid-payment: retry)
-├── TooManyAttempts                 too_many_login_attempts     429
+├── TooManyAttempts                 too_many_login_attempts     429 (with Retry-After)
+│   └── TooManySimulations          too_many_simulations
+├── Unavailable                     service_unavailable         503 (with Retry-After)
+│   ├── SimulatorBusy               simulator_busy
+│   └── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
     │   └── InvalidParams           invalid_params  (a proposal's params, with ``field``)
@@ -71,7 +76,8 @@ DomainError                         (code)                      HTTP at the edge
     ├── WrongListingKind            wrong_listing_kind
     ├── UnknownCategory             unknown_category
     ├── NoJuryAvailable             no_jury_available
-    └── ClaimExceedsBudget          claim_exceeds_budget
+    ├── ClaimExceedsBudget          claim_exceeds_budget
+    └── SimulationTooLarge          simulation_too_large
 
 Later capabilities add their own leaves under the same five branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -181,13 +187,44 @@ class InvalidTransition(Conflict):
     title = "Not possible in the current state"
 
 
+class ConcurrentChange(Conflict):
+    code = "concurrent_change"
+    title = "Changed at the same moment by another request"
+
+
 class TooManyAttempts(DomainError):
     code = "too_many_login_attempts"
     title = "Too many failed attempts"
 
-    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
-        super().__init__(detail, retry_after_seconds=retry_after_seconds)
+    def __init__(self, detail: str, *, retry_after_seconds: int, **context: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **context)
         self.retry_after_seconds = retry_after_seconds
+
+
+class TooManySimulations(TooManyAttempts):
+    code = "too_many_simulations"
+    title = "Too many simulations at once"
+
+
+class Unavailable(DomainError):
+    """Nothing wrong with the request: the server cannot do it now; try again later."""
+
+    code = "service_unavailable"
+    title = "Temporarily unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int, **context: Any) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after_seconds, **context)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class SimulatorBusy(Unavailable):
+    code = "simulator_busy"
+    title = "The simulator is busy"
+
+
+class StorageUnavailable(Unavailable):
+    code = "storage_unavailable"
+    title = "Storage unavailable"
 
 
 class RuleViolation(DomainError):
@@ -419,6 +456,11 @@ class UnknownCategory(RuleViolation):
 class NoJuryAvailable(RuleViolation):
     code = "no_jury_available"
     title = "Not enough members to form a jury"
+
+
+class SimulationTooLarge(RuleViolation):
+    code = "simulation_too_large"
+    title = "Simulation too large"
 
 
 # --- governance (issue 11) ---

@@ -21,6 +21,13 @@ def new_id() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
+def check_id_cursor(cursor: str | None) -> str | None:
+    """A cursor that is the last id of the previous page: 32 hex digits, or refused."""
+    if cursor is not None and (len(cursor) != 32 or cursor.strip("0123456789abcdef")):
+        raise InvalidValue("this cursor was not issued by this server", field="cursor")
+    return cursor
+
+
 def load_collective(uow: UnitOfWork, slug: str) -> Collective:
     collective = uow.collectives.by_slug(slug)
     if collective is None:

@@ -19,7 +19,7 @@ from cybermutual.domain.errors import (
     RoundNotFound,
 )
 from cybermutual.domain.membership import require_active
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.common import check_id_cursor, check_limit, load_collective, new_id
 from cybermutual.services.commons import PRODUCTIVITY_WINDOW, load_asset
 from cybermutual.services.commons_facilitation import (
     Facilitator,
@@ -76,6 +76,15 @@ class AllocationService:
         with self._uow() as uow:
             collective = require_commons(load_collective(uow, slug))
             require_active(uow.memberships.get(collective.id, member_id))
+            now = self._clock.now()
+            horizon = collective.charter.max_round_horizon_days
+            period_start, period_end, bids_close_at = rules.check_schedule(
+                period_start=period_start,
+                period_end=period_end,
+                bids_close_at=bids_close_at,
+                now=now,
+                horizon_days=horizon,
+            )
             round_ = rules.open_round(
                 round_id=new_id(),
                 collective_id=collective.id,
@@ -84,7 +93,8 @@ class AllocationService:
                 period_end=period_end,
                 bids_close_at=bids_close_at,
                 token_budget=token_budget,
-                now=self._clock.now(),
+                now=now,
+                horizon_days=horizon,
                 others=uow.allocation_rounds.conflicting(
                     collective.id, start=period_start, end=period_end
                 ),
@@ -92,6 +102,26 @@ class AllocationService:
             uow.allocation_rounds.add(round_)
             uow.commit()
         return round_
+
+    def cancel_round(self, slug: str, round_id: str, *, member_id: str) -> AllocationRound:
+        """Call off a round not yet published and release its bids (see ``rules.cancel``)."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, member_id))
+            round_ = _load_round(uow, collective, round_id, lock=True)
+            opener = uow.memberships.get(collective.id, round_.opened_by)
+            cancelled = rules.cancel(
+                round_,
+                by=member_id,
+                now=self._clock.now(),
+                opener_active=opener is not None and opener.is_active,
+            )
+            for bid in uow.allocation_rounds.bids(round_.id):
+                uow.allocation_rounds.delete_bid(bid.id)
+            uow.allocation_rounds.replace_shares(round_.id, [])
+            uow.allocation_rounds.save(cancelled)
+            uow.commit()
+        return cancelled
 
     def rounds(
         self, slug: str, *, limit: int = 50, cursor: str | None = None
@@ -185,6 +215,7 @@ class AllocationService:
         and asset, so paging the round's list in memory is cheap and stable.
         """
         check_limit(limit)
+        check_id_cursor(cursor)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, viewer_id))

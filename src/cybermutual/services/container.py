@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from cybermutual.domain.errors import DomainError
 from cybermutual.services.auth import AuthService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
@@ -12,11 +14,21 @@ from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
+from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.policy_impact import PolicyImpactService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 from cybermutual.services.public_services import PublicServicesService
+
+
+@dataclass(frozen=True, slots=True)
+class StorageFaults:
+    """The storage driver's own exceptions, and what one means as a domain error (a race, storage
+    that cannot write), if anything: the store knows its driver, the edges ask it through here."""
+
+    kinds: tuple[type[Exception], ...]
+    translate: Callable[[BaseException], DomainError | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +47,5 @@ class Services:
     public_services: PublicServicesService
     proposal_impact: ProposalImpactService
     tick: TickService
+    health: HealthService
+    faults: StorageFaults

@@ -39,6 +39,7 @@ from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.group_commit import GroupCommit, Ticket
 from cybermutual.services.inbox import notify, payment_received
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
+from cybermutual.services.verified_heads import VerifiedHeads
 
 MAX_BATCH = 10_000
 
@@ -119,6 +120,7 @@ class LedgerService:
         self._uow = uow
         self._clock = clock
         self._payments: GroupCommit[_Payment, TransferView] = GroupCommit(self._pay_together)
+        self._verified = VerifiedHeads(clock=clock)
 
     def account(self, slug: str, *, member_id: str) -> AccountView:
         """The caller's own account (leavers keep read access)."""
@@ -457,9 +459,16 @@ class LedgerService:
         """Recompute every balance, reservation and levy from the journal, check the chain and
         the zero sum, then check what the ledger backs: every open order's escrow held between
         its parties, every reservation owned by a live obligation, no leaver in debt or holding.
+
+        The answer for a journal head is kept for a while (``VerifiedHeads``): asking again
+        before the next entry costs one read.
         """
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
+            before = uow.journal.head(collective.id)
+            known = self._verified.get(before)
+            if known is not None:
+                return known
             accounts = uow.accounts.all_of(collective.id)
             rule = None
             changes = tuple(uow.governance.levy_changes(collective.id))
@@ -492,8 +501,11 @@ class LedgerService:
                 memberships=uow.memberships.get_many(collective.id, owners),
                 set_aside=uow.market.orders.set_aside_of(collective.id),
             )
-        problems = (*books.problems, *backed)
-        return replace(books, ok=not problems, problems=problems)
+            problems = (*books.problems, *backed)
+            result = replace(books, ok=not problems, problems=problems)
+            if uow.journal.head(collective.id) == before:  # nothing written meanwhile
+                self._verified.put(before, result)
+            return result
 
     def head(self, slug: str) -> journal.ChainHead:
         """The public head of the collective's journal."""

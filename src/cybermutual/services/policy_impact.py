@@ -7,22 +7,27 @@ the policy on the same seeds (:func:`cybermutual.sim.calibration.policy_impact`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from cybermutual.domain.collective import parse_levy_rate
-from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.errors import InvalidValue, SimulationTooLarge
 from cybermutual.domain.ledger import check_credit_limit
 from cybermutual.domain.membership import require_active
 from cybermutual.services.common import load_collective
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
+from cybermutual.services.simulation_pool import SimulationJob, SimulationPool
 
 if TYPE_CHECKING:  # the simulator (numpy, SciPy) loads on first use, not when a server starts
     from cybermutual.sim.calibration import CollectiveSnapshot, Policy
 
 WEEKS = 12  # how much history calibrates the trade volume; one simulated step is one week
+MIN_AGENTS = 500  # the simulator repeats a small collective's members up to this many agents
+#: seeds x steps x agents per call: about 1-4 s of one core (a default call is 208,000).
+DEFAULT_WORK_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +57,20 @@ class PolicyChange:
 
 
 class PolicyImpactService:
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
+    """Estimates, each within a work budget; requests run them in a bounded pool."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        pool: SimulationPool | None = None,
+        work_limit: int = DEFAULT_WORK_LIMIT,
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self.pool = pool or SimulationPool()
+        self.work_limit = work_limit
 
     def snapshot(self, slug: str) -> CollectiveSnapshot:
         """The collective's economy as the simulator sees it (money per week, minor units)."""
@@ -88,10 +104,32 @@ class PolicyImpactService:
         steps: int = 52,
         cluster: str | None = None,
     ) -> dict[str, Any]:
-        """Paired runs with and without ``change``: changes with 95% intervals, JSON-ready."""
-        from cybermutual.sim.calibration import policy_impact
-        from cybermutual.sim.scenario import ScenarioError
+        """Paired runs with and without ``change``: changes with 95% intervals, JSON-ready.
 
+        Runs in the calling thread (the command line); requests use :meth:`submit`.
+        """
+        snapshot, policy = self._prepare(slug, change, viewer_id, seeds=seeds, steps=steps)
+        return _run(snapshot, policy, seeds=seeds, steps=steps, cluster=cluster)
+
+    def submit(
+        self,
+        slug: str,
+        change: PolicyChange,
+        *,
+        viewer_id: str,
+        seeds: int = 8,
+        steps: int = 52,
+    ) -> SimulationJob[dict[str, Any]]:
+        """Check the request now, then queue the runs in the pool (``job.cancel()`` stops them)."""
+        snapshot, policy = self._prepare(slug, change, viewer_id, seeds=seeds, steps=steps)
+        return self.pool.submit(
+            viewer_id,
+            lambda job: _run(snapshot, policy, seeds=seeds, steps=steps, on_step=job.check),
+        )
+
+    def _prepare(
+        self, slug: str, change: PolicyChange, viewer_id: str | None, *, seeds: int, steps: int
+    ) -> tuple[CollectiveSnapshot, Policy]:
         if viewer_id is not None:
             with self._uow(readonly=True) as uow:
                 collective = load_collective(uow, slug)
@@ -99,10 +137,42 @@ class PolicyImpactService:
         if not 1 <= seeds <= 32 or not 4 <= steps <= 520:
             raise InvalidValue("seeds must be 1..32 and steps 4..520")
         policy = change.to_policy()
-        try:
-            impact = policy_impact(
-                self.snapshot(slug), policy, seeds=seeds, steps=steps, cluster=cluster
+        snapshot = self.snapshot(slug)
+        agents = max(len(snapshot.balances), MIN_AGENTS)
+        work = seeds * steps * agents
+        if work > self.work_limit:
+            raise SimulationTooLarge(
+                f"seeds x steps x agents is {work:,}, above the limit of {self.work_limit:,} "
+                f"per estimate ({agents} agents): ask for fewer seeds or steps",
+                work=work,
+                work_limit=self.work_limit,
+                agents=agents,
             )
-        except ScenarioError as exc:
-            raise InvalidValue(str(exc)) from exc
-        return impact.as_dict()
+        return snapshot, policy
+
+
+def _run(
+    snapshot: CollectiveSnapshot,
+    policy: Policy,
+    *,
+    seeds: int,
+    steps: int,
+    cluster: str | None = None,
+    on_step: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    from cybermutual.sim.calibration import policy_impact
+    from cybermutual.sim.scenario import ScenarioError
+
+    try:
+        impact = policy_impact(
+            snapshot,
+            policy,
+            seeds=seeds,
+            steps=steps,
+            agents=max(len(snapshot.balances), MIN_AGENTS),
+            cluster=cluster,
+            on_step=on_step,
+        )
+    except ScenarioError as exc:
+        raise InvalidValue(str(exc)) from exc
+    return impact.as_dict()

@@ -274,7 +274,7 @@ class AllocationRoundRepository(Protocol):
     def conflicting(
         self, collective_id: str, *, start: datetime, end: datetime
     ) -> list[AllocationRound]:
-        """Rounds still in progress, or whose period overlaps ``[start, end)``."""
+        """Rounds still in progress, or not cancelled and overlapping ``[start, end)``."""
         ...
 
     def previous_prices(self, collective_id: str, *, before: datetime) -> PassSummary | None:

@@ -31,7 +31,7 @@ money figures are reported back in the collective's minor units.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
@@ -94,7 +94,8 @@ class Calibration:
 def _sectors(snapshot: CollectiveSnapshot, services: Mapping[str, int]) -> tuple[Sector, ...]:
     volume = {k: v for k, v in snapshot.trade_volume.items() if v > 0}
     for name, budget in services.items():
-        volume[name] = volume.get(name, 0) + max(budget, 0)
+        if budget > 0:  # a zero budget adds no sector (it gave a zero total: ZeroDivisionError)
+            volume[name] = volume.get(name, 0) + budget
     if not volume:
         volume = {OTHER: 1}
     ranked = sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -246,6 +247,7 @@ def policy_impact(
     first_seed: int = 0,
     cluster: str | None = None,
     workers: int | None = 1,
+    on_step: Callable[[], None] | None = None,
 ) -> PolicyImpact:
     """Run the collective with and without ``policy`` on the same seeds; report paired changes.
 
@@ -268,7 +270,7 @@ def policy_impact(
         for c in (without, with_policy)
         for s in range(seeds)
     ]
-    results = run_tasks(tasks, cluster=cluster, workers=workers)
+    results = run_tasks(tasks, cluster=cluster, workers=workers, on_step=on_step)
     base, changed = results[:seeds], results[seeds:]
     scale = without.minor_per_unit * without.members / without.agents
 

@@ -81,12 +81,14 @@ def run_tasks(
     cluster: str | None = None,
     workers: int | None = None,
     on_done: Callable[[RunResult], None] | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> list[RunResult]:
     """Run every task; results in task order.
 
     With ``cluster`` (``tcp://host:port``) the tasks go to that Dask scheduler; otherwise to a
     local process pool of ``workers`` processes (default: the CPU count), or in this process when
-    there is one task or one worker.
+    there is one task or one worker (only then is ``on_step`` called, after every step: it may
+    raise to stop the runs).
     """
     results: list[RunResult | None] = [None] * len(tasks)
 
@@ -107,7 +109,7 @@ def run_tasks(
         count = min(workers or os.cpu_count() or 1, len(tasks))
         if count <= 1:
             for i, task in enumerate(tasks):
-                done(i, run_task(task))
+                done(i, run_task(task, on_step))
         else:
             with ProcessPoolExecutor(max_workers=count) as pool:
                 pending = {pool.submit(run_task, task): i for i, task in enumerate(tasks)}

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cybermutual.domain.collective import (
     Admission,
@@ -16,11 +17,13 @@ from cybermutual.domain.collective import (
     Collective,
     MarketVisibility,
 )
+from cybermutual.domain.errors import AlreadyMember, SlugTaken
 from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.ports import CollectiveStats, Page
+from cybermutual.store.faults import is_unique_violation
 from cybermutual.store.pagination import decode_cursor, encode_cursor
 from cybermutual.store.tables import accounts, collectives, memberships, people, transfers
 
@@ -45,6 +48,7 @@ def _collective(row: Any) -> Collective:
             basic_income_period=row.basic_income_period,
             text=row.charter_text,
             market_visibility=MarketVisibility(row.market_visibility),
+            max_round_horizon_days=row.max_round_horizon_days,
         ),
         created_at=row.created_at,
     )
@@ -65,6 +69,7 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "basic_income_period": charter.basic_income_period,
         "charter_text": charter.text,
         "market_visibility": charter.visibility.value,
+        "max_round_horizon_days": charter.max_round_horizon_days,
     }
 
 
@@ -76,18 +81,24 @@ class SqlCollectives:
         self._conn = conn
 
     def add(self, collective: Collective) -> None:
-        self._conn.execute(
-            insert(collectives).values(
-                id=collective.id,
-                slug=collective.slug,
-                name=collective.name,
-                currency_code=collective.currency.code,
-                currency_name=collective.currency.name,
-                currency_decimals=collective.currency.decimals,
-                created_at=collective.created_at,
-                **_charter_values(collective.charter),
+        try:
+            self._conn.execute(
+                insert(collectives).values(
+                    id=collective.id,
+                    slug=collective.slug,
+                    name=collective.name,
+                    currency_code=collective.currency.code,
+                    currency_name=collective.currency.name,
+                    currency_decimals=collective.currency.decimals,
+                    created_at=collective.created_at,
+                    **_charter_values(collective.charter),
+                )
             )
-        )
+        except IntegrityError as exc:  # another request took the slug a moment ago
+            if is_unique_violation(exc, naming="slug"):
+                slug = collective.slug
+                raise SlugTaken(f"the slug '{slug}' is taken", slug=slug) from exc
+            raise
 
     def by_slug(self, slug: str) -> Collective | None:
         row = self._conn.execute(_COLLECTIVE_BY_SLUG, {"slug": slug}).first()
@@ -210,13 +221,21 @@ class SqlMemberships:
             .values(**values)
         )
         if updated.rowcount == 0:
-            self._conn.execute(
-                insert(memberships).values(
-                    collective_id=membership.collective_id,
-                    member_id=membership.member_id,
-                    **values,
+            try:
+                self._conn.execute(
+                    insert(memberships).values(
+                        collective_id=membership.collective_id,
+                        member_id=membership.member_id,
+                        **values,
+                    )
                 )
-            )
+            except IntegrityError as exc:  # the same person joined a moment ago (double click)
+                if is_unique_violation(exc):
+                    raise AlreadyMember(
+                        "this membership was just created by another request",
+                        status="unknown",
+                    ) from exc
+                raise
 
     def list(
         self,

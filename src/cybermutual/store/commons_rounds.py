@@ -33,6 +33,8 @@ _ROUND_FIELDS = (
     "closed_by",
     "closed_at",
     "passes",
+    "cancelled_by",
+    "cancelled_at",
 )
 
 
@@ -166,7 +168,11 @@ class SqlAllocationRounds:
                 table.c.collective_id == collective_id,
                 or_(
                     table.c.status.in_([RoundStatus.OPEN.value, RoundStatus.COMPUTED.value]),
-                    and_(table.c.period_start < end, table.c.period_end > start),
+                    and_(
+                        table.c.period_start < end,
+                        table.c.period_end > start,
+                        table.c.status != RoundStatus.CANCELLED.value,
+                    ),
                 ),
             )
             .order_by(table.c.period_start)

@@ -28,6 +28,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, array
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cybermutual.domain.market.listings import (
     MAX_TERMS_PER_QUERY,
@@ -257,10 +259,13 @@ class SqlListings:
         return [Category(row.slug, row.name) for row in rows]
 
     def add_categories(self, collective_id: str, categories: Sequence[Category]) -> None:
+        """Append ``categories``; one another request just stored is skipped, not an error."""
         start = len(self.categories(collective_id))
         if categories:
+            dialect = self._conn.dialect.name
+            upsert = sqlite_insert if dialect == "sqlite" else postgresql_insert
             self._conn.execute(
-                insert(market_categories),
+                upsert(market_categories).on_conflict_do_nothing(),
                 [
                     {
                         "collective_id": collective_id,

@@ -126,6 +126,7 @@ collectives = Table(
     Column("admission", String(16), nullable=False),
     Column("levy_rate", String(20), nullable=False),
     Column("capital_mode", String(16), nullable=False),
+    Column("max_round_horizon_days", Integer, nullable=False, server_default="90"),
     Column("created_at", Moment, nullable=False),
     # self-government (0005_governance)
     Column("quorum", String(10), nullable=False, server_default="0.2"),
@@ -459,6 +460,8 @@ allocation_rounds = Table(
     Column("published_at", Moment),
     Column("closed_by", ID),
     Column("closed_at", Moment),
+    Column("cancelled_by", ID),
+    Column("cancelled_at", Moment),
     Index("ix_allocation_rounds_collective", "collective_id", "period_start"),
 )
 

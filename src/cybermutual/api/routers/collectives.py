@@ -50,6 +50,7 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             basic_income_period=c.charter.basic_income_period,
             text=c.charter.text,
             market_visibility=c.charter.visibility.value,
+            max_round_horizon_days=c.charter.max_round_horizon_days,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -99,6 +100,7 @@ def create_collective(
             market_visibility=None
             if body.charter.market_visibility is None
             else MarketVisibility(body.charter.market_visibility),
+            max_round_horizon_days=body.charter.max_round_horizon_days,
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))

@@ -69,6 +69,8 @@ def round_public(r: AllocationRound) -> RoundPublic:
         published_at=r.published_at,
         closed_by=r.closed_by,
         closed_at=r.closed_at,
+        cancelled_by=r.cancelled_by,
+        cancelled_at=r.cancelled_at,
     )
 
 
@@ -289,6 +291,17 @@ def close_round(
 ) -> RoundPublic:
     """Close a published round once its period is over."""
     return round_public(services.allocation.close(slug, round_id, member_id=person.id))
+
+
+@router.post(ROUND + "/cancel", response_model=RoundPublic)
+def cancel_round(
+    slug: str, round_id: str, person: CurrentMember, services: ServicesDep
+) -> RoundPublic:
+    """Call off a round before it is published and release its bids.
+
+    The member who opened it may, and anyone may once that member is no longer active.
+    """
+    return round_public(services.allocation.cancel_round(slug, round_id, member_id=person.id))
 
 
 # bids

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import Field, StrictInt
+from starlette.concurrency import run_in_threadpool
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.schemas import Strict
 from cybermutual.services.policy_impact import PolicyChange
 
 router = APIRouter(tags=["policy impact"])
+#: How often a waiting request looks whether its caller is still there.
+DISCONNECT_POLL = 0.25
 
 
 class PolicyImpactCreate(Strict):
@@ -25,14 +29,21 @@ class PolicyImpactCreate(Strict):
     steps: StrictInt = Field(default=52, ge=4, le=520, description="weeks simulated")
 
 
-@router.post("/collectives/{slug}/policy-impact")
-def estimate(
-    slug: str, body: PolicyImpactCreate, person: CurrentMember, services: ServicesDep
-) -> dict[str, Any]:
+@router.post("/collectives/{slug}/policy-impact", response_model=dict[str, Any])
+async def estimate(
+    slug: str,
+    body: PolicyImpactCreate,
+    person: CurrentMember,
+    services: ServicesDep,
+    request: Request,
+) -> Any:
     """Run the collective's economy with and without the policy on the same seeds.
 
     Returns the change in median consumption, Gini of income and wealth, and the commons fund,
-    each with a 95% interval over seeds (members only).
+    each with a 95% interval over seeds (members only). Each estimate is limited to a budget of
+    seeds x steps x agents (``simulation_too_large``); estimates run in a small pool
+    (``simulator_busy``, 503, when it is full; ``too_many_simulations``, 429, for a second one
+    of yours at once), and stop when the caller goes away.
     """
     change = PolicyChange(
         levy_rate=body.levy_rate,
@@ -40,6 +51,21 @@ def estimate(
         credit_limit=body.credit_limit,
         services=body.services,
     )
-    return services.policy_impact.estimate(
-        slug, change, viewer_id=person.id, seeds=body.seeds, steps=body.steps
+    job = await run_in_threadpool(
+        services.policy_impact.submit,
+        slug,
+        change,
+        viewer_id=person.id,
+        seeds=body.seeds,
+        steps=body.steps,
     )
+    waiting = asyncio.wrap_future(job.future)
+    try:
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=DISCONNECT_POLL)
+            if done:
+                return waiting.result()
+            if await request.is_disconnected():
+                return Response(status_code=499)  # nobody reads it; the runs stop below
+    finally:
+        job.cancel()  # the caller left or the server stops: nothing more to compute

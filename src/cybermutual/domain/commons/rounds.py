@@ -9,7 +9,14 @@ Who may do what (the facilitator is not a boss, and neither is anyone else):
   compute the round; computing again before publishing gives the same result for the same data;
 - any active member may publish a computed round; from then on each member may decline their
   own share, and any active member may re-run the round for the declined units;
-- once the period is over, any active member may close the round.
+- once the period is over, any active member may close the round;
+- a round not yet published may be cancelled (its bids are released and it blocks nothing) by
+  the member who opened it or, once the opener is no longer an active member, by any active
+  member (so nobody can block the commons by leaving). The code has no admin or founder role
+  (a founder is not recorded), so until governance exists this is the whole list; published
+  shares are binding and are not cancelled.
+- a round is scheduled at most ``max_round_horizon_days`` ahead (a charter setting), so no
+  round can hold the collective's one open slot for years.
 
 Every transition records who triggered it and when. Rules are plain functions over frozen values.
 """
@@ -18,9 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
+from cybermutual.domain.collective import DEFAULT_HORIZON_DAYS
 from cybermutual.domain.commons.assets import Asset, normalise_category
 from cybermutual.domain.errors import (
     AssetUnavailable,
@@ -44,10 +52,29 @@ class RoundStatus(StrEnum):
     COMPUTED = "computed"  # the facilitator has proposed shares; anyone may recompute
     PUBLISHED = "published"  # shares are binding; members may decline, the round may re-run
     CLOSED = "closed"  # the period is over; only usage is still logged against it
+    CANCELLED = "cancelled"  # called off before publishing; its bids are released
 
 
-#: The order of the states; a round only ever moves forward.
+class RoundAction(StrEnum):
+    COMPUTE = "compute"
+    PUBLISH = "publish"
+    CLOSE = "close"
+    CANCEL = "cancel"
+
+
+#: The order of the states; a round only ever moves forward (or is cancelled before publishing).
 ORDER = (RoundStatus.OPEN, RoundStatus.COMPUTED, RoundStatus.PUBLISHED, RoundStatus.CLOSED)
+
+_OPEN, _COMPUTED, _PUBLISHED = RoundStatus.OPEN, RoundStatus.COMPUTED, RoundStatus.PUBLISHED
+#: Every legal step: (from, action) -> to.
+TRANSITIONS: dict[tuple[RoundStatus, RoundAction], RoundStatus] = {
+    (_OPEN, RoundAction.COMPUTE): _COMPUTED,
+    (_COMPUTED, RoundAction.COMPUTE): _COMPUTED,
+    (_COMPUTED, RoundAction.PUBLISH): _PUBLISHED,
+    (_PUBLISHED, RoundAction.CLOSE): RoundStatus.CLOSED,
+    (_OPEN, RoundAction.CANCEL): RoundStatus.CANCELLED,
+    (_COMPUTED, RoundAction.CANCEL): RoundStatus.CANCELLED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +101,8 @@ class AllocationRound:
     closed_by: str | None = None
     closed_at: datetime | None = None
     passes: int = 0
+    cancelled_by: str | None = None
+    cancelled_at: datetime | None = None
 
     @property
     def is_in_progress(self) -> bool:
@@ -94,23 +123,21 @@ def open_round(
     bids_close_at: datetime,
     token_budget: int = DEFAULT_BUDGET,
     now: datetime,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
     others: Iterable[AllocationRound] = (),
 ) -> AllocationRound:
     """Open a round for ``[period_start, period_end)``, taking bids until ``bids_close_at``."""
-    if not period_start < period_end or period_end - period_start > MAX_PERIOD:
-        raise InvalidValue(
-            "period_end must be after period_start, and a period lasts at most 366 days",
-            field="period_end",
-        )
-    if not now < bids_close_at <= period_start:
-        raise InvalidValue(
-            "bids_close_at must be in the future and no later than period_start",
-            field="bids_close_at",
-        )
+    period_start, period_end, bids_close_at = check_schedule(
+        period_start=period_start,
+        period_end=period_end,
+        bids_close_at=bids_close_at,
+        now=now,
+        horizon_days=horizon_days,
+    )
     if not 1 <= token_budget <= MAX_BUDGET:
         raise InvalidValue(f"token_budget must be 1..{MAX_BUDGET}", field="token_budget")
     for other in others:
-        if other.collective_id != collective_id:
+        if other.collective_id != collective_id or other.status is RoundStatus.CANCELLED:
             continue
         if other.is_in_progress:
             raise RoundInProgress(
@@ -132,6 +159,59 @@ def open_round(
         opened_by=opened_by,
         opened_at=now,
     )
+
+
+def check_schedule(
+    *,
+    period_start: datetime,
+    period_end: datetime,
+    bids_close_at: datetime,
+    now: datetime,
+    horizon_days: int = DEFAULT_HORIZON_DAYS,
+) -> tuple[datetime, datetime, datetime]:
+    """The round's three moments in UTC, if the round starts within ``horizon_days`` of ``now``.
+
+    Only differences are taken before the bounds are checked: converting a moment such as
+    9999-12-31T23:00-05:00 to UTC overflows the calendar.
+    """
+    if not period_start < period_end or period_end - period_start > MAX_PERIOD:
+        raise InvalidValue(
+            "period_end must be after period_start, and a period lasts at most 366 days",
+            field="period_end",
+        )
+    if not now < bids_close_at <= period_start:
+        raise InvalidValue(
+            "bids_close_at must be in the future and no later than period_start",
+            field="bids_close_at",
+        )
+    if period_start - now > timedelta(days=horizon_days):
+        raise InvalidValue(
+            f"a round starts at most {horizon_days} days ahead (the charter's "
+            "max_round_horizon_days)",
+            field="period_start",
+            max_round_horizon_days=horizon_days,
+        )
+    return period_start.astimezone(UTC), period_end.astimezone(UTC), bids_close_at.astimezone(UTC)
+
+
+def cancel(
+    round_: AllocationRound,
+    *,
+    by: str,
+    now: datetime,
+    opener_active: bool,
+) -> AllocationRound:
+    """Call off a round before it is published; who may is in the module docstring."""
+    to = TRANSITIONS.get((round_.status, RoundAction.CANCEL))
+    if to is None:
+        raise InvalidTransition(
+            f"a {round_.status.value} round cannot be cancelled", status=round_.status.value
+        )
+    if by != round_.opened_by and opener_active:
+        raise NotAllowed(
+            "only the member who opened the round may cancel it (anyone may once they have left)"
+        )
+    return replace(round_, status=to, cancelled_by=by, cancelled_at=now)
 
 
 def require_bidding(round_: AllocationRound, *, now: datetime) -> AllocationRound:

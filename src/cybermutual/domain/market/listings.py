@@ -25,6 +25,8 @@ from cybermutual.domain.errors import (
 from cybermutual.domain.money import MAX_AMOUNT, check_amount
 
 MAX_TAGS = 10
+#: Ids are 32 hex digits (``new_id``); an asset id is stored in a column that holds no more.
+MAX_ID = 32
 MAX_TERMS_PER_QUERY = 8
 _TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")
 _WORD = re.compile(r"[^\W_]+")
@@ -128,6 +130,12 @@ def _check_quantity(kind: ListingKind, quantity: int | None) -> int | None:
     return check_amount(quantity, allow_zero=True)
 
 
+def _check_asset_id(asset_id: str | None) -> str | None:
+    if asset_id is not None and not 1 <= len(asset_id) <= MAX_ID:
+        raise InvalidValue(f"asset_id must have 1-{MAX_ID} characters", field="asset_id")
+    return asset_id
+
+
 def post(
     *,
     listing_id: str,
@@ -161,7 +169,7 @@ def post(
         updated_at=now,
         quantity=_check_quantity(kind, quantity),
         location=None if location is None else _text(location, field="location", low=1, high=120),
-        asset_id=asset_id,
+        asset_id=_check_asset_id(asset_id),
     )
 
 

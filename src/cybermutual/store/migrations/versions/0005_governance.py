@@ -2,7 +2,7 @@
 periodic payments, admission approvals, allocation weights; the charter's voting fields
 
 Revision ID: 0005_governance
-Revises: 0006_contact
+Revises: 0007_hardening
 Create Date: 2026-11-29 17:38:39.356669
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_governance"
-down_revision = "0006_contact"
+down_revision = "0007_hardening"
 branch_labels = None
 depends_on = None
 

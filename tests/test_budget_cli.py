@@ -1,0 +1,66 @@
+"""``cybermutual budget FILE.pb``: JSON out, one-line errors with exit code 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cybermutual.cli import app
+from tests.unit.test_pabulib import WIELICZKA_LIKE
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def election_file(tmp_path: Path) -> Path:
+    path = tmp_path / "town.pb"
+    path.write_text(WIELICZKA_LIKE, encoding="utf-8")
+    return path
+
+
+def test_prints_the_selection_for_each_rule(election_file: Path) -> None:
+    default = runner.invoke(app, ["budget", str(election_file)])
+    assert default.exit_code == 0, default.output
+    assert json.loads(default.stdout) == {"selected": ["b"], "cost": 4, "rule": "equal_shares"}
+    greedy = runner.invoke(app, ["budget", str(election_file), "--rule", "greedy"])
+    assert json.loads(greedy.stdout) == {"selected": ["a", "b"], "cost": 10, "rule": "greedy"}
+    plain = runner.invoke(app, ["budget", str(election_file), "--completion", "none"])
+    assert json.loads(plain.stdout)["selected"] == ["b"]
+
+
+def test_explain_says_why_each_project_won_or_lost(election_file: Path) -> None:
+    result = runner.invoke(app, ["budget", str(election_file), "--explain"])
+    assert result.exit_code == 0, result.output
+    reasons = {p["id"]: p["reason"] for p in json.loads(result.stdout)["projects"]}
+    assert reasons == {"a": "unaffordable", "b": "selected", "c": "unaffordable"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rule", "borda"], "unknown rule 'borda'"),
+        (["--completion", "add2"], "unknown completion 'add2'"),
+    ],
+)
+def test_bad_options_fail_in_one_line(election_file: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["budget", str(election_file), *args])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_bad_or_missing_file_fails_in_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.pb"
+    broken.write_text(WIELICZKA_LIKE.replace("4;c;22;F", "4;zz;22;F"), encoding="utf-8")
+    for path, message in (
+        (broken, "approves unknown project 'zz'"),
+        (tmp_path / "missing.pb", "cannot read"),
+    ):
+        result = runner.invoke(app, ["budget", str(path)])
+        assert result.exit_code == 1
+        assert message in result.output
+        assert "Traceback" not in result.output
