@@ -257,3 +257,47 @@ def test_a_voter_who_left_is_not_waited_for(services: Services) -> None:
     assert last.proposal.status.value == "failed"  # both eligible voters spoke: a 1-1 tie
     assert last.proposal.tally is not None
     assert (last.proposal.tally.eligible, last.proposal.outcome) == (2, "tied")
+
+
+def test_one_background_estimate_at_a_time(services: Services) -> None:
+    import threading
+
+    from cybermutual.services.governance_impact import ProposalImpactService
+
+    started, release = threading.Event(), threading.Event()
+
+    class Slow:
+        def estimate(self, *args: object, **kwargs: object) -> dict[str, Any]:
+            started.set()
+            release.wait(10)
+            return {"median_consumption": {}}
+
+    slug, people = members(services, 2)
+    first, second = (
+        services.proposals.propose(
+            slug,
+            author=people[0].id,
+            kind="set_levy",
+            title=f"levy {rate}",
+            body="",
+            params={"rate": rate},
+        ).proposal.id
+        for rate in ("0.05", "0.06")
+    )
+    impacts = ProposalImpactService(
+        services.uow,
+        clock=services.clock,
+        policy_impact=Slow(),  # type: ignore[arg-type]
+    )
+    worker = threading.Thread(target=impacts.compute, args=(slug, first))
+    worker.start()
+    assert started.wait(10)
+    assert impacts.compute(slug, second) is False  # stays pending for the next tick
+    release.set()
+    worker.join(10)
+    assert impacts.compute(slug, second) is True
+    for proposal_id in (first, second):
+        _, impact = services.proposal_impact.impact(
+            slug, viewer=people[0].id, proposal_id=proposal_id
+        )
+        assert impact.status == "ready"

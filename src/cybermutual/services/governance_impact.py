@@ -9,6 +9,7 @@ leave an estimate pending for ever.
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -61,6 +62,9 @@ class ProposalImpactService:
         self._impact = policy_impact
         self.seeds = seeds
         self.steps = steps
+        # one background estimate at a time per process: the CPU stays with the members'
+        # own estimates (the bounded pool) and the requests; the others wait for the next tick
+        self._running = threading.Lock()
 
     def impact(self, slug: str, *, viewer: str, proposal_id: str) -> tuple[Proposal, Impact]:
         with self._uow(readonly=True) as uow:
@@ -71,6 +75,14 @@ class ProposalImpactService:
 
     def compute(self, slug: str, proposal_id: str) -> bool:
         """Compute and store the estimate if it is pending and nobody else is on it."""
+        if not self._running.acquire(blocking=False):
+            return False  # another estimate runs; this one stays pending for the next tick
+        try:
+            return self._compute(slug, proposal_id)
+        finally:
+            self._running.release()
+
+    def _compute(self, slug: str, proposal_id: str) -> bool:
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
