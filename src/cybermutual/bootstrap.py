@@ -16,11 +16,16 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.governance_impact import ProposalImpactService
+from cybermutual.services.governance_proposals import ProposalService
+from cybermutual.services.governance_tick import TickService
+from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.policy_impact import DEFAULT_WORK_LIMIT, PolicyImpactService
 from cybermutual.services.ports import Clock
+from cybermutual.services.public_services import PublicServicesService
 from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
 from cybermutual.store.faults import STORAGE_FAULTS
@@ -64,6 +69,11 @@ def build_services(
     """Wire every service over ``engine``."""
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(engine)
+    policy_impact = PolicyImpactService(
+        uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
+    )
+    proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
+    market = MarketService(uow, clock=clock)
     return Services(
         uow=uow,
         clock=clock,
@@ -74,12 +84,15 @@ def build_services(
         ledger=LedgerService(uow, clock=clock),
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
-        market=MarketService(uow, clock=clock),
-        policy_impact=PolicyImpactService(
-            uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
-        ),
+        market=market,
+        policy_impact=policy_impact,
         health=HealthService(probe_writes=WriteProbe(engine)),
         faults=STORAGE_FAULTS,
+        proposals=ProposalService(uow, clock=clock),
+        votes=VoteService(uow, clock=clock),
+        public_services=PublicServicesService(uow, clock=clock),
+        proposal_impact=proposal_impact,
+        tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
     )
 
 

@@ -106,12 +106,23 @@ def _serve(settings: Settings) -> None:
     import uvicorn
 
     from cybermutual.bootstrap import build, build_app
+    from cybermutual.scheduler import Scheduler
 
     services = build(settings)
+    scheduler = Scheduler(services, every=settings.tick_seconds) if settings.tick_seconds else None
     console.print(f"Serving on [bold]http://{settings.host}:{settings.port}[/] (API docs at /docs)")
-    uvicorn.run(
-        build_app(services), host=settings.host, port=settings.port, log_level=settings.log_level
-    )
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        uvicorn.run(
+            build_app(services),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -265,6 +276,27 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
     console.print("Database is up to date.")
 
 
+@app.command()
+def tick(
+    database_url: DatabaseUrl = None,
+    impacts: Annotated[
+        bool, typer.Option(help="Also compute pending impact estimates (a few per run).")
+    ] = True,
+) -> None:
+    """Do what is due now: close proposals, pay service claims and basic income (for cron).
+
+    Safe to run as often as you like, and beside a running server: nothing happens twice.
+    """
+    services = _existing(database_url)
+    try:
+        report = services.tick.tick(impacts=impacts)
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
+    print(json.dumps(report.as_dict(), indent=2))
+    if report.errors:
+        raise typer.Exit(1)
+
+
 @ledger_app.command("verify")
 def ledger_verify(
     slug: Annotated[str, typer.Argument(help="The collective's slug.")],
@@ -388,7 +420,16 @@ def allocate(
 
 @simulate_app.command("policy")
 def simulate_policy(
-    collective: Annotated[str, typer.Option("--collective", help="The collective's slug.")],
+    collective: Annotated[
+        str | None, typer.Option("--collective", help="The collective's slug.")
+    ] = None,
+    proposal: Annotated[
+        str | None,
+        typer.Option(
+            "--proposal",
+            help="A proposal's id: print its impact estimate (computed now if still pending).",
+        ),
+    ] = None,
     levy_rate: Annotated[
         str | None, typer.Option(help="Proposed levy rate, e.g. 0.05 (default: unchanged).")
     ] = None,
@@ -412,6 +453,15 @@ def simulate_policy(
     """Estimate a policy's effect on a real collective before members vote on it."""
     from cybermutual.services.policy_impact import PolicyChange
 
+    if proposal is not None:
+        try:
+            estimate = _existing(database_url).proposal_impact.for_proposal(proposal)
+        except DomainError as exc:
+            raise _fail(exc.detail) from None
+        print(json.dumps(estimate, indent=2))
+        return
+    if collective is None:
+        raise _fail("give --collective SLUG (with the changes to estimate) or --proposal ID")
     services_budget: dict[str, int] = {}
     for item in service or []:
         name, _, amount = item.partition("=")

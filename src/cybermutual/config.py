@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=24 * 30, ge=1)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     log_level: str = "info"
+    tick_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="how often serve runs the periodic tick (closing proposals, paying claims "
+        "and basic income); 0 turns the in-process scheduler off (run 'cybermutual tick' "
+        "from cron instead)",
+    )
     simulation_workers: int = Field(default=1, ge=1, le=64, description="policy-impact threads")
     simulation_queue: int = Field(default=4, ge=0, le=1000, description="estimates that may wait")
     simulations_per_member: int = Field(default=1, ge=1, le=100)

@@ -1,4 +1,5 @@
-"""A realistic demo collective: members with names, months of trade, a second collective."""
+"""A realistic demo collective: members with names, months of trade, a commons, a market,
+self-government (``demo_governance``), and a second collective."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from argon2 import PasswordHasher as Argon2Hasher
 
 from cybermutual.bootstrap import Argon2Passwords
+from cybermutual.demo_governance import seed_governance
 from cybermutual.domain.collective import Admission, CapitalMode, Charter
 from cybermutual.domain.commons import AssetStatus
 from cybermutual.domain.errors import CreditLimitExceeded, DomainError
@@ -172,6 +174,7 @@ def seed(
         progress(done, total)
     seed_commons(services, clock, [p.id for p in people], now=now, rng=rng)
     seed_market(services, clock, [p.id for p in people], now=now)
+    seed_governance(services, clock, [p.id for p in people], now=now)
     clock.moment = now - timedelta(hours=12)
     for person in people:  # the demo's months of notices were read long ago; a visitor's are new
         for slug in (DEMO_SLUG, "hillside-growers"):

@@ -849,6 +849,204 @@ def _mark_read(w: World) -> Call:
     return Call("POST", f"{H}/inbox/read", json={})
 
 
+# --- self-government (proposals, votes, delegation, policies, public services) ------------
+
+
+def _proposal(w: World, *, author: str = "founder") -> str:
+    return w.services.proposals.propose(
+        "hillside",
+        author=w.people[author].id,
+        kind="resolution",
+        title="Hold a fair",
+        body="",
+        params={},
+    ).proposal.id
+
+
+def _service(w: World, *, provider: str | None = None) -> str:
+    """A fresh service, funded by a proposal every eligible member voted for."""
+    params = {
+        "name": "Clinic",
+        "category": "health",
+        "rate_per_unit": 10,
+        "budget_per_period": 1000,
+        "period": "month",
+    }
+    view = w.services.proposals.propose(
+        "hillside",
+        author=w.founder.id,
+        kind="fund_service",
+        title="Clinic",
+        body="",
+        params=params,
+    )
+    with w.services.uow(readonly=True) as uow:
+        voters = sorted(uow.governance.voters(view.proposal.id))
+    for voter in voters:
+        w.services.votes.vote("hillside", voter=voter, proposal_id=view.proposal.id, choice="yes")
+    policy = w.services.proposals.proposal(
+        "hillside", viewer=w.founder.id, proposal_id=view.proposal.id
+    ).policy
+    assert policy is not None
+    service_id: str = policy.changes[0]["to"]["id"]
+    if provider is not None:
+        w.services.public_services.add_provider(
+            "hillside", member=w.people[provider].id, service_id=service_id
+        )
+    return service_id
+
+
+def _claim(w: World) -> tuple[str, str]:
+    """A claim the founder (provider) filed for the buyer (recipient)."""
+    service = _service(w, provider="founder")
+    made = w.services.public_services.file_claim(
+        "hillside", provider=w.founder.id, service_id=service, recipient=w.buyer.id, units=2
+    )
+    return service, made.claim.id
+
+
+MEMBERS_ONLY = _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+MEMBERS_AND_LEAVERS_READ = _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK)
+ONLY_THE_PARTY = _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+
+
+@route("POST", S + "/proposals", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _propose(w: World) -> Call:
+    return Call("POST", f"{H}/proposals", json={"kind": "resolution", "title": "A fair"})
+
+
+@route("GET", S + "/proposals", MEMBERS_AND_LEAVERS_READ)
+def _proposals(w: World) -> Call:
+    return Call("GET", f"{H}/proposals")
+
+
+@route("GET", S + "/proposals/{proposal_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_proposal(w: World) -> Call:
+    return Call("GET", f"{H}/proposals/{_proposal(w)}")
+
+
+@route("POST", S + "/proposals/{proposal_id}/withdraw", ONLY_THE_PARTY)
+def _withdraw_proposal(w: World) -> Call:  # only its author, while nobody has voted
+    return Call("POST", f"{H}/proposals/{_proposal(w)}/withdraw", party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/proposals/{proposal_id}/comments",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _comment(w: World) -> Call:
+    return Call("POST", f"{H}/proposals/{_proposal(w)}/comments", json={"body": "Yes, in May"})
+
+
+@route("GET", S + "/proposals/{proposal_id}/comments", MEMBERS_AND_LEAVERS_READ)
+def _comments(w: World) -> Call:
+    return Call("GET", f"{H}/proposals/{_proposal(w)}/comments")
+
+
+@route("POST", S + "/proposals/{proposal_id}/votes", MEMBERS_ONLY)
+def _vote(w: World) -> Call:
+    return Call("POST", f"{H}/proposals/{_proposal(w)}/votes", json={"choice": "yes"})
+
+
+@route("GET", S + "/proposals/{proposal_id}/impact", MEMBERS_AND_LEAVERS_READ)
+def _proposal_impact(w: World) -> Call:
+    return Call("GET", f"{H}/proposals/{_proposal(w)}/impact")
+
+
+@route("GET", S + "/delegations/me", MEMBERS_ONLY)
+def _my_delegation(w: World) -> Call:
+    return Call("GET", f"{H}/delegations/me")
+
+
+@route("PUT", S + "/delegations/me", MEMBERS_ONLY)
+def _delegate(w: World) -> Call:
+    return Call("PUT", f"{H}/delegations/me", json={"to": w.people["juror"].id})
+
+
+@route("DELETE", S + "/delegations/me", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE))
+def _undelegate(w: World) -> Call:
+    return Call("DELETE", f"{H}/delegations/me")
+
+
+@route("GET", S + "/policies", MEMBERS_AND_LEAVERS_READ)
+def _policies(w: World) -> Call:
+    return Call("GET", f"{H}/policies")
+
+
+@route("GET", S + "/services", MEMBERS_AND_LEAVERS_READ)
+def _services(w: World) -> Call:
+    return Call("GET", f"{H}/services")
+
+
+@route("GET", S + "/services/{service_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_service(w: World) -> Call:
+    return Call("GET", f"{H}/services/{_service(w)}")
+
+
+@route(
+    "POST",
+    S + "/services/{service_id}/providers",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _provide(w: World) -> Call:
+    return Call("POST", f"{H}/services/{_service(w)}/providers")
+
+
+@route(
+    "DELETE",
+    S + "/services/{service_id}/providers/me",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),
+)
+def _stop_providing(w: World) -> Call:
+    service = _service(w, provider="founder")
+    return Call("DELETE", f"{H}/services/{service}/providers/me", party=w.founder)
+
+
+@route(
+    "POST",
+    S + "/services/{service_id}/claims",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED),
+)
+def _file_claim(w: World) -> Call:  # only a provider
+    service = _service(w, provider="founder")
+    body = {"recipient": w.buyer.id, "units": 1}
+    return Call("POST", f"{H}/services/{service}/claims", json=body, party=w.founder)
+
+
+@route("GET", S + "/services/{service_id}/claims", MEMBERS_AND_LEAVERS_READ)
+def _claims(w: World) -> Call:  # the caller's own claims only
+    return Call("GET", f"{H}/services/{_service(w)}/claims")
+
+
+@route(
+    "GET",
+    S + "/services/{service_id}/claims/{claim_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, NOT_FOUND, NOT_FOUND, OK),
+)
+def _one_claim(w: World) -> Call:  # its provider and recipient only: nobody else learns of it
+    service, claim = _claim(w)
+    return Call("GET", f"{H}/services/{service}/claims/{claim}", party=w.buyer)
+
+
+@route("POST", S + "/services/{service_id}/claims/{claim_id}/confirm", ONLY_THE_PARTY)
+def _confirm_claim(w: World) -> Call:  # the recipient
+    service, claim = _claim(w)
+    return Call("POST", f"{H}/services/{service}/claims/{claim}/confirm", key=True, party=w.buyer)
+
+
+@route("POST", S + "/services/{service_id}/claims/{claim_id}/reject", ONLY_THE_PARTY)
+def _reject_claim(w: World) -> Call:  # the recipient
+    service, claim = _claim(w)
+    return Call("POST", f"{H}/services/{service}/claims/{claim}/reject", party=w.buyer)
+
+
+@route("POST", S + "/services/{service_id}/claims/{claim_id}/withdraw", ONLY_THE_PARTY)
+def _withdraw_claim(w: World) -> Call:  # the provider
+    service, claim = _claim(w)
+    return Call("POST", f"{H}/services/{service}/claims/{claim}/withdraw", party=w.founder)
+
+
 # --- the world, once per database ---------------------------------------------------------
 
 

@@ -64,6 +64,26 @@ def test_every_list_refuses_forged_cursors(
         },
     )
     assert opened.status_code == 201, opened.text
+    # a service funded by Ada's vote alone (she is every eligible voter, so it closes at once)
+    funded = ada.post(
+        "/collectives/riverside/proposals",
+        json={
+            "kind": "fund_service",
+            "title": "Clinic",
+            "params": {
+                "name": "Clinic",
+                "category": "health",
+                "rate_per_unit": 10,
+                "budget_per_period": 100,
+                "period": "month",
+            },
+        },
+    ).json()
+    voted = ada.post(
+        f"/collectives/riverside/proposals/{funded['id']}/votes", json={"choice": "yes"}
+    )
+    assert voted.json()["proposal_status"] == "passed", voted.text
+    service = ada.get("/collectives/riverside/services").json()["items"][0]["id"]
     paths = list_paths(client)
     assert len(paths) >= 12, paths
     for path in paths:
@@ -71,6 +91,8 @@ def test_every_list_refuses_forged_cursors(
             path.replace("/api/v1", "")
             .replace("{slug}", "riverside")
             .replace("{round_id}", opened.json()["id"])
+            .replace("{proposal_id}", funded["id"])
+            .replace("{service_id}", service)
         )
         params: dict[str, str] = {"member": ada.id} if url.endswith("/reviews") else {}
         assert ada.get(url, params=params).status_code == 200, url

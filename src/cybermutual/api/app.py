@@ -20,10 +20,12 @@ from cybermutual.api.routers import (
     auth,
     collectives,
     commons,
+    governance,
     ledger,
     market,
     market_justice,
     policy,
+    public_services,
 )
 from cybermutual.services.container import Services
 
@@ -52,7 +54,17 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(RequestGuard)
     problems.install(app, services.faults.kinds)
     api = APIRouter(prefix=API)
-    for module in (auth, collectives, ledger, commons, market, market_justice, policy):
+    for module in (
+        auth,
+        collectives,
+        ledger,
+        commons,
+        market,
+        market_justice,
+        policy,
+        governance,
+        public_services,
+    ):
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])

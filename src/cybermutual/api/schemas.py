@@ -66,6 +66,22 @@ class CharterCreate(Strict):
     admission: Literal["open", "approval"] = "open"
     levy_rate: str = Field(default="0", max_length=20, examples=["0.05"])
     capital_mode: Literal["commons", "private", "mixed"] = "commons"
+    quorum: str = Field(
+        default="0.2", max_length=10, description="share of eligible voters who must vote"
+    )
+    threshold: str = Field(
+        default="0.5", max_length=10, description="passes when yes > threshold x (yes + no)"
+    )
+    supermajority: str = Field(
+        default="0.6667", max_length=10, description="the threshold of amend_charter, expel_member"
+    )
+    approvals_needed: StrictInt = Field(default=1, description="approvals to admit a newcomer")
+    claim_confirm_days: StrictInt = Field(
+        default=7, description="a public-service claim confirms itself after this many days"
+    )
+    basic_income: StrictInt = Field(default=0, description="minor units per member and period")
+    basic_income_period: Literal["week", "month"] = "month"
+    text: str = Field(default="", max_length=20_000, description="the charter's own words")
     market_visibility: Literal["public", "members"] | None = Field(
         default=None,
         description="who may read the market (listings, tasks, reviews, reputations): "
@@ -82,6 +98,14 @@ class CharterPublic(BaseModel):
     admission: str
     levy_rate: str
     capital_mode: str
+    quorum: str
+    threshold: str
+    supermajority: str
+    approvals_needed: int
+    claim_confirm_days: int
+    basic_income: int
+    basic_income_period: str
+    text: str
     market_visibility: str
     max_round_horizon_days: int
 

@@ -11,6 +11,14 @@ from enum import StrEnum
 from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.money import MAX_AMOUNT, Currency
 
+#: Defaults of the charter's self-government fields (issue 11).
+DEFAULT_QUORUM = Decimal("0.2")
+DEFAULT_THRESHOLD = Decimal("0.5")
+DEFAULT_SUPERMAJORITY = Decimal("0.6667")
+DEFAULT_CLAIM_CONFIRM_DAYS = 7
+MAX_APPROVALS = 50
+MAX_CHARTER_TEXT = 20_000
+
 #: How far ahead an allocation round may start, by default and at most (a charter setting).
 DEFAULT_HORIZON_DAYS = 90
 MAX_HORIZON_DAYS = 3660
@@ -52,6 +60,29 @@ def parse_levy_rate(text: str | Decimal) -> Decimal:
     return rate.normalize() if rate else Decimal(0)
 
 
+def parse_share(text: str | Decimal, name: str, low: Decimal, high: Decimal) -> Decimal:
+    """A share of votes ("0.2") as an exact decimal within ``[low, high]``, 4 decimals at most."""
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation as exc:
+        raise InvalidValue(f"{name} must be a decimal string", field=f"charter.{name}") from exc
+    exponent = value.as_tuple().exponent
+    if (
+        not value.is_finite()
+        or not low <= value <= high
+        or (isinstance(exponent, int) and exponent < -4)
+    ):
+        raise InvalidValue(
+            f"{name} must be from {low} to {high} with at most 4 decimals", field=f"charter.{name}"
+        )
+    return value.normalize() if value else Decimal(0)
+
+
+def _check_int(value: int, name: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidValue(f"{name} must be {low}..{high}", field=f"charter.{name}")
+
+
 @dataclass(frozen=True, slots=True)
 class Charter:
     """The rules a collective votes on; later policies change these values."""
@@ -63,6 +94,16 @@ class Charter:
     #: None chooses by admission: ``members`` when admission is by approval, else ``public``.
     market_visibility: MarketVisibility | None = None
     max_round_horizon_days: int = DEFAULT_HORIZON_DAYS
+    # self-government (issue 11): voting rules, admission by several approvals, the claim
+    # confirmation timeout of public services, basic income, and the charter's own words
+    quorum: Decimal = DEFAULT_QUORUM
+    threshold: Decimal = DEFAULT_THRESHOLD
+    supermajority: Decimal = DEFAULT_SUPERMAJORITY
+    approvals_needed: int = 1
+    claim_confirm_days: int = DEFAULT_CLAIM_CONFIRM_DAYS
+    basic_income: int = 0  # minor units per member and period; 0: none
+    basic_income_period: str = "month"  # week | month
+    text: str = ""
 
     def __post_init__(self) -> None:
         if self.market_visibility is None:
@@ -76,6 +117,23 @@ class Charter:
             raise InvalidValue(
                 f"max_round_horizon_days must be 1..{MAX_HORIZON_DAYS}",
                 field="charter.max_round_horizon_days",
+            )
+        for name, low, high in (
+            ("quorum", Decimal(0), Decimal(1)),
+            ("threshold", Decimal("0.5"), Decimal("0.99")),
+            ("supermajority", Decimal("0.5"), Decimal("0.99")),
+        ):
+            object.__setattr__(self, name, parse_share(getattr(self, name), name, low, high))
+        _check_int(self.approvals_needed, "approvals_needed", 1, MAX_APPROVALS)
+        _check_int(self.claim_confirm_days, "claim_confirm_days", 1, 90)
+        _check_int(self.basic_income, "basic_income", 0, MAX_AMOUNT)
+        if self.basic_income_period not in ("week", "month"):
+            raise InvalidValue(
+                "basic_income_period must be week or month", field="charter.basic_income_period"
+            )
+        if len(self.text) > MAX_CHARTER_TEXT:
+            raise InvalidValue(
+                f"the charter text has at most {MAX_CHARTER_TEXT} characters", field="charter.text"
             )
         if not 0 <= self.default_credit_limit <= MAX_AMOUNT:
             raise InvalidValue(

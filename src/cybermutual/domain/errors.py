@@ -10,7 +10,10 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── OrderNotFound               order_not_found
 │   ├── QuoteNotFound               quote_not_found
 │   ├── ApplicationNotFound         application_not_found
-│   └── DisputeNotFound             dispute_not_found
+│   ├── DisputeNotFound             dispute_not_found
+│   ├── ProposalNotFound            proposal_not_found
+│   ├── ServiceNotFound             service_not_found
+│   └── ClaimNotFound               claim_not_found
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -21,7 +24,11 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotTheBuyer                 not_the_buyer   (the buyer, or a task's poster)
 │   ├── NotAParty                   not_a_party
 │   ├── NotAJuror                   not_a_juror
-│   └── JurorLeft                   juror_left      (left the collective before voting)
+│   ├── JurorLeft                   juror_left      (left the collective before voting)
+│   ├── NotEligible                 not_eligible    (joined after the proposal opened)
+│   ├── NotTheAuthor                not_the_author
+│   ├── NotAProvider                not_a_provider
+│   └── NotTheRecipient             not_the_recipient
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -31,7 +38,9 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── InvalidTransition           invalid_transition
 │   │   ├── BiddingClosed           bidding_closed
 │   │   ├── BiddingStillOpen        bidding_still_open
-│   │   └── PeriodNotOver           period_not_over
+│   │   ├── PeriodNotOver           period_not_over
+│   │   ├── ProposalClosed          proposal_closed
+│   │   └── ServiceEnded            service_ended
 │   ├── RoundInProgress             round_in_progress
 │   ├── ConcurrentChange            concurrent_change  (two requests raced for one row)
 │   ├── ListingClosed               listing_closed
@@ -39,7 +48,9 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── AlreadyQuoted               already_quoted
 │   ├── AlreadyDisputed             already_disputed
 │   ├── AlreadyVoted                already_voted
-│   └── AlreadyReviewed             already_reviewed
+│   ├── AlreadyReviewed             already_reviewed
+│   ├── AlreadyProvider             already_provider
+│   └── LevyRateChanged             levy_rate_changed (a vote changed it mid-payment: retry)
 ├── TooManyAttempts                 too_many_login_attempts     429 (with Retry-After)
 │   └── TooManySimulations          too_many_simulations
 ├── Unavailable                     service_unavailable         503 (with Retry-After)
@@ -47,6 +58,7 @@ DomainError                         (code)                      HTTP at the edge
 │   └── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
+    │   └── InvalidParams           invalid_params  (a proposal's params, with ``field``)
     ├── CreditLimitExceeded         credit_limit_exceeded
     ├── DebtOutstanding             debt_outstanding
     ├── HoldsOutstanding            holds_outstanding  (leaving while money is held)
@@ -64,6 +76,7 @@ DomainError                         (code)                      HTTP at the edge
     ├── WrongListingKind            wrong_listing_kind
     ├── UnknownCategory             unknown_category
     ├── NoJuryAvailable             no_jury_available
+    ├── ClaimExceedsBudget          claim_exceeds_budget
     └── SimulationTooLarge          simulation_too_large
 
 Later capabilities add their own leaves under the same five branches; the edge maps
@@ -448,3 +461,71 @@ class NoJuryAvailable(RuleViolation):
 class SimulationTooLarge(RuleViolation):
     code = "simulation_too_large"
     title = "Simulation too large"
+
+
+# --- governance (issue 11) ---
+
+
+class ProposalNotFound(NotFound):
+    code = "proposal_not_found"
+    title = "Proposal not found"
+
+
+class ServiceNotFound(NotFound):
+    code = "service_not_found"
+    title = "Public service not found"
+
+
+class ClaimNotFound(NotFound):
+    code = "claim_not_found"
+    title = "Claim not found"
+
+
+class NotEligible(Forbidden):
+    code = "not_eligible"
+    title = "Not eligible to vote on this proposal"
+
+
+class NotTheAuthor(Forbidden):
+    code = "not_the_author"
+    title = "Only the proposal's author may do this"
+
+
+class NotAProvider(Forbidden):
+    code = "not_a_provider"
+    title = "Only a provider of this service may do this"
+
+
+class NotTheRecipient(Forbidden):
+    code = "not_the_recipient"
+    title = "Only the recipient of this claim may do this"
+
+
+class ProposalClosed(InvalidTransition):
+    code = "proposal_closed"
+    title = "The proposal is closed"
+
+
+class ServiceEnded(InvalidTransition):
+    code = "service_ended"
+    title = "The service has ended"
+
+
+class AlreadyProvider(Conflict):
+    code = "already_provider"
+    title = "Already a provider of this service"
+
+
+class InvalidParams(InvalidValue):
+    code = "invalid_params"
+    title = "Invalid proposal parameters"
+
+
+class ClaimExceedsBudget(RuleViolation):
+    code = "claim_exceeds_budget"
+    title = "The claim is larger than the service's whole budget for a period"
+
+
+class LevyRateChanged(Conflict):
+    code = "levy_rate_changed"
+    title = "The levy rate changed while this payment was being made; send it again"

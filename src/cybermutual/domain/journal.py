@@ -157,6 +157,22 @@ class LevyRule:
     rate: Decimal
     commons_fund_id: str
     carry_from: int = 0
+    #: rates voted since the collective began: (after entry, previous rate, new rate), in order;
+    #: an entry is levied at the rate in force when it was journaled
+    changes: tuple[tuple[int, Decimal, Decimal], ...] = ()
+
+    def rate_at(self, seq: int) -> Decimal:
+        if not self.changes:
+            return self.rate
+        rate = self.changes[0][1]
+        for after, _, new in self.changes:
+            if seq > after:
+                rate = new
+        return rate
+
+    @property
+    def ever_charged(self) -> bool:
+        return bool(self.rate) or any(new or old for _, old, new in self.changes)
 
 
 class _Levies:
@@ -196,10 +212,11 @@ class _Levies:
         if entry.event is not EntryEvent.POSTED or entry.kind not in _TRADE:
             return
         payee = entry.credit_account_id
+        rate = self.rule.rate_at(entry.seq)
         if entry.seq <= self.rule.carry_from:  # levied one payment at a time, before 0004
-            amount = levy_for(entry.amount, self.rule.rate)
+            amount = levy_for(entry.amount, rate)
         else:
-            amount, self.carry[payee] = levy_due(entry.amount, self.rule.rate, self.carry[payee])
+            amount, self.carry[payee] = levy_due(entry.amount, rate, self.carry[payee])
         if amount > 0:
             self._owed = (entry, amount)
 
@@ -224,7 +241,7 @@ def verify(
     balance: dict[str, int] = defaultdict(int)
     reserved: dict[str, int] = defaultdict(int)
     last_event: dict[str, EntryEvent] = {}
-    levies = _Levies(levy, problems) if levy is not None and levy.rate else None
+    levies = _Levies(levy, problems) if levy is not None and levy.ever_charged else None
     prev, count = GENESIS_HASH, 0
     for entry in entries:
         count += 1

@@ -18,6 +18,7 @@ from cybermutual.domain.errors import (
     HoldsOutstanding,
     InvalidTransition,
     MemberNotFound,
+    NotAllowed,
     NotAMember,
     PayeeNotAMember,
 )
@@ -27,6 +28,7 @@ class MembershipStatus(StrEnum):
     PENDING = "pending"  # asked to join a collective with admission by approval
     ACTIVE = "active"
     LEFT = "left"
+    EXPELLED = "expelled"  # by a passed expel_member vote; may not rejoin
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,11 @@ class Membership:
     def is_active(self) -> bool:
         return self.status is MembershipStatus.ACTIVE
 
+    @property
+    def has_departed(self) -> bool:
+        """Left, or expelled by a vote: may spend down a positive balance, nothing more."""
+        return self.status in (MembershipStatus.LEFT, MembershipStatus.EXPELLED)
+
 
 def join(
     existing: Membership | None,
@@ -55,6 +62,8 @@ def join(
     founder: bool = False,
 ) -> Membership:
     """Ask to join (or rejoin): active at once, or pending when admission needs approval."""
+    if existing is not None and existing.status is MembershipStatus.EXPELLED:
+        raise NotAllowed("the members voted to expel you; you cannot rejoin this collective")
     if existing is not None and existing.status is not MembershipStatus.LEFT:
         raise AlreadyMember(
             f"membership is already {existing.status.value}", status=existing.status.value
@@ -84,8 +93,8 @@ def leave(membership: Membership, *, balance: int, reserved: int, now: datetime)
     A hold (an order or task in escrow, a pending payment) is a promise to members who stay, so
     it is finished or cancelled first: a leaver never has a hold, only a balance of 0 or more.
     """
-    if membership.status is MembershipStatus.LEFT:
-        raise InvalidTransition("already left")
+    if membership.has_departed:
+        raise InvalidTransition(f"already {membership.status.value}")
     if balance - reserved < 0:
         raise DebtOutstanding(
             "settle a negative balance (including amounts held for pending payments) "
@@ -100,6 +109,13 @@ def leave(membership: Membership, *, balance: int, reserved: int, now: datetime)
             reserved=reserved,
         )
     return replace(membership, status=MembershipStatus.LEFT, left_at=now)
+
+
+def expel(membership: Membership, *, now: datetime) -> Membership:
+    """A passed ``expel_member`` vote ends a membership; the account and its history stay."""
+    if membership.status in (MembershipStatus.LEFT, MembershipStatus.EXPELLED):
+        raise InvalidTransition(f"the membership is already {membership.status.value}")
+    return replace(membership, status=MembershipStatus.EXPELLED, left_at=now)
 
 
 def require_active(membership: Membership | None) -> Membership:

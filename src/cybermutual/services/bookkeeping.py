@@ -14,7 +14,7 @@ from datetime import datetime
 
 from cybermutual.domain import journal
 from cybermutual.domain.collective import Collective
-from cybermutual.domain.errors import AccountNotFound, InvalidValue
+from cybermutual.domain.errors import AccountNotFound, InvalidValue, LevyRateChanged
 from cybermutual.domain.ledger import (
     TRADE_KINDS,
     Account,
@@ -27,7 +27,7 @@ from cybermutual.domain.ledger import (
     post_pending,
     void_pending,
 )
-from cybermutual.domain.membership import Membership, MembershipStatus, require_payee
+from cybermutual.domain.membership import Membership, require_payee
 from cybermutual.services.common import new_id
 from cybermutual.services.ports import UnitOfWork
 
@@ -96,8 +96,9 @@ class Books:
         return self._accounts[self._system[kind]]
 
     def spending_limit(self, member_id: str, membership: Membership) -> None:
-        """A member who left may still spend a positive balance, but not go into debt."""
-        if membership.status is MembershipStatus.LEFT:
+        """A member who left (or was expelled) may still spend a positive balance, but not go
+        into debt."""
+        if membership.has_departed:
             account = self.account_of(member_id)
             self._accounts[account.id] = replace(account, credit_limit=0)
 
@@ -200,6 +201,17 @@ class Books:
         assert movement.transfer.parent_id is not None
         self.levies[movement.transfer.parent_id] = movement.transfer.amount
 
+    def _check_levy_rate(self, uow: UnitOfWork) -> None:
+        """Under the journal's lock, the levy rate must still be the one charged: a vote that
+        changed it meanwhile makes this payment retry (it is rare, and never half-applied)."""
+        current = uow.collectives.by_slug(self.collective.slug)
+        if current is not None and current.charter.levy_rate != self.collective.charter.levy_rate:
+            raise LevyRateChanged(
+                "the members' new levy rate took effect while this was being recorded; "
+                "send the same request again",
+                levy_rate=str(current.charter.levy_rate),
+            )
+
     def close(self) -> None:
         """Write transfers, balances and journal entries (the caller then commits)."""
         if not self._chain:
@@ -210,6 +222,7 @@ class Books:
             uow.transfers.settle(transfer)
         uow.accounts.save_balances([self._accounts[a] for a in sorted(self._changed)])
         head = uow.journal.lock_head(self.collective.id)
+        self._check_levy_rate(uow)
         entries = []
         for transfer, settles in self._chain:
             entry, head = journal.record(head, transfer, at=self.now, settles_reservation=settles)

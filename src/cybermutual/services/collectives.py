@@ -8,6 +8,7 @@ from cybermutual.domain import membership as rules
 from cybermutual.domain.collective import Charter, Collective
 from cybermutual.domain.commons.rounds import RoundStatus
 from cybermutual.domain.errors import AccountNotFound, MemberNotFound, NotAMember, SlugTaken
+from cybermutual.domain.governance.admission import admitted
 from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
 from cybermutual.domain.market import listings
@@ -79,7 +80,7 @@ class CollectiveService:
                 now=now,
                 founder=True,
             )
-            self._admit(uow, collective, founder)
+            admit(uow, collective, founder)
             uow.commit()
         return collective
 
@@ -109,7 +110,7 @@ class CollectiveService:
                 admission=collective.charter.admission,
                 now=self._clock.now(),
             )
-            self._admit(uow, collective, membership)
+            admit(uow, collective, membership)
             if membership.status is MembershipStatus.PENDING:
                 self._ask_approvers(uow, collective, membership)
             uow.commit()
@@ -135,26 +136,36 @@ class CollectiveService:
         notify(uow, collective, [event], now=self._clock.now())
 
     def approve(self, slug: str, *, approver_id: str, member_id: str) -> Membership:
+        """An active member approves a pending one, who is admitted after the charter's
+        ``approvals_needed`` distinct approvals (still pending before that)."""
+        now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             candidate = uow.memberships.get(collective.id, member_id)
             if candidate is None:
                 raise MemberNotFound("no such membership request", member=member_id)
-            membership = rules.approve(
-                candidate,
-                approver=uow.memberships.get(collective.id, approver_id),
-                now=self._clock.now(),
-            )
-            self._admit(uow, collective, membership)
-            welcome = MarketEvent(
-                EventKind.MEMBERSHIP_APPROVED,
-                (member_id,),
-                "member",
-                member_id,
-                f"{{actor}} approved your membership: welcome to {collective.name}.",
-                approver_id,
-            )
-            notify(uow, collective, [welcome], now=self._clock.now())
+            approver = uow.memberships.get(collective.id, approver_id)
+            membership = rules.approve(candidate, approver=approver, now=now)  # checks both
+            uow.governance.add_approval(collective.id, member_id, approver_id, at=now)
+            approvers = uow.governance.approvals(collective.id, member_id)
+            if admitted(
+                approvers,
+                candidate=member_id,
+                approvals_needed=collective.charter.approvals_needed,
+            ):
+                uow.governance.clear_approvals(collective.id, member_id)
+                admit(uow, collective, membership)
+                welcome = MarketEvent(
+                    EventKind.MEMBERSHIP_APPROVED,
+                    (member_id,),
+                    "member",
+                    member_id,
+                    f"{{actor}} approved your membership: welcome to {collective.name}.",
+                    approver_id,
+                )
+                notify(uow, collective, [welcome], now=now)
+            else:
+                membership = candidate  # still waiting for more approvals
             uow.commit()
         return membership
 
@@ -193,6 +204,8 @@ class CollectiveService:
             uow.memberships.save(membership)
             vacate_jury_seats(books, uow, member_id=member_id)
             books.close()
+            uow.governance.remove_delegations_of(collective.id, member_id)  # nobody's proxy now
+            uow.governance.clear_approvals(collective.id, member_id)  # a withdrawn request
             closed = []
             for listing in uow.market.listings.open_of_owner(collective.id, member_id):
                 uow.market.listings.save(listings.close(listing, actor=member_id, now=now))
@@ -267,20 +280,17 @@ class CollectiveService:
                 collective.id, status=status, limit=check_limit(limit), cursor=cursor
             )
 
-    @staticmethod
-    def _admit(uow: UnitOfWork, collective: Collective, membership: Membership) -> None:
-        """Save a membership; an active member gets an account the first time, kept for good."""
-        uow.memberships.save(membership)
-        if (
-            membership.is_active
-            and uow.accounts.of_member(collective.id, membership.member_id) is None
-        ):
-            uow.accounts.add(
-                Account(
-                    new_id(),
-                    collective.id,
-                    AccountKind.MEMBER,
-                    membership.member_id,
-                    credit_limit=collective.charter.default_credit_limit,
-                )
+
+def admit(uow: UnitOfWork, collective: Collective, membership: Membership) -> None:
+    """Save a membership; an active member gets an account the first time, kept for good."""
+    uow.memberships.save(membership)
+    if membership.is_active and uow.accounts.of_member(collective.id, membership.member_id) is None:
+        uow.accounts.add(
+            Account(
+                new_id(),
+                collective.id,
+                AccountKind.MEMBER,
+                membership.member_id,
+                credit_limit=collective.charter.default_credit_limit,
             )
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.commons import rounds as rules
@@ -302,7 +303,7 @@ class AllocationService:
             outcome = self._facilitator.allocate(
                 RoundProblem(
                     capacities=freed,
-                    budgets={b.member_id: float(round_.token_budget) for b in bids},
+                    budgets=_budgets(uow, collective, round_, bids),
                     bids=bids,
                     usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
                     demand=uow.demand.by_category(
@@ -349,7 +350,7 @@ class AllocationService:
         outcome = self._facilitator.allocate(
             RoundProblem(
                 capacities={a.id: a.capacity for a in assets.values()},
-                budgets={b.member_id: float(round_.token_budget) for b in bids},
+                budgets=_budgets(uow, collective, round_, bids),
                 bids=bids,
                 usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
                 demand=uow.demand.by_category(collective.id, since=now - DEMAND_WINDOW, now=now),
@@ -420,3 +421,14 @@ class AllocationService:
             assets={a.id: a for a in uow.assets.all_of(collective.id)},
             bids=uow.allocation_rounds.bids(round_.id),
         )
+
+
+def _budgets(
+    uow: UnitOfWork, collective: Collective, round_: AllocationRound, bids: Sequence[Bid]
+) -> dict[str, float]:
+    """Each bidder's token budget: the round's, times the weight a passed
+    ``set_allocation_budgets`` gave them (1 for anyone it did not name)."""
+    weights = uow.governance.weights(collective.id)
+    return {
+        b.member_id: float(round_.token_budget * weights.get(b.member_id, Decimal(1))) for b in bids
+    }

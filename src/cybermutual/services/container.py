@@ -10,11 +10,16 @@ from cybermutual.services.auth import AuthService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
+from cybermutual.services.governance_impact import ProposalImpactService
+from cybermutual.services.governance_proposals import ProposalService
+from cybermutual.services.governance_tick import TickService
+from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.policy_impact import PolicyImpactService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
+from cybermutual.services.public_services import PublicServicesService
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,5 +42,10 @@ class Services:
     allocation: AllocationService
     market: MarketService
     policy_impact: PolicyImpactService
+    proposals: ProposalService
+    votes: VoteService
+    public_services: PublicServicesService
+    proposal_impact: ProposalImpactService
+    tick: TickService
     health: HealthService
     faults: StorageFaults

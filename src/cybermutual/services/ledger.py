@@ -130,7 +130,7 @@ class LedgerService:
             account = uow.accounts.of_member(collective.id, member_id)
             if account is None:
                 raise AccountNotFound("no account yet", member=member_id)
-            if membership.status is MembershipStatus.LEFT:
+            if membership.has_departed:
                 # a leaver only spends down what they hold; the limit comes back on rejoining
                 account = replace(account, credit_limit=0)
             return AccountView(account, collective.currency, membership.status)
@@ -238,7 +238,7 @@ class LedgerService:
                     )
                 return earlier[1]
             payer_membership = _spender(books.membership(p.payer))
-            if p.pending and payer_membership.status is MembershipStatus.LEFT:
+            if p.pending and payer_membership.has_departed:
                 raise NotAllowed(
                     "a member who left may spend what they hold, but not hold money for later"
                 )
@@ -471,11 +471,13 @@ class LedgerService:
                 return known
             accounts = uow.accounts.all_of(collective.id)
             rule = None
-            if collective.charter.levy_rate:
+            changes = tuple(uow.governance.levy_changes(collective.id))
+            if collective.charter.levy_rate or changes:
                 rule = journal.LevyRule(
                     collective.charter.levy_rate,
                     uow.accounts.system(collective.id, AccountKind.COMMONS_FUND).id,
                     uow.journal.levy_carry_from(collective.id),
+                    changes,
                 )
             books = journal.verify(
                 uow.journal.entries(collective.id),

@@ -31,6 +31,7 @@ from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
 
 if TYPE_CHECKING:
+    from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.market_ports import MarketStore
 
 T = TypeVar("T")
@@ -398,6 +399,12 @@ class UnitOfWork(Protocol):
 
     @property
     def economy(self) -> EconomyReader: ...
+
+    @property
+    def governance(self) -> GovernanceStore: ...
+
+    @property
+    def public_services(self) -> PublicServiceStore: ...
 
     def __enter__(self) -> Self: ...
 

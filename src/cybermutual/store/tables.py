@@ -128,6 +128,15 @@ collectives = Table(
     Column("capital_mode", String(16), nullable=False),
     Column("max_round_horizon_days", Integer, nullable=False, server_default="90"),
     Column("created_at", Moment, nullable=False),
+    # self-government (0005_governance)
+    Column("quorum", String(10), nullable=False, server_default="0.2"),
+    Column("threshold", String(10), nullable=False, server_default="0.5"),
+    Column("supermajority", String(10), nullable=False, server_default="0.6667"),
+    Column("approvals_needed", Integer, nullable=False, server_default="1"),
+    Column("claim_confirm_days", Integer, nullable=False, server_default="7"),
+    Column("basic_income", Money, nullable=False, server_default="0"),
+    Column("basic_income_period", String(8), nullable=False, server_default="month"),
+    Column("charter_text", Text, nullable=False, server_default=""),
     Column("market_visibility", String(16), nullable=False),  # public | members
 )
 
@@ -522,4 +531,174 @@ usage_sales = Table(
     Column("transfer_id", ID, ForeignKey("transfers.id"), primary_key=True),
     Column("usage_id", ID, ForeignKey("usage_records.id"), nullable=False, index=True),
     Column("amount", Money, nullable=False),
+)
+
+
+# --- self-government (issue 11) ---------------------------------------------------------------
+
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("params", Text, nullable=False),  # canonical JSON of the typed effect
+    Column("author_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("opens_at", Moment, nullable=False),
+    Column("closes_at", Moment, nullable=False),
+    Column("closed_at", Moment),
+    Column("tally", Text),  # JSON, written at the close
+    Column("outcome", String(24)),
+    # the simulator's estimate: none (kind without one) | pending | ready | failed
+    Column("impact_status", String(12), nullable=False),
+    Column("impact", Text),
+    Column("impact_claimed_at", Moment),
+    Index("ix_proposals_collective", "collective_id", "id"),
+    Index("ix_proposals_due", "status", "closes_at"),
+)
+
+proposal_voters = Table(
+    "proposal_voters",
+    metadata,
+    Column("proposal_id", ID, ForeignKey("proposals.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+)
+
+ballots = Table(
+    "ballots",
+    metadata,
+    Column("proposal_id", ID, ForeignKey("proposals.id"), primary_key=True),
+    Column("voter_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("choice", String(8), nullable=False),
+    Column("cast_at", Moment, nullable=False),
+)
+
+proposal_comments = Table(
+    "proposal_comments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("proposal_id", ID, ForeignKey("proposals.id"), nullable=False),
+    Column("author_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Index("ix_proposal_comments_proposal", "proposal_id", "id"),
+)
+
+delegations = Table(
+    "delegations",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("delegate_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("since", Moment, nullable=False),
+    Index("ix_delegations_delegate", "collective_id", "delegate_id"),
+)
+
+policy_changes = Table(
+    "policy_changes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("proposal_id", ID, ForeignKey("proposals.id"), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("changes", Text, nullable=False),  # JSON list of {field, from, to}
+    Column("applied", Boolean, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("applied_at", Moment, nullable=False),
+    Index("ix_policy_changes_collective", "collective_id", "id"),
+)
+
+admission_approvals = Table(
+    "admission_approvals",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("candidate_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("approver_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("at", Moment, nullable=False),
+)
+
+allocation_weights = Table(
+    "allocation_weights",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("weight", String(16), nullable=False),
+)
+
+public_services = Table(
+    "public_services",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("rate_per_unit", Money, nullable=False),
+    Column("budget_per_period", Money, nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("proposal_id", ID, ForeignKey("proposals.id"), nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("ended_at", Moment),
+    Index("ix_public_services_collective", "collective_id", "id"),
+)
+
+service_providers = Table(
+    "service_providers",
+    metadata,
+    Column("service_id", ID, ForeignKey("public_services.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("added_at", Moment, nullable=False),
+)
+
+service_claims = Table(
+    "service_claims",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("service_id", ID, ForeignKey("public_services.id"), nullable=False),
+    Column("provider_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("recipient_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("status_reason", String(32)),
+    Column("note", Text, nullable=False),
+    Column("filed_at", Moment, nullable=False),
+    Column("auto_confirm_at", Moment),
+    Column("confirmed_at", Moment),
+    Column("paid_at", Moment),
+    Column("paid_period", String(10)),
+    Column("transfer_id", ID),
+    Index("ix_service_claims_service", "service_id", "id"),
+    Index("ix_service_claims_status", "collective_id", "status"),
+)
+
+# one row per periodic payment made: (what, who, period) happens at most once
+periodic_payments = Table(
+    "periodic_payments",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("what", String(24), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("period_key", String(10), primary_key=True),
+    Column("amount", Money, nullable=False),
+    Column("transfer_id", ID, nullable=False),
+    Column("paid_at", Moment, nullable=False),
+)
+
+# each levy rate a vote set, and after which journal entry it applies (for ``ledger verify``)
+levy_rates = Table(
+    "levy_rates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("after_seq", BigInteger, nullable=False),
+    Column("previous_rate", String(20), nullable=False),
+    Column("rate", String(20), nullable=False),
+    Column("proposal_id", ID, ForeignKey("proposals.id"), nullable=False),
+    Column("changed_at", Moment, nullable=False),
+    Index("ix_levy_rates_collective", "collective_id", "after_seq"),
 )

@@ -12,10 +12,12 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
+from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
 from cybermutual.store.people import SqlPeople
+from cybermutual.store.public_services import SqlPublicServices
 
 
 class SqlUnitOfWork:
@@ -34,6 +36,8 @@ class SqlUnitOfWork:
     usage: SqlUsage
     demand: SqlDemand
     economy: SqlEconomy
+    governance: SqlGovernance
+    public_services: SqlPublicServices
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -65,6 +69,8 @@ class SqlUnitOfWork:
         self.usage = SqlUsage(conn)
         self.demand = SqlDemand(conn)
         self.economy = SqlEconomy(conn)
+        self.governance = SqlGovernance(conn)
+        self.public_services = SqlPublicServices(conn)
         return self
 
     def __exit__(

@@ -41,6 +41,14 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             admission=c.charter.admission.value,
             levy_rate=str(c.charter.levy_rate),
             capital_mode=c.charter.capital_mode.value,
+            quorum=str(c.charter.quorum),
+            threshold=str(c.charter.threshold),
+            supermajority=str(c.charter.supermajority),
+            approvals_needed=c.charter.approvals_needed,
+            claim_confirm_days=c.charter.claim_confirm_days,
+            basic_income=c.charter.basic_income,
+            basic_income_period=c.charter.basic_income_period,
+            text=c.charter.text,
             market_visibility=c.charter.visibility.value,
             max_round_horizon_days=c.charter.max_round_horizon_days,
         ),
@@ -81,6 +89,14 @@ def create_collective(
             admission=Admission(body.charter.admission),
             levy_rate=body.charter.levy_rate,  # type: ignore[arg-type]  # parsed by the domain
             capital_mode=CapitalMode(body.charter.capital_mode),
+            quorum=body.charter.quorum,  # type: ignore[arg-type]  # parsed by the domain
+            threshold=body.charter.threshold,  # type: ignore[arg-type]
+            supermajority=body.charter.supermajority,  # type: ignore[arg-type]
+            approvals_needed=body.charter.approvals_needed,
+            claim_confirm_days=body.charter.claim_confirm_days,
+            basic_income=body.charter.basic_income,
+            basic_income_period=body.charter.basic_income_period,
+            text=body.charter.text,
             market_visibility=None
             if body.charter.market_visibility is None
             else MarketVisibility(body.charter.market_visibility),

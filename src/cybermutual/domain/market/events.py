@@ -29,6 +29,12 @@ class EventKind(StrEnum):
     PAYMENT_RECEIVED = "payment_received"
     MEMBERSHIP_REQUESTED = "membership_requested"
     MEMBERSHIP_APPROVED = "membership_approved"
+    # self-government (issue #11)
+    PROPOSAL_CLOSED = "proposal_closed"  # to its author: passed or failed, and why
+    DELEGATION_RECEIVED = "delegation_received"
+    CLAIM_FILED = "claim_filed"  # to the recipient: confirm or reject
+    CLAIM_REJECTED = "claim_rejected"
+    CLAIM_PAID = "claim_paid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +43,8 @@ class MarketEvent:
 
     kind: EventKind
     recipients: tuple[str, ...]
-    subject_type: str  # order | listing | quote | dispute | review | transfer | member
+    subject_type: str  # order | listing | quote | dispute | review | transfer | member |
+    # proposal | claim
     subject_id: str
     message: str  # ``{actor}`` in it becomes the actor's display name when it is delivered
     actor: str | None = None  # the member whose action raised it

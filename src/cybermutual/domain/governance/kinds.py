@@ -1,0 +1,390 @@
+"""What a proposal may ask for: its kind, its validated parameters, and the typed effect.
+
+``parse_effect(kind, params)`` is the only way from a request's loose JSON to an effect: it
+refuses unknown kinds, missing or unknown keys and out-of-range values with ``invalid_params``
+naming the field, and returns a frozen value whose ``params()`` is the canonical form stored with
+the proposal (so what members vote on is exactly what will be applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from cybermutual.domain.collective import MAX_APPROVALS, MAX_CHARTER_TEXT, Admission
+from cybermutual.domain.errors import InvalidParams
+from cybermutual.domain.money import MAX_AMOUNT
+
+#: The highest levy a proposal may set (the issue's bound: half of every payment).
+MAX_LEVY = Decimal("0.5")
+MAX_WEIGHT = Decimal(1000)
+#: ``set_credit_limit {member: "commons_fund"}`` sets the fund's floor instead of a member's.
+COMMONS_FUND = "commons_fund"
+
+
+class ProposalKind(StrEnum):
+    SET_LEVY = "set_levy"
+    SET_CREDIT_LIMIT = "set_credit_limit"
+    SET_ADMISSION = "set_admission"
+    BASIC_INCOME = "basic_income"
+    FUND_SERVICE = "fund_service"
+    END_SERVICE = "end_service"
+    SET_ALLOCATION_BUDGETS = "set_allocation_budgets"
+    AMEND_CHARTER = "amend_charter"
+    EXPEL_MEMBER = "expel_member"
+    RESOLUTION = "resolution"
+
+
+#: Kinds that need the charter's supermajority rather than its threshold.
+SUPERMAJORITY_KINDS = frozenset({ProposalKind.AMEND_CHARTER, ProposalKind.EXPEL_MEMBER})
+#: Kinds whose effect the simulator can estimate before the vote.
+IMPACT_KINDS = frozenset(
+    {
+        ProposalKind.SET_LEVY,
+        ProposalKind.BASIC_INCOME,
+        ProposalKind.FUND_SERVICE,
+        ProposalKind.SET_CREDIT_LIMIT,
+    }
+)
+
+
+class Period(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+@dataclass(frozen=True, slots=True)
+class SetLevy:
+    rate: Decimal
+    kind: ProposalKind = field(default=ProposalKind.SET_LEVY, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"rate": str(self.rate)}
+
+
+@dataclass(frozen=True, slots=True)
+class SetCreditLimit:
+    """The default limit (``member=None``), one member's, or the commons fund's floor."""
+
+    amount: int
+    member: str | None = None
+    kind: ProposalKind = field(default=ProposalKind.SET_CREDIT_LIMIT, init=False)
+
+    @property
+    def for_fund(self) -> bool:
+        return self.member == COMMONS_FUND
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"amount": self.amount}
+        if self.member is not None:
+            out["member"] = self.member
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SetAdmission:
+    admission: Admission
+    approvals_needed: int = 1
+    kind: ProposalKind = field(default=ProposalKind.SET_ADMISSION, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"admission": self.admission.value, "approvals_needed": self.approvals_needed}
+
+
+@dataclass(frozen=True, slots=True)
+class BasicIncome:
+    """Every active member receives ``amount`` from ``issuance`` each period (0 stops it)."""
+
+    amount: int
+    period: Period
+    kind: ProposalKind = field(default=ProposalKind.BASIC_INCOME, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"amount": self.amount, "period": self.period.value}
+
+
+@dataclass(frozen=True, slots=True)
+class FundService:
+    name: str
+    category: str
+    rate_per_unit: int
+    budget_per_period: int
+    period: Period
+    kind: ProposalKind = field(default=ProposalKind.FUND_SERVICE, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "category": self.category,
+            "rate_per_unit": self.rate_per_unit,
+            "budget_per_period": self.budget_per_period,
+            "period": self.period.value,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class EndService:
+    service: str
+    kind: ProposalKind = field(default=ProposalKind.END_SERVICE, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"service": self.service}
+
+
+@dataclass(frozen=True, slots=True)
+class SetAllocationBudgets:
+    """Relative token budgets for commons rounds; members not named weigh 1 (empty: equal)."""
+
+    weights: tuple[tuple[str, Decimal], ...]
+    kind: ProposalKind = field(default=ProposalKind.SET_ALLOCATION_BUDGETS, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"weights": {member: str(weight) for member, weight in self.weights}}
+
+
+@dataclass(frozen=True, slots=True)
+class AmendCharter:
+    text: str
+    kind: ProposalKind = field(default=ProposalKind.AMEND_CHARTER, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class ExpelMember:
+    member: str
+    kind: ProposalKind = field(default=ProposalKind.EXPEL_MEMBER, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"member": self.member}
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A recorded decision with no automatic effect."""
+
+    kind: ProposalKind = field(default=ProposalKind.RESOLUTION, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {}
+
+
+Effect = (
+    SetLevy
+    | SetCreditLimit
+    | SetAdmission
+    | BasicIncome
+    | FundService
+    | EndService
+    | SetAllocationBudgets
+    | AmendCharter
+    | ExpelMember
+    | Resolution
+)
+
+
+def members_named(effect: Effect) -> tuple[str, ...]:
+    """Member ids the effect refers to (each must be a member of the collective)."""
+    if isinstance(effect, SetCreditLimit) and effect.member and not effect.for_fund:
+        return (effect.member,)
+    if isinstance(effect, ExpelMember):
+        return (effect.member,)
+    if isinstance(effect, SetAllocationBudgets):
+        return tuple(member for member, _ in effect.weights)
+    return ()
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class _Params:
+    """Reads one proposal's params, remembering which keys were used."""
+
+    def __init__(self, raw: object) -> None:
+        if not isinstance(raw, Mapping) or not all(isinstance(k, str) for k in raw):
+            raise InvalidParams("params must be a JSON object", field="params")
+        self._raw: Mapping[str, object] = raw
+        self._used: set[str] = set()
+
+    def _get(self, key: str, *, required: bool) -> object:
+        self._used.add(key)
+        if key not in self._raw or self._raw[key] is None:
+            if required:
+                raise InvalidParams(f"params.{key} is required", field=f"params.{key}")
+            return None
+        return self._raw[key]
+
+    def integer(
+        self, key: str, *, low: int, high: int = MAX_AMOUNT, default: int | None = None
+    ) -> int:
+        value = self._get(key, required=default is None)
+        if value is None:
+            assert default is not None
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidParams(
+                f"params.{key} must be a whole number from {low} to {high}", field=f"params.{key}"
+            )
+        return value
+
+    def text(self, key: str, *, high: int, required: bool = True) -> str | None:
+        value = self._get(key, required=required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip() or len(value) > high:
+            raise InvalidParams(
+                f"params.{key} must be text of 1 to {high} characters", field=f"params.{key}"
+            )
+        return value.strip()
+
+    def required_text(self, key: str, *, high: int) -> str:
+        value = self.text(key, high=high)
+        assert value is not None
+        return value
+
+    def choice(self, key: str, enum: type[E], *, default: E | None = None) -> E:
+        value = self._get(key, required=default is None)
+        if value is None:
+            assert default is not None
+            return default
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            return enum(value)
+        except ValueError:
+            options = "|".join(e.value for e in enum)
+            raise InvalidParams(
+                f"params.{key} must be one of {options}", field=f"params.{key}"
+            ) from None
+
+    def decimal(self, key: str, *, low: Decimal, high: Decimal, places: int = 6) -> Decimal:
+        return _decimal(self._get(key, required=True), f"params.{key}", low, high, places)
+
+    def mapping(self, key: str) -> Mapping[str, object]:
+        value = self._get(key, required=True)
+        if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+            raise InvalidParams(f"params.{key} must be a JSON object", field=f"params.{key}")
+        return value
+
+    def done(self) -> None:
+        unknown = sorted(set(self._raw) - self._used)
+        if unknown:
+            raise InvalidParams(
+                f"unknown params: {', '.join(unknown)}", field=f"params.{unknown[0]}"
+            )
+
+
+def _decimal(value: object, name: str, low: Decimal, high: Decimal, places: int) -> Decimal:
+    """A decimal given as a string (or a whole number), exact, within ``[low, high]``."""
+    message = f"{name} must be a decimal string from {low} to {high} with at most {places} decimals"
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidParams(message, field=name)
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidParams(message, field=name) from None
+    if not number.is_finite() or not low <= number <= high:
+        raise InvalidParams(message, field=name)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -places:
+        raise InvalidParams(message, field=name)
+    return number.normalize() if number else Decimal(0)
+
+
+_NAME = 120
+_CATEGORY = 40
+_ID = 64
+
+
+def parse_effect(kind: str, params: object) -> Effect:
+    """Validate ``params`` for ``kind`` and return the typed effect, or ``invalid_params``."""
+    try:
+        which = ProposalKind(kind)
+    except ValueError:
+        options = "|".join(k.value for k in ProposalKind)
+        raise InvalidParams(f"kind must be one of {options}", field="kind") from None
+    p = _Params({} if params is None else params)
+    effect = _PARSERS[which](p)
+    p.done()
+    return effect
+
+
+def _set_levy(p: _Params) -> Effect:
+    return SetLevy(p.decimal("rate", low=Decimal(0), high=MAX_LEVY))
+
+
+def _set_credit_limit(p: _Params) -> Effect:
+    return SetCreditLimit(p.integer("amount", low=0), p.text("member", high=_ID, required=False))
+
+
+def _set_admission(p: _Params) -> Effect:
+    admission = p.choice("admission", Admission)
+    return SetAdmission(
+        admission, p.integer("approvals_needed", low=1, high=MAX_APPROVALS, default=1)
+    )
+
+
+def _basic_income(p: _Params) -> Effect:
+    return BasicIncome(p.integer("amount", low=0), p.choice("period", Period))
+
+
+def _fund_service(p: _Params) -> Effect:
+    name = p.required_text("name", high=_NAME)
+    category = p.required_text("category", high=_CATEGORY).lower()
+    rate = p.integer("rate_per_unit", low=1)
+    budget = p.integer("budget_per_period", low=1)
+    if budget < rate:
+        raise InvalidParams(
+            "params.budget_per_period must pay at least one unit (>= rate_per_unit)",
+            field="params.budget_per_period",
+        )
+    return FundService(name, category, rate, budget, p.choice("period", Period))
+
+
+def _end_service(p: _Params) -> Effect:
+    return EndService(p.required_text("service", high=_ID))
+
+
+def _set_allocation_budgets(p: _Params) -> Effect:
+    raw = p.mapping("weights")
+    if len(raw) > 10_000:
+        raise InvalidParams("params.weights names at most 10000 members", field="params.weights")
+    weights = tuple(
+        sorted(
+            (member, _decimal(w, f"params.weights.{member}", Decimal("0.001"), MAX_WEIGHT, 3))
+            for member, w in raw.items()
+        )
+    )
+    return SetAllocationBudgets(weights)
+
+
+def _amend_charter(p: _Params) -> Effect:
+    return AmendCharter(p.required_text("text", high=MAX_CHARTER_TEXT))
+
+
+def _expel_member(p: _Params) -> Effect:
+    return ExpelMember(p.required_text("member", high=_ID))
+
+
+def _resolution(p: _Params) -> Effect:
+    return Resolution()
+
+
+_PARSERS = {
+    ProposalKind.SET_LEVY: _set_levy,
+    ProposalKind.SET_CREDIT_LIMIT: _set_credit_limit,
+    ProposalKind.SET_ADMISSION: _set_admission,
+    ProposalKind.BASIC_INCOME: _basic_income,
+    ProposalKind.FUND_SERVICE: _fund_service,
+    ProposalKind.END_SERVICE: _end_service,
+    ProposalKind.SET_ALLOCATION_BUDGETS: _set_allocation_budgets,
+    ProposalKind.AMEND_CHARTER: _amend_charter,
+    ProposalKind.EXPEL_MEMBER: _expel_member,
+    ProposalKind.RESOLUTION: _resolution,
+}

@@ -1,0 +1,48 @@
+"""The in-process scheduler of ``serve``: runs ``services.tick`` every few seconds on a thread.
+
+The tick is idempotent by (what, period), so several servers may each run one: nothing is done
+twice. An exception in one tick is logged and the next tick runs as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from cybermutual.services.container import Services
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(self, services: Services, *, every: float) -> None:
+        if every <= 0:
+            raise ValueError("the scheduler needs a positive interval")
+        self._services = services
+        self._every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.ticks = 0
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="cybermutual-tick", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self._services.tick.tick()
+                if report.closed or report.claims_paid or report.basic_income_paid:
+                    log.info("tick: %s", report.as_dict())
+            except Exception:  # a failing tick must not stop the next one
+                log.exception("tick failed")
+            self.ticks += 1
+            self._stop.wait(self._every)
