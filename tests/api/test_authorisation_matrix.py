@@ -945,7 +945,7 @@ def _comments(w: World) -> Call:
 
 
 @route("POST", S + "/proposals/{proposal_id}/votes", MEMBERS_ONLY)
-def _vote(w: World) -> Call:
+def _vote_on_proposal(w: World) -> Call:
     return Call("POST", f"{H}/proposals/{_proposal(w)}/votes", json={"choice": "yes"})
 
 

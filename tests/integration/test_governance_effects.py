@@ -48,7 +48,9 @@ def test_admission_needs_the_voted_number_of_approvals(services: Services) -> No
     waiting = person(services, "waiting")
     services.collectives.join(slug, member_id=waiting.id)
     view = passed(services, slug, ids, "set_admission", {"admission": "open"})
-    assert services.collectives.membership(slug, member_id=waiting.id).status.value == "active"
+    now_in = services.collectives.membership(slug, member_id=waiting.id)
+    assert now_in is not None
+    assert now_in.status.value == "active"
     assert {"field": "admitted", "from": [], "to": [waiting.id]} in view.policy.changes
 
 

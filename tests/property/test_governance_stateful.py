@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from hypothesis import event, settings
 from hypothesis import strategies as st
@@ -28,6 +30,8 @@ from cybermutual.store.migrate import upgrade
 from cybermutual.store.tables import periodic_payments, service_claims, transfers
 from tests.conftest import FAST_PASSWORDS, FakeClock
 from tests.helpers import collective, person
+
+T = TypeVar("T")
 
 FUND_FLOOR = 300
 _engine: Engine | None = None
@@ -115,9 +119,9 @@ class GovernanceMachine(RuleBasedStateMachine):
                     self.slug, voter=voter, proposal_id=view.proposal.id, choice="yes"
                 )
 
-    def attempt(self, action: object, *args: object, **kwargs: object) -> object:
+    def attempt(self, call: Callable[..., T], /, *args: object, **kwargs: object) -> T | None:
         try:
-            return action(*args, **kwargs)  # type: ignore[operator]
+            return call(*args, **kwargs)
         except DomainError as exc:
             if exc.code not in STABLE:
                 raise
@@ -139,7 +143,7 @@ class GovernanceMachine(RuleBasedStateMachine):
             closes_at=self.clock.now() + timedelta(days=days),
         )
         if view is not None:
-            self.proposals.append(view.proposal.id)  # type: ignore[attr-defined]
+            self.proposals.append(view.proposal.id)
 
     @rule(
         n=st.integers(0, 50),
@@ -202,7 +206,7 @@ class GovernanceMachine(RuleBasedStateMachine):
             units=units,
         )
         if view is not None:
-            self.claims.append((view.claim.id, self.ids[recipient]))  # type: ignore[attr-defined]
+            self.claims.append((view.claim.id, self.ids[recipient]))
 
     @rule(n=st.integers(0, 50))
     def confirm(self, n: int) -> None:

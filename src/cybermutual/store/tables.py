@@ -128,7 +128,7 @@ collectives = Table(
     Column("capital_mode", String(16), nullable=False),
     Column("max_round_horizon_days", Integer, nullable=False, server_default="90"),
     Column("created_at", Moment, nullable=False),
-    # self-government (0005_governance)
+    # self-government (0008_governance)
     Column("quorum", String(10), nullable=False, server_default="0.2"),
     Column("threshold", String(10), nullable=False, server_default="0.5"),
     Column("supermajority", String(10), nullable=False, server_default="0.6667"),

@@ -1,7 +1,7 @@
 """governance: proposals, ballots, delegations, policy history, public services and claims,
 periodic payments, admission approvals, allocation weights; the charter's voting fields
 
-Revision ID: 0005_governance
+Revision ID: 0008_governance
 Revises: 0007_hardening
 Create Date: 2026-11-29 17:38:39.356669
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_governance"
+revision = "0008_governance"
 down_revision = "0007_hardening"
 branch_labels = None
 depends_on = None
