@@ -1,4 +1,5 @@
-# Every target builds .venv itself when it is missing or older than pyproject.toml.
+# Every target builds .venv itself when it is missing or older than pyproject.toml or the pins
+# in constraints.txt (`make lock` writes them from the installed versions).
 # `make demo` and `make serve` install only what the server needs; `make test`, `make lint` and
 # `make bench` add the development, benchmark and cluster tools (a separate, larger install).
 PY ?= python3
@@ -6,22 +7,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
-PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -c constraints.txt
 # `make demo PORT=8001` when port 8000 is taken
 PORT ?=
 
-.PHONY: demo test test-fast fmt bench lint serve clean
+.PHONY: demo test test-fast fmt lock bench lint serve clean
 
 $(BIN)/python:
 	@echo ">> creating the virtual environment $(VENV)"
 	$(PY) -m venv $(VENV)
 
-$(RUNTIME): pyproject.toml | $(BIN)/python
+$(RUNTIME): pyproject.toml constraints.txt | $(BIN)/python
 	@echo ">> installing cybermutual and what it needs to run (1-2 minutes the first time)"
 	$(PIP) -e .
 	touch $@
 
-$(DEV): pyproject.toml | $(BIN)/python
+$(DEV): pyproject.toml constraints.txt | $(BIN)/python
 	@echo ">> installing cybermutual with its test, benchmark and cluster tools (a few minutes the first time)"
 	$(PIP) -e '.[dev,bench,cluster]'
 	touch $@ $(RUNTIME)
@@ -36,7 +37,9 @@ test: $(DEV)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --durations=15
+	$(BIN)/pytest -n 2 --durations=15 --cov --cov-report=
+	@echo ">> coverage of src/cybermutual (lowest first; the whole table: .venv/bin/coverage report)"
+	@$(BIN)/coverage report --sort=cover --skip-covered | awk 'NR <= 12 {print} {last = $$0} END {print "..."; print last}'
 
 # The edit loop: everything but the stress tests, on SQLite only (make test runs both databases).
 test-fast: $(DEV)
@@ -45,6 +48,10 @@ test-fast: $(DEV)
 fmt: $(DEV)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
+
+# Pin every installed package (after changing dependencies in pyproject.toml and installing).
+lock: $(DEV)
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests benchmarks

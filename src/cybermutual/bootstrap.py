@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from cybermutual.config import Settings
 from cybermutual.services.auth import AuthService
@@ -30,7 +33,7 @@ from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
 from cybermutual.store.faults import STORAGE_FAULTS
 from cybermutual.store.health import WriteProbe
-from cybermutual.store.migrate import upgrade
+from cybermutual.store.migrate import schema_revision, upgrade
 from cybermutual.store.uow import SqlUnitOfWorkFactory
 
 
@@ -96,12 +99,73 @@ def build_services(
     )
 
 
+class DatabaseNotReady(Exception):
+    """The database a command needs is missing, unreachable or older than this code."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Apply every pending migration to the configured database."""
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def open_existing(settings: Settings) -> Services:
+    """Services over a database that must already exist at this code's schema; never creates
+    or migrates one (``DatabaseNotReady`` says what is wrong, in one line)."""
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        raise DatabaseNotReady(f"no database at {path}")
+    engine = _engine(settings)
+    try:
+        current, head = schema_revision(engine)
+    except Exception as exc:  # an unreachable server, a file that is not a database, ...
+        raise DatabaseNotReady(
+            f"cannot open {settings.database_url}: {exc}".splitlines()[0]
+        ) from exc
+    if current is None:
+        raise DatabaseNotReady(
+            f"{settings.database_url} holds no cybermutual data (run `cybermutual db upgrade`)"
+        )
+    if current != head:
+        raise DatabaseNotReady(
+            f"{settings.database_url} is at schema {current}, this version needs {head}: "
+            "run `cybermutual db upgrade` first"
+        )
+    return _services(engine, settings)
+
+
+def seeding(settings: Settings, *, passwords: Argon2Passwords) -> Callable[[Clock], Services]:
+    """Services on the configured (migrated) database at any clock: for seeding history."""
+    engine = _engine(settings)
+    upgrade(engine)
+    return lambda clock: build_services(engine, clock=clock, passwords=passwords)
+
+
+def _engine(settings: Settings) -> Engine:
+    return make_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+
 def build(settings: Settings | None = None, *, migrate: bool = True) -> Services:
     """Services for ``settings`` (from the environment by default), migrations applied."""
     settings = settings or Settings()
-    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = _engine(settings)
     if migrate:
         upgrade(engine)
+    return _services(engine, settings)
+
+
+def _services(engine: Engine, settings: Settings) -> Services:
     return build_services(
         engine,
         token_ttl=timedelta(hours=settings.token_ttl_hours),

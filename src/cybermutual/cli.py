@@ -125,47 +125,24 @@ def _serve(settings: Settings) -> None:
             scheduler.stop()
 
 
-def _sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL (None for PostgreSQL and in-memory SQLite)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
-
-
 def _existing(database_url: str | None) -> Services:
     """Services over a database that must already exist; never creates or migrates one.
 
     Commands that only read (or act on an existing collective) fail in one line when the
     database is missing or older than this code, instead of creating an empty one.
     """
-    from cybermutual.bootstrap import build
-    from cybermutual.store.migrate import schema_revision
+    from cybermutual.bootstrap import DatabaseNotReady, open_existing
 
-    settings = _settings(database_url)
-    path = _sqlite_path(settings.database_url)
-    if path is not None and not path.exists():
-        raise _fail(
-            f"no database at {path} (from {_url_origin(database_url)}); run `cybermutual demo` "
-            "or `cybermutual db upgrade` first, or point --database-url at yours"
-        )
-    services = build(settings, migrate=False)
     try:
-        current, head = schema_revision(services.uow.engine)  # type: ignore[attr-defined]
-    except Exception as exc:  # an unreachable server, a file that is not a database, ...
-        raise _fail(f"cannot open {settings.database_url}: {exc}".splitlines()[0]) from None
-    if current is None:
-        raise _fail(
-            f"{settings.database_url} holds no cybermutual data (run `cybermutual db upgrade`)"
-        )
-    if current != head:
-        raise _fail(
-            f"{settings.database_url} is at schema {current}, this version needs {head}: "
-            "run `cybermutual db upgrade` first"
-        )
-    return services
+        return open_existing(_settings(database_url))
+    except DatabaseNotReady as exc:
+        message = str(exc)
+        if message.startswith("no database at"):
+            message += (
+                f" (from {_url_origin(database_url)}); run `cybermutual demo` or "
+                "`cybermutual db upgrade` first, or point --database-url at yours"
+            )
+        raise _fail(message) from None
 
 
 def _url_origin(database_url: str | None) -> str:
@@ -204,13 +181,13 @@ def demo(
     riverside`, `allocate --collective riverside` and `simulate policy --collective riverside`
     see the demo without options. A database that holds other collectives is never touched.
     """
-    from cybermutual.bootstrap import build, build_services
+    from cybermutual.bootstrap import build, seeding, sqlite_path
     from cybermutual.demo import DEMO_PASSWORD, DEMO_PASSWORDS, DEMO_SLUG, seed
 
     settings = _settings(database_url, host=host, port=port)
     if not no_serve:
         _require_port(settings, "demo")
-    path = _sqlite_path(settings.database_url)
+    path = sqlite_path(settings.database_url)
     if fresh:
         if path is None:
             raise _fail("--fresh deletes a SQLite file; empty a PostgreSQL database yourself")
@@ -228,11 +205,10 @@ def demo(
             "with --database-url sqlite:///./cybermutual-demo.db"
         )
     else:
-        engine = services.uow.engine  # type: ignore[attr-defined]
         with Progress(console=console) as bar:
             task = bar.add_task("Seeding the demo collectives", total=None)
             seed(
-                lambda clock: build_services(engine, clock=clock, passwords=DEMO_PASSWORDS),
+                seeding(settings, passwords=DEMO_PASSWORDS),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     _print_logins(DEMO_PASSWORD)
@@ -268,11 +244,9 @@ def _print_logins(password: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Apply every pending migration."""
-    from cybermutual.store.engine import make_engine
-    from cybermutual.store.migrate import upgrade
+    from cybermutual.bootstrap import upgrade_database
 
-    settings = _settings(database_url)
-    upgrade(make_engine(settings.database_url))
+    upgrade_database(_settings(database_url))
     console.print("Database is up to date.")
 
 
