@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from argon2 import PasswordHasher as Argon2Hasher
@@ -130,7 +131,7 @@ def seed(
         charter=Charter(
             default_credit_limit=50_000,
             admission=Admission.OPEN,
-            levy_rate="0.02",  # type: ignore[arg-type]  # parsed by the charter
+            levy_rate=Decimal("0.02"),
             capital_mode=CapitalMode.COMMONS,
         ),
     )

@@ -47,6 +47,15 @@ class MarketVisibility(StrEnum):
     MEMBERS = "members"  # active members, and leavers finishing their deals
 
 
+def decimal_of(text: str | Decimal, field: str) -> Decimal:
+    """An exact decimal from its text (a charter's rates and shares arrive as strings, so that
+    no float ever rounds them): parse at the edge, then build the ``Charter``."""
+    try:
+        return Decimal(str(text))
+    except InvalidOperation as exc:
+        raise InvalidValue(f"{field} must be a decimal string, not {text!r}", field=field) from exc
+
+
 def parse_levy_rate(text: str | Decimal) -> Decimal:
     """A levy rate is a decimal fraction in [0, 1), given as a string so it stays exact."""
     try:

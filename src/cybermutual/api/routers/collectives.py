@@ -19,7 +19,13 @@ from cybermutual.api.schemas import (
     PagePublic,
     StatsPublic,
 )
-from cybermutual.domain.collective import Admission, CapitalMode, Charter, MarketVisibility
+from cybermutual.domain.collective import (
+    Admission,
+    CapitalMode,
+    Charter,
+    MarketVisibility,
+    decimal_of,
+)
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.services.collectives import CollectiveProfile
@@ -87,11 +93,11 @@ def create_collective(
         charter=Charter(
             default_credit_limit=body.charter.default_credit_limit,
             admission=Admission(body.charter.admission),
-            levy_rate=body.charter.levy_rate,  # type: ignore[arg-type]  # parsed by the domain
+            levy_rate=decimal_of(body.charter.levy_rate, "charter.levy_rate"),
             capital_mode=CapitalMode(body.charter.capital_mode),
-            quorum=body.charter.quorum,  # type: ignore[arg-type]  # parsed by the domain
-            threshold=body.charter.threshold,  # type: ignore[arg-type]
-            supermajority=body.charter.supermajority,  # type: ignore[arg-type]
+            quorum=decimal_of(body.charter.quorum, "charter.quorum"),
+            threshold=decimal_of(body.charter.threshold, "charter.threshold"),
+            supermajority=decimal_of(body.charter.supermajority, "charter.supermajority"),
             approvals_needed=body.charter.approvals_needed,
             claim_confirm_days=body.charter.claim_confirm_days,
             basic_income=body.charter.basic_income,
