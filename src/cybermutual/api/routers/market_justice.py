@@ -37,9 +37,9 @@ Cursor = Annotated[str | None, Query(max_length=500)]
 C = "/collectives/{slug}"
 
 
-def dispute_public(view: DisputeView, viewer: str) -> DisputePublic:
+def dispute_public(view: DisputeView) -> DisputePublic:
+    """What the service let the viewer see (``secret_ballot.seen_by``), field by field."""
     d = view.dispute
-    closed = not d.is_open
     return DisputePublic(
         id=d.id,
         order=order_public(view.order),
@@ -49,18 +49,16 @@ def dispute_public(view: DisputeView, viewer: str) -> DisputePublic:
         jury=[
             JurorPublic(
                 member_id=j.member_id,
-                voted=j.vote is not None,
-                vote=j.vote.value
-                if j.vote is not None and (closed or j.member_id == viewer)
-                else None,
+                voted=j.voted,
+                vote=None if j.vote is None else j.vote.value,
                 vacated=not j.seated,
             )
             for j in d.jurors
         ],
         jury_draw=d.jury_draw,
         jury_commitment=d.commitment,
-        jury_seed=d.seed if closed else None,
-        tally={k.value: v for k, v in d.tally().items()} if closed else None,
+        jury_seed=d.seed,
+        tally=None if d.tally is None else {k.value: v for k, v in d.tally.items()},
         outcome=None if d.outcome is None else d.outcome.value,
         seller_share=d.seller_share,
         proposed_by=d.proposed_by,
@@ -94,7 +92,7 @@ def open_dispute(
     view = services.market.open_dispute(
         slug, actor=person.id, order_id=body.order_id, reason=body.reason, idempotency_key=key
     )
-    return dispute_public(view, person.id)
+    return dispute_public(view)
 
 
 @router.post(
@@ -114,7 +112,7 @@ def dispute_order(
     view = services.market.open_dispute(
         slug, actor=person.id, order_id=order_id, reason=body.reason, idempotency_key=key
     )
-    return dispute_public(view, person.id)
+    return dispute_public(view)
 
 
 @router.post(
@@ -135,7 +133,7 @@ def dispute_task(
     view = services.market.open_dispute(
         slug, actor=person.id, order_id=order.id, reason=body.reason, idempotency_key=key
     )
-    return dispute_public(view, person.id)
+    return dispute_public(view)
 
 
 @router.get(f"{C}/disputes", response_model=PagePublic[DisputePublic])
@@ -151,9 +149,7 @@ def my_disputes(
     page = services.market.disputes(
         slug, member_id=person.id, open_only=open_only, limit=limit, cursor=cursor
     )
-    return PagePublic(
-        items=[dispute_public(v, person.id) for v in page.items], next_cursor=page.next_cursor
-    )
+    return PagePublic(items=[dispute_public(v) for v in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(f"{C}/disputes/{{dispute_id}}", response_model=DisputePublic)
@@ -161,7 +157,7 @@ def get_dispute(
     slug: str, dispute_id: str, person: CurrentMember, services: ServicesDep
 ) -> DisputePublic:
     view = services.market.dispute(slug, viewer=person.id, dispute_id=dispute_id)
-    return dispute_public(view, person.id)
+    return dispute_public(view)
 
 
 @router.post(f"{C}/disputes/{{dispute_id}}/votes", response_model=DisputePublic)
@@ -177,7 +173,7 @@ def vote(
     view = services.market.vote(
         slug, juror=person.id, dispute_id=dispute_id, vote=Vote(body.vote), idempotency_key=key
     )
-    return dispute_public(view, person.id)
+    return dispute_public(view)
 
 
 @router.post(f"{C}/disputes/{{dispute_id}}/settlement", response_model=DisputePublic)
@@ -197,7 +193,7 @@ def settle(
         seller_share=body.seller_share,
         idempotency_key=key,
     )
-    return dispute_public(view, person.id)
+    return dispute_public(view)
 
 
 @router.post(f"{C}/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewPublic)
