@@ -16,8 +16,9 @@ from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
 

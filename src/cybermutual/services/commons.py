@@ -17,7 +17,8 @@ from cybermutual.domain.errors import (
 )
 from cybermutual.domain.ledger import TRADE_KINDS, TransferStatus
 from cybermutual.domain.membership import require_active
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ids import new_id
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 #: How far back logged use counts toward a member's productivity.

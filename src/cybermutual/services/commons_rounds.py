@@ -18,13 +18,14 @@ from cybermutual.domain.errors import (
     RoundNotFound,
 )
 from cybermutual.domain.membership import require_active
-from cybermutual.services.common import check_id_cursor, check_limit, load_collective, new_id
 from cybermutual.services.commons import PRODUCTIVITY_WINDOW, load_asset
 from cybermutual.services.commons_facilitation import (
     Facilitator,
     PassOutcome,
     RoundProblem,
 )
+from cybermutual.services.ids import new_id
+from cybermutual.services.loading import check_id_cursor, check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 #: How far back sales count as recent demand.

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.market.events import EventKind, MarketEvent
-from cybermutual.services.common import new_id
+from cybermutual.services.ids import new_id
 from cybermutual.services.market_ports import InboxItem
 from cybermutual.services.ports import UnitOfWork
 

@@ -35,9 +35,10 @@ from cybermutual.domain.membership import (
 )
 from cybermutual.domain.money import Currency
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.group_commit import GroupCommit, Ticket
+from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify, payment_received
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 from cybermutual.services.verified_heads import VerifiedHeads
 

@@ -1,24 +1,12 @@
-"""Small helpers every use case shares."""
+"""Loading what a use case works on: the collective by its slug, pages within bounds."""
 
 from __future__ import annotations
-
-import secrets
-import time
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import CollectiveNotFound, InvalidValue
 from cybermutual.services.ports import UnitOfWork
 
 MAX_PAGE = 200
-
-
-def new_id() -> str:
-    """A fresh opaque identifier: 32 hex digits, time-ordered like a UUIDv7.
-
-    48 bits of milliseconds then 80 random bits, so new rows land at the end of their indexes
-    instead of at random places (which slows every insert once a table outgrows the cache).
-    """
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 def check_id_cursor(cursor: str | None) -> str | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import random
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -47,7 +46,8 @@ from cybermutual.domain.market.reviews import prior_milli, reputation
 from cybermutual.domain.market.rules import MarketRules
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ids import new_id
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.market_common import (
     apply_step,
     categories_of,
@@ -87,12 +87,10 @@ class ListingEdit:
 
 
 class MarketService(MarketJustice):
-    def __init__(
-        self, uow: UnitOfWorkFactory, *, clock: Clock, rng: random.Random | None = None
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock, rng: random.Random) -> None:
         self._uow = uow
         self._clock = clock
-        self._rng = rng or secrets.SystemRandom()  # jury seeds: unpredictable
+        self._rng = rng  # jury seeds: a CSPRNG in production, so nobody can predict a draw
 
     # --- rules and categories -------------------------------------------------------------
 

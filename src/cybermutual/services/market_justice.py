@@ -12,9 +12,11 @@ from cybermutual.domain.market import deals, disputes, reviews
 from cybermutual.domain.market.deals import Action, Order
 from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Vote
 from cybermutual.domain.market.reviews import Review
+from cybermutual.domain.market.secret_ballot import DisputeSeen, seen_by
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import with_names
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.market_common import (
     apply_step,
     known_member,
@@ -34,8 +36,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class DisputeView:
-    dispute: Dispute
+    """A dispute and its order, as the viewer may see them (votes secret until the verdict)."""
+
+    dispute: DisputeSeen
     order: Order
+
+
+def _seen(dispute: Dispute, order: Order, viewer: str) -> DisputeView:
+    return DisputeView(seen_by(dispute, viewer), order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +117,7 @@ class MarketJustice:
             earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
-                return DisputeView(dispute, load_order(uow, collective, dispute.order_id))
+                return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
             order = load_order(uow, collective, order_id, lock=True)
             if uow.market.disputes.of_order(order.id) is not None and order.role_of(actor):
                 raise AlreadyDisputed("this order has already been disputed")
@@ -138,7 +146,7 @@ class MarketJustice:
                 now=now,
             )
             uow.commit()
-        return DisputeView(dispute, step.order)
+        return _seen(dispute, step.order, actor)
 
     def vote(
         self, slug: str, *, juror: str, dispute_id: str, vote: Vote, idempotency_key: str
@@ -203,7 +211,7 @@ class MarketJustice:
             earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
-                return DisputeView(dispute, load_order(uow, collective, dispute.order_id))
+                return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
             dispute = _load_dispute(uow, collective, dispute_id, lock=True)
             order = load_order(uow, collective, dispute.order_id, lock=True)
             dispute, events = change(dispute, order, now)
@@ -218,7 +226,7 @@ class MarketJustice:
                 IdempotencyRecord(collective.id, actor, key, request, dispute.id), now=now
             )
             uow.commit()
-        return DisputeView(dispute, order)
+        return _seen(dispute, order, actor)
 
     def dispute(self, slug: str, *, viewer: str, dispute_id: str) -> DisputeView:
         """A dispute, for its parties and its jurors."""
@@ -229,7 +237,7 @@ class MarketJustice:
             order = load_order(uow, collective, dispute.order_id)
             if order.role_of(viewer) is None and dispute.juror(viewer) is None:
                 raise DisputeNotFound("no such dispute among yours", dispute=dispute_id)
-            return DisputeView(dispute, order)
+            return _seen(dispute, order, viewer)
 
     def disputes(
         self,
@@ -252,7 +260,8 @@ class MarketJustice:
                 cursor=cursor,
             )
             found = uow.market.orders.by_ids([d.order_id for d in page.items])  # one query
-            return Page([DisputeView(d, found[d.order_id]) for d in page.items], page.next_cursor)
+            views = [_seen(d, found[d.order_id], member_id) for d in page.items]
+            return Page(views, page.next_cursor)
 
     # --- reviews --------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ DEFAULT_DEMAND_PRIOR = 1.0
 
 
 @dataclass(frozen=True, slots=True)
-class UsageRecord:
+class UsageObservation:
     """A member used ``units`` of an asset and it led to ``sales_value`` of sales."""
 
     member: str
@@ -114,7 +114,7 @@ class Valuation:
 
 
 def estimate_productivity(
-    usage: Iterable[UsageRecord],
+    usage: Iterable[UsageObservation],
     pairs: Iterable[tuple[str, str]],
     *,
     prior_units: float = DEFAULT_PRIOR_UNITS,
@@ -181,7 +181,7 @@ def demand_index(
 
 def value_bids(
     requests: Sequence[BidRequest],
-    usage: Iterable[UsageRecord],
+    usage: Iterable[UsageObservation],
     signals: Iterable[DemandSignal],
     *,
     prior_units: float = DEFAULT_PRIOR_UNITS,
