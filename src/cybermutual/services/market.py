@@ -31,7 +31,6 @@ from cybermutual.domain.errors import (
     ListingClosed,
     ListingNotFound,
     MemberNotFound,
-    OrderNotFound,
     QuoteNotFound,
 )
 from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
@@ -49,8 +48,10 @@ from cybermutual.services.bookkeeping import Books
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.market_common import (
+    FindOrder,
     apply_step,
     categories_of,
+    current_assignment,
     known_member,
     load_listing,
     load_order,
@@ -347,24 +348,60 @@ class MarketService(MarketJustice):
         idempotency_key: str | None = None,
     ) -> Order:
         """Accept, decline, cancel, deliver (submit) or confirm (approve) an order."""
+        return self._act(
+            slug,
+            actor=actor,
+            action=action,
+            key=idempotency_key,
+            find=lambda uow, collective: load_order(uow, collective, order_id),
+        )
+
+    def act_on_task(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        task_id: str,
+        action: Action,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """``act`` on the task's current assignment (submit, approve, ...), in one transaction."""
+        return self._act(
+            slug,
+            actor=actor,
+            action=action,
+            key=idempotency_key,
+            find=lambda uow, collective: current_assignment(
+                uow, collective, viewer=actor, task_id=task_id
+            ),
+        )
+
+    def _act(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        action: Action,
+        key: str | None,
+        find: FindOrder,
+    ) -> Order:
         if action in (Action.AUTO_CONFIRM, Action.RESOLVE, Action.DISPUTE):
             raise InvalidValue(f"'{action.value}' is not taken through this call")
-        if idempotency_key is not None:
-            check_key(idempotency_key)
-        request = fingerprint("market.act", {"order": order_id, "action": action.value})
+        if key is not None:
+            check_key(key)
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             known_member(uow, collective, actor)
-            order = load_order(uow, collective, order_id)
+            order = find(uow, collective)
+            request = fingerprint("market.act", {"order": order.id, "action": action.value})
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            if idempotency_key is not None:
-                record = uow.idempotency.get(collective.id, actor, idempotency_key)
-                earlier = replayed(record, request)
+            if key is not None:
+                earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
                 if earlier is not None:
                     return load_order(uow, collective, earlier)
-            order = load_order(uow, collective, order_id, lock=True)
+            order = load_order(uow, collective, order.id, lock=True)
             step = deals.transition(
                 order,
                 action,
@@ -378,10 +415,9 @@ class MarketService(MarketJustice):
                 self._undo_listing(uow, collective, changed, now=now)
             uow.market.orders.save(changed)
             notify(uow, collective, step.events, now=now)
-            if idempotency_key is not None:
+            if key is not None:
                 uow.idempotency.add(
-                    IdempotencyRecord(collective.id, actor, idempotency_key, request, order.id),
-                    now=now,
+                    IdempotencyRecord(collective.id, actor, key, request, order.id), now=now
                 )
             uow.commit()
         return changed
@@ -695,12 +731,7 @@ class MarketService(MarketJustice):
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             known_member(uow, collective, viewer)
-            listing = load_listing(uow, collective, listing_id)
-            assigned = [o for o in uow.market.orders.of_listing(listing.id) if o.role_of(viewer)]
-            if not assigned:
-                raise OrderNotFound("this task has no assignment of yours")
-            ongoing = [o for o in assigned if not o.status.is_terminal]
-            return (ongoing or assigned)[-1]
+            return current_assignment(uow, collective, viewer=viewer, task_id=listing_id)
 
 
 def _reserve_and_open(

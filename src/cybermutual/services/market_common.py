@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from cybermutual.domain.collective import Collective
@@ -20,6 +21,9 @@ from cybermutual.domain.membership import Membership
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.inbox import notify as notify
 from cybermutual.services.ports import UnitOfWork
+
+#: How a use case finds the order it acts on: by its id, or as a task's current assignment.
+FindOrder = Callable[[UnitOfWork, Collective], Order]
 
 
 def known_member(uow: UnitOfWork, collective: Collective, member_id: str) -> Membership:
@@ -60,6 +64,18 @@ def visible_order(uow: UnitOfWork, collective: Collective, order_id: str, viewer
     if order.role_of(viewer) is None:
         raise OrderNotFound("no such order in your deals", order=order_id)
     return order
+
+
+def current_assignment(
+    uow: UnitOfWork, collective: Collective, *, viewer: str, task_id: str
+) -> Order:
+    """The task's latest assignment that ``viewer`` is a party to (an ongoing one first)."""
+    listing = load_listing(uow, collective, task_id)
+    assigned = [o for o in uow.market.orders.of_listing(listing.id) if o.role_of(viewer)]
+    if not assigned:
+        raise OrderNotFound("this task has no assignment of yours")
+    ongoing = [o for o in assigned if not o.status.is_terminal]
+    return (ongoing or assigned)[-1]
 
 
 def rules_of(uow: UnitOfWork, collective: Collective) -> MarketRules:

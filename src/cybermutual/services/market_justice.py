@@ -18,7 +18,9 @@ from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import with_names
 from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.market_common import (
+    FindOrder,
     apply_step,
+    current_assignment,
     known_member,
     load_order,
     market_reader,
@@ -69,7 +71,9 @@ def vacate_jury_seats(books: Books, uow: UnitOfWork, *, member_id: str) -> None:
     ``books`` must hold the locks of the member and of every party to those disputes
     (``jury_seat_parties`` says who they are), taken before this is called."""
     collective = books.collective
-    eligible = [m for m in uow.market.disputes.eligible_jurors(collective.id) if m != member_id]
+    eligible = disputes.eligible_jurors(
+        uow.market.disputes.jury_candidates(collective.id), leaving=member_id
+    )
     for found in uow.market.disputes.open_seats_of(collective.id, member_id):
         dispute = _load_dispute(uow, collective, found.id, lock=True)
         order = load_order(uow, collective, dispute.order_id, lock=True)
@@ -105,27 +109,54 @@ class MarketJustice:
         self, slug: str, *, actor: str, order_id: str, reason: str, idempotency_key: str
     ) -> DisputeView:
         """A party disputes an accepted or delivered order; a jury is drawn at once."""
-        check_key(idempotency_key)
-        request = fingerprint("market.dispute", {"order": order_id, "reason": reason})
+        return self._open_dispute(
+            slug,
+            actor=actor,
+            reason=reason,
+            key=idempotency_key,
+            find=lambda uow, collective: load_order(uow, collective, order_id),
+        )
+
+    def dispute_task(
+        self, slug: str, *, actor: str, task_id: str, reason: str, idempotency_key: str
+    ) -> DisputeView:
+        """The task's poster or worker disputes its current assignment, in one transaction."""
+        return self._open_dispute(
+            slug,
+            actor=actor,
+            reason=reason,
+            key=idempotency_key,
+            find=lambda uow, collective: current_assignment(
+                uow, collective, viewer=actor, task_id=task_id
+            ),
+        )
+
+    def _open_dispute(
+        self, slug: str, *, actor: str, reason: str, key: str, find: FindOrder
+    ) -> DisputeView:
+        check_key(key)
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             known_member(uow, collective, actor)
-            order = load_order(uow, collective, order_id)
+            order = find(uow, collective)
+            request = fingerprint("market.dispute", {"order": order.id, "reason": reason})
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
                 return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
-            order = load_order(uow, collective, order_id, lock=True)
+            order = load_order(uow, collective, order.id, lock=True)
             if uow.market.disputes.of_order(order.id) is not None and order.role_of(actor):
                 raise AlreadyDisputed("this order has already been disputed")
             step = deals.transition(order, Action.DISPUTE, actor=actor, now=now)
             seed = f"{self._rng.getrandbits(256):064x}"  # a CSPRNG in production
+            parties = (order.buyer_id, order.seller_id)
+            candidates = uow.market.disputes.jury_candidates(collective.id)
             jury = disputes.draw_jury(
-                uow.market.disputes.eligible_jurors(collective.id),
-                parties=(order.buyer_id, order.seller_id),
+                disputes.eligible_jurors(candidates, parties=parties),
+                parties=parties,
                 size=rules_of(uow, collective).jury_size,
                 seed=seed,
             )
@@ -142,7 +173,7 @@ class MarketJustice:
             uow.market.disputes.add(dispute)
             notify(uow, collective, events, now=now)
             uow.idempotency.add(
-                IdempotencyRecord(collective.id, actor, idempotency_key, request, dispute.id),
+                IdempotencyRecord(collective.id, actor, key, request, dispute.id),
                 now=now,
             )
             uow.commit()

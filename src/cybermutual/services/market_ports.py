@@ -15,6 +15,7 @@ from cybermutual.domain.market.listings import Category, Listing, ListingKind, L
 from cybermutual.domain.market.proposals import Application, Quote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.market.rules import MarketRules
+from cybermutual.domain.membership import Membership
 from cybermutual.services.ports import Page
 
 
@@ -167,8 +168,8 @@ class DisputeRepository(Protocol):
         """Open disputes where this member holds a seat and has not voted."""
         ...
 
-    def eligible_jurors(self, collective_id: str) -> list[str]:
-        """Every active member of the collective."""
+    def jury_candidates(self, collective_id: str) -> list[Membership]:
+        """Every membership of the collective (``disputes.eligible_jurors`` says who may sit)."""
         ...
 
 

@@ -18,9 +18,10 @@ from cybermutual.domain.market.proposals import (
     QuoteStatus,
 )
 from cybermutual.domain.market.reviews import Review
-from cybermutual.domain.membership import MembershipStatus
+from cybermutual.domain.membership import Membership
 from cybermutual.services.market_ports import InboxItem
 from cybermutual.services.ports import Page
+from cybermutual.store.collectives import membership_from_row
 from cybermutual.store.pagination import (
     newest_after,
     newest_cursor,
@@ -485,16 +486,13 @@ class SqlDisputes:
         ).all()
         return self._disputes(rows)
 
-    def eligible_jurors(self, collective_id: str) -> list[str]:
+    def jury_candidates(self, collective_id: str) -> list[Membership]:
         rows = self._conn.execute(
-            select(memberships.c.member_id)
-            .where(
-                memberships.c.collective_id == collective_id,
-                memberships.c.status == MembershipStatus.ACTIVE.value,
-            )
+            select(memberships)
+            .where(memberships.c.collective_id == collective_id)
             .order_by(memberships.c.member_id)
         )
-        return [r.member_id for r in rows]
+        return [membership_from_row(r) for r in rows]
 
 
 def _review(row: Any) -> Review:

@@ -501,8 +501,11 @@ def assignment(
 def _task_act(
     services: ServicesDep, slug: str, person_id: str, task_id: str, action: Action, key: str | None
 ) -> OrderPublic:
-    order = services.market.task_order(slug, viewer=person_id, listing_id=task_id)
-    return _act(services, slug, person_id, order.id, action, key)
+    return order_public(
+        services.market.act_on_task(
+            slug, actor=person_id, task_id=task_id, action=action, idempotency_key=key
+        )
+    )
 
 
 @router.post(f"{C}/tasks/{{task_id}}/submit", response_model=OrderPublic)

@@ -129,9 +129,8 @@ def dispute_task(
     key: IdempotencyKey,
 ) -> DisputePublic:
     """Poster or worker: dispute the task's current assignment."""
-    order = services.market.task_order(slug, viewer=person.id, listing_id=task_id)
-    view = services.market.open_dispute(
-        slug, actor=person.id, order_id=order.id, reason=body.reason, idempotency_key=key
+    view = services.market.dispute_task(
+        slug, actor=person.id, task_id=task_id, reason=body.reason, idempotency_key=key
     )
     return dispute_public(view)
 
