@@ -12,7 +12,7 @@ from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
 from cybermutual.domain.market import listings
 from cybermutual.domain.market.events import EventKind, MarketEvent
-from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.domain.membership import Membership, MembershipStatus, require_joined
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
@@ -232,6 +232,10 @@ class CollectiveService:
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             return uow.memberships.get(collective.id, member_id)
+
+    def own_membership(self, slug: str, *, member_id: str) -> Membership:
+        """The caller's own membership, in any status; ``not_a_member`` if they never joined."""
+        return require_joined(self.membership(slug, member_id=member_id))
 
     def memberships_of(self, member_id: str) -> list[tuple[str, str, Membership]]:
         """The person's own memberships, any status: (slug, collective name, membership)."""

@@ -124,7 +124,9 @@ class CommonsService:
             )
 
     def refuse_sale(self, slug: str, asset_id: str, *, action: str) -> None:
-        """Every attempt to sell, price, transfer or list an asset ends here, refused."""
+        """Every attempt to sell, price, transfer or list an asset ends here, refused; a word
+        that is no such attempt is ``not_found`` (assets have no such action)."""
+        action = rules.sale_action(action)
         with self._uow(readonly=True) as uow:
             asset = load_asset(uow, load_collective(uow, slug), asset_id)
         rules.refuse_sale(asset.id, action=action)

@@ -23,8 +23,6 @@ from typing import Any
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import (
-    AlreadyApplied,
-    AlreadyQuoted,
     ApplicationNotFound,
     DomainError,
     InvalidValue,
@@ -568,13 +566,14 @@ class MarketService(MarketJustice):
             require_active(uow.memberships.get(collective.id, quoter))
             listing = load_listing(uow, collective, listing_id, lock=True)
             made, event = proposals.quote(
-                listing, quote_id=new_id(), quoter=quoter, price=price, message=message, now=now
+                listing,
+                quote_id=new_id(),
+                quoter=quoter,
+                price=price,
+                message=message,
+                now=now,
+                earlier=uow.market.quotes.of_listing(listing.id),
             )
-            if any(
-                q.quoter_id == quoter and q.status is proposals.QuoteStatus.OPEN
-                for q in uow.market.quotes.of_listing(listing.id)
-            ):
-                raise AlreadyQuoted("you already have an open quote on this request")
             uow.market.quotes.add(made)
             notify(uow, collective, [event], now=now)
             uow.commit()
@@ -663,12 +662,13 @@ class MarketService(MarketJustice):
             require_active(uow.memberships.get(collective.id, applicant))
             listing = load_listing(uow, collective, listing_id, lock=True)
             made, event = proposals.apply(
-                listing, application_id=new_id(), applicant=applicant, message=message, now=now
+                listing,
+                application_id=new_id(),
+                applicant=applicant,
+                message=message,
+                now=now,
+                earlier=uow.market.applications.of_listing(listing.id),
             )
-            if any(
-                a.applicant_id == applicant for a in uow.market.applications.of_listing(listing.id)
-            ):
-                raise AlreadyApplied("you have already applied for this task")
             uow.market.applications.add(made)
             notify(uow, collective, [event], now=now)
             uow.commit()

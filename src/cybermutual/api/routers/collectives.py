@@ -151,11 +151,7 @@ def members(
 
 @router.get("/collectives/{slug}/memberships/me", response_model=MembershipPublic)
 def my_membership(slug: str, person: CurrentMember, services: ServicesDep) -> MembershipPublic:
-    membership = services.collectives.membership(slug, member_id=person.id)
-    if membership is None:
-        from cybermutual.domain.errors import NotAMember
-
-        raise NotAMember("you have not joined this collective")
+    membership = services.collectives.own_membership(slug, member_id=person.id)
     return membership_public(slug, membership)
 
 

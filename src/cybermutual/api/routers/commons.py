@@ -25,9 +25,7 @@ from cybermutual.api.schemas_commons import (
     UsagePublic,
 )
 from cybermutual.domain.commons import AllocationRound, Asset, AssetStatus, Bid, Share, UsageRecord
-from cybermutual.domain.commons.assets import FORBIDDEN_ACTIONS
 from cybermutual.domain.commons.shares import PassSummary
-from cybermutual.domain.errors import NotFound
 from cybermutual.services.commons_rounds import RoundReport
 
 router = APIRouter(tags=["commons"], route_class=NamedRoute)
@@ -212,9 +210,7 @@ def revise_asset(
 
 def refuse_sale(slug: str, asset_id: str, action: str, services: ServicesDep) -> None:
     """Selling, buying, pricing, transferring, renting or listing an asset: always refused."""
-    if action.lower() not in FORBIDDEN_ACTIONS:
-        raise NotFound(f"assets have no '{action}' action")
-    services.commons.refuse_sale(slug, asset_id, action=action.lower())
+    services.commons.refuse_sale(slug, asset_id, action=action)
 
 
 for _method in ("POST", "PUT", "PATCH"):  # one operation id per method keeps OpenAPI valid
