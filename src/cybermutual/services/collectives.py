@@ -18,7 +18,7 @@ from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
-from cybermutual.services.loading import check_limit, load_collective
+from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
 
@@ -245,8 +245,7 @@ class CollectiveService:
     def member(self, slug: str, *, viewer_id: str, member_id: str) -> tuple[Membership, Person]:
         """One member's standing and name, for members (``member_not_found`` otherwise)."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            rules.require_active(uow.memberships.get(collective.id, viewer_id))
+            collective = active_member_collective(uow, slug, viewer_id)
             membership = uow.memberships.get(collective.id, member_id)
             person = uow.people.get(member_id)
             if membership is None or person is None:
@@ -266,8 +265,7 @@ class CollectiveService:
     ) -> Page[tuple[Membership, Person]]:
         """The member list, for members only."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            rules.require_active(uow.memberships.get(collective.id, viewer_id))
+            collective = active_member_collective(uow, slug, viewer_id)
             return uow.memberships.list(
                 collective.id, status=status, limit=check_limit(limit), cursor=cursor
             )

@@ -31,7 +31,7 @@ from cybermutual.domain.errors import (
     MemberNotFound,
     QuoteNotFound,
 )
-from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
+from cybermutual.domain.idempotency import check_key
 from cybermutual.domain.ledger import TransferKind
 from cybermutual.domain.market import deals, listings, proposals, visibility
 from cybermutual.domain.market.deals import Action, DealKind, Order, OrderStatus
@@ -43,14 +43,15 @@ from cybermutual.domain.market.reviews import prior_milli, reputation
 from cybermutual.domain.market.rules import MarketRules
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.idempotency import IdempotentRequest
 from cybermutual.services.ids import new_id
-from cybermutual.services.loading import check_limit, load_collective
+from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.market_common import (
     FindOrder,
     apply_step,
     categories_of,
     current_assignment,
-    known_member,
+    known_member_collective,
     load_listing,
     load_order,
     market_reader,
@@ -129,8 +130,7 @@ class MarketService(MarketJustice):
         """Put an offer, a request or a task on the market; never an asset of the commons."""
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, owner))
+            collective = active_member_collective(uow, slug, owner)
             if asset_id is not None:
                 self._refuse_commons(uow, collective, asset_id)
             listing = listings.post(
@@ -166,8 +166,7 @@ class MarketService(MarketJustice):
         self, slug: str, *, actor: str, listing_id: str, edit: ListingEdit
     ) -> ListingView:
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             current = load_listing(uow, collective, listing_id, lock=True)
             changed = listings.revise(
                 current,
@@ -189,8 +188,7 @@ class MarketService(MarketJustice):
 
     def close_listing(self, slug: str, *, actor: str, listing_id: str) -> ListingView:
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             current = load_listing(uow, collective, listing_id, lock=True)
             closed = listings.close(current, actor=actor, now=self._clock.now())
             uow.market.listings.save(closed)
@@ -276,18 +274,19 @@ class MarketService(MarketJustice):
         idempotency_key: str,
     ) -> Order:
         """Order from an offer: the price is reserved from the buyer at once."""
-        check_key(idempotency_key)
-        request = fingerprint(
-            "market.order", {"listing": listing_id, "quantity": quantity, "note": note}
+        idem = IdempotentRequest.of(
+            buyer,
+            idempotency_key,
+            "market.order",
+            {"listing": listing_id, "quantity": quantity, "note": note},
         )
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, buyer))
+            collective = active_member_collective(uow, slug, buyer)
             seller = load_listing(uow, collective, listing_id).owner_id
             books = Books(uow, collective, now=now)
             books.lock_members([buyer, seller])
-            earlier = replayed(uow.idempotency.get(collective.id, buyer, idempotency_key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 return load_order(uow, collective, earlier)
             # again under the lock that leaving takes too: a buyer who left meanwhile holds nothing
@@ -310,7 +309,7 @@ class MarketService(MarketJustice):
             )
             if pricing.listing != listing:
                 uow.market.listings.save(pricing.listing)
-            return self._opened(uow, collective, step, buyer, idempotency_key, request)
+            return self._opened(uow, collective, step, idem)
 
     @staticmethod
     def _seller_active(uow: UnitOfWork, collective: Collective, listing: Listing) -> None:
@@ -323,16 +322,11 @@ class MarketService(MarketJustice):
         uow: UnitOfWork,
         collective: Collective,
         step: deals.Step,
-        actor: str,
-        key: str,
-        request: str,
+        idem: IdempotentRequest,
     ) -> Order:
         uow.market.orders.add(step.order)
         notify(uow, collective, step.events, now=step.order.created_at)
-        uow.idempotency.add(
-            IdempotencyRecord(collective.id, actor, key, request, step.order.id),
-            now=step.order.created_at,
-        )
+        idem.record(uow, collective.id, step.order.id, now=step.order.created_at)
         uow.commit()
         return step.order
 
@@ -389,16 +383,16 @@ class MarketService(MarketJustice):
             check_key(key)
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             order = find(uow, collective)
-            request = fingerprint("market.act", {"order": order.id, "action": action.value})
+            idem = None
+            if key is not None:
+                body = {"order": order.id, "action": action.value}
+                idem = IdempotentRequest.of(actor, key, "market.act", body)
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            if key is not None:
-                earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
-                if earlier is not None:
-                    return load_order(uow, collective, earlier)
+            if idem is not None and (earlier := idem.earlier(uow, collective.id)) is not None:
+                return load_order(uow, collective, earlier)
             order = load_order(uow, collective, order.id, lock=True)
             step = deals.transition(
                 order,
@@ -413,10 +407,8 @@ class MarketService(MarketJustice):
                 self._undo_listing(uow, collective, changed, now=now)
             uow.market.orders.save(changed)
             notify(uow, collective, step.events, now=now)
-            if key is not None:
-                uow.idempotency.add(
-                    IdempotencyRecord(collective.id, actor, key, request, order.id), now=now
-                )
+            if idem is not None:
+                idem.record(uow, collective.id, order.id, now=now)
             uow.commit()
         return changed
 
@@ -444,8 +436,7 @@ class MarketService(MarketJustice):
     def order(self, slug: str, *, viewer: str, order_id: str) -> Order:
         self._confirm_due_lazily(slug)
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, viewer)
+            collective = known_member_collective(uow, slug, viewer)
             return visible_order(uow, collective, order_id, viewer)
 
     def orders(
@@ -463,8 +454,7 @@ class MarketService(MarketJustice):
             raise InvalidValue("role is 'buyer' or 'seller'", field="role")
         self._confirm_due_lazily(slug)
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
+            collective = known_member_collective(uow, slug, member_id)
             return uow.market.orders.of_member(
                 collective.id,
                 member_id,
@@ -562,8 +552,7 @@ class MarketService(MarketJustice):
         """Answer a request with a price (one open quote per member and request)."""
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, quoter))
+            collective = active_member_collective(uow, slug, quoter)
             listing = load_listing(uow, collective, listing_id, lock=True)
             made, event = proposals.quote(
                 listing,
@@ -582,8 +571,7 @@ class MarketService(MarketJustice):
     def quotes(self, slug: str, *, viewer: str, listing_id: str) -> list[Quote]:
         """The requester sees every quote; anyone else only their own."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, viewer)
+            collective = known_member_collective(uow, slug, viewer)
             listing = load_listing(uow, collective, listing_id)
             found = uow.market.quotes.of_listing(listing.id)
             if listing.owner_id == viewer:
@@ -592,8 +580,7 @@ class MarketService(MarketJustice):
 
     def withdraw_quote(self, slug: str, *, actor: str, quote_id: str) -> Quote:
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             # the request locked first, as accept_quote does, so the two cannot cross
             load_listing(
                 uow, collective, self._quote(uow, collective, quote_id).listing_id, lock=True
@@ -614,16 +601,16 @@ class MarketService(MarketJustice):
 
     def accept_quote(self, slug: str, *, actor: str, quote_id: str, idempotency_key: str) -> Order:
         """The requester takes a quote: an accepted order, its price reserved from them."""
-        check_key(idempotency_key)
-        request = fingerprint("market.accept_quote", {"quote": quote_id})
+        idem = IdempotentRequest.of(
+            actor, idempotency_key, "market.accept_quote", {"quote": quote_id}
+        )
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, actor))
+            collective = active_member_collective(uow, slug, actor)
             offer = self._quote(uow, collective, quote_id)
             books = Books(uow, collective, now=now)
             books.lock_members([actor, offer.quoter_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 return load_order(uow, collective, earlier)
             require_active(books.membership(actor))  # under the lock leaving takes too
@@ -648,7 +635,7 @@ class MarketService(MarketJustice):
             )
             uow.market.quotes.save(accepted)
             uow.market.listings.save(listings.taken(listing, now=now))
-            return self._opened(uow, collective, step, actor, idempotency_key, request)
+            return self._opened(uow, collective, step, idem)
 
     # --- tasks ----------------------------------------------------------------------------
 
@@ -658,8 +645,7 @@ class MarketService(MarketJustice):
         """Offer to do a task."""
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, applicant))
+            collective = active_member_collective(uow, slug, applicant)
             listing = load_listing(uow, collective, listing_id, lock=True)
             made, event = proposals.apply(
                 listing,
@@ -677,8 +663,7 @@ class MarketService(MarketJustice):
     def applications(self, slug: str, *, viewer: str, listing_id: str) -> list[Application]:
         """The poster sees every application; an applicant only their own."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, viewer)
+            collective = known_member_collective(uow, slug, viewer)
             listing = load_listing(uow, collective, listing_id)
             found = uow.market.applications.of_listing(listing.id)
             if listing.owner_id == viewer:
@@ -689,19 +674,22 @@ class MarketService(MarketJustice):
         self, slug: str, *, actor: str, listing_id: str, application_id: str, idempotency_key: str
     ) -> Order:
         """The poster picks an applicant: the reward is reserved from the poster for them."""
-        check_key(idempotency_key)
-        request = fingerprint("market.assign", {"task": listing_id, "application": application_id})
+        idem = IdempotentRequest.of(
+            actor,
+            idempotency_key,
+            "market.assign",
+            {"task": listing_id, "application": application_id},
+        )
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             application = uow.market.applications.get(application_id)
             if application is None or application.listing_id != listing_id:
                 raise ApplicationNotFound("no such application for this task")
             listing = load_listing(uow, collective, listing_id)
             books = Books(uow, collective, now=now)
             books.lock_members([listing.owner_id, application.applicant_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 return load_order(uow, collective, earlier)
             listing = load_listing(uow, collective, listing_id, lock=True)
@@ -724,13 +712,12 @@ class MarketService(MarketJustice):
             )
             uow.market.applications.save(assigned)
             uow.market.listings.save(listings.taken(listing, now=now))
-            return self._opened(uow, collective, step, actor, idempotency_key, request)
+            return self._opened(uow, collective, step, idem)
 
     def task_order(self, slug: str, *, viewer: str, listing_id: str) -> Order:
         """The current (latest) assignment of a task, for its poster and its worker."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, viewer)
+            collective = known_member_collective(uow, slug, viewer)
             return current_assignment(uow, collective, viewer=viewer, task_id=listing_id)
 
 

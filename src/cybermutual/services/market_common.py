@@ -20,6 +20,7 @@ from cybermutual.domain.market.visibility import MarketAccess, market_access
 from cybermutual.domain.membership import Membership
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.inbox import notify as notify
+from cybermutual.services.loading import load_collective
 from cybermutual.services.ports import UnitOfWork
 
 #: How a use case finds the order it acts on: by its id, or as a task's current assignment.
@@ -32,6 +33,13 @@ def known_member(uow: UnitOfWork, collective: Collective, member_id: str) -> Mem
     if membership is None or membership.status.value == "pending":
         raise NotAMember("you are not a member of this collective")
     return membership
+
+
+def known_member_collective(uow: UnitOfWork, slug: str, member_id: str) -> Collective:
+    """The collective, once ``member_id`` is found to be or to have been a member of it."""
+    collective = load_collective(uow, slug)
+    known_member(uow, collective, member_id)
+    return collective
 
 
 def market_reader(uow: UnitOfWork, collective: Collective, viewer: str) -> MarketAccess:

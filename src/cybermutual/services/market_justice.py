@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cybermutual.domain.errors import AlreadyDisputed, DisputeNotFound, InvalidValue
-from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
+from cybermutual.domain.idempotency import check_key
 from cybermutual.domain.market import deals, disputes, reviews
 from cybermutual.domain.market.deals import Action, Order
 from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Vote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.market.secret_ballot import DisputeSeen, seen_by
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.idempotency import IdempotentRequest
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import with_names
 from cybermutual.services.loading import check_limit, load_collective
@@ -21,7 +22,7 @@ from cybermutual.services.market_common import (
     FindOrder,
     apply_step,
     current_assignment,
-    known_member,
+    known_member_collective,
     load_order,
     market_reader,
     notify,
@@ -137,13 +138,13 @@ class MarketJustice:
         check_key(key)
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             order = find(uow, collective)
-            request = fingerprint("market.dispute", {"order": order.id, "reason": reason})
+            body = {"order": order.id, "reason": reason}
+            idem = IdempotentRequest.of(actor, key, "market.dispute", body)
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
                 return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
@@ -172,10 +173,7 @@ class MarketJustice:
             uow.market.orders.save(step.order)
             uow.market.disputes.add(dispute)
             notify(uow, collective, events, now=now)
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, actor, key, request, dispute.id),
-                now=now,
-            )
+            idem.record(uow, collective.id, dispute.id, now=now)
             uow.commit()
         return _seen(dispute, step.order, actor)
 
@@ -183,16 +181,16 @@ class MarketJustice:
         self, slug: str, *, juror: str, dispute_id: str, vote: Vote, idempotency_key: str
     ) -> DisputeView:
         """A juror votes; the deciding vote settles the escrow as the majority says."""
-        check_key(idempotency_key)
-        request = fingerprint("market.vote", {"dispute": dispute_id, "vote": vote.value})
+        idem = IdempotentRequest.of(
+            juror, idempotency_key, "market.vote", {"dispute": dispute_id, "vote": vote.value}
+        )
         # read first; a juror who leaves meanwhile has their seat vacated, which refuses too
         is_member = self._is_active(slug, juror)
         return self._close_or_record(
             slug,
             actor=juror,
             dispute_id=dispute_id,
-            key=idempotency_key,
-            request=request,
+            idem=idem,
             change=lambda d, o, now: disputes.cast_vote(
                 d, o, juror=juror, vote=vote, now=now, juror_is_member=is_member
             ),
@@ -208,14 +206,14 @@ class MarketJustice:
         self, slug: str, *, actor: str, dispute_id: str, seller_share: int, idempotency_key: str
     ) -> DisputeView:
         """A party proposes the seller's share; the same proposal from the other settles it."""
-        check_key(idempotency_key)
-        request = fingerprint("market.settle", {"dispute": dispute_id, "share": seller_share})
+        idem = IdempotentRequest.of(
+            actor, idempotency_key, "market.settle", {"dispute": dispute_id, "share": seller_share}
+        )
         return self._close_or_record(
             slug,
             actor=actor,
             dispute_id=dispute_id,
-            key=idempotency_key,
-            request=request,
+            idem=idem,
             change=lambda d, o, now: disputes.propose_settlement(
                 d, o, actor=actor, seller_share=seller_share, now=now
             ),
@@ -227,19 +225,17 @@ class MarketJustice:
         *,
         actor: str,
         dispute_id: str,
-        key: str,
-        request: str,
+        idem: IdempotentRequest,
         change: disputes.DisputeChange,
     ) -> DisputeView:
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             dispute = _load_dispute(uow, collective, dispute_id)
             order = load_order(uow, collective, dispute.order_id)
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
                 return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
@@ -253,17 +249,14 @@ class MarketJustice:
                 uow.market.orders.save(order)
             uow.market.disputes.save(dispute)
             notify(uow, collective, events, now=now)
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, actor, key, request, dispute.id), now=now
-            )
+            idem.record(uow, collective.id, dispute.id, now=now)
             uow.commit()
         return _seen(dispute, order, actor)
 
     def dispute(self, slug: str, *, viewer: str, dispute_id: str) -> DisputeView:
         """A dispute, for its parties and its jurors."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, viewer)
+            collective = known_member_collective(uow, slug, viewer)
             dispute = _load_dispute(uow, collective, dispute_id)
             order = load_order(uow, collective, dispute.order_id)
             if order.role_of(viewer) is None and dispute.juror(viewer) is None:
@@ -281,8 +274,7 @@ class MarketJustice:
     ) -> Page[DisputeView]:
         """Disputes where the caller is a party or a juror."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
+            collective = known_member_collective(uow, slug, member_id)
             page = uow.market.disputes.involving(
                 collective.id,
                 member_id,
@@ -302,8 +294,7 @@ class MarketJustice:
         """Review the other side of a finished deal, once."""
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, author)
+            collective = known_member_collective(uow, slug, author)
             visible_order(uow, collective, order_id, author)
             # locked, so the same author's reviews sent at once are checked one after the other
             order = load_order(uow, collective, order_id, lock=True)
@@ -352,8 +343,7 @@ class MarketJustice:
         """What needs the caller's attention, newest first, with the unread count."""
         self._confirm_due_lazily(slug)
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
+            collective = known_member_collective(uow, slug, member_id)
             page = uow.market.inbox.of_member(
                 collective.id,
                 member_id,
@@ -369,8 +359,7 @@ class MarketJustice:
         if ids is not None and len(ids) > 500:
             raise InvalidValue("at most 500 ids at a time", field="ids")
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
+            collective = known_member_collective(uow, slug, member_id)
             changed = uow.market.inbox.mark_read(
                 collective.id, member_id, ids=ids, now=self._clock.now()
             )
