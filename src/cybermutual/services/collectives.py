@@ -19,7 +19,7 @@ from cybermutual.services.bookkeeping import Books
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
-from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
+from cybermutual.services.market.disputes import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
 
 APPROVERS_ASKED = 50  # active members told of a request to join
@@ -168,7 +168,7 @@ class CollectiveService:
         so no one holds a role alone. What a departure leaves undone is said in ``warnings``:
         the last active member leaving, or bids in an allocation round still in progress that
         no longer count. Jury seats the leaver holds without a vote go to other members
-        (``market_justice``).
+        (``services.market.disputes``).
         """
         now = self._clock.now()
         with self._uow() as uow:

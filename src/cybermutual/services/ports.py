@@ -31,7 +31,7 @@ from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
 
 if TYPE_CHECKING:
-    from cybermutual.services.market_ports import MarketStore
+    from cybermutual.services.market.ports import MarketStore
 
 T = TypeVar("T")
 

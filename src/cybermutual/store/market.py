@@ -42,7 +42,7 @@ from cybermutual.domain.market.listings import (
 )
 from cybermutual.domain.market.reviews import PRIOR_WEIGHT
 from cybermutual.domain.market.rules import MarketRules
-from cybermutual.services.market_ports import ListingQuery, ListingSort
+from cybermutual.services.market.ports import ListingQuery, ListingSort
 from cybermutual.services.ports import Page
 from cybermutual.store.market_deals import (
     SqlApplications,

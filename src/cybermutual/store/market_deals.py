@@ -19,7 +19,7 @@ from cybermutual.domain.market.proposals import (
 )
 from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.membership import Membership
-from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.inbox import InboxItem
 from cybermutual.services.ports import Page
 from cybermutual.store.collectives import membership_from_row
 from cybermutual.store.pagination import (

@@ -31,7 +31,7 @@ from cybermutual.domain.market.listings import ListingKind, ListingStatus
 from cybermutual.domain.market.proposals import Application, Quote
 from cybermutual.domain.market.reviews import Reputation
 from cybermutual.services.market import ListingEdit, ListingView
-from cybermutual.services.market_ports import ListingQuery, ListingSort
+from cybermutual.services.market.ports import ListingQuery, ListingSort
 
 router = APIRouter(tags=["market"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]

@@ -28,8 +28,8 @@ from cybermutual.api.schemas_market import (
 )
 from cybermutual.domain.market.disputes import Vote
 from cybermutual.domain.market.reviews import Review
-from cybermutual.services.market_justice import DisputeView
-from cybermutual.services.market_ports import ListingQuery
+from cybermutual.services.market import DisputeView
+from cybermutual.services.market.ports import ListingQuery
 
 router = APIRouter(tags=["market"], route_class=NamedRoute)
 Limit = Annotated[int, Query(ge=1, le=200)]

@@ -1,25 +1,16 @@
-"""What every market use case shares: loading, role checks, escrow settlement, the inbox."""
+"""Loading what a market use case works on, and who may: members, listings, orders, rules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from cybermutual.domain.collective import Collective
-from cybermutual.domain.errors import (
-    InvalidValue,
-    ListingNotFound,
-    NotAMember,
-    OrderNotFound,
-)
-from cybermutual.domain.ledger import TransferKind
-from cybermutual.domain.market.deals import Escrow, Order, Step
+from cybermutual.domain.errors import ListingNotFound, NotAMember, OrderNotFound
+from cybermutual.domain.market.deals import Order
 from cybermutual.domain.market.listings import DEFAULT_CATEGORIES, Category, Listing
 from cybermutual.domain.market.rules import MarketRules
 from cybermutual.domain.market.visibility import MarketAccess, market_access
 from cybermutual.domain.membership import Membership
-from cybermutual.services.bookkeeping import Books
-from cybermutual.services.inbox import notify as notify
 from cybermutual.services.loading import load_collective
 from cybermutual.services.ports import UnitOfWork
 
@@ -98,47 +89,3 @@ def categories_of(uow: UnitOfWork, collective: Collective, *, seed: bool = False
     if seed:
         uow.market.listings.add_categories(collective.id, DEFAULT_CATEGORIES)
     return list(DEFAULT_CATEGORIES)
-
-
-def settle_escrow(books: Books, uow: UnitOfWork, order: Order, *, seller_share: int) -> Order:
-    """Release ``seller_share`` of the escrow to the seller and return the rest to the buyer.
-
-    All: the pending transfer is posted. None: it is voided. Part: it is voided and the share
-    is posted as a new payment (its levy, if any, is paid by the seller as usual).
-    """
-    if not 0 <= seller_share <= order.amount:
-        raise InvalidValue("the seller's share must be within the escrow")
-    escrow = uow.transfers.get(order.escrow_id)
-    if escrow is None:
-        raise OrderNotFound("this order's escrow is missing", order=order.id)
-    if seller_share == order.amount:
-        books.settle(escrow, post=True)
-        return order
-    books.settle(escrow, post=False)
-    if seller_share == 0:
-        return order
-    payout = books.move(
-        books.account_of(order.buyer_id),
-        books.account_of(order.seller_id),
-        seller_share,
-        kind=TransferKind.PAYMENT,
-        memo=f"dispute share of order {order.id}",
-        initiated_by=order.buyer_id,
-        # covered by the reservation voided just above: a lowered limit must not strand it
-        within_limit=False,
-    )
-    return replace(order, payout_id=payout.id)
-
-
-def apply_step(books: Books, uow: UnitOfWork, step: Step, *, seller_share: int | None) -> Order:
-    """Do to the escrow what the transition says (``seller_share`` for a verdict)."""
-    order = step.order
-    if step.escrow is Escrow.POST:
-        return settle_escrow(books, uow, order, seller_share=order.amount)
-    if step.escrow is Escrow.VOID:
-        return settle_escrow(books, uow, order, seller_share=0)
-    if step.escrow is Escrow.VERDICT:
-        if seller_share is None:
-            raise InvalidValue("a verdict needs the seller's share")
-        return settle_escrow(books, uow, order, seller_share=seller_share)
-    return order

@@ -1,40 +1,33 @@
-"""Disputes with a peer jury, settlement by agreement, reviews and the inbox."""
+"""Disputes: a jury of peers drawn at random when a party disputes a deal, votes kept secret
+until the verdict (``domain.market.secret_ballot``), or a settlement the parties agree on; either
+way the escrow is settled as decided."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from cybermutual.domain.errors import AlreadyDisputed, DisputeNotFound, InvalidValue
+from cybermutual.domain.collective import Collective
+from cybermutual.domain.errors import AlreadyDisputed, DisputeNotFound
 from cybermutual.domain.idempotency import check_key
-from cybermutual.domain.market import deals, disputes, reviews
+from cybermutual.domain.market import deals, disputes
 from cybermutual.domain.market.deals import Action, Order
-from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Vote
-from cybermutual.domain.market.reviews import Review
+from cybermutual.domain.market.disputes import Dispute, Vote
 from cybermutual.domain.market.secret_ballot import DisputeSeen, seen_by
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.idempotency import IdempotentRequest
 from cybermutual.services.ids import new_id
-from cybermutual.services.inbox import with_names
+from cybermutual.services.inbox import notify
 from cybermutual.services.loading import check_limit, load_collective
-from cybermutual.services.market_common import (
+from cybermutual.services.market.escrow import apply_step
+from cybermutual.services.market.loading import (
     FindOrder,
-    apply_step,
     current_assignment,
     known_member_collective,
     load_order,
-    market_reader,
-    notify,
     rules_of,
-    visible_order,
 )
-from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.market.use_case import MarketUseCase
 from cybermutual.services.ports import Page, UnitOfWork
-
-if TYPE_CHECKING:
-    from cybermutual.domain.collective import Collective
-    from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +40,6 @@ class DisputeView:
 
 def _seen(dispute: Dispute, order: Order, viewer: str) -> DisputeView:
     return DisputeView(seen_by(dispute, viewer), order)
-
-
-@dataclass(frozen=True, slots=True)
-class InboxPage:
-    page: Page[InboxItem]
-    unread: int
 
 
 def _load_dispute(
@@ -95,17 +82,7 @@ def jury_seat_parties(uow: UnitOfWork, collective: Collective, member_id: str) -
     return {m for o in found.values() for m in (o.buyer_id, o.seller_id)}
 
 
-class MarketJustice:
-    """Mixed into ``MarketService``: same unit of work factory, clock and rng (a CSPRNG in
-    production, ``secrets.SystemRandom``; a seeded ``random.Random`` reproduces draws in tests).
-    """
-
-    _uow: UnitOfWorkFactory
-    _clock: Clock
-    _rng: random.Random
-
-    # --- disputes -------------------------------------------------------------------------
-
+class DisputeUseCases(MarketUseCase):
     def open_dispute(
         self, slug: str, *, actor: str, order_id: str, reason: str, idempotency_key: str
     ) -> DisputeView:
@@ -285,89 +262,3 @@ class MarketJustice:
             found = uow.market.orders.by_ids([d.order_id for d in page.items])  # one query
             views = [_seen(d, found[d.order_id], member_id) for d in page.items]
             return Page(views, page.next_cursor)
-
-    # --- reviews --------------------------------------------------------------------------
-
-    def review(
-        self, slug: str, *, author: str, order_id: str, stars: int, text: str = ""
-    ) -> Review:
-        """Review the other side of a finished deal, once."""
-        now = self._clock.now()
-        with self._uow() as uow:
-            collective = known_member_collective(uow, slug, author)
-            visible_order(uow, collective, order_id, author)
-            # locked, so the same author's reviews sent at once are checked one after the other
-            order = load_order(uow, collective, order_id, lock=True)
-            made, event = reviews.write_review(
-                order,
-                review_id=new_id(),
-                author=author,
-                stars=stars,
-                text=text,
-                now=now,
-                already=uow.market.reviews.exists(order.id, author),
-            )
-            uow.market.reviews.add(made)
-            notify(uow, collective, [event], now=now)
-            uow.commit()
-        return made
-
-    def reviews_of(
-        self,
-        slug: str,
-        *,
-        member_id: str,
-        viewer: str,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> Page[Review]:
-        """Reviews a member received, newest first (to whoever may read the market)."""
-        with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            market_reader(uow, collective, viewer)
-            return uow.market.reviews.of_subject(
-                collective.id, member_id, limit=check_limit(limit), cursor=cursor
-            )
-
-    # --- inbox ----------------------------------------------------------------------------
-
-    def inbox(
-        self,
-        slug: str,
-        *,
-        member_id: str,
-        unread_only: bool = False,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> InboxPage:
-        """What needs the caller's attention, newest first, with the unread count."""
-        self._confirm_due_lazily(slug)
-        with self._uow(readonly=True) as uow:
-            collective = known_member_collective(uow, slug, member_id)
-            page = uow.market.inbox.of_member(
-                collective.id,
-                member_id,
-                unread_only=unread_only,
-                limit=check_limit(limit),
-                cursor=cursor,
-            )
-            named = Page(with_names(uow, page.items), page.next_cursor)
-            return InboxPage(named, uow.market.inbox.unread(collective.id, member_id))
-
-    def mark_read(self, slug: str, *, member_id: str, ids: list[str] | None = None) -> int:
-        """Mark these inbox items (or all) read; how many changed."""
-        if ids is not None and len(ids) > 500:
-            raise InvalidValue("at most 500 ids at a time", field="ids")
-        with self._uow() as uow:
-            collective = known_member_collective(uow, slug, member_id)
-            changed = uow.market.inbox.mark_read(
-                collective.id, member_id, ids=ids, now=self._clock.now()
-            )
-            uow.commit()
-        return changed
-
-    def _confirm_due_lazily(self, slug: str) -> None:
-        raise NotImplementedError
-
-
-__all__ = ["DisputeStatus", "DisputeView", "InboxPage", "MarketJustice"]
