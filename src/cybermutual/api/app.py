@@ -22,7 +22,6 @@ from cybermutual.api.routers import (
     commons,
     ledger,
     market,
-    market_justice,
     policy,
 )
 from cybermutual.services.container import Services
@@ -52,7 +51,7 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(RequestGuard)
     problems.install(app, services.faults.kinds)
     api = APIRouter(prefix=API)
-    for module in (auth, collectives, ledger, commons, market, market_justice, policy):
+    for module in (auth, collectives, ledger, commons, market, policy):
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])

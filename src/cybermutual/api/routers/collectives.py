@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.names import NamedRoute
+from cybermutual.api.params import Limit
 from cybermutual.api.schemas import (
     CharterPublic,
     CollectiveCreate,
@@ -25,7 +26,6 @@ from cybermutual.domain.money import Currency
 from cybermutual.services.collectives import CollectiveProfile
 
 router = APIRouter(tags=["collectives"], route_class=NamedRoute)
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def collective_public(profile: CollectiveProfile) -> CollectivePublic:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.names import NamedRoute
+from cybermutual.api.params import COLLECTIVE_PATH, Limit
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_commons import (
     AllocationPublic,
@@ -29,8 +30,7 @@ from cybermutual.domain.commons.shares import PassSummary
 from cybermutual.services.commons_rounds import RoundReport
 
 router = APIRouter(tags=["commons"], route_class=NamedRoute)
-Limit = Annotated[int, Query(ge=1, le=200)]
-BASE = "/collectives/{slug}"
+BASE = COLLECTIVE_PATH
 ROUND = BASE + "/allocation-rounds/{round_id}"
 
 
