@@ -43,7 +43,8 @@ DEFAULT_DEMAND_PRIOR = 1.0
 
 @dataclass(frozen=True, slots=True)
 class UsageObservation:
-    """A member used ``units`` of an asset and it led to ``sales_value`` of sales."""
+    """A member used ``units`` of an asset and it led to ``sales_value`` of sales: what the
+    valuation sees of a logged ``commons.UsageRecord`` (or of a simulated one)."""
 
     member: str
     asset: str

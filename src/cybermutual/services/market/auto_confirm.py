@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class AutoConfirmation(MarketUseCase):
+    """Delivered orders confirmed once their period is over (see the module)."""
+
     def _confirm_due_lazily(self, slug: str) -> None:
         """Auto-confirm what is due before a read; never makes the read fail."""
         try:

@@ -83,6 +83,8 @@ def jury_seat_parties(uow: UnitOfWork, collective: Collective, member_id: str) -
 
 
 class DisputeUseCases(MarketUseCase):
+    """Open a dispute (on an order or a task), vote, propose a settlement, read disputes."""
+
     def open_dispute(
         self, slug: str, *, actor: str, order_id: str, reason: str, idempotency_key: str
     ) -> DisputeView:

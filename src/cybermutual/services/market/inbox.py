@@ -19,6 +19,8 @@ class InboxPage:
 
 
 class InboxUseCases(AutoConfirmation):
+    """Read the inbox (confirming what is due first) and mark items read."""
+
     def inbox(
         self,
         slug: str,

@@ -44,6 +44,8 @@ class ListingEdit:
 
 
 class ListingUseCases(MarketUseCase):
+    """Post, edit, close, read and search listings (offers, requests, tasks)."""
+
     def post_listing(
         self,
         slug: str,

@@ -37,6 +37,8 @@ from cybermutual.services.ports import Page, UnitOfWork
 
 
 class OrderUseCases(AutoConfirmation):
+    """Place an order, take a step on a deal (by its id or as a task's), read orders."""
+
     def place_order(
         self,
         slug: str,

@@ -20,6 +20,8 @@ from cybermutual.services.ports import UnitOfWork
 
 
 class QuoteUseCases(MarketUseCase):
+    """Quote on a request, read, withdraw or accept quotes."""
+
     def quote(
         self, slug: str, *, quoter: str, listing_id: str, price: int, message: str = ""
     ) -> Quote:

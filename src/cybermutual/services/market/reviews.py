@@ -32,6 +32,8 @@ def reputations(
 
 
 class ReviewUseCases(MarketUseCase):
+    """Review a finished deal; read reviews and reputations."""
+
     def reputation(self, slug: str, member_id: str, *, viewer: str) -> Reputation:
         """A member's (or former member's) reputation; anyone else is ``member_not_found``."""
         with self._uow(readonly=True) as uow:

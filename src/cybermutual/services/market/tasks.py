@@ -24,6 +24,8 @@ from cybermutual.services.market.use_case import MarketUseCase
 
 
 class TaskUseCases(MarketUseCase):
+    """Apply for a task, read applications, assign one, find the current assignment."""
+
     def apply(
         self, slug: str, *, applicant: str, listing_id: str, message: str = ""
     ) -> Application:
