@@ -1,5 +1,5 @@
-"""A request on a task is one service call in one unit of work: finding the task's current
-assignment and acting on it cannot be split by another request (issue 10)."""
+"""A request is one service call in one unit of work: finding a task's current assignment and
+acting on it cannot be split by another request, and a profile is read from one snapshot (#10)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.container import Services
 from cybermutual.services.market import MarketService
 from cybermutual.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -30,10 +31,14 @@ class CountingUnitsOfWork:
 
 @pytest.fixture
 def counted(client: TestClient, services: Services) -> CountingUnitsOfWork:
-    """The app's market service opens its units of work through a counter."""
+    """The app's market and collective services open their units of work through a counter."""
     counter = CountingUnitsOfWork(services.uow)
-    market = MarketService(counter, clock=services.clock, rng=random.Random(1))
-    client.app.state.services = replace(services, market=market)  # type: ignore[attr-defined]
+    counted_services = replace(
+        services,
+        market=MarketService(counter, clock=services.clock, rng=random.Random(1)),
+        collectives=CollectiveService(counter, clock=services.clock),
+    )
+    client.app.state.services = counted_services  # type: ignore[attr-defined]
     return counter
 
 
@@ -69,3 +74,18 @@ def test_disputing_a_task_is_one_unit_of_work(member: Any, counted: CountingUnit
     assert counted.opened == [False]
     again = ada.post(f"{M}/tasks/{task}/dispute", key="d", json={"reason": "Not mown"})
     assert again.json()["id"] == disputed.json()["id"]  # a retry replays
+
+
+def test_a_member_profile_is_read_in_one_unit_of_work(
+    member: Any, counted: CountingUnitsOfWork
+) -> None:
+    ada, bo, _task = _assigned_task(member)
+    offer = {"kind": "offer", "title": "Bread", "category": "food", "price": 300}
+    assert ada.post(f"{M}/listings", json=offer).status_code == 201
+    counted.opened.clear()
+    profile = bo.get(f"{M}/members/{ada.id}")
+    assert profile.status_code == 200, profile.text
+    assert profile.json()["display_name"] == "Ada"
+    assert [item["title"] for item in profile.json()["listings"]] == ["Bread"]
+    assert profile.json()["reputation"]["count"] == 0
+    assert counted.opened == [True]

@@ -7,6 +7,7 @@ quotes        requests answered with quotes, one accepted as an order
 tasks         applications and assignment
 disputes      juries, secret votes, settlements
 reviews       reviews and reputations
+members       a member's market profile
 inbox         what needs a member's attention
 escrow        the price reserved when a deal opens, settled as it ends
 loading       loading what a use case works on, and who may
@@ -16,6 +17,14 @@ ports         what the market needs from storage
 from cybermutual.services.market.disputes import DisputeView
 from cybermutual.services.market.inbox import InboxPage
 from cybermutual.services.market.listings import ListingEdit, ListingView
+from cybermutual.services.market.members import MemberProfile
 from cybermutual.services.market.service import MarketService
 
-__all__ = ["DisputeView", "InboxPage", "ListingEdit", "ListingView", "MarketService"]
+__all__ = [
+    "DisputeView",
+    "InboxPage",
+    "ListingEdit",
+    "ListingView",
+    "MarketService",
+    "MemberProfile",
+]

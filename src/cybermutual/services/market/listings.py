@@ -162,14 +162,27 @@ class ListingUseCases(MarketUseCase):
             access = market_reader(uow, collective, viewer)
             if query.status is not ListingStatus.OPEN:
                 visibility.require_full_access(access, what="closed listings")
-            star_sum, count = uow.market.reviews.totals(collective.id)
-            page = uow.market.listings.search(
-                collective.id, query, prior=prior_milli(star_sum, count)
-            )
-            return Page(self._listing_views(uow, collective, page.items), page.next_cursor)
+            return search_listings(uow, collective, query)
 
+    @staticmethod
     def _listing_views(
-        self, uow: UnitOfWork, collective: Collective, items: Sequence[Listing]
+        uow: UnitOfWork, collective: Collective, items: Sequence[Listing]
     ) -> list[ListingView]:
-        reps = reputations(uow, collective, sorted({i.owner_id for i in items}))
-        return [ListingView(i, reps[i.owner_id]) for i in items]
+        return listing_views(uow, collective, items)
+
+
+def listing_views(
+    uow: UnitOfWork, collective: Collective, items: Sequence[Listing]
+) -> list[ListingView]:
+    """The listings with their owners' reputations (two queries, however many listings)."""
+    reps = reputations(uow, collective, sorted({i.owner_id for i in items}))
+    return [ListingView(i, reps[i.owner_id]) for i in items]
+
+
+def search_listings(
+    uow: UnitOfWork, collective: Collective, query: ListingQuery
+) -> Page[ListingView]:
+    """A page of the search, ranked with the collective's reputation prior."""
+    star_sum, count = uow.market.reviews.totals(collective.id)
+    page = uow.market.listings.search(collective.id, query, prior=prior_milli(star_sum, count))
+    return Page(listing_views(uow, collective, page.items), page.next_cursor)

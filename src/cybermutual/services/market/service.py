@@ -11,6 +11,7 @@ from cybermutual.services.market.disputes import DisputeUseCases
 from cybermutual.services.market.inbox import InboxUseCases
 from cybermutual.services.market.listings import ListingUseCases
 from cybermutual.services.market.loading import categories_of, rules_of
+from cybermutual.services.market.members import MemberProfileUseCases
 from cybermutual.services.market.orders import OrderUseCases
 from cybermutual.services.market.quotes import QuoteUseCases
 from cybermutual.services.market.reviews import ReviewUseCases
@@ -24,10 +25,11 @@ class MarketService(
     TaskUseCases,
     DisputeUseCases,
     ReviewUseCases,
+    MemberProfileUseCases,
     InboxUseCases,
 ):
     """The market of one deployment: listings and search, orders with escrow, quotes, tasks,
-    disputes with juries, reviews and the inbox (see each ``*UseCases`` class)."""
+    disputes with juries, reviews, member profiles and the inbox (see each ``*UseCases`` class)."""
 
     def rules(self, slug: str) -> MarketRules:
         with self._uow(readonly=True) as uow:

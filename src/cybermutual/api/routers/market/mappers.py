@@ -12,6 +12,7 @@ from cybermutual.api.schemas_market import (
     InboxItemPublic,
     JurorPublic,
     ListingPublic,
+    MemberProfilePublic,
     OrderPublic,
     QuotePublic,
     ReputationPublic,
@@ -22,7 +23,7 @@ from cybermutual.domain.market.deals import Order
 from cybermutual.domain.market.proposals import Application, Quote
 from cybermutual.domain.market.reviews import Reputation, Review
 from cybermutual.services.inbox import InboxItem
-from cybermutual.services.market import DisputeView, ListingView
+from cybermutual.services.market import DisputeView, ListingView, MemberProfile
 
 
 def reputation_public(rep: Reputation) -> ReputationPublic:
@@ -164,4 +165,17 @@ def inbox_item_public(item: InboxItem) -> InboxItemPublic:
         created_at=item.created_at,
         read_at=item.read_at,
         actor_id=item.actor_id,
+    )
+
+
+def member_profile_public(profile: MemberProfile) -> MemberProfilePublic:
+    return MemberProfilePublic(
+        member_id=profile.person.id,
+        display_name=profile.person.display_name,
+        status=profile.membership.status.value,
+        joined_at=profile.membership.joined_at,
+        left_at=profile.membership.left_at,
+        reputation=reputation_public(profile.reputation),
+        listings=[listing_public(v) for v in profile.listings],
+        more_listings=profile.more_listings,
     )

@@ -9,7 +9,11 @@ from fastapi import APIRouter, Query, status
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.names import NamedRoute
 from cybermutual.api.params import COLLECTIVE_PATH, Cursor, Limit
-from cybermutual.api.routers.market.mappers import listing_public, reputation_public, review_public
+from cybermutual.api.routers.market.mappers import (
+    member_profile_public,
+    reputation_public,
+    review_public,
+)
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_market import (
     MemberProfilePublic,
@@ -17,7 +21,6 @@ from cybermutual.api.schemas_market import (
     ReviewCreate,
     ReviewPublic,
 )
-from cybermutual.services.market.ports import ListingQuery
 
 router = APIRouter(tags=["market"], route_class=NamedRoute)
 
@@ -63,17 +66,5 @@ def member_profile(
     slug: str, member_id: str, person: CurrentMember, services: ServicesDep
 ) -> MemberProfilePublic:
     """A member's profile: name, when they joined, reputation, and their open listings."""
-    membership, who = services.collectives.member(slug, viewer_id=person.id, member_id=member_id)
-    listings = services.market.search(
-        slug, ListingQuery(owner_id=member_id, limit=20), viewer=person.id
-    )
-    return MemberProfilePublic(
-        member_id=who.id,
-        display_name=who.display_name,
-        status=membership.status.value,
-        joined_at=membership.joined_at,
-        left_at=membership.left_at,
-        reputation=reputation_public(services.market.reputation(slug, member_id, viewer=person.id)),
-        listings=[listing_public(v) for v in listings.items],
-        more_listings=listings.next_cursor is not None,
-    )
+    profile = services.market.member_profile(slug, viewer=person.id, member_id=member_id)
+    return member_profile_public(profile)
