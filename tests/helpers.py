@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import random
+from dataclasses import replace
 
 from cybermutual.domain.collective import Admission, Charter
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.container import Services
+from cybermutual.services.market import MarketService
 
 _counter = itertools.count()
 
@@ -49,3 +52,9 @@ def members(services: Services, count: int, **options: object) -> tuple[str, lis
     for p in people[1:]:
         services.collectives.join(slug, member_id=p.id)
     return slug, people
+
+
+def with_jury_seed(services: Services, seed: int) -> Services:
+    """The same services, with jury draws from a seeded generator (reproducible juries)."""
+    market = MarketService(services.uow, clock=services.clock, rng=random.Random(seed))
+    return replace(services, market=market)

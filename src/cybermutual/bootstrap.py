@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,15 +70,20 @@ def build_services(
     token_ttl: timedelta = timedelta(days=30),
     simulation_pool: SimulationPool | None = None,
     simulation_work_limit: int = DEFAULT_WORK_LIMIT,
+    jury_rng: random.Random | None = None,
 ) -> Services:
-    """Wire every service over ``engine``."""
+    """Wire every service over ``engine``.
+
+    ``jury_rng`` draws the seeds of jury draws: a CSPRNG (``secrets.SystemRandom``) unless a
+    test passes a seeded ``random.Random`` to reproduce draws.
+    """
     clock = clock or SystemClock()
     uow = SqlUnitOfWorkFactory(engine)
     policy_impact = PolicyImpactService(
         uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
     )
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
-    market = MarketService(uow, clock=clock)
+    market = MarketService(uow, clock=clock, rng=jury_rng or secrets.SystemRandom())
     return Services(
         uow=uow,
         clock=clock,

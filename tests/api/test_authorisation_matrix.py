@@ -1064,9 +1064,12 @@ def world(
         _truncate(engine)
     clock = FakeClock()
     services = build_services(
-        engine, clock=clock, passwords=FAST_PASSWORDS, token_ttl=timedelta(days=3650)
+        engine,
+        clock=clock,
+        passwords=FAST_PASSWORDS,
+        token_ttl=timedelta(days=3650),
+        jury_rng=random.Random(8),
     )
-    services.market._rng = random.Random(8)
     with TestClient(create_app(services)) as client:
         w = World(services, client, clock)
         for role in ("founder", "buyer", "member", "juror", "pending", "leaver", "outsider"):

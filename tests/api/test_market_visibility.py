@@ -11,7 +11,7 @@ from cybermutual.domain.errors import NotAMember
 from cybermutual.domain.market.deals import Action
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.services.container import Services
-from cybermutual.services.market_ports import ListingQuery
+from cybermutual.services.market.ports import ListingQuery
 from tests.api.conftest import COLLECTIVE
 from tests.api.test_foundation_flow import assert_problem
 from tests.helpers import members, person

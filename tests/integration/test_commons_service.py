@@ -15,7 +15,7 @@ from cybermutual.domain.allocation import (
 from cybermutual.domain.allocation import (
     BidRequest,
     Bids,
-    UsageRecord,
+    UsageObservation,
     WarmStart,
     fisher_equilibrium,
     round_to_units,
@@ -195,7 +195,7 @@ def test_a_round_agrees_with_the_domain_equilibrium_on_the_same_inputs(
     member_ids = sorted(set(ids))
     asset_ids = sorted(asset.values())
     requests = [BidRequest(m, a, "crafts", float(hi), float(lo)) for m, a, hi, lo in bids]
-    records = [UsageRecord(ids[w], asset[a], u, s) for w, a, u, s in usage]
+    records = [UsageObservation(ids[w], asset[a], u, s) for w, a, u, s in usage]
     values = [v.value_per_unit for v in value_bids(requests, records, [])]
     market = Bids.of(
         [member_ids.index(m) for m, _, _, _ in bids],

@@ -4,7 +4,6 @@ checks what the ledger backs. Through the services, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import logging
-import random
 
 import pytest
 from sqlalchemy import Engine, text
@@ -16,10 +15,10 @@ from cybermutual.domain.market.disputes import Vote
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import load_collective
 from cybermutual.services.container import Services
+from cybermutual.services.loading import load_collective
 from tests.conftest import FakeClock
-from tests.helpers import members
+from tests.helpers import members, with_jury_seed
 
 
 def _offer(services: Services, slug: str, seller: Person, price: int, title: str = "Lamp") -> str:
@@ -122,7 +121,7 @@ def test_a_members_own_pending_payment_still_settles_through_the_ledger(
 def test_every_way_a_deal_ends_still_settles_its_escrow(services: Services) -> None:
     """decline, cancel, confirm, auto-confirm, a jury's split, a task approved."""
     slug, people = members(services, 6, credit_limit=10_000, levy_rate="0.02")
-    services.market._rng = random.Random(5)
+    services = with_jury_seed(services, 5)
     seller, buyer = people[0], people[1]
     declined = _order(services, slug, seller, buyer, 100, "d")
     services.market.act(slug, actor=seller.id, order_id=declined.id, action=Action.DECLINE)
@@ -239,7 +238,7 @@ def test_verify_reports_what_the_ledger_no_longer_backs(services: Services, engi
 
 def test_a_jury_verdict_still_settles_the_escrow(services: Services) -> None:
     slug, people = members(services, 6, credit_limit=10_000)
-    services.market._rng = random.Random(3)
+    services = with_jury_seed(services, 3)
     seller, buyer = people[0], people[1]
     order = _delivered(services, slug, seller, buyer, 3_000, "o")
     view = services.market.open_dispute(

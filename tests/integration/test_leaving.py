@@ -10,7 +10,7 @@ from cybermutual.domain.errors import HoldsOutstanding, ListingClosed, NotAMembe
 from cybermutual.domain.market.listings import ListingKind, ListingStatus
 from cybermutual.domain.market.proposals import ApplicationStatus, QuoteStatus
 from cybermutual.services.container import Services
-from cybermutual.services.market_ports import ListingQuery
+from cybermutual.services.market.ports import ListingQuery
 from tests.conftest import FakeClock
 from tests.helpers import members
 

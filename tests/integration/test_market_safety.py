@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
 from functools import partial
@@ -16,7 +15,7 @@ from cybermutual.domain.market.disputes import Vote
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.domain.people import Person
 from cybermutual.services.container import Services
-from tests.helpers import members
+from tests.helpers import members, with_jury_seed
 
 THREADS = 6
 
@@ -24,7 +23,7 @@ THREADS = 6
 def _disputed_order(services: Services, *, price: int) -> tuple[str, list[Person], str, str]:
     """A delivered order from people[0] to people[1], disputed by the buyer; jurors 2..4."""
     slug, people = members(services, 5, credit_limit=1_000)
-    services.market._rng = random.Random(3)
+    services = with_jury_seed(services, 3)
     seller, buyer = people[0], people[1]
     offer = services.market.post_listing(
         slug,

@@ -14,7 +14,7 @@ from cybermutual.domain.market.reviews import bayesian_milli, prior_milli
 from cybermutual.domain.people import Person
 from cybermutual.services.container import Services
 from cybermutual.services.market import ListingView
-from cybermutual.services.market_ports import ListingQuery, ListingSort
+from cybermutual.services.market.ports import ListingQuery, ListingSort
 from tests.helpers import members
 
 #: Stars each seller received, one review per finished order; the last seller has none.

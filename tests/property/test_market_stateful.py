@@ -63,9 +63,8 @@ class MarketMachine(RuleBasedStateMachine):
         super().__init__()
         self.clock = FakeClock()
         self.services: Services = build_services(
-            engine(), clock=self.clock, passwords=FAST_PASSWORDS
-        )
-        self.services.market._rng = random.Random(7)  # a seeded jury draw
+            engine(), clock=self.clock, passwords=FAST_PASSWORDS, jury_rng=random.Random(7)
+        )  # a seeded jury draw
         self.people = [person(self.services, f"p{i}") for i in range(6)]
         self.slug = collective(
             self.services, self.people[0], slug=f"market-{next(_slugs)}", credit_limit=2_000

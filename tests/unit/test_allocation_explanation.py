@@ -8,7 +8,7 @@ import pytest
 from cybermutual.domain.allocation import (
     BidRequest,
     Bids,
-    UsageRecord,
+    UsageObservation,
     explain_round,
     fisher_equilibrium,
     round_to_units,
@@ -57,7 +57,7 @@ def test_explanation_carries_the_why_of_the_value() -> None:
         BidRequest("ana", "lathe", "chairs", 4),
         BidRequest("ben", "lathe", "chairs", 4),
     ]
-    valuations = value_bids(requests, [UsageRecord("ana", "lathe", 10, 50)], [])
+    valuations = value_bids(requests, [UsageObservation("ana", "lathe", 10, 50)], [])
     bids = Bids.of([0, 1], [0, 0], [v.value_per_unit for v in valuations], [4, 4])
     eq = fisher_equilibrium(bids, np.ones(2), np.array([10.0]))
     report = explain_round(
@@ -90,7 +90,7 @@ def test_zero_value_bid_is_told_why_it_got_nothing() -> None:
 
 def test_a_newcomer_on_an_asset_used_without_sales_is_told_where_the_value_came_from() -> None:
     requests = [BidRequest("old", "kiln", "pots", 6), BidRequest("new", "kiln", "pots", 6)]
-    usage = [UsageRecord("old", "kiln", 5, 0), UsageRecord("old", "lathe", 10, 40)]
+    usage = [UsageObservation("old", "kiln", 5, 0), UsageObservation("old", "lathe", 10, 40)]
     valuations = value_bids(requests, usage, [])
     assert [v.productivity.collective_basis for v in valuations] == ["pooled", "pooled"]
     bids = Bids.of([0, 1], [0, 0], [v.value_per_unit for v in valuations], [6, 6])

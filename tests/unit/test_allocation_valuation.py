@@ -7,7 +7,7 @@ import pytest
 from cybermutual.domain.allocation import (
     BidRequest,
     DemandSignal,
-    UsageRecord,
+    UsageObservation,
     demand_index,
     estimate_productivity,
     value_bids,
@@ -15,8 +15,8 @@ from cybermutual.domain.allocation import (
 from cybermutual.domain.errors import InvalidValue
 
 USAGE = [
-    UsageRecord("ana", "lathe", units=30, sales_value=300),  # 10 per hour
-    UsageRecord("ben", "lathe", units=10, sales_value=20),  # 2 per hour
+    UsageObservation("ana", "lathe", units=30, sales_value=300),  # 10 per hour
+    UsageObservation("ben", "lathe", units=10, sales_value=20),  # 2 per hour
 ]
 
 
@@ -71,7 +71,7 @@ def test_value_is_productivity_times_demand() -> None:
 
 def test_negative_usage_is_refused() -> None:
     with pytest.raises(InvalidValue):
-        UsageRecord("ana", "lathe", units=-1, sales_value=0)
+        UsageObservation("ana", "lathe", units=-1, sales_value=0)
     with pytest.raises(InvalidValue):
         estimate_productivity(USAGE, [], prior_units=0)
 
@@ -79,7 +79,7 @@ def test_negative_usage_is_refused() -> None:
 def test_an_asset_used_without_sales_falls_back_to_the_pooled_rate() -> None:
     # Nobody's use of the kiln has led to a sale yet: its own mean (0 per unit) says nothing
     # about the level, so the prior is the pooled rate over every asset, as for an unused one.
-    usage = [*USAGE, UsageRecord("dan", "kiln", units=5, sales_value=0)]
+    usage = [*USAGE, UsageObservation("dan", "kiln", units=5, sales_value=0)]
     rates = estimate_productivity(usage, [("cleo", "kiln"), ("dan", "kiln")], prior_units=10)
     pooled = 320 / 45
     cleo, dan = rates["cleo", "kiln"], rates["dan", "kiln"]
@@ -93,11 +93,16 @@ def test_an_asset_used_without_sales_falls_back_to_the_pooled_rate() -> None:
 
 
 def test_a_newcomer_is_valued_above_zero_when_no_use_anywhere_led_to_sales() -> None:
-    (new,) = value_bids([BidRequest("new", "k", "food", 5)], [UsageRecord("old", "k", 5, 0)], [])
+    (new,) = value_bids(
+        [BidRequest("new", "k", "food", 5)], [UsageObservation("old", "k", 5, 0)], []
+    )
     assert new.value_per_unit == pytest.approx(1.0)  # default_rate times an average demand
     assert new.productivity.collective_rate == pytest.approx(1.0)
     assert new.productivity.collective_basis == "default"
     scaled = value_bids(
-        [BidRequest("new", "k", "food", 5)], [UsageRecord("old", "k", 5, 0)], [], default_rate=3
+        [BidRequest("new", "k", "food", 5)],
+        [UsageObservation("old", "k", 5, 0)],
+        [],
+        default_rate=3,
     )
     assert scaled[0].value_per_unit == pytest.approx(3.0)

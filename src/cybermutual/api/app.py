@@ -23,7 +23,6 @@ from cybermutual.api.routers import (
     governance,
     ledger,
     market,
-    market_justice,
     policy,
     public_services,
 )
@@ -54,17 +53,7 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(RequestGuard)
     problems.install(app, services.faults.kinds)
     api = APIRouter(prefix=API)
-    for module in (
-        auth,
-        collectives,
-        ledger,
-        commons,
-        market,
-        market_justice,
-        policy,
-        governance,
-        public_services,
-    ):
+    for module in (auth, collectives, ledger, commons, market, policy, governance, public_services):
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])

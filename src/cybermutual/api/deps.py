@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from cybermutual.domain.errors import InvalidValue, Unauthenticated
+from cybermutual.domain.errors import IdempotencyKeyRequired, Unauthenticated
 from cybermutual.domain.people import Person
 from cybermutual.services.container import Services
 
@@ -36,11 +36,6 @@ def current_person(services: ServicesDep, token: BearerToken) -> Person:
 
 
 CurrentMember = Annotated[Person, Depends(current_person)]
-
-
-class IdempotencyKeyRequired(InvalidValue):
-    code = "idempotency_key_required"
-    title = "Idempotency-Key header required"
 
 
 #: The description that marks the header required in the OpenAPI document (``app.py``): it is

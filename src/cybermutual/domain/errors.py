@@ -58,7 +58,8 @@ DomainError                         (code)                      HTTP at the edge
 │   └── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
-    │   └── InvalidParams           invalid_params  (a proposal's params, with ``field``)
+    │   ├── InvalidParams           invalid_params  (a proposal's params, with ``field``)
+    │   └── IdempotencyKeyRequired  idempotency_key_required  (a money-moving request without one)
     ├── CreditLimitExceeded         credit_limit_exceeded
     ├── DebtOutstanding             debt_outstanding
     ├── HoldsOutstanding            holds_outstanding  (leaving while money is held)
@@ -235,6 +236,13 @@ class RuleViolation(DomainError):
 class InvalidValue(RuleViolation):
     code = "invalid_value"
     title = "Invalid value"
+
+
+class IdempotencyKeyRequired(InvalidValue):
+    """A request that moves money came without an ``Idempotency-Key``."""
+
+    code = "idempotency_key_required"
+    title = "Idempotency-Key header required"
 
 
 class CreditLimitExceeded(RuleViolation):

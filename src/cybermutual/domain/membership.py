@@ -118,6 +118,13 @@ def expel(membership: Membership, *, now: datetime) -> Membership:
     return replace(membership, status=MembershipStatus.EXPELLED, left_at=now)
 
 
+def require_joined(membership: Membership | None) -> Membership:
+    """The membership, in any status (pending, active, left); ``not_a_member`` if none."""
+    if membership is None:
+        raise NotAMember("you have not joined this collective")
+    return membership
+
+
 def require_active(membership: Membership | None) -> Membership:
     """The membership, if it is active; ``not_a_member`` otherwise."""
     if membership is None or not membership.is_active:

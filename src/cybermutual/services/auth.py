@@ -21,7 +21,7 @@ from cybermutual.domain.people import (
     check_password,
     normalize_email,
 )
-from cybermutual.services.common import new_id
+from cybermutual.services.ids import new_id
 from cybermutual.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 
 #: Stale throttle rows, forgotten clients and expired tokens deleted per login, at most (each).

@@ -28,7 +28,7 @@ from cybermutual.domain.ledger import (
     void_pending,
 )
 from cybermutual.domain.membership import Membership, require_payee
-from cybermutual.services.common import new_id
+from cybermutual.services.ids import new_id
 from cybermutual.services.ports import UnitOfWork
 
 

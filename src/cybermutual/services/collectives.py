@@ -13,13 +13,14 @@ from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
 from cybermutual.domain.market import listings
 from cybermutual.domain.market.events import EventKind, MarketEvent
-from cybermutual.domain.membership import Membership, MembershipStatus
+from cybermutual.domain.membership import Membership, MembershipStatus, require_joined
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
-from cybermutual.services.market_justice import jury_seat_parties, vacate_jury_seats
+from cybermutual.services.loading import active_member_collective, check_limit, load_collective
+from cybermutual.services.market.disputes import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
 
 APPROVERS_ASKED = 50  # active members told of a request to join
@@ -178,7 +179,7 @@ class CollectiveService:
         so no one holds a role alone. What a departure leaves undone is said in ``warnings``:
         the last active member leaving, or bids in an allocation round still in progress that
         no longer count. Jury seats the leaver holds without a vote go to other members
-        (``market_justice``).
+        (``services.market.disputes``).
         """
         now = self._clock.now()
         with self._uow() as uow:
@@ -245,6 +246,10 @@ class CollectiveService:
             collective = load_collective(uow, slug)
             return uow.memberships.get(collective.id, member_id)
 
+    def own_membership(self, slug: str, *, member_id: str) -> Membership:
+        """The caller's own membership, in any status; ``not_a_member`` if they never joined."""
+        return require_joined(self.membership(slug, member_id=member_id))
+
     def memberships_of(self, member_id: str) -> list[tuple[str, str, Membership]]:
         """The person's own memberships, any status: (slug, collective name, membership)."""
         with self._uow(readonly=True) as uow:
@@ -253,8 +258,7 @@ class CollectiveService:
     def member(self, slug: str, *, viewer_id: str, member_id: str) -> tuple[Membership, Person]:
         """One member's standing and name, for members (``member_not_found`` otherwise)."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            rules.require_active(uow.memberships.get(collective.id, viewer_id))
+            collective = active_member_collective(uow, slug, viewer_id)
             membership = uow.memberships.get(collective.id, member_id)
             person = uow.people.get(member_id)
             if membership is None or person is None:
@@ -274,8 +278,7 @@ class CollectiveService:
     ) -> Page[tuple[Membership, Person]]:
         """The member list, for members only."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            rules.require_active(uow.memberships.get(collective.id, viewer_id))
+            collective = active_member_collective(uow, slug, viewer_id)
             return uow.memberships.list(
                 collective.id, status=status, limit=check_limit(limit), cursor=cursor
             )

@@ -16,8 +16,8 @@ from cybermutual.domain.errors import (
     RoundNotFound,
 )
 from cybermutual.domain.ledger import TRADE_KINDS, TransferStatus
-from cybermutual.domain.membership import require_active
-from cybermutual.services.common import check_limit, load_collective, new_id
+from cybermutual.services.ids import new_id
+from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 #: How far back logged use counts toward a member's productivity.
@@ -54,8 +54,7 @@ class CommonsService:
     ) -> Asset:
         """A member contributes an asset; from now on the collective owns it."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             asset = rules.contribute(
                 asset_id=new_id(),
                 collective=collective,
@@ -88,8 +87,7 @@ class CommonsService:
     ) -> Asset:
         """Any active member keeps the shared record of an asset up to date (or retires it)."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             asset = rules.revise(
                 load_asset(uow, collective, asset_id),
                 name=name,
@@ -123,7 +121,9 @@ class CommonsService:
             )
 
     def refuse_sale(self, slug: str, asset_id: str, *, action: str) -> None:
-        """Every attempt to sell, price, transfer or list an asset ends here, refused."""
+        """Every attempt to sell, price, transfer or list an asset ends here, refused; a word
+        that is no such attempt is ``not_found`` (assets have no such action)."""
+        action = rules.sale_action(action)
         with self._uow(readonly=True) as uow:
             asset = load_asset(uow, load_collective(uow, slug), asset_id)
         rules.refuse_sale(asset.id, action=action)
@@ -142,8 +142,7 @@ class CommonsService:
     ) -> UsageRecord:
         """Record use of an asset and the sales it produced (payments the member received)."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             asset = load_asset(uow, collective, asset_id)
             round_ = None
             held = logged = 0
@@ -184,8 +183,7 @@ class CommonsService:
     ) -> Page[UsageRecord]:
         """The usage log, newest first, for members (it is what the facilitator reads)."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, viewer_id))
+            collective = active_member_collective(uow, slug, viewer_id)
             return uow.usage.list(
                 collective.id,
                 member_id=member_id,

@@ -26,7 +26,7 @@ from cybermutual.domain.allocation import (
     BidRequest,
     Bids,
     DemandSignal,
-    UsageRecord,
+    UsageObservation,
     Valuation,
     WarmStart,
     explain_round,
@@ -120,7 +120,9 @@ def _market(problem: RoundProblem) -> _Market:
         )
         for b, cap in zip(bids, caps, strict=True)
     ]
-    usage = [UsageRecord(u.member_id, u.asset_id, u.units, u.sales_value) for u in problem.usage]
+    usage = [
+        UsageObservation(u.member_id, u.asset_id, u.units, u.sales_value) for u in problem.usage
+    ]
     valuations = value_bids(
         requests,
         usage,

@@ -19,12 +19,18 @@ from cybermutual.domain.errors import (
     RoundNotFound,
 )
 from cybermutual.domain.membership import require_active
-from cybermutual.services.common import check_id_cursor, check_limit, load_collective, new_id
 from cybermutual.services.commons import PRODUCTIVITY_WINDOW, load_asset
 from cybermutual.services.commons_facilitation import (
     Facilitator,
     PassOutcome,
     RoundProblem,
+)
+from cybermutual.services.ids import new_id
+from cybermutual.services.loading import (
+    active_member_collective,
+    check_id_cursor,
+    check_limit,
+    load_collective,
 )
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
@@ -106,8 +112,7 @@ class AllocationService:
     def cancel_round(self, slug: str, round_id: str, *, member_id: str) -> AllocationRound:
         """Call off a round not yet published and release its bids (see ``rules.cancel``)."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             round_ = _load_round(uow, collective, round_id, lock=True)
             opener = uow.memberships.get(collective.id, round_.opened_by)
             cancelled = rules.cancel(
@@ -157,8 +162,7 @@ class AllocationService:
     ) -> Bid:
         """Bid for an asset (replacing your earlier bid for it), planning a category or listing."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             round_ = _load_round(uow, collective, round_id, lock=True)
             asset = load_asset(uow, collective, asset_id)
             if (output_category is None) == (listing_id is None):
@@ -217,8 +221,7 @@ class AllocationService:
         check_limit(limit)
         check_id_cursor(cursor)
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, viewer_id))
+            collective = active_member_collective(uow, slug, viewer_id)
             every = uow.allocation_rounds.bids(_load_round(uow, collective, round_id).id)
         after = sorted((b for b in every if cursor is None or b.id > cursor), key=lambda b: b.id)
         page = after[:limit]
@@ -229,8 +232,7 @@ class AllocationService:
     def compute(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
         """Once bidding has closed, any active member asks the facilitator to share out."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             report = self._compute(uow, collective, round_id, by=member_id)
             uow.commit()
         return report
@@ -252,8 +254,7 @@ class AllocationService:
     def publish(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
         """Make the computed shares binding; from now on members may decline theirs."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             round_ = rules.publish(
                 _load_round(uow, collective, round_id, lock=True),
                 by=member_id,
@@ -267,8 +268,7 @@ class AllocationService:
     def decline(self, slug: str, round_id: str, share_id: str, *, member_id: str) -> Share:
         """Decline your own share; the next re-run shares its units among the others."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             round_ = _load_round(uow, collective, round_id, lock=True)
             share = uow.allocation_rounds.share(share_id)
             if share is None or share.round_id != round_.id:
@@ -281,8 +281,7 @@ class AllocationService:
     def rerun(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
         """A second (third, ...) pass shares the declined units among the other bidders."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             round_ = _load_round(uow, collective, round_id, lock=True)
             shares = uow.allocation_rounds.shares(round_.id)
             freed = declined_units(shares)
@@ -326,8 +325,7 @@ class AllocationService:
     def close(self, slug: str, round_id: str, *, member_id: str) -> AllocationRound:
         """Close a published round once its period is over."""
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, member_id))
+            collective = active_member_collective(uow, slug, member_id)
             round_ = rules.close(
                 _load_round(uow, collective, round_id, lock=True),
                 by=member_id,

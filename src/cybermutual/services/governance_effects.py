@@ -22,8 +22,8 @@ from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.ledger import AccountKind, check_credit_limit
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.collectives import admit
-from cybermutual.services.common import new_id
 from cybermutual.services.governance_ports import PolicyRecord
+from cybermutual.services.ids import new_id
 from cybermutual.services.ports import UnitOfWork
 
 Changes = list[dict[str, Any]]

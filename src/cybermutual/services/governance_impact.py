@@ -16,9 +16,9 @@ from typing import Any
 from cybermutual.domain.errors import DomainError, ProposalNotFound
 from cybermutual.domain.governance import kinds as k
 from cybermutual.domain.governance.proposals import Proposal
-from cybermutual.services.common import load_collective
 from cybermutual.services.governance_ports import Impact
 from cybermutual.services.governance_proposals import _load, require_active_or_former
+from cybermutual.services.loading import load_collective
 from cybermutual.services.policy_impact import PolicyChange, PolicyImpactService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 

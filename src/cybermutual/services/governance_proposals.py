@@ -33,9 +33,10 @@ from cybermutual.domain.governance.proposals import Proposal, ProposalStatus
 from cybermutual.domain.governance.public_services import ServiceStatus
 from cybermutual.domain.governance.tally import Choice
 from cybermutual.domain.membership import MembershipStatus, require_active
-from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_ports import Comment, PolicyRecord
+from cybermutual.services.ids import new_id
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 MAX_ACTIVE_VOTERS = 1_000_000

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from cybermutual.domain.errors import DomainError
 from cybermutual.services.basic_income import pay_basic_income
-from cybermutual.services.common import load_collective
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_impact import ProposalImpactService
+from cybermutual.services.loading import load_collective
 from cybermutual.services.market import MarketService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 from cybermutual.services.public_services import auto_confirm_due, pay_waiting

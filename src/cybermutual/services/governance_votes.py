@@ -15,11 +15,11 @@ from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.governance.tally import Ballot, Choice
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import require_active
-from cybermutual.services.common import load_collective
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_ports import Delegation
 from cybermutual.services.governance_proposals import _load
 from cybermutual.services.inbox import notify
+from cybermutual.services.loading import load_collective
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 

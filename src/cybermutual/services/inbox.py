@@ -7,16 +7,31 @@ the same inbox (issue #9), so a member reads one list of what happened to them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.market.events import EventKind, MarketEvent
-from cybermutual.services.common import new_id
-from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.ids import new_id
 from cybermutual.services.ports import UnitOfWork
 
 SOMEONE = "A member"  # the actor of an event whose name cannot be found (never expected)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One event as it landed with one recipient."""
+
+    id: str
+    collective_id: str
+    member_id: str
+    event: str
+    subject_type: str
+    subject_id: str
+    message: str  # "{actor}" in it stands for the name of ``actor_id`` (filled in when read)
+    created_at: datetime
+    read_at: datetime | None = None
+    actor_id: str | None = None
 
 
 def notify(

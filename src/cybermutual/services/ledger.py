@@ -17,7 +17,7 @@ from cybermutual.domain.errors import (
     TransferNotFound,
     TransferSettledByOwner,
 )
-from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
+from cybermutual.domain.idempotency import IdempotencyRecord, replayed
 from cybermutual.domain.ledger import (
     Account,
     AccountKind,
@@ -35,9 +35,11 @@ from cybermutual.domain.membership import (
 )
 from cybermutual.domain.money import Currency
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.group_commit import GroupCommit, Ticket
+from cybermutual.services.idempotency import IdempotentRequest
+from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify, payment_received
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 from cybermutual.services.verified_heads import VerifiedHeads
 
@@ -152,11 +154,13 @@ class LedgerService:
         whatever happened since; the same key with another body is refused. Concurrent payments
         in a collective share one transaction (group commit), each answered on its own.
         """
-        check_key(idempotency_key)
-        request = fingerprint(
-            "pay", {"to": payee, "amount": amount, "memo": memo, "pending": pending}
+        idem = IdempotentRequest.of(
+            payer,
+            idempotency_key,
+            "pay",
+            {"to": payee, "amount": amount, "memo": memo, "pending": pending},
         )
-        order = _Payment(payer, payee, amount, memo, idempotency_key, pending, request)
+        order = _Payment(payer, payee, amount, memo, idempotency_key, pending, idem.request)
         return self._payments.submit(slug, order)
 
     def _pay_together(self, tickets: Sequence[Ticket[_Payment, TransferView]]) -> None:
@@ -269,24 +273,23 @@ class LedgerService:
         idempotency_key: str,
     ) -> list[TransferView]:
         """Several payments from one member, posted all together or not at all."""
-        check_key(idempotency_key)
+        idem = IdempotentRequest.of(
+            payer,
+            idempotency_key,
+            "pay_batch",
+            {"payments": [[p.payee, p.amount, p.memo] for p in payments]},
+        )
         if any(p.payer != payer for p in payments):
             raise NotAllowed("a batch pays only from your own account")
-        request = fingerprint(
-            "pay_batch", {"payments": [[p.payee, p.amount, p.memo] for p in payments]}
-        )
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
+            if replay := idem.earlier(uow, collective.id):
                 return self._views(uow, uow.transfers.of_batch(replay))
             books = self._lock_batch(uow, collective, payments)
-            if replay := self._replay(uow, collective.id, payer, idempotency_key, request):
+            if replay := idem.earlier(uow, collective.id):
                 return self._views(uow, uow.transfers.of_batch(replay))
             batch_id, transfers = self._move_batch(books, payments, initiated_by=payer)
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, payer, idempotency_key, request, batch_id),
-                now=books.now,
-            )
+            idem.record(uow, collective.id, batch_id, now=books.now)
             notify(
                 uow,
                 collective,
@@ -309,12 +312,6 @@ class LedgerService:
             _, transfers = self._move_batch(books, payments, initiated_by=None)
             uow.commit()
         return transfers
-
-    @staticmethod
-    def _replay(
-        uow: UnitOfWork, collective_id: str, payer: str, key: str, request: str
-    ) -> str | None:
-        return replayed(uow.idempotency.get(collective_id, payer, key), request)
 
     def _lock_batch(
         self, uow: UnitOfWork, collective: Collective, payments: Sequence[PaymentOrder]
@@ -371,11 +368,12 @@ class LedgerService:
         self, slug: str, *, actor: str, transfer_id: str, post: bool, idempotency_key: str
     ) -> TransferView:
         """Release (payer only) or cancel (payer or payee) a pending payment; retries replay."""
-        check_key(idempotency_key)
-        request = fingerprint("post" if post else "void", {"transfer": transfer_id})
+        idem = IdempotentRequest.of(
+            actor, idempotency_key, "post" if post else "void", {"transfer": transfer_id}
+        )
         with self._uow() as uow:
             collective = load_collective(uow, slug)
-            if replay := self._replay(uow, collective.id, actor, idempotency_key, request):
+            if replay := idem.earlier(uow, collective.id):
                 return self._views(uow, [self._transfer(uow, replay)])[0]
             transfer = self._transfer(uow, transfer_id)
             if transfer.collective_id != collective.id:
@@ -390,7 +388,7 @@ class LedgerService:
                 raise NotAllowed("only the payer can release a pending payment")
             books = Books(uow, collective, now=self._clock.now())
             books.lock_members([m for m in (payer, payee) if m is not None])
-            if replay := self._replay(uow, collective.id, actor, idempotency_key, request):
+            if replay := idem.earlier(uow, collective.id):
                 return self._views(uow, [self._transfer(uow, replay)])[0]
             current = self._transfer(uow, transfer_id)  # re-read under the lock
             settled = books.settle(current, post=post)
@@ -402,10 +400,7 @@ class LedgerService:
                     [_received(collective, TransferView(settled, actor, payee), released=True)],
                     now=books.now,
                 )
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, actor, idempotency_key, request, settled.id),
-                now=books.now,
-            )
+            idem.record(uow, collective.id, settled.id, now=books.now)
             view = self._views(uow, [settled])[0]
             uow.commit()
         return view

@@ -17,7 +17,7 @@ from cybermutual.domain.collective import parse_levy_rate
 from cybermutual.domain.errors import InvalidValue, SimulationTooLarge
 from cybermutual.domain.ledger import check_credit_limit
 from cybermutual.domain.membership import require_active
-from cybermutual.services.common import load_collective
+from cybermutual.services.loading import load_collective
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 from cybermutual.services.simulation_pool import SimulationJob, SimulationPool
 

@@ -32,7 +32,7 @@ from cybermutual.domain.people import Person
 
 if TYPE_CHECKING:
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
-    from cybermutual.services.market_ports import MarketStore
+    from cybermutual.services.market.ports import MarketStore
 
 T = TypeVar("T")
 

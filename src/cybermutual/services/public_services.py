@@ -38,9 +38,10 @@ from cybermutual.domain.ledger import AccountKind, TransferKind
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.governance_proposals import require_active_or_former
+from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
+from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 
 

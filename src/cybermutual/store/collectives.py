@@ -160,7 +160,7 @@ class SqlCollectives:
         )
 
 
-def _membership(row: Any) -> Membership:
+def membership_from_row(row: Any) -> Membership:
     return Membership(
         collective_id=row.collective_id,
         member_id=row.member_id,
@@ -188,13 +188,13 @@ class SqlMemberships:
                 memberships.c.member_id == member_id,
             )
         ).first()
-        return None if row is None else _membership(row)
+        return None if row is None else membership_from_row(row)
 
     def get_many(self, collective_id: str, member_ids: Iterable[str]) -> dict[str, Membership]:
         rows = self._conn.execute(
             _MEMBERSHIPS_OF, {"collective_id": collective_id, "member_ids": list(set(member_ids))}
         )
-        return {row.member_id: _membership(row) for row in rows}
+        return {row.member_id: membership_from_row(row) for row in rows}
 
     def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
         rows = self._conn.execute(
@@ -203,7 +203,7 @@ class SqlMemberships:
             .where(memberships.c.member_id == member_id)
             .order_by(collectives.c.slug)
         )
-        return [(row.slug, row.name, _membership(row)) for row in rows]
+        return [(row.slug, row.name, membership_from_row(row)) for row in rows]
 
     def save(self, membership: Membership) -> None:
         values = {
@@ -265,7 +265,7 @@ class SqlMemberships:
         rows = self._conn.execute(query).all()
         items = [
             (
-                _membership(row),
+                membership_from_row(row),
                 Person(row.member_id, row.email, row.display_name, row.created_at),
             )
             for row in rows[:limit]

@@ -275,7 +275,7 @@ listings = Table(
     Index("ix_listings_search", "search_vector", postgresql_using="gin"),
 )
 
-# Full-text search on SQLite: an inverted index of normalised terms (see store/market_search.py).
+# Full-text search on SQLite: an inverted index of normalised terms (see store/market/listings.py).
 listing_terms = Table(
     "listing_terms",
     metadata,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.names import NamedRoute
+from cybermutual.api.params import Limit
 from cybermutual.api.schemas import (
     CharterPublic,
     CollectiveCreate,
@@ -31,7 +32,6 @@ from cybermutual.domain.money import Currency
 from cybermutual.services.collectives import CollectiveProfile
 
 router = APIRouter(tags=["collectives"], route_class=NamedRoute)
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def collective_public(profile: CollectiveProfile) -> CollectivePublic:
@@ -173,11 +173,7 @@ def members(
 
 @router.get("/collectives/{slug}/memberships/me", response_model=MembershipPublic)
 def my_membership(slug: str, person: CurrentMember, services: ServicesDep) -> MembershipPublic:
-    membership = services.collectives.membership(slug, member_id=person.id)
-    if membership is None:
-        from cybermutual.domain.errors import NotAMember
-
-        raise NotAMember("you have not joined this collective")
+    membership = services.collectives.own_membership(slug, member_id=person.id)
     return membership_public(slug, membership)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.names import NamedRoute
+from cybermutual.api.params import COLLECTIVE_PATH, Limit
 from cybermutual.api.schemas import PagePublic
 from cybermutual.api.schemas_commons import (
     AllocationPublic,
@@ -25,14 +26,11 @@ from cybermutual.api.schemas_commons import (
     UsagePublic,
 )
 from cybermutual.domain.commons import AllocationRound, Asset, AssetStatus, Bid, Share, UsageRecord
-from cybermutual.domain.commons.assets import FORBIDDEN_ACTIONS
 from cybermutual.domain.commons.shares import PassSummary
-from cybermutual.domain.errors import NotFound
 from cybermutual.services.commons_rounds import RoundReport
 
 router = APIRouter(tags=["commons"], route_class=NamedRoute)
-Limit = Annotated[int, Query(ge=1, le=200)]
-BASE = "/collectives/{slug}"
+BASE = COLLECTIVE_PATH
 ROUND = BASE + "/allocation-rounds/{round_id}"
 
 
@@ -212,9 +210,7 @@ def revise_asset(
 
 def refuse_sale(slug: str, asset_id: str, action: str, services: ServicesDep) -> None:
     """Selling, buying, pricing, transferring, renting or listing an asset: always refused."""
-    if action.lower() not in FORBIDDEN_ACTIONS:
-        raise NotFound(f"assets have no '{action}' action")
-    services.commons.refuse_sale(slug, asset_id, action=action.lower())
+    services.commons.refuse_sale(slug, asset_id, action=action)
 
 
 for _method in ("POST", "PUT", "PATCH"):  # one operation id per method keeps OpenAPI valid

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
 from cybermutual.api.names import NamedRoute
+from cybermutual.api.params import Limit
 from cybermutual.api.schemas import (
     AccountPublic,
     BatchCreate,
@@ -21,7 +20,6 @@ from cybermutual.api.schemas import (
 from cybermutual.services.ledger import PaymentOrder, TransferView
 
 router = APIRouter(tags=["ledger"], route_class=NamedRoute)
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def transfer_public(view: TransferView) -> TransferPublic:

@@ -42,8 +42,9 @@ DEFAULT_DEMAND_PRIOR = 1.0
 
 
 @dataclass(frozen=True, slots=True)
-class UsageRecord:
-    """A member used ``units`` of an asset and it led to ``sales_value`` of sales."""
+class UsageObservation:
+    """A member used ``units`` of an asset and it led to ``sales_value`` of sales: what the
+    valuation sees of a logged ``commons.UsageRecord`` (or of a simulated one)."""
 
     member: str
     asset: str
@@ -114,7 +115,7 @@ class Valuation:
 
 
 def estimate_productivity(
-    usage: Iterable[UsageRecord],
+    usage: Iterable[UsageObservation],
     pairs: Iterable[tuple[str, str]],
     *,
     prior_units: float = DEFAULT_PRIOR_UNITS,
@@ -181,7 +182,7 @@ def demand_index(
 
 def value_bids(
     requests: Sequence[BidRequest],
-    usage: Iterable[UsageRecord],
+    usage: Iterable[UsageObservation],
     signals: Iterable[DemandSignal],
     *,
     prior_units: float = DEFAULT_PRIOR_UNITS,

@@ -14,6 +14,7 @@ from cybermutual.domain.errors import (
     CommonsNotForSale,
     InvalidTransition,
     InvalidValue,
+    NotFound,
 )
 
 MAX_CAPACITY = 1_000_000
@@ -173,6 +174,14 @@ def revise(
         ),
         status=asset.status if status is None else status,
     )
+
+
+def sale_action(action: str) -> str:
+    """``action`` as one of the ways to sell an asset (lower case), refused further on by
+    ``refuse_sale``; any other word is not an action assets have (``not_found``)."""
+    if action.lower() not in FORBIDDEN_ACTIONS:
+        raise NotFound(f"assets have no '{action}' action")
+    return action.lower()
 
 
 def refuse_sale(asset_id: str | None, *, action: str = "sell") -> None:

@@ -39,6 +39,7 @@ from cybermutual.domain.errors import (
 )
 from cybermutual.domain.market.deals import Order, OrderStatus
 from cybermutual.domain.market.events import EventKind, MarketEvent
+from cybermutual.domain.membership import Membership, MembershipStatus
 
 DEFAULT_JURY_SIZE = 3
 MAX_JURY_SIZE = 15
@@ -122,6 +123,19 @@ def seed_commitment(seed: str) -> str:
 def jury_rank(seed: str, member_id: str) -> str:
     """A member's place in a seed's draw: lower is drawn first."""
     return hashlib.sha256(f"{seed}:{member_id}".encode()).hexdigest()
+
+
+def eligible_jurors(
+    candidates: Iterable[Membership], *, parties: Iterable[str] = (), leaving: str | None = None
+) -> list[str]:
+    """Who may sit on a jury, sorted: the collective's active members (not pending applicants,
+    not leavers), neither party to the deal, nor ``leaving`` (a member leaving right now)."""
+    excluded = set(parties) | ({leaving} if leaving is not None else set())
+    return sorted(
+        m.member_id
+        for m in candidates
+        if m.status is MembershipStatus.ACTIVE and m.member_id not in excluded
+    )
 
 
 def draw_jury(

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from cybermutual.domain.errors import InvalidTransition, InvalidValue, NotAllowed, OwnListing
+from cybermutual.domain.errors import (
+    AlreadyApplied,
+    AlreadyQuoted,
+    InvalidTransition,
+    InvalidValue,
+    NotAllowed,
+    OwnListing,
+)
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.market.listings import (
     Listing,
@@ -66,9 +74,17 @@ def _message(text: str) -> str:
 
 
 def quote(
-    listing: Listing, *, quote_id: str, quoter: str, price: int, message: str, now: datetime
+    listing: Listing,
+    *,
+    quote_id: str,
+    quoter: str,
+    price: int,
+    message: str,
+    now: datetime,
+    earlier: Iterable[Quote],
 ) -> tuple[Quote, MarketEvent]:
-    """Answer an open request with a price."""
+    """Answer an open request with a price: one open quote per member and request
+    (``earlier``: the request's quotes so far)."""
     require_open(require_kind(listing, ListingKind.REQUEST, action="quote on"))
     if listing.owner_id == quoter:
         raise OwnListing("you cannot quote on your own request")
@@ -82,6 +98,8 @@ def quote(
         status=QuoteStatus.OPEN,
         created_at=now,
     )
+    if any(q.quoter_id == quoter and q.status is QuoteStatus.OPEN for q in earlier):
+        raise AlreadyQuoted("you already have an open quote on this request")
     event = MarketEvent(
         EventKind.QUOTE_RECEIVED,
         (listing.owner_id,),
@@ -110,9 +128,16 @@ def withdraw_quote(offer: Quote, *, actor: str) -> Quote:
 
 
 def apply(
-    listing: Listing, *, application_id: str, applicant: str, message: str, now: datetime
+    listing: Listing,
+    *,
+    application_id: str,
+    applicant: str,
+    message: str,
+    now: datetime,
+    earlier: Iterable[Application],
 ) -> tuple[Application, MarketEvent]:
-    """Offer to do an open task."""
+    """Offer to do an open task, once (``earlier``: the task's applications so far, whatever
+    became of them)."""
     require_open(require_kind(listing, ListingKind.TASK, action="apply for"))
     if listing.owner_id == applicant:
         raise OwnListing("you cannot apply for your own task")
@@ -125,6 +150,8 @@ def apply(
         status=ApplicationStatus.OPEN,
         created_at=now,
     )
+    if any(a.applicant_id == applicant for a in earlier):
+        raise AlreadyApplied("you have already applied for this task")
     event = MarketEvent(
         EventKind.TASK_APPLICATION,
         (listing.owner_id,),

@@ -1,4 +1,4 @@
-"""Listings, categories and market rules, plus ``SqlMarket``: every market repository at once.
+"""Listings and categories, and search over them.
 
 Search is full text on both databases behind ``SqlListings.search``: PostgreSQL matches a
 ``tsvector`` column (GIN-indexed) with a prefix ``tsquery``; SQLite matches the same normalised
@@ -9,7 +9,6 @@ so a query finds the same listings on either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -41,24 +40,14 @@ from cybermutual.domain.market.listings import (
     search_terms,
 )
 from cybermutual.domain.market.reviews import PRIOR_WEIGHT
-from cybermutual.domain.market.rules import MarketRules
-from cybermutual.services.market_ports import ListingQuery, ListingSort
+from cybermutual.services.market.ports import ListingQuery, ListingSort
 from cybermutual.services.ports import Page
-from cybermutual.store.market_deals import (
-    SqlApplications,
-    SqlDisputes,
-    SqlInbox,
-    SqlOrders,
-    SqlQuotes,
-    SqlReviews,
-)
 from cybermutual.store.pagination import cursor_int, cursor_moment, decode_cursor, encode_cursor
 from cybermutual.store.tables import (
     listing_terms,
     listings,
     market_categories,
     market_reputation,
-    market_settings,
 )
 
 
@@ -276,44 +265,3 @@ class SqlListings:
                     for i, c in enumerate(categories)
                 ],
             )
-
-
-class SqlMarketRules:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def get(self, collective_id: str) -> MarketRules | None:
-        row = self._conn.execute(
-            select(market_settings).where(market_settings.c.collective_id == collective_id)
-        ).first()
-        return None if row is None else MarketRules(row.jury_size, row.auto_confirm_days)
-
-    def save(self, collective_id: str, rules: MarketRules, *, now: datetime) -> None:
-        values = {
-            "jury_size": rules.jury_size,
-            "auto_confirm_days": rules.auto_confirm_days,
-            "updated_at": now,
-        }
-        changed = self._conn.execute(
-            update(market_settings)
-            .where(market_settings.c.collective_id == collective_id)
-            .values(**values)
-        ).rowcount
-        if not changed:
-            self._conn.execute(
-                insert(market_settings).values(collective_id=collective_id, **values)
-            )
-
-
-class SqlMarket:
-    """``uow.market``: the market's repositories on one connection."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.listings = SqlListings(conn)
-        self.orders = SqlOrders(conn)
-        self.quotes = SqlQuotes(conn)
-        self.applications = SqlApplications(conn)
-        self.disputes = SqlDisputes(conn)
-        self.reviews = SqlReviews(conn)
-        self.inbox = SqlInbox(conn)
-        self.rules = SqlMarketRules(conn)

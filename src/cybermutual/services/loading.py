@@ -1,24 +1,14 @@
-"""Small helpers every use case shares."""
+"""Loading what a use case works on: the collective by its slug (with the caller an active
+member of it, usually), pages within bounds."""
 
 from __future__ import annotations
 
-import secrets
-import time
-
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.errors import CollectiveNotFound, InvalidValue
+from cybermutual.domain.membership import require_active
 from cybermutual.services.ports import UnitOfWork
 
 MAX_PAGE = 200
-
-
-def new_id() -> str:
-    """A fresh opaque identifier: 32 hex digits, time-ordered like a UUIDv7.
-
-    48 bits of milliseconds then 80 random bits, so new rows land at the end of their indexes
-    instead of at random places (which slows every insert once a table outgrows the cache).
-    """
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 def check_id_cursor(cursor: str | None) -> str | None:
@@ -32,6 +22,14 @@ def load_collective(uow: UnitOfWork, slug: str) -> Collective:
     collective = uow.collectives.by_slug(slug)
     if collective is None:
         raise CollectiveNotFound(f"no collective '{slug}'", slug=slug)
+    return collective
+
+
+def active_member_collective(uow: UnitOfWork, slug: str, member_id: str) -> Collective:
+    """The collective, once ``member_id`` is found to be an active member of it
+    (``collective_not_found``, then ``not_a_member``): the opening of most use cases."""
+    collective = load_collective(uow, slug)
+    require_active(uow.memberships.get(collective.id, member_id))
     return collective
 
 

@@ -1,47 +1,45 @@
-"""Disputes with a peer jury, settlement by agreement, reviews and the inbox."""
+"""Disputes: a jury of peers drawn at random when a party disputes a deal, votes kept secret
+until the verdict (``domain.market.secret_ballot``), or a settlement the parties agree on; either
+way the escrow is settled as decided."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from cybermutual.domain.errors import AlreadyDisputed, DisputeNotFound, InvalidValue
-from cybermutual.domain.idempotency import IdempotencyRecord, check_key, fingerprint, replayed
-from cybermutual.domain.market import deals, disputes, reviews
+from cybermutual.domain.collective import Collective
+from cybermutual.domain.errors import AlreadyDisputed, DisputeNotFound
+from cybermutual.domain.idempotency import check_key
+from cybermutual.domain.market import deals, disputes
 from cybermutual.domain.market.deals import Action, Order
-from cybermutual.domain.market.disputes import Dispute, DisputeStatus, Vote
-from cybermutual.domain.market.reviews import Review
+from cybermutual.domain.market.disputes import Dispute, Vote
+from cybermutual.domain.market.secret_ballot import DisputeSeen, seen_by
 from cybermutual.services.bookkeeping import Books
-from cybermutual.services.common import check_limit, load_collective, new_id
-from cybermutual.services.inbox import with_names
-from cybermutual.services.market_common import (
-    apply_step,
-    known_member,
+from cybermutual.services.idempotency import IdempotentRequest
+from cybermutual.services.ids import new_id
+from cybermutual.services.inbox import notify
+from cybermutual.services.loading import check_limit, load_collective
+from cybermutual.services.market.escrow import apply_step
+from cybermutual.services.market.loading import (
+    FindOrder,
+    current_assignment,
+    known_member_collective,
     load_order,
-    market_reader,
-    notify,
     rules_of,
-    visible_order,
 )
-from cybermutual.services.market_ports import InboxItem
+from cybermutual.services.market.use_case import MarketUseCase
 from cybermutual.services.ports import Page, UnitOfWork
-
-if TYPE_CHECKING:
-    from cybermutual.domain.collective import Collective
-    from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
 class DisputeView:
-    dispute: Dispute
+    """A dispute and its order, as the viewer may see them (votes secret until the verdict)."""
+
+    dispute: DisputeSeen
     order: Order
 
 
-@dataclass(frozen=True, slots=True)
-class InboxPage:
-    page: Page[InboxItem]
-    unread: int
+def _seen(dispute: Dispute, order: Order, viewer: str) -> DisputeView:
+    return DisputeView(seen_by(dispute, viewer), order)
 
 
 def _load_dispute(
@@ -61,7 +59,9 @@ def vacate_jury_seats(books: Books, uow: UnitOfWork, *, member_id: str) -> None:
     ``books`` must hold the locks of the member and of every party to those disputes
     (``jury_seat_parties`` says who they are), taken before this is called."""
     collective = books.collective
-    eligible = [m for m in uow.market.disputes.eligible_jurors(collective.id) if m != member_id]
+    eligible = disputes.eligible_jurors(
+        uow.market.disputes.jury_candidates(collective.id), leaving=member_id
+    )
     for found in uow.market.disputes.open_seats_of(collective.id, member_id):
         dispute = _load_dispute(uow, collective, found.id, lock=True)
         order = load_order(uow, collective, dispute.order_id, lock=True)
@@ -82,42 +82,61 @@ def jury_seat_parties(uow: UnitOfWork, collective: Collective, member_id: str) -
     return {m for o in found.values() for m in (o.buyer_id, o.seller_id)}
 
 
-class MarketJustice:
-    """Mixed into ``MarketService``: same unit of work factory, clock and rng (a CSPRNG in
-    production, ``secrets.SystemRandom``; a seeded ``random.Random`` reproduces draws in tests).
-    """
-
-    _uow: UnitOfWorkFactory
-    _clock: Clock
-    _rng: random.Random
-
-    # --- disputes -------------------------------------------------------------------------
+class DisputeUseCases(MarketUseCase):
+    """Open a dispute (on an order or a task), vote, propose a settlement, read disputes."""
 
     def open_dispute(
         self, slug: str, *, actor: str, order_id: str, reason: str, idempotency_key: str
     ) -> DisputeView:
         """A party disputes an accepted or delivered order; a jury is drawn at once."""
-        check_key(idempotency_key)
-        request = fingerprint("market.dispute", {"order": order_id, "reason": reason})
+        return self._open_dispute(
+            slug,
+            actor=actor,
+            reason=reason,
+            key=idempotency_key,
+            find=lambda uow, collective: load_order(uow, collective, order_id),
+        )
+
+    def dispute_task(
+        self, slug: str, *, actor: str, task_id: str, reason: str, idempotency_key: str
+    ) -> DisputeView:
+        """The task's poster or worker disputes its current assignment, in one transaction."""
+        return self._open_dispute(
+            slug,
+            actor=actor,
+            reason=reason,
+            key=idempotency_key,
+            find=lambda uow, collective: current_assignment(
+                uow, collective, viewer=actor, task_id=task_id
+            ),
+        )
+
+    def _open_dispute(
+        self, slug: str, *, actor: str, reason: str, key: str, find: FindOrder
+    ) -> DisputeView:
+        check_key(key)
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
-            order = load_order(uow, collective, order_id)
+            collective = known_member_collective(uow, slug, actor)
+            order = find(uow, collective)
+            body = {"order": order.id, "reason": reason}
+            idem = IdempotentRequest.of(actor, key, "market.dispute", body)
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, idempotency_key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
-                return DisputeView(dispute, load_order(uow, collective, dispute.order_id))
-            order = load_order(uow, collective, order_id, lock=True)
+                return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
+            order = load_order(uow, collective, order.id, lock=True)
             if uow.market.disputes.of_order(order.id) is not None and order.role_of(actor):
                 raise AlreadyDisputed("this order has already been disputed")
             step = deals.transition(order, Action.DISPUTE, actor=actor, now=now)
             seed = f"{self._rng.getrandbits(256):064x}"  # a CSPRNG in production
+            parties = (order.buyer_id, order.seller_id)
+            candidates = uow.market.disputes.jury_candidates(collective.id)
             jury = disputes.draw_jury(
-                uow.market.disputes.eligible_jurors(collective.id),
-                parties=(order.buyer_id, order.seller_id),
+                disputes.eligible_jurors(candidates, parties=parties),
+                parties=parties,
                 size=rules_of(uow, collective).jury_size,
                 seed=seed,
             )
@@ -133,27 +152,24 @@ class MarketJustice:
             uow.market.orders.save(step.order)
             uow.market.disputes.add(dispute)
             notify(uow, collective, events, now=now)
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, actor, idempotency_key, request, dispute.id),
-                now=now,
-            )
+            idem.record(uow, collective.id, dispute.id, now=now)
             uow.commit()
-        return DisputeView(dispute, step.order)
+        return _seen(dispute, step.order, actor)
 
     def vote(
         self, slug: str, *, juror: str, dispute_id: str, vote: Vote, idempotency_key: str
     ) -> DisputeView:
         """A juror votes; the deciding vote settles the escrow as the majority says."""
-        check_key(idempotency_key)
-        request = fingerprint("market.vote", {"dispute": dispute_id, "vote": vote.value})
+        idem = IdempotentRequest.of(
+            juror, idempotency_key, "market.vote", {"dispute": dispute_id, "vote": vote.value}
+        )
         # read first; a juror who leaves meanwhile has their seat vacated, which refuses too
         is_member = self._is_active(slug, juror)
         return self._close_or_record(
             slug,
             actor=juror,
             dispute_id=dispute_id,
-            key=idempotency_key,
-            request=request,
+            idem=idem,
             change=lambda d, o, now: disputes.cast_vote(
                 d, o, juror=juror, vote=vote, now=now, juror_is_member=is_member
             ),
@@ -169,14 +185,14 @@ class MarketJustice:
         self, slug: str, *, actor: str, dispute_id: str, seller_share: int, idempotency_key: str
     ) -> DisputeView:
         """A party proposes the seller's share; the same proposal from the other settles it."""
-        check_key(idempotency_key)
-        request = fingerprint("market.settle", {"dispute": dispute_id, "share": seller_share})
+        idem = IdempotentRequest.of(
+            actor, idempotency_key, "market.settle", {"dispute": dispute_id, "share": seller_share}
+        )
         return self._close_or_record(
             slug,
             actor=actor,
             dispute_id=dispute_id,
-            key=idempotency_key,
-            request=request,
+            idem=idem,
             change=lambda d, o, now: disputes.propose_settlement(
                 d, o, actor=actor, seller_share=seller_share, now=now
             ),
@@ -188,22 +204,20 @@ class MarketJustice:
         *,
         actor: str,
         dispute_id: str,
-        key: str,
-        request: str,
+        idem: IdempotentRequest,
         change: disputes.DisputeChange,
     ) -> DisputeView:
         now = self._clock.now()
         with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, actor)
+            collective = known_member_collective(uow, slug, actor)
             dispute = _load_dispute(uow, collective, dispute_id)
             order = load_order(uow, collective, dispute.order_id)
             books = Books(uow, collective, now=now)
             books.lock_members([order.buyer_id, order.seller_id])
-            earlier = replayed(uow.idempotency.get(collective.id, actor, key), request)
+            earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
-                return DisputeView(dispute, load_order(uow, collective, dispute.order_id))
+                return _seen(dispute, load_order(uow, collective, dispute.order_id), actor)
             dispute = _load_dispute(uow, collective, dispute_id, lock=True)
             order = load_order(uow, collective, dispute.order_id, lock=True)
             dispute, events = change(dispute, order, now)
@@ -214,22 +228,19 @@ class MarketJustice:
                 uow.market.orders.save(order)
             uow.market.disputes.save(dispute)
             notify(uow, collective, events, now=now)
-            uow.idempotency.add(
-                IdempotencyRecord(collective.id, actor, key, request, dispute.id), now=now
-            )
+            idem.record(uow, collective.id, dispute.id, now=now)
             uow.commit()
-        return DisputeView(dispute, order)
+        return _seen(dispute, order, actor)
 
     def dispute(self, slug: str, *, viewer: str, dispute_id: str) -> DisputeView:
         """A dispute, for its parties and its jurors."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, viewer)
+            collective = known_member_collective(uow, slug, viewer)
             dispute = _load_dispute(uow, collective, dispute_id)
             order = load_order(uow, collective, dispute.order_id)
             if order.role_of(viewer) is None and dispute.juror(viewer) is None:
                 raise DisputeNotFound("no such dispute among yours", dispute=dispute_id)
-            return DisputeView(dispute, order)
+            return _seen(dispute, order, viewer)
 
     def disputes(
         self,
@@ -242,8 +253,7 @@ class MarketJustice:
     ) -> Page[DisputeView]:
         """Disputes where the caller is a party or a juror."""
         with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
+            collective = known_member_collective(uow, slug, member_id)
             page = uow.market.disputes.involving(
                 collective.id,
                 member_id,
@@ -252,93 +262,5 @@ class MarketJustice:
                 cursor=cursor,
             )
             found = uow.market.orders.by_ids([d.order_id for d in page.items])  # one query
-            return Page([DisputeView(d, found[d.order_id]) for d in page.items], page.next_cursor)
-
-    # --- reviews --------------------------------------------------------------------------
-
-    def review(
-        self, slug: str, *, author: str, order_id: str, stars: int, text: str = ""
-    ) -> Review:
-        """Review the other side of a finished deal, once."""
-        now = self._clock.now()
-        with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, author)
-            visible_order(uow, collective, order_id, author)
-            # locked, so the same author's reviews sent at once are checked one after the other
-            order = load_order(uow, collective, order_id, lock=True)
-            made, event = reviews.write_review(
-                order,
-                review_id=new_id(),
-                author=author,
-                stars=stars,
-                text=text,
-                now=now,
-                already=uow.market.reviews.exists(order.id, author),
-            )
-            uow.market.reviews.add(made)
-            notify(uow, collective, [event], now=now)
-            uow.commit()
-        return made
-
-    def reviews_of(
-        self,
-        slug: str,
-        *,
-        member_id: str,
-        viewer: str,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> Page[Review]:
-        """Reviews a member received, newest first (to whoever may read the market)."""
-        with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            market_reader(uow, collective, viewer)
-            return uow.market.reviews.of_subject(
-                collective.id, member_id, limit=check_limit(limit), cursor=cursor
-            )
-
-    # --- inbox ----------------------------------------------------------------------------
-
-    def inbox(
-        self,
-        slug: str,
-        *,
-        member_id: str,
-        unread_only: bool = False,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> InboxPage:
-        """What needs the caller's attention, newest first, with the unread count."""
-        self._confirm_due_lazily(slug)
-        with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
-            page = uow.market.inbox.of_member(
-                collective.id,
-                member_id,
-                unread_only=unread_only,
-                limit=check_limit(limit),
-                cursor=cursor,
-            )
-            named = Page(with_names(uow, page.items), page.next_cursor)
-            return InboxPage(named, uow.market.inbox.unread(collective.id, member_id))
-
-    def mark_read(self, slug: str, *, member_id: str, ids: list[str] | None = None) -> int:
-        """Mark these inbox items (or all) read; how many changed."""
-        if ids is not None and len(ids) > 500:
-            raise InvalidValue("at most 500 ids at a time", field="ids")
-        with self._uow() as uow:
-            collective = load_collective(uow, slug)
-            known_member(uow, collective, member_id)
-            changed = uow.market.inbox.mark_read(
-                collective.id, member_id, ids=ids, now=self._clock.now()
-            )
-            uow.commit()
-        return changed
-
-    def _confirm_due_lazily(self, slug: str) -> None:
-        raise NotImplementedError
-
-
-__all__ = ["DisputeStatus", "DisputeView", "InboxPage", "MarketJustice"]
+            views = [_seen(d, found[d.order_id], member_id) for d in page.items]
+            return Page(views, page.next_cursor)

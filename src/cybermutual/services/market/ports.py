@@ -15,6 +15,8 @@ from cybermutual.domain.market.listings import Category, Listing, ListingKind, L
 from cybermutual.domain.market.proposals import Application, Quote
 from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.market.rules import MarketRules
+from cybermutual.domain.membership import Membership
+from cybermutual.services.inbox import InboxItem
 from cybermutual.services.ports import Page
 
 
@@ -39,20 +41,6 @@ class ListingQuery:
     sort: ListingSort = ListingSort.NEWEST
     limit: int = 50
     cursor: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    id: str
-    collective_id: str
-    member_id: str
-    event: str
-    subject_type: str
-    subject_id: str
-    message: str  # "{actor}" in it stands for the name of ``actor_id`` (filled in when read)
-    created_at: datetime
-    read_at: datetime | None = None
-    actor_id: str | None = None
 
 
 class ListingRepository(Protocol):
@@ -167,8 +155,8 @@ class DisputeRepository(Protocol):
         """Open disputes where this member holds a seat and has not voted."""
         ...
 
-    def eligible_jurors(self, collective_id: str) -> list[str]:
-        """Every active member of the collective."""
+    def jury_candidates(self, collective_id: str) -> list[Membership]:
+        """Every membership of the collective (``disputes.eligible_jurors`` says who may sit)."""
         ...
 
 
