@@ -9,20 +9,18 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, settings
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from cybermutual.bootstrap import Argon2Passwords, build_services
+from cybermutual.bootstrap import build_services
 from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from cybermutual.store.tables import metadata
 from cybermutual.tooling.postgres import EphemeralPostgres, find_bindir
+from tests.helpers import FAST_PASSWORDS, FakeClock, truncate_all
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=60
@@ -33,23 +31,6 @@ settings.register_profile(  # make test-fast: fewer examples, the same propertie
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 NO_POSTGRES = "no PostgreSQL binaries (initdb) on this machine: install the 'postgresql' package"
-
-
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.moment = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
-
-
-#: argon2 at its cheapest, so tests spend no time hashing (production uses the defaults).
-FAST_PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")
@@ -69,12 +50,6 @@ def postgres_engine(postgres_server: EphemeralPostgres) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
-
-
-def _truncate(engine: Engine) -> None:
-    names = ", ".join(t.name for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +77,7 @@ def engine(
         sqlite.dispose()
     else:
         pg: Engine = request.getfixturevalue("postgres_engine")
-        _truncate(pg)
+        truncate_all(pg)
         yield pg
 
 

@@ -1,18 +1,68 @@
-"""Small builders that make tests read like what a member does."""
+"""Small builders that make tests read like what a member does, and the test doubles they share.
+
+Test modules import what they share from here (or from ``tests/api/helpers.py``), never from a
+conftest or from another test module.
+"""
 
 from __future__ import annotations
 
 import itertools
 import random
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, text
+
+from cybermutual.bootstrap import Argon2Passwords
 from cybermutual.domain.collective import Admission, Charter
+from cybermutual.domain.market.deals import Order
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
+from cybermutual.services.bookkeeping import Books
 from cybermutual.services.container import Services
+from cybermutual.services.loading import load_collective
 from cybermutual.services.market import MarketService
+from cybermutual.store.tables import metadata
 
 _counter = itertools.count()
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+#: argon2 at its cheapest, so tests spend no time hashing (production uses the defaults).
+FAST_PASSWORDS = Argon2Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def truncate_all(engine: Engine) -> None:
+    """Empty every table of a PostgreSQL test database (faster than making a new one)."""
+    names = ", ".join(t.name for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def assert_problem(reply: Any, status: int, code: str) -> dict[str, Any]:
+    """``reply`` is an RFC 9457 problem document with this status and code; its body."""
+    assert reply.status_code == status, reply.text
+    assert reply.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = reply.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert body["title"]
+    assert body["detail"]
+    return body
 
 
 def person(services: Services, name: str = "member") -> Person:
@@ -58,3 +108,16 @@ def with_jury_seed(services: Services, seed: int) -> Services:
     """The same services, with jury draws from a seeded generator (reproducible juries)."""
     market = MarketService(services.uow, clock=services.clock, rng=random.Random(seed))
     return replace(services, market=market)
+
+
+def void_behind_the_back(services: Services, slug: str, order: Order) -> None:
+    """What the attack did before the fix: the escrow voided through the ledger's own books."""
+    with services.uow() as uow:
+        collective = load_collective(uow, slug)
+        books = Books(uow, collective, now=services.market._clock.now())
+        books.lock_members([order.buyer_id, order.seller_id])
+        escrow = uow.transfers.get(order.escrow_id)
+        assert escrow is not None
+        books.settle(escrow, post=False)
+        books.close()
+        uow.commit()

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cybermutual.cli import app
-from tests.unit.test_pabulib import WIELICZKA_LIKE
+from tests.budgeting_helpers import WIELICZKA_LIKE
 
 runner = CliRunner()
 

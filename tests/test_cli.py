@@ -11,8 +11,7 @@ from typer.testing import CliRunner
 from cybermutual.bootstrap import build_services
 from cybermutual.cli import app
 from cybermutual.store.engine import make_engine
-from tests.conftest import FAST_PASSWORDS
-from tests.helpers import members
+from tests.helpers import FAST_PASSWORDS, members
 
 runner = CliRunner()
 

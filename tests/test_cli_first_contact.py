@@ -117,8 +117,7 @@ def test_demo_refuses_a_taken_port_before_seeding(
 
 def test_demo_never_seeds_into_someone_elses_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'real.db'}"
-    from tests.conftest import FAST_PASSWORDS
-    from tests.helpers import members
+    from tests.helpers import FAST_PASSWORDS, members
 
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
     members(build_services(make_engine(url), passwords=FAST_PASSWORDS), 1)

@@ -13,8 +13,7 @@ from cybermutual.cli import app
 from cybermutual.scheduler import Scheduler
 from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import members
+from tests.helpers import FAST_PASSWORDS, FakeClock, members
 
 runner = CliRunner()
 

@@ -11,9 +11,7 @@ from cybermutual.cli import app
 from cybermutual.domain.market.deals import Action
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.store.engine import make_engine
-from tests.conftest import FAST_PASSWORDS
-from tests.helpers import members
-from tests.integration.test_escrow_obligations import _void_behind_the_back
+from tests.helpers import FAST_PASSWORDS, members, void_behind_the_back
 
 runner = CliRunner()
 
@@ -38,7 +36,7 @@ def test_verify_lists_an_order_whose_escrow_was_voided(tmp_path: Path) -> None:
     services.market.act(slug, actor=seller.id, order_id=order.id, action=Action.ACCEPT)
     assert runner.invoke(app, ["ledger", "verify", slug, "--database-url", url]).exit_code == 0
 
-    _void_behind_the_back(services, slug, order)
+    void_behind_the_back(services, slug, order)
     bad = runner.invoke(app, ["ledger", "verify", slug, "--database-url", url])
     assert bad.exit_code == 1
     assert "escrow_not_pending" in bad.output

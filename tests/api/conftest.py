@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,9 +9,7 @@ from fastapi.testclient import TestClient
 
 from cybermutual.api.app import create_app
 from cybermutual.services.container import Services
-
-_emails = itertools.count()
-
+from tests.api.helpers import Member
 
 _apps: dict[str, FastAPI] = {}
 
@@ -35,52 +32,6 @@ def client(services: Services) -> Iterator[TestClient]:
         yield test_client
 
 
-class Member:
-    """A registered, logged-in person talking to the API."""
-
-    def __init__(self, client: TestClient, name: str) -> None:
-        self.client = client
-        self.email = f"{name.lower()}{next(_emails)}@example.org"
-        reply = client.post(
-            "/api/v1/auth/register",
-            json={"email": self.email, "password": "correct horse", "display_name": name},
-        )
-        assert reply.status_code == 201, reply.text
-        self.id: str = reply.json()["id"]
-        token = client.post(
-            "/api/v1/auth/token", data={"username": self.email, "password": "correct horse"}
-        )
-        assert token.status_code == 200, token.text
-        self.headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-    def get(self, path: str, **kw: Any) -> Any:
-        return self.client.get(f"/api/v1{path}", headers=self.headers, **kw)
-
-    def post(
-        self, path: str, *, key: str | None = None, headers: dict[str, str] | None = None, **kw: Any
-    ) -> Any:
-        headers = {**self.headers, **(headers or {})}
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        return self.client.post(f"/api/v1{path}", headers=headers, **kw)
-
-    def delete(self, path: str) -> Any:
-        return self.client.delete(f"/api/v1{path}", headers=self.headers)
-
-
 @pytest.fixture
 def member(client: TestClient) -> Any:
     return lambda name="Member": Member(client, name)
-
-
-COLLECTIVE: dict[str, Any] = {
-    "slug": "riverside",
-    "name": "Riverside",
-    "currency": {"code": "RVC", "name": "Riverside credit", "decimals": 2},
-    "charter": {
-        "default_credit_limit": 1000,
-        "admission": "open",
-        "levy_rate": "0",
-        "capital_mode": "commons",
-    },
-}

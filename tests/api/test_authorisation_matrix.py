@@ -39,7 +39,7 @@ from cybermutual.domain.people import Person
 from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.conftest import FAST_PASSWORDS, FakeClock, _truncate
+from tests.helpers import FAST_PASSWORDS, FakeClock, truncate_all
 
 CALLERS = ("anonymous", "outsider", "pending", "leaver", "member", "party")
 H = "/collectives/hillside"
@@ -1061,7 +1061,7 @@ def world(
         upgrade(engine)
     else:
         engine = request.getfixturevalue("postgres_engine")
-        _truncate(engine)
+        truncate_all(engine)
     clock = FakeClock()
     services = build_services(
         engine,

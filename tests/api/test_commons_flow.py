@@ -8,20 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem
-from tests.conftest import FakeClock
+from tests.api.helpers import COLLECTIVE, LATHE, C, open_round, place_bid
+from tests.helpers import FakeClock, assert_problem
 
-C = "/collectives/riverside"
-LATHE: dict[str, Any] = {
-    "name": "Wood lathe",
-    "category": "woodworking",
-    "capacity": 10,
-    "unit": "hours",
-    "location": "Workshop, bay 2",
-    "description": "Record Power CL4",
-    "output_categories": ["crafts", "repairs"],
-}
 VAN: dict[str, Any] = {"name": "Cargo van", "category": "vehicles", "capacity": 5, "unit": "days"}
 
 
@@ -35,30 +24,6 @@ def _setup(member: Any) -> tuple[Any, Any, Any, dict[str, str]]:
     van = bo.post(f"{C}/assets", json=VAN)
     assert van.status_code == 201, van.text
     return ada, bo, cy, {"lathe": lathe.json()["id"], "van": van.json()["id"]}
-
-
-def _open_round(m: Any, clock: FakeClock, *, start_in_days: int = 2) -> str:
-    now = clock.now()
-    reply = m.post(
-        f"{C}/allocation-rounds",
-        json={
-            "period_start": (now + timedelta(days=start_in_days)).isoformat(),
-            "period_end": (now + timedelta(days=start_in_days + 7)).isoformat(),
-            "bids_close_at": (now + timedelta(days=1)).isoformat(),
-            "token_budget": 100,
-        },
-    )
-    assert reply.status_code == 201, reply.text
-    assert reply.json()["status"] == "open"
-    round_id: str = reply.json()["id"]
-    return round_id
-
-
-def _bid(m: Any, round_id: str, asset: str, max_units: int, output: str, **extra: Any) -> Any:
-    return m.post(
-        f"{C}/allocation-rounds/{round_id}/bids",
-        json={"asset_id": asset, "max_units": max_units, "output_category": output, **extra},
-    )
 
 
 def test_assets_belong_to_the_collective_and_are_never_for_sale(
@@ -140,7 +105,7 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
 ) -> None:
     ada, bo, cy, ids = _setup(member)
     lathe, van = ids["lathe"], ids["van"]
-    round_id = _open_round(ada, clock)
+    round_id = open_round(ada, clock)
     assert_problem(
         bo.post(
             f"{C}/allocation-rounds",
@@ -155,16 +120,16 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
     )
     rnd = f"{C}/allocation-rounds/{round_id}"
 
-    assert _bid(ada, round_id, lathe, 6, "crafts").status_code == 201
-    assert _bid(bo, round_id, lathe, 8, "repairs").status_code == 201
-    assert _bid(cy, round_id, lathe, 5, "crafts", min_units=1).status_code == 201
-    assert _bid(bo, round_id, van, 3, "transport").status_code == 201
-    replaced = _bid(cy, round_id, lathe, 4, "crafts", min_units=1)
+    assert place_bid(ada, round_id, lathe, 6, "crafts").status_code == 201
+    assert place_bid(bo, round_id, lathe, 8, "repairs").status_code == 201
+    assert place_bid(cy, round_id, lathe, 5, "crafts", min_units=1).status_code == 201
+    assert place_bid(bo, round_id, van, 3, "transport").status_code == 201
+    replaced = place_bid(cy, round_id, lathe, 4, "crafts", min_units=1)
     assert replaced.status_code == 201
     assert len(cy.get(f"{rnd}/bids").json()["items"]) == 4  # a page, like every list
-    assert_problem(_bid(ada, round_id, lathe, 6, "gardening"), 422, "output_not_served")
-    assert_problem(_bid(ada, round_id, lathe, 11, "crafts"), 422, "invalid_value")
-    assert_problem(_bid(ada, round_id, "nope", 1, "crafts"), 404, "asset_not_found")
+    assert_problem(place_bid(ada, round_id, lathe, 6, "gardening"), 422, "output_not_served")
+    assert_problem(place_bid(ada, round_id, lathe, 11, "crafts"), 422, "invalid_value")
+    assert_problem(place_bid(ada, round_id, "nope", 1, "crafts"), 404, "asset_not_found")
     assert_problem(
         ada.post(f"{rnd}/bids", json={"asset_id": lathe, "max_units": 1}), 422, "invalid_value"
     )
@@ -173,7 +138,7 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
     assert_problem(ada.post(f"{rnd}/publish"), 409, "invalid_transition")
 
     clock.advance(days=1, minutes=1)
-    assert_problem(_bid(ada, round_id, van, 1, "transport"), 409, "bidding_closed")
+    assert_problem(place_bid(ada, round_id, van, 1, "transport"), 409, "bidding_closed")
     computed = bo.post(f"{rnd}/compute")
     assert computed.status_code == 200, computed.text
     body = computed.json()
@@ -320,9 +285,9 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
     assert closed.json()["status"] == "closed"
 
     # the next round sees Ada's logged use and sales in her valuation
-    next_round = _open_round(bo, clock)
+    next_round = open_round(bo, clock)
     for m, units, output in ((ada, 6, "crafts"), (bo, 8, "repairs"), (cy, 4, "crafts")):
-        assert _bid(m, next_round, lathe, units, output).status_code == 201
+        assert place_bid(m, next_round, lathe, units, output).status_code == 201
     clock.advance(days=1, minutes=1)
     again = cy.post(f"{C}/allocation-rounds/{next_round}/compute").json()
     before = lathe_shares[ada.id]
@@ -340,7 +305,7 @@ def test_malformed_commons_requests_never_fail_with_500(
     client: TestClient, member: Any, clock: FakeClock
 ) -> None:
     ada, _, _, ids = _setup(member)
-    round_id = _open_round(ada, clock)
+    round_id = open_round(ada, clock)
     rnd = f"{C}/allocation-rounds/{round_id}"
     naive = (clock.now() + timedelta(days=2)).replace(tzinfo=None).isoformat()
     attempts: list[tuple[str, str, Any]] = [

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE, Member
-from tests.conftest import FakeClock
+from tests.api.helpers import COLLECTIVE, Member
+from tests.helpers import FakeClock
 
 
 def _b64(text: str) -> str:

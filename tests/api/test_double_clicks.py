@@ -16,8 +16,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_commons_flow import LATHE
+from tests.api.helpers import COLLECTIVE, LATHE
 
 C = "/collectives/riverside"
 CLICKS = 4

@@ -8,10 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from cybermutual.services.container import Services
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem
-from tests.conftest import FakeClock
-from tests.integration.test_escrow_obligations import _void_behind_the_back
+from tests.api.helpers import COLLECTIVE
+from tests.helpers import FakeClock, assert_problem, void_behind_the_back
 
 M = "/collectives/riverside"
 
@@ -66,7 +64,7 @@ def test_reads_answer_while_one_order_is_broken(
     with services.uow(readonly=True) as uow:
         order = uow.market.orders.get(broken["id"])
     assert order is not None
-    _void_behind_the_back(services, "riverside", order)
+    void_behind_the_back(services, "riverside", order)
     clock: FakeClock = services.market._clock  # type: ignore[assignment]
     clock.advance(days=15)
     for who in (ada, bo, cy, di):

@@ -21,9 +21,8 @@ from cybermutual.bootstrap import build_services
 from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.api.conftest import COLLECTIVE, Member
-from tests.api.test_foundation_flow import assert_problem
-from tests.conftest import FAST_PASSWORDS
+from tests.api.helpers import COLLECTIVE, Member
+from tests.helpers import FAST_PASSWORDS, assert_problem
 
 C = "/collectives/riverside"
 

@@ -7,16 +7,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem as _assert_problem
+from tests.api.helpers import COLLECTIVE
+from tests.helpers import assert_problem
 
 M = "/collectives/riverside"
-
-
-def assert_problem(reply: Any, status: int, code: str) -> dict[str, Any]:
-    _assert_problem(reply, status, code)
-    body: dict[str, Any] = reply.json()
-    return body
 
 
 def _collective(member: Any, *names: str, **charter: Any) -> list[Any]:

@@ -6,17 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
-
-
-def assert_problem(reply: Any, status: int, code: str) -> None:
-    assert reply.status_code == status, reply.text
-    assert reply.headers["content-type"].startswith("application/problem+json")
-    body = reply.json()
-    assert body["code"] == code
-    assert body["status"] == status
-    assert body["title"]
-    assert body["detail"]
+from tests.api.helpers import COLLECTIVE
+from tests.helpers import assert_problem
 
 
 def test_whole_foundation_flow(client: TestClient, member: Any) -> None:

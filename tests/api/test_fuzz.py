@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cybermutual.api.app import create_app
 from cybermutual.services.container import Services
-from tests.api.conftest import COLLECTIVE, Member
+from tests.api.helpers import COLLECTIVE, Member
 
 json_values = st.recursive(
     st.none()
@@ -38,7 +38,7 @@ def world(
     from cybermutual.bootstrap import build_services
     from cybermutual.store.engine import make_engine
     from cybermutual.store.migrate import upgrade
-    from tests.conftest import FAST_PASSWORDS
+    from tests.helpers import FAST_PASSWORDS
 
     if request.param == "sqlite":
         url = "sqlite://"

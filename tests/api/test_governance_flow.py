@@ -9,9 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cybermutual.services.container import Services
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem
-from tests.conftest import FakeClock
+from tests.api.helpers import COLLECTIVE
+from tests.helpers import FakeClock, assert_problem
 
 P = "/collectives/riverside"
 

@@ -10,14 +10,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from cybermutual.services.container import Services
-from tests.api.test_foundation_flow import assert_problem
-from tests.api.test_market_flows import M, _account, _collective, _offer, _verify
+from tests.api.helpers import M, account_of, assert_ledger_verifies, join_riverside, post_offer
+from tests.helpers import assert_problem
 
 
 def _disputed(member: Any, *names: str) -> tuple[Any, Any, list[Any], dict[str, Any]]:
     """An order from the first to the second, delivered, disputed by the buyer."""
-    seller, buyer, *others = _collective(member, *names)
-    lamp = _offer(seller, title="Desk lamp", category="crafts", price=800, quantity=1)
+    seller, buyer, *others = join_riverside(member, *names)
+    lamp = post_offer(seller, title="Desk lamp", category="crafts", price=800, quantity=1)
     oid = buyer.post(f"{M}/orders", key="o", json={"listing_id": lamp["id"]}).json()["id"]
     seller.post(f"{M}/orders/{oid}/accept")
     seller.post(f"{M}/orders/{oid}/deliver")
@@ -82,8 +82,8 @@ def test_a_juror_who_left_cannot_vote_and_the_next_in_the_draw_takes_the_seat(
     seed = decided["jury_seed"]
     ranked = sorted((p.id for p in others), key=lambda m: _rank(seed, m))
     assert ranked == [j.id for j in jury] + [spare.id]
-    assert _account(buyer)["balance"] == 0
-    _verify(client)
+    assert account_of(buyer)["balance"] == 0
+    assert_ledger_verifies(client)
 
 
 def test_with_nobody_left_to_draw_the_remaining_jurors_decide(
@@ -104,6 +104,6 @@ def test_with_nobody_left_to_draw_the_remaining_jurors_decide(
         400,
     )
     assert decided["order"]["status"] == "resolved"
-    assert _account(seller)["balance"] == 400
-    assert _account(buyer) == {"balance": -400, "available": -400, "reserved": 0}
-    _verify(client)
+    assert account_of(seller)["balance"] == 400
+    assert account_of(buyer) == {"balance": -400, "available": -400, "reserved": 0}
+    assert_ledger_verifies(client)

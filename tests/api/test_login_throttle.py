@@ -24,8 +24,7 @@ from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.tables import api_tokens, login_throttle
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import members
+from tests.helpers import FAST_PASSWORDS, FakeClock, members
 
 PASSWORD = "correct horse"
 TOKEN = "/api/v1/auth/token"

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem
+from tests.api.helpers import COLLECTIVE
+from tests.helpers import assert_problem
 
 PAY = "/api/v1/collectives/riverside/transfers"
 

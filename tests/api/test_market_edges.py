@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from cybermutual.api.app import create_app
 from cybermutual.services.container import Services
 from cybermutual.store.pagination import encode_cursor
-from tests.api.conftest import Member
-from tests.api.test_foundation_flow import assert_problem
-from tests.api.test_market_flows import M, _collective, _offer
+from tests.api.helpers import M, Member, join_riverside, post_offer
+from tests.helpers import assert_problem
 
 
 @pytest.fixture
@@ -28,8 +27,8 @@ def member(services: Services) -> Iterator[Any]:
     [10**30, -(10**30), 2**63, "9999-12-31T23:59:59.999999-23:59", "0001-01-01T00:00:00+14:00"],
 )
 def test_forged_cursors_are_refused(member: Any, marker: object) -> None:
-    ada, _bo = _collective(member, "Ada", "Bo")
-    _offer(ada)
+    ada, _bo = join_riverside(member, "Ada", "Bo")
+    post_offer(ada)
     cursor = encode_cursor(marker, "x")
     lists = [f"{M}/listings?sort={s}&" for s in ("newest", "price_asc", "price_desc", "reputation")]
     lists += [f"{M}/orders?", f"{M}/inbox?", f"{M}/disputes?", f"{M}/reviews?member={ada.id}&"]
@@ -43,8 +42,8 @@ def test_forged_cursors_are_refused(member: Any, marker: object) -> None:
 def test_search_finds_the_same_words_on_both_databases(member: Any) -> None:
     """Words are what ``search_terms`` says on both databases, not what PostgreSQL's parser
     makes of numbers, hosts and versions."""
-    ada, _bo = _collective(member, "Ada", "Bo")
-    _offer(
+    ada, _bo = join_riverside(member, "Ada", "Bo")
+    post_offer(
         ada,
         title="Sourdough v1.5 from bakery.example.com",
         description="Ready at 7.30, costs 3/4 of a loaf; email bo@mail.org",

@@ -7,56 +7,26 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from cybermutual.services.container import Services
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem
-
-M = "/collectives/riverside"
-
-
-def _collective(member: Any, *names: str) -> list[Any]:
-    people = [member(n) for n in names]
-    assert people[0].post("/collectives", json=COLLECTIVE).status_code == 201
-    for p in people[1:]:
-        assert p.post(f"{M}/memberships").status_code == 201
-    return people
-
-
-def _account(who: Any) -> dict[str, int]:
-    body = who.get(f"{M}/accounts/me").json()
-    return {k: body[k] for k in ("balance", "available", "reserved")}
-
-
-def _verify(client: TestClient) -> None:
-    assert client.get(f"/api/v1{M}/ledger/verify").json()["ok"] is True
-
-
-def _offer(seller: Any, **extra: Any) -> dict[str, Any]:
-    body = {
-        "kind": "offer",
-        "title": "Sourdough loaf",
-        "description": "Baked on Saturday morning with rye starter",
-        "category": "food",
-        "price": 300,
-        "quantity": 2,
-        "tags": ["bread", "organic"],
-        **extra,
-    }
-    reply = seller.post(f"{M}/listings", json=body)
-    assert reply.status_code == 201, reply.text
-    result: dict[str, Any] = reply.json()
-    return result
+from tests.api.helpers import (
+    M,
+    account_of,
+    assert_ledger_verifies,
+    join_riverside,
+    post_offer,
+)
+from tests.helpers import assert_problem
 
 
 def test_order_flow_reserves_then_posts(client: TestClient, member: Any) -> None:
-    ada, bo, cy = _collective(member, "Ada", "Bo", "Cy")
-    loaf = _offer(ada)
+    ada, bo, cy = join_riverside(member, "Ada", "Bo", "Cy")
+    loaf = post_offer(ada)
     assert loaf["owner_reputation"]["count"] == 0
 
     ordered = bo.post(f"{M}/orders", key="o-1", json={"listing_id": loaf["id"], "quantity": 2})
     assert ordered.status_code == 201, ordered.text
     order = ordered.json()
     assert (order["status"], order["amount"]) == ("placed", 600)
-    assert _account(bo) == {"balance": 0, "available": -600, "reserved": 600}
+    assert account_of(bo) == {"balance": 0, "available": -600, "reserved": 600}
     again = bo.post(f"{M}/orders", key="o-1", json={"listing_id": loaf["id"], "quantity": 2})
     assert again.json()["id"] == order["id"]  # idempotent
     assert_problem(
@@ -86,8 +56,8 @@ def test_order_flow_reserves_then_posts(client: TestClient, member: Any) -> None
     done = bo.post(f"{M}/orders/{oid}/confirm", key="c-2")
     assert done.json()["status"] == "completed", done.text
     assert bo.post(f"{M}/orders/{oid}/confirm", key="c-2").json()["status"] == "completed"
-    assert _account(bo) == {"balance": -600, "available": -600, "reserved": 0}
-    assert _account(ada)["balance"] == 600
+    assert account_of(bo) == {"balance": -600, "available": -600, "reserved": 0}
+    assert account_of(ada)["balance"] == 600
 
     assert (
         bo.post(f"{M}/reviews", json={"order_id": oid, "stars": 5, "text": "Lovely"}).status_code
@@ -101,12 +71,12 @@ def test_order_flow_reserves_then_posts(client: TestClient, member: Any) -> None
     )
     rep = bo.get(f"{M}/reputation/{ada.id}").json()
     assert (rep["count"], rep["average"], rep["score"]) == (1, 5.0, 5.0)  # prior: the mean
-    _verify(client)
+    assert_ledger_verifies(client)
 
 
 def test_decline_cancel_and_limits(client: TestClient, member: Any) -> None:
-    ada, bo = _collective(member, "Ada", "Bo")
-    lesson = _offer(ada, title="Guitar lesson", category="lessons", price=700, quantity=None)
+    ada, bo = join_riverside(member, "Ada", "Bo")
+    lesson = post_offer(ada, title="Guitar lesson", category="lessons", price=700, quantity=None)
     assert_problem(
         bo.post(f"{M}/orders", key="big", json={"listing_id": lesson["id"], "quantity": 2}),
         422,
@@ -120,17 +90,17 @@ def test_decline_cancel_and_limits(client: TestClient, member: Any) -> None:
     second = bo.post(f"{M}/orders", key="b", json={"listing_id": lesson["id"]}).json()
     assert_problem(bo.post(f"{M}/orders/{second['id']}/cancel"), 422, "idempotency_key_required")
     assert bo.post(f"{M}/orders/{second['id']}/cancel", key="x").json()["status"] == "cancelled"
-    assert _account(bo) == {"balance": 0, "available": 0, "reserved": 0}
+    assert account_of(bo) == {"balance": 0, "available": 0, "reserved": 0}
     closed = ada.post(f"{M}/listings/{lesson['id']}/close")
     assert closed.json()["status"] == "closed"
     assert_problem(
         bo.post(f"{M}/orders", key="c", json={"listing_id": lesson["id"]}), 409, "listing_closed"
     )
-    _verify(client)
+    assert_ledger_verifies(client)
 
 
 def test_request_quote_becomes_an_order(client: TestClient, member: Any) -> None:
-    ada, bo = _collective(member, "Ada", "Bo")
+    ada, bo = join_riverside(member, "Ada", "Bo")
     wanted = ada.post(
         f"{M}/listings",
         json={
@@ -152,14 +122,14 @@ def test_request_quote_becomes_an_order(client: TestClient, member: Any) -> None
     oid = order.json()["id"]
     bo.post(f"{M}/orders/{oid}/deliver")
     assert ada.post(f"{M}/orders/{oid}/confirm", key="k").json()["status"] == "completed"
-    assert _account(bo)["balance"] == 450
-    _verify(client)
+    assert account_of(bo)["balance"] == 450
+    assert_ledger_verifies(client)
 
 
 def test_a_request_reopens_when_its_accepted_quote_falls_through(
     client: TestClient, member: Any
 ) -> None:
-    ada, bo = _collective(member, "Ada", "Bo")
+    ada, bo = join_riverside(member, "Ada", "Bo")
     wanted = ada.post(
         f"{M}/listings",
         json={"kind": "request", "title": "Hem trousers", "category": "repairs", "price": 300},
@@ -170,12 +140,12 @@ def test_a_request_reopens_when_its_accepted_quote_falls_through(
     cancelled = bo.post(f"{M}/orders/{order['id']}/cancel", key="c")
     assert cancelled.status_code == 200, cancelled.text
     assert ada.get(f"{M}/listings/{wanted['id']}").json()["status"] == "open"
-    assert _account(ada)["reserved"] == 0
-    _verify(client)
+    assert account_of(ada)["reserved"] == 0
+    assert_ledger_verifies(client)
 
 
 def test_task_flow(client: TestClient, member: Any) -> None:
-    ada, bo, cy = _collective(member, "Ada", "Bo", "Cy")
+    ada, bo, cy = join_riverside(member, "Ada", "Bo", "Cy")
     task = ada.post(
         f"{M}/tasks",
         json={"title": "Water the tomatoes", "category": "home", "reward": 200},
@@ -195,7 +165,7 @@ def test_task_flow(client: TestClient, member: Any) -> None:
     assigned = ada.post(f"{M}/tasks/{tid}/assign", key="as", json={"application_id": app_id})
     assert assigned.status_code == 201, assigned.text
     assert (assigned.json()["kind"], assigned.json()["status"]) == ("task", "accepted")
-    assert _account(ada)["reserved"] == 200
+    assert account_of(ada)["reserved"] == 200
     assert bo.get(f"{M}/inbox").json()["items"][0]["event"] == "task_assigned"
     assert_problem(ada.post(f"{M}/tasks/{tid}/submit"), 403, "not_the_seller")
     assert bo.post(f"{M}/tasks/{tid}/submit").json()["status"] == "delivered"
@@ -203,16 +173,16 @@ def test_task_flow(client: TestClient, member: Any) -> None:
     assert sorted(events) == ["task_application", "work_submitted"]
     assert_problem(bo.post(f"{M}/tasks/{tid}/approve", key="ap"), 403, "not_the_buyer")
     assert ada.post(f"{M}/tasks/{tid}/approve", key="ap").json()["status"] == "completed"
-    assert _account(bo)["balance"] == 200
+    assert account_of(bo)["balance"] == 200
     marked = ada.post(f"{M}/inbox/read", json={})
     assert marked.json()["marked"] >= 1
     assert ada.get(f"{M}/inbox").json()["unread"] == 0
-    _verify(client)
+    assert_ledger_verifies(client)
 
 
 def test_dispute_decided_by_jury(client: TestClient, member: Any, services: Services) -> None:
-    ada, bo, *others = _collective(member, "Ada", "Bo", "Cy", "Di", "Ed", "Fe")
-    lamp = _offer(ada, title="Restored desk lamp", category="crafts", price=800, quantity=1)
+    ada, bo, *others = join_riverside(member, "Ada", "Bo", "Cy", "Di", "Ed", "Fe")
+    lamp = post_offer(ada, title="Restored desk lamp", category="crafts", price=800, quantity=1)
     oid = bo.post(f"{M}/orders", key="o", json={"listing_id": lamp["id"]}).json()["id"]
     ada.post(f"{M}/orders/{oid}/accept")
     ada.post(f"{M}/orders/{oid}/deliver")
@@ -253,15 +223,17 @@ def test_dispute_decided_by_jury(client: TestClient, member: Any, services: Serv
     )
     assert decided["order"]["status"] == "resolved"
     assert decided["tally"] == {"release": 0, "refund": 1, "split": 2}
-    assert _account(bo) == {"balance": -400, "available": -400, "reserved": 0}
-    assert _account(ada)["balance"] == 400
+    assert account_of(bo) == {"balance": -400, "available": -400, "reserved": 0}
+    assert account_of(ada)["balance"] == 400
     assert bo.post(f"{M}/reviews", json={"order_id": oid, "stars": 2}).status_code == 201
-    _verify(client)
+    assert_ledger_verifies(client)
 
 
 def test_settlement_by_agreement(client: TestClient, member: Any) -> None:
-    ada, bo, _cy = _collective(member, "Ada", "Bo", "Cy")
-    offer = _offer(ada, price=1000, quantity=None, title="Website copy edit", category="digital")
+    ada, bo, _cy = join_riverside(member, "Ada", "Bo", "Cy")
+    offer = post_offer(
+        ada, price=1000, quantity=None, title="Website copy edit", category="digital"
+    )
     oid = bo.post(f"{M}/orders", key="o", json={"listing_id": offer["id"]}).json()["id"]
     ada.post(f"{M}/orders/{oid}/accept")
     did = ada.post(f"{M}/disputes", key="d", json={"order_id": oid, "reason": "No reply"}).json()[
@@ -280,15 +252,15 @@ def test_settlement_by_agreement(client: TestClient, member: Any) -> None:
         "refund",
         "resolved",
     )
-    assert _account(bo) == {"balance": 0, "available": 0, "reserved": 0}
-    _verify(client)
+    assert account_of(bo) == {"balance": 0, "available": 0, "reserved": 0}
+    assert_ledger_verifies(client)
 
 
 def test_auto_confirm_after_the_charter_period(
     client: TestClient, member: Any, services: Services, clock: Any
 ) -> None:
-    ada, bo = _collective(member, "Ada", "Bo")
-    offer = _offer(ada, quantity=None)
+    ada, bo = join_riverside(member, "Ada", "Bo")
+    offer = post_offer(ada, quantity=None)
     oid = bo.post(f"{M}/orders", key="o", json={"listing_id": offer["id"]}).json()["id"]
     ada.post(f"{M}/orders/{oid}/accept")
     ada.post(f"{M}/orders/{oid}/deliver")
@@ -297,15 +269,15 @@ def test_auto_confirm_after_the_charter_period(
     clock.advance(hours=2)
     assert ada.get(f"{M}/orders/{oid}").json()["status"] == "completed"  # confirmed on read
     assert services.market.auto_confirm_due("riverside") == 0
-    assert _account(ada)["balance"] == 300
-    _verify(client)
+    assert account_of(ada)["balance"] == 300
+    assert_ledger_verifies(client)
 
 
 def test_search_filters_sorts_and_pages(client: TestClient, member: Any, clock: Any) -> None:
-    ada, bo = _collective(member, "Ada", "Bo")
-    _offer(ada, title="Sourdough loaf", price=300, tags=["sourdough"])
-    _offer(ada, title="Rye bread, dark", price=350, description="Dense Nordic rye", tags=[])
-    _offer(
+    ada, bo = join_riverside(member, "Ada", "Bo")
+    post_offer(ada, title="Sourdough loaf", price=300, tags=["sourdough"])
+    post_offer(ada, title="Rye bread, dark", price=350, description="Dense Nordic rye", tags=[])
+    post_offer(
         bo,
         title="Bike repair",
         category="repairs",
@@ -314,7 +286,7 @@ def test_search_filters_sorts_and_pages(client: TestClient, member: Any, clock: 
         tags=[],
     )
     clock.advance(minutes=1)
-    _offer(bo, title="Petrović family honey", category="food", price=800, tags=["honey"])
+    post_offer(bo, title="Petrović family honey", category="food", price=800, tags=["honey"])
     clock.advance(minutes=1)
     ada.post(
         f"{M}/listings",
@@ -359,8 +331,8 @@ def test_search_filters_sorts_and_pages(client: TestClient, member: Any, clock: 
 
 
 def test_listing_edit_rules_and_malformed_input(client: TestClient, member: Any) -> None:
-    ada, bo = _collective(member, "Ada", "Bo")
-    offer = _offer(ada)
+    ada, bo = join_riverside(member, "Ada", "Bo")
+    offer = post_offer(ada)
     edited = ada.client.patch(
         f"/api/v1{M}/listings/{offer['id']}",
         headers=ada.headers,
@@ -418,7 +390,7 @@ def test_listing_edit_rules_and_malformed_input(client: TestClient, member: Any)
 
 
 def test_the_commons_is_never_listed(client: TestClient, member: Any, services: Services) -> None:
-    ada, _bo = _collective(member, "Ada", "Bo")
+    ada, _bo = join_riverside(member, "Ada", "Bo")
     lathe = services.commons.contribute(
         "riverside",
         member_id=ada.id,

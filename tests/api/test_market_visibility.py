@@ -12,9 +12,8 @@ from cybermutual.domain.market.deals import Action
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.services.container import Services
 from cybermutual.services.market.ports import ListingQuery
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_foundation_flow import assert_problem
-from tests.helpers import members, person
+from tests.api.helpers import COLLECTIVE
+from tests.helpers import assert_problem, members, person
 
 
 def _market(member: Any, *, admission: str, visibility: str | None = None) -> tuple[Any, Any]:

@@ -14,7 +14,7 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.container import Services
 from cybermutual.services.market import MarketService
 from cybermutual.services.ports import UnitOfWork, UnitOfWorkFactory
-from tests.api.test_market_flows import M, _collective
+from tests.api.helpers import M, join_riverside
 
 
 class CountingUnitsOfWork:
@@ -43,7 +43,7 @@ def counted(client: TestClient, services: Services) -> CountingUnitsOfWork:
 
 
 def _assigned_task(member: Any) -> tuple[Any, Any, str]:
-    ada, bo, *_jury = _collective(member, "Ada", "Bo", "Cy", "Di", "Ed")
+    ada, bo, *_jury = join_riverside(member, "Ada", "Bo", "Cy", "Di", "Ed")
     tid = ada.post(f"{M}/tasks", json={"title": "Mow", "category": "home", "reward": 200}).json()
     application = bo.post(f"{M}/tasks/{tid['id']}/applications", json={}).json()
     assigned = ada.post(

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
+from tests.api.helpers import COLLECTIVE
 
 
 def test_policy_impact_over_the_api(client: TestClient, member: Any) -> None:

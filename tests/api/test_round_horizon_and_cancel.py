@@ -12,10 +12,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import COLLECTIVE
-from tests.api.test_commons_flow import LATHE, _bid, _open_round
-from tests.api.test_foundation_flow import assert_problem
-from tests.conftest import FakeClock
+from tests.api.helpers import COLLECTIVE, LATHE, open_round, place_bid
+from tests.helpers import FakeClock, assert_problem
 
 C = "/collectives/riverside"
 
@@ -104,8 +102,8 @@ def test_the_opener_cancels_a_round_and_its_bids_are_released(
     ada.post("/collectives", json=COLLECTIVE)
     bo.post(f"{C}/memberships")
     lathe = ada.post(f"{C}/assets", json=LATHE).json()["id"]
-    round_id = _open_round(bo, clock)
-    assert _bid(ada, round_id, lathe, 3, "crafts").status_code == 201
+    round_id = open_round(bo, clock)
+    assert place_bid(ada, round_id, lathe, 3, "crafts").status_code == 201
     # the round blocks the next one while it is open
     assert_problem(
         _round(ada, clock, start=timedelta(days=20), length=timedelta(days=7)),
@@ -125,8 +123,8 @@ def test_the_opener_cancels_a_round_and_its_bids_are_released(
         assert_problem(
             bo.post(f"{C}/allocation-rounds/{round_id}/{action}"), 409, "invalid_transition"
         )
-    assert_problem(_bid(ada, round_id, lathe, 3, "crafts"), 409, "bidding_closed")
-    assert _open_round(ada, clock) != round_id
+    assert_problem(place_bid(ada, round_id, lathe, 3, "crafts"), 409, "bidding_closed")
+    assert open_round(ada, clock) != round_id
 
 
 def test_anyone_may_cancel_once_the_opener_has_left(
@@ -135,7 +133,7 @@ def test_anyone_may_cancel_once_the_opener_has_left(
     ada, bo = member("Ada"), member("Bo")
     ada.post("/collectives", json=COLLECTIVE)
     bo.post(f"{C}/memberships")
-    round_id = _open_round(bo, clock)
+    round_id = open_round(bo, clock)
     assert bo.delete(f"{C}/memberships/me").status_code in (200, 204)
     assert_problem(bo.post(f"{C}/allocation-rounds/{round_id}/cancel"), 403, "not_a_member")
     cancelled = ada.post(f"{C}/allocation-rounds/{round_id}/cancel")
@@ -150,15 +148,15 @@ def test_a_computed_round_can_be_cancelled_but_not_a_published_one(
     ada.post("/collectives", json=COLLECTIVE)
     bo.post(f"{C}/memberships")
     lathe = ada.post(f"{C}/assets", json=LATHE).json()["id"]
-    first = _open_round(ada, clock)
-    _bid(bo, first, lathe, 3, "crafts")
+    first = open_round(ada, clock)
+    place_bid(bo, first, lathe, 3, "crafts")
     clock.advance(days=1, hours=1)
     assert ada.post(f"{C}/allocation-rounds/{first}/compute").status_code == 200
     assert ada.post(f"{C}/allocation-rounds/{first}/cancel").json()["status"] == "cancelled"
     assert ada.get(f"{C}/allocation-rounds/{first}/allocations").json()["allocations"] == []
 
-    second = _open_round(ada, clock)
-    _bid(bo, second, lathe, 3, "crafts")
+    second = open_round(ada, clock)
+    place_bid(bo, second, lathe, 3, "crafts")
     clock.advance(days=1, hours=1)
     ada.post(f"{C}/allocation-rounds/{second}/compute")
     assert ada.post(f"{C}/allocation-rounds/{second}/publish").status_code == 200

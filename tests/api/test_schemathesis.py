@@ -27,9 +27,8 @@ from cybermutual.bootstrap import build_services
 from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.api.conftest import COLLECTIVE, Member
-from tests.api.test_commons_flow import LATHE
-from tests.conftest import FAST_PASSWORDS, FakeClock
+from tests.api.helpers import COLLECTIVE, LATHE, Member
+from tests.helpers import FAST_PASSWORDS, FakeClock
 
 EXAMPLES = 6  # per operation and generation mode
 C = "/collectives/riverside"

@@ -23,9 +23,8 @@ from cybermutual.bootstrap import build_services
 from cybermutual.services.container import Services
 from cybermutual.services.policy_impact import PolicyChange
 from cybermutual.services.simulation_pool import SimulationCancelled, SimulationJob, SimulationPool
-from tests.api.conftest import COLLECTIVE, Member
-from tests.api.test_foundation_flow import assert_problem
-from tests.conftest import FAST_PASSWORDS, FakeClock
+from tests.api.helpers import COLLECTIVE, Member
+from tests.helpers import FAST_PASSWORDS, FakeClock, assert_problem
 
 IMPACT = "/collectives/riverside/policy-impact"
 

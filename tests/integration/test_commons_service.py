@@ -25,8 +25,7 @@ from cybermutual.domain.errors import RoundNotFound
 from cybermutual.services.commons_rounds import RoundReport
 from cybermutual.services.container import Services
 from cybermutual.store.tables import listings
-from tests.conftest import FakeClock
-from tests.helpers import members
+from tests.helpers import FakeClock, members
 
 
 def _round_with_bids(services: Services, clock: FakeClock) -> tuple[str, str, list[str]]:

@@ -18,8 +18,7 @@ from cybermutual.bootstrap import build_services
 from cybermutual.domain.errors import CreditLimitExceeded
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import PaymentOrder
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import members
+from tests.helpers import FAST_PASSWORDS, FakeClock, members
 
 THREADS = 8
 PAYMENTS = 500

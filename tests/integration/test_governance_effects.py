@@ -14,8 +14,7 @@ from cybermutual.domain.collective import Admission
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem
 from cybermutual.services.container import Services
-from tests.conftest import FakeClock
-from tests.helpers import members, person
+from tests.helpers import FakeClock, members, person
 
 
 def passed(services: Services, slug: str, voters: list[str], kind: str, params: Any) -> Any:

@@ -17,8 +17,7 @@ from sqlalchemy import Engine, func, select
 from cybermutual.bootstrap import build_services
 from cybermutual.services.container import Services
 from cybermutual.store.tables import periodic_payments, policy_changes, transfers
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import members
+from tests.helpers import FAST_PASSWORDS, FakeClock, members
 
 SERVERS = 6
 

@@ -11,8 +11,7 @@ from cybermutual.domain.market.listings import ListingKind, ListingStatus
 from cybermutual.domain.market.proposals import ApplicationStatus, QuoteStatus
 from cybermutual.services.container import Services
 from cybermutual.services.market.ports import ListingQuery
-from tests.conftest import FakeClock
-from tests.helpers import members
+from tests.helpers import FakeClock, members
 
 
 def _listing(services: Services, slug: str, owner: str, kind: ListingKind, title: str) -> str:

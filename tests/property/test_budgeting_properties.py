@@ -23,57 +23,13 @@ from cybermutual.domain.governance.budgeting import (
     Rule,
     decide,
 )
+from tests.budgeting_helpers import elections, pabutools_outcome
 
 MODES: list[tuple[Rule, Completion]] = [
     ("equal_shares", "none"),
     ("equal_shares", "add1"),
     ("greedy", "none"),
 ]
-
-
-def pabutools_outcome(election: BudgetElection, rule: str, completion: str) -> list[str]:
-    """pabutools' selection (sorted ids), without projects no one approved."""
-    from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat, Instance, Project
-    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
-
-    projects = [Project(p.id, p.cost) for p in election.projects]
-    instance = Instance(projects, budget_limit=election.budget)
-    profile = ApprovalProfile(
-        [ApprovalBallot({projects[j] for j in np.flatnonzero(row)}) for row in election.approvals]
-    )
-    if rule == "greedy":
-        outcome = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
-    else:
-        outcome = method_of_equal_shares(
-            instance,
-            profile,
-            sat_class=Cost_Sat,
-            voter_budget_increment=1 if completion == "add1" else None,
-        )
-    approved = {election.projects[j].id for j in np.flatnonzero(election.approvals.any(axis=0))}
-    return sorted(p.name for p in outcome if p.name in approved)
-
-
-@st.composite
-def elections(draw: st.DrawFn, *, max_voters: int = 9, max_cost: int = 12) -> BudgetElection:
-    m = draw(st.integers(1, 6))
-    costs = draw(st.lists(st.integers(1, max_cost), min_size=m, max_size=m))
-    n = draw(st.integers(0, max_voters))
-    rows = draw(st.lists(st.lists(st.booleans(), min_size=m, max_size=m), min_size=n, max_size=n))
-    budget = draw(st.integers(0, sum(costs) + 3))
-    ids = draw(
-        st.lists(
-            st.sampled_from(["a", "b", "c", "d", "e", "f", "9", "10", "x1", "x10"]),
-            min_size=m,
-            max_size=m,
-            unique=True,
-        )
-    )
-    return BudgetElection.from_matrix(
-        budget=budget,
-        projects=[BudgetProject(i, c) for i, c in zip(ids, costs, strict=True)],
-        approvals=np.array(rows, dtype=bool).reshape(n, m),
-    )
 
 
 @st.composite

@@ -28,8 +28,7 @@ from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.tables import periodic_payments, service_claims, transfers
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import collective, person
+from tests.helpers import FAST_PASSWORDS, FakeClock, collective, person
 
 T = TypeVar("T")
 

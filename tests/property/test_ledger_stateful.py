@@ -23,8 +23,7 @@ from cybermutual.domain.ledger import TransferStatus
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import members
+from tests.helpers import FAST_PASSWORDS, FakeClock, members
 
 PEOPLE = 4
 T = TypeVar("T")

@@ -25,8 +25,7 @@ from cybermutual.domain.market.listings import ListingKind
 from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.conftest import FAST_PASSWORDS, FakeClock
-from tests.helpers import collective, person
+from tests.helpers import FAST_PASSWORDS, FakeClock, collective, person
 
 STABLE = {
     "invalid_transition",

@@ -53,7 +53,7 @@ def test_equal_shares_rounds_prices_and_who_paid_what() -> None:
 
 
 def test_same_as_pabutools_on_the_hand_checked_instance() -> None:
-    from tests.property.test_budgeting_properties import pabutools_outcome
+    from tests.budgeting_helpers import pabutools_outcome
 
     for completion in ("none", "add1"):
         ours = equal_shares(SHORT, completion=completion)

@@ -9,31 +9,7 @@ from hypothesis import given
 from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.governance.budgeting import decide
 from cybermutual.domain.governance.pabulib import parse_pabulib, write_pabulib
-from tests.property.test_budgeting_properties import elections, pabutools_outcome
-
-WIELICZKA_LIKE = """\ufeffMETA
-key;value
-description;Green budget of a small town
-country;Poland
-unit;Wieliczka
-instance;2023
-num_projects;3
-num_votes;4
-budget;10,00
-vote_type;approval
-rule;equal_shares
-PROJECTS
-project_id;cost;votes;name;category
-a;6;2;Playground;education,sport
-b;4;2;Benches;public space
-c;5.0;2;Trees;environment
-VOTES
-voter_id;vote;age;sex
-1;a,b;30;F
-2;a;41;M
-3;b,c;None;
-4;c;22;F
-"""
+from tests.budgeting_helpers import WIELICZKA_LIKE, elections, pabutools_outcome
 
 
 def test_reads_a_file_with_its_metadata_and_extra_columns() -> None:
