@@ -18,6 +18,7 @@ from cybermutual.api.deps import REQUIRED_KEY, ServicesDep
 from cybermutual.api.guards import RequestGuard
 from cybermutual.api.routers import (
     auth,
+    budget_rounds,
     collectives,
     commons,
     governance,
@@ -64,6 +65,7 @@ def create_app(services: Services) -> FastAPI:
         policy,
         governance,
         public_services,
+        budget_rounds,
     ):
         api.include_router(module.router)
 

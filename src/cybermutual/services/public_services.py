@@ -77,9 +77,16 @@ def pay_waiting(uow: UnitOfWork, collective: Collective, *, now: datetime) -> Pa
     waiting = [c for c in uow.public_services.waiting(collective.id) if c.provider_id in providers]
     services = uow.public_services.services_by_id(c.service_id for c in waiting)
     windows = {sid: window_of(now, s.period) for sid, s in services.items()}
-    spent = uow.public_services.spent({sid: w.key for sid, w in windows.items()})
+    keys = {sid: w.key for sid, w in windows.items()}
+    spent = uow.public_services.spent(keys)
     fund = books.system_account(AccountKind.COMMONS_FUND)
-    plan = rules.plan_payments(waiting, services=services, spent=spent, fund_headroom=fund.headroom)
+    plan = rules.plan_payments(
+        waiting,
+        services=services,
+        spent=spent,
+        fund_headroom=fund.headroom,
+        raised=uow.budget_rounds.raises(keys),
+    )
     for claim in plan.pay:
         service = services[claim.service_id]
         transfer = books.move(
