@@ -121,7 +121,8 @@ def test_a_round_from_opening_to_its_explained_result(
     # ballots are secret until the close: each sees only their own, and there is no result
     seen_by_bo = bo.get(f"{R}/{rid}").json()
     assert seen_by_bo["my_ballot"] == sorted(ballots[bo.id])
-    assert seen_by_bo["ballots"] is None and seen_by_bo["selected"] is None
+    assert seen_by_bo["ballots"] is None
+    assert seen_by_bo["selected"] is None
     assert late.get(f"{R}/{rid}").json()["my_ballot"] is None
     assert_problem(ada.get(f"{R}/{rid}/result"), 409, "budget_round_not_closed")
     assert_problem(ada.get(f"{R}/{rid}/pabulib"), 409, "budget_round_not_closed")
@@ -274,7 +275,8 @@ def test_a_proposal_opens_a_round_whose_result_raises_a_service_budget(
     rid = opened["changes"][0]["to"]["id"]
     budget_round = bo.get(f"{R}/{rid}").json()
     assert (budget_round["source"], budget_round["proposal_id"]) == ("proposal", opened["id"])
-    assert budget_round["opened_by"] == ada.id and budget_round["eligible"] == 3
+    assert budget_round["opened_by"] == ada.id
+    assert budget_round["eligible"] == 3
 
     more = propose(bo, rid, "More clinic hours", 600, service_id=sid)
     assert_problem(
@@ -298,7 +300,8 @@ def test_a_proposal_opens_a_round_whose_result_raises_a_service_budget(
     assert report["rounds_closed"] == [rid]
     assert report["claims_paid"] == 1  # the same tick: 500 + 600 now fits the second claim
     result = ada.get(f"{R}/{rid}/result").json()
-    assert result["selected"] == [more] and result["funded"] is True
+    assert result["selected"] == [more]
+    assert result["funded"] is True
     assert result["effects"][0]["action"] == "service_budget_raised"
     assert result["effects"][0]["period"] == "2026-11"
     claims = bo.get(f"{P}/services/{sid}/claims").json()["items"]
@@ -311,7 +314,8 @@ def test_cancel_only_by_its_opener_before_anyone_votes(people: list[Any], clock:
     first = open_round(ada, clock, 1000)["id"]
     assert_problem(bo.post(f"{R}/{first}/cancel"), 403, "not_the_author")
     cancelled = ada.post(f"{R}/{first}/cancel")
-    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
     assert_problem(ada.post(f"{R}/{first}/cancel"), 409, "budget_round_closed")
     assert_problem(bo.get(f"{R}/{first}/result"), 409, "budget_round_not_closed")
 
@@ -354,4 +358,5 @@ def test_an_imported_file_is_a_closed_round_with_its_result(people: list[Any]) -
     assert (result["selected"], result["funded"], result["voters"]) == (["b"], False, 4)
     assert result["my_share"] is None
     again = ada.get(f"{R}/{imported['id']}/pabulib").text
-    assert "Wieliczka" in again and "1;a,b" in again
+    assert "Wieliczka" in again
+    assert "1;a,b" in again
