@@ -192,6 +192,11 @@ def test_a_round_from_opening_to_its_explained_result(
     assert run.exit_code == 0, run.output
     assert json.loads(run.stdout)["selected"] == result["selected"]
 
+    notice = next(n for n in cy.get(f"{P}/inbox").json()["items"] if n["subject_id"] == rid)
+    assert notice["event"] == "budget_round_closed"
+    assert "Summer works" in notice["message"]
+    assert not any(n["subject_id"] == rid for n in late.get(f"{P}/inbox").json()["items"])
+
     listed = ada.get(R, params={"status": "closed"}).json()
     assert [r["id"] for r in listed["items"]] == [rid]
     assert listed["next_cursor"] is None
@@ -304,6 +309,8 @@ def test_a_proposal_opens_a_round_whose_result_raises_a_service_budget(
     assert result["funded"] is True
     assert result["effects"][0]["action"] == "service_budget_raised"
     assert result["effects"][0]["period"] == "2026-11"
+    shown = ada.get(f"{P}/services/{sid}").json()
+    assert (shown["budget_per_period"], shown["budget_this_period"]) == (500, 1100)
     claims = bo.get(f"{P}/services/{sid}/claims").json()["items"]
     assert sorted(c["status"] for c in claims) == ["paid", "paid"]
     assert ada.get(f"{P}/ledger/verify").json()["ok"]

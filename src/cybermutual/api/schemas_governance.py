@@ -155,6 +155,9 @@ class ServicePublic(BaseModel):
     providers: list[ProviderPublic]
     period_key: str
     spent_this_period: int
+    budget_this_period: int = Field(
+        description="budget_per_period plus what budget rounds' results added to this period"
+    )
 
 
 class ClaimCreate(Strict):

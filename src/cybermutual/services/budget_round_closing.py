@@ -20,7 +20,9 @@ from cybermutual.domain.governance.budgeting import BudgetElection, Outcome, dec
 from cybermutual.domain.governance.periods import window_of
 from cybermutual.domain.governance.public_services import ServiceStatus
 from cybermutual.domain.ledger import AccountKind
+from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import MembershipStatus
+from cybermutual.services.inbox import notify
 from cybermutual.services.ports import UnitOfWork
 
 MAX_VOTERS = 1_000_000
@@ -117,6 +119,23 @@ def close(
             amount=r.amount,
             at=now,
         )
+    unfunded = "" if funded else " (not funded: the fund could not cover its budget)"
+    notify(
+        uow,
+        collective,
+        [
+            MarketEvent(
+                EventKind.BUDGET_ROUND_CLOSED,
+                (closed.opened_by, *sorted(ballots)),
+                "budget_round",
+                closed.id,
+                f"The budget round '{closed.title}' closed: {len(outcome.selected)} of "
+                f"{len(projects)} projects selected, costing {outcome.cost} of "
+                f"{closed.budget}{unfunded}.",
+            )
+        ],
+        now=now,
+    )
     return closed
 
 

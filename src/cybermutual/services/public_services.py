@@ -50,6 +50,7 @@ class ServiceView:
     providers: list[tuple[str, str]]  # (member id, display name)
     spent_this_period: int
     period_key: str
+    raised_this_period: int = 0  # what budget rounds added to this period's budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +160,9 @@ class PublicServicesService:
         names = uow.governance.display_names(m for m, _ in providers)
         window = window_of(self._clock.now(), service.period)
         spent = uow.public_services.spent({service.id: window.key}).get(service.id, 0)
+        raised = uow.budget_rounds.raises({service.id: window.key}).get(service.id, 0)
         return ServiceView(
-            service, [(m, names.get(m, "")) for m, _ in providers], spent, window.key
+            service, [(m, names.get(m, "")) for m, _ in providers], spent, window.key, raised
         )
 
     def add_provider(self, slug: str, *, member: str, service_id: str) -> ServiceView:
