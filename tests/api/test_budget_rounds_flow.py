@@ -179,7 +179,7 @@ def test_a_round_from_opening_to_its_explained_result(
         5,
         result["selected"],
     )
-    assert closed["my_ballot"] is None
+    assert closed["my_ballot"] == sorted(ballots[cy.id])  # your own, still only yours
 
     # the round as a Pabulib file: voters numbered, not named; the CLI decides the same
     exported = ada.get(f"{R}/{rid}/pabulib")

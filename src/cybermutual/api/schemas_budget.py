@@ -66,7 +66,7 @@ class BudgetRoundPublic(BaseModel):
     closed_at: datetime | None
     projects: list[ProjectPublic]
     my_ballot: list[str] | None = Field(
-        description="your own approvals while the round is open; nobody else's is ever shown"
+        description="your own approvals (null if you have none); nobody else's is ever shown"
     )
     can_vote: bool = Field(description="you were a member when it opened, and it is open")
     eligible: int = Field(description="members who may vote in it")

@@ -45,7 +45,7 @@ class RoundView:
     round: BudgetRound
     opened_by_name: str
     projects: list[RoundProject]
-    my_ballot: list[str] | None  # the viewer's own, while open; nobody else's, ever
+    my_ballot: list[str] | None  # the viewer's own; nobody else's, ever
     can_vote: bool
     eligible: int
     ballots: int | None  # how many voted: public once closed
@@ -390,7 +390,7 @@ class BudgetRoundService:
             budget_round,
             names.get(budget_round.opened_by, ""),
             uow.budget_rounds.projects(budget_round.id),
-            uow.budget_rounds.ballot(budget_round.id, viewer) if is_open else None,
+            uow.budget_rounds.ballot(budget_round.id, viewer),
             can_vote=budget_round.accepts_input(self._clock.now())
             and uow.budget_rounds.is_voter(budget_round.id, viewer),
             eligible=(
