@@ -10,7 +10,6 @@ transaction, before it is shown. The rules are in ``domain/governance/budget_rou
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,6 @@ from cybermutual.domain.errors import (
     BudgetRoundClosed,
     BudgetRoundNotClosed,
     BudgetRoundNotFound,
-    InvalidValue,
     NotAllowed,
     NotEligible,
     ServiceEnded,
@@ -28,16 +26,13 @@ from cybermutual.domain.errors import (
 )
 from cybermutual.domain.governance import budget_rounds as rules
 from cybermutual.domain.governance.budget_rounds import BudgetRound, RoundProject, RoundStatus
-from cybermutual.domain.governance.budgeting import RULES, BudgetElection, BudgetProject
-from cybermutual.domain.governance.pabulib import parse_pabulib, write_pabulib
 from cybermutual.domain.governance.public_services import ServiceStatus
 from cybermutual.domain.membership import require_active
 from cybermutual.services import budget_round_closing as closing
+from cybermutual.services import budget_round_files as files
 from cybermutual.services.common import check_limit, load_collective, new_id
 from cybermutual.services.governance_proposals import require_active_or_former
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
-
-MAX_IMPORTED_ID = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,72 +102,18 @@ class BudgetRoundService:
         """A Pabulib file as a new round closed for input, its result computed at once. Its
         ballots are the file's (its voters are not members); it moves no money."""
         now = self._clock.now()
-        try:
-            parsed = parse_pabulib(text)
-        except RecursionError:
-            raise InvalidValue("the file could not be read", field="pabulib") from None
-        election = parsed.election
-        _check_imported_ids(election)
-        if election.budget < 1:
-            raise InvalidValue("the file's budget must be at least 1", field="pabulib")
-        meta = dict(parsed.meta)
-        rule = meta.get("rule", "equal_shares")
-        rule = rule if rule in RULES else "equal_shares"
-        title = " ".join((meta.get("description") or meta.get("instance") or "").split())[:200]
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, importer))
             _require_open_to_members(collective)
-            round_id = new_id()
-            projects = [
-                RoundProject(
-                    id=p.id,
-                    round_id=round_id,
-                    name=(" ".join((p.name or p.id).split()) or p.id)[: rules.MAX_NAME],
-                    cost=p.cost,
-                    description=parsed.project_fields.get(p.id, {}).get("description", "")[
-                        : rules.MAX_DESCRIPTION
-                    ],
-                    proposed_by=None,
-                    service_id=None,
-                    created_at=now,
-                )
-                for p in election.projects
-            ]
-            ids = [p.id for p in election.projects]
-            ballots = {
-                voter: [ids[j] for j in election.approvals[v].nonzero()[0]]
-                for v, voter in enumerate(election.voter_ids)
-            }
-            budget_round = BudgetRound(
-                id=round_id,
-                collective_id=collective.id,
-                title=title or "Imported budget",
-                budget=election.budget,
-                rule=rule,
-                status=RoundStatus.OPEN,
-                opened_by=importer,
-                opens_at=now,
-                closes_at=now,
-                source="import",
+            imported = files.imported_round(
+                text, round_id=new_id(), collective_id=collective.id, importer=importer, now=now
             )
-            outcome, decided = closing.decide_round(
-                budget_round, projects, {v: a for v, a in ballots.items() if a}, increment=1
-            )
-            result = rules.result_of(
-                outcome,
-                election=decided,
-                names={p.id: p.name for p in projects},
-                funded=False,
-                funded_reason="imported for study: an imported round moves no money",
-            )
-            result["effects"] = []
-            result["eligible"] = election.voters
-            closed = rules.close(budget_round, result=result, now=now)
-            uow.budget_rounds.add_round(closed, voters=[], meta=_extra_meta(meta))
-            for project in projects:
+            closed = imported.round
+            uow.budget_rounds.add_round(closed, voters=[], meta=imported.meta)
+            for project in imported.projects:
                 uow.budget_rounds.add_project(project)
-            uow.budget_rounds.save_ballots(round_id, ballots, at=now)
+            uow.budget_rounds.save_ballots(closed.id, imported.ballots, at=now)
             uow.commit()
             return self._view(uow, collective, closed, importer)
 
@@ -226,51 +167,21 @@ class BudgetRoundService:
             )
 
     def export_pabulib(self, slug: str, *, viewer: str, round_id: str) -> str:
-        """A closed round as a Pabulib file. Voters are numbered in an order derived from the
-        round and their id, so the file says how many approved what, never who."""
+        """A closed round as a Pabulib file (voters numbered, never named)."""
         with self._uow(readonly=True) as uow:
             require_active_or_former(uow, load_collective(uow, slug), viewer)
         self._close_if_due(slug, round_id)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             budget_round = _load(uow, collective, round_id)
-            result = _require_result(budget_round)
-            projects = uow.budget_rounds.projects(round_id)
-            ballots = uow.budget_rounds.ballots(round_id)
-            meta = uow.budget_rounds.meta(round_id)
-        if budget_round.source == "import":
-            counted = {v: a for v, a in ballots.items()}
-            voter_ids = sorted(counted)
-        else:
-            eligible_at_close = {v for v, a in ballots.items() if a}
-            counted = {v: ballots[v] for v in eligible_at_close if v in _voters_of(result)}
-            voter_ids = sorted(counted, key=lambda v: _pseudonym(budget_round.id, v))
-        election = BudgetElection.of(
-            budget=budget_round.budget,
-            projects=[BudgetProject(p.id, p.cost, p.name) for p in projects],
-            ballots=[counted[v] for v in voter_ids],
-            voter_ids=(
-                voter_ids
-                if budget_round.source == "import"
-                else [str(n) for n in range(1, len(voter_ids) + 1)]
-            ),
-        )
-        increment = 1 if budget_round.source == "import" else 10**collective.currency.decimals
-        header = {
-            **meta,
-            "description": budget_round.title,
-            "country": meta.get("country", ""),
-            "unit": meta.get("unit", collective.name),
-            "instance": meta.get("instance", budget_round.id),
-            "currency": meta.get("currency", collective.currency.code),
-            "rule": budget_round.rule,
-            "add1_increment": str(increment),
-        }
-        return write_pabulib(
-            election,
-            meta=header,
-            project_fields={p.id: {"description": p.description} for p in projects},
-        )
+            return files.exported_text(
+                collective,
+                budget_round,
+                result=_require_result(budget_round),
+                projects=uow.budget_rounds.projects(round_id),
+                ballots=uow.budget_rounds.ballots(round_id),
+                meta=uow.budget_rounds.meta(round_id),
+            )
 
     # --- taking part -------------------------------------------------------------------------
 
@@ -406,7 +317,7 @@ def _require_open_to_members(collective: Collective) -> None:
     if collective.charter.budget_rounds_open_to != "members":
         raise NotAllowed(
             "this collective's charter opens budget rounds by proposal only: propose "
-            "'open_budget_round' (or vote to let members open them)"
+            "'open_budget_round'"
         )
 
 
@@ -418,37 +329,6 @@ def _require_result(budget_round: BudgetRound) -> dict[str, Any]:
             status=budget_round.status.value,
         )
     return budget_round.result
-
-
-def _voters_of(result: dict[str, Any]) -> set[str]:
-    shares: dict[str, Any] = result.get("voter_shares", {})
-    return set(shares)
-
-
-def _pseudonym(round_id: str, voter: str) -> str:
-    return hashlib.sha256(f"{round_id}:{voter}".encode()).hexdigest()
-
-
-def _check_imported_ids(election: BudgetElection) -> None:
-    for project in election.projects:
-        if len(project.id) > MAX_IMPORTED_ID:
-            raise InvalidValue(
-                f"project id {project.id[:20]}... is longer than {MAX_IMPORTED_ID} characters",
-                field="pabulib",
-            )
-    for voter in election.voter_ids:
-        if len(voter) > MAX_IMPORTED_ID:
-            raise InvalidValue(
-                f"voter id {voter[:20]}... is longer than {MAX_IMPORTED_ID} characters",
-                field="pabulib",
-            )
-
-
-_WRITTEN_META = ("num_projects", "num_votes", "budget", "vote_type")
-
-
-def _extra_meta(meta: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in meta.items() if k not in _WRITTEN_META}
 
 
 def _load(
