@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,3 +123,31 @@ def void_behind_the_back(services: Services, slug: str, order: Order) -> None:
         books.settle(escrow, post=False)
         books.close()
         uow.commit()
+
+
+SERVERS = 6
+
+
+def together(fleet: list[Services], work: Callable[[Services], object]) -> list[BaseException]:
+    """Run ``work`` on every server at the same moment; the exceptions it raised."""
+    barrier = threading.Barrier(len(fleet))
+    failures: list[BaseException] = []
+
+    def run(services: Services) -> None:
+        barrier.wait()
+        try:
+            work(services)
+        except BaseException as exc:  # collected and asserted on below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in fleet]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return failures
+
+
+def count_rows(engine: Engine, query: object) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())  # type: ignore[call-overload]

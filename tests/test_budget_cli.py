@@ -64,3 +64,25 @@ def test_a_bad_or_missing_file_fails_in_one_line(tmp_path: Path) -> None:
         assert result.exit_code == 1
         assert message in result.output
         assert "Traceback" not in result.output
+
+
+def test_reads_the_add1_step_a_round_export_writes(tmp_path: Path) -> None:
+    """A round counted in cents raises shares by a whole unit (100), as its close did; the
+    file says so (``add1_increment``), and ``--increment`` overrides it."""
+    text = WIELICZKA_LIKE.replace("rule;equal_shares\n", "rule;equal_shares\nadd1_increment;7\n")
+    path = tmp_path / "round.pb"
+    path.write_text(text, encoding="utf-8")
+    by_file = runner.invoke(app, ["budget", str(path), "--explain"])
+    by_option = runner.invoke(app, ["budget", str(path), "--explain", "--increment", "1"])
+    assert by_file.exit_code == 0, by_file.output
+    assert by_option.exit_code == 0, by_option.output
+    # one raise of 7 per voter overshoots at once, so the first outcome stands; steps of 1 do not
+    assert "raising the share to 19/2" in json.loads(by_file.stdout)["stopped_because"]
+    assert (
+        json.loads(by_option.stdout)["stopped_because"]
+        != json.loads(by_file.stdout)["stopped_because"]
+    )
+    path.write_text(text.replace("add1_increment;7", "add1_increment;x"), encoding="utf-8")
+    bad = runner.invoke(app, ["budget", str(path)])
+    assert bad.exit_code == 1
+    assert "add1_increment" in bad.output

@@ -112,6 +112,7 @@ def test_the_demo_collective_governs_itself(tmp_path: Path) -> None:
         ("fund_service", "passed", "passed"),
         ("resolution", "failed", "quorum_not_met"),
         ("basic_income", "open", None),
+        ("open_budget_round", "passed", "passed"),
     }
     open_one = next(v for v in views if v.proposal.status.value == "open")
     assert open_one.impact_status == "ready"
@@ -125,4 +126,20 @@ def test_the_demo_collective_governs_itself(tmp_path: Path) -> None:
         DEMO_SLUG, viewer=provider, service_id=service.service.id
     ).items
     assert any(c.claim.status.value == "paid" for c in claims)
+    # a closed budget round with its explained result, and an open one the viewer can vote in
+    rounds = {
+        v.round.status.value: v
+        for v in services.budget_rounds.rounds(DEMO_SLUG, viewer=viewer).items
+    }
+    assert set(rounds) == {"closed", "open"}
+    closed = rounds["closed"]
+    assert 5 <= len(closed.projects) <= 8
+    assert closed.ballots is not None
+    assert closed.ballots > closed.eligible // 2  # most members voted
+    result = services.budget_rounds.result(DEMO_SLUG, viewer=viewer, round_id=closed.round.id)
+    assert result.result["selected"]
+    assert result.result["cost"] <= closed.round.budget
+    assert all(p["detail"] for p in result.result["projects"])
+    assert rounds["open"].can_vote
+    assert rounds["open"].my_ballot is None
     assert services.ledger.verify(DEMO_SLUG).ok

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from cybermutual.config import Settings
 from cybermutual.services.auth import AuthService
+from cybermutual.services.budget_rounds import BudgetRoundService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
@@ -102,6 +103,7 @@ def build_services(
         votes=VoteService(uow, clock=clock),
         public_services=PublicServicesService(uow, clock=clock),
         proposal_impact=proposal_impact,
+        budget_rounds=BudgetRoundService(uow, clock=clock),
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
     )
 

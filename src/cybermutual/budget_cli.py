@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from cybermutual.domain.errors import DomainError
+from cybermutual.domain.errors import DomainError, InvalidValue
 from cybermutual.domain.governance.budgeting import decide
 from cybermutual.domain.governance.pabulib import parse_pabulib
 
@@ -32,6 +32,14 @@ def budget_command(
     explain: Annotated[
         bool, typer.Option(help="Also print why each project was or was not selected.")
     ] = False,
+    increment: Annotated[
+        int | None,
+        typer.Option(
+            help="Units add1 raises every share by (default: the file's META add1_increment, "
+            "which a budget round's export writes, else 1).",
+            min=1,
+        ),
+    ] = None,
 ) -> None:
     """Decide which projects a participatory budget funds (Pabulib file in, JSON out)."""
     try:
@@ -39,8 +47,14 @@ def budget_command(
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(f"cannot read {file}: {getattr(error, 'strerror', None) or error}") from None
     try:
-        election = parse_pabulib(text).election
-        outcome = decide(election, rule=rule, completion=completion)  # type: ignore[arg-type]
+        parsed = parse_pabulib(text)
+        step = increment if increment is not None else _meta_increment(parsed.meta)
+        outcome = decide(
+            parsed.election,
+            rule=rule,  # type: ignore[arg-type]
+            completion=completion,  # type: ignore[arg-type]
+            increment=step,
+        )
     except DomainError as error:
         raise _fail(f"{file}: {error.detail}") from None
     result = outcome.as_dict()
@@ -52,6 +66,14 @@ def budget_command(
             for p in outcome.projects
         ]  # fmt: skip
     print(json.dumps(result, indent=2))
+
+
+def _meta_increment(meta: dict[str, str]) -> int:
+    """The add1 step a file asks for (``add1_increment``, written by a round's export), else 1."""
+    raw = meta.get("add1_increment", "1").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidValue(f"META add1_increment must be a whole number from 1, not {raw!r}")
+    return int(raw)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -1,6 +1,8 @@
 """The demo collective governs itself: a levy raised by vote, a clinic funded with providers and
 paid claims, a proposal that failed for lack of quorum, a few delegations, and an open basic-income
-proposal with votes and its impact estimate.
+proposal with votes and its impact estimate; a participatory budget round, opened by a passed
+proposal, closed with its explained result (one winner raises the clinic's budget), and an open
+round a visitor can vote in (members 0 and 1 have not voted yet).
 
 Everything goes through the services at past moments of the seeding clock, and the periodic
 ``tick`` closes what is due, exactly as the scheduler of ``serve`` would have.
@@ -12,11 +14,34 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from cybermutual.domain.ledger import AccountKind
 from cybermutual.services.container import Services
 
 SLUG = "riverside"
 #: (delegator, delegate) by index into the demo's members
 DELEGATIONS = [(14, 0), (15, 2), (16, 2), (17, 4), (18, 15)]
+#: (proposer, name, share of the round's budget, description); the third names the clinic
+SPRING_PROJECTS = [
+    (3, "Tool library shelving", 0.35, "Racks and labels so borrowed tools find their way back."),
+    (5, "Repair café kit", 0.2, "Soldering stations, sewing machine, a parts cabinet."),
+    (7, "More clinic hours", 0.3, "Raises the clinic's budget this month by its cost."),
+    (9, "Benches on the river path", 0.25, "Six oak benches, made in the workshop."),
+    (11, "Seed bank fridge", 0.15, "Keeps the growers' seed stock through the summer."),
+    (2, "Workshop dust extraction", 0.45, "A ducted extractor for the lathe and the saws."),
+]
+#: member -> the projects (indexes into SPRING_PROJECTS) they approve; 16 of 20 voted
+SPRING_BALLOTS = {
+    0: [0, 2], 1: [1, 3], 2: [5, 0], 3: [0, 1, 4], 4: [2, 3], 5: [1, 5], 6: [2],
+    7: [2, 4], 8: [3, 5], 9: [3, 0], 10: [1, 2, 3], 11: [4, 2], 12: [5], 13: [2, 0],
+    15: [0, 3], 19: [1, 4],
+}  # fmt: skip
+AUTUMN_PROJECTS = [
+    (4, "Solar panels on the workshop roof", 0.6, "Cuts the workshop's electricity bill."),
+    (6, "Children's woodworking course", 0.3, "Ten Saturday mornings, tools provided."),
+    (8, "Cargo bike for deliveries", 0.4, "Shared by the market's sellers."),
+    (12, "Community garden irrigation", 0.25, "Drip lines and a rain tank."),
+]
+AUTUMN_BALLOTS = {2: [0, 1], 3: [2], 5: [0, 3], 7: [1, 3], 9: [0], 11: [2, 3], 13: [1]}
 
 
 class MovableClock(Protocol):
@@ -128,6 +153,57 @@ def seed_governance(
     votes(cafe, {10: "yes", 1: "yes"})  # two of twenty: below the 20% quorum
     at(now - timedelta(days=22))
 
+    # a participatory budget: the charter opens rounds by proposal, so members vote one open
+    def budget_round(
+        author: int,
+        title: str,
+        days_open: int,
+        projects: list[tuple[int, str, float, str]],
+        ballots: dict[int, list[int]],
+    ) -> None:
+        budget = _affordable(services)
+        proposal = propose(
+            author,
+            "open_budget_round",
+            f"Open a budget round: {title}",
+            "Members propose projects; the method of equal shares decides what the fund pays.",
+            {
+                "title": title,
+                "budget": budget,
+                "rule": "equal_shares",
+                "closes_at": (clock.now() + timedelta(days=3 + days_open)).isoformat(),
+            },
+            days=3,
+        )
+        votes(proposal, {i: "yes" for i in range(0, 12)})
+        at(clock.now() + timedelta(days=3))  # the proposal passes and opens the round
+        view = services.proposals.proposal(SLUG, viewer=members[0], proposal_id=proposal)
+        assert view.policy is not None
+        round_id = view.policy.changes[0]["to"]["id"]
+        ids = []
+        for proposer, name, share, description in projects:
+            clock.moment += timedelta(hours=5)
+            ids.append(
+                services.budget_rounds.propose_project(
+                    SLUG,
+                    proposer=members[proposer],
+                    round_id=round_id,
+                    name=name,
+                    cost=max(100, int(budget * share) // 100 * 100),
+                    description=description,
+                    service_id=service.id if name == "More clinic hours" else None,
+                ).id
+            )
+        for voter, approve in ballots.items():
+            clock.moment += timedelta(minutes=53)
+            services.budget_rounds.vote(
+                SLUG, voter=members[voter], round_id=round_id, approve=[ids[j] for j in approve]
+            )
+
+    budget_round(6, "Spring works", 10, SPRING_PROJECTS, SPRING_BALLOTS)
+    at(now - timedelta(days=8))  # the spring round closes: its result is recorded
+    budget_round(10, "Autumn works", 14, AUTUMN_PROJECTS, AUTUMN_BALLOTS)
+
     clock.moment = now - timedelta(days=2)
     income = propose(
         4,
@@ -141,3 +217,12 @@ def seed_governance(
     if estimate:
         services.proposal_impact.compute(SLUG, income)
     clock.moment = now
+
+
+def _affordable(services: Services) -> int:
+    """Half of what the commons fund holds now, in whole RVC (at least 10 RVC)."""
+    with services.uow(readonly=True) as uow:
+        collective = uow.collectives.by_slug(SLUG)
+        assert collective is not None
+        fund = uow.accounts.system(collective.id, AccountKind.COMMONS_FUND)
+    return max(1000, (fund.headroom or 0) // 2 // 100 * 100)

@@ -1047,6 +1047,96 @@ def _withdraw_claim(w: World) -> Call:  # the provider
     return Call("POST", f"{H}/services/{service}/claims/{claim}/withdraw", party=w.founder)
 
 
+# --- participatory budget rounds (hillside's charter opens them to members) --------------
+
+R = S + "/budget-rounds"
+
+
+def _budget_round(w: World) -> str:
+    """A fresh open round the founder opened, with one project."""
+    opened = w.services.budget_rounds.open(
+        "hillside",
+        opener=w.founder.id,
+        title="Works",
+        budget=1000,
+        rule="equal_shares",
+        closes_at=w.clock.now() + timedelta(days=3),
+    )
+    return opened.round.id
+
+
+def _project(w: World, round_id: str) -> str:
+    return w.services.budget_rounds.propose_project(
+        "hillside", proposer=w.founder.id, round_id=round_id, name="Benches", cost=100
+    ).id
+
+
+def _closed_round(w: World) -> str:
+    """A round imported from a Pabulib file: closed at once, with its result."""
+    return w.services.budget_rounds.import_pabulib(
+        "hillside", importer=w.founder.id, text=PABULIB
+    ).round.id
+
+
+PABULIB = (
+    "META\nkey;value\nbudget;10\nPROJECTS\nproject_id;cost\na;6\nb;4\n"
+    "VOTES\nvoter_id;vote\n1;a\n2;a,b\n"
+)
+
+
+def _round_closes(w: World) -> str:
+    return (w.clock.now() + timedelta(days=3)).isoformat()
+
+
+@route("POST", R, _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _open_budget_round(w: World) -> Call:
+    body = {"title": "Works", "budget": 1000, "closes_at": _round_closes(w)}
+    return Call("POST", f"{H}/budget-rounds", json=body)
+
+
+@route("POST", R + "/import", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _import_budget_round(w: World) -> Call:
+    return Call("POST", f"{H}/budget-rounds/import", json={"pabulib": PABULIB})
+
+
+@route("GET", R, MEMBERS_AND_LEAVERS_READ)
+def _budget_rounds(w: World) -> Call:
+    return Call("GET", f"{H}/budget-rounds")
+
+
+@route("GET", R + "/{round_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_budget_round(w: World) -> Call:
+    return Call("GET", f"{H}/budget-rounds/{_budget_round(w)}")
+
+
+@route("POST", R + "/{round_id}/cancel", ONLY_THE_PARTY)
+def _cancel_budget_round(w: World) -> Call:  # whoever opened it, while nobody has voted
+    return Call("POST", f"{H}/budget-rounds/{_budget_round(w)}/cancel", party=w.founder)
+
+
+@route("POST", R + "/{round_id}/projects", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _propose_budget_project(w: World) -> Call:
+    body = {"name": "Benches", "cost": 100}
+    return Call("POST", f"{H}/budget-rounds/{_budget_round(w)}/projects", json=body)
+
+
+@route("PUT", R + "/{round_id}/ballots/me", MEMBERS_ONLY)
+def _budget_ballot(w: World) -> Call:  # members active when it opened
+    round_id = _budget_round(w)
+    body = {"approve": [_project(w, round_id)]}
+    return Call("PUT", f"{H}/budget-rounds/{round_id}/ballots/me", json=body)
+
+
+@route("GET", R + "/{round_id}/result", MEMBERS_AND_LEAVERS_READ)
+def _budget_result(w: World) -> Call:
+    return Call("GET", f"{H}/budget-rounds/{_closed_round(w)}/result")
+
+
+@route("GET", R + "/{round_id}/pabulib", MEMBERS_AND_LEAVERS_READ)
+def _budget_pabulib(w: World) -> Call:
+    return Call("GET", f"{H}/budget-rounds/{_closed_round(w)}/pabulib")
+
+
 # --- the world, once per database ---------------------------------------------------------
 
 
@@ -1083,7 +1173,11 @@ def world(
             slug="hillside",
             name="Hillside",
             currency=Currency("HIL", "Hillside hours", 2),
-            charter=Charter(default_credit_limit=1_000_000, admission=Admission.APPROVAL),
+            charter=Charter(
+                default_credit_limit=1_000_000,
+                admission=Admission.APPROVAL,
+                budget_rounds_open_to="members",
+            ),
         )
         services.market.set_rules("hillside", MarketRules(jury_size=1))
         now = clock.now()

@@ -9,42 +9,13 @@ per ticking server.
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select
 
 from cybermutual.bootstrap import build_services
 from cybermutual.services.container import Services
 from cybermutual.store.tables import periodic_payments, policy_changes, transfers
-from tests.helpers import FAST_PASSWORDS, FakeClock, members
-
-SERVERS = 6
-
-
-def together(fleet: list[Services], work: Callable[[Services], object]) -> list[BaseException]:
-    """Run ``work`` on every server at the same moment; the exceptions it raised."""
-    barrier = threading.Barrier(len(fleet))
-    failures: list[BaseException] = []
-
-    def run(services: Services) -> None:
-        barrier.wait()
-        try:
-            work(services)
-        except BaseException as exc:  # collected and asserted on below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(s,)) for s in fleet]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return failures
-
-
-def count(engine: Engine, query: object) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(query).scalar_one())  # type: ignore[call-overload]
+from tests.helpers import FAST_PASSWORDS, SERVERS, FakeClock, count_rows, members, together
 
 
 def test_ticks_at_once_apply_and_pay_once(
@@ -84,12 +55,12 @@ def test_ticks_at_once_apply_and_pay_once(
 
     failures = together(fleet, lambda s: s.tick.tick(impacts=False))
     assert not [f for f in failures if not _is_benign(f)]
-    assert count(engine, select(func.count()).select_from(policy_changes)) == 2
+    assert count_rows(engine, select(func.count()).select_from(policy_changes)) == 2
     # the tick that closed the basic income (or a later one) pays it: once per member
     for s in fleet:
         s.tick.tick(impacts=False)
-    assert count(engine, select(func.count()).select_from(periodic_payments)) == 5
-    assert count(engine, select(func.count()).where(transfers.c.kind == "basic_income")) == 5
+    assert count_rows(engine, select(func.count()).select_from(periodic_payments)) == 5
+    assert count_rows(engine, select(func.count()).where(transfers.c.kind == "basic_income")) == 5
 
     # a waiting claim, confirmed while every server ticks: paid exactly once
     service = services.public_services.services(slug, viewer=ids[0]).items[0].service
@@ -111,7 +82,7 @@ def test_ticks_at_once_apply_and_pay_once(
     assert not [f for f in failures if not _is_benign(f)]
     for s in fleet:
         s.tick.tick(impacts=False)
-    assert count(engine, select(func.count()).where(transfers.c.kind == "public_service")) == 1
+    assert count_rows(engine, select(func.count()).where(transfers.c.kind == "public_service")) == 1
     paid = services.public_services.claim(slug, viewer=ids[1], claim_id=claim.id).claim
     assert paid.status.value == "paid"
     assert services.ledger.verify(slug).ok

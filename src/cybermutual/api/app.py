@@ -18,6 +18,7 @@ from cybermutual.api.deps import REQUIRED_KEY, ServicesDep
 from cybermutual.api.guards import RequestGuard
 from cybermutual.api.routers import (
     auth,
+    budget_rounds,
     collectives,
     commons,
     governance,
@@ -53,7 +54,17 @@ def create_app(services: Services) -> FastAPI:
     app.add_middleware(RequestGuard)
     problems.install(app, services.faults.kinds)
     api = APIRouter(prefix=API)
-    for module in (auth, collectives, ledger, commons, market, policy, governance, public_services):
+    for module in (
+        auth,
+        collectives,
+        ledger,
+        commons,
+        market,
+        policy,
+        governance,
+        public_services,
+        budget_rounds,
+    ):
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])

@@ -82,6 +82,11 @@ class CharterCreate(Strict):
     basic_income: StrictInt = Field(default=0, description="minor units per member and period")
     basic_income_period: Literal["week", "month"] = "month"
     text: str = Field(default="", max_length=20_000, description="the charter's own words")
+    budget_rounds_open_to: Literal["members", "proposal"] = Field(
+        default="proposal",
+        description="who may open a participatory budget round: any active member, or only "
+        "a passed open_budget_round proposal",
+    )
     market_visibility: Literal["public", "members"] | None = Field(
         default=None,
         description="who may read the market (listings, tasks, reviews, reputations): "
@@ -106,6 +111,7 @@ class CharterPublic(BaseModel):
     basic_income: int
     basic_income_period: str
     text: str
+    budget_rounds_open_to: str
     market_visibility: str
     max_round_horizon_days: int
 

@@ -16,7 +16,8 @@ class ProposalCreate(Strict):
         max_length=40,
         examples=["set_levy"],
         description="set_levy | set_credit_limit | set_admission | basic_income | fund_service "
-        "| end_service | set_allocation_budgets | amend_charter | expel_member | resolution",
+        "| end_service | set_allocation_budgets | amend_charter | expel_member | resolution "
+        "| open_budget_round",
     )
     title: str = Field(max_length=400)
     body: str = Field(default="", max_length=20_000)
@@ -154,6 +155,9 @@ class ServicePublic(BaseModel):
     providers: list[ProviderPublic]
     period_key: str
     spent_this_period: int
+    budget_this_period: int = Field(
+        description="budget_per_period plus what budget rounds' results added to this period"
+    )
 
 
 class ClaimCreate(Strict):

@@ -113,6 +113,8 @@ class Charter:
     basic_income: int = 0  # minor units per member and period; 0: none
     basic_income_period: str = "month"  # week | month
     text: str = ""
+    #: who may open a participatory budget round: any active member, or only a passed proposal
+    budget_rounds_open_to: str = "proposal"  # members | proposal
 
     def __post_init__(self) -> None:
         if self.market_visibility is None:
@@ -139,6 +141,11 @@ class Charter:
         if self.basic_income_period not in ("week", "month"):
             raise InvalidValue(
                 "basic_income_period must be week or month", field="charter.basic_income_period"
+            )
+        if self.budget_rounds_open_to not in ("members", "proposal"):
+            raise InvalidValue(
+                "budget_rounds_open_to must be members or proposal",
+                field="charter.budget_rounds_open_to",
             )
         if len(self.text) > MAX_CHARTER_TEXT:
             raise InvalidValue(

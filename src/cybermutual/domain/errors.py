@@ -13,7 +13,9 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── DisputeNotFound             dispute_not_found
 │   ├── ProposalNotFound            proposal_not_found
 │   ├── ServiceNotFound             service_not_found
-│   └── ClaimNotFound               claim_not_found
+│   ├── ClaimNotFound               claim_not_found
+│   ├── BudgetRoundNotFound         budget_round_not_found
+│   └── ProjectNotFound             project_not_found  (a budget round's project)
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -25,7 +27,7 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotAParty                   not_a_party
 │   ├── NotAJuror                   not_a_juror
 │   ├── JurorLeft                   juror_left      (left the collective before voting)
-│   ├── NotEligible                 not_eligible    (joined after the proposal opened)
+│   ├── NotEligible                 not_eligible    (joined after the proposal or round opened)
 │   ├── NotTheAuthor                not_the_author
 │   ├── NotAProvider                not_a_provider
 │   └── NotTheRecipient             not_the_recipient
@@ -40,7 +42,9 @@ DomainError                         (code)                      HTTP at the edge
 │   │   ├── BiddingStillOpen        bidding_still_open
 │   │   ├── PeriodNotOver           period_not_over
 │   │   ├── ProposalClosed          proposal_closed
-│   │   └── ServiceEnded            service_ended
+│   │   ├── ServiceEnded            service_ended
+│   │   ├── BudgetRoundClosed       budget_round_closed
+│   │   └── BudgetRoundNotClosed    budget_round_not_closed  (no result yet)
 │   ├── RoundInProgress             round_in_progress
 │   ├── ConcurrentChange            concurrent_change  (two requests raced for one row)
 │   ├── ListingClosed               listing_closed
@@ -484,6 +488,16 @@ class ServiceNotFound(NotFound):
     title = "Public service not found"
 
 
+class BudgetRoundNotFound(NotFound):
+    code = "budget_round_not_found"
+    title = "Budget round not found"
+
+
+class ProjectNotFound(NotFound):
+    code = "project_not_found"
+    title = "Project not found"
+
+
 class ClaimNotFound(NotFound):
     code = "claim_not_found"
     title = "Claim not found"
@@ -491,7 +505,7 @@ class ClaimNotFound(NotFound):
 
 class NotEligible(Forbidden):
     code = "not_eligible"
-    title = "Not eligible to vote on this proposal"
+    title = "Not eligible to vote on this"
 
 
 class NotTheAuthor(Forbidden):
@@ -512,6 +526,16 @@ class NotTheRecipient(Forbidden):
 class ProposalClosed(InvalidTransition):
     code = "proposal_closed"
     title = "The proposal is closed"
+
+
+class BudgetRoundClosed(InvalidTransition):
+    code = "budget_round_closed"
+    title = "The budget round is closed"
+
+
+class BudgetRoundNotClosed(InvalidTransition):
+    code = "budget_round_not_closed"
+    title = "The budget round has no result"
 
 
 class ServiceEnded(InvalidTransition):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cybermutual.domain.errors import DomainError
 from cybermutual.services.auth import AuthService
+from cybermutual.services.budget_rounds import BudgetRoundService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
@@ -46,6 +47,7 @@ class Services:
     votes: VoteService
     public_services: PublicServicesService
     proposal_impact: ProposalImpactService
+    budget_rounds: BudgetRoundService
     tick: TickService
     health: HealthService
     faults: StorageFaults

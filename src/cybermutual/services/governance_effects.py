@@ -16,11 +16,13 @@ from typing import Any
 from cybermutual.domain import membership as membership_rules
 from cybermutual.domain.collective import Admission, Collective
 from cybermutual.domain.errors import DomainError
+from cybermutual.domain.governance import budget_rounds as budgeting
 from cybermutual.domain.governance import kinds as k
 from cybermutual.domain.governance import public_services as ps
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.ledger import AccountKind, check_credit_limit
 from cybermutual.domain.membership import MembershipStatus
+from cybermutual.services.budget_round_closing import open_round as store_round
 from cybermutual.services.collectives import admit
 from cybermutual.services.governance_ports import PolicyRecord
 from cybermutual.services.ids import new_id
@@ -197,6 +199,26 @@ def _resolution(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: dateti
     return []
 
 
+def _budget_round(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    effect: k.OpenBudgetRound = e
+    if effect.closes_at - now < budgeting.MIN_OPEN:
+        raise NotApplicable("the round's closing time had passed when the proposal passed")
+    budget_round = budgeting.open_round(
+        round_id=new_id(),
+        collective_id=c.id,
+        opened_by=p.author_id,
+        title=effect.title,
+        budget=effect.budget,
+        rule=effect.rule,
+        closes_at=min(effect.closes_at, now + budgeting.MAX_OPEN),
+        now=now,
+        source="proposal",
+        proposal_id=p.id,
+    )
+    store_round(uow, c, budget_round)
+    return [_change("budget_rounds", None, {"id": budget_round.id, **effect.params()})]
+
+
 _APPLY = {
     k.SetLevy: _levy,
     k.SetCreditLimit: _credit_limit,
@@ -208,4 +230,5 @@ _APPLY = {
     k.AmendCharter: _amend,
     k.ExpelMember: _expel,
     k.Resolution: _resolution,
+    k.OpenBudgetRound: _budget_round,
 }

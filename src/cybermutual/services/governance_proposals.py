@@ -21,10 +21,13 @@ from cybermutual.domain.errors import (
     ServiceNotFound,
 )
 from cybermutual.domain.governance import proposals as rules
+from cybermutual.domain.governance.budget_rounds import MAX_OPEN as MAX_ROUND
+from cybermutual.domain.governance.budget_rounds import MIN_OPEN as MIN_ROUND
 from cybermutual.domain.governance.kinds import (
     IMPACT_KINDS,
     Effect,
     EndService,
+    OpenBudgetRound,
     SetAdmission,
     SetCreditLimit,
     members_named,
@@ -102,6 +105,15 @@ class ProposalService:
             )
             effect = proposal.effect
             self._check_references(uow, collective, effect)
+            if isinstance(effect, OpenBudgetRound) and (
+                effect.closes_at - proposal.closes_at < MIN_ROUND
+                or effect.closes_at - now > MAX_ROUND
+            ):
+                raise InvalidParams(
+                    "params.closes_at must be at least one minute after the proposal closes "
+                    "and at most 90 days from now",
+                    field="params.closes_at",
+                )
             voters = self._active_members(uow, collective)
             if isinstance(effect, SetAdmission) and effect.approvals_needed > len(voters):
                 raise InvalidParams(

@@ -1,6 +1,7 @@
 """Everything periodic in self-government, as one ``tick`` over what is due at the clock's time.
 
 - close proposals whose time has come, or on which every eligible voter has now spoken;
+- close budget rounds whose time has come (recording the result, raising service budgets);
 - confirm the service claims whose recipients let the timeout pass, then pay what fits;
 - pay this period's basic income to whoever has not had it;
 - confirm the market's delivered orders whose confirmation period is over;
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from cybermutual.domain.errors import DomainError
 from cybermutual.services.basic_income import pay_basic_income
+from cybermutual.services.budget_round_closing import close_if_due as close_round_if_due
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.loading import load_collective
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class TickReport:
     closed: list[str] = field(default_factory=list)  # proposal ids
+    rounds_closed: list[str] = field(default_factory=list)  # budget round ids
     claims_confirmed: int = 0
     claims_paid: int = 0
     claims_waiting: int = 0
@@ -44,6 +47,7 @@ class TickReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "closed": self.closed,
+            "rounds_closed": self.rounds_closed,
             "claims_confirmed": self.claims_confirmed,
             "claims_paid": self.claims_paid,
             "claims_waiting": self.claims_waiting,
@@ -75,6 +79,12 @@ class TickService:
             slugs = uow.governance.slugs(open_in)
         for cid in open_in:
             self._guarded(report, slugs[cid], self._close)
+        # after the proposals: one that just passed may have opened a round
+        with self._uow(readonly=True) as uow:
+            rounds_in = uow.budget_rounds.collectives_with_open_rounds()
+            slugs = uow.governance.slugs(rounds_in)
+        for cid in rounds_in:
+            self._guarded(report, slugs[cid], self._close_rounds)
         # read after the closings: a proposal that just passed may have started a service
         # or a basic income that is due at once
         with self._uow(readonly=True) as uow:
@@ -122,6 +132,22 @@ class TickService:
                 uow.commit()
             if closed is not None:
                 report.closed.append(closed.id)
+
+    def _close_rounds(self, slug: str, report: TickReport) -> None:
+        now = self._clock.now()
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            due = [r.id for r in uow.budget_rounds.open_rounds(collective.id) if r.is_due(now)]
+        for round_id in due:  # one transaction each
+            with self._uow() as uow:
+                collective = load_collective(uow, slug)
+                budget_round = uow.budget_rounds.round(collective.id, round_id)
+                if budget_round is None:
+                    continue
+                closed = close_round_if_due(uow, collective, budget_round, now=now)
+                uow.commit()
+            if closed is not None:
+                report.rounds_closed.append(closed.id)
 
     def _claims(self, slug: str, report: TickReport) -> None:
         now = self._clock.now()

@@ -31,6 +31,7 @@ from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
 
 if TYPE_CHECKING:
+    from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.market.ports import MarketStore
 
@@ -405,6 +406,9 @@ class UnitOfWork(Protocol):
 
     @property
     def public_services(self) -> PublicServiceStore: ...
+
+    @property
+    def budget_rounds(self) -> BudgetRoundStore: ...
 
     def __enter__(self) -> Self: ...
 

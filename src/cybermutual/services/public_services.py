@@ -51,6 +51,7 @@ class ServiceView:
     providers: list[tuple[str, str]]  # (member id, display name)
     spent_this_period: int
     period_key: str
+    raised_this_period: int = 0  # what budget rounds added to this period's budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +79,16 @@ def pay_waiting(uow: UnitOfWork, collective: Collective, *, now: datetime) -> Pa
     waiting = [c for c in uow.public_services.waiting(collective.id) if c.provider_id in providers]
     services = uow.public_services.services_by_id(c.service_id for c in waiting)
     windows = {sid: window_of(now, s.period) for sid, s in services.items()}
-    spent = uow.public_services.spent({sid: w.key for sid, w in windows.items()})
+    keys = {sid: w.key for sid, w in windows.items()}
+    spent = uow.public_services.spent(keys)
     fund = books.system_account(AccountKind.COMMONS_FUND)
-    plan = rules.plan_payments(waiting, services=services, spent=spent, fund_headroom=fund.headroom)
+    plan = rules.plan_payments(
+        waiting,
+        services=services,
+        spent=spent,
+        fund_headroom=fund.headroom,
+        raised=uow.budget_rounds.raises(keys),
+    )
     for claim in plan.pay:
         service = services[claim.service_id]
         transfer = books.move(
@@ -153,8 +161,9 @@ class PublicServicesService:
         names = uow.governance.display_names(m for m, _ in providers)
         window = window_of(self._clock.now(), service.period)
         spent = uow.public_services.spent({service.id: window.key}).get(service.id, 0)
+        raised = uow.budget_rounds.raises({service.id: window.key}).get(service.id, 0)
         return ServiceView(
-            service, [(m, names.get(m, "")) for m, _ in providers], spent, window.key
+            service, [(m, names.get(m, "")) for m, _ in providers], spent, window.key, raised
         )
 
     def add_provider(self, slug: str, *, member: str, service_id: str) -> ServiceView:

@@ -47,6 +47,7 @@ def _collective(row: Any) -> Collective:
             basic_income=row.basic_income,
             basic_income_period=row.basic_income_period,
             text=row.charter_text,
+            budget_rounds_open_to=row.budget_rounds_open_to,
             market_visibility=MarketVisibility(row.market_visibility),
             max_round_horizon_days=row.max_round_horizon_days,
         ),
@@ -68,6 +69,7 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "basic_income": charter.basic_income,
         "basic_income_period": charter.basic_income_period,
         "charter_text": charter.text,
+        "budget_rounds_open_to": charter.budget_rounds_open_to,
         "market_visibility": charter.visibility.value,
         "max_round_horizon_days": charter.max_round_horizon_days,
     }

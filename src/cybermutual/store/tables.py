@@ -138,6 +138,8 @@ collectives = Table(
     Column("basic_income_period", String(8), nullable=False, server_default="month"),
     Column("charter_text", Text, nullable=False, server_default=""),
     Column("market_visibility", String(16), nullable=False),  # public | members
+    # participatory budgeting (0009_budget_rounds): who may open a round
+    Column("budget_rounds_open_to", String(10), nullable=False, server_default="proposal"),
 )
 
 memberships = Table(
@@ -701,4 +703,69 @@ levy_rates = Table(
     Column("proposal_id", ID, ForeignKey("proposals.id"), nullable=False),
     Column("changed_at", Moment, nullable=False),
     Index("ix_levy_rates_collective", "collective_id", "after_seq"),
+)
+
+# participatory budgeting (0009_budget_rounds): rounds, their projects, voters and ballots, and
+# the service budgets their results raised
+budget_rounds = Table(
+    "budget_rounds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("budget", Money, nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("source", String(12), nullable=False),  # members | proposal | import
+    Column("opened_by", ID, ForeignKey("people.id"), nullable=False),
+    Column("proposal_id", ID, ForeignKey("proposals.id")),
+    Column("opens_at", Moment, nullable=False),
+    Column("closes_at", Moment, nullable=False),
+    Column("closed_at", Moment),
+    Column("result", Text),  # JSON, written at the close
+    Column("meta", Text),  # JSON: an imported file's other META keys
+    Index("ix_budget_rounds_collective", "collective_id", "opens_at", "id"),
+    Index("ix_budget_rounds_due", "status", "closes_at"),
+)
+
+budget_projects = Table(
+    "budget_projects",
+    metadata,
+    Column("round_id", ID, ForeignKey("budget_rounds.id"), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("cost", Money, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("proposed_by", ID, ForeignKey("people.id")),
+    Column("service_id", ID, ForeignKey("public_services.id")),
+    Column("created_at", Moment, nullable=False),
+)
+
+budget_round_voters = Table(
+    "budget_round_voters",
+    metadata,
+    Column("round_id", ID, ForeignKey("budget_rounds.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+)
+
+# voter_id is a member id, or an imported file's voter id (so no foreign key)
+budget_ballots = Table(
+    "budget_ballots",
+    metadata,
+    Column("round_id", ID, ForeignKey("budget_rounds.id"), primary_key=True),
+    Column("voter_id", String(64), primary_key=True),
+    Column("approve", Text, nullable=False),  # JSON list of project ids
+    Column("cast_at", Moment, nullable=False),
+)
+
+service_budget_raises = Table(
+    "service_budget_raises",
+    metadata,
+    Column("service_id", ID, ForeignKey("public_services.id"), primary_key=True),
+    Column("round_id", ID, ForeignKey("budget_rounds.id"), primary_key=True),
+    Column("project_id", String(64), primary_key=True),
+    Column("period_key", String(10), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("raised_at", Moment, nullable=False),
+    Index("ix_service_budget_raises_period", "service_id", "period_key"),
 )

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from cybermutual.store.budget_rounds import SqlBudgetRounds
 from cybermutual.store.collectives import SqlCollectives, SqlMemberships
 from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     economy: SqlEconomy
     governance: SqlGovernance
     public_services: SqlPublicServices
+    budget_rounds: SqlBudgetRounds
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
         self.economy = SqlEconomy(conn)
         self.governance = SqlGovernance(conn)
         self.public_services = SqlPublicServices(conn)
+        self.budget_rounds = SqlBudgetRounds(conn)
         return self
 
     def __exit__(

@@ -57,6 +57,7 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             text=c.charter.text,
             market_visibility=c.charter.visibility.value,
             max_round_horizon_days=c.charter.max_round_horizon_days,
+            budget_rounds_open_to=c.charter.budget_rounds_open_to,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -107,6 +108,7 @@ def create_collective(
             if body.charter.market_visibility is None
             else MarketVisibility(body.charter.market_visibility),
             max_round_horizon_days=body.charter.max_round_horizon_days,
+            budget_rounds_open_to=body.charter.budget_rounds_open_to,
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))

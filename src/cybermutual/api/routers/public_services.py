@@ -37,6 +37,7 @@ def service_public(view: ServiceView) -> ServicePublic:
         providers=[ProviderPublic(member=m, member_name=n) for m, n in view.providers],
         period_key=view.period_key,
         spent_this_period=view.spent_this_period,
+        budget_this_period=s.budget_per_period + view.raised_this_period,
     )
 
 

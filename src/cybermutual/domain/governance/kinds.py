@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -36,6 +37,7 @@ class ProposalKind(StrEnum):
     AMEND_CHARTER = "amend_charter"
     EXPEL_MEMBER = "expel_member"
     RESOLUTION = "resolution"
+    OPEN_BUDGET_ROUND = "open_budget_round"
 
 
 #: Kinds that need the charter's supermajority rather than its threshold.
@@ -173,6 +175,26 @@ class Resolution:
         return {}
 
 
+@dataclass(frozen=True, slots=True)
+class OpenBudgetRound:
+    """A participatory budget round: members propose projects and approve them until
+    ``closes_at``; ``rule`` decides which the fund pays for."""
+
+    title: str
+    budget: int
+    rule: str
+    closes_at: datetime
+    kind: ProposalKind = field(default=ProposalKind.OPEN_BUDGET_ROUND, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "budget": self.budget,
+            "rule": self.rule,
+            "closes_at": self.closes_at.isoformat(),
+        }
+
+
 Effect = (
     SetLevy
     | SetCreditLimit
@@ -184,6 +206,7 @@ Effect = (
     | AmendCharter
     | ExpelMember
     | Resolution
+    | OpenBudgetRound
 )
 
 
@@ -376,6 +399,25 @@ def _resolution(p: _Params) -> Effect:
     return Resolution()
 
 
+def _open_budget_round(p: _Params) -> Effect:
+    title = " ".join(p.required_text("title", high=200).split())
+    budget = p.integer("budget", low=1)
+    rule = p.text("rule", high=20, required=False) or "equal_shares"
+    if rule not in ("equal_shares", "greedy"):
+        raise InvalidParams("params.rule must be one of equal_shares|greedy", field="params.rule")
+    raw = p.required_text("closes_at", high=40)
+    try:
+        closes_at = datetime.fromisoformat(raw)
+    except ValueError:
+        closes_at = None
+    if closes_at is None or closes_at.tzinfo is None:
+        raise InvalidParams(
+            "params.closes_at must be an ISO 8601 time with a time zone",
+            field="params.closes_at",
+        )
+    return OpenBudgetRound(title, budget, rule, closes_at)
+
+
 _PARSERS = {
     ProposalKind.SET_LEVY: _set_levy,
     ProposalKind.SET_CREDIT_LIMIT: _set_credit_limit,
@@ -387,4 +429,5 @@ _PARSERS = {
     ProposalKind.AMEND_CHARTER: _amend_charter,
     ProposalKind.EXPEL_MEMBER: _expel_member,
     ProposalKind.RESOLUTION: _resolution,
+    ProposalKind.OPEN_BUDGET_ROUND: _open_budget_round,
 }

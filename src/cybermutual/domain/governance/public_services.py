@@ -227,12 +227,15 @@ def plan_payments(
     services: Mapping[str, PublicService],
     spent: Mapping[str, int],
     fund_headroom: int | None,
+    raised: Mapping[str, int] | None = None,
 ) -> Plan:
     """Pay waiting claims in confirmation order while they fit the period budget and the fund.
 
     ``spent`` is what each service has paid in its current period; ``fund_headroom`` is how much
-    the fund may still pay out (None: no floor).
+    the fund may still pay out (None: no floor); ``raised`` what budget rounds added to each
+    service's budget for its current period.
     """
+    extra = raised or {}
     ordered = sorted(waiting, key=lambda c: (c.confirmed_at or c.filed_at, c.id))
     used = dict(spent)
     headroom = fund_headroom
@@ -243,7 +246,8 @@ def plan_payments(
     for claim in ordered:
         service = services[claim.service_id]
         if claim.service_id in blocked_services or (
-            used.get(service.id, 0) + claim.amount > service.budget_per_period
+            used.get(service.id, 0) + claim.amount
+            > service.budget_per_period + extra.get(service.id, 0)
         ):
             blocked_services.add(claim.service_id)
             wait.append((claim, WaitReason.BUDGET_EXHAUSTED))

@@ -35,6 +35,7 @@ class EventKind(StrEnum):
     CLAIM_FILED = "claim_filed"  # to the recipient: confirm or reject
     CLAIM_REJECTED = "claim_rejected"
     CLAIM_PAID = "claim_paid"
+    BUDGET_ROUND_CLOSED = "budget_round_closed"  # to its opener and every voter: the result
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class MarketEvent:
     kind: EventKind
     recipients: tuple[str, ...]
     subject_type: str  # order | listing | quote | dispute | review | transfer | member |
-    # proposal | claim
+    # proposal | claim | budget_round
     subject_id: str
     message: str  # ``{actor}`` in it becomes the actor's display name when it is delivered
     actor: str | None = None  # the member whose action raised it
