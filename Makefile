@@ -39,7 +39,7 @@ test: $(DEV)
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --durations=15 --cov --cov-report=
 	@echo ">> coverage of src/cybermutual (lowest first; the whole table: .venv/bin/coverage report)"
-	@$(BIN)/coverage report --sort=cover --skip-covered | awk 'NR <= 12 {print} {last = $$0} END {print "..."; print last}'
+	@$(BIN)/coverage report --sort=cover --skip-covered | awk 'NR <= 12 {print} /^TOTAL/ {total = $$0} END {print "..."; print total}'
 
 # The edit loop: everything but the stress tests, on SQLite only (make test runs both databases).
 test-fast: $(DEV)

@@ -1,4 +1,4 @@
-"""The layer rule of DESIGN.md, enforced: domain <- services <- edges; sim <- domain."""
+"""The layer rules of docs/architecture.md, enforced: domain <- services <- edges; sim <- domain."""
 
 from __future__ import annotations
 

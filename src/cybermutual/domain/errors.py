@@ -84,7 +84,7 @@ DomainError                         (code)                      HTTP at the edge
     ├── ClaimExceedsBudget          claim_exceeds_budget
     └── SimulationTooLarge          simulation_too_large
 
-Later capabilities add their own leaves under the same five branches; the edge maps
+Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
 """
 

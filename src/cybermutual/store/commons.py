@@ -18,14 +18,14 @@ from cybermutual.domain.commons import (
     UsageRecord,
     UsageStats,
 )
+from cybermutual.domain.commons.usage import DEMAND_LISTING, SOLD
 from cybermutual.services.ports import Page
 from cybermutual.store.pagination import decode_cursor, encode_cursor, newest_after
 from cybermutual.store.tables import assets, listings, orders, usage_records, usage_sales
 
-#: Listing kinds and order states of the market (issue 3) that signal demand.
-REQUEST_KIND = "request"
-OPEN_LISTING = "open"
-SOLD_ORDER_STATES = ("completed",)  # domain.market.deals.OrderStatus.COMPLETED
+#: What signals demand is the domain's rule (``domain.commons.usage``); this only queries it.
+_WANTED_KIND, _WANTED_STATUS = (value.value for value in DEMAND_LISTING)
+_SOLD_STATES = sorted(status.value for status in SOLD)
 
 
 def _asset(row: Any) -> Asset:
@@ -252,8 +252,8 @@ class SqlDemand:
                 select(listings.c.category, func.count())
                 .where(
                     listings.c.collective_id == collective_id,
-                    listings.c.kind == REQUEST_KIND,
-                    listings.c.status == OPEN_LISTING,
+                    listings.c.kind == _WANTED_KIND,
+                    listings.c.status == _WANTED_STATUS,
                 )
                 .group_by(listings.c.category)
             )
@@ -265,7 +265,7 @@ class SqlDemand:
                 .select_from(orders.join(listings, listings.c.id == orders.c.listing_id))
                 .where(
                     orders.c.collective_id == collective_id,
-                    orders.c.status.in_(SOLD_ORDER_STATES),
+                    orders.c.status.in_(_SOLD_STATES),
                     orders.c.closed_at >= since,
                     orders.c.closed_at <= now,
                 )

@@ -9,6 +9,8 @@ from datetime import datetime
 from cybermutual.domain.commons.assets import Asset, normalise_category
 from cybermutual.domain.commons.rounds import AllocationRound, RoundStatus
 from cybermutual.domain.errors import InvalidTransition, InvalidValue, UsageExceedsShare
+from cybermutual.domain.market.deals import OrderStatus
+from cybermutual.domain.market.listings import ListingKind, ListingStatus
 
 MAX_SALES = 100
 MAX_UNITS = 1_000_000
@@ -107,6 +109,12 @@ class UsageStats:
     asset_id: str
     units: int
     sales_value: int
+
+
+#: What the market says is wanted: open requests (a listing of this kind in this state) ...
+DEMAND_LISTING = (ListingKind.REQUEST, ListingStatus.OPEN)
+#: ... and what sold lately (orders that ended in this state).
+SOLD = frozenset({OrderStatus.COMPLETED})
 
 
 @dataclass(frozen=True, slots=True)
