@@ -7,6 +7,7 @@ conftest or from another test module.
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import threading
 from collections.abc import Callable
@@ -29,6 +30,12 @@ from cybermutual.services.market import MarketService
 from cybermutual.store.tables import metadata
 
 _counter = itertools.count()
+
+
+def examples(count: int) -> int:
+    """How many examples a property runs: ``count``, or a fifth of it in the edit loop
+    (``make test-fast`` sets HYPOTHESIS_PROFILE=fast); ``make test`` and CI run them all."""
+    return max(5, count // 5) if os.environ.get("HYPOTHESIS_PROFILE") == "fast" else count
 
 
 class FakeClock:

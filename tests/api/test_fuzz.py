@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from cybermutual.api.app import create_app
 from cybermutual.services.container import Services
 from tests.api.helpers import COLLECTIVE, Member
+from tests.helpers import examples
 
 json_values = st.recursive(
     st.none()
@@ -70,7 +71,9 @@ def fill(path: str, values: list[str]) -> str:
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(data=st.data())
 def test_no_request_gets_a_server_error(

@@ -28,7 +28,7 @@ from cybermutual.services.simulation_pool import SimulationPool
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
 from tests.api.helpers import COLLECTIVE, LATHE, Member
-from tests.helpers import FAST_PASSWORDS, FakeClock
+from tests.helpers import FAST_PASSWORDS, FakeClock, examples
 
 EXAMPLES = 6  # per operation and generation mode
 C = "/collectives/riverside"
@@ -125,7 +125,7 @@ def _exercise(operation: Any, people: list[Member], ids: dict[str, str]) -> None
     )
 
     @settings(
-        max_examples=2 * EXAMPLES,
+        max_examples=examples(2) * EXAMPLES,
         deadline=None,
         database=None,
         phases=[Phase.explicit, Phase.generate],
@@ -143,6 +143,7 @@ def _exercise(operation: Any, people: list[Member], ids: dict[str, str]) -> None
     call()
 
 
+@pytest.mark.slow  # a long sweep: make test runs it, make test-fast leaves it out
 def test_no_operation_gives_a_5xx(world: tuple[Any, list[Member], dict[str, str]]) -> None:
     app, people, ids = world
     operations = _operations(app)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cybermutual.domain.allocation import Bids, fisher_equilibrium, round_to_units
+from tests.helpers import examples
 
 TOLERANCE = 0.005
 
@@ -53,7 +54,7 @@ def solve(market: Market):  # type: ignore[no-untyped-def]
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(markets())
 def test_never_above_capacity_or_a_bids_maximum(market: Market) -> None:
     eq = solve(market)
@@ -63,7 +64,7 @@ def test_never_above_capacity_or_a_bids_maximum(market: Market) -> None:
     assert np.all(eq.units >= 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(markets())
 def test_every_bidder_with_positive_value_gets_a_positive_share(market: Market) -> None:
     eq = solve(market)
@@ -74,7 +75,7 @@ def test_every_bidder_with_positive_value_gets_a_positive_share(market: Market) 
     assert np.all(eq.units[useful] > 0)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(markets(equal_budgets=True))
 def test_equal_budgets_envy_free_within_tolerance_and_priced_assets_full(market: Market) -> None:
     eq = solve(market)
@@ -85,7 +86,7 @@ def test_equal_budgets_envy_free_within_tolerance_and_priced_assets_full(market:
     assert np.allclose(used[priced], market.capacity[priced], rtol=1e-9)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(markets(equal_budgets=True))
 def test_without_binding_caps_nobody_envies_a_bundle(market: Market) -> None:
     # Caps at least the capacity never bind: the textbook Fisher market, where equal budgets
@@ -105,7 +106,7 @@ def test_without_binding_caps_nobody_envies_a_bundle(market: Market) -> None:
             assert others[i].max() <= own[i] * (1 + TOLERANCE) + 1e-9
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(markets())
 def test_rounding_stays_within_one_unit_capacity_and_maximum(market: Market) -> None:
     eq = solve(market)
@@ -116,7 +117,7 @@ def test_rounding_stays_within_one_unit_capacity_and_maximum(market: Market) -> 
     assert np.all(np.abs(rounded - eq.units) < 1)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(markets(minimums=True))
 def test_rounding_respects_minimums(market: Market) -> None:
     eq = solve(market)
@@ -148,7 +149,7 @@ def _could_take_an_idle_unit(market: Market, rounded: np.ndarray) -> np.ndarray:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(markets(minimums=True))
 def test_no_unit_idle_while_a_bid_with_room_exists(market: Market) -> None:
     eq = solve(market)
@@ -160,7 +161,7 @@ def test_no_unit_idle_while_a_bid_with_room_exists(market: Market) -> None:
     assert np.all((rounded == 0) | (rounded >= market.bids.min_units))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(markets(minimums=True), st.data())
 def test_no_unit_idle_whatever_the_fractional_shares(market: Market, data: st.DataObject) -> None:
     # Rounding must hold its guarantees for any shares that fit, not only equilibria.

@@ -13,7 +13,7 @@ from cybermutual.domain.collective import Charter
 from cybermutual.domain.governance.budgeting import BudgetElection, BudgetProject, decide
 from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
-from tests.helpers import FakeClock
+from tests.helpers import FakeClock, examples
 
 _slugs = itertools.count()
 
@@ -33,7 +33,9 @@ def rounds(draw: st.DrawFn) -> tuple[int, str, list[int], list[list[int]]]:
 
 
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(30),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(case=rounds())
 def test_a_stored_result_stays_within_budget_and_approvals(

@@ -24,6 +24,7 @@ from cybermutual.domain.governance.budgeting import (
     decide,
 )
 from tests.budgeting_helpers import elections, pabutools_outcome
+from tests.helpers import examples
 
 MODES: list[tuple[Rule, Completion]] = [
     ("equal_shares", "none"),
@@ -54,7 +55,7 @@ def test_same_outcome_as_pabutools(election: BudgetElection) -> None:
         assert sorted(ours.selected) == pabutools_outcome(election, rule, completion)
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(larger_elections())
 def test_same_outcome_as_pabutools_with_more_voters(election: BudgetElection) -> None:
     for rule, completion in MODES:

@@ -25,6 +25,7 @@ from cybermutual.domain.errors import (
 )
 from cybermutual.domain.money import Currency
 from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem
+from tests.helpers import examples
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 COLLECTIVE = Collective("c1", "river", "River", Currency("HRS", "Hours", 2))
@@ -259,7 +260,7 @@ def round_problems(draw: st.DrawFn) -> RoundProblem:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(round_problems())
 def test_the_facilitator_keeps_to_capacity_caps_minimums_and_its_tolerance(
     problem: RoundProblem,
@@ -313,7 +314,7 @@ def test_the_facilitator_keeps_to_capacity_caps_minimums_and_its_tolerance(
     assert summary["warm_start"] is (problem.warm_prices is not None)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(round_problems())
 def test_units_are_left_idle_only_where_no_bid_could_use_them(problem: RoundProblem) -> None:
     outcome = DomainFacilitator().allocate(problem)

@@ -28,7 +28,7 @@ from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
 from cybermutual.store.tables import periodic_payments, service_claims, transfers
-from tests.helpers import FAST_PASSWORDS, FakeClock, collective, person
+from tests.helpers import FAST_PASSWORDS, FakeClock, collective, examples, person
 
 T = TypeVar("T")
 
@@ -296,6 +296,6 @@ class GovernanceMachine(RuleBasedStateMachine):
 
 
 GovernanceMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=30, deadline=None
+    max_examples=examples(25), stateful_step_count=30, deadline=None
 )
 TestGovernance = GovernanceMachine.TestCase

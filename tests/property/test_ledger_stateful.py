@@ -23,7 +23,7 @@ from cybermutual.domain.ledger import TransferStatus
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.helpers import FAST_PASSWORDS, FakeClock, members
+from tests.helpers import FAST_PASSWORDS, FakeClock, examples, members
 
 PEOPLE = 4
 T = TypeVar("T")
@@ -208,5 +208,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert transfer.settled_at is not None
 
 
-LedgerMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+LedgerMachine.TestCase.settings = settings(
+    max_examples=examples(25), stateful_step_count=25, deadline=None
+)
 TestLedgerMachine = LedgerMachine.TestCase

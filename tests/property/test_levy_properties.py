@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from cybermutual.domain.ledger import LEVY_SCALE, levy_due, levy_for
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import PaymentOrder
-from tests.helpers import members
+from tests.helpers import examples, members
 
 rates = st.integers(0, LEVY_SCALE - 1).map(lambda n: Decimal(n) / LEVY_SCALE)
 amounts = st.integers(1, 10**12)
@@ -62,7 +62,7 @@ def test_the_split_of_the_issue() -> None:
 _slugs = itertools.count()
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rate=st.sampled_from(["0.02", "0.035", "0.123457", "0.5"]),
     parts=st.lists(st.integers(1, 5_000), min_size=1, max_size=12),

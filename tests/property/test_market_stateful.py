@@ -25,7 +25,7 @@ from cybermutual.domain.market.listings import ListingKind
 from cybermutual.services.container import Services
 from cybermutual.store.engine import make_engine
 from cybermutual.store.migrate import upgrade
-from tests.helpers import FAST_PASSWORDS, FakeClock, collective, person
+from tests.helpers import FAST_PASSWORDS, FakeClock, collective, examples, person
 
 STABLE = {
     "invalid_transition",
@@ -368,6 +368,6 @@ class MarketMachine(RuleBasedStateMachine):
 
 
 MarketMachine.TestCase.settings = settings(
-    max_examples=30, stateful_step_count=60, deadline=None, derandomize=True
+    max_examples=examples(30), stateful_step_count=60, deadline=None, derandomize=True
 )
 TestMarketMachine = MarketMachine.TestCase
