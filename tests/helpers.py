@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
 from cybermutual.bootstrap import Argon2Passwords
-from cybermutual.domain.collective import Admission, Charter
+from cybermutual.domain.collective import Admission, Charter, decimal_of
 from cybermutual.domain.market.deals import Order
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
@@ -98,7 +98,7 @@ def collective(
         charter=Charter(
             default_credit_limit=credit_limit,
             admission=admission,
-            levy_rate=levy_rate,  # type: ignore[arg-type]
+            levy_rate=decimal_of(levy_rate, "levy_rate"),
         ),
     )
     return slug

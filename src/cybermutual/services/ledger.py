@@ -478,7 +478,7 @@ class LedgerService:
                 uow.journal.entries(collective.id),
                 accounts,
                 transfers=uow.transfers.all_of(collective.id),
-                head=uow.journal.head(collective.id),
+                head=before,
                 levy=rule,
             )
             open_orders = uow.market.orders.open_of(collective.id)
@@ -498,8 +498,8 @@ class LedgerService:
             )
             problems = (*books.problems, *backed)
             result = replace(books, ok=not problems, problems=problems)
-            if uow.journal.head(collective.id) == before:  # nothing written meanwhile
-                self._verified.put(before, result)
+            # a read-only unit of work reads one snapshot, so this is the answer for ``before``
+            self._verified.put(before, result)
             return result
 
     def head(self, slug: str) -> journal.ChainHead:
