@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from cybermutual import __version__
@@ -28,6 +28,7 @@ from cybermutual.api.routers import (
     public_services,
 )
 from cybermutual.services.container import Services
+from cybermutual.web import app as web
 
 API = "/api/v1"
 
@@ -76,11 +77,7 @@ def create_app(services: Services) -> FastAPI:
     _document_required_keys(app)
 
     _serve_docs(app)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    web.install(app)  # the pages, at / (web/)
     return app
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cybermutual.domain import errors
@@ -58,7 +58,14 @@ def problem(
     request: Request | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
-) -> JSONResponse:
+) -> Response:
+    """The problem document; outside ``/api/`` the web app's error page for it, when the app
+    serves pages (``app.state.page_errors``, set by ``web.install``)."""
+    if request is not None and not request.url.path.startswith("/api/"):
+        page = getattr(request.app.state, "page_errors", None)
+        if page is not None:
+            shown: Response = page(request, status, code, title, detail, headers)
+            return shown
     body = problem_body(status, code=code, title=title, detail=detail, **extra)
     if request is not None:
         body["instance"] = request.url.path
@@ -88,7 +95,7 @@ def _safe(value: Any) -> Any:
     return str(value)
 
 
-async def _domain(request: Request, exc: Exception) -> JSONResponse:
+async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.DomainError)
     status = status_of(exc)
     headers: dict[str, str] = {}
@@ -108,7 +115,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation(request: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     found = [
         {
@@ -137,7 +144,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http(request: Request, exc: Exception) -> JSONResponse:
+async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     return problem(
@@ -150,7 +157,7 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _storage(request: Request, exc: Exception) -> JSONResponse:
+async def _storage(request: Request, exc: Exception) -> Response:
     """A storage refusal the store can name (a race: 409; storage that cannot write now: 503),
     else a 500."""
     named = request.app.state.services.faults.translate(exc)
@@ -161,7 +168,7 @@ async def _storage(request: Request, exc: Exception) -> JSONResponse:
     return await _domain(request, named)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         500,

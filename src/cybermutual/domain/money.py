@@ -44,6 +44,8 @@ class Currency:
             value = Decimal(text.strip())
         except InvalidOperation as exc:
             raise InvalidValue(f"not a number: {text!r}") from exc
+        if not value.is_finite():
+            raise InvalidValue(f"not a number: {text!r}")
         scaled = value.scaleb(self.decimals)
         if scaled != scaled.to_integral_value(ROUND_DOWN):
             raise InvalidValue(f"{text!r} has more than {self.decimals} decimals")

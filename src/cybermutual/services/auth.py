@@ -1,4 +1,6 @@
-"""Registering, logging in (with throttling of failed attempts) and resolving API tokens."""
+"""Registering, logging in (with throttling of failed attempts), changing passwords, and resolving
+tokens: bearer tokens of the JSON API and the web app's session tokens, each valid only where it
+was issued (a stolen session cookie does not open the API, nor a bearer token a form)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from cybermutual.domain import login_throttle as throttle
 from cybermutual.domain.errors import (
@@ -26,6 +29,13 @@ from cybermutual.services.ports import Clock, PasswordHasher, UnitOfWorkFactory
 
 #: Stale throttle rows, forgotten clients and expired tokens deleted per login, at most (each).
 PURGE_BATCH = 100
+
+
+class Scope(StrEnum):
+    """Where a token is accepted."""
+
+    API = "api"  # a bearer token of the JSON API
+    WEB = "web"  # a session cookie of the web app
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +61,12 @@ class AuthService:
         clock: Clock,
         hasher: PasswordHasher,
         token_ttl: timedelta = timedelta(days=30),
+        session_ttl: timedelta = timedelta(days=14),
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
-        self._token_ttl = token_ttl
+        self._ttl = {Scope.API: token_ttl, Scope.WEB: session_ttl}
         self._dummy_hash: str | None = None
 
     def register(self, *, email: str, password: str, display_name: str) -> Person:
@@ -84,9 +95,15 @@ class AuthService:
             return uow.people.names(wanted)
 
     def login(
-        self, *, email: str, password: str, client: str = "unknown", device: str | None = None
+        self,
+        *,
+        email: str,
+        password: str,
+        client: str = "unknown",
+        device: str | None = None,
+        scope: Scope = Scope.API,
     ) -> Login:
-        """A new bearer token (and device token), or ``invalid_credentials``.
+        """A new token for ``scope`` (and a device token), or ``invalid_credentials``.
 
         ``client`` is the address the API sees; ``device`` the device token an earlier
         success gave this client, if it sent one back. The attempt is counted against the
@@ -138,23 +155,43 @@ class AuthService:
                 email, [address_key, f"device:{_token_hash(device)}"], now=now
             )
             uow.people.add_token(
-                _token_hash(token), found[0].id, now=now, expires=now + self._token_ttl
+                _token_hash(token),
+                found[0].id,
+                now=now,
+                expires=now + self._ttl[scope],
+                scope=scope,
             )
             uow.commit()
         return Login(token=token, device=device)
 
-    def authenticate(self, token: str) -> Person:
-        """The person a bearer token belongs to."""
+    def authenticate(self, token: str, *, scope: Scope = Scope.API) -> Person:
+        """The person a token of ``scope`` belongs to."""
         with self._uow(readonly=True) as uow:
-            person = uow.people.person_for_token(_token_hash(token), now=self._clock.now())
+            person = uow.people.person_for_token(
+                _token_hash(token), now=self._clock.now(), scope=scope
+            )
         if person is None:
             raise Unauthenticated("missing, invalid or expired token")
         return person
 
     def logout(self, token: str) -> None:
-        """Revoke this bearer token at once (other sessions of the person stay valid)."""
+        """Revoke this token at once (other sessions of the person stay valid)."""
         with self._uow() as uow:
             uow.people.revoke_token(_token_hash(token))
+            uow.commit()
+
+    def change_password(self, person_id: str, *, current: str, new: str, keep: str) -> None:
+        """Replace the password after checking the current one; every other token and session
+        of the person is revoked (whoever knew the old password is signed out), ``keep`` stays."""
+        new_hash = self._hasher.hash(check_password(new))
+        with self._uow(readonly=True) as uow:
+            person = uow.people.get(person_id)
+            found = None if person is None else uow.people.by_email(person.email)
+        if found is None or not self._hasher.verify(found[1], current):
+            raise InvalidCredentials("the current password is wrong", field="current_password")
+        with self._uow() as uow:
+            uow.people.set_password(person_id, new_hash)
+            uow.people.revoke_tokens_of(person_id, keep=_token_hash(keep))
             uow.commit()
 
     def _dummy(self) -> str:

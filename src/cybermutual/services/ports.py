@@ -79,13 +79,21 @@ class PeopleRepository(Protocol):
 
     def by_email(self, email: str) -> tuple[Person, str] | None: ...
 
+    def set_password(self, person_id: str, password_hash: str) -> None: ...
+
     def add_token(
-        self, token_hash: str, person_id: str, *, now: datetime, expires: datetime
+        self, token_hash: str, person_id: str, *, now: datetime, expires: datetime, scope: str
     ) -> None: ...
 
-    def person_for_token(self, token_hash: str, *, now: datetime) -> Person | None: ...
+    def person_for_token(self, token_hash: str, *, now: datetime, scope: str) -> Person | None:
+        """Whose unexpired token of ``scope`` this is."""
+        ...
 
     def revoke_token(self, token_hash: str) -> None: ...
+
+    def revoke_tokens_of(self, person_id: str, *, keep: str) -> None:
+        """Revoke every token of the person but the one hashed ``keep``."""
+        ...
 
     def lock_throttle(self, keys: Sequence[tuple[str, str]]) -> list[Bucket]:
         """The login-throttle buckets under these keys (empty if new), in the order asked,

@@ -54,25 +54,45 @@ class SqlPeople:
         row = self._conn.execute(select(people).where(people.c.email == email)).first()
         return None if row is None else (_person(row), row.password_hash)
 
+    def set_password(self, person_id: str, password_hash: str) -> None:
+        self._conn.execute(
+            update(people).where(people.c.id == person_id).values(password_hash=password_hash)
+        )
+
     def add_token(
-        self, token_hash: str, person_id: str, *, now: datetime, expires: datetime
+        self, token_hash: str, person_id: str, *, now: datetime, expires: datetime, scope: str
     ) -> None:
         self._conn.execute(
             insert(api_tokens).values(
-                token_hash=token_hash, person_id=person_id, created_at=now, expires_at=expires
+                token_hash=token_hash,
+                person_id=person_id,
+                created_at=now,
+                expires_at=expires,
+                scope=scope,
             )
         )
 
-    def person_for_token(self, token_hash: str, *, now: datetime) -> Person | None:
+    def person_for_token(self, token_hash: str, *, now: datetime, scope: str) -> Person | None:
         row = self._conn.execute(
             select(people)
             .join(api_tokens, api_tokens.c.person_id == people.c.id)
-            .where(api_tokens.c.token_hash == token_hash, api_tokens.c.expires_at > now)
+            .where(
+                api_tokens.c.token_hash == token_hash,
+                api_tokens.c.expires_at > now,
+                api_tokens.c.scope == scope,
+            )
         ).first()
         return None if row is None else _person(row)
 
     def revoke_token(self, token_hash: str) -> None:
         self._conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == token_hash))
+
+    def revoke_tokens_of(self, person_id: str, *, keep: str) -> None:
+        self._conn.execute(
+            delete(api_tokens).where(
+                api_tokens.c.person_id == person_id, api_tokens.c.token_hash != keep
+            )
+        )
 
     # --- login throttling ----------------------------------------------------------------
 

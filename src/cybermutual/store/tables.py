@@ -89,6 +89,7 @@ api_tokens = Table(
     Column("person_id", ID, ForeignKey("people.id"), nullable=False, index=True),
     Column("created_at", Moment, nullable=False),
     Column("expires_at", Moment, nullable=False),
+    Column("scope", String(8), nullable=False, server_default="api"),  # services/auth.Scope
     Index("ix_api_tokens_expires_at", "expires_at"),
 )
 

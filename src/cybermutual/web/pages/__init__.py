@@ -1,0 +1,22 @@
+"""The web app's pages, one module per area; ``ROUTERS`` is what ``web.install`` mounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from cybermutual.web.pages import account, collective, public
+from cybermutual.web.sessions import Viewer
+
+ROUTERS: tuple[APIRouter, ...] = (
+    public.router,
+    account.router,
+    collective.router,
+)
+
+
+def page_context() -> list[Callable[[Request, Viewer], dict[str, Any]]]:
+    """What the layout shows on every page (the viewer's collectives in the header menu)."""
+    return [collective.my_collectives]
