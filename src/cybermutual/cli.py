@@ -110,7 +110,10 @@ def _serve(settings: Settings) -> None:
 
     services = build(settings)
     scheduler = Scheduler(services, every=settings.tick_seconds) if settings.tick_seconds else None
-    console.print(f"Serving on [bold]http://{settings.host}:{settings.port}[/] (API docs at /docs)")
+    console.print(
+        f"Serving on [bold]http://{settings.host}:{settings.port}[/] "
+        "(the web app at /, the API at /api/v1, its docs at /docs)"
+    )
     if scheduler is not None:
         scheduler.start()
     try:
@@ -213,7 +216,10 @@ def demo(
             )
     _print_logins(DEMO_PASSWORD)
     url = f"http://{settings.host}:{settings.port}"
-    console.print(f"Collective [bold]{DEMO_SLUG}[/]: {url}/api/v1/collectives/{DEMO_SLUG}")
+    console.print(
+        f"Open [bold]{url}/c/{DEMO_SLUG}[/] in a browser and sign in with a login above; "
+        f"the API is at {url}/api/v1 (docs at {url}/docs)"
+    )
     if not no_serve:
         _serve(settings)
 

@@ -54,9 +54,9 @@ class Visitor:
 
 def alert(page: Any) -> str:
     """The refusal shown on a page (``role="alert"``), as text."""
-    found = re.findall(r'role="alert"[^>]*>(.*?)</', page.text, flags=re.S)
+    found = re.findall(r'<(\w+)[^>]*role="alert"[^>]*>(.*?)</\1>', page.text, flags=re.S)
     assert found, f"no refusal on the page:\n{page.text[:2000]}"
-    return " ".join(re.sub(r"<[^>]+>", "", f).strip() for f in found)
+    return " ".join(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", f)).strip() for _, f in found)
 
 
 def text_of(page: Any) -> str:
