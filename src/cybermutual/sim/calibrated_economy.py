@@ -42,7 +42,7 @@ FloatArray = npt.NDArray[np.float64]
 
 #: The lowest share of their spendable balance a member spends per week (a member who sold
 #: nothing still spends down a positive balance, slowly).
-MPC_WEALTH_FLOOR = 0.002
+MPC_WEALTH_FLOOR = 1e-4
 #: A member who sold nothing still has this share of the mean member's skill.
 SKILL_FLOOR = 0.05
 

@@ -42,9 +42,9 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -192,9 +192,7 @@ def _service_sector(sectors: tuple[Sector, ...], services: Mapping[str, float]) 
     return best if best in names else OTHER
 
 
-def _asset_weights(
-    sectors: tuple[Sector, ...], weights: Mapping[str, float]
-) -> dict[str, float]:
+def _asset_weights(sectors: tuple[Sector, ...], weights: Mapping[str, float]) -> dict[str, float]:
     """Asset weights by sector, categories folded into ``other`` counted there."""
     names = {s.name for s in sectors}
     out: dict[str, float] = {}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import json
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import Connection, and_, func, or_, select
 
