@@ -109,7 +109,9 @@ class ProposalImpactService:
                         uow.commit()
                     return False
                 # a refusal is shown as it is: the reason, its code and what it measured
-                estimate = {"error": exc.detail, "code": exc.code, "context": exc.context}
+                estimate = {"error": exc.detail, "code": exc.code}
+                if exc.context:
+                    estimate["context"] = exc.context
         with self._uow() as uow:
             uow.governance.store_impact(proposal.id, status=status, estimate=estimate)
             uow.commit()
