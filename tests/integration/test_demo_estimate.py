@@ -7,13 +7,8 @@ from pathlib import Path
 
 from cybermutual.bootstrap import build_services
 from cybermutual.services.container import Services
-from cybermutual.sim.calibration import (
-    BALANCE_TOLERANCE,
-    OTHER,
-    TURNOVER_TOLERANCE,
-    Policy,
-    policy_impact,
-)
+from cybermutual.sim.calibration import OTHER, Policy, policy_impact
+from cybermutual.sim.impact_report import BALANCE_TOLERANCE, TURNOVER_TOLERANCE
 from cybermutual.store.engine import make_engine
 from tests.helpers import FAST_PASSWORDS
 

@@ -19,16 +19,13 @@ from cybermutual.sim.calibrated_economy import (
     draw_parameters,
     with_parameters,
 )
-from cybermutual.sim.calibration import (
+from cybermutual.sim.calibration import CollectiveSnapshot, Policy, calibrate, policy_impact
+from cybermutual.sim.impact_report import (
     BALANCE_TOLERANCE,
     BURN_IN,
     FIT_WEEKS,
     TURNOVER_TOLERANCE,
-    CollectiveSnapshot,
-    Policy,
     PolicyImpact,
-    calibrate,
-    policy_impact,
 )
 from cybermutual.sim.scenario import ScenarioError
 

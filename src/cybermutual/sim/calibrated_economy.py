@@ -215,10 +215,9 @@ class CalibratedEconomy(Economy):
             commons_fund=self._fund(self.members),
         )
 
-    def apply(self, policy: PolicySettings) -> None:
-        """Change the collective's policy from the next step on."""
-        if policy.credit_limit != self.scenario.policy.credit_limit:
-            self.limits[:] = policy.credit_limit
+    def apply(self, policy: PolicySettings, *, credit_limits: Sequence[float]) -> None:
+        """Change the collective's policy (and each member's credit limit) from the next step."""
+        self.limits = np.asarray(credit_limits, dtype=np.float64)[self.member_of]
         self.scenario = replace(self.scenario, policy=policy)
         budget = policy.services_share > 0 or policy.services_budget > 0
         self.service = self.scenario.sector_index(policy.service_sector) if budget else -1
