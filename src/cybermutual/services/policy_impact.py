@@ -1,8 +1,10 @@
 """What a policy would do, calculated before members vote on it.
 
-Builds a snapshot of a collective's real economy (members' balances and credit limits, sales by
-category over the last weeks, levy rate, commons fund) and runs the simulator with and without
-the policy on the same seeds (:func:`cybermutual.sim.calibration.policy_impact`).
+Builds a snapshot of a collective's real economy over the last weeks (each member's balance,
+credit limit and sales; trade by category as the platform records it; public services, their
+budgets and the claims paid; the commons' assets; levy, basic income, commons fund) and runs the
+calibrated simulator with and without the policy from one burned-in state per draw
+(:func:`cybermutual.sim.calibration.policy_impact`).
 """
 
 from __future__ import annotations
