@@ -26,6 +26,8 @@ from cybermutual.sim.impact_report import (
     FIT_WEEKS,
     TURNOVER_TOLERANCE,
     PolicyImpact,
+    Spread,
+    json_ready,
 )
 from cybermutual.sim.scenario import ScenarioError
 
@@ -196,7 +198,7 @@ def test_estimates_are_reported_at_13_52_and_260_weeks() -> None:
     impact = policy_impact(
         _riverside(), Policy(levy_rate=Decimal("0.25")), seeds=2, steps=260, agents=60
     )
-    data = json.loads(json.dumps(impact.as_dict()))
+    data = json.loads(json.dumps(impact.as_dict(), allow_nan=False))
     assert list(data["horizons"]) == ["13", "52", "260"]
     assert data["median_consumption"] == data["horizons"]["260"]["median_consumption"]
     assert data["calibration"]["burn_in_weeks"] == BURN_IN
@@ -257,3 +259,11 @@ def test_members_start_by_spending_what_they_were_seen_to_sell(
     spent = economy._spending()
     free = (economy.mpc_wealth > MPC_WEALTH_FLOOR) & (economy.mpc_wealth < 1)
     np.testing.assert_allclose(spent[free], wanted[free], rtol=1e-9, atol=1e-12)
+
+
+def test_an_undefined_figure_is_null_not_nan() -> None:
+    """JSON has no NaN: the API's response would fail on one (a 500)."""
+    nested = {"a": float("nan"), "b": [1.0, float("inf")], "c": {"d": 2.0, "e": "x"}}
+    assert json_ready(nested) == {"a": None, "b": [1.0, None], "c": {"d": 2.0, "e": "x"}}
+    assert Spread.of([float("nan")]).as_dict()["mean"] != Spread.of([1.0]).as_dict()["mean"]
+    json.dumps(json_ready(Spread.of([]).as_dict()), allow_nan=False)

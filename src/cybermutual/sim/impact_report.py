@@ -6,6 +6,7 @@ them; ``as_dict`` gives the JSON that the API, the command line and a proposal's
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,22 @@ TURNOVER_TOLERANCE = 0.10
 BALANCE_TOLERANCE = 0.25
 #: The interval reported: this share of the draws (seeds and priors together) lies inside it.
 INTERVAL = 0.90
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with every NaN or infinite float, however deep, replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value
+
+
+def json_ready_dict(value: dict[str, Any]) -> dict[str, Any]:
+    """:func:`json_ready` for a dict."""
+    return {k: json_ready(v) for k, v in value.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,20 +138,22 @@ class Fit:
         return self.turnover_error <= TURNOVER_TOLERANCE
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return {
-            "observed_turnover": self.observed_turnover,
-            "simulated_turnover": self.simulated_turnover.as_dict(),
-            "turnover_error": self.turnover_error,
-            "turnover_tolerance": TURNOVER_TOLERANCE,
-            "balance_ks_distance": self.balance_distance.as_dict(),
-            "balance_ks_tolerance": BALANCE_TOLERANCE,
-            "observed_balances": self.observed_balances,
-            "simulated_balances": self.simulated_balances,
-            "velocity_per_week": self.velocity,
-            "fit_weeks": FIT_WEEKS,
-            "burn_in_weeks": BURN_IN,
-        }
+        """JSON-ready (an undefined figure is ``None``)."""
+        return json_ready_dict(
+            {
+                "observed_turnover": self.observed_turnover,
+                "simulated_turnover": self.simulated_turnover.as_dict(),
+                "turnover_error": self.turnover_error,
+                "turnover_tolerance": TURNOVER_TOLERANCE,
+                "balance_ks_distance": self.balance_distance.as_dict(),
+                "balance_ks_tolerance": BALANCE_TOLERANCE,
+                "observed_balances": self.observed_balances,
+                "simulated_balances": self.simulated_balances,
+                "velocity_per_week": self.velocity,
+                "fit_weeks": FIT_WEEKS,
+                "burn_in_weeks": BURN_IN,
+            }
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,23 +196,29 @@ class PolicyImpact:
         return self.final.commons_fund
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: the end of the run at the top level (as before), every horizon below."""
+        """JSON-ready: the end of the run at the top level (as before), every horizon below.
+
+        A figure the runs leave undefined (a relative change from a zero baseline) is ``None``:
+        JSON has no NaN, and a response with one would fail.
+        """
         final = self.final.as_dict()
         del final["weeks"]
-        return {
-            "collective": self.collective,
-            "seeds": self.seeds,
-            "steps": self.steps,
-            "agents": self.agents,
-            **final,
-            "horizons": {str(h.weeks): h.as_dict() for h in self.horizons},
-            "interval": (
-                f"{INTERVAL:.0%} of {self.seeds} draws lie between low and high; each draw has "
-                "its own seed and its own parameters from the priors"
-            ),
-            "priors": [p.as_dict() for p in PRIORS],
-            "calibration": self.fit.as_dict(),
-            "sectors": self.sectors,
-            "category_sources": self.category_sources,
-            "notes": list(self.notes),
-        }
+        return json_ready_dict(
+            {
+                "collective": self.collective,
+                "seeds": self.seeds,
+                "steps": self.steps,
+                "agents": self.agents,
+                **final,
+                "horizons": {str(h.weeks): h.as_dict() for h in self.horizons},
+                "interval": (
+                    f"{INTERVAL:.0%} of {self.seeds} draws lie between low and high; each draw has "
+                    "its own seed and its own parameters from the priors"
+                ),
+                "priors": [p.as_dict() for p in PRIORS],
+                "calibration": self.fit.as_dict(),
+                "sectors": self.sectors,
+                "category_sources": self.category_sources,
+                "notes": list(self.notes),
+            }
+        )
