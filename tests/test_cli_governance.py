@@ -24,6 +24,14 @@ def seeded(tmp_path: Path) -> tuple[str, Services, str, list[str]]:
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
     services = build_services(make_engine(url), clock=FakeClock(), passwords=FAST_PASSWORDS)
     slug, people = members(services, 3)
+    for k in range(6):  # trade the estimate is calibrated to
+        services.ledger.pay(
+            slug,
+            payer=people[k % 3].id,
+            payee=people[(k + 1) % 3].id,
+            amount=200 + 10 * k,
+            idempotency_key=f"trade-{k}",
+        )
     view = services.proposals.propose(
         slug,
         author=people[0].id,
@@ -56,7 +64,7 @@ def test_simulate_policy_for_a_proposal(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
-    assert (printed["proposal"], printed["status"]) == (proposal_id, "ready")
+    assert (printed["proposal"], printed["status"]) == (proposal_id, "ready"), printed
     assert {"median_consumption", "gini_income"} <= printed["estimate"].keys()
     missing = runner.invoke(
         app, ["simulate", "policy", "--proposal", "nope", "--database-url", url]

@@ -423,8 +423,12 @@ def simulate_policy(
         list[str] | None,
         typer.Option(help="A free public service: CATEGORY=MINOR_UNITS_PER_WEEK (repeatable)."),
     ] = None,
-    seeds: Annotated[int, typer.Option(min=1, max=32, help="Paired runs (seeds).")] = 8,
-    steps: Annotated[int, typer.Option(min=4, max=520, help="Weeks simulated.")] = 52,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=32, help="Paired draws (a seed and the priors each).")
+    ] = 16,
+    steps: Annotated[
+        int, typer.Option(min=4, max=520, help="Weeks simulated after the burn-in.")
+    ] = 260,
     cluster: Annotated[
         str | None, typer.Option(help="Run the seeds on a Dask cluster at tcp://HOST:PORT.")
     ] = None,

@@ -31,5 +31,5 @@ class Settings(BaseSettings):
     simulation_queue: int = Field(default=4, ge=0, le=1000, description="estimates that may wait")
     simulations_per_member: int = Field(default=1, ge=1, le=100)
     simulation_work_limit: int = Field(
-        default=1_000_000, ge=1000, description="seeds x steps x agents per estimate"
+        default=2_100_000, ge=1000, description="seeds x steps x agents per estimate"
     )

@@ -375,8 +375,29 @@ def test_a_claim_confirms_itself_after_the_timeout(
     assert ada.get(P).json()["stats"]["commons_fund"] == -100  # within the voted floor of -1000
 
 
+def _trade(people: list[Any]) -> None:
+    """A few weeks of payments: the estimate is calibrated to the collective's own trade."""
+    for k in range(10):
+        payer, payee = people[k % len(people)], people[(k + 2) % len(people)]
+        reply = payer.post(
+            f"{P}/transfers",
+            key=f"trade-{k}",
+            json={"to": payee.id, "amount": 150 + 10 * k, "memo": "bread"},
+        )
+        assert reply.status_code == 201, reply.text
+
+
+def test_an_estimate_without_trade_shows_why(people: list[Any]) -> None:
+    income = propose(people[0], "basic_income", {"amount": 400, "period": "week"})
+    impact = people[0].get(f"{P}/proposals/{income['id']}/impact").json()
+    assert impact["status"] == "failed"
+    assert impact["estimate"]["code"] == "no_trade_to_calibrate"
+    assert "no trade" in impact["estimate"]["error"]
+
+
 def test_impact_is_estimated_once_in_the_background(people: list[Any], services: Services) -> None:
     ada = people[0]
+    _trade(people)
     income = propose(ada, "basic_income", {"amount": 400, "period": "week"})
     assert income["impact_status"] == "pending"
     impact = ada.get(f"{P}/proposals/{income['id']}/impact").json()

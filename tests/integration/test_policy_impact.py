@@ -48,3 +48,42 @@ def test_a_higher_levy_fills_the_commons_fund(services: Services) -> None:
         )
     with pytest.raises(InvalidValue):
         services.policy_impact.estimate(slug, PolicyChange(levy_rate="2"))
+
+
+def test_snapshot_finds_categories_as_the_platform_records_them(services: Services) -> None:
+    """A direct payment counts in the category its payee sells in; ``other`` only if unknown.
+
+    The old reader put every direct payment in ``other`` (98.9% of the demo's trade).
+    """
+    from cybermutual.domain.market.listings import ListingKind
+
+    slug, people = members(services, 3, credit_limit=50_000, levy_rate="0.02")
+    baker, stranger, buyer = people
+    services.market.post_listing(
+        slug,
+        owner=baker.id,
+        kind=ListingKind.OFFER,
+        title="Bread",
+        description="",
+        category="food",
+        price=500,
+    )
+    services.commons.contribute(
+        slug,
+        member_id=stranger.id,
+        name="Van",
+        category="vehicles",
+        capacity=6,
+        unit="days",
+        output_categories=["transport", "food"],
+    )
+    for k, (payee, amount) in enumerate([(baker, 2_400), (baker, 1_200), (stranger, 1_200)]):
+        services.ledger.pay(
+            slug, payer=buyer.id, payee=payee.id, amount=amount, idempotency_key=f"c{k}"
+        )
+    snapshot = services.policy_impact.snapshot(slug)
+    assert snapshot.trade_volume == {"food": 3_600 // 12, "other": 1_200 // 12}
+    assert snapshot.category_sources == {"seller_category": 300, "unknown": 100}
+    assert sorted(snapshot.sales) == [0, 100, 300]  # each member's sales a week
+    assert snapshot.asset_weights == {"transport": 0.5, "food": 0.5}
+    assert (snapshot.services, snapshot.services_paid, snapshot.basic_income) == ({}, 0, 0)

@@ -132,7 +132,10 @@ class ImpactPublic(BaseModel):
     proposal: str
     status: str = Field(description="none | pending | ready | failed")
     estimate: dict[str, Any] | None = Field(
-        description="with and without the policy, each change with its 95% interval"
+        description=(
+            "with and without the policy after 13, 52 and 260 weeks, each change with the range "
+            "of 90% of the draws; when failed, {error, code, context} says why"
+        )
     )
 
 

@@ -82,7 +82,9 @@ DomainError                         (code)                      HTTP at the edge
     ├── UnknownCategory             unknown_category
     ├── NoJuryAvailable             no_jury_available
     ├── ClaimExceedsBudget          claim_exceeds_budget
-    └── SimulationTooLarge          simulation_too_large
+    ├── SimulationTooLarge          simulation_too_large
+    ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
+    └── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -473,6 +475,20 @@ class NoJuryAvailable(RuleViolation):
 class SimulationTooLarge(RuleViolation):
     code = "simulation_too_large"
     title = "Simulation too large"
+
+
+class NoTradeToCalibrate(RuleViolation):
+    """A policy estimate for a collective whose members recorded no trade to learn from."""
+
+    code = "no_trade_to_calibrate"
+    title = "No trade to calibrate the estimate"
+
+
+class CalibrationMismatch(RuleViolation):
+    """The simulated baseline misses the collective's observed turnover: no estimate is shown."""
+
+    code = "calibration_mismatch"
+    title = "The simulation does not reproduce this collective"
 
 
 # --- governance (issue 11) ---

@@ -19,13 +19,18 @@ from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.services.governance_ports import Impact
 from cybermutual.services.governance_proposals import _load, require_active_or_former
 from cybermutual.services.loading import load_collective
-from cybermutual.services.policy_impact import PolicyChange, PolicyImpactService
+from cybermutual.services.policy_impact import (
+    DEFAULT_SEEDS,
+    DEFAULT_STEPS,
+    PolicyChange,
+    PolicyImpactService,
+    weekly,
+)
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 
 STALE = timedelta(minutes=10)
 #: Refusals that say "not now" rather than "never": the estimate stays pending and is retried.
 TRANSIENT = frozenset({"simulator_busy", "too_many_simulations"})
-WEEKS_PER_YEAR = 52
 
 
 def policy_change(effect: k.Effect) -> PolicyChange | None:
@@ -44,7 +49,7 @@ def policy_change(effect: k.Effect) -> PolicyChange | None:
 
 
 def _weekly(amount: int, period: k.Period) -> int:
-    return amount if period is k.Period.WEEK else amount * 12 // WEEKS_PER_YEAR
+    return weekly(amount, period.value)
 
 
 class ProposalImpactService:
@@ -54,8 +59,8 @@ class ProposalImpactService:
         *,
         clock: Clock,
         policy_impact: PolicyImpactService,
-        seeds: int = 8,
-        steps: int = 52,
+        seeds: int = DEFAULT_SEEDS,
+        steps: int = DEFAULT_STEPS,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -91,7 +96,8 @@ class ProposalImpactService:
                 return False
             uow.commit()
         change = policy_change(proposal.effect)
-        status, estimate = "failed", {"error": "the simulator does not model this proposal"}
+        status = "failed"
+        estimate: dict[str, Any] = {"error": "the simulator does not model this proposal"}
         if change is not None:
             try:
                 estimate = self._impact.estimate(slug, change, seeds=self.seeds, steps=self.steps)
@@ -102,7 +108,10 @@ class ProposalImpactService:
                         uow.governance.release_impact(proposal.id)
                         uow.commit()
                     return False
+                # a refusal is shown as it is: the reason, its code and what it measured
                 estimate = {"error": exc.detail, "code": exc.code}
+                if exc.context:
+                    estimate["context"] = exc.context
         with self._uow() as uow:
             uow.governance.store_impact(proposal.id, status=status, estimate=estimate)
             uow.commit()

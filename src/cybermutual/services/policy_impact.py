@@ -1,8 +1,10 @@
 """What a policy would do, calculated before members vote on it.
 
-Builds a snapshot of a collective's real economy (members' balances and credit limits, sales by
-category over the last weeks, levy rate, commons fund) and runs the simulator with and without
-the policy on the same seeds (:func:`cybermutual.sim.calibration.policy_impact`).
+Builds a snapshot of a collective's real economy over the last weeks (each member's balance,
+credit limit and sales; trade by category as the platform records it; public services, their
+budgets and the claims paid; the commons' assets; levy, basic income, commons fund) and runs the
+calibrated simulator with and without the policy from one burned-in state per draw
+(:func:`cybermutual.sim.calibration.policy_impact`).
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ if TYPE_CHECKING:  # the simulator (numpy, SciPy) loads on first use, not when a
     from cybermutual.sim.calibration import CollectiveSnapshot, Policy
 
 WEEKS = 12  # how much history calibrates the trade volume; one simulated step is one week
+WEEKS_PER_YEAR = 52
+OTHER = "other"  # trade whose category the platform cannot tell
 MIN_AGENTS = 500  # the simulator repeats a small collective's members up to this many agents
-#: seeds x steps x agents per call: about 1-4 s of one core (a default call is 208,000).
-DEFAULT_WORK_LIMIT = 1_000_000
+#: seeds x steps x agents per call. Each seed also runs a burn-in and both arms, so one unit of
+#: work is about 2.8 us of one core here: the limit is about 6 s (a default call, 16 seeds x
+#: 260 weeks x 500 agents, is 2,080,000).
+DEFAULT_WORK_LIMIT = 2_100_000
+DEFAULT_SEEDS = 16
+DEFAULT_STEPS = 260
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,11 @@ class PolicyChange:
         )
 
 
+def weekly(amount: int, period: str) -> int:
+    """An amount per ``period`` (``week`` or ``month``) as minor units per week."""
+    return amount if period == "week" else amount * 12 // WEEKS_PER_YEAR
+
+
 class PolicyImpactService:
     """Estimates, each within a work budget; requests run them in a bounded pool."""
 
@@ -73,25 +86,62 @@ class PolicyImpactService:
         self.work_limit = work_limit
 
     def snapshot(self, slug: str) -> CollectiveSnapshot:
-        """The collective's economy as the simulator sees it (money per week, minor units)."""
+        """The collective's economy as the simulator sees it (money per week, minor units).
+
+        Trade is what members were paid over the last :data:`WEEKS` weeks. Its category is the
+        listing's for an order, the output category logged for a sale made with a commons
+        asset, and for a direct payment the category the payee usually sells in (most of their
+        offers, else most of their logged use of the commons); ``other`` only when the payee
+        has neither. ``category_sources`` says how much was found each way.
+        """
         from cybermutual.sim.calibration import CollectiveSnapshot
 
         since = self._clock.now() - timedelta(weeks=WEEKS)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
-            members = uow.economy.member_accounts(collective.id)
-            sales = uow.economy.sales_by_category(collective.id, since=since)
+            members = uow.economy.members(collective.id)
+            trade = uow.economy.trade(collective.id, since=since)
+            usual = uow.economy.seller_categories(collective.id)
+            assets = uow.economy.asset_weights(collective.id)
+            paid = uow.economy.services_paid(collective.id, since=since)
+            budgets = uow.economy.service_budgets(collective.id)
             fund = uow.collectives.stats(collective, now=self._clock.now()).commons_fund
         if not members:
             raise InvalidValue("the collective has no active members to simulate")
+        volume: dict[str, int] = {}
+        sources: dict[str, int] = {}
+        sales = dict.fromkeys((m for m, _, _ in members), 0)
+        commons = 0
+        for row in trade:
+            category, source = row.category, row.source
+            if category is None:
+                category = usual.get(row.payee_id or "")
+                source = "seller_category" if category is not None else "unknown"
+            category = category or OTHER
+            volume[category] = volume.get(category, 0) + row.amount
+            sources[source] = sources.get(source, 0) + row.amount // WEEKS
+            if row.payee_id in sales:
+                sales[row.payee_id] += row.amount
+            commons += row.amount if row.source == "commons_usage" else 0
+        services: dict[str, int] = {}
+        for category, budget, period in budgets:
+            services[category] = services.get(category, 0) + weekly(budget, period)
+        charter = collective.charter
         return CollectiveSnapshot(
             slug=slug,
             decimals=collective.currency.decimals,
-            balances=[balance for balance, _ in members],
-            credit_limits=[limit for _, limit in members],
-            trade_volume={category: amount // WEEKS for category, amount in sales.items()},
-            levy_rate=Decimal(collective.charter.levy_rate),
+            balances=[balance for _, balance, _ in members],
+            credit_limits=[limit for _, _, limit in members],
+            trade_volume={category: amount // WEEKS for category, amount in volume.items()},
+            levy_rate=Decimal(charter.levy_rate),
             commons_fund=fund,
+            services=services,
+            basic_income=weekly(charter.basic_income, charter.basic_income_period),
+            sales=[sales[m] // WEEKS for m, _, _ in members],
+            services_paid=paid // WEEKS,
+            asset_weights=assets,
+            commons_sales=commons // WEEKS,
+            category_sources=sources,
         )
 
     def estimate(
@@ -100,11 +150,11 @@ class PolicyImpactService:
         change: PolicyChange,
         *,
         viewer_id: str | None = None,
-        seeds: int = 8,
-        steps: int = 52,
+        seeds: int = DEFAULT_SEEDS,
+        steps: int = DEFAULT_STEPS,
         cluster: str | None = None,
     ) -> dict[str, Any]:
-        """Paired runs with and without ``change``: changes with 95% intervals, JSON-ready.
+        """Paired runs with and without ``change``: changes with their intervals, JSON-ready.
 
         Runs in the calling thread (the command line); requests use :meth:`submit`.
         """
@@ -117,8 +167,8 @@ class PolicyImpactService:
         change: PolicyChange,
         *,
         viewer_id: str,
-        seeds: int = 8,
-        steps: int = 52,
+        seeds: int = DEFAULT_SEEDS,
+        steps: int = DEFAULT_STEPS,
     ) -> SimulationJob[dict[str, Any]]:
         """Check the request now, then queue the runs in the pool (``job.cancel()`` stops them)."""
         snapshot, policy = self._prepare(slug, change, viewer_id, seeds=seeds, steps=steps)

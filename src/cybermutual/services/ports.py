@@ -355,6 +355,16 @@ class DemandReader(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TradeRow:
+    """Posted trade to one member, summed by how its category is known."""
+
+    payee_id: str | None
+    category: str | None  # the listing's or the commons usage's; None for a direct payment
+    source: str  # "listing" | "commons_usage" | "direct"
+    amount: int
+
+
 class EconomyReader(Protocol):
     """Aggregates of a collective's economy, for calibrating the simulator."""
 
@@ -364,6 +374,30 @@ class EconomyReader(Protocol):
 
     def sales_by_category(self, collective_id: str, *, since: datetime) -> dict[str, int]:
         """Posted payments since ``since`` by market category (``other``: direct payments)."""
+        ...
+
+    def members(self, collective_id: str) -> list[tuple[str, int, int]]:
+        """(member id, balance, credit limit) of every active member, in a stable order."""
+        ...
+
+    def trade(self, collective_id: str, *, since: datetime) -> list[TradeRow]:
+        """Posted trade since ``since`` by payee, category (or None) and source."""
+        ...
+
+    def seller_categories(self, collective_id: str) -> dict[str, str]:
+        """Each member's usual category (their offers, else their logged commons use)."""
+        ...
+
+    def asset_weights(self, collective_id: str) -> dict[str, float]:
+        """Available commons assets by the categories they serve."""
+        ...
+
+    def services_paid(self, collective_id: str, *, since: datetime) -> int:
+        """Public-service claims paid since ``since``."""
+        ...
+
+    def service_budgets(self, collective_id: str) -> list[tuple[str, int, str]]:
+        """(category, budget per period, period) of every active public service."""
         ...
 
 

@@ -4,7 +4,8 @@ Modules: ``scenario`` (TOML scenarios), ``agents`` (the population as arrays), `
 ``step()`` for everyone), ``commons`` (the facilitator's share-out), ``firms`` and ``labour``
 (enterprises, jobs, entry and exit), ``market`` (clearing, prices, levy), ``metrics``,
 ``inequality``, ``boltzmann``, ``runner`` (seeds over a process pool or Dask), ``outputs``,
-``calibration`` (policy impact before a vote) and ``cli`` (``simulate_app``).
+``calibration``, ``calibrated_economy`` and ``impact_report`` (policy impact before a vote) and
+``cli`` (``simulate_app``).
 See docs/simulator.md for every modelling assumption.
 """
 

@@ -211,7 +211,8 @@ def impact(
     slug: str, proposal_id: str, person: CurrentMember, services: ServicesDep
 ) -> ImpactPublic:
     """The simulator's estimate, computed once when the proposal opened (``pending`` until
-    then): changes in median consumption, inequality and the commons fund, with 95% intervals."""
+    then): changes in median consumption, inequality, turnover and the commons fund after 13, 52
+    and 260 weeks, each with the range of 90% of its draws (docs/simulator.md)."""
     proposal_, estimate = services.proposal_impact.impact(
         slug, viewer=person.id, proposal_id=proposal_id
     )
