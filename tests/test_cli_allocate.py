@@ -47,7 +47,8 @@ def test_without_a_seed_one_is_drawn_and_printed(tmp_path: Path) -> None:
     instance.write_text(json.dumps(VAN))
     drawn = _allocate(instance)
     seed = drawn["seed"]
-    assert isinstance(seed, int) and seed >= 0
+    assert isinstance(seed, int)
+    assert seed >= 0
     assert _allocate(instance, "--seed", str(seed)) == drawn  # anyone can re-run it
 
 
@@ -59,7 +60,9 @@ def test_the_output_names_the_gap_and_reports_envy_ef1_and_welfare(tmp_path: Pat
     assert isinstance(answer["equilibrium_gap"], float)
     envy = answer["bundle_envy"]
     assert isinstance(envy, dict)
-    assert envy["max"] == 2.0 and envy["ef1"] is True and envy["envious_pairs"] == 9
+    assert envy["max"] == 2.0
+    assert envy["ef1"] is True
+    assert envy["envious_pairs"] == 9
     welfare = answer["welfare"]
     assert isinstance(welfare, dict)
     assert welfare["given_up"] == 0.0  # identical values: fairness costs nothing here

@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 from cybermutual.domain.allocation import (
     Bids,
     bundle_envy,
+    fairness,
     fisher_equilibrium,
     lottery_rng,
     round_to_units,
     utilitarian_allocation,
     welfare_cost,
 )
-from cybermutual.domain.allocation import fairness
 from tests.helpers import examples
 
 

@@ -69,6 +69,7 @@ def round_public(r: AllocationRound) -> RoundPublic:
         closed_at=r.closed_at,
         cancelled_by=r.cancelled_by,
         cancelled_at=r.cancelled_at,
+        lottery_seed=r.lottery_seed,
     )
 
 
