@@ -124,7 +124,7 @@ def test_the_reason_says_when_a_minimum_moved_a_share_by_a_unit_or_more() -> Non
     report = explain_round(
         bids, capacity, eq, member_ids=list("abcd"), asset_ids=["lathe"], whole_units=whole
     )
-    assert "your minimum of 5 was not drawn in the lottery, or did not fit" in report.bids[1].reason
+    assert "your minimum of 5 did not fit" in report.bids[1].reason
     assert "another bid's minimum left idle" in report.bids[0].reason
     up = Bids.of([0, 1], [0, 0], [1, 1], [6, 6], [0, 4])
     eq = fisher_equilibrium(up, np.ones(2), np.array([7.0]), tolerance=1e-6)

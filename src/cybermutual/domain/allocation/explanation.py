@@ -134,7 +134,10 @@ def explain_round(
 def _rounding(whole: int, fractional: float, minimum: float) -> str:
     """Why a whole share is a unit or more away from the fractional one, if it is."""
     if whole == 0 and 0 < fractional < minimum - 1e-9:
-        return f"; your minimum of {minimum:g} was not drawn in the lottery, or did not fit"
+        return (
+            f"; your minimum of {minimum:g} did not fit, or was not drawn in the lottery "
+            f"(a {fractional / minimum:.0%} chance)"
+        )
     if fractional < minimum - 1e-9 <= whole:
         return f"; rounded up to your minimum of {minimum:g} by the lottery"
     if whole >= fractional + 1 - 1e-9:

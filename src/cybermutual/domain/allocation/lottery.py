@@ -58,81 +58,113 @@ def dependent_rounding(
     live = np.flatnonzero((clipped > WHOLE_EPS) & ~up)
     if live.size == 0:
         return up
-    # plain Python from here: the loop takes one small step per edge, where numpy's per-call
-    # overhead would dominate
-    y: dict[int, float] = dict(zip(live.tolist(), clipped[live].tolist(), strict=True))
-    heads = member[live].tolist()
-    tails = (n_members + asset[live]).tolist()
-    ends = {k: (h, t) for k, h, t in zip(live.tolist(), heads, tails, strict=True)}
-    adjacency: dict[int, set[int]] = {}
-    for k, (h, t) in ends.items():
-        adjacency.setdefault(h, set()).add(k)
-        adjacency.setdefault(t, set()).add(k)
-
+    # Plain Python from here: the loop takes one small step per edge, where numpy's per-call
+    # overhead would dominate. Edges are renumbered 0..m-1; each vertex keeps its fractional
+    # edges in a list with O(1) removal (swap with the last), since Python's sets and dicts
+    # do not shrink and iterating one emptied by removals costs its old size every time.
+    count = int(live.size)
+    y = clipped[live].tolist()
+    ends = list(zip(member[live].tolist(), (n_members + asset[live]).tolist(), strict=True))
+    incident: dict[int, list[int]] = {}
+    slot = [[0, 0] for _ in range(count)]  # where edge e sits in its two vertices' lists
+    for e, pair in enumerate(ends):
+        for side, vertex in enumerate(pair):
+            edges = incident.setdefault(vertex, [])
+            slot[e][side] = len(edges)
+            edges.append(e)
+    order = list(incident)
     random = rng.random
 
-    def settle(edges: list[int]) -> None:
-        """One rounding step on a cycle or maximal path (module docstring)."""
-        first = edges[0::2]
-        second = edges[1::2]
-        alpha = min(min(1.0 - y[k] for k in first), min((y[k] for k in second), default=2.0))
-        beta = min(min(y[k] for k in first), min((1.0 - y[k] for k in second), default=2.0))
-        step = alpha if random() * (alpha + beta) < beta else -beta
-        for k in first:
-            y[k] += step
-        for k in second:
-            y[k] -= step
-        for k in edges:
-            value = y[k]
-            if value <= WHOLE_EPS or value >= 1.0 - WHOLE_EPS:
-                y[k] = 0.0 if value <= WHOLE_EPS else 1.0
-                for vertex in ends[k]:
-                    incident = adjacency[vertex]
-                    incident.discard(k)
-                    if not incident:
-                        del adjacency[vertex]
+    def remove(e: int) -> None:
+        for side, vertex in enumerate(ends[e]):
+            edges = incident[vertex]
+            at = slot[e][side]
+            last = edges.pop()
+            if last != e:
+                edges[at] = last
+                slot[last][0 if ends[last][0] == vertex else 1] = at
 
-    # One walk, kept across steps: after a cycle is settled the walk resumes from where the
-    # cycle began (the edges before it did not change), so the graph is walked about once.
+    def settle(path: list[int]) -> int:
+        """One rounding step on a cycle or maximal path (module docstring); the position in
+        ``path`` of the first edge it made whole."""
+        # alpha = min(1 - y on M1, y on M2), beta = min(y on M1, 1 - y on M2), in one pass
+        alpha = beta = 2.0
+        odd = False
+        for e in path:
+            value = y[e]
+            up_room, down_room = (value, 1.0 - value) if odd else (1.0 - value, value)
+            if up_room < alpha:
+                alpha = up_room
+            if down_room < beta:
+                beta = down_room
+            odd = not odd
+        step = alpha if random() * (alpha + beta) < beta else -beta
+        odd = False
+        for e in path:
+            y[e] += -step if odd else step
+            odd = not odd
+        first_whole = len(path)
+        for at, e in enumerate(path):
+            value = y[e]
+            if value <= WHOLE_EPS or value >= 1.0 - WHOLE_EPS:
+                y[e] = 0.0 if value <= WHOLE_EPS else 1.0
+                remove(e)
+                first_whole = min(first_whole, at)
+        return first_whole
+
+    def truncate(keep: int) -> None:
+        """Keep the walk's first ``keep`` edges (they did not change) and resume from there."""
+        for dropped in vertices[keep + 1 :]:
+            del position[dropped]
+        del vertices[keep + 1 :]
+        del path[keep:]
+
+    # One walk, kept across steps: after a step the walk resumes from just before the first
+    # edge the step made whole (the edges before it did not change), so the graph is walked
+    # about once rather than once per step.
     vertices: list[int] = []
     path: list[int] = []
     position: dict[int, int] = {}
     from_dead_end = False
-    while adjacency:
+    cursor = 0
+    while True:
         if not vertices:
-            start = next(iter(adjacency))
+            while cursor < len(order) and not incident[order[cursor]]:
+                cursor += 1
+            if cursor == len(order):
+                break
+            start = order[cursor]
             vertices, path, position, from_dead_end = [start], [], {start: 0}, False
         vertex = vertices[-1]
+        edges = incident[vertex]
         previous = path[-1] if path else -1
         step = -1
-        for k in adjacency.get(vertex, ()):
-            if k != previous:
-                step = k
-                break
+        if edges:
+            step = edges[-1]
+            if step == previous:
+                step = edges[-2] if len(edges) > 1 else -1
         if step < 0:  # a dead end
             if not path:
                 vertices = []
-            elif from_dead_end or len(adjacency.get(vertices[0], ())) == 1:
-                settle(path)  # a maximal path: both of its ends are dead ends
-                vertices = []
-            else:  # walk back from this dead end to find the path's other end
-                vertices, path, position, from_dead_end = [vertex], [], {vertex: 0}, True
+            elif from_dead_end or len(incident[vertices[0]]) == 1:
+                # a maximal path: both of its ends are dead ends
+                truncate(settle(path))
+                from_dead_end = True
+            else:  # turn the walk round: go on from its start, away from this dead end
+                vertices.reverse()
+                path.reverse()
+                position = {v: at for at, v in enumerate(vertices)}
+                from_dead_end = True
             continue
         h, t = ends[step]
         following = t if h == vertex else h
         if following in position:
             at = position[following]
-            settle([*path[at:], step])
-            for dropped in vertices[at + 1 :]:
-                del position[dropped]
-            del vertices[at + 1 :]
-            del path[at:]
+            truncate(at + min(settle([*path[at:], step]), len(path) - at))
             continue
         position[following] = len(vertices)
         vertices.append(following)
         path.append(step)
     result = up.copy()
-    result[np.fromiter(y.keys(), dtype=np.intp, count=len(y))] = (
-        np.fromiter(y.values(), dtype=np.float64, count=len(y)) >= 0.5
-    )
+    result[live] = np.asarray(y) >= 0.5
     return result
