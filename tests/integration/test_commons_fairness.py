@@ -15,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from alembic import command
 from scipy import stats
 from sqlalchemy import Engine, text
@@ -23,6 +24,7 @@ from cybermutual.domain.allocation import BudgetRule
 from cybermutual.domain.collective import Charter
 from cybermutual.domain.commons.rounds import Bid
 from cybermutual.domain.money import Currency
+from cybermutual.services import commons_facilitation
 from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
@@ -230,3 +232,22 @@ def test_migration_0010_renames_the_envy_stored_in_pass_summaries(
     charter = services.collectives.profile(slug).collective.charter
     assert charter.allocation_budgets == "equal"
     assert charter.allocation_productivity_weight == Decimal(0)
+
+
+def test_above_the_bidder_limit_envy_is_reported_as_not_measured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(commons_facilitation, "ENVY_BIDDER_LIMIT", 3)
+    bids = [Bid(f"b{k}", "r", f"m{k}", "van", 1, 0, "transport", None, T0) for k in range(4)]
+    summary = (
+        DomainFacilitator()
+        .allocate(
+            RoundProblem(
+                capacities={"van": 1}, budgets={b.member_id: 100.0 for b in bids}, bids=bids
+            )
+        )
+        .summary
+    )
+    assert summary["bundle_envy"] is None
+    assert summary["ef1"] is None
+    assert summary["welfare_given_up"] == 0.0  # the welfare is still measured

@@ -330,7 +330,7 @@ def test_the_facilitator_keeps_to_capacity_caps_minimums_and_its_tolerance(
     assert summary["welfare_given_up"] >= 0
     assert 0.0 <= summary["welfare_given_up_share"] <= 1.0
     assert summary["bundle_envy"] >= 0
-    assert summary["ef1"] is (summary["ef1_violations"] == 0)
+    assert summary["ef1"] is (summary["ef1_violations"] == 0)  # measured: few bidders here
     # the lottery and the budget rule are published, and every reason names both
     assert summary["lottery"]["seed"] == str(problem.lottery_seed)
     assert summary["budgets"]["rule"] == problem.budget_rule.value
