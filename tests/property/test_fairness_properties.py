@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from cybermutual.domain.allocation import (
     Bids,
     bundle_envy,
-    fairness,
     fisher_equilibrium,
     lottery_rng,
     round_to_units,
@@ -91,22 +90,6 @@ def test_bundle_envy_and_ef1_match_their_definitions(
     assert (envy.worst_pair is None) is (pairs == 0)
     if envy.max_envy == 0:
         assert envy.ef1 is True  # envy-free is EF1
-
-
-@settings(max_examples=examples(50), deadline=None)
-@given(handed_out())
-def test_comparing_members_in_chunks_changes_nothing(
-    case: tuple[Bids, np.ndarray, np.ndarray],
-) -> None:
-    bids, _, units = case
-    whole = bundle_envy(bids, units)
-    original = fairness.CHUNK
-    try:
-        fairness.CHUNK = 2
-        chunked = bundle_envy(bids, units)
-    finally:
-        fairness.CHUNK = original
-    assert chunked == whole
 
 
 @settings(max_examples=examples(150), deadline=None)

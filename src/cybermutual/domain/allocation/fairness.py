@@ -22,6 +22,7 @@ reported on what was handed out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +31,6 @@ from cybermutual.domain.allocation.explanation import utilitarian_allocation
 from cybermutual.domain.allocation.market import Bids, FloatArray, frozen_floats
 from cybermutual.domain.errors import InvalidValue
 
-#: Members compared at once: the pairwise matrices hold ``CHUNK x members`` floats.
-CHUNK = 512
 _EPS = 1e-9
 
 
@@ -65,53 +64,60 @@ def bundle_values(bids: Bids, units: FloatArray) -> FloatArray:
 def bundle_envy(
     bids: Bids, units: FloatArray, *, n_members: int | None = None, whole: bool = True
 ) -> BundleEnvy:
-    """Bundle envy and EF1 of ``units`` (per bid); ``whole`` says the units are whole units."""
+    """Bundle envy and EF1 of ``units`` (per bid); ``whole`` says the units are whole units.
+
+    Member by member: ``i`` only values bundles holding assets ``i`` bid on, so each row of the
+    envy matrix is a sum over ``i``'s bids of that asset's holders. The work is the number of
+    (bidder, holder) pairs sharing an asset, and memory one row at a time.
+    """
     units = frozen_floats(units, name="units")
     if units.size != bids.size:
         raise InvalidValue("units must have one entry per bid", field="units")
     n = int(bids.member.max(initial=-1)) + 1 if n_members is None else n_members
     bids.check_fits(max(n, 0), int(bids.asset.max(initial=-1)) + 1)
-    value, cap, member = bids.value_per_unit, bids.max_units, bids.member
+    value, cap, member, asset = bids.value_per_unit, bids.max_units, bids.member, bids.asset
     own = np.bincount(member, bundle_values(bids, units), minlength=n)
-    holders = units > _EPS
-    wanting = value > 0
-    assets = np.unique(bids.asset)
+    held_at = np.flatnonzero(units > _EPS)
+    held_at = held_at[np.argsort(asset[held_at], kind="stable")]
+    bounds = np.searchsorted(asset[held_at], np.arange(int(asset.max(initial=-1)) + 2))
+    holders = [member[held_at[bounds[a] : bounds[a + 1]]] for a in range(bounds.size - 1)]
+    holdings = [units[held_at[bounds[a] : bounds[a + 1]]] for a in range(bounds.size - 1)]
+    wanting = np.flatnonzero(value > 0)
+    wanting = wanting[np.argsort(member[wanting], kind="stable")]
+    firsts = np.searchsorted(member[wanting], np.arange(n + 1))
     worst_envy, worst_relative = 0.0, 0.0
     worst_pair: tuple[int, int] | None = None
     pairs = violations = 0
-    for start in range(0, n, CHUNK):
-        stop = min(n, start + CHUNK)
-        other_value = np.zeros((stop - start, n))
-        drop = np.zeros((stop - start, n))
-        in_chunk = wanting & (member >= start) & (member < stop)
-        for asset in assets.tolist():
-            rows = np.flatnonzero(in_chunk & (bids.asset == asset))
-            cols = np.flatnonzero(holders & (bids.asset == asset))
-            if rows.size == 0 or cols.size == 0:
-                continue
-            held = units[cols][None, :]
-            limit = cap[rows][:, None]
-            v = value[rows][:, None]
-            grid = np.ix_(member[rows] - start, member[cols])
-            other_value[grid] += v * np.minimum(held, limit)
-            one_less = v * (np.minimum(held, limit) - np.minimum(np.maximum(held - 1, 0), limit))
-            drop[grid] = np.maximum(drop[grid], one_less)
-        mine = own[start:stop, None]
-        envy = other_value - mine
-        envy[np.arange(stop - start), np.arange(start, stop)] = 0.0
-        slack = _EPS * np.maximum(1.0, np.abs(mine))
+    for i in range(n):
+        mine = wanting[firsts[i] : firsts[i + 1]]
+        shared = [int(k) for k in mine if holders[int(asset[k])].size]
+        if not shared:
+            continue
+        others = np.concatenate([holders[int(asset[k])] for k in shared])
+        held = np.concatenate([holdings[int(asset[k])] for k in shared])
+        v = np.repeat(value[shared], [holders[int(asset[k])].size for k in shared])
+        limit = np.repeat(cap[shared], [holders[int(asset[k])].size for k in shared])
+        worth = np.bincount(others, v * np.minimum(held, limit), minlength=n)
+        envy = worth - own[i]
+        envy[i] = 0.0
+        slack = _EPS * max(1.0, abs(float(own[i])))
         envious = envy > slack
-        pairs += int(envious.sum())
+        count = int(envious.sum())
+        if not count:
+            continue
+        pairs += count
+        j = int(np.argmax(envy))
+        if envy[j] > worst_envy:
+            worst_envy, worst_pair = float(envy[j]), (i, j)
+        worst_relative = max(
+            worst_relative, float(envy[j]) / float(own[i]) if own[i] > 0 else math.inf
+        )
         if whole:
+            one_less = v * (np.minimum(held, limit) - np.minimum(np.maximum(held - 1, 0), limit))
+            order = np.argsort(one_less, kind="stable")
+            drop = np.zeros(n)
+            drop[others[order]] = one_less[order]  # repeated holders: the last, largest, stays
             violations += int((envy - drop > slack).sum())
-        if envious.any():
-            i, j = np.unravel_index(int(np.argmax(envy)), envy.shape)
-            worst = float(envy[i, j])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                relative = np.where(envious, envy / np.where(mine > 0, mine, 0.0), 0.0)
-            if worst > worst_envy:
-                worst_envy, worst_pair = worst, (start + int(i), int(j))
-            worst_relative = max(worst_relative, float(np.nanmax(relative)))
     return BundleEnvy(
         max_envy=worst_envy,
         max_relative_envy=worst_relative,
