@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.helpers import COLLECTIVE
-from tests.helpers import assert_problem
+from tests.api.helpers import COLLECTIVE, LATHE, C, open_round, place_bid
+from tests.helpers import FakeClock, assert_problem
 
 
 def _with_charter(**changes: object) -> dict[str, Any]:
@@ -65,3 +65,38 @@ def test_bad_budget_rules_are_problems(member: Any, changes: dict[str, object], 
     if code == "invalid_value":
         assert body["context"]["field"].startswith("charter.allocation_")
     assert member("Bo").get("/collectives/riverside").status_code == 404  # nothing created
+
+
+def test_a_rounds_lottery_is_published_and_anyone_can_check_it(
+    member: Any, clock: FakeClock
+) -> None:
+    ada, bo, cy = member("Ada"), member("Bo"), member("Cy")
+    assert ada.post("/collectives", json=COLLECTIVE).status_code == 201
+    for m in (bo, cy):
+        assert m.post(f"{C}/memberships").status_code == 201
+    lathe = ada.post(f"{C}/assets", json={**LATHE, "capacity": 2}).json()["id"]
+    round_id = open_round(ada, clock)
+    for m in (ada, bo, cy):
+        assert place_bid(m, round_id, lathe, 2, "crafts").status_code == 201
+    lottery = f"{C}/allocation-rounds/{round_id}/lottery"
+    before = member("Dee").get(lottery)
+    assert before.status_code == 200, before.text
+    assert before.json()["lottery_seed"] is None
+    assert before.json()["passes"] == []  # nothing drawn before the round is computed
+    clock.advance(days=1, minutes=1)
+    computed = bo.post(f"{C}/allocation-rounds/{round_id}/compute").json()
+    seed = computed["round"]["lottery_seed"]
+    assert sum(s["units"] for s in computed["allocations"]) == 2  # 2 of 3 equal shares of 2/3
+    check = member("Dee").get(lottery).json()  # anyone, member or not
+    assert check["lottery_seed"] == seed
+    assert "SeedSequence([seed, pass])" in check["generator"]
+    (first,) = check["passes"]
+    assert first == {
+        "pass_no": 1,
+        "seed": seed,
+        "checked": True,
+        "shares": 3,
+        "matches": True,
+        "differing": [],
+    }
+    assert_problem(member("Dee").get(f"{C}/allocation-rounds/nope/lottery"), 404, "round_not_found")

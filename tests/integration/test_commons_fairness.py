@@ -251,3 +251,34 @@ def test_above_the_bidder_limit_envy_is_reported_as_not_measured(
     assert summary["bundle_envy"] is None
     assert summary["ef1"] is None
     assert summary["welfare_given_up"] == 0.0  # the welfare is still measured
+
+
+def test_anyone_can_re_draw_a_rounds_lottery_from_its_published_seed(
+    services: Services, engine: Engine, clock: FakeClock
+) -> None:
+    slug, ids = _collective(services, 4)
+    lathe = services.commons.contribute(
+        slug, member_id=ids[0], name="Lathe", category="tools", capacity=7, unit="hours"
+    ).id
+    round_id = _round(services, clock, ids, lathe, 4, ids[0])
+    services.allocation.compute(slug, round_id, member_id=ids[1])
+    report = services.allocation.publish(slug, round_id, member_id=ids[1])
+    declined = next(s for s in report.shares if s.units > 0)
+    services.allocation.decline(slug, round_id, declined.id, member_id=declined.member_id)
+    services.allocation.rerun(slug, round_id, member_id=ids[2])
+
+    checks = services.allocation.check_lottery(slug, round_id)
+    assert [c.pass_no for c in checks] == [1, 2]
+    assert all(c.checked and c.matches for c in checks)
+    assert {c.seed for c in checks} == {report.round.lottery_seed}
+
+    # a share whose units were changed behind the round's back no longer matches the draw
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE allocation_shares SET units = units + 1 WHERE id = :id"),
+            {"id": declined.id},
+        )
+    first, second = services.allocation.check_lottery(slug, round_id)
+    assert first.differing == (declined.id,)
+    assert not first.matches
+    assert second.matches

@@ -109,6 +109,22 @@ class RoundPublic(BaseModel):
     )
 
 
+class LotteryPassPublic(BaseModel):
+    pass_no: int
+    seed: str | None
+    checked: bool = Field(description="false for a pass stored before seeds were kept")
+    shares: int
+    matches: bool = Field(description="the published seed re-draws exactly the stored units")
+    differing: list[str] = Field(description="ids of shares the re-draw does not reproduce")
+
+
+class LotteryCheckPublic(BaseModel):
+    round_id: str
+    lottery_seed: str | None
+    generator: str
+    passes: list[LotteryPassPublic]
+
+
 class BidCreate(Strict):
     asset_id: str = Field(max_length=64)
     max_units: StrictInt = Field(ge=1, le=1_000_000)

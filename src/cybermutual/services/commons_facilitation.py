@@ -45,7 +45,7 @@ from cybermutual.domain.allocation import (
     value_bids,
     welfare_cost,
 )
-from cybermutual.domain.commons import Bid, CategoryDemand, UsageStats
+from cybermutual.domain.commons import Bid, CategoryDemand, Share, UsageStats
 
 #: The equilibrium gap at which the equilibrium is accepted (the domain's default, 0.5%).
 GAP_TOLERANCE = DEFAULT_TOLERANCE
@@ -420,3 +420,40 @@ def _chance(share: float, minimum: float) -> str:
         f"your share of {share:.2f} gave you {whole + 1} units with a {part:.0%} chance "
         f"and {whole} otherwise."
     )
+
+
+def redraw(summary: Mapping[str, Any], shares: Sequence[Share]) -> dict[str, int] | None:
+    """The whole units a pass's published lottery gives, re-drawn from what the pass stored.
+
+    ``summary`` is the pass's (its ``lottery``: seed, pass and capacities) and ``shares`` its
+    shares (each explanation's ``lottery``: fractional share, cap, minimum; its value per unit;
+    its member's budget). They are laid out exactly as ``DomainFacilitator.allocate`` laid out
+    the pass (bids in bid-id order, members and assets sorted), so the same seed draws the same
+    units. None for a pass stored without its lottery (computed before migration 0010).
+    """
+    lottery = summary.get("lottery")
+    if not isinstance(lottery, Mapping) or not shares:
+        return None
+    ordered = sorted(shares, key=lambda s: s.bid_id or s.id)
+    capacities: Mapping[str, int] = lottery["capacities"]
+    member_ids = sorted({s.member_id for s in ordered})
+    asset_ids = sorted(capacities)
+    member_at = {m: k for k, m in enumerate(member_ids)}
+    asset_at = {a: k for k, a in enumerate(asset_ids)}
+    drawn = [s.explanation["lottery"] for s in ordered]
+    tokens = {s.member_id: float(s.explanation["budget"]["tokens"]) for s in ordered}
+    bids = Bids.of(
+        [member_at[s.member_id] for s in ordered],
+        [asset_at[s.asset_id] for s in ordered],
+        [s.value_per_unit for s in ordered],
+        [float(d["cap"]) for d in drawn],
+        [float(d["min_units"]) for d in drawn],
+    )
+    units = round_to_units(
+        bids,
+        np.array([float(capacities[a]) for a in asset_ids]),
+        np.array([float(d["share"]) for d in drawn]),
+        budgets=np.array([tokens[m] for m in member_ids]),
+        rng=lottery_rng(int(lottery["seed"]), int(lottery["pass"])),
+    )
+    return {s.id: int(u) for s, u in zip(ordered, units, strict=True)}

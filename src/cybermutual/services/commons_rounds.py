@@ -27,6 +27,7 @@ from cybermutual.services.commons_facilitation import (
     Facilitator,
     PassOutcome,
     RoundProblem,
+    redraw,
 )
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import (
@@ -58,6 +59,25 @@ class RoundReport:
     shares: Sequence[Share]
     assets: Mapping[str, Asset]
     bids: Sequence[Bid]
+
+
+@dataclass(frozen=True, slots=True)
+class LotteryCheck:
+    """One pass's lottery re-drawn from its published seed, against the stored shares.
+
+    ``checked`` is false for a pass stored without its lottery (before migration 0010);
+    ``differing`` names the shares whose units the re-draw does not reproduce.
+    """
+
+    pass_no: int
+    seed: str | None
+    checked: bool
+    shares: int
+    differing: tuple[str, ...]
+
+    @property
+    def matches(self) -> bool:
+        return self.checked and not self.differing
 
 
 def _load_round(
@@ -164,6 +184,31 @@ class AllocationService:
             if viewer_id is not None:
                 require_active(uow.memberships.get(collective.id, viewer_id))
             return self._report(uow, collective, _load_round(uow, collective, round_id))
+
+    def check_lottery(self, slug: str, round_id: str) -> list[LotteryCheck]:
+        """Re-draw every pass's lottery from its published seed and compare with the shares.
+
+        Public, like the round: it tells anyone whether the published units are the ones the
+        published seed draws, and names only share ids.
+        """
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            round_ = _load_round(uow, collective, round_id)
+            passes = uow.allocation_rounds.passes(round_.id)
+            shares = uow.allocation_rounds.shares(round_.id)
+        checks = []
+        for summary in passes:
+            mine = [s for s in shares if s.pass_no == summary.pass_no]
+            units = redraw(summary.summary, mine)
+            lottery = summary.summary.get("lottery")
+            seed = str(lottery["seed"]) if isinstance(lottery, Mapping) else None
+            differing = (
+                () if units is None else tuple(s.id for s in mine if units.get(s.id) != s.units)
+            )
+            checks.append(
+                LotteryCheck(summary.pass_no, seed, units is not None, len(mine), differing)
+            )
+        return checks
 
     # bids
 
