@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +14,7 @@ from cybermutual.domain.allocation import (
     bundle_envy,
     fisher_equilibrium,
     lottery_rng,
+    member_budgets,
     round_to_units,
     utilitarian_allocation,
     welfare_cost,
@@ -117,3 +121,25 @@ def test_equal_shares_of_one_asset_rounded_by_the_lottery_are_ef1(
     eq = fisher_equilibrium(bids, np.ones(n), np.array([float(capacity)]))
     rounded = round_to_units(bids, np.array([float(capacity)]), eq.units, rng=lottery_rng(seed))
     assert bundle_envy(bids, rounded.astype(float)).ef1 is True
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(1, 1000), st.floats(0.1, 50)), min_size=1, max_size=12),
+    st.floats(0, 1),
+)
+def test_budget_rules_move_tokens_between_members_and_never_make_any(
+    members: list[tuple[float, float]], weight: float
+) -> None:
+    base = {f"m{k}": b for k, (b, _) in enumerate(members)}
+    productivity = {f"m{k}": p for k, (_, p) in enumerate(members)}
+    budgets = member_budgets(base, productivity, weight=weight)
+    total = sum(b.tokens for b in budgets.values())
+    assert total == pytest.approx(sum(base.values()), rel=1e-9)
+    assert all(b.tokens > 0 for b in budgets.values())
+    # more productive, more tokens per base token (equal when the weight is 0)
+    ranked = sorted(budgets.values(), key=lambda b: b.relative_productivity)
+    per_base = [b.tokens / b.base for b in ranked]
+    assert all(x <= y * (1 + 1e-12) for x, y in itertools.pairwise(per_base))
+    if weight == 0:
+        assert all(b.tokens == pytest.approx(b.base) for b in budgets.values())

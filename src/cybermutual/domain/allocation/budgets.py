@@ -20,9 +20,10 @@ estimate divided by the collective mean::
 so ``p_i = 1`` is an average member (and every newcomer), 2 a member who sells twice the average
 per unit used. It is floored at ``MIN_RELATIVE_PRODUCTIVITY``: a member whose logged use sold
 nothing still takes part, with a small budget. The weights are then scaled to average 1 over the
-round's bidders, so the tokens handed out in total are the same under every rule::
+round's bidders (weighted by their base budgets), so the tokens handed out in total are the same
+under every rule::
 
-    B_i = base_i * ((1 - w) + w * p_i / mean_j p_j)
+    B_i = base_i * ((1 - w) + w * p_i / pbar),      pbar = sum_j base_j p_j / sum_j base_j
 
 ``base_i`` is the round's budget times any weight a passed proposal gave the member.
 """
@@ -141,7 +142,9 @@ def member_budgets(
         raise InvalidValue("the productivity weight must be from 0 to 1")
     members = list(base)
     levels = {m: productivity.get(m, 1.0) for m in members}
-    mean = sum(levels.values()) / len(levels) if levels else 1.0
+    total = sum(base.values())
+    # the mean weighted by the base budgets, so that the tokens in total never change
+    mean = sum(base[m] * levels[m] for m in members) / total if total > 0 else 1.0
     budgets = {}
     for m in members:
         share = (1.0 - weight) + weight * (levels[m] / mean if mean > 0 else 1.0)
