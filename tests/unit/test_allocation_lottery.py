@@ -19,6 +19,7 @@ from cybermutual.domain.allocation import (
     round_to_units,
     solve_instance,
 )
+from cybermutual.domain.errors import InvalidValue
 
 ROUNDS = 4_000
 
@@ -91,5 +92,7 @@ def test_a_published_seed_reproduces_the_draw(seed: int) -> None:
 
 
 def test_a_negative_seed_is_refused() -> None:
-    with pytest.raises(ValueError, match="seed"):
+    with pytest.raises(InvalidValue, match="seed"):
         lottery_rng(-1)
+    with pytest.raises(InvalidValue, match="passes"):
+        lottery_rng(1, 0)

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cybermutual.domain.allocation.market import FloatArray, IndexArray
+from cybermutual.domain.errors import InvalidValue
 
 #: Parts this close to 0 or 1 count as whole (the floats of an equilibrium are not exact).
 WHOLE_EPS = 1e-9
@@ -40,7 +41,7 @@ def lottery_rng(seed: int, pass_no: int = 1) -> np.random.Generator:
     """The generator of one pass of a round's lottery: a published seed, and the pass number
     (re-runs draw afresh, yet from the same published seed)."""
     if seed < 0 or pass_no < 1:
-        raise ValueError("the seed must not be negative and passes count from 1")
+        raise InvalidValue("the lottery seed must not be negative; passes count from 1")
     return np.random.default_rng(np.random.SeedSequence([seed, pass_no]))
 
 
