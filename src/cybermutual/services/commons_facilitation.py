@@ -415,11 +415,15 @@ def _chance(share: float, minimum: float) -> str:
     whole = math.floor(share + 1e-9)
     part = share - whole
     if part <= 1e-9:
-        return f"your share was {whole} whole units, so no lottery was needed."
+        return f"your share was {_units(whole)}, whole, so no lottery was needed."
     return (
-        f"your share of {share:.2f} gave you {whole + 1} units with a {part:.0%} chance "
-        f"and {whole} otherwise."
+        f"your share of {share:.2f} gave you {_units(whole + 1)} with a {part:.0%} chance "
+        f"and {_units(whole)} otherwise."
     )
+
+
+def _units(count: int) -> str:
+    return f"{count} unit" if count == 1 else f"{count} units"
 
 
 def redraw(summary: Mapping[str, Any], shares: Sequence[Share]) -> dict[str, int] | None:
