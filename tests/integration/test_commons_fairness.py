@@ -110,6 +110,10 @@ def test_identical_members_win_the_van_in_turn_and_each_round_publishes_its_seed
             assert f"seed {seed}" in share.explanation["reason"]
             assert "equal budgets (100 tokens for every bidder)" in share.explanation["reason"]
             assert share.explanation["lottery"]["share"] == 0.2
+            assert (
+                "gave you 1 unit with a 20% chance and 0 units otherwise"
+                in (share.explanation["reason"])
+            )
         (summary,) = [p.summary for p in report.passes]
         assert summary["lottery"]["seed"] == seed
         assert summary["ef1"] is True
