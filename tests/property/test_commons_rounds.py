@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +26,7 @@ from cybermutual.domain.errors import (
     RoundInProgress,
 )
 from cybermutual.domain.money import Currency
-from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem
+from cybermutual.services.commons_facilitation import DomainFacilitator, RoundProblem, redraw
 from tests.helpers import examples
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -342,6 +343,24 @@ def test_the_facilitator_keeps_to_capacity_caps_minimums_and_its_tolerance(
     for o in outcome.outcomes:
         assert f"seed {problem.lottery_seed}" in o.explanation["reason"]
         assert summary["budgets"]["description"] in o.explanation["reason"]
+    # re-checkable: what the pass stores re-draws exactly its units from the published seed
+    stored = [
+        Share(
+            f"s{k}",
+            "r1",
+            o.member_id,
+            o.asset_id,
+            o.bid_id,
+            o.units,
+            problem.pass_no,
+            o.price_per_unit,
+            o.value_per_unit,
+            json.loads(json.dumps(o.explanation)),
+        )
+        for k, o in enumerate(outcome.outcomes)
+    ]
+    again = json.loads(json.dumps(summary))  # as the database gives it back
+    assert redraw(again, stored) == {s.id: s.units for s in stored}
     assert summary["welfare"] <= summary["utilitarian_welfare"] * (1 + 1e-9)
     assert summary["warm_start"] is (problem.warm_prices is not None)
 
