@@ -104,7 +104,7 @@ def test_allocate_an_instance_file(tmp_path: Path) -> None:
 
     answer = json.loads(result.output)
     assert sum(a["units"] for a in answer["allocations"]) == 10
-    assert set(answer) >= {"allocations", "prices", "envy", "iterations"}
+    assert set(answer) >= {"allocations", "prices", "equilibrium_gap", "iterations", "seed"}
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     assert runner.invoke(app, ["allocate", str(bad)]).exit_code == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -356,24 +357,44 @@ def allocate(
     fractional: Annotated[
         bool, typer.Option(help="Print the unrounded equilibrium instead of whole units.")
     ] = False,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="The rounding lottery's seed (the same seed gives the same units); "
+            "default: a fresh one from the operating system, printed back as 'seed'.",
+            show_default=False,
+        ),
+    ] = None,
     collective: Annotated[
         str | None,
         typer.Option("--collective", help="Compute the open allocation round of a collective."),
     ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Share out the commons: solve an instance file, or a collective's open round."""
+    """Share out the commons: solve an instance file, or a collective's open round.
+
+    Whole units are drawn by a lottery over the fractional shares; its seed is printed with
+    the result (``seed``), and ``--seed S`` re-runs exactly that draw.
+    """
     if (instance is None) == (collective is None):
         raise _fail("give either an INSTANCE file or --collective SLUG")
+    if collective is not None and (seed is not None or fractional):
+        raise _fail(
+            "--seed and --fractional are for instance files; a round draws its own seed once "
+            "and publishes it"
+        )
     try:
         if instance is not None:
             from cybermutual.domain.allocation import solve_instance
+            from cybermutual.services.commons_rounds import secure_seed
 
             try:
                 data = json.loads(instance.read_text())
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise _fail(f"{instance} is not valid JSON: {exc}") from None
-            print(json.dumps(solve_instance(data, fractional=fractional), indent=2))
+            drawn = None if fractional else (secure_seed() if seed is None else seed)
+            print(json.dumps(solve_instance(data, fractional=fractional, seed=drawn), indent=2))
             return
         assert collective is not None
         services = _existing(database_url)
@@ -381,7 +402,10 @@ def allocate(
         people = services.auth.names(s.member_id for s in report.shares)
     except DomainError as exc:
         raise _fail(exc.detail) from None
-    table = Table(title=f"Allocation round {report.round.id} of '{collective}'")
+    table = Table(
+        title=f"Allocation round {report.round.id} of '{collective}'",
+        caption=_round_caption(report.passes[-1].summary if report.passes else {}),
+    )
     for column in ("member", "asset", "asked", "received", "price", "reason"):
         table.add_column(column)
     names = {a.id: a.name for a in report.assets.values()}
@@ -396,6 +420,22 @@ def allocate(
             str(share.explanation.get("reason", "")),
         )
     console.print(table)
+
+
+def _round_caption(summary: Mapping[str, object]) -> str:
+    """The round's lottery seed, budget rule and fairness figures, in one caption."""
+    lottery = summary.get("lottery")
+    budgets = summary.get("budgets")
+    parts = []
+    if isinstance(lottery, Mapping):
+        parts.append(f"lottery seed {lottery.get('seed')} (pass {lottery.get('pass')})")
+    if isinstance(budgets, Mapping):
+        parts.append(str(budgets.get("description", budgets.get("rule", ""))))
+    if "welfare_given_up_share" in summary:
+        parts.append(f"welfare given up for fairness {summary['welfare_given_up_share']:.1%}")
+    if "ef1" in summary:
+        parts.append(f"bundle envy {summary.get('bundle_envy')}, EF1 {summary['ef1']}")
+    return "; ".join(escape(p) for p in parts)
 
 
 @simulate_app.command("policy")

@@ -430,6 +430,12 @@ def _round(w: World) -> Call:
     return Call("GET", f"{H}/allocation-rounds/{w.round()}")
 
 
+# anyone may check that a round's published seed draws its published units
+@route("GET", S + "/allocation-rounds/{round_id}/lottery", _row(OK, OK, OK, OK, OK))
+def _round_lottery(w: World) -> Call:
+    return Call("GET", f"{H}/allocation-rounds/{w.round()}/lottery")
+
+
 def _round_step(step: str, expected_for_member: int) -> None:
     @route(
         "POST",

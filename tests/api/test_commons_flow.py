@@ -159,12 +159,19 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
         assert {"relative_to_mean", "units_logged"} <= why["productivity"].keys()
         assert {"index", "open_requests", "recent_sales"} <= why["demand"].keys()
     (first_pass,) = body["passes"]
-    assert {"price_of_fairness", "envy", "iterations"} <= first_pass["summary"].keys()
+    assert {"price_of_fairness", "equilibrium_gap", "iterations"} <= first_pass["summary"].keys()
     assert set(first_pass["prices"]) == {lathe, van}
-    # the real equilibrium: within its stated envy tolerance, priced only where used up
+    # the real equilibrium: within its stated gap tolerance, priced only where used up
     summary = first_pass["summary"]
     assert summary["converged"] is True
-    assert 0 <= summary["envy"] <= summary["envy_tolerance"]
+    assert 0 <= summary["equilibrium_gap"] <= summary["equilibrium_gap_tolerance"]
+    # the lottery's seed is published with the round and named in every reason
+    seed = body["round"]["lottery_seed"]
+    assert seed is not None
+    assert seed.isdigit()
+    assert summary["lottery"]["seed"] == seed
+    assert all(f"seed {seed}" in s["explanation"]["reason"] for s in shares)
+    assert all("equal budgets" in s["explanation"]["reason"] for s in shares)
     assert 0 <= summary["price_of_fairness"] <= 1
     assert summary["warm_start"] is False
     assert first_pass["prices"][lathe] > 0  # 18 hours asked of 10
@@ -186,6 +193,14 @@ def test_a_round_end_to_end_and_usage_changes_the_next(
     assert fractional[cy.id] == 4
     assert fractional[ada.id] == pytest.approx(4.5, abs=0.1)
     assert fractional[bo.id] == pytest.approx(1.5, abs=0.1)
+    # recomputing cannot re-draw the lottery: the same seed, the same whole units
+    again = ada.post(f"{rnd}/compute").json()
+    assert again["round"]["lottery_seed"] == seed
+    assert {(s["member_id"], s["asset_id"], s["units"]) for s in again["allocations"]} == {
+        (s["member_id"], s["asset_id"], s["units"]) for s in shares
+    }
+    shares = again["allocations"]
+    lathe_shares = {s["member_id"]: s for s in shares if s["asset_id"] == lathe}
     assert_problem(
         ada.post(f"{rnd}/allocations/{lathe_shares[ada.id]['id']}/decline"),
         409,

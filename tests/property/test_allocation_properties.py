@@ -8,10 +8,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cybermutual.domain.allocation import Bids, fisher_equilibrium, round_to_units
+from cybermutual.domain.allocation import Bids, fisher_equilibrium, lottery_rng, round_to_units
 from tests.helpers import examples
 
 TOLERANCE = 0.005
+#: The lottery's seed: every guarantee of the rounding holds whatever it is.
+SEEDS = st.integers(0, 2**64)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def test_every_bidder_with_positive_value_gets_a_positive_share(market: Market) 
 def test_equal_budgets_envy_free_within_tolerance_and_priced_assets_full(market: Market) -> None:
     eq = solve(market)
     assert eq.converged
-    assert eq.max_envy <= TOLERANCE
+    assert eq.equilibrium_gap <= TOLERANCE
     used = np.bincount(market.bids.asset, eq.units, minlength=market.capacity.size)
     priced = eq.prices > 0
     assert np.allclose(used[priced], market.capacity[priced], rtol=1e-9)
@@ -107,10 +109,10 @@ def test_without_binding_caps_nobody_envies_a_bundle(market: Market) -> None:
 
 
 @settings(max_examples=examples(150), deadline=None)
-@given(markets())
-def test_rounding_stays_within_one_unit_capacity_and_maximum(market: Market) -> None:
+@given(markets(), SEEDS)
+def test_rounding_stays_within_one_unit_capacity_and_maximum(market: Market, seed: int) -> None:
     eq = solve(market)
-    rounded = round_to_units(market.bids, market.capacity, eq.units)
+    rounded = round_to_units(market.bids, market.capacity, eq.units, rng=lottery_rng(seed))
     used = np.bincount(market.bids.asset, rounded, minlength=market.capacity.size)
     assert np.all(used <= np.floor(market.capacity))
     assert np.all(rounded <= market.bids.max_units)
@@ -118,10 +120,10 @@ def test_rounding_stays_within_one_unit_capacity_and_maximum(market: Market) -> 
 
 
 @settings(max_examples=examples(100), deadline=None)
-@given(markets(minimums=True))
-def test_rounding_respects_minimums(market: Market) -> None:
+@given(markets(minimums=True), SEEDS)
+def test_rounding_respects_minimums(market: Market, seed: int) -> None:
     eq = solve(market)
-    rounded = round_to_units(market.bids, market.capacity, eq.units)
+    rounded = round_to_units(market.bids, market.capacity, eq.units, rng=lottery_rng(seed))
     used = np.bincount(market.bids.asset, rounded, minlength=market.capacity.size)
     assert np.all(used <= np.floor(market.capacity))
     assert np.all(rounded <= market.bids.max_units)
@@ -150,10 +152,12 @@ def _could_take_an_idle_unit(market: Market, rounded: np.ndarray) -> np.ndarray:
 
 
 @settings(max_examples=examples(200), deadline=None)
-@given(markets(minimums=True))
-def test_no_unit_idle_while_a_bid_with_room_exists(market: Market) -> None:
+@given(markets(minimums=True), SEEDS)
+def test_no_unit_idle_while_a_bid_with_room_exists(market: Market, seed: int) -> None:
     eq = solve(market)
-    rounded = round_to_units(market.bids, market.capacity, eq.units, budgets=market.budgets)
+    rounded = round_to_units(
+        market.bids, market.capacity, eq.units, budgets=market.budgets, rng=lottery_rng(seed)
+    )
     assert not np.any(_could_take_an_idle_unit(market, rounded))
     used = np.bincount(market.bids.asset, rounded, minlength=market.capacity.size)
     assert np.all(used <= np.floor(market.capacity))
@@ -162,8 +166,10 @@ def test_no_unit_idle_while_a_bid_with_room_exists(market: Market) -> None:
 
 
 @settings(max_examples=examples(100), deadline=None)
-@given(markets(minimums=True), st.data())
-def test_no_unit_idle_whatever_the_fractional_shares(market: Market, data: st.DataObject) -> None:
+@given(markets(minimums=True), st.data(), SEEDS)
+def test_no_unit_idle_whatever_the_fractional_shares(
+    market: Market, data: st.DataObject, seed: int
+) -> None:
     # Rounding must hold its guarantees for any shares that fit, not only equilibria.
     bids = market.bids
     raw = np.array(data.draw(st.lists(st.floats(0, 1), min_size=bids.size, max_size=bids.size)))
@@ -171,7 +177,7 @@ def test_no_unit_idle_whatever_the_fractional_shares(market: Market, data: st.Da
     load = np.bincount(bids.asset, units, minlength=market.capacity.size)
     scale = np.where(load > market.capacity, market.capacity / np.maximum(load, 1e-12), 1.0)
     units = units * scale[bids.asset]
-    rounded = round_to_units(bids, market.capacity, units)
+    rounded = round_to_units(bids, market.capacity, units, rng=lottery_rng(seed))
     assert not np.any(_could_take_an_idle_unit(market, rounded))
     used = np.bincount(bids.asset, rounded, minlength=market.capacity.size)
     assert np.all(used <= np.floor(market.capacity))

@@ -54,4 +54,4 @@ def test_default_tolerance_bounds_the_welfare_gap(seed: int) -> None:
     exact = exact_nash_welfare(bids, budgets, capacity)
     eq = fisher_equilibrium(bids, budgets, capacity)
     assert eq.nash_welfare <= exact * (1 + 1e-6)
-    assert exact <= eq.nash_welfare * (1 + eq.max_envy) * (1 + 1e-6)
+    assert exact <= eq.nash_welfare * (1 + eq.equilibrium_gap) * (1 + 1e-6)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cybermutual.domain.allocation import Bids, fisher_equilibrium, reallocate_declined
+from cybermutual.domain.allocation import (
+    Bids,
+    fisher_equilibrium,
+    lottery_rng,
+    reallocate_declined,
+)
 from cybermutual.domain.errors import InvalidValue
 
 BIDS = Bids.of([0, 1, 2], [0, 0, 0], [1, 1, 1], [3, 3, 3])
@@ -44,6 +49,7 @@ def test_whole_units_stay_whole_and_within_caps() -> None:
         received=np.array([2.0, 1.0, 1.0, 1.0]),
         declined=np.array([2.0, 0, 0, 0]),
         whole_units=True,
+        rng=lottery_rng(0),
     )
     assert again.units.tolist() == [int(u) for u in again.units]
     assert again.units[0] == 0
@@ -72,6 +78,7 @@ def test_what_a_member_already_holds_counts_toward_their_minimum() -> None:
         received=np.array([5.0, 4.0, 3.0]),
         declined=np.array([0.0, 4.0, 0.0]),
         whole_units=True,
+        rng=lottery_rng(0),
     )
     assert again.units.tolist() == [7, 0, 5]
     assert again.second_pass_units.tolist() == [2, 0, 2]
@@ -87,7 +94,20 @@ def test_a_minimum_not_yet_met_still_holds_in_the_second_pass() -> None:
         received=np.array([1.0, 4.0, 3.0]),
         declined=np.array([0.0, 4.0, 0.0]),
         whole_units=True,
+        rng=lottery_rng(0),
     )
     assert again.second_pass_units[0] == 0 or again.second_pass_units[0] >= 3
     assert again.units[0] == 1 or again.units[0] >= 4
     assert again.units.sum() <= 12
+
+
+def test_whole_units_need_the_lottery() -> None:
+    with pytest.raises(InvalidValue, match="lottery"):
+        reallocate_declined(
+            BIDS,
+            BUDGETS,
+            CAPACITY,
+            received=np.ones(3),
+            declined=np.array([1.0, 0, 0]),
+            whole_units=True,
+        )

@@ -11,10 +11,13 @@ from cybermutual.domain.allocation import (
     UsageObservation,
     explain_round,
     fisher_equilibrium,
+    lottery_rng,
     round_to_units,
     utilitarian_allocation,
     value_bids,
 )
+
+RNG = lottery_rng(7)
 
 
 def test_utilitarian_allocation_fills_highest_values_first() -> None:
@@ -28,7 +31,7 @@ def test_price_of_fairness_and_reasons() -> None:
     # ana the whole day (2); the fair equilibrium splits it (1.5): fairness costs 25%.
     bids = Bids.of([0, 1], [0, 0], [2, 1], [1, 1])
     eq = fisher_equilibrium(bids, np.ones(2), np.array([1.0]), tolerance=1e-6)
-    whole = round_to_units(bids, np.array([1.0]), eq.units)
+    whole = round_to_units(bids, np.array([1.0]), eq.units, rng=RNG)
     report = explain_round(
         bids,
         np.array([1.0]),
@@ -95,7 +98,7 @@ def test_a_newcomer_on_an_asset_used_without_sales_is_told_where_the_value_came_
     assert [v.productivity.collective_basis for v in valuations] == ["pooled", "pooled"]
     bids = Bids.of([0, 1], [0, 0], [v.value_per_unit for v in valuations], [6, 6])
     eq = fisher_equilibrium(bids, np.ones(2), np.array([8.0]))
-    whole = round_to_units(bids, np.array([8.0]), eq.units)
+    whole = round_to_units(bids, np.array([8.0]), eq.units, rng=RNG)
     report = explain_round(
         bids,
         np.array([8.0]),
@@ -116,7 +119,7 @@ def test_the_reason_says_when_a_minimum_moved_a_share_by_a_unit_or_more() -> Non
     bids = Bids.of([0, 1, 2, 3], [0, 0, 0, 0], [1, 1, 1, 1], [6, 6, 6, 6], [0, 5, 0, 0])
     capacity = np.array([12.0])
     eq = fisher_equilibrium(bids, np.ones(4), capacity, tolerance=1e-6)
-    whole = round_to_units(bids, capacity, eq.units)
+    whole = round_to_units(bids, capacity, eq.units, rng=RNG)
     assert whole.tolist() == [4, 0, 4, 4]
     report = explain_round(
         bids, capacity, eq, member_ids=list("abcd"), asset_ids=["lathe"], whole_units=whole
@@ -125,7 +128,7 @@ def test_the_reason_says_when_a_minimum_moved_a_share_by_a_unit_or_more() -> Non
     assert "another bid's minimum left idle" in report.bids[0].reason
     up = Bids.of([0, 1], [0, 0], [1, 1], [6, 6], [0, 4])
     eq = fisher_equilibrium(up, np.ones(2), np.array([7.0]), tolerance=1e-6)
-    whole = round_to_units(up, np.array([7.0]), eq.units)  # 3.5 each
+    whole = round_to_units(up, np.array([7.0]), eq.units, rng=RNG)  # 3.5 each
     assert whole.tolist() == [3, 4]
     report = explain_round(
         up, np.array([7.0]), eq, member_ids=["a", "b"], asset_ids=["kiln"], whole_units=whole

@@ -24,7 +24,7 @@ INSTANCE: dict[str, object] = {
 def test_whole_units_out() -> None:
     # ben also gets the free van (worth 5 to him), so the exact equilibrium gives ana 7.5 and
     # ben 2.5 of the lathe: maximise log(x) + log(5 + 10 - x).
-    out = solve_instance(INSTANCE)
+    out = solve_instance(INSTANCE, seed=11)
     allocations = out["allocations"]
     assert isinstance(allocations, list)
     assert [(a["member"], a["asset"]) for a in allocations] == [
@@ -41,8 +41,10 @@ def test_whole_units_out() -> None:
     assert isinstance(prices, dict)
     assert prices["van"] == 0.0
     assert prices["lathe"] > 0
-    assert isinstance(out["envy"], float)
-    assert out["envy"] <= 0.005
+    assert isinstance(out["equilibrium_gap"], float)
+    assert out["equilibrium_gap"] <= 0.005
+    assert "envy" not in out  # the solver's gap is not envy, and is no longer called so
+    assert out["seed"] == 11
     assert isinstance(out["iterations"], int)
     json.dumps(out)  # plain JSON types only
 
@@ -62,8 +64,8 @@ def test_integer_ids_are_echoed() -> None:
         "members": [{"id": 1, "budget": 1}],
         "bids": [{"member": 1, "asset": 7, "max_units": 1, "value_per_unit": 1}],
     }
-    out = solve_instance(data)
-    assert out["allocations"] == [{"member": 1, "asset": 7, "units": 1}]
+    out = solve_instance(data, seed=0)
+    assert out["allocations"] == [{"member": 1, "asset": 7, "units": 1, "fractional_share": 1.0}]
     assert out["prices"] == {"7": 0.0}
 
 
@@ -105,3 +107,46 @@ def test_missing_field_is_named() -> None:
     data = _broken(("bids", 0), {"member": "ana", "asset": "lathe", "max_units": 1})
     with pytest.raises(InvalidValue, match=r"bids\[0\].value_per_unit is missing"):
         solve_instance(data)
+
+
+def test_whole_units_need_a_seed_and_the_seed_reproduces_them() -> None:
+    with pytest.raises(InvalidValue, match="seed"):
+        solve_instance(INSTANCE)
+    van = {
+        "assets": [{"id": "van", "capacity": 1}],
+        "members": [{"id": f"m{k}", "budget": 1} for k in range(10)],
+        "bids": [
+            {"member": f"m{k}", "asset": "van", "max_units": 1, "value_per_unit": 1}
+            for k in range(10)
+        ],
+    }
+    winners = set()
+    for seed in range(30):
+        out = solve_instance(van, seed=seed)
+        assert out == solve_instance(van, seed=seed)  # anyone can re-run the draw
+        won = [a["member"] for a in out["allocations"] if a["units"]]  # type: ignore[attr-defined]
+        assert len(won) == 1
+        winners.add(won[0])
+    assert len(winners) >= 5  # ten equal bidders: not one fixed winner (was: always m9)
+
+
+def test_the_output_reports_bundle_envy_ef1_and_welfare_given_up() -> None:
+    out = solve_instance(INSTANCE, seed=3)
+    envy = out["bundle_envy"]
+    assert isinstance(envy, dict)
+    assert set(envy) == {
+        "max",
+        "max_relative",
+        "envious_pairs",
+        "worst_pair",
+        "ef1",
+        "ef1_violations",
+    }
+    assert envy["ef1"] is True
+    welfare = out["welfare"]
+    assert isinstance(welfare, dict)
+    assert welfare["given_up"] == pytest.approx(welfare["utilitarian"] - welfare["chosen"])
+    assert 0 <= welfare["given_up_share"] <= 1
+    fractional = solve_instance(INSTANCE, fractional=True)
+    assert fractional["seed"] is None
+    assert fractional["bundle_envy"]["ef1"] is None  # type: ignore[index]

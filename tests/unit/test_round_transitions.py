@@ -26,7 +26,7 @@ LATER = T0 + timedelta(days=30)  # bidding closed and the period over: only the 
 
 def _act(round_: rules.AllocationRound, action: RoundAction) -> rules.AllocationRound:
     if action is RoundAction.COMPUTE:
-        return rules.compute(round_, by="m2", now=LATER)
+        return rules.compute(round_, by="m2", now=LATER, seed=1)
     if action is RoundAction.PUBLISH:
         return rules.publish(round_, by="m2", now=LATER)
     if action is RoundAction.CLOSE:

@@ -96,6 +96,19 @@ class CharterCreate(Strict):
     max_round_horizon_days: StrictInt = Field(
         default=90, ge=1, le=3660, description="how far ahead an allocation round may start"
     )
+    allocation_budgets: Literal["equal", "productivity", "mix"] = Field(
+        default="equal",
+        description="the facilitator's token budgets: equal for every bidder, weighted by "
+        "measured productivity (sales per unit of the commons used, from the usage log), "
+        "or a mix of the two",
+    )
+    allocation_productivity_weight: str = Field(
+        default="0",
+        max_length=10,
+        examples=["0.5"],
+        description="for allocation_budgets 'mix': the weight of productivity, strictly "
+        "between 0 and 1 (equal means 0, productivity means 1)",
+    )
 
 
 class CharterPublic(BaseModel):
@@ -114,6 +127,8 @@ class CharterPublic(BaseModel):
     budget_rounds_open_to: str
     market_visibility: str
     max_round_horizon_days: int
+    allocation_budgets: str = "equal"
+    allocation_productivity_weight: str = "0"
 
 
 class CollectiveCreate(Strict):

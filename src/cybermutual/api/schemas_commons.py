@@ -71,7 +71,15 @@ class RoundCreate(Strict):
 class PassPublic(BaseModel):
     pass_no: int
     prices: dict[str, float] = Field(description="tokens per unit, by asset id")
-    summary: dict[str, Any]
+    summary: dict[str, Any] = Field(
+        description="the pass's figures: equilibrium_gap (the solver's gap, not envy) and "
+        "equilibrium_gap_tolerance, iterations, converged, nash_welfare; on the whole units "
+        "handed out: bundle_envy, bundle_envy_relative, envious_pairs, most_envious, ef1, "
+        "ef1_violations, welfare_whole_units, utilitarian_welfare_whole_units, "
+        "welfare_given_up, welfare_given_up_share; lottery {seed, pass, generator, "
+        "capacities}; budgets {rule, productivity_weight, token_budget, description, "
+        "min_tokens, max_tokens}"
+    )
     computed_at: datetime
 
 
@@ -93,6 +101,28 @@ class RoundPublic(BaseModel):
     closed_at: datetime | None
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
+    lottery_seed: str | None = Field(
+        default=None,
+        description="seed of the lottery that rounds shares to whole units (a decimal "
+        "integer, drawn once when the round is first computed); pass p draws from "
+        "numpy.random.default_rng(numpy.random.SeedSequence([seed, p]))",
+    )
+
+
+class LotteryPassPublic(BaseModel):
+    pass_no: int
+    seed: str | None
+    checked: bool = Field(description="false for a pass stored before seeds were kept")
+    shares: int
+    matches: bool = Field(description="the published seed re-draws exactly the stored units")
+    differing: list[str] = Field(description="ids of shares the re-draw does not reproduce")
+
+
+class LotteryCheckPublic(BaseModel):
+    round_id: str
+    lottery_seed: str | None
+    generator: str
+    passes: list[LotteryPassPublic]
 
 
 class BidCreate(Strict):

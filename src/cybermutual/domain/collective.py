@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from cybermutual.domain.allocation.budgets import parse_budget_policy
 from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.money import MAX_AMOUNT, Currency
 
@@ -115,6 +116,10 @@ class Charter:
     text: str = ""
     #: who may open a participatory budget round: any active member, or only a passed proposal
     budget_rounds_open_to: str = "proposal"  # members | proposal
+    #: the facilitator's token budgets (issue 13): equal | productivity | mix, and for a mix
+    #: the weight of measured productivity (see ``domain.allocation.budgets``)
+    allocation_budgets: str = "equal"
+    allocation_productivity_weight: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         if self.market_visibility is None:
@@ -157,6 +162,11 @@ class Charter:
                 field="charter.default_credit_limit",
             )
         object.__setattr__(self, "levy_rate", parse_levy_rate(self.levy_rate))
+        rule, weight = parse_budget_policy(
+            self.allocation_budgets, self.allocation_productivity_weight
+        )
+        object.__setattr__(self, "allocation_budgets", rule.value)
+        object.__setattr__(self, "allocation_productivity_weight", weight)
 
     @property
     def visibility(self) -> MarketVisibility:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import secrets
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
+from cybermutual.domain.allocation import BudgetRule
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.commons import rounds as rules
 from cybermutual.domain.commons.assets import Asset, require_commons
@@ -24,6 +27,7 @@ from cybermutual.services.commons_facilitation import (
     Facilitator,
     PassOutcome,
     RoundProblem,
+    redraw,
 )
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import (
@@ -36,6 +40,14 @@ from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactor
 
 #: How far back sales count as recent demand.
 DEMAND_WINDOW = timedelta(days=30)
+#: Bits of the rounding lottery's seed.
+SEED_BITS = 128
+
+
+def secure_seed() -> int:
+    """A fresh lottery seed from the operating system's CSPRNG (``secrets``), never from a
+    generator anyone could predict or replay."""
+    return secrets.randbits(SEED_BITS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +59,25 @@ class RoundReport:
     shares: Sequence[Share]
     assets: Mapping[str, Asset]
     bids: Sequence[Bid]
+
+
+@dataclass(frozen=True, slots=True)
+class LotteryCheck:
+    """One pass's lottery re-drawn from its published seed, against the stored shares.
+
+    ``checked`` is false for a pass stored without its lottery (before migration 0010);
+    ``differing`` names the shares whose units the re-draw does not reproduce.
+    """
+
+    pass_no: int
+    seed: str | None
+    checked: bool
+    shares: int
+    differing: tuple[str, ...]
+
+    @property
+    def matches(self) -> bool:
+        return self.checked and not self.differing
 
 
 def _load_round(
@@ -61,10 +92,18 @@ def _load_round(
 class AllocationService:
     """Each period, the commons is shared out among the members who ask for it."""
 
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock, facilitator: Facilitator) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        facilitator: Facilitator,
+        draw_seed: Callable[[], int] = secure_seed,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._facilitator = facilitator
+        self._draw_seed = draw_seed
 
     # rounds
 
@@ -145,6 +184,31 @@ class AllocationService:
             if viewer_id is not None:
                 require_active(uow.memberships.get(collective.id, viewer_id))
             return self._report(uow, collective, _load_round(uow, collective, round_id))
+
+    def check_lottery(self, slug: str, round_id: str) -> list[LotteryCheck]:
+        """Re-draw every pass's lottery from its published seed and compare with the shares.
+
+        Public, like the round: it tells anyone whether the published units are the ones the
+        published seed draws, and names only share ids.
+        """
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            round_ = _load_round(uow, collective, round_id)
+            passes = uow.allocation_rounds.passes(round_.id)
+            shares = uow.allocation_rounds.shares(round_.id)
+        checks = []
+        for summary in passes:
+            mine = [s for s in shares if s.pass_no == summary.pass_no]
+            units = redraw(summary.summary, mine)
+            lottery = summary.summary.get("lottery")
+            seed = str(lottery["seed"]) if isinstance(lottery, Mapping) else None
+            differing = (
+                () if units is None else tuple(s.id for s in mine if units.get(s.id) != s.units)
+            )
+            checks.append(
+                LotteryCheck(summary.pass_no, seed, units is not None, len(mine), differing)
+            )
+        return checks
 
     # bids
 
@@ -286,6 +350,8 @@ class AllocationService:
             shares = uow.allocation_rounds.shares(round_.id)
             freed = declined_units(shares)
             round_ = rules.rerun(round_, declined_units=sum(freed.values()))
+            if round_.lottery_seed is None:  # computed before seeds were stored (0010)
+                round_ = replace(round_, lottery_seed=str(self._draw_seed()))
             now = self._clock.now()
             refused = {(s.member_id, s.asset_id) for s in shares if s.is_declined}
             held: dict[tuple[str, str], int] = {}
@@ -311,6 +377,7 @@ class AllocationService:
                     limits=limits,
                     pass_no=round_.passes,
                     asset_names={a.id: a.name for a in uow.assets.all_of(collective.id)},
+                    **_fairness(collective, round_),
                 )
             )
             for s in shares:
@@ -341,7 +408,12 @@ class AllocationService:
         self, uow: UnitOfWork, collective: Collective, round_id: str, *, by: str
     ) -> RoundReport:
         now = self._clock.now()
-        round_ = rules.compute(_load_round(uow, collective, round_id, lock=True), by=by, now=now)
+        round_ = rules.compute(
+            _load_round(uow, collective, round_id, lock=True),
+            by=by,
+            now=now,
+            seed=self._draw_seed(),
+        )
         bids = self._live_bids(uow, collective, round_)
         assets = {a.id: a for a in uow.assets.all_of(collective.id) if a.is_available}
         warm = uow.allocation_rounds.previous_prices(collective.id, before=round_.period_start)
@@ -355,6 +427,7 @@ class AllocationService:
                 warm_prices=None if warm is None else warm.prices,
                 pass_no=1,
                 asset_names={a.id: a.name for a in assets.values()},
+                **_fairness(collective, round_),
             )
         )
         self._store_pass(uow, round_, outcome, now=now, fresh=True)
@@ -419,6 +492,25 @@ class AllocationService:
             assets={a.id: a for a in uow.assets.all_of(collective.id)},
             bids=uow.allocation_rounds.bids(round_.id),
         )
+
+
+class _Fairness(TypedDict):
+    lottery_seed: int
+    budget_rule: BudgetRule
+    productivity_weight: float
+    token_budget: float
+
+
+def _fairness(collective: Collective, round_: AllocationRound) -> _Fairness:
+    """The round's lottery seed and the charter's budget rule, as the facilitator takes them."""
+    seed = round_.seed
+    assert seed is not None, "a round is given its seed before the facilitator runs"
+    return _Fairness(
+        lottery_seed=seed,
+        budget_rule=BudgetRule(collective.charter.allocation_budgets),
+        productivity_weight=float(collective.charter.allocation_productivity_weight),
+        token_budget=float(round_.token_budget),
+    )
 
 
 def _budgets(

@@ -50,6 +50,8 @@ def _collective(row: Any) -> Collective:
             budget_rounds_open_to=row.budget_rounds_open_to,
             market_visibility=MarketVisibility(row.market_visibility),
             max_round_horizon_days=row.max_round_horizon_days,
+            allocation_budgets=row.allocation_budgets,
+            allocation_productivity_weight=Decimal(row.allocation_productivity_weight),
         ),
         created_at=row.created_at,
     )
@@ -72,6 +74,8 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "budget_rounds_open_to": charter.budget_rounds_open_to,
         "market_visibility": charter.visibility.value,
         "max_round_horizon_days": charter.max_round_horizon_days,
+        "allocation_budgets": charter.allocation_budgets,
+        "allocation_productivity_weight": str(charter.allocation_productivity_weight),
     }
 
 

@@ -20,6 +20,7 @@ from cybermutual.store.tables import (
 )
 
 _ROUND_FIELDS = (
+    "lottery_seed",
     "period_start",
     "period_end",
     "bids_close_at",

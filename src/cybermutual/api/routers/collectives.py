@@ -58,6 +58,8 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             market_visibility=c.charter.visibility.value,
             max_round_horizon_days=c.charter.max_round_horizon_days,
             budget_rounds_open_to=c.charter.budget_rounds_open_to,
+            allocation_budgets=c.charter.allocation_budgets,
+            allocation_productivity_weight=str(c.charter.allocation_productivity_weight),
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -109,6 +111,11 @@ def create_collective(
             else MarketVisibility(body.charter.market_visibility),
             max_round_horizon_days=body.charter.max_round_horizon_days,
             budget_rounds_open_to=body.charter.budget_rounds_open_to,
+            allocation_budgets=body.charter.allocation_budgets,
+            allocation_productivity_weight=decimal_of(
+                body.charter.allocation_productivity_weight,
+                "charter.allocation_productivity_weight",
+            ),
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))

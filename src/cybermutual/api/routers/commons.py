@@ -18,6 +18,8 @@ from cybermutual.api.schemas_commons import (
     AssetUpdate,
     BidCreate,
     BidPublic,
+    LotteryCheckPublic,
+    LotteryPassPublic,
     PassPublic,
     RoundCreate,
     RoundPublic,
@@ -27,6 +29,7 @@ from cybermutual.api.schemas_commons import (
 )
 from cybermutual.domain.commons import AllocationRound, Asset, AssetStatus, Bid, Share, UsageRecord
 from cybermutual.domain.commons.shares import PassSummary
+from cybermutual.services.commons_facilitation import LOTTERY_GENERATOR
 from cybermutual.services.commons_rounds import RoundReport
 
 router = APIRouter(tags=["commons"], route_class=NamedRoute)
@@ -69,6 +72,7 @@ def round_public(r: AllocationRound) -> RoundPublic:
         closed_at=r.closed_at,
         cancelled_by=r.cancelled_by,
         cancelled_at=r.cancelled_at,
+        lottery_seed=r.lottery_seed,
     )
 
 
@@ -255,6 +259,30 @@ def list_rounds(
 @router.get(ROUND, response_model=RoundPublic)
 def get_round(slug: str, round_id: str, services: ServicesDep) -> RoundPublic:
     return round_public(services.allocation.report(slug, round_id).round)
+
+
+@router.get(ROUND + "/lottery", response_model=LotteryCheckPublic)
+def check_lottery(slug: str, round_id: str, services: ServicesDep) -> LotteryCheckPublic:
+    """Re-draw the round's rounding lottery from its published seed, pass by pass, and say
+    whether it gives exactly the published units (public, like the round)."""
+    checks = services.allocation.check_lottery(slug, round_id)
+    round_ = services.allocation.report(slug, round_id).round
+    return LotteryCheckPublic(
+        round_id=round_.id,
+        lottery_seed=round_.lottery_seed,
+        generator=LOTTERY_GENERATOR,
+        passes=[
+            LotteryPassPublic(
+                pass_no=c.pass_no,
+                seed=c.seed,
+                checked=c.checked,
+                shares=c.shares,
+                matches=c.matches,
+                differing=list(c.differing),
+            )
+            for c in checks
+        ],
+    )
 
 
 @router.post(ROUND + "/compute", response_model=AllocationsPublic)

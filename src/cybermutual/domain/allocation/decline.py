@@ -44,15 +44,19 @@ def reallocate_declined(
     received: FloatArray,
     declined: FloatArray,
     whole_units: bool = False,
+    rng: np.random.Generator | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
 ) -> Reallocation:
     """Share the declined units among the members who declined nothing.
 
     ``received`` is what was published per bid (fractional, or whole units); ``declined`` per
-    bid lies between 0 and it. With ``whole_units`` the second pass is rounded too, so the
-    final units stay whole when ``received`` and ``declined`` are.
+    bid lies between 0 and it. With ``whole_units`` the second pass is rounded too, by the
+    lottery drawn with ``rng`` (required then), so the final units stay whole when
+    ``received`` and ``declined`` are.
     """
+    if whole_units and rng is None:
+        raise InvalidValue("rounding the second pass to whole units needs the lottery's rng")
     budgets = frozen_floats(budgets, name="budgets")
     capacity = frozen_floats(capacity, name="capacity")
     received = frozen_floats(received, name="received")
@@ -85,7 +89,8 @@ def reallocate_declined(
     )
     extra = np.asarray(second.units, dtype=np.float64)
     if whole_units:
-        whole = round_to_units(second_bids, residual, extra, budgets=second_budgets)
+        assert rng is not None
+        whole = round_to_units(second_bids, residual, extra, budgets=second_budgets, rng=rng)
         extra = whole.astype(np.float64)
     final = kept + extra
     final.setflags(write=False)

@@ -31,17 +31,17 @@ inequality) is minimising ``sum_i B_i log(B_i / u_i)``, i.e. the capped Eisenber
 Fixed points meet the KKT conditions above with ``b = x (p + mu)``.
 
 Accelerated Bregman schemes (Hanzely, Richtarik and Xiao 2021) were tried and rejected: they
-meet the envy test 3-5x sooner but stall at a Nash welfare 0.3% below the optimum on capped
+meet the gap test 3-5x sooner but stall at a Nash welfare 0.3% below the optimum on capped
 instances, since KL gives no guarantee for them.
 
 Engineering: bids on assets whose caps sum to at most their capacity never move (price 0, every
 such bid gets its cap) and leave the loop; the others live in flat arrays sorted by member (the
 COO form of the sparse bid matrix), reduced with ``reduceat`` per member and ``bincount`` per
 asset. Water-filling reuses the previous iteration's set of binding caps (one pass, always
-feasible), and is solved exactly whenever envy is measured, so a reported state clears exactly.
+feasible), and is solved exactly whenever the gap is measured, so a reported state clears exactly.
 
-Stopping rule: ``max_envy <= tolerance``, with relative envy as defined in
-:mod:`cybermutual.domain.allocation.envy` (each member's regret in their own problem at the
+Stopping rule: ``equilibrium_gap <= tolerance``, with the gap as defined in
+:mod:`cybermutual.domain.allocation.gap` (each member's regret in their own problem at the
 prices; equal to the textbook Fisher epsilon without caps, and a bound on the Nash-welfare gap).
 It costs a sort of each member's bids, so it is measured first at iteration 5 (at 1 after a
 warm start, which may already be there) and then where the decay of the last two measurements
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from cybermutual.domain.allocation.envy import regret_envy
+from cybermutual.domain.allocation.gap import regret_gap
 from cybermutual.domain.allocation.market import (
     Bids,
     Equilibrium,
@@ -68,7 +68,7 @@ from cybermutual.domain.errors import InvalidValue
 
 DEFAULT_TOLERANCE = 0.005
 DEFAULT_MAX_ITERATIONS = 5_000
-#: Fewest iterations between two measurements of the envy (each costs a sort of the bids).
+#: Fewest iterations between two measurements of the gap (each costs a sort of the bids).
 CHECK_EVERY = 4
 #: Share of an even split mixed into resumed spending, so that no bid starts from zero.
 _WARM_FLOOR = 1e-6
@@ -102,7 +102,7 @@ def fisher_equilibrium(
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
     warm_start: WarmStart | Equilibrium | None = None,
 ) -> Equilibrium:
-    """Solve the capped Eisenberg-Gale program to ``max_envy <= tolerance``.
+    """Solve the capped Eisenberg-Gale program to ``equilibrium_gap <= tolerance``.
 
     Stops at the tolerance or after ``max_iterations`` (then ``converged`` is false). Bids with
     zero value, zero cap, a zero-budget member or a zero-capacity asset receive nothing.
@@ -138,8 +138,8 @@ def fisher_equilibrium(
     units[market.positions] = moving_units
     units.setflags(write=False)
     utilities = _per_member(bids, value * units, budgets.size)
-    member_envy = np.zeros(budgets.size)
-    member_envy[market.segment_member] = envy_per_segment
+    member_gap = np.zeros(budgets.size)
+    member_gap[market.segment_member] = envy_per_segment
     all_spending = np.where(
         units > 0,
         budgets[bids.member] * value * units / np.maximum(utilities[bids.member], 1e-300),
@@ -153,8 +153,8 @@ def fisher_equilibrium(
         prices=_readonly(prices),
         spending=_readonly(all_spending),
         utilities=_readonly(utilities),
-        member_envy=_readonly(member_envy),
-        max_envy=float(member_envy.max(initial=0.0)),
+        member_gap=_readonly(member_gap),
+        equilibrium_gap=float(member_gap.max(initial=0.0)),
         iterations=iterations,
         converged=converged,
         nash_welfare=nash_welfare(utilities[participants], budgets[participants]),
@@ -172,7 +172,7 @@ def _proportional_response(
     max_iterations: int,
     first_check: int,
 ) -> _Run:
-    """Capped PR: ``b <- B v x(b) / u``, with exact clearing wherever envy is measured."""
+    """Capped PR: ``b <- B v x(b) / u``, with exact clearing wherever the gap is measured."""
     prices = np.zeros(market.n_assets)
     units = np.zeros(spending.size)
     envy = np.zeros(market.starts.size)
@@ -286,7 +286,7 @@ def _spending_from_prices(market: _Market, prices: FloatArray, even: FloatArray)
 def _iterations_until(
     tolerance: float, envy: float, last: tuple[int, float] | None, iteration: int
 ) -> int:
-    """When to measure the exact envy next: where its 1/t-like decay should meet the tolerance.
+    """When to measure the exact gap next: where its 1/t-like decay should meet the tolerance.
 
     Extrapolates ``envy ~ C / t**k`` through the last two measurements, within
     ``[CHECK_EVERY, iteration]`` (and every CHECK_EVERY while the decay is unclear).
@@ -348,7 +348,7 @@ def _clearing_prices(
 
 
 def _exact_envy(market: _Market, units: FloatArray, unit_price: FloatArray) -> FloatArray:
-    return regret_envy(
+    return regret_gap(
         market.segment,
         market.value,
         market.cap,

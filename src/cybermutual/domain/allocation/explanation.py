@@ -48,7 +48,7 @@ class RoundExplanation:
     utilitarian_welfare: float
     price_of_fairness: float
     nash_welfare: float
-    max_envy: float
+    equilibrium_gap: float
 
 
 def utilitarian_allocation(bids: Bids, capacity: FloatArray) -> FloatArray:
@@ -127,16 +127,19 @@ def explain_round(
         utilitarian_welfare=best,
         price_of_fairness=max(0.0, 1.0 - fair / best) if best > 0 else 0.0,
         nash_welfare=equilibrium.nash_welfare,
-        max_envy=equilibrium.max_envy,
+        equilibrium_gap=equilibrium.equilibrium_gap,
     )
 
 
 def _rounding(whole: int, fractional: float, minimum: float) -> str:
     """Why a whole share is a unit or more away from the fractional one, if it is."""
     if whole == 0 and 0 < fractional < minimum - 1e-9:
-        return f"; your minimum of {minimum:g} did not fit"
+        return (
+            f"; your minimum of {minimum:g} did not fit, or was not drawn in the lottery "
+            f"(a {fractional / minimum:.0%} chance)"
+        )
     if fractional < minimum - 1e-9 <= whole:
-        return f"; rounded up to your minimum of {minimum:g}"
+        return f"; rounded up to your minimum of {minimum:g} by the lottery"
     if whole >= fractional + 1 - 1e-9:
         return "; with units another bid's minimum left idle"
     return ""

@@ -9,12 +9,20 @@ Input::
 
 Output::
 
-    {"allocations": [{"member": "ana", "asset": "lathe", "units": 10}],   # one per bid, in order
+    {"allocations": [{"member": "ana", "asset": "lathe", "units": 10,
+                      "fractional_share": 10.0}],   # one per bid, in order
      "prices": {"lathe": 0.0},               # tokens per unit
-     "envy": 0.0, "iterations": 1, "converged": true, "nash_welfare": 35.0}
+     "seed": 7,                              # the lottery's seed (null if fractional)
+     "equilibrium_gap": 0.0, "iterations": 1, "converged": true, "nash_welfare": 35.0,
+     "bundle_envy": {"max": 0.0, "max_relative": 0.0, "envious_pairs": 0,
+                     "worst_pair": null, "ef1": true, "ef1_violations": 0},
+     "welfare": {"utilitarian": 35.0, "chosen": 35.0, "given_up": 0.0, "given_up_share": 0.0}}
 
-Units are whole numbers unless ``fractional`` is set. Ids are strings or integers, echoed as
-given; price keys are ``str(id)``.
+Units are whole numbers drawn by the lottery of :mod:`.rounding` with ``seed`` (required then:
+the caller draws it, the same seed gives the same units) unless ``fractional`` is set. The
+bundle envy and the welfare are those of what is printed (whole or fractional units; EF1 only
+for whole units). ``equilibrium_gap`` is the solver's gap (:mod:`.gap`), not envy. Ids are
+strings or integers, echoed as given; price keys are ``str(id)``.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from cybermutual.domain.allocation.equilibrium import (
     DEFAULT_TOLERANCE,
     fisher_equilibrium,
 )
+from cybermutual.domain.allocation.fairness import bundle_envy, welfare_cost
+from cybermutual.domain.allocation.lottery import lottery_rng
 from cybermutual.domain.allocation.market import Bids
 from cybermutual.domain.allocation.rounding import round_to_units
 from cybermutual.domain.errors import InvalidValue
@@ -40,6 +50,7 @@ def solve_instance(
     data: Mapping[str, object],
     *,
     fractional: bool = False,
+    seed: int | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
 ) -> dict[str, object]:
@@ -86,25 +97,63 @@ def solve_instance(
         maxima,
         minima,
     )
+    if not fractional and (seed is None or seed < 0):
+        raise InvalidValue("rounding to whole units needs the lottery's seed (0 or more)")
     equilibrium = fisher_equilibrium(
         bids, budgets, capacity, tolerance=tolerance, max_iterations=max_iterations
     )
     units: list[float] | list[int]
     if fractional:
-        units = [float(u) for u in equilibrium.units]
+        held = np.asarray(equilibrium.units, dtype=np.float64)
+        units = [float(u) for u in held]
     else:
-        units = [int(u) for u in round_to_units(bids, capacity, equilibrium.units, budgets=budgets)]
+        assert seed is not None
+        whole = round_to_units(
+            bids, capacity, equilibrium.units, budgets=budgets, rng=lottery_rng(seed)
+        )
+        held = whole.astype(np.float64)
+        units = [int(u) for u in whole]
+    envy = bundle_envy(bids, held, n_members=len(member_ids), whole=not fractional)
+    welfare = welfare_cost(bids, capacity, held, whole=not fractional)
+    worst = envy.worst_pair
     return {
         "allocations": [
-            {"member": member_ids[m], "asset": asset_ids[a], "units": u}
-            for m, a, u in zip(member_of, asset_of, units, strict=True)
+            {
+                "member": member_ids[m],
+                "asset": asset_ids[a],
+                "units": u,
+                "fractional_share": float(x),
+            }
+            for m, a, u, x in zip(member_of, asset_of, units, equilibrium.units, strict=True)
         ],
         "prices": {str(asset_ids[a]): float(p) for a, p in enumerate(equilibrium.prices)},
-        "envy": equilibrium.max_envy,
+        "seed": None if fractional else seed,
+        "equilibrium_gap": _finite(equilibrium.equilibrium_gap),
         "iterations": equilibrium.iterations,
         "converged": equilibrium.converged,
         "nash_welfare": equilibrium.nash_welfare,
+        "bundle_envy": {
+            "max": envy.max_envy,
+            "max_relative": _finite(envy.max_relative_envy),
+            "envious_pairs": envy.envious_pairs,
+            "worst_pair": None
+            if worst is None
+            else {"envier": member_ids[worst[0]], "envied": member_ids[worst[1]]},
+            "ef1": envy.ef1,
+            "ef1_violations": envy.ef1_violations,
+        },
+        "welfare": {
+            "utilitarian": welfare.utilitarian,
+            "chosen": welfare.chosen,
+            "given_up": welfare.given_up,
+            "given_up_share": welfare.share,
+        },
     }
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an unbounded figure is null."""
+    return float(value) if math.isfinite(value) else None
 
 
 def _entries(data: Mapping[str, object], key: str) -> list[Mapping[str, object]]:

@@ -167,8 +167,8 @@ class Equilibrium:
     - ``spending``: tokens each bid holds in the dynamics (price paid plus the rent of a
       binding cap); pass the equilibrium back as ``warm_start`` to resume from it;
     - ``utilities``: value per member, ``sum_a v[i,a] * units``;
-    - ``member_envy`` and ``max_envy``: relative envy as defined in
-      :mod:`cybermutual.domain.allocation.envy`;
+    - ``member_gap`` and ``equilibrium_gap``: each member's regret at the prices, as in
+      :mod:`cybermutual.domain.allocation.gap`;
     - ``nash_welfare``: the budget-weighted geometric mean of the utilities of members who
       can get any value at all (``exp(sum B_i log u_i / sum B_i)``).
     """
@@ -177,8 +177,8 @@ class Equilibrium:
     prices: FloatArray
     spending: FloatArray
     utilities: FloatArray
-    member_envy: FloatArray
-    max_envy: float
+    member_gap: FloatArray
+    equilibrium_gap: float
     iterations: int
     converged: bool
     nash_welfare: float

@@ -1,42 +1,43 @@
-"""Whole units from a fractional equilibrium, by a min-cost flow (OR-Tools).
+"""Whole units from a fractional equilibrium, by a lottery whose seed is published.
 
-Each bid starts from the whole part of its fractional share, ``floor(x)`` (never above the
-whole part of its cap). That never exceeds an asset's whole capacity, since the fractional
-shares fit. The units left over on each asset are handed out one per bid, by a min-cost flow
-over ``source -> asset -> member -> sink``:
+A van on a Tuesday cannot be split, and ten members with equal shares of it cannot all be
+rounded up. Breaking that tie by anything fixed (input order, member id) hands the van to the
+same member every round, so the tie is broken by a lottery over the fractional shares instead
+(:mod:`.lottery`): each bid keeps the whole part of its share and wins one more unit with
+probability equal to its fractional part, exactly, by dependent rounding over the
+member-asset graph. The lottery's generator is passed in (``rng``); the services build it from a
+seed published with the round, so anyone can re-run it and get the same units.
 
-- an asset offers its leftover whole units (``floor(capacity) - sum floor(x)``);
-- a bid may take one more unit (arc asset -> member, capacity 1) unless that would pass its
-  cap; its cost rewards using the unit (``-W``) and prefers the largest fractional parts
-  (``-K * frac``), which minimises ``sum |rounded - x|``;
-- a member takes up to ``ceil`` of their summed fractional parts at no cost, beyond it at a
-  penalty ``W/2``: nobody is rounded up well past their share while a unit is still better
-  used than left idle;
-- a bypass source -> sink lets units stay unused when no bid can take them.
+Steps, for shares ``x`` (clipped to each bid's whole cap; an asset given more than its whole
+capacity, which only a fractional capacity or cap allows, is first scaled down to it):
 
-So every rounded bid differs from its fractional share by less than one unit. Minimums: a bid
-whose share is below its ``min_units`` gets either that minimum or nothing (never a share in
-between): the minimum when its share is at least half of it and the asset still has room,
-decided before the flow in order of ``share / minimum``, largest first.
+1. **Minimums** (``min_units``: the minimum or nothing). A bid whose share is below its minimum
+   ``n`` wins ``n`` units with probability ``x / n`` (so its expected units are still ``x``),
+   drawn per asset by systematic sampling in a random order (at most one more winner than the
+   shares add up to); a winner takes its minimum only if the asset still has room beside the
+   whole parts of the other bids, otherwise nothing.
+2. **Every other bid** keeps ``floor(x)`` and rounds its fractional part by the lottery: each
+   asset hands out the floor or the ceiling of its total share (exactly its total when that is
+   whole, as it is on every asset the equilibrium priced), and each member ends within one unit
+   of their total share. Where a minimum won in step 1 took more than its share, the units it
+   took are taken back from bids that the lottery rounded up on that asset (chosen at random);
+   nobody falls below the whole part of their share.
+3. **Idle units** (only a minimum that lost, or shares that did not use an asset up, leave any)
+   are handed out one at a time, while some bid of positive value could take one: a bid below
+   its whole cap that meets its minimum takes one unit; a bid holding nothing takes its whole
+   minimum at once if that many units are idle. Each goes to the bid whose member gains most per
+   token, the Eisenberg-Gale marginal ``B_i * v[i,a] / u_i`` (``u_i`` the value of the whole
+   units they hold; for a minimum of ``n`` units the average ``B_i log(1 + n v / u_i) / n``; a
+   member holding nothing first, the highest ``B_i v`` among them), ties broken by the lottery.
 
-Idle units. A minimum that is not met leaves that bid's fractional share on its asset, and the
-flow only rounds bids up by one unit where they have a fractional part. So a last, greedy step
-hands out every unit still idle, one at a time, while some bid of positive value could take it:
-a bid below its whole cap that already meets its minimum takes one unit; a bid holding nothing
-takes its whole minimum at once if that many units are idle. Each step goes to the bid whose
-member gains most per token, the Eisenberg-Gale marginal ``B_i * v[i,a] / u_i`` (``u_i`` the
-member's value of the whole units they hold so far; for a minimum of ``n`` units, the average
-``B_i log(1 + n v / u_i) / n``; a member holding nothing comes first, the highest ``B_i v``
-among them): the greedy step of the same Nash welfare the equilibrium maximises, so the units
-spread toward whoever holds least value for their budget rather than to the highest value.
-Bids of value 0 take no idle units. ``budgets`` default to equal ones.
-
-Guarantees: never above an asset's whole capacity or a bid's whole cap; the minimum or nothing;
-no unit idle while a bid of positive value could take it (it or its minimum). For an
-equilibrium's shares, a bid that meets its minimum is also within one unit of its share, except
-that it may be rounded up further on an asset where a minimum was not met (by the units that
-minimum left idle: a priced asset is used up by the shares, a free one gives every bid its cap,
-so no other units are idle). A bid below its minimum is the other exception.
+Guarantees, for every seed: never above an asset's whole capacity or a bid's whole cap; the
+minimum or nothing; no unit idle while a bid of positive value could take it (it or its
+minimum); a bid that meets its minimum never gets less than the whole part of its share.
+Without minimums, on shares that use every asset up to a whole number of units (an
+equilibrium's, on whole capacities), every bid gets the floor or the ceiling of its share and
+its **expected units equal its share exactly**, so identical bidders have identical chances.
+Minimums are the one exception: a minimum that wins but does not fit, or crowds others back to
+their whole parts, moves expected units by less than the minimum.
 """
 
 from __future__ import annotations
@@ -46,23 +47,25 @@ import math
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
 
+from cybermutual.domain.allocation.lottery import WHOLE_EPS, dependent_rounding
 from cybermutual.domain.allocation.market import Bids, FloatArray, frozen_floats
 from cybermutual.domain.errors import InvalidValue
 
-_EPS = 1e-9
-_USE_REWARD = 2_000_000
-_FRACTION_SCALE = 1_000_000
-_OVERFLOW_PENALTY = _USE_REWARD // 2
+_EPS = WHOLE_EPS
 
 IntArray = NDArray[np.int64]
 
 
 def round_to_units(
-    bids: Bids, capacity: FloatArray, units: FloatArray, *, budgets: FloatArray | None = None
+    bids: Bids,
+    capacity: FloatArray,
+    units: FloatArray,
+    *,
+    rng: np.random.Generator,
+    budgets: FloatArray | None = None,
 ) -> IntArray:
-    """Whole units per bid, close to ``units`` (see the module docstring).
+    """Whole units per bid, a lottery over ``units`` drawn with ``rng`` (module docstring).
 
     ``budgets`` (tokens per member, as given to the equilibrium) weigh who gains most from a
     unit left idle by a minimum; without them every member counts the same.
@@ -85,26 +88,73 @@ def round_to_units(
 
     whole_cap = np.floor(bids.max_units + _EPS).astype(np.int64)
     minimum = np.ceil(bids.min_units - _EPS).astype(np.int64)
-    share = np.clip(units, 0.0, bids.max_units)
-    base = np.minimum(np.floor(share + _EPS).astype(np.int64), whole_cap)
-    short = base < minimum  # below the minimum: the minimum or nothing
-    base[short] = 0
     whole_capacity = np.floor(capacity + _EPS).astype(np.int64)
-    spare = whole_capacity - np.bincount(bids.asset, base, minlength=capacity.size)
+    share = np.clip(units, 0.0, whole_cap.astype(np.float64))
+    load = np.bincount(bids.asset, share, minlength=capacity.size)
+    over = load > whole_capacity + _EPS
+    if over.any():
+        scale = np.where(over, whole_capacity / np.where(over, load, 1.0), 1.0)
+        share = share * scale[bids.asset]
 
-    all_or_nothing = np.flatnonzero(short & (minimum <= whole_cap) & (2 * share >= minimum))
-    order = all_or_nothing[np.argsort(-share[all_or_nothing] / minimum[all_or_nothing])]
-    for k in order.tolist():
-        asset = int(bids.asset[k])
-        if spare[asset] >= minimum[k]:
-            base[k] = minimum[k]
-            spare[asset] -= minimum[k]
+    short = share < minimum - _EPS  # below the minimum: the minimum or nothing
+    base = np.where(short, 0, np.floor(share + _EPS)).astype(np.int64)
+    fraction = np.where(short, 0.0, np.clip(share - base, 0.0, 1.0))
+    room = whole_capacity - np.bincount(bids.asset, base, minlength=capacity.size)
+    base, room = _draw_minimums(bids, share, minimum, short, base, room, rng)
 
-    fraction = share - base
-    eligible = ~short & (fraction > _EPS) & (base + 1 <= whole_cap)
-    rounded = base + _round_up_by_flow(bids, eligible, fraction, spare)
+    up = dependent_rounding(
+        bids.member, bids.asset, fraction, n_members=weights.size, rng=rng
+    ).astype(np.int64)
+    up = _within_room(bids, up, room, rng)
+    rounded = base + up
     idle = whole_capacity - np.bincount(bids.asset, rounded, minlength=capacity.size)
-    return _fill_idle(bids, rounded, idle, whole_cap, minimum, weights)
+    tiebreak = rng.permutation(bids.size)
+    return _fill_idle(bids, rounded, idle, whole_cap, minimum, weights, tiebreak)
+
+
+def _draw_minimums(
+    bids: Bids,
+    share: FloatArray,
+    minimum: IntArray,
+    short: NDArray[np.bool_],
+    base: IntArray,
+    room: IntArray,
+    rng: np.random.Generator,
+) -> tuple[IntArray, IntArray]:
+    """Step 1: each short bid wins its minimum with probability ``share / minimum``."""
+    whole_cap = np.floor(bids.max_units + _EPS).astype(np.int64)
+    candidates = np.flatnonzero(short & (share > _EPS) & (minimum <= whole_cap))
+    if candidates.size == 0:
+        return base, room
+    base, room = base.copy(), room.copy()
+    chance = share[candidates] / minimum[candidates]
+    for asset in np.unique(bids.asset[candidates]).tolist():
+        on_asset = np.flatnonzero(bids.asset[candidates] == asset)
+        order = on_asset[rng.permutation(on_asset.size)]
+        # systematic sampling: one uniform, a winner wherever u + j falls in a bid's interval
+        upper = np.cumsum(chance[order])
+        lower = upper - chance[order]
+        offset = rng.random()
+        won = np.floor(upper - offset) > np.floor(lower - offset)
+        for k in candidates[order[won]].tolist():
+            if minimum[k] <= room[asset]:
+                base[k] = minimum[k]
+                room[asset] -= minimum[k]
+    return base, room
+
+
+def _within_room(bids: Bids, up: IntArray, room: IntArray, rng: np.random.Generator) -> IntArray:
+    """Step 2's take-back: on an asset where the rounded-up units exceed the room a won minimum
+    left, drop that many of them, at random."""
+    taken = np.bincount(bids.asset, up, minlength=room.size)
+    excess = taken - np.maximum(room, 0)
+    if not np.any(excess > 0):
+        return up
+    up = up.copy()
+    for asset in np.flatnonzero(excess > 0).tolist():
+        holders = np.flatnonzero((bids.asset == asset) & (up > 0))
+        up[rng.choice(holders, size=int(excess[asset]), replace=False)] = 0
+    return up
 
 
 def _fill_idle(
@@ -114,6 +164,7 @@ def _fill_idle(
     whole_cap: IntArray,
     minimum: IntArray,
     budgets: FloatArray,
+    tiebreak: IntArray,
 ) -> IntArray:
     """Hand out idle units greedily by Eisenberg-Gale marginal gain (module docstring)."""
     value = bids.value_per_unit
@@ -131,20 +182,21 @@ def _fill_idle(
     utility = np.bincount(bids.member, value * rounded, minlength=budgets.size)
     version = np.zeros(budgets.size, dtype=np.int64)
 
-    def entry(k: int) -> tuple[int, float, int, int]:
+    def entry(k: int) -> tuple[int, float, int, int, int]:
         member = int(bids.member[k])
         units = max(1, int(minimum[k] - rounded[k]))
         weight = float(budgets[member])
         held = float(utility[member])
+        order = int(tiebreak[k])
         if held <= 0:  # nothing held yet: first, the largest B_i * v first
-            return (0, -weight * float(value[k]), k, int(version[member]))
+            return (0, -weight * float(value[k]), order, k, int(version[member]))
         gain = weight * math.log1p(units * float(value[k]) / held) / units
-        return (1, -gain, k, int(version[member]))
+        return (1, -gain, order, k, int(version[member]))
 
     heap = [entry(int(k)) for k in np.flatnonzero(open_)]
     heapq.heapify(heap)
     while heap:
-        _, _, k, seen = heapq.heappop(heap)
+        _, _, _, k, seen = heapq.heappop(heap)
         member, asset = int(bids.member[k]), int(bids.asset[k])
         units = max(1, int(minimum[k] - rounded[k]))
         if units > idle[asset] or rounded[k] + units > whole_cap[k]:
@@ -159,71 +211,3 @@ def _fill_idle(
         if rounded[k] < whole_cap[k] and idle[asset] > 0:
             heapq.heappush(heap, entry(k))
     return rounded
-
-
-def _round_up_by_flow(
-    bids: Bids, eligible: NDArray[np.bool_], fraction: FloatArray, spare: IntArray
-) -> IntArray:
-    extra = np.zeros(bids.size, dtype=np.int64)
-    candidates = np.flatnonzero(eligible & (spare[bids.asset] > 0))
-    if candidates.size == 0:
-        return extra
-    assets, asset_node = np.unique(bids.asset[candidates], return_inverse=True)
-    members, member_node = np.unique(bids.member[candidates], return_inverse=True)
-    offered = np.minimum(spare[assets], np.bincount(asset_node, minlength=assets.size))
-    supply = int(offered.sum())
-    source, sink = 0, 1
-    first_asset = 2
-    first_member = first_asset + assets.size
-    share_sum = np.bincount(member_node, fraction[candidates], minlength=members.size)
-    fair = np.ceil(share_sum - _EPS).astype(np.int64)
-
-    starts = np.concatenate(
-        (
-            np.full(assets.size, source),
-            first_asset + asset_node,
-            first_member + np.arange(members.size),
-            first_member + np.arange(members.size),
-            [source],
-        )
-    ).astype(np.int64)
-    ends = np.concatenate(
-        (
-            first_asset + np.arange(assets.size),
-            first_member + member_node,
-            np.full(members.size, sink),
-            np.full(members.size, sink),
-            [sink],
-        )
-    ).astype(np.int64)
-    capacities = np.concatenate(
-        (
-            offered,
-            np.ones(candidates.size, dtype=np.int64),
-            fair,
-            np.full(members.size, supply),
-            [supply],
-        )
-    ).astype(np.int64)
-    bid_costs = -(_USE_REWARD + np.round(_FRACTION_SCALE * fraction[candidates]))
-    costs = np.concatenate(
-        (
-            np.zeros(assets.size),
-            bid_costs,
-            np.zeros(members.size),
-            np.full(members.size, _OVERFLOW_PENALTY),
-            [0],
-        )
-    ).astype(np.int64)
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    arcs = flow.add_arcs_with_capacity_and_unit_cost(starts, ends, capacities, costs)
-    flow.set_nodes_supplies(
-        np.array([source, sink], dtype=np.int64), np.array([supply, -supply], dtype=np.int64)
-    )
-    status = flow.solve()
-    if status != flow.OPTIMAL:  # pragma: no cover - the network always has a feasible flow
-        raise RuntimeError(f"min-cost flow failed with status {status}")
-    bid_arcs = arcs[assets.size : assets.size + candidates.size]
-    extra[candidates] = np.asarray(flow.flows(bid_arcs), dtype=np.int64)
-    return extra

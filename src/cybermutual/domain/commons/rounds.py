@@ -6,7 +6,10 @@ Who may do what (the facilitator is not a boss, and neither is anyone else):
   is *open* (open for bids or computed) at a time, and rounds' periods never overlap;
 - any active member bids for themself while the round is open and before ``bids_close_at``;
 - once bidding has closed (the clock says so), any active member may ask the facilitator to
-  compute the round; computing again before publishing gives the same result for the same data;
+  compute the round; computing again before publishing gives the same result for the same data,
+  because the seed of the rounding lottery is drawn once, at the first computation (after
+  bidding closed, so no bid can be fitted to it), stored with the round and shown to everyone:
+  recomputing cannot re-draw the lottery until someone wins it;
 - any active member may publish a computed round; from then on each member may decline their
   own share, and any active member may re-run the round for the declined units;
 - once the period is over, any active member may close the round;
@@ -83,6 +86,8 @@ class AllocationRound:
 
     Tokens are not currency: they exist only inside the round and never touch the ledger.
     ``passes`` counts the facilitator's passes (1 after computing, +1 per re-run).
+    ``lottery_seed`` (a decimal integer) is the seed of the lottery that rounds the shares to
+    whole units, drawn at the first computation and published with the round.
     """
 
     id: str
@@ -103,6 +108,12 @@ class AllocationRound:
     passes: int = 0
     cancelled_by: str | None = None
     cancelled_at: datetime | None = None
+    lottery_seed: str | None = None
+
+    @property
+    def seed(self) -> int | None:
+        """The lottery's seed as a number, once drawn."""
+        return None if self.lottery_seed is None else int(self.lottery_seed)
 
     @property
     def is_in_progress(self) -> bool:
@@ -225,8 +236,14 @@ def require_bidding(round_: AllocationRound, *, now: datetime) -> AllocationRoun
     return round_
 
 
-def compute(round_: AllocationRound, *, by: str, now: datetime) -> AllocationRound:
-    """Mark the facilitator's (re)computation; only once bidding has closed, before publishing."""
+def compute(round_: AllocationRound, *, by: str, now: datetime, seed: int) -> AllocationRound:
+    """Mark the facilitator's (re)computation; only once bidding has closed, before publishing.
+
+    ``seed`` (freshly drawn by the caller) becomes the round's lottery seed at the first
+    computation; a recomputation keeps the seed already drawn.
+    """
+    if seed < 0:
+        raise InvalidValue("the lottery seed must not be negative", field="seed")
     if round_.status not in (RoundStatus.OPEN, RoundStatus.COMPUTED):
         raise InvalidTransition(
             f"a {round_.status.value} round cannot be computed again; re-run it instead",
@@ -237,7 +254,14 @@ def compute(round_: AllocationRound, *, by: str, now: datetime) -> AllocationRou
             "bidding is still open; the round is computed once it closes",
             bids_close_at=round_.bids_close_at.isoformat(),
         )
-    return replace(round_, status=RoundStatus.COMPUTED, computed_by=by, computed_at=now, passes=1)
+    return replace(
+        round_,
+        status=RoundStatus.COMPUTED,
+        computed_by=by,
+        computed_at=now,
+        passes=1,
+        lottery_seed=round_.lottery_seed if round_.lottery_seed is not None else str(seed),
+    )
 
 
 def publish(round_: AllocationRound, *, by: str, now: datetime) -> AllocationRound:

@@ -1,11 +1,16 @@
-"""Relative envy: how much better a member could do at the equilibrium prices.
+"""The equilibrium gap: how much better a member could do at the equilibrium prices.
+
+This was once reported as "envy"; it is not envy (nobody's bundle is compared with anybody
+else's), it is how far the solver is from the market's optimum, so it is called the
+*equilibrium gap*. Envy between the bundles actually handed out is :mod:`.fairness`.
+
 
 At prices ``p`` the Eisenberg-Gale optimum gives each member ``i`` a bundle that solves their
 own problem ``max_{0 <= y <= m_i} B_i log(v_i . y) - p . y`` (log of value, less tokens paid;
 its KKT conditions are exactly the program's). Member ``i``'s regret ``D_i`` is the best value of
-that problem less the value of the bundle they hold, and their relative envy is::
+that problem less the value of the bundle they hold, and their gap is::
 
-    envy_i = exp(D_i / B_i) - 1,        max_envy = max_i envy_i.
+    gap_i = exp(D_i / B_i) - 1,        equilibrium_gap = max_i gap_i.
 
 Why this one:
 
@@ -14,7 +19,7 @@ Why this one:
   ``max_a (v[i,a] / p_a) / (u_i / B_i) - 1``: nobody could buy a bundle worth more than
   ``1 + eps`` times theirs, so with equal budgets nobody values another's bundle more;
 - it is zero exactly at the optimum, caps or not, and the regrets sum to the duality gap, so
-  the Nash welfare found is within a factor ``1 + max_envy`` of the optimum;
+  the Nash welfare found is within a factor ``1 + equilibrium_gap`` of the optimum;
 - with binding caps bundle-to-bundle envy-freeness does not hold even at the optimum (see the
   worked example in the tests), and a one-sided per-token test is fooled by value a member gets
   from free or capped assets; this measure is neither.
@@ -31,7 +36,7 @@ import numpy as np
 from cybermutual.domain.allocation.market import Bids, FloatArray, IndexArray
 
 
-def regret_envy(
+def regret_gap(
     segment: IndexArray,
     value: FloatArray,
     cap: FloatArray,
@@ -41,7 +46,7 @@ def regret_envy(
     free_utility: FloatArray,
     held_free_utility: FloatArray,
 ) -> FloatArray:
-    """``envy_i`` per segment, from bids (with positive prices) grouped by ``segment``.
+    """``gap_i`` per segment, from bids (with positive prices) grouped by ``segment``.
 
     ``free_utility`` is the value of the member's priced-at-zero bids taken in full (their best
     response), ``held_free_utility`` what they actually hold of those.
@@ -101,14 +106,14 @@ def _order_within_segments(segment: IndexArray, per_token: FloatArray, n: int) -
     return order
 
 
-def relative_envy(
+def equilibrium_gaps(
     bids: Bids,
     budgets: FloatArray,
     capacity: FloatArray,
     units: FloatArray,
     prices: FloatArray,
 ) -> FloatArray:
-    """Each member's relative envy (module docstring) for any allocation and prices.
+    """Each member's equilibrium gap (module docstring) for any allocation and prices.
 
     Bids on assets of zero capacity are left out: nobody can hold any of those.
     """
@@ -125,7 +130,7 @@ def relative_envy(
     value = bids.value_per_unit
     free_best = np.bincount(bids.member[free], (value * bids.max_units)[free], minlength=n)
     free_held = np.bincount(bids.member[free], (value * units)[free], minlength=n)
-    envy = regret_envy(
+    envy = regret_gap(
         bids.member[priced],
         value[priced],
         bids.max_units[priced],
