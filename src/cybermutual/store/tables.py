@@ -141,7 +141,7 @@ collectives = Table(
     Column("market_visibility", String(16), nullable=False),  # public | members
     # participatory budgeting (0009_budget_rounds): who may open a round
     Column("budget_rounds_open_to", String(10), nullable=False, server_default="proposal"),
-    # the facilitator's budgets (0010_fairness): equal | productivity | mix, and its weight
+    # the facilitator's budgets (0011_fairness): equal | productivity | mix, and its weight
     Column("allocation_budgets", String(16), nullable=False, server_default="equal"),
     Column("allocation_productivity_weight", String(10), nullable=False, server_default="0"),
 )
@@ -468,7 +468,7 @@ allocation_rounds = Table(
     Column("closed_at", Moment),
     Column("cancelled_by", ID),
     Column("cancelled_at", Moment),
-    # the rounding lottery's published seed, a decimal integer (0010_fairness); drawn once,
+    # the rounding lottery's published seed, a decimal integer (0011_fairness); drawn once,
     # when the round is first computed
     Column("lottery_seed", String(40)),
     Index("ix_allocation_rounds_collective", "collective_id", "period_start"),

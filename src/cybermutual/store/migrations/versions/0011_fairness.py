@@ -5,8 +5,8 @@ The figure the facilitator used to report as ``envy`` (and its ``envy_tolerance`
 equilibrium's gap, not envy between bundles, so the summaries already stored are rewritten
 under the new names; downgrading writes the old names back.
 
-Revision ID: 0010_fairness
-Revises: 0009_budget_rounds
+Revision ID: 0011_fairness
+Revises: 0010_web
 Create Date: 2026-11-29 20:10:00
 """
 
@@ -17,8 +17,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_fairness"
-down_revision = "0009_budget_rounds"
+revision = "0011_fairness"
+down_revision = "0010_web"
 branch_labels = None
 depends_on = None
 
