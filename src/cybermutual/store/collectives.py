@@ -21,6 +21,7 @@ from cybermutual.domain.errors import AlreadyMember, SlugTaken
 from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
+from cybermutual.domain.money_rules import CreditLimitRule
 from cybermutual.domain.people import Person
 from cybermutual.services.ports import CollectiveStats, Page
 from cybermutual.store.faults import is_unique_violation
@@ -50,6 +51,15 @@ def _collective(row: Any) -> Collective:
             budget_rounds_open_to=row.budget_rounds_open_to,
             market_visibility=MarketVisibility(row.market_visibility),
             max_round_horizon_days=row.max_round_horizon_days,
+            credit_limit_rule=CreditLimitRule(row.credit_limit_rule),
+            credit_limit_multiple=Decimal(row.credit_limit_multiple),
+            credit_limit_weeks=row.credit_limit_weeks,
+            credit_limit_floor=row.credit_limit_floor,
+            credit_limit_cap=row.credit_limit_cap,
+            demurrage_rate=Decimal(row.demurrage_rate),
+            demurrage_threshold=row.demurrage_threshold,
+            dormant_weeks=row.dormant_weeks,
+            dormant_grace_weeks=row.dormant_grace_weeks,
         ),
         created_at=row.created_at,
     )
@@ -72,6 +82,15 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "budget_rounds_open_to": charter.budget_rounds_open_to,
         "market_visibility": charter.visibility.value,
         "max_round_horizon_days": charter.max_round_horizon_days,
+        "credit_limit_rule": charter.credit_limit_rule.value,
+        "credit_limit_multiple": str(charter.credit_limit_multiple),
+        "credit_limit_weeks": charter.credit_limit_weeks,
+        "credit_limit_floor": charter.credit_limit_floor,
+        "credit_limit_cap": charter.credit_limit_cap,
+        "demurrage_rate": str(charter.demurrage_rate),
+        "demurrage_threshold": charter.demurrage_threshold,
+        "dormant_weeks": charter.dormant_weeks,
+        "dormant_grace_weeks": charter.dormant_grace_weeks,
     }
 
 
