@@ -96,6 +96,32 @@ class CharterCreate(Strict):
     max_round_horizon_days: StrictInt = Field(
         default=90, ge=1, le=3660, description="how far ahead an allocation round may start"
     )
+    credit_limit_rule: Literal["fixed", "turnover"] = Field(
+        default="fixed",
+        description="'fixed': limits change by vote only; 'turnover': reviewed every week to "
+        "credit_limit_multiple x the member's sales over the last credit_limit_weeks, within "
+        "[credit_limit_floor, credit_limit_cap], never below what the member owes",
+    )
+    credit_limit_multiple: str = Field(default="1", max_length=20, examples=["0.5"])
+    credit_limit_weeks: StrictInt = Field(default=13, description="the trailing window, 1-52")
+    credit_limit_floor: StrictInt = Field(default=0, description="minor units")
+    credit_limit_cap: StrictInt = Field(default=10**15, description="minor units")
+    demurrage_rate: str = Field(
+        default="0",
+        max_length=20,
+        examples=["0.005"],
+        description="per week, on the available balance above demurrage_threshold, paid to "
+        "commons_fund (0 to 0.1; 0: none)",
+    )
+    demurrage_threshold: StrictInt = Field(default=0, description="minor units")
+    dormant_weeks: StrictInt = Field(
+        default=0,
+        description="a member in debt with no trade for this many weeks is given notice, then "
+        "the debt is written off against commons_fund (0: never)",
+    )
+    dormant_grace_weeks: StrictInt = Field(
+        default=4, description="weeks between the notice and the write-off, 1-52"
+    )
 
 
 class CharterPublic(BaseModel):
@@ -114,6 +140,15 @@ class CharterPublic(BaseModel):
     budget_rounds_open_to: str
     market_visibility: str
     max_round_horizon_days: int
+    credit_limit_rule: str
+    credit_limit_multiple: str
+    credit_limit_weeks: int
+    credit_limit_floor: int
+    credit_limit_cap: int
+    demurrage_rate: str
+    demurrage_threshold: int
+    dormant_weeks: int
+    dormant_grace_weeks: int
 
 
 class CollectiveCreate(Strict):

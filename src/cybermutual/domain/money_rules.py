@@ -163,9 +163,7 @@ class Demurrage:
         return bool(self.rate)
 
 
-def demurrage_due(
-    balance: int, reserved: int, demurrage: Demurrage, carry: int
-) -> tuple[int, int]:
+def demurrage_due(balance: int, reserved: int, demurrage: Demurrage, carry: int) -> tuple[int, int]:
     """This week's demurrage on one account, and the account's new remainder.
 
     Charged on ``available - threshold`` (money held in escrow is already on its way out), in
@@ -234,10 +232,9 @@ def dormant_step(
     """
     dormant = now - last_trade >= timedelta(weeks=rule.weeks)
     if record is None or record.stage is DormantStage.WRITTEN_OFF:
-        if rule.active and debt > 0 and dormant:
-            if record is None or last_trade > (record.written_off_at or record.noticed_at):
-                return DormantStep.NOTICE
-        return None
+        # after a write-off, only a new debt (which needs a trade since) starts a new notice
+        fresh = record is None or last_trade > (record.written_off_at or record.noticed_at)
+        return DormantStep.NOTICE if rule.active and debt > 0 and dormant and fresh else None
     if last_trade > record.noticed_at or debt <= 0:
         return DormantStep.LAPSE
     if now >= record.due_at:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.market.ports import MarketStore
+    from cybermutual.services.money_rule_ports import MoneyRuleStore
 
 T = TypeVar("T")
 
@@ -409,6 +410,9 @@ class UnitOfWork(Protocol):
 
     @property
     def budget_rounds(self) -> BudgetRoundStore: ...
+
+    @property
+    def money_rules(self) -> MoneyRuleStore: ...
 
     def __enter__(self) -> Self: ...
 
