@@ -163,6 +163,21 @@ class Demurrage:
         return bool(self.rate)
 
 
+@dataclass(frozen=True, slots=True)
+class DemurrageRun:
+    """One week's demurrage: charged right after journal entry ``after_seq``, at these rules,
+    on every member account in the order of their ids (so ``verify`` can replay it)."""
+
+    period_key: str
+    after_seq: int
+    rate: Decimal
+    threshold: int
+
+    @property
+    def demurrage(self) -> Demurrage:
+        return Demurrage(self.rate, self.threshold)
+
+
 def demurrage_due(balance: int, reserved: int, demurrage: Demurrage, carry: int) -> tuple[int, int]:
     """This week's demurrage on one account, and the account's new remainder.
 
@@ -235,7 +250,7 @@ def dormant_step(
         # after a write-off, only a new debt (which needs a trade since) starts a new notice
         fresh = record is None or last_trade > (record.written_off_at or record.noticed_at)
         return DormantStep.NOTICE if rule.active and debt > 0 and dormant and fresh else None
-    if last_trade > record.noticed_at or debt <= 0:
+    if last_trade >= record.noticed_at or debt <= 0:  # (a notice needs an older trade)
         return DormantStep.LAPSE
     if now >= record.due_at:
         return DormantStep.WRITE_OFF

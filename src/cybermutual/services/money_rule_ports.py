@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from cybermutual.domain.money_rules import DormantDebt
-
-
-@dataclass(frozen=True, slots=True)
-class DemurrageRun:
-    """One week's demurrage: charged right after journal entry ``after_seq``, at these rules."""
-
-    period_key: str
-    after_seq: int
-    rate: Decimal
-    threshold: int
+from cybermutual.domain.money_rules import DemurrageRun, DormantDebt
 
 
 class MoneyRuleStore(Protocol):

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from cybermutual.domain.ledger import TRADE_KINDS, TransferStatus
-from cybermutual.domain.money_rules import DormantDebt, DormantStage
-from cybermutual.services.money_rule_ports import DemurrageRun
+from cybermutual.domain.money_rules import DemurrageRun, DormantDebt, DormantStage
 from cybermutual.store.tables import collectives, dormant_debts, money_rule_runs, transfers
 
 _TRADE = [k.value for k in TRADE_KINDS]
