@@ -23,7 +23,8 @@ def passed(services: Services, slug: str, voters: list[str], kind: str, params: 
         services.votes.vote(slug, voter=voter, proposal_id=view.proposal.id, choice="yes")
     closed = services.proposals.proposal(slug, viewer=voters[0], proposal_id=view.proposal.id)
     assert closed.proposal.status.value == "passed"
-    assert closed.policy is not None and closed.policy.applied, closed.policy
+    assert closed.policy is not None
+    assert closed.policy.applied, closed.policy
     return closed
 
 
@@ -41,7 +42,9 @@ def fund(services: Services, slug: str) -> int:
 
 def sum_of_balances(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT COALESCE(SUM(balance), 0) FROM accounts")).scalar())
+        return int(
+            conn.execute(text("SELECT COALESCE(SUM(balance), 0) FROM accounts")).scalar_one()
+        )
 
 
 def pay(services: Services, slug: str, payer: str, payee: str, amount: int, key: str) -> None:
@@ -69,7 +72,7 @@ def test_limits_follow_sales_and_never_drop_below_a_debt(services: Services) -> 
     assert services.ledger.verify(slug).ok
     # a lower limit only stops new spending: a can still receive, not spend
     refused = services.ledger.account(slug, member_id=a)
-    assert refused.account.available == -refused.account.credit_limit
+    assert refused.account.available == -(refused.account.credit_limit or 0)
     newcomer = person(services, "newcomer")
     services.collectives.join(slug, member_id=newcomer.id)
     assert limit(services, slug, newcomer.id) == 1_000  # no sales yet: the floor

@@ -1,0 +1,204 @@
+"""Issue 13 section 4 as properties: whatever members pay, hold, and however the weeks of
+demurrage, the limit reviews and the write-offs interleave, the balances sum to zero, no review
+leaves a member over their limit, and ``verify`` recomputes every charge and remainder."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cybermutual.domain import journal
+from cybermutual.domain.errors import CreditLimitExceeded
+from cybermutual.domain.ledger import (
+    LEVY_SCALE,
+    Account,
+    AccountKind,
+    Movement,
+    TransferKind,
+    open_transfer,
+)
+from cybermutual.domain.money_rules import (
+    Demurrage,
+    DemurrageRun,
+    TurnoverLimits,
+    demurrage_due,
+    reviewed_limit,
+    write_off_amount,
+)
+from tests.helpers import examples
+
+MEMBERS = [f"m{i}" for i in range(4)]
+FUND = "fund"
+START = datetime(2026, 11, 2, tzinfo=UTC)
+
+rates = st.integers(0, 100_000).map(lambda n: Decimal(n) / LEVY_SCALE)  # 0 to 0.1
+ops = st.one_of(
+    st.tuples(
+        st.just("pay"), st.sampled_from(MEMBERS), st.sampled_from(MEMBERS), st.integers(1, 5_000)
+    ),
+    st.tuples(
+        st.just("hold"), st.sampled_from(MEMBERS), st.sampled_from(MEMBERS), st.integers(1, 2_000)
+    ),
+    st.tuples(st.just("week"), rates, st.integers(0, 3_000)),
+    st.tuples(st.just("review"), st.sampled_from(MEMBERS), st.integers(0, 20_000)),
+    st.tuples(st.just("write_off"), st.sampled_from(MEMBERS)),
+)
+
+
+class Ledger:
+    """A collective's books in memory, journaled by the domain's own functions."""
+
+    def __init__(self, limit: int, fund_floor: int) -> None:
+        self.accounts = {
+            m: Account(m, "c", AccountKind.MEMBER, m, credit_limit=limit) for m in MEMBERS
+        }
+        self.accounts[FUND] = Account(
+            FUND, "c", AccountKind.COMMONS_FUND, None, credit_limit=fund_floor
+        )
+        self.head = journal.ChainHead("c")
+        self.entries: list[journal.JournalEntry] = []
+        self.runs: list[DemurrageRun] = []
+        self.now = START
+        self._n = 0
+
+    def move(
+        self, debit: str, credit: str, amount: int, kind: TransferKind, *, pending: bool = False
+    ) -> None:
+        self._n += 1
+        movement: Movement = open_transfer(
+            transfer_id=f"t{self._n}",
+            debit=self.accounts[debit],
+            credit=self.accounts[credit],
+            amount=amount,
+            kind=kind,
+            memo="",
+            now=self.now,
+            pending=pending,
+        )
+        self.accounts[debit], self.accounts[credit] = movement.debit, movement.credit
+        entry, self.head = journal.record(self.head, movement.transfer, at=self.now)
+        self.entries.append(entry)
+
+    def week(self, rate: Decimal, threshold: int) -> None:
+        fee = Demurrage(rate, threshold)
+        self.now += timedelta(weeks=1)
+        self.runs.append(DemurrageRun(f"w{len(self.runs)}", self.head.seq, fee.rate, threshold))
+        for member in sorted(MEMBERS):
+            account = self.accounts[member]
+            charged, carry = demurrage_due(
+                account.balance, account.reserved, fee, account.demurrage_carry
+            )
+            assert charged <= max(0, account.available - threshold)
+            self.accounts[member] = Account(
+                account.id,
+                "c",
+                AccountKind.MEMBER,
+                member,
+                account.balance,
+                account.reserved,
+                account.credit_limit,
+                demurrage_carry=carry,
+            )
+            if charged:
+                self.move(member, FUND, charged, TransferKind.DEMURRAGE)
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(
+    limit=st.integers(0, 10_000),
+    fund_floor=st.integers(0, 3_000),
+    steps=st.lists(ops, max_size=60),
+)
+def test_the_money_rules_keep_the_books_whole(
+    limit: int, fund_floor: int, steps: list[Any]
+) -> None:
+    books = Ledger(limit, fund_floor)
+    rule = TurnoverLimits(Decimal("0.5"), 13, 100, 8_000)
+    for step in steps:
+        match step:
+            case ("pay", payer, payee, amount) if payer != payee:
+                with suppress(CreditLimitExceeded):  # refused: nothing changes
+                    books.move(payer, payee, amount, TransferKind.PAYMENT)
+            case ("hold", payer, payee, amount) if payer != payee:
+                with suppress(CreditLimitExceeded):
+                    books.move(payer, payee, amount, TransferKind.ESCROW, pending=True)
+            case ("week", rate, threshold):
+                books.week(rate, threshold)
+            case ("review", member, sales):
+                account = books.accounts[member]
+                new = reviewed_limit(
+                    account.credit_limit,
+                    rule.limit_for(sales),
+                    balance=account.balance,
+                    reserved=account.reserved,
+                )
+                if account.available >= -(account.credit_limit or 0):
+                    assert account.available >= -new  # a review never pushes anyone over
+                books.accounts[member] = Account(
+                    account.id,
+                    "c",
+                    AccountKind.MEMBER,
+                    member,
+                    account.balance,
+                    account.reserved,
+                    new,
+                    demurrage_carry=account.demurrage_carry,
+                )
+            case ("write_off", member):
+                debt = max(0, -books.accounts[member].balance)
+                amount = write_off_amount(debt, books.accounts[FUND].headroom)
+                if amount:
+                    books.move(FUND, member, amount, TransferKind.WRITE_OFF)
+                    assert books.accounts[member].balance <= 0  # a debt taken, never more
+                    assert books.accounts[FUND].available >= -fund_floor
+    assert sum(a.balance for a in books.accounts.values()) == 0
+    result = journal.verify(
+        books.entries,
+        books.accounts.values(),
+        head=books.head,
+        demurrage=journal.DemurrageRule(tuple(books.runs), FUND),
+    )
+    assert result.ok, result.problems
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    balances=st.lists(st.integers(-(10**9), 10**9), min_size=1, max_size=40),
+    rate=rates,
+    threshold=st.integers(0, 10**6),
+)
+def test_weeks_of_demurrage_pay_the_exact_fee_of_their_sum(
+    balances: list[int], rate: Decimal, threshold: int
+) -> None:
+    """Charged week by week with the remainder carried, the fees add up to the floor of the
+    exact fee on all the weeks' excess: rounding never favours anyone by a minor unit."""
+    fee = Demurrage(rate, threshold)
+    carry = paid = 0
+    for balance in balances:
+        charged, carry = demurrage_due(balance, 0, fee, carry)
+        assert 0 <= charged <= max(0, balance - threshold)
+        paid += charged
+    exact = sum(max(0, b - threshold) for b in balances) * fee.rate
+    assert paid == int(exact)
+    assert paid * LEVY_SCALE + carry == exact * LEVY_SCALE
+
+
+@given(
+    current=st.integers(0, 10**6),
+    earned=st.integers(0, 10**6),
+    balance=st.integers(-(10**6), 10**6),
+    reserved=st.integers(0, 10**6),
+)
+def test_a_review_never_sets_a_limit_below_the_debt(
+    current: int, earned: int, balance: int, reserved: int
+) -> None:
+    new = reviewed_limit(current, earned, balance=balance, reserved=reserved)
+    owed = max(0, reserved - balance)
+    assert new >= min(current, owed)  # below the debt only if the members already voted so
+    assert new >= earned
+    assert new <= max(earned, current)  # and never raised above what was earned or voted
