@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
+from cybermutual.money_cli import money_supply_command
 from cybermutual.sim_cli import simulate_app
 
 if TYPE_CHECKING:
@@ -463,3 +464,6 @@ def simulate_policy(
     except DomainError as exc:
         raise _fail(exc.detail) from None
     print(json.dumps(impact, indent=2))
+
+
+simulate_app.command("money-supply")(money_supply_command(lambda url: _existing(url)))

@@ -117,6 +117,22 @@ class SqlMoneyRules:
         )
         return {account: int(total) for account, total in rows}
 
+    def trades_since(self, collective_id: str, since: datetime) -> tuple[int, int, datetime | None]:
+        """How many trade payments were posted since ``since``, their total, and the first."""
+        row = self._conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(transfers.c.amount), 0),
+                func.min(transfers.c.settled_at),
+            ).where(
+                transfers.c.collective_id == collective_id,
+                transfers.c.status == TransferStatus.POSTED.value,
+                transfers.c.kind.in_(_TRADE),
+                transfers.c.settled_at >= since,
+            )
+        ).one()
+        return int(row[0]), int(row[1]), row[2]
+
     def last_trades(self, collective_id: str) -> dict[str, datetime]:
         """Each account's latest trade, as payer or payee (an open order counts from when it
         was placed)."""
