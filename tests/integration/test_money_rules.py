@@ -178,17 +178,29 @@ def test_a_dormant_debt_is_noticed_then_written_off(
     # the fund holds 752 (levies): it takes 752 of a's 2,000 and never goes below its floor
     assert report["debts_written_off"] == 1
     assert (balance(services, slug, a), fund(services, slug)) == (-1_248, 0)
-    assert limit(services, slug, a) == 0  # the credit line is closed
+    assert limit(services, slug, a) == 1_248  # closed: no new borrowing, never below the debt
     pay(services, slug, b, c, 2_000, "b-spends")  # levies refill the fund: 500
     report = tick(services)
     assert (balance(services, slug, a), fund(services, slug)) == (-748, 0)
+    assert limit(services, slug, a) == 748
+    pay(services, slug, b, c, 4_000, "b-spends-more")  # 1,000 more: the rest of a's debt
+    tick(services)
+    assert (balance(services, slug, a), fund(services, slug), limit(services, slug, a)) == (
+        0,
+        252,
+        0,
+    )
+    assert tick(services)["debts_noticed"] == 0  # written off in full: no new notice
     assert sum_of_balances(engine) == 0
     result = services.ledger.verify(slug)
     assert result.ok, result.problems
     write_offs = select(func.sum(transfers.c.amount)).where(
         transfers.c.kind == TransferKind.WRITE_OFF.value
     )
-    assert count_rows(engine, write_offs) == 1_252
+    assert count_rows(engine, write_offs) == 2_000
+    assert any(
+        i.event == "debt_written_off" for i in services.market.inbox(slug, member_id=a).page.items
+    )
 
 
 def test_trading_after_the_notice_keeps_the_debt(services: Services, clock: FakeClock) -> None:

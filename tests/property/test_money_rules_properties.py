@@ -5,6 +5,7 @@ leaves a member over their limit, and ``verify`` recomputes every charge and rem
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from cybermutual.domain.money_rules import (
     DemurrageRun,
     TurnoverLimits,
     demurrage_due,
+    owed,
     reviewed_limit,
     write_off_amount,
 )
@@ -156,6 +158,10 @@ def test_the_money_rules_keep_the_books_whole(
                     books.move(FUND, member, amount, TransferKind.WRITE_OFF)
                     assert books.accounts[member].balance <= 0  # a debt taken, never more
                     assert books.accounts[FUND].available >= -fund_floor
+                    account = books.accounts[member]
+                    closed = owed(account.balance, account.reserved)  # the line closes
+                    books.accounts[member] = replace(account, credit_limit=closed)
+                    assert account.available >= -closed
     assert sum(a.balance for a in books.accounts.values()) == 0
     result = journal.verify(
         books.entries,

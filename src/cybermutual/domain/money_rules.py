@@ -15,8 +15,10 @@ limits. Three charter rules, each voted, act on that drift:
 - **dormant debt** (``dormant_weeks``): a member in debt who has not traded for that many weeks
   gets a notice; if they still have not traded ``dormant_grace_weeks`` later, the debt is written
   off against ``commons_fund`` by a recorded ``write_off`` entry (never taking the fund below its
-  own floor: the rest waits for the levy to refill it) and their credit line is closed (limit 0);
-  only a vote (``set_credit_limit`` for that member) opens it again.
+  own floor: the rest waits for the levy to refill it) and their credit line is closed: the
+  limit becomes what is still owed (0 once all of it is written off), so nothing more can be
+  borrowed and no limit is ever below a debt; only a vote (``set_credit_limit`` for that
+  member) opens it again.
 
 Everything here is a plain function of exact integers and decimals: no clock, no store.
 """

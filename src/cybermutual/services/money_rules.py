@@ -27,6 +27,7 @@ from cybermutual.domain.money_rules import (
     demurrage_due,
     dormant_step,
     notice,
+    owed,
     reviewed_limit,
     write_off_amount,
 )
@@ -262,7 +263,10 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
                 )
                 written += 1
                 amount_total += amount
-            uow.accounts.set_credit_limit(account.id, 0)
+            # the credit line closes: nothing more can be borrowed, and the limit never drops
+            # below what is still owed (0 once the whole debt is written off)
+            after = books.account_of(owner)
+            uow.accounts.set_credit_limit(account.id, owed(after.balance, after.reserved))
             runs.save_dormant(collective.id, _written_off(record, amount, debt, now))
             if amount > 0:
                 rest = debt - amount

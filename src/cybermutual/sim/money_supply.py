@@ -38,6 +38,7 @@ from cybermutual.domain.money_rules import (
     demurrage_due,
     dormant_step,
     notice,
+    owed,
     reviewed_limit,
     write_off_amount,
 )
@@ -274,7 +275,7 @@ def _dormant_debts(
             fund -= amount
             balance[i] += amount
             taken += amount
-            limit[i] = 0
+            limit[i] = owed(balance[i], 0)  # closed: no new borrowing, never below the debt
             closed.add(i)
             records[i] = replace(
                 record,
