@@ -258,7 +258,7 @@ def tick(
         bool, typer.Option(help="Also compute pending impact estimates (a few per run).")
     ] = True,
 ) -> None:
-    """Do what is due now: close proposals, pay service claims and basic income (for cron).
+    """Do what is due now: close proposals, pay claims and basic income, apply the money rules.
 
     Safe to run as often as you like, and beside a running server: nothing happens twice.
     """
@@ -277,8 +277,8 @@ def ledger_verify(
     slug: Annotated[str, typer.Argument(help="The collective's slug.")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Recompute balances and levies from the journal and check every escrow, reservation and
-    leaver; print each problem and exit 1 on any."""
+    """Recompute balances, levies and demurrage from the journal and check every escrow,
+    reservation, write-off and leaver; print each problem and exit 1 on any."""
     services = _existing(database_url)
     try:
         result = services.ledger.verify(slug)
