@@ -8,10 +8,19 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
+from cybermutual.bootstrap import build_services
 from cybermutual.domain.ledger import TransferKind
 from cybermutual.services.container import Services
 from cybermutual.store.tables import transfers
-from tests.helpers import FakeClock, count_rows, members, person
+from tests.helpers import (
+    FAST_PASSWORDS,
+    SERVERS,
+    FakeClock,
+    count_rows,
+    members,
+    person,
+    together,
+)
 
 
 def passed(services: Services, slug: str, voters: list[str], kind: str, params: Any) -> Any:
@@ -180,17 +189,26 @@ def test_a_dormant_debt_is_noticed_then_written_off(
     assert (balance(services, slug, a), fund(services, slug)) == (-1_248, 0)
     assert limit(services, slug, a) == 1_248  # closed: no new borrowing, never below the debt
     pay(services, slug, b, c, 2_000, "b-spends")  # levies refill the fund: 500
-    report = tick(services)
+    tick(services)
+    assert fund(services, slug) == 500  # dormant debts are looked at once a day
+    clock.advance(days=1)
+    tick(services)
     assert (balance(services, slug, a), fund(services, slug)) == (-748, 0)
     assert limit(services, slug, a) == 748
     pay(services, slug, b, c, 4_000, "b-spends-more")  # 1,000 more: the rest of a's debt
+    clock.advance(days=1)
     tick(services)
     assert (balance(services, slug, a), fund(services, slug), limit(services, slug, a)) == (
         0,
         252,
         0,
     )
-    assert tick(services)["debts_noticed"] == 0  # written off in full: no new notice
+    clock.advance(weeks=10)
+    assert tick(services)["debts_noticed"] == 1  # b, idle and in debt since; a owes nothing
+    notices = [
+        i for i in services.market.inbox(slug, member_id=a).page.items if i.event == "debt_dormant"
+    ]
+    assert len(notices) == 1
     assert sum_of_balances(engine) == 0
     result = services.ledger.verify(slug)
     assert result.ok, result.problems
@@ -222,3 +240,36 @@ def test_trading_after_the_notice_keeps_the_debt(services: Services, clock: Fake
     assert {"field": "dormant_notices_lapsed", "from": None, "to": 1} in view.policy.changes
     clock.advance(weeks=8)
     assert tick(services)["debts_written_off"] == 0
+
+
+def test_ticks_at_once_charge_and_write_off_once(
+    services: Services, engine: Engine, clock: FakeClock
+) -> None:
+    """Several servers ticking at the same moment: one demurrage run, one write-off."""
+    slug, people = members(services, 4, credit_limit=10_000, levy_rate="0.5")
+    a, b, c, d = (p.id for p in people)
+    pay(services, slug, a, b, 4_000, "a-owes")  # the fund gets 2,000; b holds 2,000
+    passed(services, slug, [a, b, c, d], "set_demurrage", {"rate": "0.01"})
+    passed(services, slug, [a, b, c, d], "set_dormant_debt", {"weeks": 4, "grace_weeks": 1})
+    clock.advance(weeks=4)
+    tick(services)  # the notice, and this week's demurrage
+    clock.advance(weeks=1, days=1)
+    fleet = [services] + [
+        build_services(engine, clock=clock, passwords=FAST_PASSWORDS) for _ in range(SERVERS - 1)
+    ]
+    errors: list[str] = []
+    failures = together(fleet, lambda s: errors.extend(s.tick.tick(impacts=False).errors))
+    assert not failures
+    assert not errors  # each rule ran once: the other servers found it done under the locks
+    charges = select(func.count()).where(transfers.c.kind == TransferKind.DEMURRAGE.value)
+    assert count_rows(engine, charges) == 2  # one a week
+    offs = select(func.count()).where(transfers.c.kind == TransferKind.WRITE_OFF.value)
+    assert count_rows(engine, offs) == 1
+    taken = select(func.sum(transfers.c.amount)).where(
+        transfers.c.kind == TransferKind.WRITE_OFF.value
+    )
+    # the fund (2,000 of levy and two weeks of b's demurrage) took what it could, once
+    assert fund(services, slug) == 0
+    assert balance(services, slug, a) == -4_000 + count_rows(engine, taken) < 0
+    assert sum_of_balances(engine) == 0
+    assert services.ledger.verify(slug).ok

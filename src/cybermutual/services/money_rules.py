@@ -6,7 +6,8 @@ are locked in the ledger's one order (then the journal's head, like any payment)
 demurrage happen once per collective and ISO week: a row per (what, week) in
 ``money_rule_runs`` says it was done, and its primary key refuses a second one even if two
 schedulers ever overlapped. A week the scheduler missed is not made up later: the rules act on
-the balances and sales as they are now. Dormant debts are idempotent by their record's stage.
+the balances and sales as they are now. Dormant debts are looked at once a day (a row per day,
+taken under the fund's lock), and each member's step is idempotent by their record's stage.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from cybermutual.services.ports import UnitOfWork
 
 CREDIT_LIMITS = "credit_limits"
 DEMURRAGE = "demurrage"
+DORMANT_DEBTS = "dormant_debts"  # once a day: it reads every account's last trade
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,9 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
     if not rule.active:
         return DormantRun()
     runs = uow.money_rules
+    day = f"{now:%Y-%m-%d}"
+    if runs.has_run(collective.id, DORMANT_DEBTS, day):
+        return DormantRun()
     accounts = {a.owner_id: a for a in _member_accounts(uow, collective) if a.owner_id}
     records = runs.dormant(collective.id)
     last = runs.last_trades(collective.id)
@@ -216,10 +221,10 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
         for owner, account in accounts.items()
         if step(owner, account, standing.get(owner)) is not None
     )
-    if not due:
-        return DormantRun()
     books = Books(uow, collective, now=now)
-    books.lock_members(due, system=[AccountKind.COMMONS_FUND])
+    books.lock_members(due, system=[AccountKind.COMMONS_FUND])  # the fund: one run at a time
+    if runs.has_run(collective.id, DORMANT_DEBTS, day):
+        return DormantRun()
     money = collective.currency.format
     events: list[MarketEvent] = []
     noticed = written = amount_total = 0
@@ -283,6 +288,14 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
                     )
                 )
     books.close()
+    runs.add_run(
+        collective.id,
+        what=DORMANT_DEBTS,
+        period_key=day,
+        total=amount_total,
+        accounts=noticed + written,
+        at=now,
+    )
     notify(uow, collective, events, now=now)
     return DormantRun(noticed, written, amount_total)
 

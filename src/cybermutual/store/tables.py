@@ -782,9 +782,10 @@ service_budget_raises = Table(
     Index("ix_service_budget_raises_period", "service_id", "period_key"),
 )
 
-# the money supply (0010_moneysink). One row per weekly run of a money rule (what: demurrage |
-# credit_limits), so each happens once a week; a demurrage run records after which journal entry
-# it charged and at what rate and threshold, so ``ledger verify`` recomputes every charge.
+# the money supply (0010_moneysink). One row per run of a money rule (what: demurrage |
+# credit_limits, once an ISO week; dormant_debts, once a day), so none happens twice; a demurrage
+# run records after which journal entry it charged and at what rate and threshold, so
+# ``ledger verify`` recomputes every charge.
 money_rule_runs = Table(
     "money_rule_runs",
     metadata,
