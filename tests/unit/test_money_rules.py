@@ -180,3 +180,33 @@ def test_bad_money_rule_params_are_refused_naming_the_field(
     with pytest.raises(InvalidParams) as refusal:
         parse_effect(kind, params)
     assert refusal.value.context["field"] == field
+
+
+_NEXT = {
+    DormantStep.NOTICE: DormantStage.NOTICED,
+    DormantStep.LAPSE: None,
+    DormantStep.WRITE_OFF: DormantStage.WRITTEN_OFF,
+}
+
+
+@pytest.mark.parametrize("stage", [None, DormantStage.NOTICED, DormantStage.WRITTEN_OFF])
+def test_every_dormant_step_is_a_move_of_the_table(stage: DormantStage | None) -> None:
+    """Whatever the debt, the last trade and the time, a step from ``stage`` lands on a stage
+    the transition table allows from it (a write-off may also leave it noticed, for the rest)."""
+    rule = DormantDebtRule(8, 2)
+    record = (
+        None if stage is None else DormantDebt("m", stage, NOW, NOW + timedelta(weeks=2), 10, NOW)
+    )
+    for debt in (0, 100):
+        for trade_weeks in (-20, -9, -1, 1):
+            for later in (0, 1, 3, 30):
+                step = dormant_step(
+                    record,
+                    debt=debt,
+                    last_trade=NOW + timedelta(weeks=trade_weeks),
+                    now=NOW + timedelta(weeks=later),
+                    rule=rule,
+                )
+                if step is None:
+                    continue
+                assert _NEXT[step] in DORMANT_TRANSITIONS[stage], (stage, step)
