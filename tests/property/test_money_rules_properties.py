@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cybermutual.domain import journal
-from cybermutual.domain.errors import CreditLimitExceeded
+from cybermutual.domain.collective import Charter
+from cybermutual.domain.errors import CreditLimitExceeded, InvalidValue
 from cybermutual.domain.ledger import (
     LEVY_SCALE,
     Account,
@@ -208,3 +209,49 @@ def test_a_review_never_sets_a_limit_below_the_debt(
     assert new >= min(current, owed)  # below the debt only if the members already voted so
     assert new >= earned
     assert new <= max(earned, current)  # and never raised above what was earned or voted
+
+
+_anything = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.text(max_size=12),
+    st.sampled_from(["0.5", "1e999999", "-0", "NaN", "Infinity", "1E-9", "10", "0.00001"]),
+)
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    values=st.dictionaries(
+        st.sampled_from(
+            [
+                "credit_limit_rule",
+                "credit_limit_multiple",
+                "credit_limit_weeks",
+                "credit_limit_floor",
+                "credit_limit_cap",
+                "demurrage_rate",
+                "demurrage_threshold",
+                "dormant_weeks",
+                "dormant_grace_weeks",
+            ]
+        ),
+        _anything,
+        max_size=5,
+    )
+)
+def test_a_charter_is_built_or_refused_with_a_named_field(values: dict[str, Any]) -> None:
+    """Whatever arrives, the charter either holds valid money rules or refuses with
+    ``invalid_value`` naming one of them: never another exception (a 500 at the edge)."""
+    try:
+        charter = Charter(**values)
+    except InvalidValue as refused:
+        field = str(refused.context.get("field", ""))
+    else:
+        field = ""
+    if field:
+        assert field.startswith("charter.")
+        return
+    assert charter.credit_limit_floor <= charter.credit_limit_cap
+    assert 0 <= charter.demurrage_rate <= Decimal("0.1")
+    assert charter.turnover_limits.limit_for(10**15) <= charter.credit_limit_cap
