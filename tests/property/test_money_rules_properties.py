@@ -4,18 +4,19 @@ leaves a member over their limit, and ``verify`` recomputes every charge and rem
 
 from __future__ import annotations
 
+import itertools
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from cybermutual.domain import journal
 from cybermutual.domain.collective import Charter
-from cybermutual.domain.errors import CreditLimitExceeded, InvalidValue
+from cybermutual.domain.errors import CreditLimitExceeded, DomainError, InvalidValue
 from cybermutual.domain.ledger import (
     LEVY_SCALE,
     Account,
@@ -33,7 +34,8 @@ from cybermutual.domain.money_rules import (
     reviewed_limit,
     write_off_amount,
 )
-from tests.helpers import examples
+from cybermutual.services.container import Services
+from tests.helpers import FakeClock, examples, members
 
 MEMBERS = [f"m{i}" for i in range(4)]
 FUND = "fund"
@@ -255,3 +257,86 @@ def test_a_charter_is_built_or_refused_with_a_named_field(values: dict[str, Any]
     assert charter.credit_limit_floor <= charter.credit_limit_cap
     assert 0 <= charter.demurrage_rate <= Decimal("0.1")
     assert charter.turnover_limits.limit_for(10**15) <= charter.credit_limit_cap
+
+
+_collectives = itertools.count()
+service_ops = st.one_of(
+    st.tuples(st.just("pay"), st.integers(0, 3), st.integers(0, 3), st.integers(1, 2_000)),
+    st.tuples(st.just("hold"), st.integers(0, 3), st.integers(0, 3), st.integers(1, 500)),
+    st.tuples(st.just("days"), st.integers(1, 30)),
+)
+
+
+@settings(
+    max_examples=examples(20),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    levy=st.sampled_from(["0", "0.1", "0.5"]),
+    rate=st.sampled_from(["0.001", "0.0375", "0.1"]),
+    turnover=st.booleans(),
+    steps=st.lists(service_ops, min_size=1, max_size=25),
+)
+def test_through_the_tick_the_books_stay_whole_and_verify(
+    sqlite_services: Services,
+    clock: FakeClock,
+    levy: str,
+    rate: str,
+    turnover: bool,
+    steps: list[Any],
+) -> None:
+    """Members pay and hold money while weeks pass under all three rules: after every tick the
+    balances sum to zero, nobody is below their limit, and ``ledger verify`` recomputes every
+    levy, demurrage charge, remainder and write-off."""
+    services = sqlite_services
+    slug, people = members(
+        services, 4, slug=f"money-{next(_collectives)}", credit_limit=5_000, levy_rate=levy
+    )
+    ids = [p.id for p in people]
+    rules: list[tuple[str, dict[str, Any]]] = [
+        ("set_demurrage", {"rate": rate, "threshold": 200}),
+        ("set_dormant_debt", {"weeks": 2, "grace_weeks": 1}),
+    ]
+    if turnover:
+        rules.append(
+            ("set_credit_limit_rule", {"rule": "turnover", "multiple": "3", "floor": 2_000})
+        )
+    for kind, params in rules:
+        view = services.proposals.propose(
+            slug, author=ids[0], kind=kind, title=kind, body="", params=params
+        )
+        for voter in ids:
+            services.votes.vote(slug, voter=voter, proposal_id=view.proposal.id, choice="yes")
+    for n, step in enumerate(steps):
+        match step:
+            case ("pay" | "hold", payer, payee, amount) if payer != payee:
+                with suppress(DomainError):  # refused: over the limit, nothing changes
+                    services.ledger.pay(
+                        slug,
+                        payer=ids[payer],
+                        payee=ids[payee],
+                        amount=amount,
+                        idempotency_key=f"k{n}",
+                        pending=step[0] == "hold",
+                    )
+            case ("days", days):
+                clock.advance(days=days)
+                report = services.tick.tick(impacts=False)
+                assert not report.errors
+                if report.debts_written_off:
+                    event("a debt was written off")
+                if report.demurrage_charged:
+                    event("demurrage was charged")
+                if report.credit_limits_changed:
+                    event("limits were reviewed")
+        with services.uow(readonly=True) as uow:
+            collective = uow.collectives.by_slug(slug)
+            assert collective is not None
+            accounts = uow.accounts.all_of(collective.id)
+        assert sum(a.balance for a in accounts) == 0
+        for a in accounts:
+            if a.kind is AccountKind.MEMBER:
+                assert a.available >= -(a.credit_limit or 0), a
+    result = services.ledger.verify(slug)
+    assert result.ok, result.problems

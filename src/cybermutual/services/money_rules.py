@@ -67,8 +67,9 @@ def review_credit_limits(
     """Under the turnover rule, set each active member's limit from their trailing sales; the
     number of limits changed. Once a week, unless ``again`` (a vote just changed the rule).
 
-    A member whose debt was written off keeps the limit the members last voted them (0 until
-    then): a review never reopens a closed credit line.
+    A member whose debt was written off keeps the limit the write-off left (what they still
+    owe, 0 once all of it is written off) or the one the members voted them since: a review
+    never reopens a closed credit line.
     """
     charter = collective.charter
     if not charter.follows_turnover:
