@@ -43,7 +43,9 @@ def test_a_charter_sets_the_money_rules(client: TestClient, member: Any) -> None
 def test_a_collective_without_them_keeps_fixed_limits(client: TestClient, member: Any) -> None:
     ada = member("Ada")
     assert ada.post("/collectives", json=COLLECTIVE).status_code == 201
-    charter = ada.get(P).json()["charter"]
+    profile = ada.get(P).json()
+    assert (profile["stats"]["demurrage"], profile["stats"]["written_off"]) == (0, 0)
+    charter = profile["charter"]
     assert (charter["credit_limit_rule"], charter["demurrage_rate"], charter["dormant_weeks"]) == (
         "fixed",
         "0",

@@ -124,6 +124,7 @@ def test_demurrage_is_charged_weekly_exactly_and_verified(
     # 0.15% of 9,320 is 13.98, plus the 0.9995 carried: 14, and 0.9795 carried
     assert tick(services)["demurrage_charged"] == 14
     assert fund(services, slug) == 27
+    assert services.collectives.profile(slug).stats.demurrage == 27  # a public figure
     assert sum_of_balances(engine) == 0
     result = services.ledger.verify(slug)
     assert result.ok, result.problems
@@ -216,6 +217,7 @@ def test_a_dormant_debt_is_noticed_then_written_off(
         transfers.c.kind == TransferKind.WRITE_OFF.value
     )
     assert count_rows(engine, write_offs) == 2_000
+    assert services.collectives.profile(slug).stats.written_off == 2_000  # a public figure
     assert any(
         i.event == "debt_written_off" for i in services.market.inbox(slug, member_id=a).page.items
     )

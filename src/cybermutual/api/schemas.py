@@ -165,6 +165,8 @@ class StatsPublic(BaseModel):
     volume_30d: int
     commons_fund: int
     last_activity: datetime | None
+    demurrage: int = Field(default=0, description="paid into the commons fund, in all")
+    written_off: int = Field(default=0, description="dormant debts the fund took, in all")
 
 
 class CollectivePublic(BaseModel):

@@ -57,6 +57,9 @@ class CollectiveStats:
     volume_30d: int
     commons_fund: int
     last_activity: datetime | None
+    #: what the money rules moved, in all (issue 13): demurrage into the fund, debts written off
+    demurrage: int = 0
+    written_off: int = 0
 
 
 class Clock(Protocol):

@@ -18,7 +18,7 @@ from cybermutual.domain.collective import (
     MarketVisibility,
 )
 from cybermutual.domain.errors import AlreadyMember, SlugTaken
-from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferStatus
+from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.money_rules import CreditLimitRule
@@ -164,7 +164,19 @@ class SqlCollectives:
                 accounts.c.kind == AccountKind.COMMONS_FUND.value,
             )
         ).scalar_one_or_none()
+        rules = self._conn.execute(
+            select(transfers.c.kind, func.sum(transfers.c.amount))
+            .where(
+                transfers.c.collective_id == collective.id,
+                transfers.c.status == TransferStatus.POSTED.value,
+                transfers.c.kind.in_([TransferKind.DEMURRAGE.value, TransferKind.WRITE_OFF.value]),
+            )
+            .group_by(transfers.c.kind)
+        )
+        moved = {kind: int(total) for kind, total in rules}
         return CollectiveStats(
+            demurrage=moved.get(TransferKind.DEMURRAGE.value, 0),
+            written_off=moved.get(TransferKind.WRITE_OFF.value, 0),
             active_members=int(members),
             posted_transfers=int(row[0]),
             volume=int(row[1]),

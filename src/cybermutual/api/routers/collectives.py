@@ -77,6 +77,8 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             volume_30d=s.volume_30d,
             commons_fund=s.commons_fund,
             last_activity=s.last_activity,
+            demurrage=s.demurrage,
+            written_off=s.written_off,
         ),
     )
 
