@@ -16,8 +16,9 @@ from tests.helpers import FAST_PASSWORDS, FakeClock, members
 runner = CliRunner()
 
 
-def seeded(tmp_path: Path, *, trade: bool = True) -> str:
-    """A collective of four that traded last week (by the real clock, which the CLI reads)."""
+def seeded(tmp_path: Path, *, trade: bool = True, demurrage: bool = False) -> str:
+    """A collective of four that traded last week (by the real clock, which the CLI reads),
+    with demurrage voted in if asked."""
     url = f"sqlite:///{tmp_path / 'money.db'}"
     assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
     clock = FakeClock(SystemClock().now() - timedelta(days=7))  # the CLI reads the real one
@@ -29,6 +30,17 @@ def seeded(tmp_path: Path, *, trade: bool = True) -> str:
             services.ledger.pay(
                 slug, payer=payer.id, payee=payee.id, amount=1_000 + 100 * n, idempotency_key=f"{n}"
             )
+    if demurrage:
+        view = services.proposals.propose(
+            slug,
+            author=people[0].id,
+            kind="set_demurrage",
+            title="Fee",
+            body="",
+            params={"rate": "0.01"},
+        )
+        for voter in people:
+            services.votes.vote(slug, voter=voter.id, proposal_id=view.proposal.id, choice="yes")
     return url
 
 
@@ -91,3 +103,14 @@ def test_a_collective_without_trade_is_refused_in_one_line(tmp_path: Path) -> No
     )
     assert bad.exit_code == 1
     assert "levy_rate" in bad.output
+
+
+def test_cron_ticks_charge_demurrage_once_and_verify_agrees(tmp_path: Path) -> None:
+    url = seeded(tmp_path, demurrage=True)
+    first = runner.invoke(app, ["tick", "--no-impacts", "--database-url", url])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["demurrage_charged"] > 0
+    again = runner.invoke(app, ["tick", "--no-impacts", "--database-url", url])
+    assert json.loads(again.output)["demurrage_charged"] == 0  # once a week
+    verify = runner.invoke(app, ["ledger", "verify", "river", "--database-url", url])
+    assert verify.exit_code == 0, verify.output
