@@ -99,16 +99,7 @@ class Ledger:
                 account.balance, account.reserved, fee, account.demurrage_carry
             )
             assert charged <= max(0, account.available - threshold)
-            self.accounts[member] = Account(
-                account.id,
-                "c",
-                AccountKind.MEMBER,
-                member,
-                account.balance,
-                account.reserved,
-                account.credit_limit,
-                demurrage_carry=carry,
-            )
+            self.accounts[member] = replace(account, demurrage_carry=carry)
             if charged:
                 self.move(member, FUND, charged, TransferKind.DEMURRAGE)
 
@@ -144,16 +135,7 @@ def test_the_money_rules_keep_the_books_whole(
                 )
                 if account.available >= -(account.credit_limit or 0):
                     assert account.available >= -new  # a review never pushes anyone over
-                books.accounts[member] = Account(
-                    account.id,
-                    "c",
-                    AccountKind.MEMBER,
-                    member,
-                    account.balance,
-                    account.reserved,
-                    new,
-                    demurrage_carry=account.demurrage_carry,
-                )
+                books.accounts[member] = replace(account, credit_limit=new)
             case ("write_off", member):
                 debt = max(0, -books.accounts[member].balance)
                 amount = write_off_amount(debt, books.accounts[FUND].headroom)

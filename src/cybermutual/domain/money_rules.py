@@ -25,7 +25,7 @@ Everything here is a plain function of exact integers and decimals: no clock, no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -262,6 +262,23 @@ def dormant_step(
 def notice(member_id: str, *, now: datetime, rule: DormantDebtRule) -> DormantDebt:
     return DormantDebt(
         member_id, DormantStage.NOTICED, now, now + timedelta(weeks=rule.grace_weeks)
+    )
+
+
+def lapsed(record: DormantDebt) -> DormantDebt | None:
+    """A notice that lapses: gone, unless part of the debt was written off already (then the
+    record stays, written off, and so does the closed credit line)."""
+    return replace(record, stage=DormantStage.WRITTEN_OFF) if record.written_off else None
+
+
+def written_off(record: DormantDebt, amount: int, *, debt: int, now: datetime) -> DormantDebt:
+    """The record after ``amount`` of ``debt`` was written off: done when all of it is gone,
+    still noticed (the rest waits for the fund) otherwise."""
+    return replace(
+        record,
+        stage=DormantStage.WRITTEN_OFF if amount >= debt else DormantStage.NOTICED,
+        written_off=record.written_off + amount,
+        written_off_at=now if amount else record.written_off_at,
     )
 
 

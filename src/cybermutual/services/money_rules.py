@@ -27,10 +27,12 @@ from cybermutual.domain.money_rules import (
     DormantStep,
     demurrage_due,
     dormant_step,
+    lapsed,
     notice,
     owed,
     reviewed_limit,
     write_off_amount,
+    written_off,
 )
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.inbox import notify
@@ -252,10 +254,7 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
                 )
             )
         elif what is DormantStep.LAPSE and record is not None:
-            if record.written_off > 0:  # part was written off already: the line stays closed
-                runs.save_dormant(collective.id, replace(record, stage=DormantStage.WRITTEN_OFF))
-            else:
-                runs.forget_dormant(collective.id, owner)
+            _keep(uow, collective, owner, lapsed(record))
         elif what is DormantStep.WRITE_OFF and record is not None:
             fund = books.system_account(AccountKind.COMMONS_FUND)
             amount = write_off_amount(debt, fund.headroom)
@@ -273,7 +272,7 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
             # below what is still owed (0 once the whole debt is written off)
             after = books.account_of(owner)
             uow.accounts.set_credit_limit(account.id, owed(after.balance, after.reserved))
-            runs.save_dormant(collective.id, _written_off(record, amount, debt, now))
+            runs.save_dormant(collective.id, written_off(record, amount, debt=debt, now=now))
             if amount > 0:
                 rest = debt - amount
                 tail = f"; {money(rest)} more as the fund allows" if rest else ""
@@ -301,26 +300,20 @@ def settle_dormant_debts(uow: UnitOfWork, collective: Collective, *, now: dateti
     return DormantRun(noticed, written, amount_total)
 
 
-def _written_off(record: DormantDebt, amount: int, debt: int, now: datetime) -> DormantDebt:
-    """The record after a write-off: done when the whole debt is gone, else still noticed."""
-    return replace(
-        record,
-        stage=DormantStage.WRITTEN_OFF if amount >= debt else DormantStage.NOTICED,
-        written_off=record.written_off + amount,
-        written_off_at=now if amount else record.written_off_at,
-    )
+def _keep(uow: UnitOfWork, collective: Collective, member: str, record: DormantDebt | None) -> None:
+    if record is None:
+        uow.money_rules.forget_dormant(collective.id, member)
+    else:
+        uow.money_rules.save_dormant(collective.id, record)
 
 
 def end_dormant_notices(uow: UnitOfWork, collective: Collective) -> int:
     """The rule was switched off: pending notices lapse (write-offs already made stand)."""
-    lapsed = 0
-    for member, record in uow.money_rules.dormant(collective.id).items():
-        if record.stage is DormantStage.NOTICED:
-            if record.written_off > 0:
-                uow.money_rules.save_dormant(
-                    collective.id, replace(record, stage=DormantStage.WRITTEN_OFF)
-                )
-            else:
-                uow.money_rules.forget_dormant(collective.id, member)
-            lapsed += 1
-    return lapsed
+    noticed = [
+        (member, record)
+        for member, record in uow.money_rules.dormant(collective.id).items()
+        if record.stage is DormantStage.NOTICED
+    ]
+    for member, record in noticed:
+        _keep(uow, collective, member, lapsed(record))
+    return len(noticed)

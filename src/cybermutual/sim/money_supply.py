@@ -32,15 +32,16 @@ from cybermutual.domain.money_rules import (
     Demurrage,
     DormantDebt,
     DormantDebtRule,
-    DormantStage,
     DormantStep,
     TurnoverLimits,
     demurrage_due,
     dormant_step,
+    lapsed,
     notice,
     owed,
     reviewed_limit,
     write_off_amount,
+    written_off,
 )
 
 #: The members are "at their limits in aggregate" when their summed headroom is this share of
@@ -266,10 +267,11 @@ def _dormant_debts(
         if step is DormantStep.NOTICE:
             records[i] = notice(str(i), now=now, rule=rule)
         elif step is DormantStep.LAPSE and record is not None:
-            if record.written_off:
-                records[i] = replace(record, stage=DormantStage.WRITTEN_OFF)
-            else:
+            kept = lapsed(record)
+            if kept is None:
                 del records[i]
+            else:
+                records[i] = kept
         elif step is DormantStep.WRITE_OFF and record is not None:
             amount = write_off_amount(debt, fund + economy.fund_floor)
             fund -= amount
@@ -277,12 +279,7 @@ def _dormant_debts(
             taken += amount
             limit[i] = owed(balance[i], 0)  # closed: no new borrowing, never below the debt
             closed.add(i)
-            records[i] = replace(
-                record,
-                stage=DormantStage.WRITTEN_OFF if amount >= debt else DormantStage.NOTICED,
-                written_off=record.written_off + amount,
-                written_off_at=now if amount else record.written_off_at,
-            )
+            records[i] = written_off(record, amount, debt=debt, now=now)
     return fund, taken
 
 
