@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, func, select, text
 
 from cybermutual.bootstrap import build_services
+from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.ledger import TransferKind
 from cybermutual.services.container import Services
 from cybermutual.store.tables import transfers
@@ -275,3 +277,24 @@ def test_ticks_at_once_charge_and_write_off_once(
     assert balance(services, slug, a) == -4_000 + count_rows(engine, taken) < 0
     assert sum_of_balances(engine) == 0
     assert services.ledger.verify(slug).ok
+
+
+def test_the_model_reads_a_collective_and_refuses_one_it_cannot_model(
+    services: Services,
+) -> None:
+    slug, people = members(services, 3, credit_limit=10_000)
+    a, b, c = (p.id for p in people)
+    pay(services, slug, a, b, 600, "one")
+    pay(services, slug, b, a, 400, "two")
+    economy = services.money_supply.economy(slug)
+    assert (economy.balances, economy.limits, economy.payment) == (
+        (-200, 200, 0),
+        (10_000,) * 3,
+        500,
+    )
+    assert sum(economy.weekly_sales) == 1_000  # all of it fell in this week
+    services.collectives.leave(slug, member_id=c)
+    pay(services, slug, b, a, 200, "three")  # a owes nothing now: a may leave
+    services.collectives.leave(slug, member_id=a)
+    with pytest.raises(InvalidValue, match="two active members"):
+        services.money_supply.report(slug, levy_rate="0.25", weeks=4, seeds=1)

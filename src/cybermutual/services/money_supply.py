@@ -91,6 +91,8 @@ class MoneySupplyService:
                 if (s := standing.get(a.owner_id or "")) is not None and s.is_active
             ]
             fund = uow.accounts.system(collective.id, AccountKind.COMMONS_FUND)
+        if len(members) < 2:
+            raise InvalidValue(f"'{slug}' needs two active members or more to trade")
         return MoneyEconomy(
             balances=tuple(m.balance for m in members),
             limits=tuple(m.credit_limit or 0 for m in members),
