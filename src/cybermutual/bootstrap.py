@@ -29,6 +29,7 @@ from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
+from cybermutual.services.money_supply import MoneySupplyService
 from cybermutual.services.policy_impact import DEFAULT_WORK_LIMIT, PolicyImpactService
 from cybermutual.services.ports import Clock
 from cybermutual.services.public_services import PublicServicesService
@@ -105,6 +106,7 @@ def build_services(
         proposal_impact=proposal_impact,
         budget_rounds=BudgetRoundService(uow, clock=clock),
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
+        money_supply=MoneySupplyService(uow, clock=clock),
     )
 
 

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
+from cybermutual.money_cli import money_supply_command
 from cybermutual.sim_cli import simulate_app
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ def tick(
         bool, typer.Option(help="Also compute pending impact estimates (a few per run).")
     ] = True,
 ) -> None:
-    """Do what is due now: close proposals, pay service claims and basic income (for cron).
+    """Do what is due now: close proposals, pay claims and basic income, apply the money rules.
 
     Safe to run as often as you like, and beside a running server: nothing happens twice.
     """
@@ -283,8 +284,8 @@ def ledger_verify(
     slug: Annotated[str, typer.Argument(help="The collective's slug.")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Recompute balances and levies from the journal and check every escrow, reservation and
-    leaver; print each problem and exit 1 on any."""
+    """Recompute balances, levies and demurrage from the journal and check every escrow,
+    reservation, write-off and leaver; print each problem and exit 1 on any."""
     services = _existing(database_url)
     try:
         result = services.ledger.verify(slug)
@@ -513,3 +514,6 @@ def simulate_policy(
     except DomainError as exc:
         raise _fail(exc.detail) from None
     print(json.dumps(impact, indent=2))
+
+
+simulate_app.command("money-supply")(money_supply_command(lambda url: _existing(url)))

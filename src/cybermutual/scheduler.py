@@ -40,7 +40,13 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 report = self._services.tick.tick()
-                if report.closed or report.claims_paid or report.basic_income_paid:
+                if (
+                    report.closed
+                    or report.claims_paid
+                    or report.basic_income_paid
+                    or report.demurrage_charged
+                    or report.debts_written_off
+                ):
                     log.info("tick: %s", report.as_dict())
             except Exception:  # a failing tick must not stop the next one
                 log.exception("tick failed")

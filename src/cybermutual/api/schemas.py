@@ -109,6 +109,32 @@ class CharterCreate(Strict):
         description="for allocation_budgets 'mix': the weight of productivity, strictly "
         "between 0 and 1 (equal means 0, productivity means 1)",
     )
+    credit_limit_rule: Literal["fixed", "turnover"] = Field(
+        default="fixed",
+        description="'fixed': limits change by vote only; 'turnover': reviewed every week to "
+        "credit_limit_multiple x the member's sales over the last credit_limit_weeks, within "
+        "[credit_limit_floor, credit_limit_cap], never below what the member owes",
+    )
+    credit_limit_multiple: str = Field(default="1", max_length=20, examples=["0.5"])
+    credit_limit_weeks: StrictInt = Field(default=13, description="the trailing window, 1-52")
+    credit_limit_floor: StrictInt = Field(default=0, description="minor units")
+    credit_limit_cap: StrictInt = Field(default=10**15, description="minor units")
+    demurrage_rate: str = Field(
+        default="0",
+        max_length=20,
+        examples=["0.005"],
+        description="per week, on the available balance above demurrage_threshold, paid to "
+        "commons_fund (0 to 0.1; 0: none)",
+    )
+    demurrage_threshold: StrictInt = Field(default=0, description="minor units")
+    dormant_weeks: StrictInt = Field(
+        default=0,
+        description="a member in debt with no trade for this many weeks is given notice, then "
+        "the debt is written off against commons_fund (0: never)",
+    )
+    dormant_grace_weeks: StrictInt = Field(
+        default=4, description="weeks between the notice and the write-off, 1-52"
+    )
 
 
 class CharterPublic(BaseModel):
@@ -129,6 +155,15 @@ class CharterPublic(BaseModel):
     max_round_horizon_days: int
     allocation_budgets: str = "equal"
     allocation_productivity_weight: str = "0"
+    credit_limit_rule: str
+    credit_limit_multiple: str
+    credit_limit_weeks: int
+    credit_limit_floor: int
+    credit_limit_cap: int
+    demurrage_rate: str
+    demurrage_threshold: int
+    dormant_weeks: int
+    dormant_grace_weeks: int
 
 
 class CollectiveCreate(Strict):
@@ -145,6 +180,8 @@ class StatsPublic(BaseModel):
     volume_30d: int
     commons_fund: int
     last_activity: datetime | None
+    demurrage: int = Field(default=0, description="paid into the commons fund, in all")
+    written_off: int = Field(default=0, description="dormant debts the fund took, in all")
 
 
 class CollectivePublic(BaseModel):

@@ -17,7 +17,7 @@ class ProposalCreate(Strict):
         examples=["set_levy"],
         description="set_levy | set_credit_limit | set_admission | basic_income | fund_service "
         "| end_service | set_allocation_budgets | amend_charter | expel_member | resolution "
-        "| open_budget_round",
+        "| open_budget_round | set_credit_limit_rule | set_demurrage | set_dormant_debt",
     )
     title: str = Field(max_length=400)
     body: str = Field(default="", max_length=20_000)

@@ -11,6 +11,12 @@ from enum import StrEnum
 from cybermutual.domain.allocation.budgets import parse_budget_policy
 from cybermutual.domain.errors import InvalidValue
 from cybermutual.domain.money import MAX_AMOUNT, Currency
+from cybermutual.domain.money_rules import (
+    CreditLimitRule,
+    Demurrage,
+    DormantDebtRule,
+    TurnoverLimits,
+)
 
 #: Defaults of the charter's self-government fields (issue 11).
 DEFAULT_QUORUM = Decimal("0.2")
@@ -120,6 +126,17 @@ class Charter:
     #: the weight of measured productivity (see ``domain.allocation.budgets``)
     allocation_budgets: str = "equal"
     allocation_productivity_weight: Decimal = Decimal(0)
+    # the money supply (issue 13, ``domain/money_rules.py``): credit limits that follow each
+    # member's trailing sales, demurrage on large balances, and dormant debts written off
+    credit_limit_rule: CreditLimitRule = CreditLimitRule.FIXED
+    credit_limit_multiple: Decimal = Decimal(1)
+    credit_limit_weeks: int = 13
+    credit_limit_floor: int = 0
+    credit_limit_cap: int = MAX_AMOUNT
+    demurrage_rate: Decimal = Decimal(0)  # per week; 0: none
+    demurrage_threshold: int = 0
+    dormant_weeks: int = 0  # 0: dormant debts are never written off
+    dormant_grace_weeks: int = 4
 
     def __post_init__(self) -> None:
         if self.market_visibility is None:
@@ -162,11 +179,55 @@ class Charter:
                 field="charter.default_credit_limit",
             )
         object.__setattr__(self, "levy_rate", parse_levy_rate(self.levy_rate))
-        rule, weight = parse_budget_policy(
+        budgets, weight = parse_budget_policy(
             self.allocation_budgets, self.allocation_productivity_weight
         )
-        object.__setattr__(self, "allocation_budgets", rule.value)
+        object.__setattr__(self, "allocation_budgets", budgets.value)
         object.__setattr__(self, "allocation_productivity_weight", weight)
+        try:
+            rule = CreditLimitRule(self.credit_limit_rule)
+        except ValueError:
+            raise InvalidValue(
+                "credit_limit_rule must be fixed or turnover", field="charter.credit_limit_rule"
+            ) from None
+        object.__setattr__(self, "credit_limit_rule", rule)
+        # each group of settings is checked (and normalised) by its own value
+        try:
+            limits, demurrage, _ = self.turnover_limits, self.demurrage, self.dormant_debt
+        except InvalidValue as refusal:
+            field = refusal.context.get("field")
+            if field:
+                refusal.context["field"] = f"charter.{field}"
+            raise
+        object.__setattr__(self, "credit_limit_multiple", limits.multiple)
+        object.__setattr__(self, "demurrage_rate", demurrage.rate)
+
+    @property
+    def turnover_limits(self) -> TurnoverLimits:
+        """The turnover rule's settings (whether or not the rule is in force)."""
+        return TurnoverLimits(
+            self.credit_limit_multiple,
+            self.credit_limit_weeks,
+            self.credit_limit_floor,
+            self.credit_limit_cap,
+        )
+
+    @property
+    def follows_turnover(self) -> bool:
+        return self.credit_limit_rule is CreditLimitRule.TURNOVER
+
+    @property
+    def initial_credit_limit(self) -> int:
+        """A newcomer's limit: the default, or the turnover rule's floor (they have no sales)."""
+        return self.credit_limit_floor if self.follows_turnover else self.default_credit_limit
+
+    @property
+    def demurrage(self) -> Demurrage:
+        return Demurrage(self.demurrage_rate, self.demurrage_threshold)
+
+    @property
+    def dormant_debt(self) -> DormantDebtRule:
+        return DormantDebtRule(self.dormant_weeks, self.dormant_grace_weeks)
 
     @property
     def visibility(self) -> MarketVisibility:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,12 +19,14 @@ from enum import StrEnum
 from cybermutual.domain.ledger import (
     TRADE_KINDS,
     Account,
+    AccountKind,
     Transfer,
     TransferKind,
     TransferStatus,
     levy_due,
     levy_for,
 )
+from cybermutual.domain.money_rules import DemurrageRun, demurrage_due
 
 GENESIS_HASH = "0" * 64
 
@@ -224,6 +226,109 @@ class _Levies:
         self.see(_END)
 
 
+@dataclass(frozen=True, slots=True)
+class DemurrageRule:
+    """The weekly demurrage runs, so ``verify`` can recompute every charge from the journal."""
+
+    runs: tuple[DemurrageRun, ...]
+    commons_fund_id: str
+
+
+class _Demurrage:
+    """Replays each weekly run at its place in the journal, from the balances replayed so far.
+
+    A run charged every member account, in the order of their ids, right after its
+    ``after_seq``: the charges owed (``demurrage_due``) must follow there, each exactly once,
+    and every account's remainder must end as its ``demurrage_carry``.
+    """
+
+    def __init__(
+        self,
+        rule: DemurrageRule,
+        members: list[str],
+        balance: Mapping[str, int],
+        reserved: Mapping[str, int],
+        problems: list[Problem],
+    ) -> None:
+        self.rule = rule
+        self._runs = deque(sorted(rule.runs, key=lambda r: r.after_seq))
+        self._members = sorted(members)
+        self._balance, self._reserved = balance, reserved
+        self._problems = problems
+        self._owed: deque[tuple[str, int, DemurrageRun]] = deque()
+        self.carry: dict[str, int] = defaultdict(int)
+
+    def before(self, seq: int) -> None:
+        """Start every run that was taken before entry ``seq``."""
+        while self._runs and self._runs[0].after_seq < seq:
+            run = self._runs.popleft()
+            self._missing()
+            for account in self._members:
+                amount, self.carry[account] = demurrage_due(
+                    self._balance.get(account, 0),
+                    self._reserved.get(account, 0),
+                    run.demurrage,
+                    self.carry[account],
+                )
+                if amount > 0:
+                    self._owed.append((account, amount, run))
+
+    def see(self, entry: JournalEntry) -> None:
+        charged = entry.kind == TransferKind.DEMURRAGE.value and entry.event is EntryEvent.POSTED
+        if self._owed:
+            account, amount, _ = self._owed[0]
+            if charged and (entry.debit_account_id, entry.credit_account_id, entry.amount) == (
+                account,
+                self.rule.commons_fund_id,
+                amount,
+            ):
+                self._owed.popleft()
+                return
+            self._missing(at=entry.seq)
+        if charged:
+            self._problems.append(
+                Problem(
+                    "demurrage_wrong",
+                    f"entry {entry.seq}: a demurrage of {entry.amount} that no weekly run owes",
+                    {"transfer": entry.transfer_id},
+                )
+            )
+
+    def _missing(self, *, at: int | None = None) -> None:
+        for account, amount, run in self._owed:
+            where = f" (entry {at} is something else)" if at is not None else ""
+            self._problems.append(
+                Problem(
+                    "demurrage_wrong",
+                    f"week {run.period_key}: account {account} owes a demurrage of {amount}, "
+                    f"not journaled after entry {run.after_seq}{where}",
+                    {"account": account},
+                )
+            )
+        self._owed.clear()
+
+    def finish(self, count: int) -> None:
+        self.before(count + 1)
+        self._missing()
+
+
+def _check_write_off(
+    entry: JournalEntry, balance: Mapping[str, int], problems: list[Problem]
+) -> None:
+    """A write-off takes a debt, never more: the member must owe at least its amount."""
+    if entry.kind != TransferKind.WRITE_OFF.value or entry.event is not EntryEvent.POSTED:
+        return
+    if balance.get(entry.credit_account_id, 0) + entry.amount > 0:
+        problems.append(
+            Problem(
+                "write_off_wrong",
+                f"entry {entry.seq}: a write-off of {entry.amount} is more than the debt of "
+                f"account {entry.credit_account_id}",
+                {"transfer": entry.transfer_id},
+            )
+        )
+
+
 _TRADE = frozenset(k.value for k in TRADE_KINDS)
 _END = JournalEntry("", 0, "", EntryEvent.VOIDED, "", "", 0, "", 0, "", "")
 
@@ -235,16 +340,28 @@ def verify(
     transfers: Iterable[Transfer] = (),
     head: ChainHead | None = None,
     levy: LevyRule | None = None,
+    demurrage: DemurrageRule | None = None,
 ) -> Verification:
-    """Recompute the chain, every balance, reservation and levy, and the zero sum."""
+    """Recompute the chain, every balance, reservation, levy and demurrage, and the zero sum."""
     problems: list[Problem] = []
     balance: dict[str, int] = defaultdict(int)
     reserved: dict[str, int] = defaultdict(int)
     last_event: dict[str, EntryEvent] = {}
     levies = _Levies(levy, problems) if levy is not None and levy.ever_charged else None
+    accounts = list(accounts)
+    members = [a.id for a in accounts if a.kind is AccountKind.MEMBER]
+    fees = (
+        _Demurrage(demurrage, members, balance, reserved, problems)
+        if demurrage is not None
+        else None
+    )
     prev, count = GENESIS_HASH, 0
     for entry in entries:
         count += 1
+        if fees is not None:
+            fees.before(entry.seq)
+            fees.see(entry)
+        _check_write_off(entry, balance, problems)
         if entry.seq != count:
             problems.append(
                 Problem("sequence_gap", f"entry {entry.seq}: expected sequence number {count}")
@@ -265,6 +382,8 @@ def verify(
             levies.see(entry)
     if levies is not None:
         levies.finish()
+    if fees is not None:
+        fees.finish(count)
     if head is not None and (head.seq, head.hash) != (count, prev):
         problems.append(
             Problem(
@@ -297,6 +416,14 @@ def verify(
                 Problem(
                     "levy_carry_mismatch",
                     f"account {account.id}: levy remainder differs from the journal",
+                    ids,
+                )
+            )
+        if fees is not None and account.demurrage_carry != fees.carry.pop(account.id, 0):
+            problems.append(
+                Problem(
+                    "demurrage_carry_mismatch",
+                    f"account {account.id}: demurrage remainder differs from the journal",
                     ids,
                 )
             )

@@ -46,6 +46,8 @@ class TransferKind(StrEnum):
     BASIC_INCOME = "basic_income"
     PUBLIC_SERVICE = "public_service"
     CLEARING = "clearing"
+    DEMURRAGE = "demurrage"  # a member's weekly fee on a large balance, to the commons fund
+    WRITE_OFF = "write_off"  # the commons fund takes a dormant member's debt
 
 
 #: Kinds that pay a member for something: levied when posted, counted as trade volume and sales.
@@ -70,6 +72,8 @@ class Account:
     #: the levy owed on this account's receipts that is still below one minor unit, in
     #: millionths of a minor unit (0 <= levy_carry < LEVY_SCALE); see ``levy_due``
     levy_carry: int = 0
+    #: the same for demurrage (``money_rules.demurrage_due``): carried from week to week
+    demurrage_carry: int = 0
 
     @property
     def available(self) -> int:
@@ -89,6 +93,7 @@ class Account:
             reserved,
             self.credit_limit,
             self.levy_carry,
+            self.demurrage_carry,
         )
 
     @property

@@ -102,6 +102,11 @@ class Books:
             account = self.account_of(member_id)
             self._accounts[account.id] = replace(account, credit_limit=0)
 
+    def set_demurrage_carry(self, account: Account, carry: int) -> None:
+        """A locked account's new demurrage remainder (written at ``close()``)."""
+        self._accounts[account.id] = replace(self._accounts[account.id], demurrage_carry=carry)
+        self._changed.add(account.id)
+
     def _apply(self, movement: Movement, *, settles: bool) -> Transfer:
         for account in (movement.debit, movement.credit):
             self._accounts[account.id] = account
@@ -214,9 +219,10 @@ class Books:
 
     def close(self) -> None:
         """Write transfers, balances and journal entries (the caller then commits)."""
-        if not self._chain:
-            return
         uow = self._uow
+        if not self._chain:  # nothing moved; a remainder may have changed all the same
+            uow.accounts.save_balances([self._accounts[a] for a in sorted(self._changed)])
+            return
         uow.transfers.add(self._new)
         for transfer in self._settled:
             uow.transfers.settle(transfer)

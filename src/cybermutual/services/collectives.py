@@ -294,6 +294,6 @@ def admit(uow: UnitOfWork, collective: Collective, membership: Membership) -> No
                 collective.id,
                 AccountKind.MEMBER,
                 membership.member_id,
-                credit_limit=collective.charter.default_credit_limit,
+                credit_limit=collective.charter.initial_credit_limit,
             )
         )

@@ -18,6 +18,7 @@ from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
+from cybermutual.services.money_supply import MoneySupplyService
 from cybermutual.services.policy_impact import PolicyImpactService
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 from cybermutual.services.public_services import PublicServicesService
@@ -49,5 +50,6 @@ class Services:
     proposal_impact: ProposalImpactService
     budget_rounds: BudgetRoundService
     tick: TickService
+    money_supply: MoneySupplyService
     health: HealthService
     faults: StorageFaults

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from cybermutual.domain import membership as membership_rules
@@ -22,6 +23,7 @@ from cybermutual.domain.governance import public_services as ps
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.ledger import AccountKind, check_credit_limit
 from cybermutual.domain.membership import MembershipStatus
+from cybermutual.services import money_rules
 from cybermutual.services.budget_round_closing import open_round as store_round
 from cybermutual.services.collectives import admit
 from cybermutual.services.governance_ports import PolicyRecord
@@ -78,7 +80,7 @@ def _set_charter(uow: UnitOfWork, collective: Collective, **values: Any) -> Chan
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, Admission):
+    if isinstance(value, StrEnum):
         return value.value
     return value
 
@@ -219,6 +221,49 @@ def _budget_round(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: date
     return [_change("budget_rounds", None, {"id": budget_round.id, **effect.params()})]
 
 
+def _credit_limit_rule(
+    uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime
+) -> Changes:
+    """The rule, and under ``turnover`` a review at once (then weekly, by the tick)."""
+    effect: k.SetCreditLimitRule = e
+    values: dict[str, Any] = {"credit_limit_rule": effect.rule}
+    if effect.limits is not None:
+        values |= {
+            "credit_limit_multiple": effect.limits.multiple,
+            "credit_limit_weeks": effect.limits.weeks,
+            "credit_limit_floor": effect.limits.floor,
+            "credit_limit_cap": effect.limits.cap,
+        }
+    changes = _set_charter(uow, c, **values)
+    changed = replace(c, charter=replace(c.charter, **values))
+    moved = money_rules.review_credit_limits(uow, changed, now=now, again=True)
+    if changed.charter.follows_turnover:
+        changes.append(_change("member_limits_reviewed", None, moved))
+    return changes
+
+
+def _demurrage(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    """From the next weekly run (the week's run, if it has not happened yet)."""
+    effect: k.SetDemurrage = e
+    return _set_charter(
+        uow,
+        c,
+        demurrage_rate=effect.demurrage.rate,
+        demurrage_threshold=effect.demurrage.threshold,
+    )
+
+
+def _dormant_debt(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    effect: k.SetDormantDebt = e
+    changes = _set_charter(
+        uow, c, dormant_weeks=effect.rule.weeks, dormant_grace_weeks=effect.rule.grace_weeks
+    )
+    if not effect.rule.active:
+        lapsed = money_rules.end_dormant_notices(uow, c)
+        changes.append(_change("dormant_notices_lapsed", None, lapsed))
+    return changes
+
+
 _APPLY = {
     k.SetLevy: _levy,
     k.SetCreditLimit: _credit_limit,
@@ -231,4 +276,7 @@ _APPLY = {
     k.ExpelMember: _expel,
     k.Resolution: _resolution,
     k.OpenBudgetRound: _budget_round,
+    k.SetCreditLimitRule: _credit_limit_rule,
+    k.SetDemurrage: _demurrage,
+    k.SetDormantDebt: _dormant_debt,
 }

@@ -5,6 +5,8 @@
 - confirm the service claims whose recipients let the timeout pass, then pay what fits;
 - pay this period's basic income to whoever has not had it;
 - confirm the market's delivered orders whose confirmation period is over;
+- the money rules (``services/money_rules.py``): review credit limits under the turnover rule
+  and charge demurrage, once a week each, and give notice of and write off dormant debts;
 - compute a few pending impact estimates (``impacts=True``).
 
 Each is idempotent by (what, period): closing is guarded by the proposal's status, a claim is
@@ -26,6 +28,11 @@ from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.loading import load_collective
 from cybermutual.services.market import MarketService
+from cybermutual.services.money_rules import (
+    charge_demurrage,
+    review_credit_limits,
+    settle_dormant_debts,
+)
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
 from cybermutual.services.public_services import auto_confirm_due, pay_waiting
 
@@ -41,6 +48,10 @@ class TickReport:
     claims_waiting: int = 0
     basic_income_paid: int = 0
     orders_confirmed: int = 0
+    credit_limits_changed: int = 0
+    demurrage_charged: int = 0  # minor units
+    debts_noticed: int = 0
+    debts_written_off: int = 0  # members
     impacts: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -53,6 +64,10 @@ class TickReport:
             "claims_waiting": self.claims_waiting,
             "basic_income_paid": self.basic_income_paid,
             "orders_confirmed": self.orders_confirmed,
+            "credit_limits_changed": self.credit_limits_changed,
+            "demurrage_charged": self.demurrage_charged,
+            "debts_noticed": self.debts_noticed,
+            "debts_written_off": self.debts_written_off,
             "impacts": self.impacts,
             "errors": self.errors,
         }
@@ -99,6 +114,11 @@ class TickService:
         if self._market is not None:
             for cid in orders_in:
                 self._guarded(report, slugs[cid], self._orders)
+        with self._uow(readonly=True) as uow:
+            rules_in = uow.money_rules.collectives_with_rules()
+            slugs = uow.governance.slugs(rules_in)
+        for cid in rules_in:
+            self._guarded(report, slugs[cid], self._money_rules)
         if impacts:
             try:
                 report.impacts = self._impacts.compute_pending()
@@ -162,6 +182,24 @@ class TickService:
     def _orders(self, slug: str, report: TickReport) -> None:
         assert self._market is not None
         report.orders_confirmed += self._market.auto_confirm_due(slug)
+
+    def _money_rules(self, slug: str, report: TickReport) -> None:
+        """Each rule in its own transaction: one rule's trouble leaves the others done."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            report.credit_limits_changed += review_credit_limits(uow, collective, now=now)
+            uow.commit()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            report.demurrage_charged += charge_demurrage(uow, collective, now=now)
+            uow.commit()
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            run = settle_dormant_debts(uow, collective, now=now)
+            uow.commit()
+        report.debts_noticed += run.noticed
+        report.debts_written_off += run.written_off
 
     def _basic_income(self, slug: str, report: TickReport) -> None:
         with self._uow() as uow:

@@ -474,12 +474,16 @@ class LedgerService:
                     uow.journal.levy_carry_from(collective.id),
                     changes,
                 )
+            fund = uow.accounts.system(collective.id, AccountKind.COMMONS_FUND)
             books = journal.verify(
                 uow.journal.entries(collective.id),
                 accounts,
                 transfers=uow.transfers.all_of(collective.id),
                 head=before,
                 levy=rule,
+                demurrage=journal.DemurrageRule(
+                    tuple(uow.money_rules.demurrage_runs(collective.id)), fund.id
+                ),
             )
             open_orders = uow.market.orders.open_of(collective.id)
             pending = uow.transfers.pending_of(collective.id)

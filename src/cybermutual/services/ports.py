@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.market.ports import MarketStore
+    from cybermutual.services.money_rule_ports import MoneyRuleStore
 
 T = TypeVar("T")
 
@@ -56,6 +57,9 @@ class CollectiveStats:
     volume_30d: int
     commons_fund: int
     last_activity: datetime | None
+    #: what the money rules moved, in all (issue 13): demurrage into the fund, debts written off
+    demurrage: int = 0
+    written_off: int = 0
 
 
 class Clock(Protocol):
@@ -451,6 +455,9 @@ class UnitOfWork(Protocol):
 
     @property
     def budget_rounds(self) -> BudgetRoundStore: ...
+
+    @property
+    def money_rules(self) -> MoneyRuleStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -18,9 +18,10 @@ from cybermutual.domain.collective import (
     MarketVisibility,
 )
 from cybermutual.domain.errors import AlreadyMember, SlugTaken
-from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferStatus
+from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferKind, TransferStatus
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
+from cybermutual.domain.money_rules import CreditLimitRule
 from cybermutual.domain.people import Person
 from cybermutual.services.ports import CollectiveStats, Page
 from cybermutual.store.faults import is_unique_violation
@@ -52,6 +53,15 @@ def _collective(row: Any) -> Collective:
             max_round_horizon_days=row.max_round_horizon_days,
             allocation_budgets=row.allocation_budgets,
             allocation_productivity_weight=Decimal(row.allocation_productivity_weight),
+            credit_limit_rule=CreditLimitRule(row.credit_limit_rule),
+            credit_limit_multiple=Decimal(row.credit_limit_multiple),
+            credit_limit_weeks=row.credit_limit_weeks,
+            credit_limit_floor=row.credit_limit_floor,
+            credit_limit_cap=row.credit_limit_cap,
+            demurrage_rate=Decimal(row.demurrage_rate),
+            demurrage_threshold=row.demurrage_threshold,
+            dormant_weeks=row.dormant_weeks,
+            dormant_grace_weeks=row.dormant_grace_weeks,
         ),
         created_at=row.created_at,
     )
@@ -76,6 +86,15 @@ def _charter_values(charter: Charter) -> dict[str, object]:
         "max_round_horizon_days": charter.max_round_horizon_days,
         "allocation_budgets": charter.allocation_budgets,
         "allocation_productivity_weight": str(charter.allocation_productivity_weight),
+        "credit_limit_rule": charter.credit_limit_rule.value,
+        "credit_limit_multiple": str(charter.credit_limit_multiple),
+        "credit_limit_weeks": charter.credit_limit_weeks,
+        "credit_limit_floor": charter.credit_limit_floor,
+        "credit_limit_cap": charter.credit_limit_cap,
+        "demurrage_rate": str(charter.demurrage_rate),
+        "demurrage_threshold": charter.demurrage_threshold,
+        "dormant_weeks": charter.dormant_weeks,
+        "dormant_grace_weeks": charter.dormant_grace_weeks,
     }
 
 
@@ -149,7 +168,19 @@ class SqlCollectives:
                 accounts.c.kind == AccountKind.COMMONS_FUND.value,
             )
         ).scalar_one_or_none()
+        rules = self._conn.execute(
+            select(transfers.c.kind, func.sum(transfers.c.amount))
+            .where(
+                transfers.c.collective_id == collective.id,
+                transfers.c.status == TransferStatus.POSTED.value,
+                transfers.c.kind.in_([TransferKind.DEMURRAGE.value, TransferKind.WRITE_OFF.value]),
+            )
+            .group_by(transfers.c.kind)
+        )
+        moved = {kind: int(total) for kind, total in rules}
         return CollectiveStats(
+            demurrage=moved.get(TransferKind.DEMURRAGE.value, 0),
+            written_off=moved.get(TransferKind.WRITE_OFF.value, 0),
             active_members=int(members),
             posted_transfers=int(row[0]),
             volume=int(row[1]),

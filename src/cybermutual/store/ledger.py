@@ -36,6 +36,7 @@ def _account(row: Any) -> Account:
         reserved=row.reserved,
         credit_limit=row.credit_limit,
         levy_carry=row.levy_carry,
+        demurrage_carry=row.demurrage_carry,
     )
 
 
@@ -75,6 +76,7 @@ _SAVE_BALANCES = (
         balance=bindparam("new_balance"),
         reserved=bindparam("new_reserved"),
         levy_carry=bindparam("new_levy_carry"),
+        demurrage_carry=bindparam("new_demurrage_carry"),
     )
 )
 
@@ -94,6 +96,7 @@ class SqlAccounts:
                 reserved=account.reserved,
                 credit_limit=account.credit_limit,
                 levy_carry=account.levy_carry,
+                demurrage_carry=account.demurrage_carry,
             )
         )
 
@@ -167,6 +170,7 @@ class SqlAccounts:
                     "new_balance": a.balance,
                     "new_reserved": a.reserved,
                     "new_levy_carry": a.levy_carry,
+                    "new_demurrage_carry": a.demurrage_carry,
                 }
                 for a in changed
             ],

@@ -144,6 +144,16 @@ collectives = Table(
     # the facilitator's budgets (0011_fairness): equal | productivity | mix, and its weight
     Column("allocation_budgets", String(16), nullable=False, server_default="equal"),
     Column("allocation_productivity_weight", String(10), nullable=False, server_default="0"),
+    # the money supply (0012_moneysink): turnover credit limits, demurrage, dormant debts
+    Column("credit_limit_rule", String(10), nullable=False, server_default="fixed"),
+    Column("credit_limit_multiple", String(20), nullable=False, server_default="1"),
+    Column("credit_limit_weeks", Integer, nullable=False, server_default="13"),
+    Column("credit_limit_floor", Money, nullable=False, server_default="0"),
+    Column("credit_limit_cap", Money, nullable=False, server_default=str(10**15)),
+    Column("demurrage_rate", String(20), nullable=False, server_default="0"),
+    Column("demurrage_threshold", Money, nullable=False, server_default="0"),
+    Column("dormant_weeks", Integer, nullable=False, server_default="0"),
+    Column("dormant_grace_weeks", Integer, nullable=False, server_default="4"),
 )
 
 memberships = Table(
@@ -170,6 +180,8 @@ accounts = Table(
     Column("credit_limit", Money),
     # the levy below one minor unit still owed on this account's receipts, in millionths
     Column("levy_carry", BigInteger, nullable=False, default=0, server_default="0"),
+    # the same for demurrage (0012_moneysink): millionths of a minor unit carried to next week
+    Column("demurrage_carry", BigInteger, nullable=False, default=0, server_default="0"),
     UniqueConstraint("collective_id", "kind", "owner_id", name="uq_accounts_owner"),
 )
 
@@ -775,4 +787,35 @@ service_budget_raises = Table(
     Column("amount", Money, nullable=False),
     Column("raised_at", Moment, nullable=False),
     Index("ix_service_budget_raises_period", "service_id", "period_key"),
+)
+
+# the money supply (0012_moneysink). One row per run of a money rule (what: demurrage |
+# credit_limits, once an ISO week; dormant_debts, once a day), so none happens twice; a demurrage
+# run records after which journal entry it charged and at what rate and threshold, so
+# ``ledger verify`` recomputes every charge.
+money_rule_runs = Table(
+    "money_rule_runs",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("what", String(16), primary_key=True),
+    Column("period_key", String(10), primary_key=True),
+    Column("after_seq", BigInteger),
+    Column("rate", String(20)),
+    Column("threshold", Money),
+    Column("total", Money, nullable=False),  # charged, or the sum of the limits set
+    Column("accounts", Integer, nullable=False),  # accounts charged, or limits changed
+    Column("ran_at", Moment, nullable=False),
+)
+
+# a member's dormant debt on record (domain/money_rules.py): noticed, then written off
+dormant_debts = Table(
+    "dormant_debts",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("stage", String(12), nullable=False),
+    Column("noticed_at", Moment, nullable=False),
+    Column("due_at", Moment, nullable=False),
+    Column("written_off", Money, nullable=False),
+    Column("written_off_at", Moment),
 )

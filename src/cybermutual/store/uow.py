@@ -17,6 +17,7 @@ from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
+from cybermutual.store.money_rules import SqlMoneyRules
 from cybermutual.store.people import SqlPeople
 from cybermutual.store.public_services import SqlPublicServices
 
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     governance: SqlGovernance
     public_services: SqlPublicServices
     budget_rounds: SqlBudgetRounds
+    money_rules: SqlMoneyRules
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.governance = SqlGovernance(conn)
         self.public_services = SqlPublicServices(conn)
         self.budget_rounds = SqlBudgetRounds(conn)
+        self.money_rules = SqlMoneyRules(conn)
         return self
 
     def __exit__(

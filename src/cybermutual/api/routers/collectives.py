@@ -29,6 +29,7 @@ from cybermutual.domain.collective import (
 )
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
+from cybermutual.domain.money_rules import CreditLimitRule
 from cybermutual.services.collectives import CollectiveProfile
 
 router = APIRouter(tags=["collectives"], route_class=NamedRoute)
@@ -60,6 +61,15 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             budget_rounds_open_to=c.charter.budget_rounds_open_to,
             allocation_budgets=c.charter.allocation_budgets,
             allocation_productivity_weight=str(c.charter.allocation_productivity_weight),
+            credit_limit_rule=c.charter.credit_limit_rule.value,
+            credit_limit_multiple=str(c.charter.credit_limit_multiple),
+            credit_limit_weeks=c.charter.credit_limit_weeks,
+            credit_limit_floor=c.charter.credit_limit_floor,
+            credit_limit_cap=c.charter.credit_limit_cap,
+            demurrage_rate=str(c.charter.demurrage_rate),
+            demurrage_threshold=c.charter.demurrage_threshold,
+            dormant_weeks=c.charter.dormant_weeks,
+            dormant_grace_weeks=c.charter.dormant_grace_weeks,
         ),
         created_at=c.created_at,
         stats=StatsPublic(
@@ -69,6 +79,8 @@ def collective_public(profile: CollectiveProfile) -> CollectivePublic:
             volume_30d=s.volume_30d,
             commons_fund=s.commons_fund,
             last_activity=s.last_activity,
+            demurrage=s.demurrage,
+            written_off=s.written_off,
         ),
     )
 
@@ -116,6 +128,17 @@ def create_collective(
                 body.charter.allocation_productivity_weight,
                 "charter.allocation_productivity_weight",
             ),
+            credit_limit_rule=CreditLimitRule(body.charter.credit_limit_rule),
+            credit_limit_multiple=decimal_of(
+                body.charter.credit_limit_multiple, "charter.credit_limit_multiple"
+            ),
+            credit_limit_weeks=body.charter.credit_limit_weeks,
+            credit_limit_floor=body.charter.credit_limit_floor,
+            credit_limit_cap=body.charter.credit_limit_cap,
+            demurrage_rate=decimal_of(body.charter.demurrage_rate, "charter.demurrage_rate"),
+            demurrage_threshold=body.charter.demurrage_threshold,
+            dormant_weeks=body.charter.dormant_weeks,
+            dormant_grace_weeks=body.charter.dormant_grace_weeks,
         ),
     )
     return collective_public(services.collectives.profile(collective.slug))

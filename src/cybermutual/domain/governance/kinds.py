@@ -18,6 +18,17 @@ from typing import Any, TypeVar
 from cybermutual.domain.collective import MAX_APPROVALS, MAX_CHARTER_TEXT, Admission
 from cybermutual.domain.errors import InvalidParams
 from cybermutual.domain.money import MAX_AMOUNT
+from cybermutual.domain.money_rules import (
+    MAX_DEMURRAGE,
+    MAX_DORMANT_WEEKS,
+    MAX_GRACE_WEEKS,
+    MAX_MULTIPLE,
+    MAX_WINDOW_WEEKS,
+    CreditLimitRule,
+    Demurrage,
+    DormantDebtRule,
+    TurnoverLimits,
+)
 
 #: The highest levy a proposal may set (the issue's bound: half of every payment).
 MAX_LEVY = Decimal("0.5")
@@ -38,6 +49,10 @@ class ProposalKind(StrEnum):
     EXPEL_MEMBER = "expel_member"
     RESOLUTION = "resolution"
     OPEN_BUDGET_ROUND = "open_budget_round"
+    # the money supply (issue 13, ``domain/money_rules.py``)
+    SET_CREDIT_LIMIT_RULE = "set_credit_limit_rule"
+    SET_DEMURRAGE = "set_demurrage"
+    SET_DORMANT_DEBT = "set_dormant_debt"
 
 
 #: Kinds that need the charter's supermajority rather than its threshold.
@@ -195,6 +210,48 @@ class OpenBudgetRound:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SetCreditLimitRule:
+    """``fixed`` limits, or limits reviewed weekly from each member's trailing sales."""
+
+    rule: CreditLimitRule
+    limits: TurnoverLimits | None = None  # the turnover rule's settings
+    kind: ProposalKind = field(default=ProposalKind.SET_CREDIT_LIMIT_RULE, init=False)
+
+    def params(self) -> dict[str, Any]:
+        if self.limits is None:
+            return {"rule": self.rule.value}
+        return {
+            "rule": self.rule.value,
+            "multiple": str(self.limits.multiple),
+            "weeks": self.limits.weeks,
+            "floor": self.limits.floor,
+            "cap": self.limits.cap,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SetDemurrage:
+    """A weekly ``rate`` on the part of each available balance above ``threshold`` (0: none)."""
+
+    demurrage: Demurrage
+    kind: ProposalKind = field(default=ProposalKind.SET_DEMURRAGE, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"rate": str(self.demurrage.rate), "threshold": self.demurrage.threshold}
+
+
+@dataclass(frozen=True, slots=True)
+class SetDormantDebt:
+    """Notice after ``weeks`` in debt without trade, write-off ``grace_weeks`` later (0: off)."""
+
+    rule: DormantDebtRule
+    kind: ProposalKind = field(default=ProposalKind.SET_DORMANT_DEBT, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"weeks": self.rule.weeks, "grace_weeks": self.rule.grace_weeks}
+
+
 Effect = (
     SetLevy
     | SetCreditLimit
@@ -207,6 +264,9 @@ Effect = (
     | ExpelMember
     | Resolution
     | OpenBudgetRound
+    | SetCreditLimitRule
+    | SetDemurrage
+    | SetDormantDebt
 )
 
 
@@ -418,6 +478,30 @@ def _open_budget_round(p: _Params) -> Effect:
     return OpenBudgetRound(title, budget, rule, closes_at)
 
 
+def _set_credit_limit_rule(p: _Params) -> Effect:
+    rule = p.choice("rule", CreditLimitRule)
+    if rule is CreditLimitRule.FIXED:
+        return SetCreditLimitRule(rule)
+    multiple = p.decimal("multiple", low=Decimal(0), high=MAX_MULTIPLE, places=4)
+    weeks = p.integer("weeks", low=1, high=MAX_WINDOW_WEEKS, default=13)
+    floor = p.integer("floor", low=0, default=0)
+    cap = p.integer("cap", low=0, default=MAX_AMOUNT)
+    if floor > cap:
+        raise InvalidParams("params.floor must not be above params.cap", field="params.floor")
+    return SetCreditLimitRule(rule, TurnoverLimits(multiple, weeks, floor, cap))
+
+
+def _set_demurrage(p: _Params) -> Effect:
+    rate = p.decimal("rate", low=Decimal(0), high=MAX_DEMURRAGE)
+    return SetDemurrage(Demurrage(rate, p.integer("threshold", low=0, default=0)))
+
+
+def _set_dormant_debt(p: _Params) -> Effect:
+    weeks = p.integer("weeks", low=0, high=MAX_DORMANT_WEEKS)
+    grace = p.integer("grace_weeks", low=1, high=MAX_GRACE_WEEKS, default=4)
+    return SetDormantDebt(DormantDebtRule(weeks, grace))
+
+
 _PARSERS = {
     ProposalKind.SET_LEVY: _set_levy,
     ProposalKind.SET_CREDIT_LIMIT: _set_credit_limit,
@@ -430,4 +514,7 @@ _PARSERS = {
     ProposalKind.EXPEL_MEMBER: _expel_member,
     ProposalKind.RESOLUTION: _resolution,
     ProposalKind.OPEN_BUDGET_ROUND: _open_budget_round,
+    ProposalKind.SET_CREDIT_LIMIT_RULE: _set_credit_limit_rule,
+    ProposalKind.SET_DEMURRAGE: _set_demurrage,
+    ProposalKind.SET_DORMANT_DEBT: _set_dormant_debt,
 }

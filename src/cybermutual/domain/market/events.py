@@ -36,6 +36,10 @@ class EventKind(StrEnum):
     CLAIM_REJECTED = "claim_rejected"
     CLAIM_PAID = "claim_paid"
     BUDGET_ROUND_CLOSED = "budget_round_closed"  # to its opener and every voter: the result
+    # the money rules (issue #13)
+    CREDIT_LIMIT_CHANGED = "credit_limit_changed"  # a weekly review under the turnover rule
+    DEBT_DORMANT = "debt_dormant"  # notice: trade before the date, or the debt is written off
+    DEBT_WRITTEN_OFF = "debt_written_off"
 
 
 @dataclass(frozen=True, slots=True)
