@@ -31,7 +31,8 @@ class MarketService(
     InboxUseCases,
 ):
     """The market of one deployment: listings and search, orders with escrow, quotes, tasks,
-    disputes with juries, reviews, member profiles, the inbox and deals with their next steps (see each ``*UseCases`` class)."""
+    disputes with juries, reviews, member profiles, the inbox, and deals with their next steps
+    (see each ``*UseCases`` class)."""
 
     def rules(self, slug: str) -> MarketRules:
         with self._uow(readonly=True) as uow:

@@ -56,7 +56,7 @@ def _query(context: dict[str, Any], values: dict[str, str], cursor: str | None) 
         category=values.get("category") or None,
         min_price=optional_price(currency, values.get("min_price"), field="min_price"),
         max_price=optional_price(currency, values.get("max_price"), field="max_price"),
-        sort=ListingSort(sort) if sort in ListingSort else ListingSort.NEWEST,
+        sort=ListingSort(sort) if sort in {s.value for s in ListingSort} else ListingSort.NEWEST,
         limit=PAGE,
         cursor=cursor,
     )
@@ -133,7 +133,7 @@ NEW_DEFAULTS = {
 def new_listing_form(
     request: Request, slug: str, viewer: MemberDep, services: ServicesDep, kind: str = "offer"
 ) -> Response:
-    values = {**NEW_DEFAULTS, "kind": kind if kind in ListingKind else "offer"}
+    values = {**NEW_DEFAULTS, "kind": kind if kind in {k.value for k in ListingKind} else "offer"}
     return render(
         request, "market/listing_form.html", _form_context(services, slug, viewer, values)
     )
@@ -158,7 +158,7 @@ def post_listing(
             category=values["category"],
             price=price_of(context["currency"], values["price"]),
             tags=tags_of(values["tags"]),
-            quantity=_stock(quantity) if kind is ListingKind.OFFER and quantity else None,
+            quantity=_stock(quantity) if quantity else None,
             location=values["location"].strip() or None,
         )
     except DomainError as error:
@@ -238,7 +238,7 @@ def mine(
     """The viewer's orders and tasks with each one's next step, their open listings, the
     disputes they sit on as a juror, and their balance."""
     context = collective_context(services, slug, viewer, "market")
-    deal_status = OrderStatus(status) if status in OrderStatus else None
+    deal_status = OrderStatus(status) if status in {s.value for s in OrderStatus} else None
     deal_role = role if role in ("buyer", "seller") else None
     deals = services.market.my_deals(
         slug, member_id=viewer.id, role=deal_role, status=deal_status, cursor=cursor

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.errors import CreditLimitExceeded, DomainError, InvalidValue
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
 from cybermutual.web import forms
+from cybermutual.web.rendering import money
 from cybermutual.web.routing import page_router
 
 router = page_router()
@@ -76,3 +77,19 @@ def listing_names(services: Services, *groups: Iterable[Any]) -> dict[str, str]:
                 if isinstance(found, str):
                     ids.add(found)
     return names_of(services, ids)
+
+
+def in_currency(error: DomainError, currency: Currency) -> DomainError:
+    """A refusal whose amounts the domain gave in minor units, told in the currency
+    (``needs 25.00 RVC`` rather than ``needs 2500``); any other refusal as it is."""
+    if isinstance(error, CreditLimitExceeded):
+        amount, available = error.context.get("amount"), error.context.get("available")
+        limit = error.context.get("credit_limit")
+        if isinstance(amount, int) and isinstance(available, int) and isinstance(limit, int):
+            headroom = max(available + limit, 0)
+            return CreditLimitExceeded(
+                f"this needs {money(amount, currency)} but only {money(headroom, currency)} "
+                "is available within your credit limit",
+                **error.context,
+            )
+    return error

@@ -14,7 +14,7 @@ from cybermutual.domain.market.disputes import Vote
 from cybermutual.services.container import Services
 from cybermutual.web import forms
 from cybermutual.web.pages.context import collective_context
-from cybermutual.web.pages.market.common import key_of, names_of, new_key, router
+from cybermutual.web.pages.market.common import in_currency, key_of, names_of, new_key, router
 from cybermutual.web.rendering import refused, render
 from cybermutual.web.routing import FormDep, see_other
 from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer
@@ -72,7 +72,7 @@ def _deal_refused(
     return refused(
         request,
         "market/deal.html",
-        error,
+        in_currency(error, context["currency"]),
         {**context, "values": values, "action": action, "key": values.get("key", context["key"])},
     )
 
@@ -236,7 +236,7 @@ def vote(
     """A juror's secret vote; the deciding one settles the held money."""
     try:
         choice = form.get("vote", "")
-        if choice not in Vote:
+        if choice not in {v.value for v in Vote}:
             raise InvalidValue("choose release, refund or split", field="vote")
         decided = services.market.vote(
             slug,

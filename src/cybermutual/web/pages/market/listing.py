@@ -9,12 +9,13 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from cybermutual.domain.errors import DomainError, NotAMember
-from cybermutual.domain.market.listings import ListingKind
+from cybermutual.domain.market.listings import Listing, ListingKind
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.container import Services
 from cybermutual.web.pages.context import collective_context
 from cybermutual.web.pages.market.common import (
     KINDS,
+    in_currency,
     key_of,
     listing_names,
     new_key,
@@ -52,23 +53,56 @@ def listing_context(
         except NotAMember:  # expelled: they see the listing, not deals
             pass
     names = listing_names(services, [listing], (d.order for d in deals), quotes, applications)
+    is_owner = listing.owner_id == reader
+    open_quote = any(q.quoter_id == reader and q.status.value == "open" for q in quotes)
+    applied = any(a.applicant_id == reader and a.status.value == "open" for a in applications)
     return {
         **context,
         "view": view,
         "listing": listing,
         "kind_name": KINDS[listing.kind][0],
         "price_name": KINDS[listing.kind][1],
-        "is_owner": listing.owner_id == reader,
+        "is_owner": is_owner,
         "deals": deals,
         "quotes": quotes,
-        "open_quote": any(q.quoter_id == reader and q.status.value == "open" for q in quotes),
+        "open_quote": open_quote,
         "applications": applications,
-        "applied": any(a.applicant_id == reader and a.status.value == "open" for a in applications),
+        "applied": applied,
+        "forms": _forms_shown(
+            listing, context["is_member"], is_owner, open_quote, applied, quotes, applications
+        ),
         "names": names,
         "key": new_key(),
         "values": {},
         "action": "",
     }
+
+
+def _forms_shown(
+    listing: Listing,
+    is_member: bool,
+    is_owner: bool,
+    open_quote: bool,
+    applied: bool,
+    quotes: list[Any],
+    applications: list[Any],
+) -> set[str]:
+    """Which of the page's forms are on it (a refusal from any other is shown at the top)."""
+    shown = set()
+    if is_owner:
+        shown.add("owner")
+    elif is_member and listing.is_open:
+        offered = {
+            ListingKind.OFFER: "order",
+            ListingKind.REQUEST: "" if open_quote else "quote",
+            ListingKind.TASK: "" if applied else "apply",
+        }
+        shown.add(offered[listing.kind])
+    if (is_owner and listing.kind is ListingKind.REQUEST) or quotes:
+        shown.add("quotes")
+    if (is_owner and listing.kind is ListingKind.TASK) or applications:
+        shown.add("assign")
+    return shown
 
 
 def _refused(
@@ -87,7 +121,7 @@ def _refused(
     return refused(
         request,
         "market/listing.html",
-        error,
+        in_currency(error, context["currency"]),
         {**context, "values": values, "action": action, "key": values.get("key", context["key"])},
     )
 
