@@ -91,7 +91,7 @@ def test_my_deals_pages_through_both_roles_with_their_listings(services: Service
     rest = services.market.my_deals(slug, member_id=bo.id, limit=2, cursor=first.next_cursor)
     assert len(rest.items) == 1
     assert {d.order.id for d in first.items}.isdisjoint(d.order.id for d in rest.items)
-    assert all(d.listing.title == "Bike repair" for d in first.items + list(rest.items))
+    assert all(d.listing.title == "Bike repair" for d in [*first.items, *rest.items])
     assert services.market.my_deals(slug, member_id=bo.id, role="seller").items == []
     assert len(services.market.my_deals(slug, member_id=ada.id, role="seller").items) == 3
 
