@@ -19,6 +19,7 @@ from cybermutual.web import forms
 from cybermutual.web.pages.context import collective_context
 from cybermutual.web.pages.market.common import (
     KINDS,
+    category_names,
     kind_of,
     listing_names,
     names_of,
@@ -39,10 +40,6 @@ SORTS = [
     ("reputation", "Best reputation"),
 ]
 FILTERS = ("q", "kind", "category", "min_price", "max_price", "sort")
-
-
-def category_options(services: Services, slug: str) -> list[tuple[str, str]]:
-    return [(c.slug, c.name) for c in services.market.categories(slug)]
 
 
 def _query(context: dict[str, Any], values: dict[str, str], cursor: str | None) -> ListingQuery:
@@ -73,6 +70,7 @@ def browse(
     """Open listings, searched and filtered; as you type, only the results are sent (htmx)."""
     context = collective_context(services, slug, viewer, "market")
     partial = request.headers.get("HX-Request") == "true"
+    categories = category_names(services, slug)
     values = {k: request.query_params.get(k, "") for k in FILTERS}
     base = f"/c/{slug}/market?" + urlencode({k: v for k, v in values.items() if v})
     page_context: dict[str, Any] = {
@@ -80,7 +78,8 @@ def browse(
         "values": values,
         "sorts": SORTS,
         "kinds": KINDS,
-        "category_options": category_options(services, slug),
+        "category_options": list(categories.items()),
+        "category_names": categories,
         "base": base,
         "views": [],
         "next_cursor": None,
@@ -112,7 +111,7 @@ def _form_context(
         **collective_context(services, slug, viewer, "market"),
         "values": values,
         "kinds": KINDS,
-        "category_options": category_options(services, slug),
+        "category_options": list(category_names(services, slug).items()),
         "listing_id": listing_id,
     }
 
@@ -267,6 +266,7 @@ def mine(
             "next_cursor": deals.next_cursor,
             "base": f"/c/{slug}/market/mine?{query}",
             "my_listings": listings,
+            "category_names": category_names(services, slug),
             "jury": jury,
             "account": account,
             "names": names,

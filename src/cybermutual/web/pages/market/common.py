@@ -30,6 +30,11 @@ def names_of(services: Services, ids: Iterable[str | None]) -> dict[str, str]:
     return services.auth.names(i for i in ids if i)
 
 
+def category_names(services: Services, slug: str) -> dict[str, str]:
+    """The collective's categories, slug to name, in its order."""
+    return {c.slug: c.name for c in services.market.categories(slug)}
+
+
 def new_key() -> str:
     """An idempotency key for a form that moves money: posting the same form twice (a double
     click, a resent request) does the thing once."""

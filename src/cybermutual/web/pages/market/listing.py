@@ -15,6 +15,7 @@ from cybermutual.services.container import Services
 from cybermutual.web.pages.context import collective_context
 from cybermutual.web.pages.market.common import (
     KINDS,
+    category_names,
     in_currency,
     key_of,
     listing_names,
@@ -72,6 +73,7 @@ def listing_context(
             listing, context["is_member"], is_owner, open_quote, applied, quotes, applications
         ),
         "names": names,
+        "category_names": category_names(services, slug),
         "key": new_key(),
         "values": {},
         "action": "",
