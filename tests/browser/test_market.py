@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from tests.browser.helpers import (
+    AXE,
     ApiPerson,
     assert_accessible,
     assert_fits_phone,
@@ -21,6 +22,17 @@ def _check(page: Any, name: str) -> None:
     screenshot(page, f"market-{name}")
     assert_accessible(page)
     assert_fits_phone(page)
+
+
+def _violations_in_main(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations inside the page's ``main``."""
+    page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run('#main', {resultTypes: ['violations']})).violations
+            .filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' '))}))"""
+    )
+    return found
 
 
 def _notice(page: Any, words: str) -> None:
@@ -191,6 +203,16 @@ def test_the_market_signed_out_and_on_a_phone(page: Any, new_page: Any, api: Any
     page.goto(f"/c/{slug}/market/{loaf['id']}")
     assert page.get_by_role("button", name="Sign in to take part").is_visible()
     _check(page, "listing-signed-out")
+    # the system's dark setting: the market's own colours stay readable (the page's content;
+    # the header and collective bar belong to the layout)
+    page.emulate_media(color_scheme="dark")
+    for path, name in (
+        (f"/c/{slug}/market", "browse"),
+        (f"/c/{slug}/market/{loaf['id']}", "listing"),
+    ):
+        page.goto(path)
+        screenshot(page, f"market-{name}-dark")
+        assert _violations_in_main(page) == []
     phone = _browser(new_page, ada, width=360)
     phone.goto(f"/c/{slug}/market/{loaf['id']}")
     screenshot(phone, "market-listing-phone")

@@ -247,6 +247,7 @@ def test_the_owner_edits_and_closes_a_listing_and_nobody_else_can(app: FastAPI) 
     assert reply.status_code == 303
     assert "3.50 RVC" in text_of(page(ada, url))
     assert "Rye loaf" in text_of(page(ada, url))
+    assert bo.web.get(f"{url}/edit").status_code == 403  # not offered to others
     refused = bo.web.submit(f"{url}/edit", typed)
     assert refused.status_code == 403
     assert "only the member who posted" in alert(refused)
@@ -255,6 +256,7 @@ def test_the_owner_edits_and_closes_a_listing_and_nobody_else_can(app: FastAPI) 
     assert "only the member who posted" in alert(refused)
     assert ada.web.submit(f"{url}/close").status_code == 303
     assert "This listing is closed." in text_of(page(ada, url))
+    assert ada.web.get(f"{url}/edit").status_code == 409
     again = ada.web.submit(f"{url}/close")
     assert again.status_code == 409
     assert "closed" in alert(again)

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from cybermutual.domain.errors import DomainError, NotAMember
+from cybermutual.domain.market import listings
 from cybermutual.domain.market.deals import OrderStatus
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.services.container import Services
@@ -175,6 +176,7 @@ def edit_listing_form(
     request: Request, slug: str, listing_id: str, viewer: MemberDep, services: ServicesDep
 ) -> Response:
     listing = services.market.listing(slug, listing_id, viewer=viewer.id).listing
+    listings.require_open(listings.require_owner(listing, viewer.id))  # the domain's own checks
     context = _form_context(services, slug, viewer, {}, listing_id)
     values = {
         "kind": listing.kind.value,
@@ -242,7 +244,7 @@ def mine(
     deals = services.market.my_deals(
         slug, member_id=viewer.id, role=deal_role, status=deal_status, cursor=cursor
     )
-    listings = services.market.search(
+    own = services.market.search(
         slug, ListingQuery(owner_id=viewer.id, limit=50), viewer=viewer.id
     ).items
     jury = [
@@ -265,7 +267,7 @@ def mine(
             "deals": deals.items,
             "next_cursor": deals.next_cursor,
             "base": f"/c/{slug}/market/mine?{query}",
-            "my_listings": listings,
+            "my_listings": own,
             "category_names": category_names(services, slug),
             "jury": jury,
             "account": account,
