@@ -4,6 +4,7 @@ the services on SQLite and PostgreSQL: the next steps, the dispute, whether a re
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine, event
 
 from cybermutual.domain.errors import NotAMember, OrderNotFound
 from cybermutual.domain.market.deals import Action, OrderStatus
@@ -104,3 +105,30 @@ def test_deals_are_for_members_and_those_who_were(services: Services) -> None:
     with pytest.raises(NotAMember):
         services.market.my_deals(slug, member_id=stranger.id)
     assert services.market.my_deals(slug, member_id=ada.id).items == []
+
+
+def test_a_page_of_deals_costs_the_same_queries_however_many_deals(
+    services: Services, engine: Engine
+) -> None:
+    """Listings, disputes and reviews are read for the whole page at once, not per deal."""
+    slug, (ada, bo) = members(services, 2)
+    offer = _offer(services, slug, ada.id)
+
+    def queries_for_my_deals() -> int:
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            services.market.my_deals(slug, member_id=bo.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    services.market.place_order(slug, buyer=bo.id, listing_id=offer, idempotency_key="first")
+    one = queries_for_my_deals()
+    for n in range(5):
+        services.market.place_order(slug, buyer=bo.id, listing_id=offer, idempotency_key=f"{n}")
+    assert queries_for_my_deals() == one

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cybermutual.domain.collective import Collective
+from cybermutual.domain.errors import ListingNotFound
 from cybermutual.domain.market import deals
 from cybermutual.domain.market.deals import Action, Order, OrderStatus
 from cybermutual.domain.market.listings import Listing
@@ -45,20 +46,24 @@ class DealView:
 def _deal_views(
     uow: UnitOfWork, collective: Collective, orders: Sequence[Order], viewer: str
 ) -> list[DealView]:
-    listings: dict[str, Listing] = {}
+    """The views of these orders in a fixed number of queries, however many there are."""
+    ids = [o.id for o in orders]
+    found = uow.market.listings.by_ids([o.listing_id for o in orders])
+    disputes = uow.market.disputes.of_orders(ids)
+    reviewed = uow.market.reviews.reviewed_by(viewer, ids)
     views = []
     for order in orders:
-        if order.listing_id not in listings:
-            listings[order.listing_id] = load_listing(uow, collective, order.listing_id)
-        dispute = uow.market.disputes.of_order(order.id)
+        listing = found.get(order.listing_id)
+        if listing is None or listing.collective_id != collective.id:
+            raise ListingNotFound("this deal's listing is missing", listing=order.listing_id)
+        dispute = disputes.get(order.id)
         views.append(
             DealView(
                 order=order,
-                listing=listings[order.listing_id],
+                listing=listing,
                 next_actions=deals.next_actions(order, viewer),
                 dispute=None if dispute is None else seen_by(dispute, viewer),
-                can_review=order.status in REVIEWABLE
-                and not uow.market.reviews.exists(order.id, viewer),
+                can_review=order.status in REVIEWABLE and order.id not in reviewed,
             )
         )
     return views
