@@ -24,6 +24,7 @@ from cybermutual.domain.market.deals import (
     Order,
     OrderStatus,
     Role,
+    next_actions,
     transition,
 )
 
@@ -112,3 +113,31 @@ def test_every_path_to_an_end_settles_the_escrow_exactly_once(start: OrderStatus
 def test_every_non_terminal_state_can_still_end() -> None:
     for status in set(OrderStatus) - TERMINAL:
         assert _paths(status, ()), status
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "kind"), list(itertools.product(OrderStatus, Role, DealKind))
+)
+def test_the_next_steps_offered_are_exactly_those_the_table_takes(
+    status: OrderStatus, role: Role, kind: DealKind
+) -> None:
+    """What a page offers a party (``next_actions``) is what ``transition`` would take from
+    them now, and nothing it would refuse; the system's own steps are never offered."""
+    actor = ACTOR[role]
+    if actor is None:  # the system takes its own steps; nobody is offered them
+        return
+    before = order(status, kind)
+    offered = set(next_actions(before, actor))
+    assert not offered & {Action.AUTO_CONFIRM, Action.RESOLVE}
+    for action in set(Action) - {Action.AUTO_CONFIRM, Action.RESOLVE}:
+        try:
+            transition(before, action, actor=actor, now=NOW)
+        except DomainError:
+            assert action not in offered, (status, role, action)
+        else:
+            assert action in offered, (status, role, action)
+
+
+def test_a_stranger_is_offered_nothing() -> None:
+    for status in OrderStatus:
+        assert next_actions(order(status), STRANGER) == ()

@@ -247,6 +247,30 @@ def open_order(
     return Step(order, Escrow.KEEP, (event,))
 
 
+#: What a party does by hand; the system's own steps (the timeout, a verdict) are not offered.
+BY_HAND = (
+    Action.ACCEPT,
+    Action.DECLINE,
+    Action.CANCEL,
+    Action.DELIVER,
+    Action.CONFIRM,
+    Action.DISPUTE,
+)
+
+
+def next_actions(order: Order, member_id: str) -> tuple[Action, ...]:
+    """What ``member_id`` may do to the order now, read from ``TRANSITIONS`` (nothing for a
+    stranger), so a page offers exactly the steps ``transition`` would take."""
+    role = order.role_of(member_id)
+    if role is None:
+        return ()
+    return tuple(
+        action
+        for action in BY_HAND
+        if (rule := TRANSITIONS.get((order.status, action))) is not None and role in rule.roles
+    )
+
+
 def _refuse_role(order: Order, actor: str | None, action: Action) -> Role:
     if actor is None:
         return Role.SYSTEM

@@ -118,6 +118,7 @@ def check_category(category: str, known: Sequence[Category]) -> str:
             f"no category '{category}' in this collective",
             category=category,
             known=[c.slug for c in known],
+            field="category",
         )
     return category
 
@@ -258,6 +259,7 @@ def take_stock(listing: Listing, quantity: int, *, now: datetime) -> Listing:
             f"only {listing.quantity} left, {quantity} asked",
             available=listing.quantity,
             asked=quantity,
+            field="quantity",
         )
     return replace(listing, quantity=listing.quantity - quantity, updated_at=now)
 

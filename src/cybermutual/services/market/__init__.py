@@ -9,11 +9,13 @@ disputes      juries, secret votes, settlements
 reviews       reviews and reputations
 members       a member's market profile
 inbox         what needs a member's attention
+deal_views    deals with the steps their parties may take next
 escrow        the price reserved when a deal opens, settled as it ends
 loading       loading what a use case works on, and who may
 ports         what the market needs from storage
 """
 
+from cybermutual.services.market.deal_views import DealView
 from cybermutual.services.market.disputes import DisputeView
 from cybermutual.services.market.inbox import InboxPage
 from cybermutual.services.market.listings import ListingEdit, ListingView
@@ -21,6 +23,7 @@ from cybermutual.services.market.members import MemberProfile
 from cybermutual.services.market.service import MarketService
 
 __all__ = [
+    "DealView",
     "DisputeView",
     "InboxPage",
     "ListingEdit",

@@ -50,6 +50,10 @@ class ListingRepository(Protocol):
 
     def get(self, listing_id: str, *, lock: bool = False) -> Listing | None: ...
 
+    def by_ids(self, listing_ids: Sequence[str]) -> dict[str, Listing]:
+        """These listings in one query, by id (unknown ids are left out)."""
+        ...
+
     def open_of_owner(self, collective_id: str, owner_id: str) -> list[Listing]:
         """This member's open listings, locked."""
         ...
@@ -145,6 +149,10 @@ class DisputeRepository(Protocol):
 
     def of_order(self, order_id: str) -> Dispute | None: ...
 
+    def of_orders(self, order_ids: Sequence[str]) -> dict[str, Dispute]:
+        """The disputes of these orders, by order id, in one query per table."""
+        ...
+
     def involving(
         self, collective_id: str, member_id: str, *, open_only: bool, limit: int, cursor: str | None
     ) -> Page[Dispute]:
@@ -166,6 +174,10 @@ class ReviewRepository(Protocol):
         ...
 
     def exists(self, order_id: str, author_id: str) -> bool: ...
+
+    def reviewed_by(self, author_id: str, order_ids: Sequence[str]) -> set[str]:
+        """Which of these orders ``author_id`` has reviewed, in one query."""
+        ...
 
     def of_subject(
         self, collective_id: str, subject_id: str, *, limit: int, cursor: str | None

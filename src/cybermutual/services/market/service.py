@@ -7,6 +7,7 @@ from __future__ import annotations
 from cybermutual.domain.market.listings import Category
 from cybermutual.domain.market.rules import MarketRules
 from cybermutual.services.loading import load_collective
+from cybermutual.services.market.deal_views import DealViewUseCases
 from cybermutual.services.market.disputes import DisputeUseCases
 from cybermutual.services.market.inbox import InboxUseCases
 from cybermutual.services.market.listings import ListingUseCases
@@ -19,6 +20,7 @@ from cybermutual.services.market.tasks import TaskUseCases
 
 
 class MarketService(
+    DealViewUseCases,
     ListingUseCases,
     OrderUseCases,
     QuoteUseCases,
@@ -29,7 +31,8 @@ class MarketService(
     InboxUseCases,
 ):
     """The market of one deployment: listings and search, orders with escrow, quotes, tasks,
-    disputes with juries, reviews, member profiles and the inbox (see each ``*UseCases`` class)."""
+    disputes with juries, reviews, member profiles, the inbox, and deals with their next steps
+    (see each ``*UseCases`` class)."""
 
     def rules(self, slug: str) -> MarketRules:
         with self._uow(readonly=True) as uow:

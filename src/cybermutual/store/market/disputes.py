@@ -144,6 +144,13 @@ class SqlDisputes:
         rows = self._conn.execute(select(disputes).where(disputes.c.order_id == order_id)).all()
         return self._disputes(rows)[0] if rows else None
 
+    def of_orders(self, order_ids: Sequence[str]) -> dict[str, Dispute]:
+        if not order_ids:
+            return {}
+        wanted = sorted(set(order_ids))
+        rows = self._conn.execute(select(disputes).where(disputes.c.order_id.in_(wanted))).all()
+        return {d.order_id: d for d in self._disputes(rows)}
+
     def involving(
         self, collective_id: str, member_id: str, *, open_only: bool, limit: int, cursor: str | None
     ) -> Page[Dispute]:

@@ -139,6 +139,13 @@ class SqlListings:
         row = self._conn.execute(query.with_for_update() if lock else query).first()
         return None if row is None else _listing(row)
 
+    def by_ids(self, listing_ids: Sequence[str]) -> dict[str, Listing]:
+        if not listing_ids:
+            return {}
+        wanted = sorted(set(listing_ids))
+        rows = self._conn.execute(select(*_COLUMNS).where(listings.c.id.in_(wanted)))
+        return {r.id: _listing(r) for r in rows}
+
     def open_of_owner(self, collective_id: str, owner_id: str) -> list[Listing]:
         rows = self._conn.execute(
             select(*_COLUMNS)

@@ -70,6 +70,16 @@ class SqlReviews:
         ).first()
         return row is not None
 
+    def reviewed_by(self, author_id: str, order_ids: Sequence[str]) -> set[str]:
+        if not order_ids:
+            return set()
+        rows = self._conn.execute(
+            select(reviews.c.order_id).where(
+                reviews.c.author_id == author_id, reviews.c.order_id.in_(sorted(set(order_ids)))
+            )
+        )
+        return {r.order_id for r in rows}
+
     def of_subject(
         self, collective_id: str, subject_id: str, *, limit: int, cursor: str | None
     ) -> Page[Review]:
