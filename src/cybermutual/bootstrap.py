@@ -22,6 +22,7 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
@@ -105,6 +106,7 @@ def build_services(
         proposal_impact=proposal_impact,
         budget_rounds=BudgetRoundService(uow, clock=clock),
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
+        estimates=EstimateJobs(policy_impact, clock=clock),
     )
 
 

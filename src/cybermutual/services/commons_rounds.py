@@ -49,6 +49,49 @@ class RoundReport:
     bids: Sequence[Bid]
 
 
+@dataclass(frozen=True, slots=True)
+class BidDraft:
+    """A bid as typed, before it is placed (what ``place_bid`` takes)."""
+
+    asset_id: str
+    max_units: int
+    min_units: int
+    output_category: str
+
+
+@dataclass(frozen=True, slots=True)
+class BidForecast:
+    """What one of your bids would receive if bidding closed now."""
+
+    asset_id: str
+    asset_name: str
+    asked: int
+    units: int  # whole units
+    price_per_unit: float  # tokens
+    tokens: float  # what the bid spends of your budget at that price
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetForecast:
+    """Your token budget against the bids as they stand (with the one you are typing).
+
+    In the facilitator's market every bidder spends their budget on the assets others want too:
+    an asset whose bids all fit is free (price 0); tokens left over mean every asset you asked
+    for is free at your bids, so asking for more costs nothing.
+    """
+
+    budget: float
+    bids: Sequence[BidForecast]
+
+    @property
+    def spent(self) -> float:
+        return sum(b.tokens for b in self.bids)
+
+    @property
+    def left(self) -> float:
+        return max(0.0, self.budget - self.spent)
+
+
 def _load_round(
     uow: UnitOfWork, collective: Collective, round_id: str, *, lock: bool = False
 ) -> AllocationRound:
@@ -226,6 +269,54 @@ class AllocationService:
         after = sorted((b for b in every if cursor is None or b.id > cursor), key=lambda b: b.id)
         page = after[:limit]
         return Page(page, page[-1].id if len(after) > limit else None)
+
+    def forecast(
+        self, slug: str, round_id: str, *, member_id: str, draft: BidDraft | None = None
+    ) -> BudgetForecast:
+        """Your budget and what your bids would get if bidding closed now, with ``draft`` in
+        place of your bid for its asset (refused as ``place_bid`` would refuse it). Nothing is
+        stored: this is the facilitator's first pass over today's bids."""
+        with self._uow(readonly=True) as uow:
+            collective = active_member_collective(uow, slug, member_id)
+            round_ = _load_round(uow, collective, round_id)
+            now = self._clock.now()
+            rules.require_bidding(round_, now=now)
+            bids = self._live_bids(uow, collective, round_)
+            if draft is not None:
+                typed = rules.place_bid(
+                    round_,
+                    load_asset(uow, collective, draft.asset_id),
+                    bid_id="draft",
+                    member_id=member_id,
+                    max_units=draft.max_units,
+                    min_units=draft.min_units,
+                    output_category=draft.output_category,
+                    now=now,
+                )
+                bids = [b for b in bids if (b.member_id, b.asset_id) != (member_id, typed.asset_id)]
+                bids.append(typed)
+            problem = _first_pass(uow, collective, round_, bids, now=now)
+            budget = float(
+                round_.token_budget
+                * uow.governance.weights(collective.id).get(member_id, Decimal(1))
+            )
+        mine = {b.id: b for b in bids if b.member_id == member_id}
+        outcome = self._facilitator.allocate(problem) if mine else None
+        forecasts = []
+        for o in outcome.outcomes if outcome is not None else ():
+            if o.bid_id in mine:
+                share = o.explanation.get("fractional_share", o.units)
+                forecasts.append(
+                    BidForecast(
+                        asset_id=o.asset_id,
+                        asset_name=problem.asset_names.get(o.asset_id, o.asset_id),
+                        asked=mine[o.bid_id].max_units,
+                        units=o.units,
+                        price_per_unit=o.price_per_unit,
+                        tokens=o.price_per_unit * float(share),
+                    )
+                )
+        return BudgetForecast(budget=budget, bids=forecasts)
 
     # the facilitator
 
@@ -419,6 +510,30 @@ class AllocationService:
             assets={a.id: a for a in uow.assets.all_of(collective.id)},
             bids=uow.allocation_rounds.bids(round_.id),
         )
+
+
+def _first_pass(
+    uow: UnitOfWork,
+    collective: Collective,
+    round_: AllocationRound,
+    bids: Sequence[Bid],
+    *,
+    now: datetime,
+) -> RoundProblem:
+    """A round's first pass over ``bids`` as ``_compute`` runs it (every available asset's
+    capacity, warm-started from the previous round's prices), for a forecast while bidding."""
+    assets = {a.id: a for a in uow.assets.all_of(collective.id) if a.is_available}
+    warm = uow.allocation_rounds.previous_prices(collective.id, before=round_.period_start)
+    return RoundProblem(
+        capacities={a.id: a.capacity for a in assets.values()},
+        budgets=_budgets(uow, collective, round_, bids),
+        bids=bids,
+        usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
+        demand=uow.demand.by_category(collective.id, since=now - DEMAND_WINDOW, now=now),
+        warm_prices=None if warm is None else warm.prices,
+        pass_no=1,
+        asset_names={a.id: a.name for a in assets.values()},
+    )
 
 
 def _budgets(
