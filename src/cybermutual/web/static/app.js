@@ -20,7 +20,9 @@
       }));
       var columns = [data.x].concat((data.lines || [{y: data.y}]).map(function (l) { return l.y; }));
       var width = Math.max(200, el.clientWidth || 300);
-      new uPlot({width: width, height: 240, series: series, scales: {x: {time: data.time !== false}},
+      // "band": [i, j]: shade between lines i and j (1-based), e.g. an interval around a median
+      var bands = data.band ? [{series: [data.band[1], data.band[0]], fill: stroke + "22"}] : undefined;
+      new uPlot({width: width, height: 240, series: series, bands: bands, scales: {x: {time: data.time !== false}},
                  axes: [{stroke: "currentColor"}, {stroke: "currentColor"}]}, columns, el);
       el.setAttribute("data-drawn", "1");
     });
