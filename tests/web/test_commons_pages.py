@@ -102,13 +102,17 @@ def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     page = stranger.get(C)
     assert page.status_code == 200
     text = text_of(page)
-    assert "Wood lathe" in text and "10 hours per period" in text and "crafts, repairs" in text
+    assert "Wood lathe" in text
+    assert "10 hours per period" in text
+    assert "crafts, repairs" in text
     assert "Taking bids" in text
     assert "Members read the usage log" in text
-    assert "Add an asset" not in text and "Record use" not in text
+    assert "Add an asset" not in text
+    assert "Record use" not in text
 
     member_page = text_of(commons.me.get(C))
-    assert "Add an asset" in member_page and "Usage log" in member_page
+    assert "Add an asset" in member_page
+    assert "Usage log" in member_page
     assert "Bid in this round" in member_page
     assert "Open a round" not in member_page  # one round at a time
 
@@ -138,7 +142,8 @@ def test_adding_an_asset_with_no_capacity_is_refused_next_to_the_capacity(
         f"{C}/assets", {"name": "Kiln", "category": "tools", "capacity": "0", "unit": "hours"}
     )
     assert page.status_code == 422
-    assert 'id="e-capacity"' in page.text and "from 1 to" in alert(page)
+    assert 'id="e-capacity"' in page.text
+    assert "from 1 to" in alert(page)
     assert 'value="Kiln"' in page.text  # what was typed is kept
 
 
@@ -200,9 +205,10 @@ def test_opening_a_round_badly_is_refused_next_to_the_field(
     }
     page = commons.me.submit(f"{C}/rounds", form)
     assert page.status_code == 422
-    assert f'id="e-{field}"' in page.text and said in alert(page)
+    assert f'id="e-{field}"' in page.text
+    assert said in alert(page)
     assert f'value="{value}"' in page.text
-    assert "<details class=\"form-panel\" open>" in page.text  # the form stays open
+    assert '<details class="form-panel" open>' in page.text  # the form stays open
 
 
 def test_a_second_round_while_one_is_open_is_refused(commons: Commons) -> None:
@@ -223,7 +229,8 @@ def test_a_second_round_while_one_is_open_is_refused(commons: Commons) -> None:
 def test_opening_a_round_needs_a_signed_in_member(app: FastAPI, commons: Commons) -> None:
     stranger = Visitor(app, "Stranger")
     reply = stranger.submit(f"{C}/rounds", {"token_budget": "100"})
-    assert reply.status_code == 303 and reply.headers["location"].startswith("/signin")
+    assert reply.status_code == 303
+    assert reply.headers["location"].startswith("/signin")
     outsider = Visitor(app, "Outsider").sign_up()
     page = outsider.submit(
         f"{C}/rounds",
@@ -265,11 +272,15 @@ def test_the_budget_box_follows_the_bid_being_typed(commons: Commons) -> None:
     assert _left(fits) == "100"  # 2 + 8 fit in 10: free
     contested = commons.me.get(f"{base}&max_units=9", headers={"HX-Request": "true"})
     assert float(_left(contested)) < 5  # 9 + 8 > 10: the lathe has a price, the budget buys it
-    assert "tokens" in text_of(contested) and "/unit" in contested.text
+    assert "tokens" in text_of(contested)
+    assert "/unit" in contested.text
     # nothing was placed by typing
-    assert commons.ada.get(f"/collectives/{SLUG}/allocation-rounds/{round_id}/bids").json()[
-        "items"
-    ][0]["member_id"] == commons.ada.id
+    assert (
+        commons.ada.get(f"/collectives/{SLUG}/allocation-rounds/{round_id}/bids").json()["items"][
+            0
+        ]["member_id"]
+        == commons.ada.id
+    )
     assert "You have not bid yet" in text_of(commons.me.get(f"{C}/rounds/{round_id}"))
 
 
@@ -358,13 +369,17 @@ def test_a_member_reads_their_allocation_with_its_reasons_and_declines_it(
     text = text_of(page)
     assert "The facilitator shared out the round" in text
     assert "Publish the shares" in text
-    assert "My allocation" in text and "hours of Wood lathe" in text
+    assert "My allocation" in text
+    assert "hours of Wood lathe" in text
     assert "tokens per unit" in text  # contested: it has a price
-    assert "A different bid:" in text and "fully shared out" in text
+    assert "A different bid:" in text
+    assert "fully shared out" in text
     assert "Equilibrium gap" in text
     assert "envy" not in text.lower().replace("envy-free", "")  # never the old name
     assert "Price of fairness" in text
-    assert "Everyone's shares" in text and "Ada" in text and "Grace" in text
+    assert "Everyone's shares" in text
+    assert "Ada" in text
+    assert "Grace" in text
     assert "Decline" not in text  # not binding yet: nothing to decline
 
     assert commons.me.submit(f"{C}/rounds/{round_id}/publish").status_code == 303
@@ -376,7 +391,8 @@ def test_a_member_reads_their_allocation_with_its_reasons_and_declines_it(
     assert reply.status_code == 303
     page = commons.me.get(reply.headers["location"])
     text = text_of(page)
-    assert "You declined" in text and "Declined" in text
+    assert "You declined" in text
+    assert "Declined" in text
     assert "Share out declined units" in text
 
     twice = commons.me.submit(decline.group(1))
@@ -413,12 +429,15 @@ def test_a_member_records_use_of_their_share_and_not_more(commons: Commons) -> N
     }
     page = commons.me.submit(f"{C}/usage", {**form, "units": "10"})
     assert page.status_code == 422
-    assert "usage" in page.text and alert(page)
-    assert 'value="six bowls"' in page.text and "My allocation" in page.text
+    assert "usage" in page.text
+    assert alert(page)
+    assert 'value="six bowls"' in page.text
+    assert "My allocation" in page.text
     reply = commons.me.submit(f"{C}/usage", {**form, "units": "1"})
     assert reply.status_code == 303
     log = text_of(commons.me.get(C))
-    assert "six bowls" in log and "Grace" in log
+    assert "six bowls" in log
+    assert "Grace" in log
 
 
 def test_recording_use_outside_a_round_is_refused_next_to_the_units(commons: Commons) -> None:
@@ -427,9 +446,12 @@ def test_recording_use_outside_a_round_is_refused_next_to_the_units(commons: Com
     )
     assert page.status_code == 422
     assert 'id="e-units"' in page.text
-    assert commons.me.submit(
-        f"{C}/usage", {"asset_id": commons.lathe, "units": "2", "output_category": "crafts"}
-    ).status_code == 303
+    assert (
+        commons.me.submit(
+            f"{C}/usage", {"asset_id": commons.lathe, "units": "2", "output_category": "crafts"}
+        ).status_code
+        == 303
+    )
 
 
 def test_a_member_cancels_the_round_they_opened(commons: Commons) -> None:
@@ -445,7 +467,8 @@ def test_a_member_cancels_the_round_they_opened(commons: Commons) -> None:
     )
     round_id = reply.headers["location"].rsplit("/", 1)[-1]
     reply = commons.me.submit(f"{C}/rounds/{round_id}/cancel")
-    assert reply.status_code == 303 and reply.headers["location"] == C
+    assert reply.status_code == 303
+    assert reply.headers["location"] == C
     assert "Open a round" in text_of(commons.me.get(C))
 
 
@@ -461,9 +484,11 @@ def test_a_round_seen_from_outside_and_missing_rounds(app: FastAPI, commons: Com
     stranger = Visitor(app, "Stranger")
     page = stranger.get(f"{C}/rounds/{round_id}")
     assert page.status_code == 200
-    assert "Sign in" in text_of(page) and "Place bid" not in page.text
+    assert "Sign in" in text_of(page)
+    assert "Place bid" not in page.text
     missing = commons.me.get(f"{C}/rounds/nope")
-    assert missing.status_code == 404 and "Page not found" in missing.text
+    assert missing.status_code == 404
+    assert "Page not found" in missing.text
     step = commons.me.submit(f"{C}/rounds/{round_id}/sell")
     assert step.status_code == 404
 
@@ -488,7 +513,9 @@ def _report(summary: dict[str, Any]) -> RoundReport:
 
 
 def test_the_reader_takes_the_equilibrium_gap_under_either_name() -> None:
-    before = read_round_result(_report({"envy": 0.004, "envy_tolerance": 0.005}), {}, freed_units=False)
+    before = read_round_result(
+        _report({"envy": 0.004, "envy_tolerance": 0.005}), {}, freed_units=False
+    )
     assert before.passes[0].equilibrium_gap == 0.004
     assert before.passes[0].gap_tolerance == 0.005
     after = read_round_result(
@@ -504,6 +531,8 @@ def test_the_reader_takes_the_equilibrium_gap_under_either_name() -> None:
         freed_units=False,
     )
     assert after.passes[0].equilibrium_gap == 0.002
-    assert after.passes[0].ef1 is True and after.passes[0].lottery_seed == "1234"
+    assert after.passes[0].ef1 is True
+    assert after.passes[0].lottery_seed == "1234"
     bare = read_round_result(_report({}), {}, freed_units=False)
-    assert bare.passes[0].equilibrium_gap is None and bare.passes[0].converged is None
+    assert bare.passes[0].equilibrium_gap is None
+    assert bare.passes[0].converged is None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from concurrent.futures import CancelledError
+from concurrent.futures import CancelledError, wait
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -106,6 +106,16 @@ class EstimateJobs:
                 "start a new one",
                 estimate=estimate_id,
             )
+        return _status(entry)
+
+    def wait(
+        self, slug: str, estimate_id: str, *, member_id: str, timeout: float | None = None
+    ) -> EstimateStatus:
+        """The estimate once it has finished (or ``timeout`` seconds on, whichever is first)."""
+        self.status(slug, estimate_id, member_id=member_id)  # yours, or estimate_not_found
+        with self._lock:
+            entry = self._entries[estimate_id]
+        wait([entry.job.future], timeout=timeout)  # never raises: ``_status`` reads the outcome
         return _status(entry)
 
     def _forget_old(self, member_id: str) -> None:
