@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from cybermutual.domain.errors import DomainError
+from cybermutual.domain.errors import DomainError, InvalidValue
 from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
 from cybermutual.services.estimate_jobs import EstimateRequest, EstimateState, EstimateStatus
@@ -188,30 +188,35 @@ def _whatif_context(
     }
 
 
+def _amount(currency: Currency, text: str, *, field: str) -> int | None:
+    """An amount of 0 or more, or None for an empty field (today's setting)."""
+    if not text.strip():
+        return None
+    value = forms.amount(currency, text, field=field, positive=False)
+    if value < 0:
+        raise InvalidValue("enter an amount of 0 or more", field=field)
+    return value
+
+
 def _request(form: Mapping[str, str], services: Services, slug: str) -> EstimateRequest:
     """The policy asked about; an empty field keeps the collective's current setting."""
     currency = services.collectives.profile(slug).collective.currency
     levy = form.get("levy_rate", "").strip()
-    income = form.get("basic_income", "").strip()
-    limit = form.get("credit_limit", "").strip()
     service = form.get("service_category", "").strip()
-    budget = form.get("service_budget", "").strip()
+    budget = form.get("service_budget", "")
     services_change = None
-    if service or budget:
-        services_change = {
-            service or "services": forms.amount(
-                currency, budget, field="service_budget", positive=False
-            )
-        }
+    if service or budget.strip():
+        weekly = _amount(currency, budget, field="service_budget")
+        if weekly is None:
+            raise InvalidValue("enter the service's budget a week", field="service_budget")
+        if not service:
+            raise InvalidValue("name the service's category", field="service_category")
+        services_change = {service: weekly}
     return EstimateRequest(
         change=PolicyChange(
             levy_rate=None if not levy else str(forms.percent(levy, field="levy_rate")),
-            basic_income=None
-            if not income
-            else forms.amount(currency, income, field="basic_income", positive=False),
-            credit_limit=None
-            if not limit
-            else forms.amount(currency, limit, field="credit_limit", positive=False),
+            basic_income=_amount(currency, form.get("basic_income", ""), field="basic_income"),
+            credit_limit=_amount(currency, form.get("credit_limit", ""), field="credit_limit"),
             services=services_change,
         ),
         seeds=forms.whole(form.get("seeds", ""), field="seeds", low=1, high=32),
@@ -224,7 +229,7 @@ def _asked(request: EstimateRequest, currency: Currency) -> list[str]:
     change = request.change
     words = []
     if change.levy_rate is not None:
-        words.append(f"a levy of {Decimal(change.levy_rate) * 100:.4g}%")
+        words.append(f"a levy of {(Decimal(change.levy_rate) * 100).normalize():f}%")
     if change.basic_income is not None:
         words.append(f"a basic income of {money(change.basic_income, currency)} a week")
     if change.credit_limit is not None:
@@ -275,7 +280,7 @@ def _typed_back(request: EstimateRequest, currency: Currency) -> dict[str, str]:
     change = request.change
     typed = {"seeds": str(request.seeds), "steps": str(request.steps)}
     if change.levy_rate is not None:
-        typed["levy_rate"] = f"{Decimal(change.levy_rate) * 100:f}".rstrip("0").rstrip(".")
+        typed["levy_rate"] = f"{(Decimal(change.levy_rate) * 100).normalize():f}"
     for name in ("basic_income", "credit_limit"):
         value = getattr(change, name)
         if value is not None:
