@@ -466,6 +466,7 @@ def test_a_member_cancels_the_round_they_opened(commons: Commons) -> None:
         },
     )
     round_id = reply.headers["location"].rsplit("/", 1)[-1]
+    assert "Cancel the round" in commons.me.get(f"{C}/rounds/{round_id}").text
     reply = commons.me.submit(f"{C}/rounds/{round_id}/cancel")
     assert reply.status_code == 303
     assert reply.headers["location"] == C
@@ -474,6 +475,7 @@ def test_a_member_cancels_the_round_they_opened(commons: Commons) -> None:
 
 def test_someone_else_cannot_cancel_a_round_they_did_not_open(commons: Commons) -> None:
     round_id = commons.open_round()  # Ada's
+    assert "Cancel the round" not in commons.me.get(f"{C}/rounds/{round_id}").text
     page = commons.me.submit(f"{C}/rounds/{round_id}/cancel")
     assert page.status_code == 403
     assert alert(page)
