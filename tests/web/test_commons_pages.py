@@ -538,3 +538,41 @@ def test_the_reader_takes_the_equilibrium_gap_under_either_name() -> None:
     bare = read_round_result(_report({}), {}, freed_units=False)
     assert bare.passes[0].equilibrium_gap is None
     assert bare.passes[0].converged is None
+
+
+def test_a_member_names_the_sales_a_use_produced(commons: Commons) -> None:
+    paid = commons.ada.post(
+        f"/collectives/{SLUG}/transfers",
+        key="bowls",
+        json={"to": _my_id(commons), "amount": 850, "memo": "two bowls"},
+    )
+    assert paid.status_code == 201, paid.text
+    page = commons.me.get(C)
+    assert "Sales it produced" in page.text
+    assert "8.50 RVC from Ada" in text_of(page)
+    sale = f"sale_{paid.json()['id']}"
+    form = {"asset_id": commons.lathe, "units": "2", "output_category": "crafts", sale: "1"}
+    reply = commons.me.submit(f"{C}/usage", form)
+    assert reply.status_code == 303
+    page = commons.me.get(C)
+    assert "8.50 RVC" in text_of(page)  # in the log, as the use's sales
+    assert sale not in page.text  # named once: no longer offered
+
+
+def test_naming_a_payment_that_is_no_sale_is_refused(commons: Commons) -> None:
+    form = {
+        "asset_id": commons.lathe,
+        "units": "2",
+        "output_category": "crafts",
+        "note": "bowls",
+        "sale_not-a-payment": "1",
+    }
+    page = commons.me.submit(f"{C}/usage", form)
+    assert page.status_code == 422
+    assert "a sale is a posted payment you received" in alert(page)
+    assert 'value="bowls"' in page.text
+
+
+def _my_id(commons: Commons) -> str:
+    members = commons.ada.get(f"/collectives/{SLUG}/memberships").json()["items"]
+    return str(next(m["member_id"] for m in members if m["display_name"] == "Grace"))

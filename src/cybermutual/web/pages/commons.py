@@ -20,6 +20,7 @@ from cybermutual.domain.commons.assets import Asset
 from cybermutual.domain.commons.rounds import DEFAULT_BUDGET, AllocationRound, RoundStatus
 from cybermutual.domain.commons.shares import Share
 from cybermutual.domain.errors import DomainError, InvalidValue, RoundNotFound
+from cybermutual.services.commons import SaleOption
 from cybermutual.services.commons_rounds import BidDraft, BudgetForecast, RoundReport
 from cybermutual.services.container import Services
 from cybermutual.web import forms
@@ -223,6 +224,15 @@ def _asset_options(assets: Any) -> list[tuple[str, str]]:
     return [(a.id, f"{a.name} ({a.unit})") for a in assets if a.is_available]
 
 
+def _payers(sales: list[SaleOption]) -> list[str]:
+    return [s.payer_id for s in sales if s.payer_id is not None]
+
+
+def _sales(form: dict[str, str]) -> list[str]:
+    """The payments ticked as sales (a checkbox ``sale_<transfer id>`` each)."""
+    return [key.removeprefix("sale_") for key in form if key.startswith("sale_")]
+
+
 def _categories(text: str) -> list[str]:
     return [c.strip() for c in text.replace(";", ",").split(",") if c.strip()]
 
@@ -252,9 +262,11 @@ def _commons_context(
     rounds = services.allocation.rounds(slug, limit=ROUNDS_SHOWN).items
     usage: list[Any] = []
     names: dict[str, str] = {}
+    sales: list[SaleOption] = []
     if context["is_member"]:
         usage = list(services.commons.usage(slug, viewer_id=viewer.id, limit=USAGE_SHOWN).items)
-        names = services.auth.names(u.member_id for u in usage)
+        sales = services.commons.claimable_sales(slug, member_id=viewer.id)
+        names = services.auth.names([*(u.member_id for u in usage), *_payers(sales)])
     by_id = {a.id: a for a in assets}
     typed = typed or {}
     return {
@@ -267,6 +279,7 @@ def _commons_context(
         "in_progress": [r for r in rounds if r.is_in_progress],
         "usage": usage,
         "names": names,
+        "sales": sales,
         "commons_enabled": context["collective"].charter.capital_mode.value != "private",
         "now": services.clock.now(),
         "typed": {**_round_defaults(services, viewer), **typed},
@@ -340,6 +353,7 @@ def log_usage(
             units=forms.whole(form.get("units", ""), field="units", low=1),
             output_category=form.get("output_category", ""),
             round_id=round_id,
+            sales=_sales(form),
             note=form.get("note", ""),
         )
     except DomainError as error:
@@ -395,6 +409,9 @@ def _round_context(
             services.auth.names(people),
             freed_units=any(s.awaiting_rerun for s in report.shares),
         )
+    sales: list[SaleOption] = []
+    if result is not None and round_.status in (RoundStatus.PUBLISHED, RoundStatus.CLOSED):
+        sales = services.commons.claimable_sales(slug, member_id=viewer.id)
     assets = dict(report.assets)
     biddable = [a for a in assets.values() if a.is_available]
     held = (
@@ -419,6 +436,8 @@ def _round_context(
         "result": result,
         "opener_name": services.auth.names([round_.opened_by]).get(round_.opened_by, "a member"),
         "typed": typed or {},
+        "sales": sales,
+        "names": services.auth.names(_payers(sales)),
     }
 
 
