@@ -39,6 +39,9 @@ def test_an_estimate_runs_in_the_pool_and_only_its_starter_reads_it(services: Se
     assert done.result is not None
     assert done.result["commons_fund"]["change"]["mean"] > 0
     assert done.request == SMALL
+    assert [s.id for s in services.estimates.mine(slug, member_id=people[0].id)] == [started.id]
+    assert services.estimates.mine(slug, member_id=people[1].id) == []
+    assert services.estimates.mine("elsewhere", member_id=people[0].id) == []
     with pytest.raises(EstimateNotFound):
         services.estimates.status(slug, started.id, member_id=people[1].id)
     with pytest.raises(EstimateNotFound):

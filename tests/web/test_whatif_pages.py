@@ -111,6 +111,8 @@ def test_a_member_sees_the_form_with_today_s_settings(whatif: WhatIf) -> None:
     text = text_of(page)
     assert "Run the estimate" in text
     assert "Today: 2.00%" in text  # the collective's levy
+    assert "Today: none" in text  # no basic income
+    assert "Your recent estimates" not in text
     assert 'name="levy_rate"' in page.text
     assert 'aria-current="page">What if' in page.text
 
@@ -182,6 +184,10 @@ def test_a_member_runs_an_estimate_and_reads_its_plots_and_figures(whatif: WhatI
     assert " to " in text  # every figure with its interval
     assert "Try another" in text
     assert 'value="20"' in page.text  # the form again, as filled in
+    back = text_of(whatif.me.get(whatif.path))
+    assert "Your recent estimates" in back
+    assert "What if a levy of 20%? · 4 runs of 13 weeks" in back
+    assert "done" in back
 
 
 def test_while_it_runs_the_page_shows_progress_and_reloads_when_done(

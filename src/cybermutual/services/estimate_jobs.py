@@ -108,6 +108,15 @@ class EstimateJobs:
             )
         return _status(entry)
 
+    def mine(self, slug: str, *, member_id: str) -> list[EstimateStatus]:
+        """The member's remembered estimates for this collective, newest first."""
+        with self._lock:
+            entries = [
+                e for e in self._entries.values() if e.member_id == member_id and e.slug == slug
+            ]
+        entries.sort(key=lambda e: (e.started_at, e.id), reverse=True)
+        return [_status(e) for e in entries]
+
     def wait(
         self, slug: str, estimate_id: str, *, member_id: str, timeout: float | None = None
     ) -> EstimateStatus:

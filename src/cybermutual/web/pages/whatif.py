@@ -180,8 +180,15 @@ def _whatif_context(
     services: Services, slug: str, viewer: Viewer, typed: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     context = collective_context(services, slug, viewer, "what-if")
+    recent = []
+    if context["is_member"]:
+        recent = [
+            (status, _asked(status.request, context["currency"]))
+            for status in services.estimates.mine(slug, member_id=viewer.id)
+        ]
     return {
         **context,
+        "recent": recent,
         "typed": {**_form_defaults(services, slug), **(typed or {})},
         "seed_options": [(str(n), f"{n} runs") for n in SEEDS],
         "week_options": [(str(n), f"{n} weeks") for n in WEEKS],
