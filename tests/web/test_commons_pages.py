@@ -576,3 +576,33 @@ def test_naming_a_payment_that_is_no_sale_is_refused(commons: Commons) -> None:
 def _my_id(commons: Commons) -> str:
     members = commons.ada.get(f"/collectives/{SLUG}/memberships").json()["items"]
     return str(next(m["member_id"] for m in members if m["display_name"] == "Grace"))
+
+
+def test_members_keep_an_asset_s_state_up_to_date(commons: Commons) -> None:
+    path = f"{C}/assets/{commons.lathe}/status"
+    page = commons.me.get(C)
+    assert "Mark Wood lathe under maintenance" in page.text
+    reply = commons.me.submit(path, {"status": "maintenance"})
+    assert reply.status_code == 303
+    page = commons.me.get(C)
+    assert "Wood lathe is under maintenance" in text_of(page)
+    assert "Mark Wood lathe available" in page.text
+    round_id = commons.open_round()
+    refused = commons.bid(round_id, "2")
+    assert refused.status_code == 422
+    assert "under maintenance" in alert(refused)
+    assert commons.me.submit(path, {"status": "retired"}).status_code == 303
+    page = commons.me.get(C)
+    assert "retired" in text_of(page)
+    assert "Mark Wood lathe" not in page.text  # nothing more to do with it
+    again = commons.me.submit(path, {"status": "available"})
+    assert again.status_code == 409
+    assert alert(again)
+
+
+def test_an_unknown_asset_state_is_refused(commons: Commons) -> None:
+    page = commons.me.submit(f"{C}/assets/{commons.lathe}/status", {"status": "sold"})
+    assert page.status_code == 422
+    assert "available, maintenance or retired" in alert(page)
+    missing = commons.me.submit(f"{C}/assets/nope/status", {"status": "retired"})
+    assert missing.status_code == 404

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from cybermutual.domain.commons.assets import Asset
+from cybermutual.domain.commons.assets import Asset, AssetStatus
 from cybermutual.domain.commons.rounds import DEFAULT_BUDGET, AllocationRound, RoundStatus
 from cybermutual.domain.commons.shares import Share
 from cybermutual.domain.errors import DomainError, InvalidValue, RoundNotFound
@@ -315,6 +315,37 @@ def add_asset(
     return see_other(
         f"/c/{slug}/commons#assets-h", flash=f"{asset.name} is now held in common. Thank you!"
     )
+
+
+_STATUS_DONE = {
+    AssetStatus.AVAILABLE: "{} is available again.",
+    AssetStatus.MAINTENANCE: "{} is under maintenance: it is not shared out until it is back.",
+    AssetStatus.RETIRED: "{} is retired: it stays on record and is never shared out again.",
+}
+
+
+@router.post("/c/{slug}/commons/assets/{asset_id}/status")
+def asset_status(
+    request: Request,
+    slug: str,
+    asset_id: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    form: FormDep,
+) -> Response:
+    """Any active member keeps the record of an asset's state up to date."""
+    try:
+        try:
+            status = AssetStatus(form.get("status", ""))
+        except ValueError:
+            raise InvalidValue(
+                "status must be available, maintenance or retired", field="status"
+            ) from None
+        asset = services.commons.revise(slug, asset_id, member_id=viewer.id, status=status)
+    except DomainError as error:
+        context = _commons_context(services, slug, viewer)
+        return refused(request, "commons/commons.html", error, context)
+    return see_other(f"/c/{slug}/commons#assets-h", flash=_STATUS_DONE[status].format(asset.name))
 
 
 @router.post("/c/{slug}/commons/rounds")
