@@ -288,3 +288,15 @@ def test_the_reader_takes_today_s_estimate_and_the_one_with_horizons() -> None:
     assert points[0].change.mid == pytest.approx(0.01)
     assert horizons.interval == "90% of 8 draws"
     assert read_estimate({"refusal": "no trade to learn from"}).refusal == "no trade to learn from"
+
+
+def test_money_is_plotted_in_the_currency_s_units() -> None:
+    fund = {
+        "without": {"mean": 0, "low": 0, "high": 0},
+        "with_policy": {"mean": 1500, "low": 1400, "high": 1600},
+        "change": {"mean": 1500, "low": 1400, "high": 1600},
+    }
+    view = read_estimate({"steps": 13, "commons_fund": fund})
+    series = json.loads(view.metrics[0].series(decimals=2))
+    assert series["x"] == [0, 13]
+    assert [line["y"] for line in series["lines"]] == [[0, 15.0], [0, 14.0], [0, 16.0]]

@@ -71,11 +71,12 @@ class Metric:
     def last(self) -> Point:
         return self.points[-1]
 
-    def series(self) -> str:
+    def series(self, decimals: int = 0) -> str:
         """The chart's data: the change over time, its middle and its interval, from week 0
-        (the same economy with and without the policy, so no change yet)."""
+        (the same economy with and without the policy, so no change yet); money in the
+        currency's units (``decimals`` places of minor units)."""
         weeks = [0, *(p.weeks for p in self.points)]
-        scale = 1.0
+        scale = 10.0**-decimals if self.kind == "money" else 1.0
 
         def line(pick: str) -> list[float]:
             return [0.0, *(getattr(p.change, pick) * scale for p in self.points)]
@@ -84,6 +85,7 @@ class Metric:
             {
                 "x": weeks,
                 "time": False,
+                "precise": True,
                 "band": [2, 3],
                 "lines": [
                     {"label": "Change (middle)", "y": line("mid")},
