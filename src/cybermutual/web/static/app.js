@@ -23,7 +23,7 @@
       // "band": [i, j]: shade between lines i and j (1-based), e.g. an interval around a median
       var bands = data.band ? [{series: [data.band[1], data.band[0]], fill: stroke + "22"}] : undefined;
       new uPlot({width: width, height: 240, series: series, bands: bands, scales: {x: {time: data.time !== false}},
-                 axes: [{stroke: "currentColor"}, {stroke: "currentColor", size: data.precise ? 60 : undefined,
+                 axes: [{stroke: "currentColor"}, {stroke: "currentColor", size: data.precise ? 76 : undefined,
                    // "precise": small figures (a Gini's change) keep 3 significant digits, not "-0"
                    values: data.precise ? function (u, vals) {
                      return vals.map(function (v) { return v == null ? "" : String(Number(v.toPrecision(3))); });
