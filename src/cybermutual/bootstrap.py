@@ -22,6 +22,7 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
@@ -107,6 +108,7 @@ def build_services(
         budget_rounds=BudgetRoundService(uow, clock=clock),
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
         money_supply=MoneySupplyService(uow, clock=clock),
+        estimates=EstimateJobs(policy_impact, clock=clock),
     )
 
 

@@ -15,7 +15,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── ServiceNotFound             service_not_found
 │   ├── ClaimNotFound               claim_not_found
 │   ├── BudgetRoundNotFound         budget_round_not_found
-│   └── ProjectNotFound             project_not_found  (a budget round's project)
+│   ├── ProjectNotFound             project_not_found  (a budget round's project)
+│   └── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -517,6 +518,13 @@ class ProjectNotFound(NotFound):
 class ClaimNotFound(NotFound):
     code = "claim_not_found"
     title = "Claim not found"
+
+
+class EstimateNotFound(NotFound):
+    """A what-if estimate that was never started, is forgotten, or was started by someone else."""
+
+    code = "estimate_not_found"
+    title = "Estimate not found"
 
 
 class NotEligible(Forbidden):

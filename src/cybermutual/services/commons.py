@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.commons import assets as rules
@@ -22,6 +23,21 @@ from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactor
 
 #: How far back logged use counts toward a member's productivity.
 PRODUCTIVITY_WINDOW = timedelta(days=180)
+
+
+#: How many recent payments are offered as sales a use produced.
+SALES_OFFERED = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SaleOption:
+    """A payment the member received that a usage record may still name as its sale."""
+
+    transfer_id: str
+    payer_id: str | None
+    amount: int
+    memo: str
+    received_at: datetime
 
 
 def load_asset(uow: UnitOfWork, collective: Collective, asset_id: str) -> Asset:
@@ -191,6 +207,30 @@ class CommonsService:
                 limit=check_limit(limit),
                 cursor=cursor,
             )
+
+    def claimable_sales(self, slug: str, *, member_id: str) -> list[SaleOption]:
+        """The member's recent posted trade payments received that no usage record names yet,
+        newest first: what ``log_usage`` accepts as ``sales``."""
+        with self._uow(readonly=True) as uow:
+            collective = active_member_collective(uow, slug, member_id)
+            account = uow.accounts.of_member(collective.id, member_id)
+            if account is None:
+                return []
+            recent = uow.transfers.of_account(account.id, limit=100, cursor=None).items
+            received = [
+                t
+                for t in recent
+                if t.credit_account_id == account.id
+                and t.kind in TRADE_KINDS
+                and t.status is TransferStatus.POSTED
+            ]
+            claimed = uow.usage.claimed([t.id for t in received])
+            payers = uow.accounts.owners([t.debit_account_id for t in received])
+        return [
+            SaleOption(t.id, payers.get(t.debit_account_id), t.amount, t.memo, t.created_at)
+            for t in received
+            if t.id not in claimed
+        ][:SALES_OFFERED]
 
     @staticmethod
     def _sales(

@@ -80,6 +80,49 @@ class LotteryCheck:
         return self.checked and not self.differing
 
 
+@dataclass(frozen=True, slots=True)
+class BidDraft:
+    """A bid as typed, before it is placed (what ``place_bid`` takes)."""
+
+    asset_id: str
+    max_units: int
+    min_units: int
+    output_category: str
+
+
+@dataclass(frozen=True, slots=True)
+class BidForecast:
+    """What one of your bids would receive if bidding closed now."""
+
+    asset_id: str
+    asset_name: str
+    asked: int
+    units: int  # whole units
+    price_per_unit: float  # tokens
+    tokens: float  # what the bid spends of your budget at that price
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetForecast:
+    """Your token budget against the bids as they stand (with the one you are typing).
+
+    In the facilitator's market every bidder spends their budget on the assets others want too:
+    an asset whose bids all fit is free (price 0); tokens left over mean every asset you asked
+    for is free at your bids, so asking for more costs nothing.
+    """
+
+    budget: float
+    bids: Sequence[BidForecast]
+
+    @property
+    def spent(self) -> float:
+        return sum(b.tokens for b in self.bids)
+
+    @property
+    def left(self) -> float:
+        return max(0.0, self.budget - self.spent)
+
+
 def _load_round(
     uow: UnitOfWork, collective: Collective, round_id: str, *, lock: bool = False
 ) -> AllocationRound:
@@ -291,6 +334,54 @@ class AllocationService:
         page = after[:limit]
         return Page(page, page[-1].id if len(after) > limit else None)
 
+    def forecast(
+        self, slug: str, round_id: str, *, member_id: str, draft: BidDraft | None = None
+    ) -> BudgetForecast:
+        """Your budget and what your bids would get if bidding closed now, with ``draft`` in
+        place of your bid for its asset (refused as ``place_bid`` would refuse it). Nothing is
+        stored: this is the facilitator's first pass over today's bids."""
+        with self._uow(readonly=True) as uow:
+            collective = active_member_collective(uow, slug, member_id)
+            round_ = _load_round(uow, collective, round_id)
+            now = self._clock.now()
+            rules.require_bidding(round_, now=now)
+            bids = self._live_bids(uow, collective, round_)
+            if draft is not None:
+                typed = rules.place_bid(
+                    round_,
+                    load_asset(uow, collective, draft.asset_id),
+                    bid_id="draft",
+                    member_id=member_id,
+                    max_units=draft.max_units,
+                    min_units=draft.min_units,
+                    output_category=draft.output_category,
+                    now=now,
+                )
+                bids = [b for b in bids if (b.member_id, b.asset_id) != (member_id, typed.asset_id)]
+                bids.append(typed)
+            problem = _first_pass(uow, collective, round_, bids, now=now)
+            budget = float(
+                round_.token_budget
+                * uow.governance.weights(collective.id).get(member_id, Decimal(1))
+            )
+        mine = {b.id: b for b in bids if b.member_id == member_id}
+        outcome = self._facilitator.allocate(problem) if mine else None
+        forecasts = []
+        for o in outcome.outcomes if outcome is not None else ():
+            if o.bid_id in mine:
+                share = o.explanation.get("fractional_share", o.units)
+                forecasts.append(
+                    BidForecast(
+                        asset_id=o.asset_id,
+                        asset_name=problem.asset_names.get(o.asset_id, o.asset_id),
+                        asked=mine[o.bid_id].max_units,
+                        units=o.units,
+                        price_per_unit=o.price_per_unit,
+                        tokens=o.price_per_unit * float(share),
+                    )
+                )
+        return BudgetForecast(budget=budget, bids=forecasts)
+
     # the facilitator
 
     def compute(self, slug: str, round_id: str, *, member_id: str) -> RoundReport:
@@ -415,21 +506,7 @@ class AllocationService:
             seed=self._draw_seed(),
         )
         bids = self._live_bids(uow, collective, round_)
-        assets = {a.id: a for a in uow.assets.all_of(collective.id) if a.is_available}
-        warm = uow.allocation_rounds.previous_prices(collective.id, before=round_.period_start)
-        outcome = self._facilitator.allocate(
-            RoundProblem(
-                capacities={a.id: a.capacity for a in assets.values()},
-                budgets=_budgets(uow, collective, round_, bids),
-                bids=bids,
-                usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
-                demand=uow.demand.by_category(collective.id, since=now - DEMAND_WINDOW, now=now),
-                warm_prices=None if warm is None else warm.prices,
-                pass_no=1,
-                asset_names={a.id: a.name for a in assets.values()},
-                **_fairness(collective, round_),
-            )
-        )
+        outcome = self._facilitator.allocate(_first_pass(uow, collective, round_, bids, now=now))
         self._store_pass(uow, round_, outcome, now=now, fresh=True)
         uow.allocation_rounds.save(round_)
         return self._report(uow, collective, round_)
@@ -501,15 +578,44 @@ class _Fairness(TypedDict):
     token_budget: float
 
 
+#: the lottery seed of a forecast while bidding is open (the round's own is drawn at compute)
+PREVIEW_SEED = 0
+
+
 def _fairness(collective: Collective, round_: AllocationRound) -> _Fairness:
-    """The round's lottery seed and the charter's budget rule, as the facilitator takes them."""
-    seed = round_.seed
-    assert seed is not None, "a round is given its seed before the facilitator runs"
+    """The round's lottery seed (a fixed preview seed before it has one: forecasts only) and
+    the charter's budget rule, as the facilitator takes them."""
+    seed = PREVIEW_SEED if round_.seed is None else round_.seed
     return _Fairness(
         lottery_seed=seed,
         budget_rule=BudgetRule(collective.charter.allocation_budgets),
         productivity_weight=float(collective.charter.allocation_productivity_weight),
         token_budget=float(round_.token_budget),
+    )
+
+
+def _first_pass(
+    uow: UnitOfWork,
+    collective: Collective,
+    round_: AllocationRound,
+    bids: Sequence[Bid],
+    *,
+    now: datetime,
+) -> RoundProblem:
+    """A round's first pass over ``bids`` (every available asset's capacity, warm-started from
+    the previous round's prices): what ``_compute`` runs, and a forecast while bidding."""
+    assets = {a.id: a for a in uow.assets.all_of(collective.id) if a.is_available}
+    warm = uow.allocation_rounds.previous_prices(collective.id, before=round_.period_start)
+    return RoundProblem(
+        capacities={a.id: a.capacity for a in assets.values()},
+        budgets=_budgets(uow, collective, round_, bids),
+        bids=bids,
+        usage=uow.usage.stats(collective.id, since=now - PRODUCTIVITY_WINDOW),
+        demand=uow.demand.by_category(collective.id, since=now - DEMAND_WINDOW, now=now),
+        warm_prices=None if warm is None else warm.prices,
+        pass_no=1,
+        asset_names={a.id: a.name for a in assets.values()},
+        **_fairness(collective, round_),
     )
 
 

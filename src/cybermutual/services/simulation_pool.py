@@ -38,6 +38,8 @@ class SimulationJob(Generic[T]):
 
     future: Future[T]
     cancelled: threading.Event = field(default_factory=threading.Event)
+    #: simulated steps done so far (the simulator calls ``check`` once per step): progress
+    steps_done: int = 0
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -47,6 +49,7 @@ class SimulationJob(Generic[T]):
         """Called by the simulator once per step."""
         if self.cancelled.is_set():
             raise SimulationCancelled
+        self.steps_done += 1  # one writer (the job's thread); readers only show it
 
 
 class SimulationPool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from cybermutual.web.pages import account, collective, market, public
+from cybermutual.web.pages import account, collective, commons, market, public, whatif
 from cybermutual.web.sessions import Viewer
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -15,6 +15,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     account.router,
     collective.router,
     market.router,
+    commons.router,
+    whatif.router,
 )
 
 

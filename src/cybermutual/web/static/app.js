@@ -20,8 +20,14 @@
       }));
       var columns = [data.x].concat((data.lines || [{y: data.y}]).map(function (l) { return l.y; }));
       var width = Math.max(200, el.clientWidth || 300);
-      new uPlot({width: width, height: 240, series: series, scales: {x: {time: data.time !== false}},
-                 axes: [{stroke: "currentColor"}, {stroke: "currentColor"}]}, columns, el);
+      // "band": [i, j]: shade between lines i and j (1-based), e.g. an interval around a median
+      var bands = data.band ? [{series: [data.band[1], data.band[0]], fill: stroke + "22"}] : undefined;
+      new uPlot({width: width, height: 240, series: series, bands: bands, scales: {x: {time: data.time !== false}},
+                 axes: [{stroke: "currentColor"}, {stroke: "currentColor", size: data.precise ? 76 : undefined,
+                   // "precise": small figures (a Gini's change) keep 3 significant digits, not "-0"
+                   values: data.precise ? function (u, vals) {
+                     return vals.map(function (v) { return v == null ? "" : String(Number(v.toPrecision(3))); });
+                   } : undefined}]}, columns, el);
       el.setAttribute("data-drawn", "1");
     });
   }
