@@ -77,7 +77,8 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
     units = sum_by(agents.employer, agents.efficiency, count)
     coop = first.coop_draw < scenario.enterprises.coop_share
     a = tech.capital_elasticity
-    capital = tech.capital_per_worker * headcount
+    # the same capital per worker as the commons starts with: sector-specific plus general
+    capital = tech.starting_capital_per_worker * headcount
     per_unit = np.divide(capital, units, out=np.zeros(count), where=units > 0)
     # the marginal product of labour at the start, so no firm begins far from its own optimum
     wage0 = (
