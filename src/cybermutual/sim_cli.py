@@ -13,7 +13,14 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from cybermutual.sim.boltzmann import run_boltzmann
@@ -28,7 +35,13 @@ from cybermutual.sim.runner import (
     run_task,
 )
 from cybermutual.sim.scenario import REGIMES, BoltzmannScenario, Regime, ScenarioError, load_any
-from cybermutual.sim_reports import write_boltzmann, write_comparison, write_run
+from cybermutual.sim.sensitivity import FACTORS, Design, Sensitivity, run_sensitivity
+from cybermutual.sim_reports import (
+    write_boltzmann,
+    write_comparison,
+    write_run,
+    write_sensitivity,
+)
 
 simulate_app = typer.Typer(
     name="simulate",
@@ -223,6 +236,98 @@ def compare(
             )
         err.print(table)
     err.print(f"wrote {out}/summary.json, horizons.csv, comparison.png, metrics.parquet")
+
+
+@simulate_app.command()
+def sensitivity(
+    agents: Annotated[int, typer.Option("--agents", "-n", min=2, help="Agents per run.")] = 1_000,
+    steps: Annotated[
+        int,
+        typer.Option("--steps", "-t", min=1, help="Measured steps per run, after the burn-in."),
+    ] = 30 * WEEKS_PER_YEAR,
+    burn_in: BurnIn = BURN_IN,
+    horizon: Horizon = None,
+    trajectories: Annotated[
+        int, typer.Option(min=2, help="Morris trajectories (each costs factors + 1 samples).")
+    ] = 10,
+    sobol_samples: Annotated[
+        int,
+        typer.Option(min=2, help="Sobol base sample, a power of 2 (costs it x (top + 2) samples)."),
+    ] = 64,
+    top: Annotated[
+        int, typer.Option(min=1, help="Factors kept from the screening for Sobol indices.")
+    ] = 4,
+    seed: Seed = 0,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local processes (default: the CPU count).")
+    ] = None,
+    out: Out = Path("sim-sensitivity"),
+) -> None:
+    """Global sensitivity of the regime comparison: Morris screening, then Sobol indices.
+
+    Every sample runs the three regimes on one seed; the outcomes compare each challenger with
+    capitalism at each horizon (log ratio of median consumption and of output, difference of
+    the income Gini). Writes sensitivity.json, morris.csv, sobol.csv, robustness.csv (how
+    often each outcome is positive over the samples) and samples.csv.
+    """
+    horizons = tuple(horizon or [y for y in HORIZONS if y * WEEKS_PER_YEAR <= steps])
+    horizons = horizons or (steps / WEEKS_PER_YEAR,)
+    beyond = [y for y in horizons if not 0 < y * WEEKS_PER_YEAR <= steps]
+    if beyond:
+        raise _fail(f"--horizon {beyond[0]:g} years is not within the {steps} measured steps")
+    if sobol_samples & (sobol_samples - 1):
+        raise _fail(f"--sobol-samples must be a power of 2, got {sobol_samples}")
+    if top > len(FACTORS):
+        raise _fail(f"--top must be at most {len(FACTORS)}, the number of factors")
+    design = Design(
+        agents=agents,
+        burn_in=burn_in,
+        steps=steps,
+        horizons=horizons,
+        trajectories=trajectories,
+        sobol_samples=sobol_samples,
+        top=top,
+        seed=seed,
+    )
+    start = time.perf_counter()
+    with _progress() as bar:
+        jobs: list[TaskID] = []
+
+        def phase(name: str, runs: int) -> None:
+            jobs.append(bar.add_task(name, total=runs))
+
+        result = run_sensitivity(
+            design, workers=workers, on_phase=phase, on_done=lambda _: bar.advance(jobs[-1])
+        )
+    write_sensitivity(out, result, elapsed=time.perf_counter() - start)
+    _print_sensitivity(result)
+    err.print(f"wrote {out}/sensitivity.json, morris.csv, sobol.csv, robustness.csv, samples.csv")
+
+
+def _print_sensitivity(result: Sensitivity) -> None:
+    screening = result.screening()
+    table = Table(title="Morris screening: mu* relative to the top factor, mean over the outcomes")
+    table.add_column("factor")
+    table.add_column("relative mu*", justify="right")
+    table.add_column("kept for Sobol")
+    for f in sorted(result.factors, key=lambda f: -screening[f.name]):
+        table.add_row(f.name, f"{screening[f.name]:.2f}", "yes" if f.name in result.chosen else "")
+    err.print(table)
+    table = Table(title="Sobol total indices ST, and how often the challenger is ahead")
+    table.add_column("outcome (challenger vs capitalism)")
+    for name in result.chosen:
+        table.add_column(f"ST {name}", justify="right")
+    table.add_column("share > 0", justify="right")
+    table.add_column("median", justify="right")
+    robust = result.robustness()
+    for outcome in result.outcomes:
+        table.add_row(
+            outcome,
+            *[f"{result.sobol[outcome][n]['ST']:.2f}" for n in result.chosen],
+            f"{robust[outcome]['share_positive']:.2f}",
+            f"{robust[outcome]['median']:+.3f}",
+        )
+    err.print(table)
 
 
 @simulate_app.command()

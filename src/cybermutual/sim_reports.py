@@ -17,6 +17,7 @@ from cybermutual.sim.boltzmann import BoltzmannResult
 from cybermutual.sim.inequality import ccdf_slope, hill_tail_index, saving_gamma_shape
 from cybermutual.sim.metrics import HEADLINE
 from cybermutual.sim.runner import HORIZONS, WEEKS_PER_YEAR, Comparison, RunResult
+from cybermutual.sim.sensitivity import Sensitivity
 
 PLOTTED = (
     "median_consumption",
@@ -255,3 +256,45 @@ def write_boltzmann(out: Path, result: BoltzmannResult, *, seed: int, elapsed: f
             "total_money": int(result.money.sum()),
         },
     )
+
+
+def write_sensitivity(out: Path, result: Sensitivity, *, elapsed: float) -> None:
+    """``sensitivity.json`` (everything), ``morris.csv``, ``sobol.csv``, ``robustness.csv`` and
+    ``samples.csv`` (every sample point with its outcomes)."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "sensitivity.json", {**result.as_dict(), "seconds": elapsed})
+    with (out / "morris.csv").open("w", encoding="utf-8") as f:
+        f.write("outcome,factor,mu,mu_star,sigma,mu_star_conf\n")
+        for outcome, per in result.morris.items():
+            for factor, v in per.items():
+                f.write(
+                    f"{outcome},{factor},{v['mu']!r},{v['mu_star']!r},{v['sigma']!r},"
+                    f"{v['mu_star_conf']!r}\n"
+                )
+    with (out / "sobol.csv").open("w", encoding="utf-8") as f:
+        f.write("outcome,factor,S1,S1_conf,ST,ST_conf\n")
+        for outcome, per in result.sobol.items():
+            for factor, v in per.items():
+                f.write(
+                    f"{outcome},{factor},{v['S1']!r},{v['S1_conf']!r},{v['ST']!r},"
+                    f"{v['ST_conf']!r}\n"
+                )
+    with (out / "robustness.csv").open("w", encoding="utf-8") as f:
+        f.write("outcome,share_positive,min,median,max,samples\n")
+        for outcome, v in result.robustness().items():
+            f.write(
+                f"{outcome},{v['share_positive']!r},{v['min']!r},{v['median']!r},{v['max']!r},"
+                f"{int(v['samples'])}\n"
+            )
+    with (out / "samples.csv").open("w", encoding="utf-8") as f:
+        names = [x.name for x in result.factors]
+        f.write(",".join(["phase", *names, *result.outcomes]) + "\n")
+        phases = (
+            ("morris", result.morris_samples, names, result.morris_outcomes),
+            ("sobol", result.sobol_samples, result.chosen, result.sobol_outcomes),
+        )
+        for phase, xs, varied, ys in phases:
+            for x, y in zip(xs, ys, strict=True):
+                given = dict(zip(varied, x, strict=True))
+                cells = [repr(float(given[n])) if n in given else "" for n in names]
+                f.write(",".join([phase, *cells, *[repr(float(v)) for v in y]]) + "\n")
