@@ -141,21 +141,23 @@ def test_simon_process_tail_exponent_is_one_over_one_minus_entry(entry: float) -
 
 def test_capitalist_firm_sizes_by_maximum_likelihood_over_seeds() -> None:
     scenario = bundled_scenario("capitalism")
-    alphas, lognormal_favoured, beats_exponential = [], 0, 0
+    alphas, power_law_significantly_better, beats_exponential = [], 0, 0
     for seed in range(4):
         sizes = np.array(run_task(RunTask(scenario, 5_000, 520, seed)).firm_sizes)
         fit = _fit(sizes[sizes > 0], "lognormal", "exponential")
         alphas.append(fit.alpha)
-        lognormal_favoured += fit.ratios["lognormal"][0] < 0
+        ratio, p = fit.ratios["lognormal"]
+        power_law_significantly_better += ratio > 0 and p < 0.1
         beats_exponential += fit.ratios["exponential"][0] > 0
     # Axtell's US firms: alpha = 2.06. Each seed's tail has 50-130 firms, a standard error of
     # 0.08-0.27, and the seeds spread further (the tail is set by a few large firms), so the
     # median of four must lie in [1.6, 2.6]: Zipf-like, far from an exponential's thin tail
     assert 1.6 < float(np.median(alphas)) < 2.6
     assert beats_exponential >= 3
-    # Clauset, Shalizi and Newman's likelihood-ratio test does not favour the power law over the
-    # lognormal: docs/simulator.md claims a heavy tail, never a pure power law
-    assert lognormal_favoured >= 3
+    # Clauset, Shalizi and Newman's likelihood-ratio test never prefers the power law to the
+    # lognormal (at the 10% level) in any seed: docs/simulator.md claims a heavy tail, never a
+    # pure power law
+    assert power_law_significantly_better == 0
 
 
 # -- Ward (1958) and Domar (1966): a co-op's short-run output falls when its price rises -------
