@@ -30,6 +30,18 @@ def test_run_writes_metrics_plots_and_summary(tmp_path: Path) -> None:
     assert summary["regime"] == "capitalism"
 
 
+def test_run_after_a_burn_in_records_only_the_measured_weeks(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", "cybermutualism", "-n", "200", "-t", "12", "--burn-in", "5", "-o", str(out)]
+    result = runner.invoke(simulate_app, args)
+    assert result.exit_code == 0, result.output
+    steps = pq.read_table(out / "metrics.parquet").column("step").to_pylist()
+    assert steps == list(range(6, 18))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["burn_in"] == 5
+    assert "capital_per_head" in summary["final"]
+
+
 def test_run_accepts_a_scenario_file_and_the_boltzmann_scenario(tmp_path: Path) -> None:
     scenario = Path(__file__).resolve().parents[2] / "scenarios" / "cybermutualism.toml"
     result = runner.invoke(
