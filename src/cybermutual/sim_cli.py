@@ -314,7 +314,7 @@ def _print_sensitivity(result: Sensitivity) -> None:
         table.add_row(f.name, f"{screening[f.name]:.2f}", "yes" if f.name in result.chosen else "")
     err.print(table)
     table = Table(title="Sobol total indices ST, and how often the challenger is ahead")
-    table.add_column("outcome (challenger vs capitalism)")
+    table.add_column("outcome (challenger vs capitalism)", overflow="fold")
     for name in result.chosen:
         table.add_column(f"ST {name}", justify="right")
     table.add_column("share > 0", justify="right")
