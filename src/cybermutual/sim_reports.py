@@ -16,7 +16,8 @@ from scipy import stats
 from cybermutual.sim.boltzmann import BoltzmannResult
 from cybermutual.sim.inequality import ccdf_slope, hill_tail_index, saving_gamma_shape
 from cybermutual.sim.metrics import HEADLINE
-from cybermutual.sim.runner import Comparison, RunResult
+from cybermutual.sim.runner import HORIZONS, WEEKS_PER_YEAR, Comparison, RunResult
+from cybermutual.sim.sensitivity import Sensitivity
 
 PLOTTED = (
     "median_consumption",
@@ -28,6 +29,7 @@ PLOTTED = (
     "output",
     "coop_share",
     "price_index",
+    "capital_per_head",
 )
 COLOURS = {"cybermutualism": "#1b9e77", "libertarian_mutualism": "#d95f02", "capitalism": "#7570b3"}
 
@@ -79,18 +81,21 @@ def write_run(out: Path, result: RunResult, *, elapsed: float) -> None:
     table = result.table()
     pq.write_table(table.to_arrow(), out / "metrics.parquet")
     fig, axes = _grid(len(PLOTTED))
-    steps = table.column("step")
+    years = np.arange(1, len(table) + 1) / WEEKS_PER_YEAR
     for ax, name in zip(axes, PLOTTED, strict=True):
-        ax.plot(steps, table.column(name), color=COLOURS.get(result.task.scenario.regime, "k"))
+        ax.plot(years, table.column(name), color=COLOURS.get(result.task.scenario.regime, "k"))
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.tick_params(labelsize=7)
+    axes[-1].set_xlabel("years after the burn-in", fontsize=8)
     fig.suptitle(
         f"{result.task.scenario.name} ({result.task.scenario.regime}), "
-        f"{result.task.agents} agents, seed {result.task.seed}",
+        f"{result.task.agents} agents, seed {result.task.seed}, "
+        f"burn-in {result.task.burn_in} weeks",
         fontsize=10,
     )
     fig.savefig(out / "metrics.png")
     task = result.task
+    reached = [y for y in HORIZONS if y * WEEKS_PER_YEAR <= len(table)]
     write_json(
         out / "summary.json",
         {
@@ -98,19 +103,29 @@ def write_run(out: Path, result: RunResult, *, elapsed: float) -> None:
             "regime": task.scenario.regime,
             "agents": task.agents,
             "steps": task.steps,
+            "burn_in": task.burn_in,
             "seed": task.seed,
             "seconds": elapsed,
             "money_residual": result.money_residual,
             "final": {k: table.column(k)[-1].item() for k in table.columns if k != "step"},
-            "steady_state_last_quarter": {m: result.steady(m) for m in HEADLINE},
+            "statistic": "at_years: each metric averaged over the year ending that many years "
+            "after the burn-in",
+            "at_years": {str(y): {m: result.at_year(m, y) for m in HEADLINE} for y in reached},
             "firm_sizes": firm_size_summary(result.firm_sizes),
         },
     )
 
 
-def write_comparison(out: Path, comparison: Comparison, *, elapsed: float) -> None:
-    """``summary.json`` (mean and 95% interval per regime and metric), ``comparison.png`` and
-    every run's metrics in one ``metrics.parquet`` with ``regime`` and ``seed`` columns."""
+def write_comparison(
+    out: Path,
+    comparison: Comparison,
+    *,
+    elapsed: float,
+    horizons: tuple[float, ...] = HORIZONS,
+) -> None:
+    """``summary.json`` and ``horizons.csv`` (mean and 95% interval per regime, horizon and
+    metric), ``comparison.png`` (whole paths) and every run's metrics in one
+    ``metrics.parquet`` with ``regime`` and ``seed`` columns."""
     out.mkdir(parents=True, exist_ok=True)
     pieces = []
     for regime, runs in comparison.runs.items():
@@ -122,19 +137,31 @@ def write_comparison(out: Path, comparison: Comparison, *, elapsed: float) -> No
                 table.append_column("seed", pa.array([run.task.seed] * rows, type=pa.int64()))
             )
     pq.write_table(pa.concat_tables(pieces, promote_options="default"), out / "metrics.parquet")
-    save_comparison_plot(comparison, out / "comparison.png")
-    estimates = comparison.estimates()
+    save_comparison_plot(comparison, out / "comparison.png", horizons=horizons)
+    estimates = comparison.at_horizons(horizons)
+    with (out / "horizons.csv").open("w", encoding="utf-8") as csv:
+        csv.write("regime,years,metric,mean,low,high\n")
+        for regime, per_year in estimates.items():
+            for years, per_metric in per_year.items():
+                for metric, e in per_metric.items():
+                    csv.write(f"{regime},{years:g},{metric},{e.mean!r},{e.low!r},{e.high!r}\n")
     write_json(
         out / "summary.json",
         {
             "agents": comparison.agents,
+            "burn_in": comparison.burn_in,
             "steps": comparison.steps,
             "seeds": comparison.seeds,
             "seconds": elapsed,
-            "statistic": "each seed's value is the metric averaged over the last quarter of the "
-            "steps; mean over seeds with a Student-t 95% confidence interval",
-            "regimes": {
-                r: {m: e.as_dict() for m, e in per.items()} for r, per in estimates.items()
+            "statistic": "at each horizon, each seed's value is the metric averaged over the "
+            "year ending that many years after the burn-in; mean over seeds with a Student-t 95% "
+            "confidence interval. comparison.png shows the whole path",
+            "horizons": {
+                r: {f"{y:g}": {m: e.as_dict() for m, e in per.items()} for y, per in years.items()}
+                for r, years in estimates.items()
+            },
+            "firm_size_ccdf_slope": {
+                r: e.as_dict() for r, e in comparison.firm_size_slopes().items()
             },
             "scenarios": {r: runs[0].task.scenario.name for r, runs in comparison.runs.items()},
         },
@@ -142,14 +169,21 @@ def write_comparison(out: Path, comparison: Comparison, *, elapsed: float) -> No
 
 
 def save_comparison_plot(
-    comparison: Comparison, path: Path, *, metrics: tuple[str, ...] = PLOTTED
+    comparison: Comparison,
+    path: Path,
+    *,
+    metrics: tuple[str, ...] = PLOTTED,
+    horizons: tuple[float, ...] = HORIZONS,
 ) -> None:
-    """Mean path over seeds per regime with a band for the 95% interval, per metric."""
+    """Mean path over seeds per regime with a band for the 95% interval, per metric, against
+    years after the burn-in; dotted lines mark the reported horizons."""
     fig, axes = _grid(len(metrics))
     for ax, name in zip(axes, metrics, strict=True):
+        for years in comparison.horizons(horizons):
+            ax.axvline(years, color="#bbbbbb", linestyle=":", linewidth=0.8)
         for regime, runs in comparison.runs.items():
             paths = np.array([r.columns[name] for r in runs], dtype=np.float64)
-            steps = np.asarray(runs[0].columns["step"])
+            steps = np.arange(1, paths.shape[1] + 1) / WEEKS_PER_YEAR
             centre = np.nanmean(paths, axis=0)
             ax.plot(steps, centre, color=COLOURS.get(regime), label=regime, linewidth=1.2)
             if len(runs) > 1:
@@ -165,8 +199,10 @@ def save_comparison_plot(
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.tick_params(labelsize=7)
     axes[0].legend(fontsize=7)
+    axes[-1].set_xlabel("years after the burn-in", fontsize=8)
     fig.suptitle(
-        f"{comparison.agents} agents, {len(comparison.seeds)} seeds (mean and 95% band)",
+        f"{comparison.agents} agents, {len(comparison.seeds)} seeds, burn-in "
+        f"{comparison.burn_in} weeks (mean and 95% band)",
         fontsize=10,
     )
     fig.savefig(path)
@@ -220,3 +256,45 @@ def write_boltzmann(out: Path, result: BoltzmannResult, *, seed: int, elapsed: f
             "total_money": int(result.money.sum()),
         },
     )
+
+
+def write_sensitivity(out: Path, result: Sensitivity, *, elapsed: float) -> None:
+    """``sensitivity.json`` (everything), ``morris.csv``, ``sobol.csv``, ``robustness.csv`` and
+    ``samples.csv`` (every sample point with its outcomes)."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "sensitivity.json", {**result.as_dict(), "seconds": elapsed})
+    with (out / "morris.csv").open("w", encoding="utf-8") as f:
+        f.write("outcome,factor,mu,mu_star,sigma,mu_star_conf\n")
+        for outcome, per in result.morris.items():
+            for factor, v in per.items():
+                f.write(
+                    f"{outcome},{factor},{v['mu']!r},{v['mu_star']!r},{v['sigma']!r},"
+                    f"{v['mu_star_conf']!r}\n"
+                )
+    with (out / "sobol.csv").open("w", encoding="utf-8") as f:
+        f.write("outcome,factor,S1,S1_conf,ST,ST_conf\n")
+        for outcome, per in result.sobol.items():
+            for factor, v in per.items():
+                f.write(
+                    f"{outcome},{factor},{v['S1']!r},{v['S1_conf']!r},{v['ST']!r},"
+                    f"{v['ST_conf']!r}\n"
+                )
+    with (out / "robustness.csv").open("w", encoding="utf-8") as f:
+        f.write("outcome,share_positive,min,median,max,samples\n")
+        for outcome, v in result.robustness().items():
+            f.write(
+                f"{outcome},{v['share_positive']!r},{v['min']!r},{v['median']!r},{v['max']!r},"
+                f"{int(v['samples'])}\n"
+            )
+    with (out / "samples.csv").open("w", encoding="utf-8") as f:
+        names = [x.name for x in result.factors]
+        f.write(",".join(["phase", *names, *result.outcomes]) + "\n")
+        phases = (
+            ("morris", result.morris_samples, names, result.morris_outcomes),
+            ("sobol", result.sobol_samples, result.chosen, result.sobol_outcomes),
+        )
+        for phase, xs, varied, ys in phases:
+            for x, y in zip(xs, ys, strict=True):
+                given = dict(zip(varied, x, strict=True))
+                cells = [repr(float(given[n])) if n in given else "" for n in names]
+                f.write(",".join([phase, *cells, *[repr(float(v)) for v in y]]) + "\n")

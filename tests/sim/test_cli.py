@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from cybermutual.sim_cli import simulate_app
@@ -27,6 +28,18 @@ def test_run_writes_metrics_plots_and_summary(tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 3
     assert summary["regime"] == "capitalism"
+
+
+def test_run_after_a_burn_in_records_only_the_measured_weeks(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", "cybermutualism", "-n", "200", "-t", "12", "--burn-in", "5", "-o", str(out)]
+    result = runner.invoke(simulate_app, args)
+    assert result.exit_code == 0, result.output
+    steps = pq.read_table(out / "metrics.parquet").column("step").to_pylist()
+    assert steps == list(range(6, 18))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["burn_in"] == 5
+    assert "capital_per_head" in summary["final"]
 
 
 def test_run_accepts_a_scenario_file_and_the_boltzmann_scenario(tmp_path: Path) -> None:
@@ -52,6 +65,8 @@ def test_compare_writes_summary_with_intervals_and_a_plot(tmp_path: Path) -> Non
             "200",
             "--steps",
             "8",
+            "--burn-in",
+            "4",
             "--seeds",
             "2",
             "--workers",
@@ -62,11 +77,40 @@ def test_compare_writes_summary_with_intervals_and_a_plot(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["regimes"]) == {"cybermutualism", "libertarian_mutualism", "capitalism"}
-    estimate = summary["regimes"]["capitalism"]["gini_income"]
+    assert summary["burn_in"] == 4
+    regimes = {"cybermutualism", "libertarian_mutualism", "capitalism"}
+    assert set(summary["horizons"]) == regimes
+    # a run shorter than the default horizons reports its end (8 weeks)
+    (years,) = summary["horizons"]["capitalism"]
+    assert float(years) == pytest.approx(8 / 52, rel=1e-5)
+    estimate = summary["horizons"]["capitalism"][years]["gini_income"]
     assert estimate["low"] <= estimate["mean"] <= estimate["high"]
     assert (out / "comparison.png").stat().st_size > 1000
-    assert pq.read_table(out / "metrics.parquet").num_rows == 3 * 2 * 8
+    # the burn-in is not recorded: 8 measured steps per run, numbered after the burn-in
+    table = pq.read_table(out / "metrics.parquet")
+    assert table.num_rows == 3 * 2 * 8
+    assert min(table.column("step").to_pylist()) == 5
+
+
+def test_compare_reports_each_horizon_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    args = ["compare", "-n", "150", "-t", "156", "--burn-in", "0", "-k", "2", "--workers", "1"]
+    result = runner.invoke(
+        simulate_app, [*args, "--horizon", "1", "--horizon", "3", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "year 1 after" in result.output
+    assert "year 3 after" in result.output
+    rows = (out / "horizons.csv").read_text().splitlines()
+    assert rows[0] == "regime,years,metric,mean,low,high"
+    assert {r.split(",")[1] for r in rows[1:]} == {"1", "3"}
+    assert any(r.startswith("capitalism,3,capital_per_head,") for r in rows)
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["firm_size_ccdf_slope"]) <= {"capitalism", "libertarian_mutualism"}
+    beyond = runner.invoke(simulate_app, [*args, "--horizon", "4", "--out", str(tmp_path / "x")])
+    assert beyond.exit_code == 1
+    assert "not within the 156 measured steps" in beyond.output
+    assert not (tmp_path / "x").exists()
 
 
 def test_boltzmann_writes_files(tmp_path: Path) -> None:

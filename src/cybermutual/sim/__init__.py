@@ -3,9 +3,11 @@
 Modules: ``scenario`` (TOML scenarios), ``agents`` (the population as arrays), ``economy`` (one
 ``step()`` for everyone), ``commons`` (the facilitator's share-out), ``firms`` and ``labour``
 (enterprises, jobs, entry and exit), ``market`` (clearing, prices, levy), ``metrics``,
-``inequality``, ``boltzmann``, ``runner`` (seeds over a process pool or Dask), ``outputs``,
-``calibration``, ``calibrated_economy`` and ``impact_report`` (policy impact before a vote) and
-``cli`` (``simulate_app``).
+``inequality``, ``boltzmann``, ``runner`` (seeds over a process pool or Dask, burn-in and
+horizons), ``regimes`` (what the regimes share and where they differ), ``sensitivity`` (Morris and
+Sobol with SALib), ``exchange`` and ``growth`` (the literature's exchange and firm-growth models),
+``calibration``, ``calibrated_economy`` and ``impact_report`` (policy impact before a vote); the
+command line is ``cybermutual.sim_cli``.
 See docs/simulator.md for every modelling assumption.
 """
 

@@ -63,7 +63,7 @@ class Economy:
         a = self.agents
         a.income = (
             self.productivity[a.sector]
-            * tech.capital_per_worker**tech.capital_elasticity
+            * tech.starting_capital_per_worker**tech.capital_elasticity
             * a.efficiency ** (1 - tech.capital_elasticity)
         )
         if self.commons_based:
@@ -102,6 +102,13 @@ class Economy:
         """Efficiency units of labour one robot supplies at the current step."""
         tech = self.scenario.technology
         return tech.robot_productivity * (1.0 + tech.robot_progress) ** self.t
+
+    def capital_stock(self) -> tuple[float, float]:
+        """Capital units and robots held by the commons and by living firms."""
+        f = self.firms
+        capital = self.commons_capital.sum() + self.commons_general.sum() + f.capital[f.alive].sum()
+        robots = self.commons_robots.sum() + f.robots[f.alive].sum()
+        return float(capital), float(robots)
 
     def total_money(self) -> float:
         """Sum of every balance: members, firms, commons funds and issuance (0 when closed)."""
@@ -358,15 +365,21 @@ class Economy:
         """Members switch to better-paid sectors and move to collectives that live better."""
         a, pop = self.agents, self.scenario.population
         n = a.size
+        # the same search friction as job search in the firm regimes (labour.search_jobs): a
+        # searcher hears of one other place, where a random acquaintance works (``referral``) or
+        # at random, and moves only when it beats what they earn now by ``move_threshold``
         looking = np.flatnonzero(self.rng.random(n) < pop.search_rate)
         if looking.size:
-            expected = a.skill[looking] * self._revenue_per_unit[None, :]
-            best = np.argmax(expected, axis=1)
+            by_referral = self.rng.random(looking.size) < pop.referral
+            acquaintance = self.rng.integers(0, n, size=looking.size)
+            random_sector = self.rng.integers(0, self.prices.size, size=looking.size)
+            candidate = np.where(by_referral, a.sector[acquaintance], random_sector)
+            offer = a.skill[looking, candidate] * self._revenue_per_unit[candidate]
             now = a.efficiency[looking] * self._revenue_per_unit[a.sector[looking]]
-            switch = expected[np.arange(looking.size), best] > now * (1 + pop.move_threshold)
+            switch = (candidate != a.sector[looking]) & (offer > now * (1 + pop.move_threshold))
             movers = looking[switch]
-            a.sector[movers] = best[switch]
-            a.efficiency[movers] = a.skill[movers, best[switch]]
+            a.sector[movers] = candidate[switch]
+            a.efficiency[movers] = a.skill[movers, candidate[switch]]
         heads = np.bincount(a.collective, minlength=self.collectives)
         eaten = sum_by(a.collective, a.consumption, self.collectives)
         self._mean_consumption = np.divide(

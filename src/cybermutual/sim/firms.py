@@ -7,10 +7,13 @@ for labour at ``theta`` units each, as in task-based automation models, Acemoglu
 and adjusts its wage and its workforce toward that target. Traditional firms pay wages and send
 profit to the owner (and any employee equity to employees); co-operatives pay the same kind of
 base wage and share the profit among worker-owners by merit (efficiency units contributed), and,
-like Ward's (1958) labour-managed firm, they hire only while that raises income per member and
-never fire for profit. Investment goes to whichever of capital and robots returns more per unit of
-money (a robot returns the marginal revenue product of the labour it stands in for), when that
-return beats the user cost of capital: automation is an outcome of prices and wages, never assumed.
+like Ward's (1958) labour-managed firm, they size their membership to maximise income per member
+(:func:`ward_membership`: net of the user cost of their capital), so a co-op whose price rises
+wants fewer members and produces less (Ward 1958, Domar 1966); they never fire for profit, so they
+shrink by not replacing members who leave. Investment goes to whichever of capital and robots
+returns more per unit of money (a robot returns the marginal revenue product of the labour it
+stands in for), when that return beats the user cost of capital: automation is an outcome of
+prices and wages, never assumed.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class Firms:
     invest_robots: BoolArray
     workforce: FloatArray  # efficiency units employed (last production)
     output: FloatArray
+    planned: FloatArray  # efficiency units of labour the firm wants next step
 
     @property
     def slots(self) -> int:
@@ -77,7 +81,8 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
     units = sum_by(agents.employer, agents.efficiency, count)
     coop = first.coop_draw < scenario.enterprises.coop_share
     a = tech.capital_elasticity
-    capital = tech.capital_per_worker * headcount
+    # the same capital per worker as the commons starts with: sector-specific plus general
+    capital = tech.starting_capital_per_worker * headcount
     per_unit = np.divide(capital, units, out=np.zeros(count), where=units > 0)
     # the marginal product of labour at the start, so no firm begins far from its own optimum
     wage0 = (
@@ -106,6 +111,7 @@ def start_firms(first: FirstFirms, scenario: Scenario, agents: Agents, prices: F
         invest_robots=np.zeros(slots, dtype=np.bool_),
         workforce=zeros.copy(),
         output=zeros.copy(),
+        planned=zeros.copy(),
     )
 
 
@@ -197,9 +203,13 @@ def plan_firms(
     value = prices[firms.sector] * seller_fill[firms.sector] * firms.output
     labour = firms.workforce + theta * firms.robots
     mrpl = np.divide((1 - a) * value, labour, out=np.zeros(firms.slots), where=labour > 0)
-    pay = np.maximum(np.where(firms.coop, firms.pay_per_unit(), firms.wage), 1e-9)
-    ratio = np.clip(mrpl / pay, 0.0, 4.0)
-    target = np.maximum(labour * ratio ** (1.0 / a) - theta * firms.robots, 0.0)
+    ratio = np.clip(mrpl / np.maximum(firms.wage, 1e-9), 0.0, 4.0)
+    factor = ratio ** (1.0 / a)
+    user_cost = tech.interest + tech.depreciation
+    ward = ward_membership(value, user_cost * firms.capital * price_index, capital_elasticity=a)
+    factor = np.where(firms.coop, ward, factor)
+    target = np.maximum(labour * factor - theta * firms.robots, 0.0)
+    firms.planned = np.where(firms.alive, target, 0.0)
     gap = np.clip((target - firms.workforce) / np.maximum(firms.workforce, 1.0), -1.0, 1.0)
     # the wage curve (Blanchflower and Oswald 1994): offers slide while people look for work
     pressure = gap - ent.wage_curve * unemployment
@@ -212,7 +222,6 @@ def plan_firms(
         where=firms.workforce > 0,
     )
     firms.fire_rate = np.where(firms.coop, 0.0, ent.fire_speed * np.clip(surplus, 0.0, 1.0))
-    user_cost = tech.interest + tech.depreciation
     # return per unit of money spent: capital adds MPK; a robot adds theta efficiency units,
     # each worth the marginal revenue product of labour
     capital_return = np.divide(
@@ -223,6 +232,33 @@ def plan_firms(
     firms.invest_robots = robots
     wants = firms.alive & (np.maximum(robot_return, capital_return) > user_cost)
     firms.wants_invest = wants
+
+
+#: Bound on how far one step's plan may scale labour (about what the firms' ratio clip of 4
+#: allows at a capital elasticity of 1/3; the step itself is bounded by the wage rule).
+MAX_LABOUR_FACTOR = 64.0
+
+
+def ward_membership(
+    revenue: FloatArray, capital_cost: FloatArray, *, capital_elasticity: float
+) -> FloatArray:
+    """How much a labour-managed firm wants to scale its labour: Ward's (1958) rule.
+
+    A co-op maximises income per member ``(V(L) - R) / L``, where ``V`` is its revenue and ``R``
+    the user cost of its capital (interest plus depreciation, a cost that does not depend on
+    membership). With ``V`` proportional to ``L^(1 - a)`` the optimum is where ``a V = R``, so
+    labour should scale by ``(R / (a V)) ^ (1 / (1 - a))``. A higher price raises ``V`` at the
+    current membership and so *lowers* the wanted membership and output: the labour-managed
+    firm's backward-bending short-run supply (Ward 1958, Domar 1966).
+    """
+    a = capital_elasticity
+    want = np.divide(
+        capital_cost,
+        a * revenue,
+        out=np.full(revenue.shape, MAX_LABOUR_FACTOR),
+        where=revenue > 0,
+    )
+    return np.asarray(np.clip(want ** (1.0 / (1.0 - a)), 0.0, MAX_LABOUR_FACTOR), np.float64)
 
 
 def invest(firms: Firms, bought_units: FloatArray, *, robot_price: float) -> None:

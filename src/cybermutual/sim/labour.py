@@ -98,13 +98,13 @@ def search_jobs(
     firms: Firms, agents: Agents, rng: np.random.Generator, *, scenario: Scenario
 ) -> None:
     """Job-seekers and a share of workers look at one other firm and may move there."""
-    pop, ent = scenario.population, scenario.enterprises
+    pop = scenario.population
     n = agents.size
     employed = agents.employer >= 0
     searching = np.flatnonzero(~employed | (rng.random(n) < pop.search_rate))
     if searching.size == 0:
         return
-    by_referral = rng.random(searching.size) < ent.referral
+    by_referral = rng.random(searching.size) < pop.referral
     acquaintance = rng.integers(0, n, size=searching.size)
     random_firm = rng.integers(0, firms.slots, size=searching.size)
     candidate = np.where(by_referral, agents.employer[acquaintance], random_firm)

@@ -14,7 +14,9 @@ Definitions (also in docs/simulator.md):
 - worker_income_share: the same plus profit shares paid to workers (co-ops, employee equity);
 - automation_share: robots' share of the efficiency units of labour used in production;
 - output: units sold, summed over sectors at base prices;
-- coop_share: share of the employed who work in co-operatives.
+- coop_share: share of the employed who work in co-operatives;
+- capital_per_head, robots_per_head: capital units and robots per person, held by the commons or
+  by living firms (the stock a regime builds or runs down; every regime starts with the same).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ BASE_COLUMNS = (
     "price_index",
     "firms",
     "largest_firm",
+    "capital_per_head",
+    "robots_per_head",
 )
 #: The metrics ``compare`` and ``policy_impact`` summarise.
 HEADLINE = (
@@ -60,6 +64,7 @@ HEADLINE = (
     "automation_share",
     "output",
     "coop_share",
+    "capital_per_head",
 )
 
 
@@ -87,6 +92,7 @@ def measure(economy: Economy, flows: StepFlows) -> dict[str, float]:
     sizes = np.bincount(a.employer[employed], minlength=f.slots)[f.alive]
     sales = flows.sales if flows.sales > 0 else np.nan
     inputs = flows.labour_units + flows.robot_units
+    capital, robots = economy.capital_stock()
     row: dict[str, float] = {
         "step": float(economy.t),
         "mean_consumption": float(a.consumption.mean()),
@@ -103,6 +109,8 @@ def measure(economy: Economy, flows: StepFlows) -> dict[str, float]:
         "price_index": flows.price_index,
         "firms": float(f.alive.sum()),
         "largest_firm": float(sizes.max()) if sizes.size else 0.0,
+        "capital_per_head": capital / n,
+        "robots_per_head": robots / n,
     }
     heads = np.bincount(a.collective, minlength=economy.scenario.population.collectives)
     for c, size in enumerate(heads):

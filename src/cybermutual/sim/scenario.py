@@ -20,6 +20,16 @@ T = TypeVar("T")
 SCENARIO_DIR = Path(__file__).resolve().parents[3] / "scenarios"
 
 
+#: Fields that moved to another table: (old table, new place, why).
+MOVED = {
+    "referral": (
+        "enterprises",
+        "population.referral",
+        "a search friction every regime shares, job search and sector search alike",
+    ),
+}
+
+
 class ScenarioError(ValueError):
     """A scenario file that cannot be read or holds a value the simulator refuses."""
 
@@ -34,6 +44,7 @@ class Population:
     mpc_income: float = 0.8  # share of last income spent
     mpc_wealth: float = 0.05  # share of spendable balance (balance + credit limit) spent
     search_rate: float = 0.1  # share who look for a better job/sector/collective each step
+    referral: float = 0.8  # share of searches that look where a random acquaintance works
     move_threshold: float = 0.05  # relative gain needed to move
     collectives: int = 1
 
@@ -53,7 +64,9 @@ class Technology:
     """Production, capital and automation."""
 
     capital_elasticity: float = 0.33
-    capital_per_worker: float = 1000.0
+    capital_per_worker: float = 1000.0  # sector-specific capital per worker at the start
+    # general-purpose capital per worker at the start (rooms, compute, vehicles): a shared pool
+    # in the commons, part of each firm's own capital in the firm regimes
     general_capital_per_worker: float = 200.0
     depreciation: float = 0.002  # per step
     interest: float = 0.001  # per step, the opportunity cost of capital
@@ -64,6 +77,11 @@ class Technology:
     price_adjustment: float = 0.1
     wage_adjustment: float = 0.05
     start_capital: float = 1000.0  # capital units a founder brings to a new enterprise
+
+    @property
+    def starting_capital_per_worker(self) -> float:
+        """Capital per person at step 0, the same in every regime (only how it is held differs)."""
+        return self.capital_per_worker + self.general_capital_per_worker
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +95,6 @@ class Enterprises:
     employee_equity: float = 0.0  # share of a traditional firm's dividends paid to employees
     productivity_sigma: float = 0.3  # log-normal spread of firm productivity
     productivity_shock: float = 0.03  # sd of the random walk of log firm productivity per step
-    referral: float = 0.8  # share of job searches that look at a random person's employer
     fire_speed: float = 0.3
     wage_curve: float = 1.0  # how fast wage offers fall with the unemployment rate
 
@@ -135,6 +152,8 @@ def _section(cls: type[T], raw: object, where: str) -> T:
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     for key, value in raw.items():
+        if key in MOVED and where == MOVED[key][0]:
+            raise ScenarioError(f"{where}.{key}: moved to {MOVED[key][1]} ({MOVED[key][2]})")
         if key not in known:
             raise ScenarioError(f"{where}.{key}: unknown field (known: {', '.join(known)})")
         default = getattr(cls(), key)
@@ -191,7 +210,7 @@ def validate(s: Scenario) -> Scenario:
     _check(p.steps > 0, "population.steps: must be positive")
     _check(p.collectives >= 1, "population.collectives: at least one")
     _check(p.skill_sigma >= 0, "population.skill_sigma: must not be negative")
-    for name in ("mpc_income", "mpc_wealth", "search_rate"):
+    for name in ("mpc_income", "mpc_wealth", "search_rate", "referral"):
         _check(0 <= getattr(p, name) <= 1, f"population.{name}: must be in [0, 1]")
     _check(0 < t.capital_elasticity < 1, "technology.capital_elasticity: must be in (0, 1)")
     for name in ("depreciation", "interest", "investment_rate", "price_adjustment"):
@@ -199,7 +218,7 @@ def validate(s: Scenario) -> Scenario:
     _check(t.robot_price > 0, "technology.robot_price: must be positive")
     _check(e.mean_size >= 1, "enterprises.mean_size: must be at least 1")
     _check(e.productivity_shock >= 0, "enterprises.productivity_shock: must not be negative")
-    for name in ("coop_share", "coop_entry_share", "entry_rate", "employee_equity", "referral"):
+    for name in ("coop_share", "coop_entry_share", "entry_rate", "employee_equity"):
         _check(0 <= getattr(e, name) <= 1, f"enterprises.{name}: must be in [0, 1]")
     _check(0 <= q.levy_rate < 1, "policy.levy_rate: must be in [0, 1)")
     _check(q.basic_income >= 0, "policy.basic_income: must not be negative")
