@@ -7,13 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from cybermutual.web.pages import account, collective, public
+from cybermutual.web.pages import account, collective, governance, public
 from cybermutual.web.sessions import Viewer
 
 ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     account.router,
     collective.router,
+    governance.router,
 )
 
 
