@@ -87,6 +87,8 @@ def _form_context(
                 for s in listed.items
                 if s.service.status is ServiceStatus.ACTIVE
             ]
+            if len(context["service_choices"]) == 1:  # no service to choose: refuse at the top
+                context["inline_fields"].remove("params.service")
         if chosen.key == "amend_charter" and not values.get("params.text"):
             values["params.text"] = context["collective"].charter.text
     return context
