@@ -614,7 +614,7 @@ def test_a_round_opened_by_vote_takes_projects_and_ballots_and_explains_its_resu
     result = text_of(ada.get(rnd))
     assert "3 of 3" in result  # projects selected; voters
     assert "Selected" in result
-    assert "selected in round" in result
+    assert "Bought in round 1: each supporter paid at most" in result
     assert "Not funded" in result  # the fund is empty
     assert "Your share" in result
     assert "You paid" in result

@@ -131,8 +131,24 @@ def _round_context(
 def _result_figures(result: ResultView | None, projects: dict[str, Any]) -> dict[str, Any]:
     """The result's exact shares (fractions of a minor unit) rounded for display."""
     if result is None:
-        return {"share_minor": None, "my_paid": None, "my_total": None}
+        return {"share_minor": None, "my_paid": None, "my_total": None, "verdicts": []}
     share = result.result.get("share")
+    order = {project: i for i, project in enumerate(result.result.get("selected", []))}
+    verdicts = sorted(
+        (
+            {
+                **v,
+                "price_minor": _minor(v["price_per_supporter"])
+                if v.get("price_per_supporter")
+                else None,
+                "remaining_minor": _minor(v["supporters_remaining"])
+                if v.get("supporters_remaining")
+                else None,
+            }
+            for v in result.result.get("projects", [])
+        ),
+        key=lambda v: (order.get(v["id"], len(order)), -v["approvals"]),
+    )
     mine = result.my_share
     paid = None
     if mine is not None:
@@ -144,6 +160,7 @@ def _result_figures(result: ResultView | None, projects: dict[str, Any]) -> dict
         "share_minor": None if share is None else _minor(share),
         "my_paid": paid,
         "my_total": None if mine is None else _minor(mine.get("total_paid", "0")),
+        "verdicts": verdicts,
     }
 
 
