@@ -93,6 +93,9 @@ def test_a_levy_proposal_is_decided_with_a_delegate_and_lands_in_the_history(
     expect(page.get_by_text("1 of them through a delegate", exact=False)).to_be_visible()
     expect(page.get_by_text("Levy: 2.00% → 3.00%")).to_be_visible()
     check(page, "governance-proposal-decided")
+    page.set_viewport_size({"width": 360, "height": 780})
+    screenshot(page, "governance-proposal-decided-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="← Governance").click()
     section(page, "Policy history")
@@ -159,7 +162,7 @@ def test_a_member_opens_a_budget_round_and_another_casts_a_ballot(
     page.get_by_role("button", name="Open the round").click()
     expect(page.get_by_role("status")).to_contain_text("The round is open")
     for name, cost in (("Lathe", "60"), ("Drill press", "30"), ("Soldering kit", "15")):
-        page.get_by_label("Project", exact=True).fill(name)
+        page.get_by_label("Project name").fill(name)
         page.get_by_label("Cost (RVC)").fill(cost)
         page.get_by_role("button", name="Propose the project").click()
         expect(page.get_by_role("status")).to_contain_text(f"'{name}' is on the ballot")
