@@ -647,3 +647,53 @@ def test_members_open_a_round_where_the_charter_lets_them(
     assert ada.submit(f"{rnd}/cancel").status_code == 303
     assert "cancelled it before anyone voted" in text_of(ada.get(rnd))
     assert bo.get(f"{G}/rounds/0123456789abcdef").status_code == 404
+
+
+def test_every_governance_page_of_the_demo_renders(app: FastAPI) -> None:
+    """The demo (what ``make demo`` opens onto) has every kind of governance record: each page
+    reachable from the overview, and each kind's form, shows for its founder."""
+    from cybermutual.bootstrap import build_services
+    from cybermutual.demo.people import DEMO_PASSWORD, DEMO_PASSWORDS
+    from cybermutual.demo.seeding import seed
+    from cybermutual.store.engine import make_engine
+    from cybermutual.store.migrate import upgrade
+    from tests.api.conftest import shared_app
+
+    original = app.state.services  # the app is shared: point it back afterwards
+    engine = make_engine("sqlite://")
+    upgrade(engine)
+    built: list[Services] = []
+
+    def build(clock: Any) -> Services:
+        services = build_services(engine, clock=clock, passwords=DEMO_PASSWORDS)
+        services.proposal_impact.seeds, services.proposal_impact.steps = 2, 8
+        built.append(services)
+        return services
+
+    try:
+        logins = seed(build, payments=20)
+        demo = shared_app(built[0])
+        ada = Visitor(demo, "Ada")
+        signed_in = ada.submit("/signin", {"email": logins[0].email, "password": DEMO_PASSWORD})
+        assert signed_in.status_code == 303
+        base = "/c/riverside/governance"
+        seen: set[str] = set()
+        todo = [base, *(f"{base}/{p}" for p in ("new", "delegation", "policies", "services"))]
+        todo.append(f"{base}/rounds")
+        while todo:
+            path = todo.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            page = ada.get(path)
+            assert page.status_code == 200, (path, text_of(page)[:2000])
+            links = re.findall(rf'href="({base}[^"#?]*(?:\?kind=[a-z_]+)?)"', page.text)
+            todo.extend(link for link in links if link not in seen)
+        kinds = [p for p in seen if "?kind=" in p]
+        assert len(kinds) == 11
+        assert any(re.fullmatch(rf"{base}/[0-9a-f]{{32}}", p) for p in seen)  # proposals
+        assert any(re.fullmatch(rf"{base}/rounds/[0-9a-f]{{32}}", p) for p in seen)
+        assert any(re.fullmatch(rf"{base}/services/[0-9a-f]{{32}}", p) for p in seen)
+    finally:
+        shared_app(original)
+        engine.dispose()
