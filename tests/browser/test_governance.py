@@ -105,7 +105,7 @@ def test_a_levy_proposal_is_decided_with_a_delegate_and_lands_in_the_history(
     expect(history).to_contain_text("Took effect")
     check(page, "governance-policies")
     section(page, "Proposals")
-    expect(page.get_by_role("heading", name="Decided")).to_be_visible()
+    expect(page.get_by_role("heading", name="Decided", exact=True)).to_be_visible()
     check(page, "governance-overview")
     page.get_by_role("link", name="Home", exact=True).click()
     levy = page.get_by_role("definition").filter(has_text="%").first
