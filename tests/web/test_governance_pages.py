@@ -218,7 +218,12 @@ def test_an_estimate_pending_is_polled_and_a_failed_one_says_why(
 @pytest.mark.parametrize(
     ("kind", "fields", "field", "message"),
     [
-        ("set_levy", {"params.rate": "60"}, "params.rate", "from 0 to 0.5"),
+        (
+            "set_levy",
+            {"params.rate": "60"},
+            "params.rate",
+            "a levy is from 0% to 50% of each payment",
+        ),
         ("set_levy", {"params.rate": "lots"}, "params.rate", "enter a percentage"),
         ("set_credit_limit", {"params.amount": "1.234"}, "params.amount", "more than 2 decimals"),
         ("set_admission", {"params.approvals_needed": "9"}, "params.approvals_needed", "3 active"),
