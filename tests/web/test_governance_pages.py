@@ -702,3 +702,37 @@ def test_every_governance_page_of_the_demo_renders(app: FastAPI) -> None:
     finally:
         shared_app(original)
         engine.dispose()
+
+
+def test_a_form_without_its_csrf_token_changes_nothing(members: list[Visitor]) -> None:
+    ada, bo, _cy = members
+    pid = propose(ada, "resolution", {}, title="Guarded")
+    forged = bo.client.post(f"{G}/{pid}/vote", data={"choice": "yes"})
+    assert forged.status_code == 403
+    assert "0 of 3 members have voted so far" in text_of(bo.get(f"{G}/{pid}"))
+
+
+def test_confirming_a_claim_twice_with_the_page_s_key_confirms_once(
+    members: list[Visitor], sqlite_services: Services
+) -> None:
+    ada, bo, _cy = members
+    sid = clinic(members, sqlite_services)
+    svc = f"{G}/services/{sid}"
+    ada.submit(f"{svc}/providers")
+    ada.submit(f"{svc}/claims", {"recipient": id_of(sqlite_services, bo), "units": "1"})
+    page = bo.get(svc)
+    action, key = re.search(
+        r'action="([^"]+/confirm)"[^>]*>\s*<input[^>]*>\s*<input type="hidden" '
+        r'name="idempotency_key" value="([^"]+)"',
+        page.text,
+    ).groups()  # type: ignore[union-attr]
+    first = bo.submit(action, {"idempotency_key": key})
+    again = bo.submit(action, {"idempotency_key": key})  # a double click
+    assert first.status_code == again.status_code == 303
+    claims = sqlite_services.public_services.claims(
+        SLUG, viewer=id_of(sqlite_services, bo), service_id=sid
+    )
+    assert [c.claim.status.value for c in claims.items] == ["waiting"]
+    rejected_after = bo.submit(action.replace("/confirm", "/reject"))
+    assert rejected_after.status_code == 409
+    assert "cannot reject a claim that is waiting" in box(rejected_after)
