@@ -413,6 +413,7 @@ def test_delegating_seeing_who_trusts_you_and_revoking(
     assert "1 member(s) trust you" in text_of(bo.get(G))
     # Ada's delegate votes for her: with Cy's vote every member is counted, and it closes
     pid = propose(cy, "set_levy", {"params.rate": "4"})
+    assert "if you do not, Bo's vote counts for you" in text_of(ada.get(f"{G}/{pid}"))
     vote(bo, pid, "yes")
     vote(cy, pid, "yes")
     result = text_of(ada.get(f"{G}/{pid}"))
@@ -583,6 +584,11 @@ def test_a_round_opened_by_vote_takes_projects_and_ballots_and_explains_its_resu
             "voting_hours": "24",
             "round_days": "1",
         },
+    )
+    opened = text_of(ada.get(G))
+    assert (
+        "Open the budget round Spring with 30.00 RVC (equal shares), open until 3 Nov 2026"
+        in opened
     )
     page = ada.get(f"{G}/rounds")
     found = re.search(rf'href="{G}/rounds/([0-9a-f]+)">Spring<', page.text)

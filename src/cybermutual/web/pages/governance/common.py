@@ -20,6 +20,7 @@ def section(services: Services, slug: str, viewer: Viewer, **extra: Any) -> dict
         **collective_context(services, slug, viewer, "governance"),
         "now": services.clock.now(),
         "time_left": time_left,
+        "moment": moment,
         **extra,
     }
 
@@ -33,6 +34,14 @@ def members(services: Services, slug: str, viewer: Viewer) -> list[tuple[str, st
         ((m.member_id, person.display_name) for m, person in page.items),
         key=lambda pair: pair[1].casefold(),
     )
+
+
+def moment(text: str) -> datetime | None:
+    """A time a proposal's params hold as ISO 8601 text (None if it is not one)."""
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
 
 
 def time_left(until: datetime, now: datetime) -> str:

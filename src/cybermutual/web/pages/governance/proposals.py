@@ -157,8 +157,10 @@ def _proposal_context(
     _, impact = services.proposal_impact.impact(slug, viewer=viewer.id, proposal_id=proposal_id)
     context = section(services, slug, viewer)
     names: dict[str, str] = {}
+    delegation = None
     with suppress(DomainError):  # a former member reads on, without the member list
         names = dict(members(services, slug, viewer))
+        delegation = services.votes.delegation(slug, member=viewer.id)
     service_names: dict[str, str] = {}
     if view.proposal.kind.value == "end_service":
         with suppress(DomainError):
@@ -172,6 +174,7 @@ def _proposal_context(
         impact=impact,
         names=names,
         service_names=service_names,
+        delegation=delegation,
         values={"body": ""},
     )
     return context
