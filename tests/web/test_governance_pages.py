@@ -14,6 +14,10 @@ from tests.helpers import FakeClock
 from tests.web.helpers import Visitor, alert, text_of
 
 SLUG = "riverside"
+PABULIB = (
+    "META\nkey;value\nbudget;30\nPROJECTS\nproject_id;cost;name\na;12;Playground\n"
+    "b;9;Benches\nc;6;Trees\nVOTES\nvoter_id;vote\n1;a,b\n2;a,b,c\n3;b,c\n"
+)
 G = f"/c/{SLUG}/governance"
 
 
@@ -657,6 +661,23 @@ def test_members_open_a_round_where_the_charter_lets_them(
     assert empty.status_code == 303  # an empty ballot approves nothing
     assert ada.submit(f"{rnd}/cancel").status_code == 303
     assert "cancelled it before anyone voted" in text_of(ada.get(rnd))
+    # a Pabulib file, pasted, is decided at once; a broken one is refused beside the text
+    broken = ada.submit(f"{G}/rounds/import", {"pabulib": "META\nkey;value\nbudget;30\n"})
+    assert broken.status_code == 422
+    assert "no PROJECTS section" in field_error(broken, "pabulib")
+    assert "budget;30" in broken.text  # what was pasted is kept
+    study = ada.submit(f"{G}/rounds/import", {"pabulib": PABULIB})
+    assert study.status_code == 303
+    result = text_of(ada.get(study.headers["location"]))
+    assert "3 of 3" in result
+    assert "imported by Ada" in result
+    exported = ada.get(study.headers["location"] + "/pabulib")
+    assert exported.status_code == 200
+    assert exported.text.startswith("META")
+    assert "attachment" in exported.headers["content-disposition"]
+    not_closed = ada.get(f"{rnd}/pabulib")
+    assert not_closed.status_code == 409
+    assert "no result" in box(not_closed)
     assert bo.get(f"{G}/rounds/0123456789abcdef").status_code == 404
 
 

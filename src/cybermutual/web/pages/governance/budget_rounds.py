@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from cybermutual.domain.errors import DomainError
 from cybermutual.domain.governance.budget_rounds import RoundStatus
@@ -34,7 +34,7 @@ RULES: tuple[tuple[str, str], ...] = (
     ("equal_shares", "Equal shares (each voter controls an equal part of the budget)"),
     ("greedy", "Most approvals first (greedy)"),
 )
-OPEN_DEFAULTS = {"title": "", "budget": "", "rule": "equal_shares", "days": "14"}
+OPEN_DEFAULTS = {"title": "", "budget": "", "rule": "equal_shares", "days": "14", "pabulib": ""}
 PROJECT_DEFAULTS = {"name": "", "cost": "", "description": "", "service_id": ""}
 
 
@@ -96,6 +96,27 @@ def open_round(
     return see_other(
         f"/c/{slug}/governance/rounds/{view.round.id}",
         flash="The round is open: members can now propose projects and approve them.",
+    )
+
+
+@router.post("/c/{slug}/governance/rounds/import")
+def import_round(
+    request: Request, slug: str, viewer: MemberDep, services: ServicesDep, form: FormDep
+) -> Response:
+    """A Pabulib file, pasted, stored as a closed round decided at once (for study)."""
+    values = {**OPEN_DEFAULTS, **form}
+    try:
+        view = services.budget_rounds.import_pabulib(
+            slug, importer=viewer.id, text=values["pabulib"]
+        )
+    except DomainError as error:
+        if error.code == "invalid_value":  # whatever is wrong is in the file: say so beside it
+            error.context.setdefault("field", "pabulib")
+        context = _rounds_context(services, slug, viewer, values, None)
+        return refused(request, "governance/rounds.html", error, context)
+    return see_other(
+        f"/c/{slug}/governance/rounds/{view.round.id}",
+        flash="The file is decided: its result is below. An imported round moves no money.",
     )
 
 
@@ -174,6 +195,21 @@ def budget_round(
 ) -> Response:
     context = _round_context(services, slug, viewer, round_id, {})
     return render(request, "governance/round.html", context)
+
+
+@router.get("/c/{slug}/governance/rounds/{round_id}/pabulib")
+def export_round(
+    request: Request, slug: str, round_id: str, viewer: MemberDep, services: ServicesDep
+) -> Response:
+    """A closed round as a Pabulib file (voters numbered, never named)."""
+    try:
+        text = services.budget_rounds.export_pabulib(slug, viewer=viewer.id, round_id=round_id)
+    except DomainError as error:
+        return _refused(request, services, slug, viewer, round_id, error)
+    return PlainTextResponse(
+        text,
+        headers={"Content-Disposition": f'attachment; filename="round-{round_id}.pb"'},
+    )
 
 
 def _refused(
