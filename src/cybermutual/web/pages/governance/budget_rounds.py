@@ -31,8 +31,8 @@ ROUND_DAYS: tuple[tuple[str, str], ...] = (
     ("30", "30 days"),
 )
 RULES: tuple[tuple[str, str], ...] = (
-    ("equal_shares", "Equal shares (each voter controls an equal part of the budget)"),
-    ("greedy", "Most approvals first (greedy)"),
+    ("equal_shares", "Equal shares"),
+    ("greedy", "Most approvals first"),
 )
 OPEN_DEFAULTS = {"title": "", "budget": "", "rule": "equal_shares", "days": "14", "pabulib": ""}
 PROJECT_DEFAULTS = {"name": "", "cost": "", "description": "", "service_id": ""}
