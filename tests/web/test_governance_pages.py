@@ -763,3 +763,18 @@ def test_confirming_a_claim_twice_with_the_page_s_key_confirms_once(
     rejected_after = bo.submit(action.replace("/confirm", "/reject"))
     assert rejected_after.status_code == 409
     assert "cannot reject a claim that is waiting" in box(rejected_after)
+
+
+def test_an_expulsion_names_the_member_even_after_they_are_expelled(
+    visitor: Callable[..., Visitor], members: list[Visitor], sqlite_services: Services
+) -> None:
+    di = visitor("Di")
+    di.submit(f"/c/{SLUG}/join")
+    pid = propose(members[0], "expel_member", {"params.member": id_of(sqlite_services, di)})
+    assert "Expel Di " in text_of(members[0].get(f"{G}/{pid}"))
+    for who in members:
+        vote(who, pid, "yes")
+    vote(di, pid, "no")  # 3 of 4 yes: more than two thirds
+    page = text_of(members[0].get(f"{G}/{pid}"))
+    assert "Expel Di " in page
+    assert "Membership: active → expelled" in page

@@ -10,6 +10,7 @@ from fastapi import BackgroundTasks, Request
 from fastapi.responses import Response
 
 from cybermutual.domain.errors import DomainError
+from cybermutual.domain.governance.kinds import members_named
 from cybermutual.domain.governance.proposals import ProposalStatus
 from cybermutual.domain.governance.public_services import ServiceStatus
 from cybermutual.services.container import Services
@@ -156,10 +157,10 @@ def _proposal_context(
     )
     _, impact = services.proposal_impact.impact(slug, viewer=viewer.id, proposal_id=proposal_id)
     context = section(services, slug, viewer)
-    names: dict[str, str] = {}
+    # whoever the proposal names, by name (an expelled member or a leaver included)
+    names = services.auth.names(members_named(view.proposal.effect))
     delegation = None
-    with suppress(DomainError):  # a former member reads on, without the member list
-        names = dict(members(services, slug, viewer))
+    with suppress(DomainError):  # someone who left reads on, but delegates no more
         delegation = services.votes.delegation(slug, member=viewer.id)
     service_names: dict[str, str] = {}
     if view.proposal.kind.value == "end_service":
