@@ -564,6 +564,7 @@ def test_a_service_can_be_ended_by_proposal(
     pid = pass_proposal(members, "end_service", {"params.service": sid})
     text = text_of(members[0].get(f"{G}/{pid}"))
     assert "End the public service Community clinic" in text
+    assert "End the public service Community clinic" in text_of(members[0].get(G))
     assert "Ended" in text_of(members[0].get(f"{G}/services"))
 
 
@@ -772,6 +773,7 @@ def test_an_expulsion_names_the_member_even_after_they_are_expelled(
     di.submit(f"/c/{SLUG}/join")
     pid = propose(members[0], "expel_member", {"params.member": id_of(sqlite_services, di)})
     assert "Expel Di " in text_of(members[0].get(f"{G}/{pid}"))
+    assert "Expel Di " in text_of(members[0].get(G))  # in the list too
     for who in members:
         vote(who, pid, "yes")
     vote(di, pid, "no")  # 3 of 4 yes: more than two thirds

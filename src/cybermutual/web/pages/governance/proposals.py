@@ -10,8 +10,8 @@ from fastapi import BackgroundTasks, Request
 from fastapi.responses import Response
 
 from cybermutual.domain.errors import DomainError
-from cybermutual.domain.governance.kinds import members_named
-from cybermutual.domain.governance.proposals import ProposalStatus
+from cybermutual.domain.governance.kinds import ProposalKind, members_named
+from cybermutual.domain.governance.proposals import Proposal, ProposalStatus
 from cybermutual.domain.governance.public_services import ServiceStatus
 from cybermutual.services.container import Services
 from cybermutual.web.pages.governance import proposal_forms
@@ -37,7 +37,9 @@ def _overview(services: Services, slug: str, viewer: Viewer, cursor: str | None)
     delegation = None
     with suppress(DomainError):  # someone who left reads the history but delegates no more
         delegation = services.votes.delegation(slug, member=viewer.id)
+    shown = [*open_.items, *everything.items]
     return {
+        **_named_in(services, slug, viewer, [v.proposal for v in shown]),
         "open_proposals": open_.items,
         "decided": [v for v in everything.items if v.proposal.status is not ProposalStatus.OPEN],
         "next_cursor": everything.next_cursor,
@@ -148,6 +150,20 @@ def propose(
     )
 
 
+def _named_in(
+    services: Services, slug: str, viewer: Viewer, proposals: list[Proposal]
+) -> dict[str, Any]:
+    """``names`` of the members and ``service_names`` of the services these proposals name
+    (whoever they are now: a leaver or an expelled member keeps their name)."""
+    names = services.auth.names(m for p in proposals for m in members_named(p.effect))
+    service_names: dict[str, str] = {}
+    if any(p.kind is ProposalKind.END_SERVICE for p in proposals):
+        with suppress(DomainError):
+            listed = services.public_services.services(slug, viewer=viewer.id, limit=200)
+            service_names = {s.service.id: s.service.name for s in listed.items}
+    return {"names": names, "service_names": service_names}
+
+
 def _proposal_context(
     services: Services, slug: str, viewer: Viewer, proposal_id: str, cursor: str | None = None
 ) -> dict[str, Any]:
@@ -157,24 +173,16 @@ def _proposal_context(
     )
     _, impact = services.proposal_impact.impact(slug, viewer=viewer.id, proposal_id=proposal_id)
     context = section(services, slug, viewer)
-    # whoever the proposal names, by name (an expelled member or a leaver included)
-    names = services.auth.names(members_named(view.proposal.effect))
     delegation = None
     with suppress(DomainError):  # someone who left reads on, but delegates no more
         delegation = services.votes.delegation(slug, member=viewer.id)
-    service_names: dict[str, str] = {}
-    if view.proposal.kind.value == "end_service":
-        with suppress(DomainError):
-            listed = services.public_services.services(slug, viewer=viewer.id, limit=200)
-            service_names = {s.service.id: s.service.name for s in listed.items}
+    context.update(_named_in(services, slug, viewer, [view.proposal]))
     context.update(
         view=view,
         p=view.proposal,
         comments=comments.items,
         comments_cursor=comments.next_cursor,
         impact=impact,
-        names=names,
-        service_names=service_names,
         delegation=delegation,
         values={"body": ""},
     )
