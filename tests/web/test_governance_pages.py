@@ -779,4 +779,5 @@ def test_an_expulsion_names_the_member_even_after_they_are_expelled(
     vote(di, pid, "no")  # 3 of 4 yes: more than two thirds
     page = text_of(members[0].get(f"{G}/{pid}"))
     assert "Expel Di " in page
-    assert "Membership: active → expelled" in page
+    assert "Membership of Di: active → expelled" in page
+    assert "Membership of Di: active → expelled" in text_of(members[0].get(f"{G}/policies"))

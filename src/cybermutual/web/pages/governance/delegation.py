@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from cybermutual.domain.errors import DomainError
+from cybermutual.domain.governance.kinds import members_named
 from cybermutual.services.container import Services
 from cybermutual.web.pages.governance.common import members, section
 from cybermutual.web.rendering import refused, render
@@ -80,5 +81,8 @@ def policies(
         )
     except DomainError as error:
         return refused(request, "governance/policies.html", error, context)
-    context.update(records=page.items, next_cursor=page.next_cursor)
+    named = (m for _, p in page.items for m in members_named(p.effect))
+    context.update(
+        records=page.items, next_cursor=page.next_cursor, names=services.auth.names(named)
+    )
     return render(request, "governance/policies.html", context)
