@@ -70,6 +70,11 @@ class ProposalPublic(BaseModel):
     eligible: int = Field(
         description="members who may vote on it (counts stay hidden until the close)"
     )
+    voted_so_far: int = Field(
+        default=0,
+        description="how many voted directly so far (never who or how; delegated votes are "
+        "counted at the close)",
+    )
     tally: TallyPublic | None = Field(description="public once the proposal is closed")
     impact_status: str = Field(description="none | pending | ready | failed")
     changes: list[ChangePublic] | None = Field(

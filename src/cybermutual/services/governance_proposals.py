@@ -23,6 +23,7 @@ from cybermutual.domain.errors import (
 from cybermutual.domain.governance import proposals as rules
 from cybermutual.domain.governance.budget_rounds import MAX_OPEN as MAX_ROUND
 from cybermutual.domain.governance.budget_rounds import MIN_OPEN as MIN_ROUND
+from cybermutual.domain.governance.decision import Explanation, VotingRules, explain
 from cybermutual.domain.governance.kinds import (
     IMPACT_KINDS,
     Effect,
@@ -54,6 +55,10 @@ class ProposalView:
     policy: PolicyRecord | None = None
     eligible: int = 0  # voters still active (the tally's figure, once closed)
     can_vote: bool = False  # the viewer is one of them and the proposal is still open
+    #: how many have voted so far (directly: delegated votes are counted at the close); who
+    #: and how stay secret, but members see whether the quorum is within reach
+    voted_so_far: int = 0
+    explanation: Explanation | None = None  # once closed: why it passed or failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +171,7 @@ class ProposalService:
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             proposal = _load(uow, collective, proposal_id)
-            return self._view(uow, proposal, viewer)
+            return self._view(uow, collective, proposal, viewer)
 
     def proposals(
         self,
@@ -185,10 +190,14 @@ class ProposalService:
             page = uow.governance.proposals(
                 collective.id, status=status, limit=check_limit(limit), cursor=cursor
             )
-            return Page([self._view(uow, p, viewer) for p in page.items], page.next_cursor)
+            return Page(
+                [self._view(uow, collective, p, viewer) for p in page.items], page.next_cursor
+            )
 
     @staticmethod
-    def _view(uow: UnitOfWork, proposal: Proposal, viewer: str) -> ProposalView:
+    def _view(
+        uow: UnitOfWork, collective: Collective, proposal: Proposal, viewer: str
+    ) -> ProposalView:
         names = uow.governance.display_names([proposal.author_id])
         ballot = uow.governance.ballot(proposal.id, viewer)
         policy = (
@@ -209,6 +218,18 @@ class ProposalService:
                 else uow.governance.eligible_count(proposal.collective_id, proposal.id)
             ),
             can_vote=is_open and uow.governance.is_voter(proposal.id, viewer),
+            voted_so_far=(
+                proposal.tally.voted
+                if proposal.tally is not None
+                else uow.governance.ballot_count(proposal.id)
+            ),
+            explanation=(
+                None
+                if proposal.tally is None
+                else explain(
+                    proposal.tally, rules=VotingRules.of(collective.charter), kind=proposal.kind
+                )
+            ),
         )
 
     def _close_if_due(self, slug: str, proposal_id: str) -> None:
@@ -244,7 +265,7 @@ class ProposalService:
             if not uow.governance.finish(withdrawn):
                 raise ProposalClosed("the proposal has just closed")
             uow.commit()
-            return self._view(uow, withdrawn, actor)
+            return self._view(uow, collective, withdrawn, actor)
 
     def comment(self, slug: str, *, author: str, proposal_id: str, body: str) -> CommentView:
         """Any active member may discuss a proposal, open or closed."""

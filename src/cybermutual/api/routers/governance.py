@@ -60,6 +60,7 @@ def proposal_public(view: ProposalView) -> ProposalPublic:
         my_vote=None if view.my_vote is None else view.my_vote.value,
         can_vote=view.can_vote,
         eligible=view.eligible,
+        voted_so_far=view.voted_so_far,
         tally=tally_public(p.tally),
         impact_status=view.impact_status,
         changes=None if view.policy is None else changes_public(view.policy.changes),

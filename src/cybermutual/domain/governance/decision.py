@@ -76,3 +76,35 @@ def decide(tally: Tally, *, rules: VotingRules, kind: ProposalKind) -> Outcome:
     if tally.yes > rules.majority_for(kind) * (tally.yes + tally.no):
         return Outcome(True, Reason.PASSED)
     return Outcome(False, Reason.THRESHOLD_NOT_MET)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A decision in the terms a member reads it: what was needed, what the vote gave."""
+
+    reason: Reason
+    turnout: Fraction  # voted / eligible
+    quorum: Fraction  # the share of eligible voters that had to vote
+    quorum_met: bool
+    yes_share: Fraction | None  # yes / (yes + no); None when nobody said yes or no
+    majority: Fraction  # the share of yes among yes and no that had to be exceeded
+    supermajority: bool  # the kind needs the charter's supermajority
+
+    @property
+    def passed(self) -> bool:
+        return self.reason is Reason.PASSED
+
+
+def explain(tally: Tally, *, rules: VotingRules, kind: ProposalKind) -> Explanation:
+    """Why ``decide`` decided as it did: the same tests, each with its figures."""
+    turnout = Fraction(tally.voted, tally.eligible) if tally.eligible else Fraction(0)
+    sides = tally.yes + tally.no
+    return Explanation(
+        reason=decide(tally, rules=rules, kind=kind).reason,
+        turnout=turnout,
+        quorum=Fraction(rules.quorum),
+        quorum_met=tally.eligible > 0 and turnout >= Fraction(rules.quorum),
+        yes_share=Fraction(tally.yes, sides) if sides else None,
+        majority=rules.majority_for(kind),
+        supermajority=kind in SUPERMAJORITY_KINDS,
+    )

@@ -399,7 +399,14 @@ def parse_effect(kind: str, params: object) -> Effect:
 
 
 def _set_levy(p: _Params) -> Effect:
-    return SetLevy(p.decimal("rate", low=Decimal(0), high=MAX_LEVY))
+    try:
+        return SetLevy(p.decimal("rate", low=Decimal(0), high=MAX_LEVY))
+    except InvalidParams:  # in percent first: members think of a levy that way
+        raise InvalidParams(
+            f"a levy is from 0% to {MAX_LEVY * 100:.0f}% of each payment (params.rate: a "
+            f"decimal string from 0 to {MAX_LEVY}, at most 6 decimals)",
+            field="params.rate",
+        ) from None
 
 
 def _set_credit_limit(p: _Params) -> Effect:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from cybermutual.web.pages import account, collective, commons, market, public, whatif
+from cybermutual.web.pages import account, collective, commons, governance, market, public, whatif
 from cybermutual.web.sessions import Viewer
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -17,6 +17,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     market.router,
     commons.router,
     whatif.router,
+    governance.router,
 )
 
 
