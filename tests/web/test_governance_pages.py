@@ -35,8 +35,9 @@ def id_of(services: Services, who: Visitor) -> str:
 
 
 @pytest.fixture
-def members(visitor: Callable[..., Visitor]) -> list[Visitor]:
-    """Ada founded Riverside (open admission, RVC with 2 decimals); Bo and Cy joined."""
+def members(visitor: Callable[..., Visitor], sqlite_services: Services) -> list[Visitor]:
+    """Ada founded Riverside (open admission, RVC with 2 decimals); Bo and Cy joined and
+    traded a little (an estimate is calibrated to the collective's own trade)."""
     ada = visitor("Ada")
     started = ada.submit(
         "/collectives/new",
@@ -55,7 +56,18 @@ def members(visitor: Callable[..., Visitor]) -> list[Visitor]:
     others = [visitor(name) for name in ("Bo", "Cy")]
     for other in others:
         assert other.submit(f"/c/{SLUG}/join").status_code == 303
-    return [ada, *others]
+    people = [ada, *others]
+    ids = [id_of(sqlite_services, who) for who in people]
+    for k in range(10):
+        sqlite_services.ledger.pay(
+            SLUG,
+            payer=ids[k % 3],
+            payee=ids[(k + 1) % 3],
+            amount=150 + 10 * k,
+            memo="bread",
+            idempotency_key=f"trade-{k}",
+        )
+    return people
 
 
 def propose(who: Visitor, kind: str, fields: dict[str, str], title: str = "A proposal") -> str:
