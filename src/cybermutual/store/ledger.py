@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, not_, or_, select, update
 
 from cybermutual.domain.ledger import (
     Account,
@@ -16,7 +16,7 @@ from cybermutual.domain.ledger import (
 )
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import newest_after, newest_cursor
+from cybermutual.store.pagination import encode_cursor, newest_after, newest_cursor
 from cybermutual.store.tables import (
     accounts,
     memberships,
@@ -24,6 +24,8 @@ from cybermutual.store.tables import (
 )
 
 _STREAM = 2_000  # rows fetched at a time when every transfer of a collective is read
+#: when a transfer changed balances: its settlement (a released hold), else its creation
+_POSTED_AT = func.coalesce(transfers.c.settled_at, transfers.c.created_at)
 
 
 def _account(row: Any) -> Account:
@@ -293,6 +295,60 @@ class SqlTransfers:
         rows = self._conn.execute(query).all()
         items, next_cursor = newest_cursor([_transfer(row) for row in rows], limit, "created_at")
         return Page(items, next_cursor)
+
+    def _posted_to(self, account_id: str) -> list[Any]:
+        return [
+            transfers.c.status == TransferStatus.POSTED.value,
+            or_(
+                transfers.c.debit_account_id == account_id,
+                transfers.c.credit_account_id == account_id,
+            ),
+        ]
+
+    def postings_of(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
+        """The posted transfers that changed this account, newest posting first."""
+        rows = self._conn.execute(
+            select(transfers, _POSTED_AT.label("posted_at"))
+            .where(*self._posted_to(account_id))
+            .where(*newest_after(_POSTED_AT, transfers.c.id, cursor))
+            .order_by(_POSTED_AT.desc(), transfers.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        found = [_transfer(row) for row in rows]
+        if len(found) <= limit:
+            return Page(found, None)
+        last = rows[limit - 1]
+        return Page(found[:limit], encode_cursor(last.posted_at.isoformat(), last.id))
+
+    def change_before(self, account_id: str, cursor: str) -> int:
+        """The sum of what the postings listed before ``cursor`` (every one newer than where
+        it points, and the one it points at) did to this account's balance."""
+        signed = case(
+            (transfers.c.credit_account_id == account_id, transfers.c.amount),
+            else_=-transfers.c.amount,
+        )
+        older = newest_after(_POSTED_AT, transfers.c.id, cursor)
+        total = self._conn.execute(
+            select(func.coalesce(func.sum(signed), 0)).where(
+                *self._posted_to(account_id), not_(and_(*older))
+            )
+        ).scalar_one()
+        return int(total)
+
+    def pending_of_account(self, account_id: str) -> list[Transfer]:
+        """The reservations still open that this account pays or is paid, oldest first."""
+        rows = self._conn.execute(
+            select(transfers)
+            .where(
+                transfers.c.status == TransferStatus.PENDING.value,
+                or_(
+                    transfers.c.debit_account_id == account_id,
+                    transfers.c.credit_account_id == account_id,
+                ),
+            )
+            .order_by(transfers.c.created_at, transfers.c.id)
+        )
+        return [_transfer(row) for row in rows]
 
     def pending_of(self, collective_id: str) -> list[Transfer]:
         """Every reservation still open in the collective."""
