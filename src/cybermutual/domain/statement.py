@@ -109,7 +109,9 @@ def balance_series(
     ordered = sorted(lines, key=lambda p: (p.posted_at, p.transfer.id))
     points = []
     if ordered and complete:
-        points.append(BalancePoint(ordered[0].posted_at, ordered[0].balance_after - ordered[0].change))
+        points.append(
+            BalancePoint(ordered[0].posted_at, ordered[0].balance_after - ordered[0].change)
+        )
     points.extend(BalancePoint(p.posted_at, p.balance_after) for p in ordered)
     if not points or points[-1].at < now:
         points.append(BalancePoint(now, balance_now))

@@ -183,7 +183,9 @@ class WalletReads:
                 series,
             )
 
-    def statement_export(self, slug: str, *, member_id: str) -> tuple[Currency, list[StatementLine]]:
+    def statement_export(
+        self, slug: str, *, member_id: str
+    ) -> tuple[Currency, list[StatementLine]]:
         """The caller's whole statement, newest first, for a file."""
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
@@ -249,7 +251,9 @@ class WalletReads:
 def _statement(uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None) -> Statement:
     page = uow.transfers.postings_of(account.id, limit=limit, cursor=cursor)
     newer = 0 if cursor is None else uow.transfers.change_before(account.id, cursor)
-    postings = running_balances(page.items, account.id, balance_after_newest=account.balance - newer)
+    postings = running_balances(
+        page.items, account.id, balance_after_newest=account.balance - newer
+    )
     others = _counterparties(uow, account, page.items)
     deals = _deals(uow, page.items)
     lines = [

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, not_, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from cybermutual.domain.ledger import (
     Account,
@@ -16,7 +28,14 @@ from cybermutual.domain.ledger import (
 )
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import encode_cursor, newest_after, newest_cursor
+from cybermutual.store.pagination import (
+    cursor_int,
+    cursor_moment,
+    decode_cursor,
+    encode_cursor,
+    newest_after,
+    newest_cursor,
+)
 from cybermutual.store.tables import (
     accounts,
     memberships,
@@ -25,7 +44,27 @@ from cybermutual.store.tables import (
 
 _STREAM = 2_000  # rows fetched at a time when every transfer of a collective is read
 #: when a transfer changed balances: its settlement (a released hold), else its creation
-_POSTED_AT = func.coalesce(transfers.c.settled_at, transfers.c.created_at)
+_posted_at = func.coalesce(transfers.c.settled_at, transfers.c.created_at)
+#: a levy is posted at the moment of its payment, and listed as the later of the two
+_levy_rank = case((transfers.c.parent_id.is_not(None), 1), else_=0)
+
+
+def _older_than(cursor: str | None) -> list[ColumnElement[bool]]:
+    """The keyset of a statement: listed after the posting ``cursor`` points at."""
+    if cursor is None:
+        return []
+    moment, rank, last_id = decode_cursor(cursor, 3)
+    at = cursor_moment(moment)
+    rank = cursor_int(rank)
+    return [
+        or_(
+            _posted_at < at,
+            and_(
+                _posted_at == at,
+                or_(_levy_rank < rank, and_(_levy_rank == rank, transfers.c.id < str(last_id))),
+            ),
+        )
+    ]
 
 
 def _account(row: Any) -> Account:
@@ -306,19 +345,20 @@ class SqlTransfers:
         ]
 
     def postings_of(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
-        """The posted transfers that changed this account, newest posting first."""
+        """The posted transfers that changed this account, newest posting first; of those
+        posted at one moment, a levy after the payment it was charged on."""
+        order = (_posted_at.desc(), _levy_rank.desc(), transfers.c.id.desc())
         rows = self._conn.execute(
-            select(transfers, _POSTED_AT.label("posted_at"))
-            .where(*self._posted_to(account_id))
-            .where(*newest_after(_POSTED_AT, transfers.c.id, cursor))
-            .order_by(_POSTED_AT.desc(), transfers.c.id.desc())
+            select(transfers, _posted_at.label("posted_at"), _levy_rank.label("rank"))
+            .where(*self._posted_to(account_id), *_older_than(cursor))
+            .order_by(*order)
             .limit(limit + 1)
         ).all()
         found = [_transfer(row) for row in rows]
         if len(found) <= limit:
             return Page(found, None)
         last = rows[limit - 1]
-        return Page(found[:limit], encode_cursor(last.posted_at.isoformat(), last.id))
+        return Page(found[:limit], encode_cursor(last.posted_at.isoformat(), last.rank, last.id))
 
     def change_before(self, account_id: str, cursor: str) -> int:
         """The sum of what the postings listed before ``cursor`` (every one newer than where
@@ -327,10 +367,9 @@ class SqlTransfers:
             (transfers.c.credit_account_id == account_id, transfers.c.amount),
             else_=-transfers.c.amount,
         )
-        older = newest_after(_POSTED_AT, transfers.c.id, cursor)
         total = self._conn.execute(
             select(func.coalesce(func.sum(signed), 0)).where(
-                *self._posted_to(account_id), not_(and_(*older))
+                *self._posted_to(account_id), not_(and_(*_older_than(cursor)))
             )
         ).scalar_one()
         return int(total)

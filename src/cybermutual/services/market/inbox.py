@@ -104,7 +104,9 @@ class InboxUseCases(AutoConfirmation):
                 PlacedItem(item, slug, name)
                 for item, (_, slug, name) in zip(named, page.items, strict=True)
             ]
-            return PersonInbox(placed, page.next_cursor, uow.market.inbox.unread_of_person(member_id))
+            return PersonInbox(
+                placed, page.next_cursor, uow.market.inbox.unread_of_person(member_id)
+            )
 
     def unread_of_person(self, member_id: str) -> int:
         """How many of the person's items in every collective are unread (one query)."""

@@ -7,16 +7,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from cybermutual.web.pages import account, collective, public
+from cybermutual.web.pages import account, collective, inbox, profile, public, wallet
 from cybermutual.web.sessions import Viewer
 
 ROUTERS: tuple[APIRouter, ...] = (
     public.router,
     account.router,
     collective.router,
+    wallet.router,
+    inbox.router,
+    profile.router,
 )
 
 
 def page_context() -> list[Callable[[Request, Viewer], dict[str, Any]]]:
-    """What the layout shows on every page (the viewer's collectives in the header menu)."""
-    return [collective.my_collectives]
+    """What the layout shows on every page (the viewer's collectives in the header menu, the
+    unread count of their inbox)."""
+    return [collective.my_collectives, inbox.unread_count]
