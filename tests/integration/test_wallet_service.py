@@ -121,7 +121,8 @@ def test_escrow_is_held_for_its_order_and_a_line_once_confirmed(services: Servic
     slug, (seller, buyer) = members(services, 2)
     order_id = _order(services, slug, seller, buyer, 2_500)
     [hold] = services.ledger.wallet(slug, member_id=buyer.id).holds
-    assert hold.outgoing and hold.deal is not None
+    assert hold.outgoing
+    assert hold.deal is not None
     assert (hold.deal.order_id, hold.deal.title, hold.transfer.amount) == (
         order_id,
         "Bike repair",
@@ -134,7 +135,8 @@ def test_escrow_is_held_for_its_order_and_a_line_once_confirmed(services: Servic
     ]:
         services.market.act(slug, actor=actor.id, order_id=order_id, action=action)
     [line] = services.ledger.wallet(slug, member_id=seller.id).statement.lines
-    assert line.purpose is Purpose.ORDER and line.deal is not None
+    assert line.purpose is Purpose.ORDER
+    assert line.deal is not None
     assert (line.deal.title, line.posting.change, line.counterparty.member_id) == (
         "Bike repair",
         2_500,
@@ -196,10 +198,13 @@ def test_holdings_list_every_membership_with_its_account(services: Services) -> 
     services.collectives.leave(other, member_id=ada.id)
     found = {h.slug: h for h in services.ledger.holdings(ada.id)}
     assert set(found) == {slug, other}
-    assert found[slug].account is not None and found[slug].account.balance == -250
+    mine, left = found[slug].account, found[other].account
+    assert mine is not None
+    assert mine.balance == -250
     assert found[slug].currency.code == "HRS"
     assert found[other].membership.status is MembershipStatus.LEFT
-    assert found[other].account is not None and found[other].account.credit_limit == 0
+    assert left is not None
+    assert left.credit_limit == 0  # a leaver spends down what they hold
 
 
 def test_one_inbox_across_collectives_counted_and_marked_read_by_its_owner_only(

@@ -85,6 +85,6 @@ def test_the_balance_series_runs_from_zero_to_the_balance_now(
     lines = running_balances(list(reversed(history)), MINE, balance_after_newest=balance)
     now = START + timedelta(days=1)
     series = balance_series(lines, now=now, balance_now=balance, complete=True)
-    assert series[-1].at == now and series[-1].balance == balance
+    assert (series[-1].at, series[-1].balance) == (now, balance)
     assert series[0].balance == 0
     assert [p.at for p in series] == sorted(p.at for p in series)
