@@ -132,11 +132,20 @@ def _wallet_context(
 
 
 def _chart(wallet: Wallet) -> dict[str, Any]:
-    """The balance over time as ``app.js`` draws it (unix seconds; amounts in currency units)."""
+    """The balance over time as ``app.js`` draws it (unix seconds; amounts in currency units,
+    a float being only a chart's position: every amount shown as text is exact)."""
     scale = 10**wallet.currency.decimals
+    x: list[float] = []
+    y: list[float] = []
+    for point in wallet.series:  # a balance holds until the next posting: drawn as steps
+        if y:
+            x.append(point.at.timestamp())
+            y.append(y[-1])
+        x.append(point.at.timestamp())
+        y.append(point.balance / scale)
     return {
-        "x": [int(p.at.timestamp()) for p in wallet.series],
-        "y": [p.balance / scale for p in wallet.series],
+        "x": x,
+        "y": y,
         "label": f"Balance ({wallet.currency.code})",
         "fill": True,
     }
