@@ -217,6 +217,11 @@ class TransferRepository(Protocol):
         did to this account's balance, summed."""
         ...
 
+    def escrowed_deals(self, transfer_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """The deal each of these transfers is the escrow of, by transfer id: (order id,
+        listing id, listing title); one query for a page of them."""
+        ...
+
     def pending_of_account(self, account_id: str) -> list[Transfer]:
         """The reservations still open that this account pays or is paid, oldest first."""
         ...

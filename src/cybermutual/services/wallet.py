@@ -45,6 +45,7 @@ SYSTEM_NAMES = {
     AccountKind.ISSUANCE.value: "Basic income",
     AccountKind.CLEARING.value: "Clearing account",
 }
+SYSTEM_KINDS = frozenset(k.value for k in AccountKind if k is not AccountKind.MEMBER)
 SERIES_POSTINGS = 500  # the newest postings a balance chart draws
 EXPORT_PAGE = 1_000  # postings read at a time for an export
 
@@ -282,30 +283,24 @@ def _counterparties(
     }
     if not other:
         return {}
-    owners = uow.accounts.owners(list(set(other.values())))
-    parties = uow.accounts.parties(list(set(other.values())))
-    names = uow.people.names({o for o in owners.values() if o is not None})
+    parties = uow.accounts.parties(list(set(other.values())))  # owner, or a system kind
+    names = uow.people.names({p for p in parties.values() if p not in SYSTEM_KINDS})
     found = {}
     for transfer_id, account_id in other.items():
-        owner = owners.get(account_id)
-        if owner is not None:
-            found[transfer_id] = Counterparty(names.get(owner, "A former member"), owner)
-        else:
-            kind = parties.get(account_id, "")
-            found[transfer_id] = Counterparty(SYSTEM_NAMES.get(kind, "System account"))
+        party = parties.get(account_id, "")
+        if party in names:
+            found[transfer_id] = Counterparty(names[party], party)
+        else:  # the commons fund, basic income's issuance, a clearing account
+            found[transfer_id] = Counterparty(SYSTEM_NAMES.get(party, "System account"))
     return found
 
 
 def _deals(uow: UnitOfWork, transfers: Sequence[Transfer]) -> dict[str, Deal]:
-    """The deal behind each escrow among ``transfers``, by transfer id."""
-    found = {}
-    for t in transfers:
-        if t.kind is not TransferKind.ESCROW:
-            continue
-        order = uow.market.orders.by_escrow(t.id)
-        if order is None:
-            continue
-        listing = uow.market.listings.get(order.listing_id)
-        title = listing.title if listing is not None else "an order"
-        found[t.id] = Deal(order.id, order.listing_id, title)
-    return found
+    """The deal behind each escrow among ``transfers``, by transfer id (one query)."""
+    escrows = [t.id for t in transfers if t.kind is TransferKind.ESCROW]
+    return {
+        transfer_id: Deal(order_id, listing_id, title)
+        for transfer_id, (order_id, listing_id, title) in uow.transfers.escrowed_deals(
+            escrows
+        ).items()
+    }

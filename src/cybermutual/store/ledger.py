@@ -38,7 +38,9 @@ from cybermutual.store.pagination import (
 )
 from cybermutual.store.tables import (
     accounts,
+    listings,
     memberships,
+    orders,
     transfers,
 )
 
@@ -373,6 +375,17 @@ class SqlTransfers:
             )
         ).scalar_one()
         return int(total)
+
+    def escrowed_deals(self, transfer_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """The deal each of these transfers is the escrow of: (order id, listing id, title)."""
+        if not transfer_ids:
+            return {}
+        rows = self._conn.execute(
+            select(orders.c.escrow_id, orders.c.id, orders.c.listing_id, listings.c.title)
+            .join(listings, listings.c.id == orders.c.listing_id)
+            .where(orders.c.escrow_id.in_(set(transfer_ids)))
+        )
+        return {row.escrow_id: (row.id, row.listing_id, row.title) for row in rows}
 
     def pending_of_account(self, account_id: str) -> list[Transfer]:
         """The reservations still open that this account pays or is paid, oldest first."""
