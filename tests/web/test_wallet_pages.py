@@ -275,3 +275,41 @@ def test_the_csv_has_a_header_iso_times_decimals_and_no_formulas(
     assert oldest[1:7] == ["Payment", "Bob", "bike", "-12.50", "-12.50", "RVC"]
     assert datetime.fromisoformat(oldest[0]).utcoffset() is not None
     assert len(rows) == 3
+
+
+def test_a_leaver_reads_their_wallet_and_an_applicant_waits_for_it(
+    app: FastAPI, visitor: VisitorMaker
+) -> None:
+    ada, bob, cy = visitor("Ada"), visitor("Bob"), visitor("Cy")
+    slug = riverside(ada, bob)
+    services_of(app).ledger.pay(
+        slug, payer=person_id(ada), payee=person_id(bob), amount=300, idempotency_key="k"
+    )
+    assert bob.submit(f"/c/{slug}/leave").status_code == 303
+    page = bob.get(f"/c/{slug}/wallet")
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert "You left Riverside" in shown
+    assert "3.00 RVC balance" in shown
+    assert "0.00 RVC credit limit" in shown  # a leaver spends down, never into debt
+    assert "Review payment" not in shown
+    assert bob.get(f"/c/{slug}/wallet.csv").status_code == 200
+
+    approval = f"{slug}-club"
+    reply = ada.submit(
+        "/collectives/new",
+        {
+            "name": "Club",
+            "slug": approval,
+            "currency.code": "CLB",
+            "currency.name": "Club credit",
+            "currency.decimals": "0",
+            "charter.default_credit_limit": "10",
+            "charter.admission": "approval",
+            "charter.levy_rate": "0",
+        },
+    )
+    assert reply.status_code == 303
+    assert cy.submit(f"/c/{approval}/join").status_code == 303
+    waiting = text_of(cy.get(f"/c/{approval}/wallet"))
+    assert "waiting for approval" in waiting
