@@ -313,3 +313,54 @@ def test_a_leaver_reads_their_wallet_and_an_applicant_waits_for_it(
     assert cy.submit(f"/c/{approval}/join").status_code == 303
     waiting = text_of(cy.get(f"/c/{approval}/wallet"))
     assert "waiting for approval" in waiting
+
+
+def _hold_forms(page: Any) -> dict[str, str]:
+    """The hold forms on a wallet page: action path -> its one-time key."""
+    return dict(
+        re.findall(
+            r'<form method="post" action="([^"]*/holds/[^"]+)">\s*<input[^>]*>'
+            r'<input type="hidden" name="key" value="([^"]+)">',
+            page.text,
+        )
+    )
+
+
+def test_a_held_payment_is_released_or_cancelled_from_the_wallet_once(
+    app: FastAPI, visitor: VisitorMaker
+) -> None:
+    ada, bob = visitor("Ada"), visitor("Bob")
+    slug = riverside(ada, bob)
+    ada_id, bob_id = person_id(ada), person_id(bob)
+    ledger = services_of(app).ledger
+    first = ledger.pay(
+        slug, payer=ada_id, payee=bob_id, amount=400, idempotency_key="h1", pending=True
+    )
+    second = ledger.pay(
+        slug, payer=ada_id, payee=bob_id, amount=90, idempotency_key="h2", pending=True
+    )
+
+    page = ada.get(f"/c/{slug}/wallet")
+    assert "Payment you hold" in text_of(page)
+    forms = _hold_forms(page)
+    release = f"/c/{slug}/wallet/holds/{first.transfer.id}/release"
+    cancel = f"/c/{slug}/wallet/holds/{second.transfer.id}/cancel"
+    assert {release, cancel} <= set(forms)
+    for _ in range(2):  # a double click releases once
+        reply = ada.submit(release, {"key": forms[release]})
+        assert reply.status_code == 303
+    assert "Released 4.00 RVC to Bob." in text_of(ada.get(f"/c/{slug}/wallet"))
+    assert _balance(app, slug, bob_id) == 400
+
+    # the payee may decline what is held for them, never release it
+    bob_forms = _hold_forms(bob.get(f"/c/{slug}/wallet"))
+    assert f"/c/{slug}/wallet/holds/{second.transfer.id}/release" not in bob_forms
+    stolen = bob.submit(
+        f"/c/{slug}/wallet/holds/{second.transfer.id}/release", {"key": "bob-tries"}
+    )
+    assert stolen.status_code == 403
+    assert "only the payer can release" in text_of(stolen)
+    assert ada.submit(cancel, {"key": forms[cancel]}).status_code == 303
+    assert "The hold of 0.90 RVC is cancelled." in text_of(ada.get(f"/c/{slug}/wallet"))
+    assert _balance(app, slug, bob_id) == 400
+    assert services_of(app).ledger.wallet(slug, member_id=ada_id).holds == []

@@ -123,6 +123,8 @@ def _wallet_context(
     return {
         **context,
         **payees,
+        # one key per hold form: a double click releases or cancels once
+        "hold_keys": {h.transfer.id: secrets.token_urlsafe(24) for h in wallet.holds},
         "wallet": wallet,
         "values": typed,
         "cursor": cursor,
@@ -265,6 +267,58 @@ def _refused(
             collective_context(services, slug, viewer, "wallet"),
         )
     return refused(request, "wallet/wallet.html", _placed(error), context)
+
+
+@router.post("/c/{slug}/wallet/holds/{transfer_id}/release")
+def release_hold(
+    request: Request,
+    slug: str,
+    transfer_id: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    form: FormDep,
+) -> Response:
+    """Release a payment one holds to its payee."""
+    return _settle(request, services, slug, viewer, transfer_id, form, post=True)
+
+
+@router.post("/c/{slug}/wallet/holds/{transfer_id}/cancel")
+def cancel_hold(
+    request: Request,
+    slug: str,
+    transfer_id: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    form: FormDep,
+) -> Response:
+    """Cancel a held payment (its payer), or decline it (its payee): nothing moves."""
+    return _settle(request, services, slug, viewer, transfer_id, form, post=False)
+
+
+def _settle(
+    request: Request,
+    services: Services,
+    slug: str,
+    viewer: Viewer,
+    transfer_id: str,
+    form: dict[str, str],
+    *,
+    post: bool,
+) -> Response:
+    try:
+        key = form.get("key", "")
+        if not key:
+            raise InvalidValue("this form has expired: try again")
+        view = services.ledger.settle(
+            slug, actor=viewer.id, transfer_id=transfer_id[:64], post=post, idempotency_key=key
+        )
+    except DomainError as error:
+        return _refused(request, services, slug, viewer, error, {})
+    amount = services.collectives.profile(slug).collective.currency.format(view.transfer.amount)
+    if post:
+        name = services.auth.names([view.payee]).get(view.payee, "the member")
+        return see_other(f"/c/{slug}/wallet", flash=f"Released {amount} to {name}.")
+    return see_other(f"/c/{slug}/wallet", flash=f"The hold of {amount} is cancelled.")
 
 
 CSV_HEADER = (
