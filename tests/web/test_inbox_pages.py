@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
 
+from cybermutual.services.inbox import InboxItem
+from cybermutual.services.market.inbox import PlacedItem
+from cybermutual.web.pages.inbox import subject_url
 from tests.web.helpers import Visitor, text_of
 from tests.web.wallet_helpers import person_id, riverside, services_of
 
@@ -114,3 +118,19 @@ def test_signed_out_the_inbox_asks_to_sign_in(app: FastAPI) -> None:
     reply = Visitor(app).get("/inbox")
     assert reply.status_code == 303
     assert reply.headers["location"] == "/signin?next=/inbox"
+
+
+def test_each_item_links_to_the_page_of_what_it_is_about() -> None:
+    def url(event: str, subject_type: str) -> str:
+        item = InboxItem(
+            "i", "c", "me", event, subject_type, "x1", "", datetime(2026, 11, 1, tzinfo=UTC)
+        )
+        return subject_url(PlacedItem(item, "river", "River"), "me")
+
+    assert url("payment_received", "transfer") == "/c/river/wallet#t-x1"
+    assert url("order_placed", "order") == "/c/river/market/orders/x1"
+    assert url("review_received", "review") == "/c/river/members/me#reviews"
+    assert url("proposal_closed", "proposal") == "/c/river/governance/x1"
+    assert url("membership_approved", "member") == "/c/river/members/x1"
+    assert url("membership_requested", "member") == "/c/river"  # no profile before approval
+    assert url("something_new", "unknown") == "/c/river"

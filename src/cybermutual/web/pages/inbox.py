@@ -34,6 +34,8 @@ SUBJECT_PAGES = {
 
 def subject_url(placed: PlacedItem, viewer_id: str) -> str:
     """The page of what an inbox item is about (the collective's home if it has none)."""
+    if placed.item.event == "membership_requested":  # an applicant has no profile yet
+        return f"/c/{placed.slug}"
     pattern = SUBJECT_PAGES.get(placed.item.subject_type, "/c/{slug}")
     return pattern.format(slug=placed.slug, id=placed.item.subject_id, me=viewer_id)
 
