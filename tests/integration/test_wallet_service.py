@@ -275,3 +275,21 @@ def test_the_headers_unread_count_is_one_indexed_query(services: Services, engin
         with engine.connect() as conn:
             plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {selects[0]}", (bob.id,)).all()
         assert "ix_inbox_unread" in " ".join(str(row[-1]) for row in plan)
+
+
+def test_a_long_history_draws_its_newest_postings_on_every_page(
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cybermutual.services.wallet.SERIES_POSTINGS", 3)
+    slug, (ada, bob) = members(services, 2)
+    for n in range(5):
+        clock.advance(minutes=1)
+        _pay(services, slug, ada, bob, 100, f"p{n}")
+    first = services.ledger.wallet(slug, member_id=ada.id, limit=2)
+    later = services.ledger.wallet(
+        slug, member_id=ada.id, limit=2, cursor=first.statement.next_cursor
+    )
+    # the newest three postings and now; no start at zero, which was five postings ago
+    assert [p.balance for p in first.series] == [-300, -400, -500, -500]
+    assert later.series == first.series
+    assert [x.posting.balance_after for x in later.statement.lines] == [-300, -200]

@@ -164,13 +164,13 @@ class WalletReads:
             account = _own_account(uow, collective, member_id)
             statement = _statement(uow, account, limit=check_limit(limit), cursor=cursor)
             recent = (
-                statement.lines
+                [line.posting for line in statement.lines]
                 if cursor is None and statement.next_cursor is None
-                else _statement(uow, account, limit=SERIES_POSTINGS, cursor=None).lines
+                else _postings(uow, account, limit=SERIES_POSTINGS, cursor=None)[0]
             )
             complete = len(recent) < SERIES_POSTINGS
             series = balance_series(
-                [line.posting for line in recent],
+                recent,
                 now=self._clock.now(),
                 balance_now=account.balance,
                 complete=complete,
@@ -249,19 +249,29 @@ class WalletReads:
             return found
 
 
-def _statement(uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None) -> Statement:
+def _postings(
+    uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None
+) -> tuple[list[Posting], str | None]:
+    """One page of postings with the balance each left: today's balance, less whatever was
+    posted since the page's newest line, read backwards."""
     page = uow.transfers.postings_of(account.id, limit=limit, cursor=cursor)
     newer = 0 if cursor is None else uow.transfers.change_before(account.id, cursor)
     postings = running_balances(
         page.items, account.id, balance_after_newest=account.balance - newer
     )
-    others = _counterparties(uow, account, page.items)
-    deals = _deals(uow, page.items)
+    return postings, page.next_cursor
+
+
+def _statement(uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None) -> Statement:
+    postings, next_cursor = _postings(uow, account, limit=limit, cursor=cursor)
+    transfers = [p.transfer for p in postings]
+    others = _counterparties(uow, account, transfers)
+    deals = _deals(uow, transfers)
     lines = [
         StatementLine(p, purpose_of(p.transfer), others[p.transfer.id], deals.get(p.transfer.id))
         for p in postings
     ]
-    return Statement(lines, page.next_cursor)
+    return Statement(lines, next_cursor)
 
 
 def _holds(uow: UnitOfWork, account: Account) -> list[Hold]:
