@@ -285,6 +285,7 @@ def test_a_long_history_draws_its_newest_postings_on_every_page(
     for n in range(5):
         clock.advance(minutes=1)
         _pay(services, slug, ada, bob, 100, f"p{n}")
+    clock.advance(minutes=1)
     first = services.ledger.wallet(slug, member_id=ada.id, limit=2)
     later = services.ledger.wallet(
         slug, member_id=ada.id, limit=2, cursor=first.statement.next_cursor
