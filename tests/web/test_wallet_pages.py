@@ -364,3 +364,17 @@ def test_a_held_payment_is_released_or_cancelled_from_the_wallet_once(
     assert "The hold of 0.90 RVC is cancelled." in text_of(ada.get(f"/c/{slug}/wallet"))
     assert _balance(app, slug, bob_id) == 400
     assert services_of(app).ledger.wallet(slug, member_id=ada_id).holds == []
+
+
+def test_in_a_large_collective_members_are_found_by_name_without_javascript_too(
+    visitor: VisitorMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cybermutual.web.pages.wallet.PAYEES", 2)
+    ada, bob, cy, dora = visitor("Ada"), visitor("Bob"), visitor("Cy"), visitor("Dora")
+    slug = riverside(ada, bob, cy, dora)
+    page = ada.get(f"/c/{slug}/wallet")
+    assert 'role="search"' in page.text  # more members than the list shows: a search
+    assert 'hx-get="/c/' in page.text
+    found = ada.get(f"/c/{slug}/wallet", params={"find": "dor"})
+    assert [text for value, text in options(found, "to") if value] == ["Dora"]
+    assert 'value="dor"' in found.text
