@@ -80,6 +80,10 @@ def test_a_member_pays_another_by_name_and_the_payee_reads_it_in_the_inbox(
     chart = page.get_by_role("img", name=re.compile("Your balance over time"))
     chart.locator("canvas").wait_for()
     _check(page, "wallet", redraw=True)
+    page.emulate_media(color_scheme="dark")
+    page.reload()  # drawn afresh in the dark colours, at the desktop width
+    screenshot(page, "wallet-dark")
+    page.emulate_media(color_scheme="light")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
