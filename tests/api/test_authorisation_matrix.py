@@ -329,6 +329,11 @@ def _account(w: World) -> Call:
     return Call("GET", f"{H}/accounts/me")
 
 
+@route("GET", S + "/accounts/me/statement", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _statement(w: World) -> Call:
+    return Call("GET", f"{H}/accounts/me/statement")
+
+
 @route("POST", S + "/transfers", _row(UNAUTH, FORBIDDEN, FORBIDDEN, CREATED, CREATED))
 def _pay(w: World) -> Call:  # a leaver may still spend a positive balance
     return Call("POST", f"{H}/transfers", json={"to": w.founder.id, "amount": 1}, key=True)

@@ -184,6 +184,17 @@ class WalletReads:
                 series,
             )
 
+    def statement(
+        self, slug: str, *, member_id: str, limit: int = 50, cursor: str | None = None
+    ) -> Statement:
+        """One page of the caller's statement, newest posting first, each line with the
+        balance it left (leavers keep read access)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            _spender(uow.memberships.get(collective.id, member_id))
+            account = _own_account(uow, collective, member_id)
+            return _statement(uow, account, limit=check_limit(limit), cursor=cursor)
+
     def statement_export(
         self, slug: str, *, member_id: str
     ) -> tuple[Currency, list[StatementLine]]:
