@@ -42,3 +42,30 @@ def test_a_forged_cursor_is_refused_as_a_problem(member: Any) -> None:
         reply = ada.get(f"{M}/accounts/me/statement", params={"cursor": cursor})
         assert reply.status_code == 422
         assert reply.json()["code"] == "invalid_value"
+
+
+def test_one_inbox_for_every_collective(member: Any) -> None:
+    ada, bob = join_riverside(member, "Ada", "Bob")
+    other = {
+        "slug": "hillside",
+        "name": "Hillside",
+        "currency": {"code": "HIL", "name": "Hill hours", "decimals": 0},
+        "charter": {"default_credit_limit": 100, "admission": "open"},
+    }
+    assert ada.post("/collectives", json=other).status_code == 201
+    assert bob.post("/collectives/hillside/memberships").status_code == 201
+    for path, amount in [(M, 100), ("/collectives/hillside", 7)]:
+        reply = ada.post(f"{path}/transfers", key=path, json={"to": bob.id, "amount": amount})
+        assert reply.status_code == 201, reply.text
+    inbox = bob.get("/inbox").json()
+    assert inbox["unread"] == 2
+    assert [(i["collective"], i["message"]) for i in inbox["items"]] == [
+        ("hillside", "Ada paid you 7 HIL."),
+        ("riverside", "Ada paid you 1.00 RVC."),
+    ]
+    newest = inbox["items"][0]["id"]
+    assert ada.post("/inbox/read", json={"ids": [newest]}).json() == {"marked": 0}
+    assert bob.post("/inbox/read", json={"ids": [newest]}).json() == {"marked": 1}
+    assert bob.get("/inbox", params={"unread": True}).json()["unread"] == 1
+    assert bob.post("/inbox/read", json={}).json() == {"marked": 1}
+    assert member("Nobody").get("/inbox").json() == {"items": [], "next_cursor": None, "unread": 0}
