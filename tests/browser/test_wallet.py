@@ -55,7 +55,7 @@ def test_a_member_pays_another_by_name_and_the_payee_reads_it_in_the_inbox(
 
     # a refusal is shown next to its field, with what was typed kept
     _pay(page, "Ada", "250", "a new frame")
-    assert "within the credit limit" in page.get_by_role("alert").inner_text()
+    assert "more than you can spend now: 100.00 RVC" in page.get_by_role("alert").inner_text()
     assert page.get_by_label("Amount (RVC)").input_value() == "250"
     assert page.get_by_label("What for").input_value() == "a new frame"
     assert_accessible(page)

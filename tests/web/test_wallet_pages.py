@@ -117,7 +117,7 @@ def test_paying_by_name_is_confirmed_first_and_a_double_click_pays_once(
 @pytest.mark.parametrize(
     ("to", "amount", "memo", "field", "status", "says"),
     [
-        ("bob", "100.01", "", "amount", 422, "within the credit limit"),
+        ("bob", "100.01", "", "amount", 422, "more than you can spend now: 100.00 RVC"),
         ("ada", "5", "", "to", 422, "cannot pay yourself"),
         ("stranger", "5", "", "to", 422, "is not a member"),
         ("missing", "5", "", "to", 404, "no such member"),
@@ -176,7 +176,7 @@ def test_a_confirmation_refused_after_the_review_says_why_and_pays_nothing(
         f"/c/{slug}/wallet/pay/confirm", {"to": bob_id, "amount": "80", "memo": "", "key": key}
     )
     assert refused.status_code == 422
-    assert "within the credit limit" in alert(refused)
+    assert "you can spend now: 50.00 RVC, within your credit limit of 100.00 RVC" in alert(refused)
     assert 'id="e-amount"' in refused.text
     assert _balance(app, slug, bob_id) == 0
 

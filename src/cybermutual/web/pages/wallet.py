@@ -266,7 +266,23 @@ def _refused(
             error,
             collective_context(services, slug, viewer, "wallet"),
         )
-    return refused(request, "wallet/wallet.html", _placed(error), context)
+    return refused(
+        request, "wallet/wallet.html", _worded(_placed(error), context["currency"]), context
+    )
+
+
+def _worded(error: DomainError, currency: Currency) -> DomainError:
+    """The domain counts in minor units; a person reads the currency: ``12.50 RVC``."""
+    if isinstance(error, CreditLimitExceeded):
+        limit = error.context.get("credit_limit")
+        available = error.context.get("available")
+        if isinstance(limit, int) and isinstance(available, int):
+            spendable = currency.format(max(available + limit, 0))
+            error.detail = (
+                f"this is more than you can spend now: {spendable}, within your credit limit "
+                f"of {currency.format(limit)}"
+            )
+    return error
 
 
 @router.post("/c/{slug}/wallet/holds/{transfer_id}/release")
