@@ -378,3 +378,30 @@ def test_in_a_large_collective_members_are_found_by_name_without_javascript_too(
     found = ada.get(f"/c/{slug}/wallet", params={"find": "dor"})
     assert [text for value, text in options(found, "to") if value] == ["Dora"]
     assert 'value="dor"' in found.text
+
+
+def test_a_levy_is_its_own_line_to_the_commons_fund_after_its_payment(
+    app: FastAPI, visitor: VisitorMaker
+) -> None:
+    ada, bob = visitor("Ada"), visitor("Bob")
+    slug = f"levied-{person_id(ada)[:6]}"
+    form = {
+        "name": "Levied",
+        "slug": slug,
+        "currency.code": "LEV",
+        "currency.name": "Levied credit",
+        "currency.decimals": "2",
+        "charter.default_credit_limit": "100",
+        "charter.admission": "open",
+        "charter.levy_rate": "10",
+    }
+    assert ada.submit("/collectives/new", form).status_code == 303
+    assert bob.submit(f"/c/{slug}/join").status_code == 303
+    services_of(app).ledger.pay(
+        slug, payer=person_id(ada), payee=person_id(bob), amount=2_000, idempotency_key="k"
+    )
+    shown = text_of(bob.get(f"/c/{slug}/wallet"))
+    levy, payment = shown.index("Levy to Commons fund"), shown.index("Payment from Ada")
+    assert levy < payment  # newest first: the levy was charged on the payment
+    assert "Levy to Commons fund -2.00 LEV 18.00 LEV" in shown
+    assert "Payment from Ada +20.00 LEV 20.00 LEV" in shown
