@@ -32,6 +32,7 @@ from cybermutual.domain.statement import (
     BalancePoint,
     Posting,
     Purpose,
+    balance_before,
     balance_series,
     purpose_of,
     running_balances,
@@ -47,7 +48,7 @@ SYSTEM_NAMES = {
 }
 SYSTEM_KINDS = frozenset(k.value for k in AccountKind if k is not AccountKind.MEMBER)
 SERIES_POSTINGS = 500  # the newest postings a balance chart draws
-EXPORT_PAGE = 1_000  # postings read at a time for an export
+EXPORT_PAGE = 10_000  # postings read at a time for an export
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +206,14 @@ class WalletReads:
             account = _own_account(uow, collective, member_id)
             lines: list[StatementLine] = []
             cursor: str | None = None
-            while True:
-                page = _statement(uow, account, limit=EXPORT_PAGE, cursor=cursor)
+            after = account.balance
+            while True:  # one snapshot: each page starts where the one before ended
+                page = _statement(uow, account, limit=EXPORT_PAGE, cursor=cursor, after=after)
                 lines.extend(page.lines)
                 if page.next_cursor is None:
                     return collective.currency, lines
                 cursor = page.next_cursor
+                after = balance_before([x.posting for x in page.lines], balance_after_newest=after)
 
     def preview_payment(
         self, slug: str, *, payer: str, payee: str, amount: int, memo: str = ""
@@ -261,20 +264,23 @@ class WalletReads:
 
 
 def _postings(
-    uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None
+    uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None, after: int | None = None
 ) -> tuple[list[Posting], str | None]:
-    """One page of postings with the balance each left: today's balance, less whatever was
-    posted since the page's newest line, read backwards."""
+    """One page of postings with the balance each left, read backwards from the balance after
+    the page's newest line: ``after`` when the caller knows it, else today's balance less
+    whatever was posted since."""
     page = uow.transfers.postings_of(account.id, limit=limit, cursor=cursor)
-    newer = 0 if cursor is None else uow.transfers.change_before(account.id, cursor)
-    postings = running_balances(
-        page.items, account.id, balance_after_newest=account.balance - newer
-    )
+    if after is None:
+        newer = 0 if cursor is None else uow.transfers.change_before(account.id, cursor)
+        after = account.balance - newer
+    postings = running_balances(page.items, account.id, balance_after_newest=after)
     return postings, page.next_cursor
 
 
-def _statement(uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None) -> Statement:
-    postings, next_cursor = _postings(uow, account, limit=limit, cursor=cursor)
+def _statement(
+    uow: UnitOfWork, account: Account, *, limit: int, cursor: str | None, after: int | None = None
+) -> Statement:
+    postings, next_cursor = _postings(uow, account, limit=limit, cursor=cursor, after=after)
     transfers = [p.transfer for p in postings]
     others = _counterparties(uow, account, transfers)
     deals = _deals(uow, transfers)
