@@ -51,8 +51,9 @@ def _order(services: Services, slug: str, seller: Person, buyer: Person, price: 
 
 
 def test_each_line_shows_the_balance_it_left_on_every_page(
-    services: Services, clock: FakeClock
+    services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("cybermutual.services.wallet.EXPORT_PAGE", 4)  # exports in pages too
     slug, (ada, bob, cy) = members(services, 3, levy_rate="0.1")
     expected = []  # (change, balance after) for Ada, oldest first
     balance = 0
