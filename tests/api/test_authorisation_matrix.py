@@ -268,6 +268,16 @@ def _me(w: World) -> Call:
     return Call("GET", "/me")
 
 
+@route("GET", "/inbox", _row(UNAUTH, OK, OK, OK, OK))
+def _inbox_everywhere(w: World) -> Call:
+    return Call("GET", "/inbox")
+
+
+@route("POST", "/inbox/read", _row(UNAUTH, OK, OK, OK, OK))
+def _read_everywhere(w: World) -> Call:
+    return Call("POST", "/inbox/read", json={})
+
+
 @route("POST", "/collectives", _row(UNAUTH, CREATED, CREATED, CREATED, CREATED))
 def _create(w: World) -> Call:
     currency = {"code": "NEW", "name": "New hours"}
@@ -327,6 +337,11 @@ def _approve(w: World) -> Call:
 @route("GET", S + "/accounts/me", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
 def _account(w: World) -> Call:
     return Call("GET", f"{H}/accounts/me")
+
+
+@route("GET", S + "/accounts/me/statement", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _statement(w: World) -> Call:
+    return Call("GET", f"{H}/accounts/me/statement")
 
 
 @route("POST", S + "/transfers", _row(UNAUTH, FORBIDDEN, FORBIDDEN, CREATED, CREATED))

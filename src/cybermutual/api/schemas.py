@@ -255,6 +255,25 @@ class TransferPublic(BaseModel):
     settled_at: datetime | None
 
 
+class StatementLinePublic(BaseModel):
+    """One posting of your statement: what it did to your balance, and the balance it left."""
+
+    transfer_id: str
+    posted_at: datetime
+    kind: str = Field(description="the transfer's kind: payment, escrow, levy, basic_income, ...")
+    purpose: str = Field(
+        description="what it was for: payment, released_hold, order, levy, basic_income, "
+        "public_service, clearing"
+    )
+    amount: int = Field(description="minor units: + received, - paid")
+    balance_after: int = Field(description="your balance right after it, in minor units")
+    memo: str
+    counterparty_id: str | None = Field(description="the other member; null for a system account")
+    counterparty_name: str
+    order_id: str | None = Field(default=None, description="the order an escrow paid for")
+    listing_id: str | None = None
+
+
 class BatchItemCreate(Strict):
     to: str = Field(max_length=64, description="the payee's member id")
     amount: StrictInt = Field(description="minor units, > 0")

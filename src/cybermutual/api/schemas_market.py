@@ -236,6 +236,17 @@ class InboxPublic(BaseModel):
     unread: int
 
 
+class PlacedInboxItemPublic(InboxItemPublic):
+    collective: str = Field(description="the slug of the collective it happened in")
+    collective_name: str
+
+
+class PersonInboxPublic(BaseModel):
+    items: list[PlacedInboxItemPublic]
+    next_cursor: str | None
+    unread: int = Field(description="unread items in every collective")
+
+
 class MarkReadCreate(Strict):
     ids: list[str] | None = Field(default=None, max_length=500, description="omit: all")
 

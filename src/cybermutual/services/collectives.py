@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from cybermutual.domain import membership as rules
 from cybermutual.domain.collective import Charter, Collective
 from cybermutual.domain.commons.rounds import RoundStatus
-from cybermutual.domain.errors import AccountNotFound, MemberNotFound, NotAMember, SlugTaken
+from cybermutual.domain.errors import (
+    AccountNotFound,
+    InvalidValue,
+    MemberNotFound,
+    NotAMember,
+    SlugTaken,
+)
 from cybermutual.domain.governance.admission import admitted
 from cybermutual.domain.journal import ChainHead
 from cybermutual.domain.ledger import Account, AccountKind
@@ -275,12 +281,19 @@ class CollectiveService:
         status: MembershipStatus | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        name: str | None = None,
     ) -> Page[tuple[Membership, Person]]:
-        """The member list, for members only."""
+        """The member list by name, for members only (``name``: those whose name contains it)."""
+        if name is not None and len(name) > 200:
+            raise InvalidValue("a name to look for has at most 200 characters", field="name")
         with self._uow(readonly=True) as uow:
             collective = active_member_collective(uow, slug, viewer_id)
             return uow.memberships.list(
-                collective.id, status=status, limit=check_limit(limit), cursor=cursor
+                collective.id,
+                status=status,
+                limit=check_limit(limit),
+                cursor=cursor,
+                name=name.strip() if name else None,
             )
 
 

@@ -42,6 +42,7 @@ from cybermutual.services.inbox import notify, payment_received
 from cybermutual.services.loading import check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
 from cybermutual.services.verified_heads import VerifiedHeads
+from cybermutual.services.wallet import WalletReads
 
 MAX_BATCH = 10_000
 
@@ -117,7 +118,10 @@ def _spender(membership: Membership | None) -> Membership:
     return membership
 
 
-class LedgerService:
+class LedgerService(WalletReads):
+    """Payments, holds, batches, one's own entries, verification; a member's wallet
+    (``WalletReads``)."""
+
     def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock

@@ -154,7 +154,10 @@ class MembershipRepository(Protocol):
         status: MembershipStatus | None,
         limit: int,
         cursor: str | None,
-    ) -> Page[tuple[Membership, Person]]: ...
+        name: str | None = None,
+    ) -> Page[tuple[Membership, Person]]:
+        """Members by name; ``name``: only those whose name contains it (any case)."""
+        ...
 
 
 class AccountRepository(Protocol):
@@ -208,6 +211,24 @@ class TransferRepository(Protocol):
     def of_account(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]: ...
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]: ...
+
+    def postings_of(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
+        """The posted transfers that changed this account, newest posting first."""
+        ...
+
+    def change_before(self, account_id: str, cursor: str) -> int:
+        """What the postings listed before ``cursor`` (newer ones, and the one it points at)
+        did to this account's balance, summed."""
+        ...
+
+    def escrowed_deals(self, transfer_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """The deal each of these transfers is the escrow of, by transfer id: (order id,
+        listing id, listing title); one query for a page of them."""
+        ...
+
+    def pending_of_account(self, account_id: str) -> list[Transfer]:
+        """The reservations still open that this account pays or is paid, oldest first."""
+        ...
 
     def pending_of(self, collective_id: str) -> list[Transfer]:
         """Every reservation still open in the collective."""

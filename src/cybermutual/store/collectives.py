@@ -281,6 +281,7 @@ class SqlMemberships:
         status: MembershipStatus | None,
         limit: int,
         cursor: str | None,
+        name: str | None = None,
     ) -> Page[tuple[Membership, Person]]:
         query = (
             select(memberships, people.c.email, people.c.display_name, people.c.created_at)
@@ -291,12 +292,16 @@ class SqlMemberships:
         )
         if status is not None:
             query = query.where(memberships.c.status == status.value)
+        if name:
+            query = query.where(
+                func.lower(people.c.display_name).contains(name.lower(), autoescape=True)
+            )
         if cursor is not None:
-            name, member_id = decode_cursor(cursor, 2)
+            last_name, member_id = decode_cursor(cursor, 2)
             query = query.where(
                 or_(
-                    people.c.display_name > name,
-                    and_(people.c.display_name == name, people.c.id > member_id),
+                    people.c.display_name > last_name,
+                    and_(people.c.display_name == last_name, people.c.id > member_id),
                 )
             )
         rows = self._conn.execute(query).all()

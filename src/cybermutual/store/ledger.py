@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from cybermutual.domain.ledger import (
     Account,
@@ -16,14 +28,45 @@ from cybermutual.domain.ledger import (
 )
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.services.ports import Page
-from cybermutual.store.pagination import newest_after, newest_cursor
+from cybermutual.store.pagination import (
+    cursor_int,
+    cursor_moment,
+    decode_cursor,
+    encode_cursor,
+    newest_after,
+    newest_cursor,
+)
 from cybermutual.store.tables import (
     accounts,
+    listings,
     memberships,
+    orders,
     transfers,
 )
 
 _STREAM = 2_000  # rows fetched at a time when every transfer of a collective is read
+#: when a transfer changed balances: its settlement (a released hold), else its creation
+_posted_at = func.coalesce(transfers.c.settled_at, transfers.c.created_at)
+#: a levy is posted at the moment of its payment, and listed as the later of the two
+_levy_rank = case((transfers.c.parent_id.is_not(None), 1), else_=0)
+
+
+def _older_than(cursor: str | None) -> list[ColumnElement[bool]]:
+    """The keyset of a statement: listed after the posting ``cursor`` points at."""
+    if cursor is None:
+        return []
+    moment, rank, last_id = decode_cursor(cursor, 3)
+    at = cursor_moment(moment)
+    rank = cursor_int(rank)
+    return [
+        or_(
+            _posted_at < at,
+            and_(
+                _posted_at == at,
+                or_(_levy_rank < rank, and_(_levy_rank == rank, transfers.c.id < str(last_id))),
+            ),
+        )
+    ]
 
 
 def _account(row: Any) -> Account:
@@ -297,6 +340,71 @@ class SqlTransfers:
         rows = self._conn.execute(query).all()
         items, next_cursor = newest_cursor([_transfer(row) for row in rows], limit, "created_at")
         return Page(items, next_cursor)
+
+    def _posted_to(self, account_id: str) -> list[Any]:
+        return [
+            transfers.c.status == TransferStatus.POSTED.value,
+            or_(
+                transfers.c.debit_account_id == account_id,
+                transfers.c.credit_account_id == account_id,
+            ),
+        ]
+
+    def postings_of(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
+        """The posted transfers that changed this account, newest posting first; of those
+        posted at one moment, a levy after the payment it was charged on."""
+        order = (_posted_at.desc(), _levy_rank.desc(), transfers.c.id.desc())
+        rows = self._conn.execute(
+            select(transfers, _posted_at.label("posted_at"), _levy_rank.label("rank"))
+            .where(*self._posted_to(account_id), *_older_than(cursor))
+            .order_by(*order)
+            .limit(limit + 1)
+        ).all()
+        found = [_transfer(row) for row in rows]
+        if len(found) <= limit:
+            return Page(found, None)
+        last = rows[limit - 1]
+        return Page(found[:limit], encode_cursor(last.posted_at.isoformat(), last.rank, last.id))
+
+    def change_before(self, account_id: str, cursor: str) -> int:
+        """The sum of what the postings listed before ``cursor`` (every one newer than where
+        it points, and the one it points at) did to this account's balance."""
+        signed = case(
+            (transfers.c.credit_account_id == account_id, transfers.c.amount),
+            else_=-transfers.c.amount,
+        )
+        total = self._conn.execute(
+            select(func.coalesce(func.sum(signed), 0)).where(
+                *self._posted_to(account_id), not_(and_(*_older_than(cursor)))
+            )
+        ).scalar_one()
+        return int(total)
+
+    def escrowed_deals(self, transfer_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """The deal each of these transfers is the escrow of: (order id, listing id, title)."""
+        if not transfer_ids:
+            return {}
+        rows = self._conn.execute(
+            select(orders.c.escrow_id, orders.c.id, orders.c.listing_id, listings.c.title)
+            .join(listings, listings.c.id == orders.c.listing_id)
+            .where(orders.c.escrow_id.in_(set(transfer_ids)))
+        )
+        return {row.escrow_id: (row.id, row.listing_id, row.title) for row in rows}
+
+    def pending_of_account(self, account_id: str) -> list[Transfer]:
+        """The reservations still open that this account pays or is paid, oldest first."""
+        rows = self._conn.execute(
+            select(transfers)
+            .where(
+                transfers.c.status == TransferStatus.PENDING.value,
+                or_(
+                    transfers.c.debit_account_id == account_id,
+                    transfers.c.credit_account_id == account_id,
+                ),
+            )
+            .order_by(transfers.c.created_at, transfers.c.id)
+        )
+        return [_transfer(row) for row in rows]
 
     def pending_of(self, collective_id: str) -> list[Transfer]:
         """Every reservation still open in the collective."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
@@ -435,6 +436,14 @@ inbox_items = Table(
     # who acted; "{actor}" in the message becomes their name when the item is read (0006_contact)
     Column("actor_id", ID),
     Index("ix_inbox_member", "collective_id", "member_id", "created_at"),
+    # one person's inbox across collectives, and its unread count in every page's header (0011)
+    Index("ix_inbox_person", "member_id", "created_at"),
+    Index(
+        "ix_inbox_unread",
+        "member_id",
+        sqlite_where=text("read_at IS NULL"),
+        postgresql_where=text("read_at IS NULL"),
+    ),
 )
 
 

@@ -12,12 +12,14 @@ from cybermutual.api.schemas import (
     BatchCreate,
     CurrencyPublic,
     PagePublic,
+    StatementLinePublic,
     TransferCreate,
     TransferPublic,
     VerificationProblemPublic,
     VerificationPublic,
 )
 from cybermutual.services.ledger import PaymentOrder, TransferView
+from cybermutual.services.wallet import StatementLine
 
 router = APIRouter(tags=["ledger"], route_class=NamedRoute)
 
@@ -49,6 +51,42 @@ def my_account(slug: str, person: CurrentMember, services: ServicesDep) -> Accou
         credit_limit=a.credit_limit,
         currency=CurrencyPublic(code=c.code, name=c.name, decimals=c.decimals),
         membership=view.membership.value,
+    )
+
+
+def statement_line_public(line: StatementLine) -> StatementLinePublic:
+    p, deal = line.posting, line.deal
+    return StatementLinePublic(
+        transfer_id=p.transfer.id,
+        posted_at=p.posted_at,
+        kind=p.transfer.kind.value,
+        purpose=line.purpose.value,
+        amount=p.change,
+        balance_after=p.balance_after,
+        memo=p.transfer.memo,
+        counterparty_id=line.counterparty.member_id,
+        counterparty_name=line.counterparty.name,
+        order_id=deal.order_id if deal else None,
+        listing_id=deal.listing_id if deal else None,
+    )
+
+
+@router.get(
+    "/collectives/{slug}/accounts/me/statement",
+    response_model=PagePublic[StatementLinePublic],
+)
+def my_statement(
+    slug: str,
+    person: CurrentMember,
+    services: ServicesDep,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> PagePublic[StatementLinePublic]:
+    """Your statement: every posting that changed your balance, newest first, each with the
+    balance it left (a levy is listed after the payment it was charged on)."""
+    page = services.ledger.statement(slug, member_id=person.id, limit=limit, cursor=cursor)
+    return PagePublic(
+        items=[statement_line_public(line) for line in page.lines], next_cursor=page.next_cursor
     )
 
 

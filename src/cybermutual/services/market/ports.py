@@ -211,6 +211,22 @@ class InboxRepository(Protocol):
 
     def unread(self, collective_id: str, member_id: str) -> int: ...
 
+    def of_person(
+        self, member_id: str, *, unread_only: bool, limit: int, cursor: str | None
+    ) -> Page[tuple[InboxItem, str, str]]:
+        """Every collective's items of one person, newest first: (item, slug, collective name)."""
+        ...
+
+    def unread_of_person(self, member_id: str) -> int:
+        """The person's unread items in every collective, counted at once."""
+        ...
+
+    def mark_read_of_person(
+        self, member_id: str, *, ids: Sequence[str] | None, now: datetime
+    ) -> int:
+        """Mark these of the person's items (all, with ``None``) read, in any collective."""
+        ...
+
     def mark_read(
         self, collective_id: str, member_id: str, *, ids: Sequence[str] | None, now: datetime
     ) -> int:

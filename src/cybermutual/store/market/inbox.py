@@ -11,7 +11,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from cybermutual.services.inbox import InboxItem
 from cybermutual.services.ports import Page
 from cybermutual.store.pagination import newest_after, newest_cursor
-from cybermutual.store.tables import inbox_items
+from cybermutual.store.tables import collectives, inbox_items
 
 
 def _item(row: Any) -> InboxItem:
@@ -95,6 +95,49 @@ class SqlInbox:
             inbox_items.c.member_id == member_id,
             inbox_items.c.read_at.is_(None),
         ]
+        if ids is not None:
+            where.append(inbox_items.c.id.in_(set(ids)))
+        return int(
+            self._conn.execute(update(inbox_items).where(*where).values(read_at=now)).rowcount
+        )
+
+    def of_person(
+        self, member_id: str, *, unread_only: bool, limit: int, cursor: str | None
+    ) -> Page[tuple[InboxItem, str, str]]:
+        """Every collective's items of one person, newest first, each with the collective's
+        slug and name (``ix_inbox_person``)."""
+        where = [inbox_items.c.member_id == member_id]
+        if unread_only:
+            where.append(inbox_items.c.read_at.is_(None))
+        where += newest_after(inbox_items.c.created_at, inbox_items.c.id, cursor)
+        rows = self._conn.execute(
+            select(inbox_items, collectives.c.slug, collectives.c.name.label("collective_name"))
+            .join(collectives, collectives.c.id == inbox_items.c.collective_id)
+            .where(*where)
+            .order_by(inbox_items.c.created_at.desc(), inbox_items.c.id.desc())
+            .limit(limit + 1)
+        ).all()
+        items, next_cursor = newest_cursor([_item(r) for r in rows], limit, "created_at")
+        return Page(
+            [(item, r.slug, r.collective_name) for item, r in zip(items, rows, strict=False)],
+            next_cursor,
+        )
+
+    def unread_of_person(self, member_id: str) -> int:
+        """One count over the person's unread items in every collective (``ix_inbox_unread``
+        holds only unread items, so the count never reads what was read)."""
+        return int(
+            self._conn.execute(
+                select(func.count()).where(
+                    inbox_items.c.member_id == member_id, inbox_items.c.read_at.is_(None)
+                )
+            ).scalar_one()
+        )
+
+    def mark_read_of_person(
+        self, member_id: str, *, ids: Sequence[str] | None, now: datetime
+    ) -> int:
+        where = [inbox_items.c.member_id == member_id, inbox_items.c.read_at.is_(None)]
         if ids is not None:
             where.append(inbox_items.c.id.in_(set(ids)))
         return int(

@@ -7,7 +7,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from cybermutual.web.pages import account, collective, commons, governance, market, public, whatif
+from cybermutual.web.pages import (
+    account,
+    collective,
+    commons,
+    governance,
+    inbox,
+    market,
+    profile,
+    public,
+    wallet,
+    whatif,
+)
 from cybermutual.web.sessions import Viewer
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -18,9 +29,13 @@ ROUTERS: tuple[APIRouter, ...] = (
     commons.router,
     whatif.router,
     governance.router,
+    wallet.router,
+    inbox.router,
+    profile.router,
 )
 
 
 def page_context() -> list[Callable[[Request, Viewer], dict[str, Any]]]:
-    """What the layout shows on every page (the viewer's collectives in the header menu)."""
-    return [collective.my_collectives]
+    """What the layout shows on every page (the viewer's collectives in the header menu, the
+    unread count of their inbox)."""
+    return [collective.my_collectives, inbox.unread_count]
