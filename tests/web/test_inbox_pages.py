@@ -128,7 +128,8 @@ def test_each_item_links_to_the_page_of_what_it_is_about() -> None:
         return subject_url(PlacedItem(item, "river", "River"), "me")
 
     assert url("payment_received", "transfer") == "/c/river/wallet#t-x1"
-    assert url("order_placed", "order") == "/c/river/market/orders/x1"
+    assert url("order_placed", "order") == "/c/river/market/deals/x1"
+    assert url("budget_round_closed", "budget_round") == "/c/river/governance/rounds/x1"
     assert url("review_received", "review") == "/c/river/members/me#reviews"
     assert url("proposal_closed", "proposal") == "/c/river/governance/x1"
     assert url("membership_approved", "member") == "/c/river/members/x1"
