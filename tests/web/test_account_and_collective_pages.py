@@ -4,6 +4,7 @@ and leaving a collective, and every refusal on them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -268,3 +269,15 @@ def test_join_and_leave_and_leaving_in_debt_is_refused_with_the_reason(
     refused = founder_page.submit("/c/riverside/leave")
     assert refused.status_code == 422
     assert "negative" in alert(refused).lower()
+
+
+def test_times_are_shown_in_the_zone_the_browser_reports(app: FastAPI) -> None:
+    founder = Member(TestClient(app), "Ada")
+    founder.post("/collectives", json=COLLECTIVE)
+    created = founder.get("/collectives/riverside").json()["created_at"]
+    anyone = Visitor(app)
+    anyone.client.cookies.set("cm_tz", "Pacific%2FKiritimati")  # UTC+14: always the next day
+    when = datetime.fromisoformat(created.replace("Z", "+00:00")) + timedelta(hours=14)
+    assert f"since {when.day} {when:%b %Y}" in text_of(anyone.get("/c/riverside"))
+    anyone.client.cookies.set("cm_tz", "Not%2FA_Zone")
+    assert anyone.get("/c/riverside").status_code == 200  # an unknown zone falls back to UTC

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, Request
@@ -69,7 +69,8 @@ def services_of(request: Request) -> Services:
     return services
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def _zone(cookie: str | None) -> ZoneInfo:
+    name = unquote(cookie or "")  # app.js writes it URL-encoded (Europe%2FBerlin)
     if not name or len(name) > 64:
         return UTC
     try:
