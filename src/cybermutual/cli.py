@@ -212,8 +212,9 @@ def demo(
     else:
         with Progress(console=console) as bar:
             task = bar.add_task("Seeding the demo collectives", total=None)
-            seed(
+            seed(  # the open proposal's estimate is left to the server's tick (or `tick`)
                 seeding(settings, passwords=DEMO_PASSWORDS),
+                estimate=False,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     _print_logins(DEMO_PASSWORD)
