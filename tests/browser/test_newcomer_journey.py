@@ -19,8 +19,8 @@ from tests.browser.helpers import (
     sign_up,
 )
 
-#: long enough for the newcomer to sign up, join, pay, trade and bid; short enough not to wait
-BIDDING = timedelta(seconds=75)
+#: long enough for the newcomer to sign up, join, pay and bid; short enough not to wait long
+BIDDING = timedelta(seconds=45)
 
 
 def _server_now(person: ApiPerson) -> datetime:
@@ -96,6 +96,17 @@ def test_a_newcomer_joins_pays_trades_bids_and_votes(page: Any, new_page: Any, a
     _status(page, "Paid 12.50 RVC to Ada")
     screenshot(page, "journey-04-wallet")
 
+    # bid in the open round (its explanation is read once bidding has closed)
+    page.get_by_role("link", name="Commons").click()
+    page.get_by_role("button", name="Bid in this round").click()
+    page.get_by_label("Asset").select_option(label="Wood lathe (hours)")
+    page.get_by_label("What you will make").fill("crafts")
+    page.get_by_label("Units wanted").fill("6")
+    page.get_by_role("button", name="Place bid").click()
+    _status(page, "Your bid is in")
+    screenshot(page, "journey-05-bid")
+    round_url = page.url
+
     # post a task
     page.get_by_role("link", name="Market").click()
     page.get_by_role("button", name="Post a listing").click()
@@ -106,7 +117,7 @@ def test_a_newcomer_joins_pays_trades_bids_and_votes(page: Any, new_page: Any, a
     page.get_by_role("button", name="Post it").click()
     _status(page, "Your task is on the market.")
     task_url = page.url
-    screenshot(page, "journey-05-task")
+    screenshot(page, "journey-06-task")
 
     # a second member takes it and submits the work
     worker = new_page()
@@ -128,23 +139,12 @@ def test_a_newcomer_joins_pays_trades_bids_and_votes(page: Any, new_page: Any, a
     page.reload()
     page.get_by_role("button", name="Approve and pay").click()
     _status(page, "reward is released to the worker")
-    screenshot(page, "journey-06-task-approved")
+    screenshot(page, "journey-07-task-approved")
     worker.goto(f"/c/{slug}/wallet")
     assert worker.get_by_text("Sand the workshop benches").first.is_visible()
     assert "20.00 RVC" in worker.get_by_role("table").last.inner_text()
 
-    # bid in the open round, then read the facilitator's explanation once it has shared out
-    page.get_by_role("link", name="Commons").click()
-    page.get_by_role("button", name="Bid in this round").click()
-    page.get_by_label("Asset").select_option(label="Wood lathe (hours)")
-    page.get_by_label("What you will make").fill("crafts")
-    page.get_by_label("Units wanted").fill("6")
-    page.get_by_role("button", name="Place bid").click()
-    _status(page, "Your bid is in")
-    screenshot(page, "journey-07-bid")
-    round_url = page.url
-
-    # vote on the proposal while bidding runs
+    # vote on the proposal
     page.get_by_role("link", name="Governance").click()
     page.get_by_role("link", name="A levy of 2% for the clinic").click()
     page.get_by_role("button", name="Vote yes").click()
