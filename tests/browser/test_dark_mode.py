@@ -4,7 +4,8 @@ drawn in the page's text colour, following the system when it switches between l
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -49,7 +50,9 @@ def collective(api: Any) -> dict[str, str]:
             "output_categories": ["crafts", "repairs"],
         },
     )
-    close = datetime.now(UTC) + timedelta(days=2)
+    # bidding closes in two days by the server's clock (its Date header)
+    close = parsedate_to_datetime(ada.request.get("/api/v1/health").headers["date"])
+    close += timedelta(days=2)
     round_id = ada.post(
         f"/collectives/{slug}/allocation-rounds",
         {
