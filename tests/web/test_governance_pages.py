@@ -200,6 +200,7 @@ def test_a_levy_proposal_opens_and_shows_its_estimate(members: list[Visitor]) ->
     assert "The fund runs dry." in text
     assert "Typical member's consumption" in text  # the estimate, computed in the background
     assert "Commons fund" in text
+    assert "What the simulator expects after 8 weeks, from 2 paired runs" in text  # not "periods"
     fragment = ada.get(f"{G}/{pid}/impact", headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
