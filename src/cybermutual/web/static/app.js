@@ -22,11 +22,13 @@
   }
 
   // Charts: <div class="chart" data-series='{"x": [...unix seconds], "y": [...], "label": "..."}'>
+  // (or "lines": [{"label", "y", "dash"}]; "time": false and "xlabel" for an x axis that is not time)
   function drawChart(el) {
     var data = JSON.parse(el.getAttribute("data-series"));
     var colours = palette();
     var stroke = colours.accent;
-    var series = [{}].concat((data.lines || [{label: data.label, y: data.y}]).map(function (line, i) {
+    // "xlabel": what the x axis counts when it is not time (e.g. "weeks from now")
+    var series = [data.xlabel ? {label: data.xlabel} : {}].concat((data.lines || [{label: data.label, y: data.y}]).map(function (line, i) {
       return {label: line.label, stroke: line.stroke || stroke, width: 2, dash: line.dash, fill: i === 0 && data.fill ? stroke + "22" : undefined};
     }));
     var columns = [data.x].concat((data.lines || [{y: data.y}]).map(function (l) { return l.y; }));
@@ -39,7 +41,7 @@
       return base;
     };
     el._cmPlot = new uPlot({width: width, height: 240, series: series, bands: bands, scales: {x: {time: data.time !== false}},
-      axes: [axis({}), axis({size: data.precise ? 76 : undefined,
+      axes: [axis({label: data.xlabel, labelSize: data.xlabel ? 24 : undefined}), axis({size: data.precise ? 76 : undefined,
         // "precise": small figures (a Gini's change) keep 3 significant digits, not "-0"
         values: data.precise ? function (u, vals) {
           return vals.map(function (v) { return v == null ? "" : String(Number(v.toPrecision(3))); });
