@@ -438,6 +438,9 @@ def test_a_member_records_use_of_their_share_and_not_more(commons: Commons) -> N
     log = text_of(commons.me.get(C))
     assert "six bowls" in log
     assert "Grace" in log
+    page = commons.me.get(C).text
+    # the use in the asset's own unit, not a bare number
+    assert re.search(r'data-label="Used"[^>]*>1 hour<', page)
 
 
 def test_recording_use_outside_a_round_is_refused_next_to_the_units(commons: Commons) -> None:
