@@ -59,3 +59,12 @@ def _hidden_fields(html: str) -> dict[str, str]:
         for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
         if name != "csrf_token"
     }
+
+
+def test_starting_a_collective_explains_its_currencys_decimals(
+    visitor: Callable[..., Visitor],
+) -> None:
+    page = text_of(visitor("Ada").get("/collectives/new"))
+    assert "digits after the point: 2 shows 12.50" in page
+    assert "in the new currency: how far below zero a member may spend" in page
+    assert "As open as joining is" in page  # not "Decide by admission"
