@@ -97,7 +97,7 @@ def _left(page: Any) -> str:
 def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     app: FastAPI, commons: Commons
 ) -> None:
-    commons.open_round()
+    round_id = commons.open_round()
     stranger = Visitor(app, "Stranger")
     page = stranger.get(C)
     assert page.status_code == 200
@@ -115,6 +115,8 @@ def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     assert "Usage log" in member_page
     assert "Bid in this round" in member_page
     assert "Open a round" not in member_page  # one round at a time
+    round_page = text_of(commons.me.get(f"{C}/rounds/{round_id}"))
+    assert "Tokens are not money" in round_page  # the word explained where it is first used
 
 
 def test_a_member_adds_an_asset(commons: Commons) -> None:
