@@ -1,11 +1,13 @@
 // The little the pages need from JavaScript; every page works without it.
 (function () {
   "use strict";
-  // Times are rendered in the viewer's time zone: tell the server which one it is.
+  // Times are rendered in the viewer's time zone: tell the server which one it is. The name goes
+  // as it is ("Europe/Berlin": a slash is allowed in a cookie), never percent-encoded, which the
+  // server would not recognise as a zone and so showed every time in UTC.
   try {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("cm_tz=" + encodeURIComponent(zone)) === -1) {
-      document.cookie = "cm_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    var zone = (Intl.DateTimeFormat().resolvedOptions().timeZone || "").replace(/[^A-Za-z0-9_\/+-]/g, "");
+    if (zone && document.cookie.split("; ").indexOf("cm_tz=" + zone) === -1) {
+      document.cookie = "cm_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (e) { /* no Intl: times stay in UTC */ }
 
