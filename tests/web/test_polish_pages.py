@@ -68,3 +68,13 @@ def test_starting_a_collective_explains_its_currencys_decimals(
     assert "digits after the point: 2 shows 12.50" in page
     assert "in the new currency: how far below zero a member may spend" in page
     assert "As open as joining is" in page  # not "Decide by admission"
+
+
+def test_a_page_that_needs_signing_in_says_so_on_the_sign_in_form(app: FastAPI) -> None:
+    anyone = Visitor(app)
+    sent = anyone.get("/c/riverside/wallet")
+    assert sent.status_code in (302, 303, 307)
+    asked = text_of(anyone.get(sent.headers["location"]))
+    assert "That page is for signed-in members" in asked
+    plain = text_of(anyone.get("/signin"))
+    assert "That page is for signed-in members" not in plain
