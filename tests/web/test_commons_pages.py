@@ -107,6 +107,7 @@ def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     assert "crafts, repairs" in text
     assert "Taking bids" in text
     assert "Members read the usage log" in text
+    assert "the facilitator (a program that follows the charter, not a person)" in text
     assert "Add an asset" not in text
     assert "Record use" not in text
 
