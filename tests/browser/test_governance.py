@@ -187,7 +187,7 @@ def test_a_member_opens_a_budget_round_and_another_casts_a_ballot(
     other.get_by_label("Lathe").check()
     other.get_by_label("Soldering kit").check()
     other.get_by_role("button", name="Save my ballot").click()
-    expect(other.get_by_role("status")).to_contain_text("Your ballot approves 2 project(s)")
+    expect(other.get_by_role("status")).to_contain_text("Your ballot approves 2 projects")
     expect(other.get_by_label("Lathe")).to_be_checked()
     expect(other.get_by_label("Drill press")).not_to_be_checked()
 

@@ -97,7 +97,7 @@ def _left(page: Any) -> str:
 def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     app: FastAPI, commons: Commons
 ) -> None:
-    commons.open_round()
+    round_id = commons.open_round()
     stranger = Visitor(app, "Stranger")
     page = stranger.get(C)
     assert page.status_code == 200
@@ -107,6 +107,7 @@ def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     assert "crafts, repairs" in text
     assert "Taking bids" in text
     assert "Members read the usage log" in text
+    assert "the facilitator (a program that follows the charter, not a person)" in text
     assert "Add an asset" not in text
     assert "Record use" not in text
 
@@ -115,6 +116,8 @@ def test_anyone_sees_the_assets_and_rounds_but_only_members_the_usage_log(
     assert "Usage log" in member_page
     assert "Bid in this round" in member_page
     assert "Open a round" not in member_page  # one round at a time
+    round_page = text_of(commons.me.get(f"{C}/rounds/{round_id}"))
+    assert "Tokens are not money" in round_page  # the word explained where it is first used
 
 
 def test_a_member_adds_an_asset(commons: Commons) -> None:
@@ -438,6 +441,9 @@ def test_a_member_records_use_of_their_share_and_not_more(commons: Commons) -> N
     log = text_of(commons.me.get(C))
     assert "six bowls" in log
     assert "Grace" in log
+    page = commons.me.get(C).text
+    # the use in the asset's own unit, not a bare number
+    assert re.search(r'data-label="Used"[^>]*>1 hour<', page)
 
 
 def test_recording_use_outside_a_round_is_refused_next_to_the_units(commons: Commons) -> None:

@@ -97,7 +97,7 @@ def test_the_market_lists_cards_with_price_owner_and_reputation(app: FastAPI, vi
     assert "Sourdough loaf" in text
     assert "3.00 RVC" in text
     assert "Ada" in text
-    assert "new" in text
+    assert "Ada (no reviews yet)" in text  # not a bare "new"
     assert "Mill street" in text
     assert ada.id not in text  # names, never ids
     assert "Post a listing" in text_of(page(ada, MARKET))

@@ -176,6 +176,7 @@ def test_a_member_runs_an_estimate_and_reads_its_plots_and_figures(whatif: WhatI
     assert series["x"][0] == 0
     assert series["x"][-1] == 13
     assert series["band"] == [2, 3]
+    assert series["xlabel"] == "weeks from now"  # the x axis says what its numbers count
     middle, low, high = (line["y"] for line in series["lines"])
     assert all(lo <= mid <= hi for lo, mid, hi in zip(low, middle, high, strict=True))
     assert "Commons fund" in text

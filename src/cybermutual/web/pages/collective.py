@@ -98,6 +98,7 @@ def leave(request: Request, slug: str, viewer: MemberDep, services: ServicesDep)
         )
     notes = ["You left."]
     if departure.listings_closed:
-        notes.append(f"{len(departure.listings_closed)} listing(s) closed.")
+        closed = len(departure.listings_closed)
+        notes.append(f"{closed} listing{'' if closed == 1 else 's'} closed.")
     notes.extend(w[:1].upper() + w[1:] + "." for w in departure.warnings)
     return see_other(f"/c/{slug}", flash=" ".join(notes))

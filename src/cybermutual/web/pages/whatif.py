@@ -84,6 +84,7 @@ class Metric:
         return json.dumps(
             {
                 "x": weeks,
+                "xlabel": "weeks from now",
                 "time": False,
                 "precise": True,
                 "band": [2, 3],

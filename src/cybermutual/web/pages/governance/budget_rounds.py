@@ -270,9 +270,10 @@ def ballot(
         )
     except DomainError as error:
         return _refused(request, services, slug, viewer, round_id, error)
+    approved = len(cast.approve)
     said = (
-        f"Your ballot approves {len(cast.approve)} project(s). You can change it until the "
-        "round closes."
+        f"Your ballot approves {approved} project{'' if approved == 1 else 's'}. You can change "
+        "it until the round closes."
         if cast.approve
         else "Your ballot is withdrawn: you approve nothing in this round."
     )
