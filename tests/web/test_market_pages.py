@@ -573,3 +573,11 @@ def test_my_orders_and_tasks_show_each_deal_and_its_next_step(app: FastAPI, visi
     eve = visitor("Eve")
     assert eve.get(f"{MARKET}/mine").status_code == 403
     assert Visitor(app).get(f"{MARKET}/mine").status_code == 303
+
+
+def test_a_public_market_is_for_anyone_signed_in_as_its_charter_says(app: FastAPI) -> None:
+    founder = Member(TestClient(app), "Ada")
+    founder.post("/collectives", json=COLLECTIVE)
+    anyone = Visitor(app)
+    assert anyone.get("/c/riverside/market").status_code == 303  # to the sign-in page
+    assert anyone.get("/api/v1/collectives/riverside/listings").status_code == 401  # as the API

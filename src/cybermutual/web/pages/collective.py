@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
-from cybermutual.domain.errors import DomainError
+from cybermutual.domain.errors import DomainError, NotAMember
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.container import Services
 from cybermutual.services.market.ports import ListingQuery
@@ -39,6 +39,8 @@ def _recent(services: Services, slug: str, viewer: Viewer) -> dict[str, Any]:
     reader = viewer.person.id if viewer.person is not None else ""
     recent: dict[str, Any] = {"listings": [], "proposals": []}
     with suppress(DomainError):  # the market is for members only here
+        if viewer.person is None:  # and even a public one only for anyone signed in
+            raise NotAMember("sign in to read the market")
         query = ListingQuery(limit=RECENT)
         recent["listings"] = services.market.search(slug, query, viewer=reader).items
     with suppress(DomainError):

@@ -31,7 +31,7 @@ from cybermutual.web.pages.market.common import (
 )
 from cybermutual.web.rendering import amount_input, refused, render
 from cybermutual.web.routing import FormDep, see_other
-from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer, ViewerDep
+from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer
 
 PAGE = 24
 SORTS = [
@@ -64,7 +64,7 @@ def _query(context: dict[str, Any], values: dict[str, str], cursor: str | None) 
 def browse(
     request: Request,
     slug: str,
-    viewer: ViewerDep,
+    viewer: MemberDep,  # a public market is open to anyone signed in (the charter's words)
     services: ServicesDep,
     cursor: str | None = None,
 ) -> Response:

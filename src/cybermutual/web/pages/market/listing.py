@@ -26,7 +26,7 @@ from cybermutual.web.pages.market.common import (
 )
 from cybermutual.web.rendering import refused, render
 from cybermutual.web.routing import FormDep, see_other
-from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer, ViewerDep
+from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer
 
 
 def listing_context(
@@ -130,7 +130,7 @@ def _refused(
 
 @router.get("/c/{slug}/market/{listing_id}")
 def listing_page(
-    request: Request, slug: str, listing_id: str, viewer: ViewerDep, services: ServicesDep
+    request: Request, slug: str, listing_id: str, viewer: MemberDep, services: ServicesDep
 ) -> Response:
     return render(
         request, "market/listing.html", listing_context(services, slug, viewer, listing_id)
