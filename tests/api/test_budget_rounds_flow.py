@@ -5,6 +5,7 @@ that raises a service's budget, a round the fund cannot cover, Pabulib export an
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,7 @@ def test_a_round_from_opening_to_its_explained_result(
     notice = next(n for n in cy.get(f"{P}/inbox").json()["items"] if n["subject_id"] == rid)
     assert notice["event"] == "budget_round_closed"
     assert "Summer works" in notice["message"]
+    assert re.search(r"costing \d+\.\d\d RVC of \d+\.\d\d RVC", notice["message"])  # money
     assert not any(n["subject_id"] == rid for n in late.get(f"{P}/inbox").json()["items"])
 
     listed = ada.get(R, params={"status": "closed"}).json()

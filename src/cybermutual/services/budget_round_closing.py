@@ -130,8 +130,9 @@ def close(
                 "budget_round",
                 closed.id,
                 f"The budget round '{closed.title}' closed: {len(outcome.selected)} of "
-                f"{len(projects)} projects selected, costing {outcome.cost} of "
-                f"{closed.budget}{unfunded}.",
+                f"{len(projects)} projects selected, costing "
+                f"{collective.currency.format(outcome.cost)} of "
+                f"{collective.currency.format(closed.budget)}{unfunded}.",
             )
         ],
         now=now,
