@@ -794,3 +794,62 @@ def test_an_expulsion_names_the_member_even_after_they_are_expelled(
     assert "Expel Di " in page
     assert "Membership of Di: active → expelled" in page
     assert "Membership of Di: active → expelled" in text_of(members[0].get(f"{G}/policies"))
+
+
+def test_the_money_rules_are_proposed_from_their_own_forms_and_pass_into_the_charter(
+    members: list[Visitor], sqlite_services: Services
+) -> None:
+    ada, bo, cy = members
+    for kind, label in [
+        ("set_credit_limit_rule", "Lowest limit (RVC)"),
+        ("set_demurrage", "Weekly fee (%)"),
+        ("set_dormant_debt", "Weeks without trade before a notice"),
+    ]:
+        assert label in text_of(ada.get(f"{G}/new?kind={kind}"))
+    turnover = propose(
+        ada,
+        "set_credit_limit_rule",
+        {
+            "params.credit_rule": "turnover",
+            "params.multiple": "0.5",
+            "params.weeks": "8",
+            "params.floor": "20",
+            "params.cap": "400",
+        },
+    )
+    said = text_of(ada.get(f"{G}/{turnover}"))
+    assert "0.5 \u00d7 each member's sales over the last 8 weeks, at least 20.00 RVC" in said
+    assert "at most 400.00 RVC" in said
+    demurrage = propose(ada, "set_demurrage", {"params.rate": "0.5", "params.threshold": "300"})
+    said = text_of(ada.get(f"{G}/{demurrage}"))
+    assert "Charge 0.50% a week on the part of each balance above 300.00 RVC" in said
+    dormant = propose(
+        ada, "set_dormant_debt", {"params.dormant_weeks": "26", "params.grace_weeks": "4"}
+    )
+    assert "have not traded for 26 weeks" in text_of(ada.get(f"{G}/{dormant}"))
+    for proposal in (turnover, demurrage, dormant):
+        for who in (ada, bo, cy):
+            vote(who, proposal, "yes")
+    charter = sqlite_services.collectives.profile(SLUG).collective.charter
+    assert charter.follows_turnover
+    assert (charter.credit_limit_weeks, charter.credit_limit_floor) == (8, 2000)
+    assert (str(charter.demurrage_rate), charter.demurrage_threshold) == ("0.005", 30000)
+    assert (charter.dormant_weeks, charter.dormant_grace_weeks) == (26, 4)
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "field", "message"),
+    [
+        ("set_demurrage", {"params.rate": "20"}, "params.rate", "0"),
+        ("set_demurrage", {"params.rate": "1", "params.threshold": "x"}, "params.threshold", ""),
+        ("set_credit_limit_rule", {"params.weeks": "60"}, "params.weeks", "from 1 to 52"),
+        ("set_credit_limit_rule", {"params.multiple": "-1"}, "params.multiple", ""),
+        ("set_dormant_debt", {"params.dormant_weeks": "x"}, "params.dormant_weeks", "whole"),
+    ],
+)
+def test_a_refused_money_rule_says_why_next_to_its_field(
+    members: list[Visitor], kind: str, fields: dict[str, str], field: str, message: str
+) -> None:
+    reply = members[0].submit(f"{G}/new", {"kind": kind, "title": "A rule", **fields})
+    assert reply.status_code == 422
+    assert message in field_error(reply, field)

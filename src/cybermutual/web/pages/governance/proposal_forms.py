@@ -40,6 +40,21 @@ KINDS: tuple[Kind, ...] = (
         "Commons token budgets",
         "Weigh members' budgets in commons allocation rounds.",
     ),
+    Kind(
+        "set_credit_limit_rule",
+        "Credit limits that follow trade",
+        "Fixed limits, or limits reviewed weekly from each member's recent sales.",
+    ),
+    Kind(
+        "set_demurrage",
+        "Demurrage",
+        "A small weekly fee on large balances, paid into the commons fund.",
+    ),
+    Kind(
+        "set_dormant_debt",
+        "Dormant debts",
+        "Write off the debts of members who stopped trading, against the fund.",
+    ),
     Kind("amend_charter", "Amend the charter", "Change the charter's text (supermajority)."),
     Kind("expel_member", "Expel a member", "They keep their account but cannot rejoin."),
     Kind(
@@ -85,6 +100,14 @@ DEFAULTS: dict[str, str] = {
     "params.budget": "",
     "params.rule": "equal_shares",
     "round_days": "14",
+    "params.credit_rule": "turnover",
+    "params.multiple": "1",
+    "params.weeks": "13",
+    "params.floor": "",
+    "params.cap": "",
+    "params.threshold": "0",
+    "params.dormant_weeks": "26",
+    "params.grace_weeks": "4",
 }
 #: Every field the form may show (a refusal naming one is shown next to it, not at the top).
 FIELDS: tuple[str, ...] = tuple(DEFAULTS)
@@ -209,6 +232,39 @@ def _open_budget_round(
     }
 
 
+def _set_credit_limit_rule(
+    values: dict[str, str], currency: Currency, closes_at: datetime
+) -> dict[str, Any]:
+    rule = values.get("params.credit_rule", "")
+    if rule != "turnover":
+        return {"rule": rule}
+    params: dict[str, Any] = {
+        "rule": rule,
+        "multiple": values.get("params.multiple", "").strip(),
+        "weeks": forms.whole(values.get("params.weeks", ""), field="params.weeks", low=1, high=52),
+    }
+    for key in ("floor", "cap"):
+        if values.get(f"params.{key}", "").strip():
+            params[key] = _money(values, f"params.{key}", currency, positive=False)
+    return params
+
+
+def _set_demurrage(
+    values: dict[str, str], currency: Currency, closes_at: datetime
+) -> dict[str, Any]:
+    rate = forms.percent(values.get("params.rate", ""), field="params.rate")
+    threshold = _money(values, "params.threshold", currency, positive=False)
+    return {"rate": str(rate.normalize() if rate else 0), "threshold": threshold}
+
+
+def _set_dormant_debt(
+    values: dict[str, str], currency: Currency, closes_at: datetime
+) -> dict[str, Any]:
+    weeks = forms.whole(values.get("params.dormant_weeks", ""), field="params.dormant_weeks")
+    grace = forms.whole(values.get("params.grace_weeks", ""), field="params.grace_weeks")
+    return {"weeks": weeks, "grace_weeks": grace}
+
+
 _PARAMS = {
     "set_levy": _set_levy,
     "set_credit_limit": _set_credit_limit,
@@ -221,4 +277,7 @@ _PARAMS = {
     "expel_member": _expel_member,
     "resolution": _resolution,
     "open_budget_round": _open_budget_round,
+    "set_credit_limit_rule": _set_credit_limit_rule,
+    "set_demurrage": _set_demurrage,
+    "set_dormant_debt": _set_dormant_debt,
 }
