@@ -161,7 +161,9 @@ def test_a_visitor_can_finish_the_demo_round_at_once(tmp_path: Path) -> None:
 
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     upgrade(engine)
-    seed(lambda clock: build_services(engine, clock=clock, passwords=DEMO_PASSWORDS))
+    seed(
+        lambda clock: build_services(engine, clock=clock, passwords=DEMO_PASSWORDS), estimate=False
+    )
     services = build_services(engine, passwords=DEMO_PASSWORDS)
     visitor = services.auth.authenticate(
         services.auth.login(email=email_of(MEMBERS[2]), password=DEMO_PASSWORD).token
