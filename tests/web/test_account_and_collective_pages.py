@@ -281,3 +281,23 @@ def test_times_are_shown_in_the_zone_the_browser_reports(app: FastAPI) -> None:
     assert f"since {when.day} {when:%b %Y}" in text_of(anyone.get("/c/riverside"))
     anyone.client.cookies.set("cm_tz", "Not%2FA_Zone")
     assert anyone.get("/c/riverside").status_code == 200  # an unknown zone falls back to UTC
+
+
+def test_cookies_are_secure_when_served_over_https(app: FastAPI) -> None:
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    browser.get("/signin")
+    token = browser.cookies.get("cm_csrf")
+    reply = browser.post(
+        "/signup",
+        data={
+            "csrf_token": token or "",
+            "email": "tls@example.org",
+            "display_name": "Tess",
+            "password": PASSWORD,
+            "password_again": PASSWORD,
+        },
+    )
+    assert reply.status_code == 303
+    for name in ("cm_session", "cm_csrf", "cm_device"):
+        cookies = [c for c in reply.headers.get_list("set-cookie") if c.startswith(f"{name}=")]
+        assert all("Secure" in c for c in cookies), (name, cookies)

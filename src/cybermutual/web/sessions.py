@@ -154,5 +154,17 @@ def start_session(request: Request, response: Response, token: str) -> None:
     )
 
 
+def remember_device(request: Request, response: Response, device: str) -> None:
+    """The device token that makes this browser a known client to the login throttle."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=180 * 86_400,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+
+
 def end_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE)

@@ -15,6 +15,7 @@ from cybermutual.web.sessions import (
     ServicesDep,
     ViewerDep,
     end_session,
+    remember_device,
     start_session,
 )
 
@@ -41,9 +42,7 @@ def _signed_in(
     )
     response = see_other(target)
     start_session(request, response, login.token)
-    response.set_cookie(
-        DEVICE_COOKIE, login.device, max_age=180 * 86_400, httponly=True, samesite="lax"
-    )
+    remember_device(request, response, login.device)
     return response
 
 
