@@ -208,7 +208,10 @@ class _SlowPasswords:
     def verify(self, password_hash: str, password: str) -> bool:
         import sqlite3
 
-        probe = sqlite3.connect(self._path, timeout=0.05, isolation_level=None)
+        # Another thread's short write (a payment, another login's count) ends while the probe
+        # waits; a lock held by *this* thread (the caller of verify) never can: a long wait
+        # tells the two apart without depending on how busy the machine is.
+        probe = sqlite3.connect(self._path, timeout=2.0, isolation_level=None)
         try:
             probe.execute("BEGIN IMMEDIATE")
             probe.execute("ROLLBACK")
