@@ -7,12 +7,15 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import Response
+
 from cybermutual.domain.errors import CreditLimitExceeded, DomainError, InvalidValue
 from cybermutual.domain.market.listings import ListingKind
 from cybermutual.domain.money import Currency
 from cybermutual.services.container import Services
 from cybermutual.web import forms
-from cybermutual.web.rendering import money
+from cybermutual.web.rendering import money, refused
 from cybermutual.web.routing import page_router
 
 router = page_router()
@@ -98,3 +101,22 @@ def in_currency(error: DomainError, currency: Currency) -> DomainError:
                 **error.context,
             )
     return error
+
+
+def refused_on(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    error: DomainError,
+    *,
+    action: str,
+    values: dict[str, str],
+) -> Response:
+    """A listing's or a deal's page again, the refusal beside the form it came from (amounts in
+    the currency), what was typed and the form's one-time key kept."""
+    return refused(
+        request,
+        template,
+        in_currency(error, context["currency"]),
+        {**context, "values": values, "action": action, "key": values.get("key", context["key"])},
+    )

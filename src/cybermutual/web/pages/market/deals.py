@@ -14,7 +14,7 @@ from cybermutual.domain.market.disputes import Vote
 from cybermutual.services.container import Services
 from cybermutual.web import forms
 from cybermutual.web.pages.context import collective_context
-from cybermutual.web.pages.market.common import in_currency, key_of, names_of, new_key, router
+from cybermutual.web.pages.market.common import key_of, names_of, new_key, refused_on, router
 from cybermutual.web.rendering import refused, render
 from cybermutual.web.routing import FormDep, see_other
 from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer
@@ -69,12 +69,7 @@ def _deal_refused(
     values: dict[str, str],
 ) -> Response:
     context = deal_context(services, slug, viewer, order_id)
-    return refused(
-        request,
-        "market/deal.html",
-        in_currency(error, context["currency"]),
-        {**context, "values": values, "action": action, "key": values.get("key", context["key"])},
-    )
+    return refused_on(request, "market/deal.html", context, error, action=action, values=values)
 
 
 @router.get("/c/{slug}/market/deals/{order_id}")

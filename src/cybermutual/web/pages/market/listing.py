@@ -16,15 +16,15 @@ from cybermutual.web.pages.context import collective_context
 from cybermutual.web.pages.market.common import (
     KINDS,
     category_names,
-    in_currency,
     key_of,
     listing_names,
     new_key,
     price_of,
     quantity_of,
+    refused_on,
     router,
 )
-from cybermutual.web.rendering import refused, render
+from cybermutual.web.rendering import render
 from cybermutual.web.routing import FormDep, see_other
 from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer
 
@@ -120,12 +120,7 @@ def _refused(
 ) -> Response:
     """The listing's page again, the refusal beside the form it came from, what was typed kept."""
     context = listing_context(services, slug, viewer, listing_id)
-    return refused(
-        request,
-        "market/listing.html",
-        in_currency(error, context["currency"]),
-        {**context, "values": values, "action": action, "key": values.get("key", context["key"])},
-    )
+    return refused_on(request, "market/listing.html", context, error, action=action, values=values)
 
 
 @router.get("/c/{slug}/market/{listing_id}")
