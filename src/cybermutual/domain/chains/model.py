@@ -27,10 +27,9 @@ from numpy.typing import NDArray
 from cybermutual.domain.errors import InvalidValue
 
 _EMPTY: Mapping[str, float] = MappingProxyType({})
+Ids = Sequence[str] | NDArray[np.str_]
 #: ``(recipe ids, good ids, quantities per run)``: one entry per row, as a table stores them
-Entries = tuple[
-    Sequence[str] | NDArray[np.str_], Sequence[str] | NDArray[np.str_], NDArray[np.float64]
-]
+Entries = tuple[Ids, Ids, NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +121,9 @@ class Network:
     def from_columns(
         cls,
         *,
-        good_ids: Sequence[str],
-        recipe_ids: Sequence[str],
-        producers: Sequence[str],
+        good_ids: Ids,
+        recipe_ids: Ids,
+        producers: Ids,
         price: NDArray[np.int64],
         capacity: NDArray[np.float64],
         whole: NDArray[np.bool_] | None = None,
@@ -152,7 +151,7 @@ class Network:
         return cls(
             good_ids=tuple(goods.tolist()),
             recipe_ids=tuple(recipes.tolist()),
-            producers=tuple(producers),
+            producers=tuple(np.asarray(producers, dtype=str).tolist()),
             price=np.asarray(price, dtype=np.int64),
             capacity=np.asarray(capacity, dtype=np.float64),
             whole=np.zeros(recipes.size, np.bool_) if whole is None else np.asarray(whole, bool),
