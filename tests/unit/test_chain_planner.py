@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from cybermutual.domain.chains import Good, Instance, Plan, Recipe, Request, Shortfall, plan
+from cybermutual.domain.chains import (
+    Good,
+    Instance,
+    Network,
+    Plan,
+    Recipe,
+    Request,
+    Shortfall,
+    plan,
+)
 from cybermutual.domain.errors import InvalidValue
 
 GOODS = [Good("timber", "m3"), Good("planks", "m"), Good("chair", "piece"), Good("glue", "l")]
@@ -193,3 +203,31 @@ def test_a_malformed_instance_is_refused_with_what_is_wrong(
     arguments.update(change)
     with pytest.raises(InvalidValue, match=message):
         plan(Instance.of(**arguments))  # type: ignore[arg-type]
+
+
+def test_a_network_from_table_columns_plans_like_one_from_recipes() -> None:
+    recipes = [saw("saw-a", "ana", 500, capacity=3), saw("saw-b", "bo", 800), chairs()]
+    from_rows = Network.from_columns(
+        good_ids=[g.id for g in GOODS],
+        recipe_ids=["saw-a", "saw-b", "chairs"],
+        producers=["ana", "bo", "cy"],
+        price=np.array([500, 800, 3000]),
+        capacity=np.array([3.0, 10, 20]),
+        whole=np.array([False, False, True]),
+        outputs=(["saw-a", "saw-b", "chairs"], ["planks", "planks", "chair"],
+                 np.array([10.0, 10, 1])),
+        inputs=(["saw-a", "saw-b", "chairs"], ["timber", "timber", "planks"],
+                np.array([1.0, 1, 4])),
+    )  # fmt: skip
+    stock = np.array([10.0, 0, 0, 0])
+    by_rows = plan(Instance(network=from_rows, stock=stock, request=Request("chair", 10)))
+    by_recipes = planned(recipes)
+    assert isinstance(by_rows, Plan)
+    assert isinstance(by_recipes, Plan)
+    assert (by_rows.cost, dict(by_rows.runs)) == (by_recipes.cost, dict(by_recipes.runs))
+    with pytest.raises(InvalidValue, match="inputs name an unknown good: 'iron'"):
+        Network.from_columns(
+            good_ids=["planks"], recipe_ids=["saw"], producers=["ana"], price=np.array([1]),
+            capacity=np.array([1.0]), outputs=(["saw"], ["planks"], np.array([1.0])),
+            inputs=(["saw"], ["iron"], np.array([1.0])),
+        )  # fmt: skip

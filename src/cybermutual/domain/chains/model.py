@@ -307,7 +307,7 @@ def _positions(ids: NDArray[np.str_], query: object, what: str) -> NDArray[np.in
     clipped = np.minimum(found, max(ordered.size - 1, 0))
     known = (found < ordered.size) & (ordered[clipped] == wanted) if ordered.size else found < 0
     if not np.all(known):
-        raise InvalidValue(f"{what}: {wanted[~known][0]!r}")
+        raise InvalidValue(f"{what}: {str(wanted[~known][0])!r}")
     return np.asarray(order[clipped], dtype=np.intp)
 
 
