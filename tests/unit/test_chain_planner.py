@@ -231,3 +231,20 @@ def test_a_network_from_table_columns_plans_like_one_from_recipes() -> None:
             capacity=np.array([1.0]), outputs=(["saw"], ["planks"], np.array([1.0])),
             inputs=(["saw"], ["iron"], np.array([1.0])),
         )  # fmt: skip
+
+
+def test_past_the_whole_run_limit_ties_are_broken_among_the_plans_neighbours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cybermutual.domain.chains.planner as planner
+
+    monkeypatch.setattr(planner, "WHOLE_TIE_BREAK_LIMIT", 3)
+    direct = Recipe("direct", "ed", {"timber": 0.4}, {"chair": 1}, 20, 3200, whole=True)
+    glue = Recipe("glue", "gu", {"timber": 1}, {"glue": 1}, 5, 100, whole=True)
+    recipes = [saw("saw", "ana", 500, whole=True), chairs(), direct, glue]
+    found = planned(recipes)
+    assert isinstance(found, Plan)
+    assert found.cost == 32_000
+    assert dict(found.runs) == {"direct": 10}
+    assert found.tie_break == "fewer_links_found"  # not a proof over all recipes
+    assert found.proven_optimal
