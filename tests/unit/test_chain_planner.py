@@ -248,3 +248,14 @@ def test_past_the_whole_run_limit_ties_are_broken_among_the_plans_neighbours(
     assert dict(found.runs) == {"direct": 10}
     assert found.tie_break == "fewer_links_found"  # not a proof over all recipes
     assert found.proven_optimal
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_free_recipe_the_stock_makes_unnecessary_is_not_a_link(whole: bool) -> None:
+    # found by the brute-force property: a plan of one free link ties with a plan of none
+    free = Recipe("free", "ana", {}, {"timber": 1}, 1, 0, whole=whole)
+    found = plan(Instance.of(goods=GOODS, recipes=[free], stock={"timber": 1},
+                             request=Request("timber", 1)))  # fmt: skip
+    assert isinstance(found, Plan)
+    assert found.links == ()
+    assert found.cost == 0

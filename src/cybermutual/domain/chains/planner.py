@@ -262,7 +262,7 @@ def _fewest_links(model: Model, result: Any) -> tuple[NDArray[np.float64], TieBr
     limit = WHOLE_TIE_BREAK_LIMIT if model.integral.any() else TIE_BREAK_LIMIT
     if candidates.size > limit:
         return runs, "skipped"
-    if candidates.size <= 1 or np.count_nonzero(runs > 0) <= 1:
+    if candidates.size == 0 or not np.any(runs > 0):  # (one link may be dropped: a free one)
         return runs, "none_needed"
     fixed = np.ones(runs.size, dtype=np.bool_)
     fixed[candidates] = False
