@@ -65,7 +65,7 @@ def _assert_the_flows_deliver_every_input(case: Case, found: Plan) -> None:
         assert flow.quantity > 0
         received[flow.sink, flow.good] = received.get((flow.sink, flow.good), 0) + flow.quantity
         sent[flow.source, flow.good] = sent.get((flow.source, flow.good), 0) + flow.quantity
-    wanted = {(None, case.request.good): case.request.quantity}
+    wanted: dict[tuple[str | None, str], float] = {(None, case.request.good): case.request.quantity}
     for recipe_id, runs in found.runs.items():
         for good, q in recipes[recipe_id].inputs.items():
             wanted[recipe_id, good] = q * runs
