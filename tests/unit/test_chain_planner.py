@@ -185,6 +185,8 @@ def test_a_producers_labour_hours_limit_all_their_recipes_together() -> None:
         ({"request": Request("sofa", 1)}, "unknown good 'sofa'"),
         ({"request": Request("chair", 0)}, "must be more than 0"),
         ({"request": Request("chair", 1, keep={"nope": 1})}, "keeps unknown recipes: nope"),
+        ({"request": Request("chair", 1, keep={"chairs": -1})}, "runs kept of 'chairs' must be"),
+        ({"request": Request("chair", 1, keep={"chairs": 1.5})}, "keep a whole number of runs"),
         ({"stock": {"timber": -1}}, "must be a finite number, not negative"),
         ({"stock": {"iron": 1}}, "stock names an unknown good 'iron'"),
         ({"recipes": [Recipe("x", "p", {"iron": 1}, {"chair": 1}, 1, 1)]}, "unknown good 'iron'"),
