@@ -154,13 +154,21 @@ def fewest_links_by_subsets(case: Case) -> tuple[float, int] | None:
 
 
 @st.composite
-def chains(draw: st.DrawFn, *, whole: bool | None = None, max_stages: int = 4) -> Case:
+def chains(
+    draw: st.DrawFn,
+    *,
+    whole: bool | None = None,
+    min_stages: int = 1,
+    max_stages: int = 4,
+    roomy: bool = False,
+) -> Case:
     """A supply chain: raw -> stage 1 -> ... -> the target, one to three producers per stage.
 
     Each stage may also need a side good (raw, with or without stock), so shortfalls can name
-    goods other than the chain's own.
+    goods other than the chain's own. ``roomy`` chains are mostly feasible: every recipe can
+    run, there is plenty of the raw good and no side good.
     """
-    stages = draw(st.integers(1, max_stages))
+    stages = draw(st.integers(min_stages, max_stages))
     goods = [Good("raw", unit="kg"), Good("side", unit="piece")]
     goods += [Good(f"s{k}", unit="piece") for k in range(1, stages + 1)]
     recipes = []
@@ -168,7 +176,7 @@ def chains(draw: st.DrawFn, *, whole: bool | None = None, max_stages: int = 4) -
         before = "raw" if k == 1 else f"s{k - 1}"
         for alternative in range(draw(st.integers(1, 3))):
             inputs = {before: float(draw(st.integers(1, 3)))}
-            if draw(st.integers(0, 3)) == 0:
+            if not roomy and draw(st.integers(0, 3)) == 0:
                 inputs["side"] = 1.0
             recipes.append(
                 Recipe(
@@ -176,12 +184,13 @@ def chains(draw: st.DrawFn, *, whole: bool | None = None, max_stages: int = 4) -
                     producer=f"p{draw(st.integers(0, 5))}",
                     inputs=inputs,
                     outputs={f"s{k}": float(draw(st.integers(1, 3)))},
-                    capacity=float(draw(st.integers(0, 8))),
+                    capacity=float(draw(st.integers(2 if roomy else 0, 8))),
                     price=draw(st.integers(0, 40)),
                     whole=draw(st.booleans()) if whole is None else whole,
                 )
             )
-    stock = {"raw": float(draw(st.integers(0, 60))), "side": float(draw(st.integers(0, 3)))}
+    raw = draw(st.integers(200, 400) if roomy else st.integers(0, 60))
+    stock = {"raw": float(raw), "side": float(draw(st.integers(0, 3)))}
     request = Request(good=f"s{stages}", quantity=float(draw(st.integers(1, 6))))
     return Case(tuple(goods), tuple(recipes), stock, request)
 

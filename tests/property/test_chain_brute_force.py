@@ -10,7 +10,7 @@ from tests.chains_helpers import Case, brute_force, chains, fewest_links_by_subs
 from tests.helpers import examples
 
 
-@settings(max_examples=examples(60))
+@settings(max_examples=examples(50))
 @given(networks(whole=True, max_recipes=5, max_capacity=3) | chains(whole=True, max_stages=3))
 def test_whole_runs_match_every_plan_enumerated(case: Case) -> None:
     if any(r.capacity > 3 for r in case.recipes):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cybermutual.domain.chains import Plan, Shortfall, plan
-from tests.chains_helpers import Case, recipe_networks, reference_optimum
+from tests.chains_helpers import Case, chains, recipe_networks, reference_optimum
 from tests.helpers import examples
 
 TOLERANCE = 1e-5
@@ -30,7 +30,7 @@ def _balance(case: Case, found: Plan) -> dict[str, float]:
     return left
 
 
-@settings(max_examples=examples(60))
+@settings(max_examples=examples(50))
 @given(recipe_networks())
 def test_a_plan_respects_capacity_conserves_goods_and_costs_the_optimum(case: Case) -> None:
     found = plan(case.instance())
@@ -104,6 +104,37 @@ def test_replanning_without_a_producer_never_uses_them(case: Case, data: st.Data
         assert decliner not in {link.producer for link in again.links}
         assert again.lp_cost >= first.lp_cost - 1e-6  # fewer choices never cost less
     assert (reference_optimum(case, request) is None) == isinstance(again, Shortfall)
+
+
+@settings(max_examples=examples(40))
+@given(chains(min_stages=2, roomy=True), st.data())
+def test_a_replan_keeps_the_accepted_links_at_their_runs_or_says_it_could_not(
+    case: Case, data: st.DataObject
+) -> None:
+    first = plan(case.instance())
+    if not isinstance(first, Plan) or len(first.links) < 2:
+        return
+    accepted = data.draw(st.lists(st.sampled_from(first.links), min_size=1, max_size=2,
+                                  unique_by=lambda link: link.recipe))  # fmt: skip
+    others = sorted({link.producer for link in first.links} - {a.producer for a in accepted})
+    if not others:
+        return
+    decliner = data.draw(st.sampled_from(others))
+    request = replace(
+        case.request,
+        excluded_producers=frozenset({decliner}),
+        keep={link.recipe: link.runs for link in accepted},
+    )
+    again = plan(case.instance(request))
+    if not isinstance(again, Plan):
+        return
+    assert decliner not in {link.producer for link in again.links}
+    if again.dropped_keeps:
+        assert set(again.dropped_keeps) == {link.recipe for link in accepted}
+    else:
+        for link in accepted:
+            assert again.runs[link.recipe] == pytest.approx(link.runs, abs=1e-9)
+            assert next(x for x in again.links if x.recipe == link.recipe).kept
 
 
 @settings(max_examples=examples(25))

@@ -205,7 +205,7 @@ class Instance:
         if self.request.keep:
             index = net.recipe_index()
             for recipe, runs in self.request.keep.items():
-                _positive_quantity(runs, f"the runs kept of {recipe!r}")
+                _quantity(runs, f"the runs kept of {recipe!r}")
                 if net.whole[index[recipe]] and not float(runs).is_integer():
                     raise InvalidValue(f"{recipe!r} runs whole times: keep a whole number of runs")
 
