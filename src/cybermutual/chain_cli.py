@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cybermutual.domain.chains import build_model, instance_from_json, outcome_to_json, solve
+from cybermutual.domain.chains.planner import PLAN_SECONDS
 from cybermutual.domain.errors import DomainError
 
 err = Console(stderr=True, soft_wrap=True)
@@ -34,6 +35,14 @@ def plan_chain_command(
     timings: Annotated[
         bool, typer.Option(help="Also print the model-build and solve seconds (to stderr).")
     ] = False,
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            help="Seconds branch and bound (whole runs) may take before it answers with the "
+            "best plan found (then proven_optimal is false).",
+            min=0.1,
+        ),
+    ] = PLAN_SECONDS,
 ) -> None:
     """Plan the least-cost supply chain for an instance's request (JSON in, JSON out)."""
     name = "stdin" if instance == "-" else instance
@@ -51,7 +60,7 @@ def plan_chain_command(
             started = time.perf_counter()
             model = build_model(parsed)
             built = time.perf_counter()
-            outcome = solve(model)
+            outcome = solve(model, seconds=time_limit)
             solved = time.perf_counter()
     except DomainError as error:
         raise _fail(f"{name}: {error.detail}") from None

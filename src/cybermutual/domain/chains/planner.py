@@ -116,36 +116,37 @@ def build_model(instance: Instance, *, keep: bool = True) -> Model:
     )
 
 
-def plan(instance: Instance) -> Plan | Shortfall:
+def plan(instance: Instance, *, seconds: float = PLAN_SECONDS) -> Plan | Shortfall:
     """The least-cost plan for the request, or what is missing (see :func:`solve`)."""
-    return solve(build_model(instance))
+    return solve(build_model(instance), seconds=seconds)
 
 
-def solve(model: Model) -> Plan | Shortfall:
+def solve(model: Model, *, seconds: float = PLAN_SECONDS) -> Plan | Shortfall:
     """Solve a built model: the plan, or the shortfall when no plan exists or fits the budget.
 
     Links a request keeps are kept at their runs when a plan with them exists; otherwise the
-    plan is made without them and lists them in ``dropped_keeps``.
+    plan is made without them and lists them in ``dropped_keeps``. Branch and bound (whole
+    recipes) stops after ``seconds`` with the best plan found (``proven_optimal`` false).
     """
     request = model.instance.request
     if model.cost.size == 0:  # no recipes at all: the stock serves the request, or it is short
         if np.all(model.bound >= -_FEASIBILITY):
             return _from_stock(model)
-        return Shortfall(reason="short", goods=_shortfall(model))
-    result = _solve_lp(model, model.cost, time_limit=PLAN_SECONDS)
+        return Shortfall(reason="short", goods=_shortfall(model, seconds))
+    result = _solve_lp(model, model.cost, time_limit=seconds)
     dropped: tuple[str, ...] = ()
     if result.status == 2 and model.kept.any():
         names = model.instance.network.recipe_ids
         dropped = tuple(names[i] for i in np.flatnonzero(model.kept))
         model = build_model(model.instance, keep=False)
-        result = _solve_lp(model, model.cost, time_limit=PLAN_SECONDS)
+        result = _solve_lp(model, model.cost, time_limit=seconds)
     if result.status == 2:
-        return Shortfall(reason="short", goods=_shortfall(model))
+        return Shortfall(reason="short", goods=_shortfall(model, seconds))
     if result.status == 1 and result.x is None:
         raise Unavailable(
-            f"no plan found within {PLAN_SECONDS:g} s (whole runs over a large network); "
+            f"no plan found within {seconds:g} s (whole runs over a large network); "
             "try again later or ask for part of the quantity",
-            retry_after_seconds=int(PLAN_SECONDS),
+            retry_after_seconds=max(1, math.ceil(seconds)),
         )
     if result.status not in (0, 1):
         raise RuntimeError(f"HiGHS could not solve the plan: {result.message}")
@@ -311,7 +312,7 @@ def _fewest_links(model: Model, result: Any) -> tuple[NDArray[np.float64], TieBr
     return chosen, proven
 
 
-def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
+def _shortfall(model: Model, seconds: float) -> tuple[GoodShortfall, ...]:
     """Phase one: the least extra stock per good that makes the request feasible (see module)."""
     goods, recipes = model.goods, model.cost.size
     rows = model.rows.shape[0]
@@ -328,7 +329,7 @@ def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
     options = {
         "primal_feasibility_tolerance": _FEASIBILITY,
         "mip_rel_gap": _MIP_GAP,
-        "time_limit": PLAN_SECONDS,
+        "time_limit": seconds,
     }
     first = linprog(made, A_ub=a, b_ub=model.bound, bounds=bounds, method="highs",
                     integrality=integrality, options=options)  # fmt: skip
