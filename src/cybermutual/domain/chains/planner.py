@@ -142,9 +142,10 @@ def solve(model: Model, *, seconds: float = PLAN_SECONDS) -> Plan | Shortfall:
         result = _solve_lp(model, model.cost, time_limit=seconds)
     if result.status == 2:
         return Shortfall(reason="short", goods=_shortfall(model, seconds))
-    if result.status == 1 and result.x is None:
+    if result.status == 1 and (result.x is None or not model.integral.any()):
+        # (an LP stopped early has no plan to offer; branch and bound keeps a feasible one)
         raise Unavailable(
-            f"no plan found within {seconds:g} s (whole runs over a large network); "
+            f"no plan found within {seconds:g} s for a network this large; "
             "try again later or ask for part of the quantity",
             retry_after_seconds=max(1, math.ceil(seconds)),
         )
@@ -192,7 +193,7 @@ def _marginals(model: Model, runs: NDArray[np.float64], result: Any) -> NDArray[
     a cheaper mix than the plan, the whole runs are fixed instead.
     """
     if not model.integral.any():
-        return np.asarray(result.ineqlin.marginals, dtype=np.float64)
+        return _row_duals(model, result)
     target = model.instance.network.good_index()[model.instance.request.good]
     nudged = model.bound.copy()
     nudged[target] -= _NUDGE  # off the degenerate corner where the whole runs just meet it
@@ -209,7 +210,15 @@ def _marginals(model: Model, runs: NDArray[np.float64], result: Any) -> NDArray[
             relaxed, bound=model.bound, upper=np.where(model.integral, runs, model.upper)
         )
         around = _solve_lp(fixed, model.cost)
-    return np.asarray(around.ineqlin.marginals, dtype=np.float64)
+    return _row_duals(model, around)
+
+
+def _row_duals(model: Model, result: Any) -> NDArray[np.float64]:
+    """A solve's row duals; zeros when it stopped early without them (nothing is explained)."""
+    marginals = getattr(getattr(result, "ineqlin", None), "marginals", None)
+    if result.status != 0 or marginals is None:
+        return np.zeros(model.rows.shape[0])
+    return np.asarray(marginals, dtype=np.float64)
 
 
 def _solve_lp(model: Model, cost: NDArray[np.float64], **options: Any) -> Any:
@@ -256,6 +265,8 @@ def _fewest_links(model: Model, result: Any) -> tuple[NDArray[np.float64], TieBr
             made = np.asarray(network.outputs @ (runs > 0).astype(np.float64)).ravel() > 0
             rivals = np.asarray(network.outputs.T @ made.astype(np.float64)).ravel() > 0
             candidates = np.flatnonzero(free & (rivals | (runs > 0)))
+    elif result.status != 0 or result.lower.marginals is None:
+        return runs, "skipped"  # stopped early: no reduced costs to narrow the ties with
     else:
         reduced = np.asarray(result.lower.marginals) + np.asarray(result.upper.marginals)
         tied = np.abs(reduced) <= 1e-7 * (1.0 + model.cost)
