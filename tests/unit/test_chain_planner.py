@@ -15,7 +15,7 @@ from cybermutual.domain.chains import (
     Shortfall,
     plan,
 )
-from cybermutual.domain.errors import InvalidValue
+from cybermutual.domain.errors import InvalidValue, Unavailable
 
 GOODS = [Good("timber", "m3"), Good("planks", "m"), Good("chair", "piece"), Good("glue", "l")]
 
@@ -261,3 +261,13 @@ def test_a_free_recipe_the_stock_makes_unnecessary_is_not_a_link(whole: bool) ->
     assert isinstance(found, Plan)
     assert found.links == ()
     assert found.cost == 0
+
+
+def test_a_planner_out_of_time_refuses_rather_than_offer_half_a_plan() -> None:
+    recipes = [saw("saw-a", "ana", 500, capacity=3), saw("saw-b", "bo", 800), chairs()]
+    instance = Instance.of(goods=GOODS, recipes=recipes, stock={"timber": 10},
+                           request=Request("chair", 10))  # fmt: skip
+    with pytest.raises(Unavailable, match="no plan found within") as refused:
+        plan(instance, seconds=1e-9)
+    assert refused.value.code == "service_unavailable"
+    assert refused.value.retry_after_seconds == 1
