@@ -95,6 +95,12 @@ class Network:
     resources: sp.csc_matrix | None = None
 
     def __post_init__(self) -> None:
+        for name in ("outputs", "inputs", "resources"):  # canonical columns: the planner reads them
+            matrix = getattr(self, name)
+            if matrix is not None:
+                canonical = sp.csc_matrix(matrix, dtype=np.float64)
+                canonical.sum_duplicates()
+                object.__setattr__(self, name, canonical)
         goods, recipes = len(self.good_ids), len(self.recipe_ids)
         if len(set(self.good_ids)) != goods:
             raise InvalidValue("two goods have the same id")
