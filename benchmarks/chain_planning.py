@@ -9,9 +9,9 @@ integer prices per run). The request asks for a top-layer good in a quantity tha
 producers per stage. The network is generated as the columns a database query returns (ids and
 numbers, a row per recipe input or output); *build* turns them into the sparse LP
 (:meth:`Network.from_columns`, then :func:`build_model`), *solve* is HiGHS with the tie break,
-duals and explanations (:func:`solve`), and *HiGHS* is the same program solved again by HiGHS
-alone (the LP's share of the solve). Targets on a 2-core machine: 1,000 goods x 10,000
-recipes under 2 s, 10,000 x 100,000 under 15 s. Figures go to
+duals and explanations (:func:`solve`), of which *in HiGHS* is the time inside the solver's
+calls (the plan, the tie break, the duals of a whole-run plan). Targets on a 2-core machine:
+1,000 goods x 10,000 recipes under 2 s, 10,000 x 100,000 under 15 s. Figures go to
 ``benchmarks/results/chain_planning.json`` (``chain_planning.quick.json`` for a ``--quick``
 smoke run), with the load average at the start.
 """
@@ -32,7 +32,6 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from scipy.optimize import linprog
 
 from cybermutual.domain.chains import (
     Instance,
@@ -41,6 +40,7 @@ from cybermutual.domain.chains import (
     Plan,
     Request,
     build_model,
+    planner,
     solve,
 )
 
@@ -127,18 +127,30 @@ def build(columns: Columns) -> Model:
     return build_model(Instance(network=net, stock=columns.stock, request=request))
 
 
-def lp_seconds(model: Model) -> float:
-    """HiGHS alone on the same program (no tie break, no explanations): the LP's share."""
-    started = time.perf_counter()
-    linprog(
-        model.cost,
-        A_ub=model.rows,
-        b_ub=model.bound,
-        bounds=np.column_stack([model.lower, model.upper]),
-        method="highs",
-        integrality=model.integral.astype(np.uint8) if model.integral.any() else None,
-    )
-    return time.perf_counter() - started
+class HighsClock:
+    """Times every HiGHS call the planner makes (a wrapper around the ``linprog`` it imports),
+    so the solve's share spent inside HiGHS is measured in the same run, not in a second one."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+    def __enter__(self) -> HighsClock:
+        self._original = planner.__dict__["linprog"]
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return self._original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.calls += 1
+
+        planner.__dict__["linprog"] = timed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        planner.__dict__["linprog"] = self._original
 
 
 def run(goods: int, recipes: int, seed: int, whole_share: float) -> dict[str, Any]:
@@ -146,9 +158,9 @@ def run(goods: int, recipes: int, seed: int, whole_share: float) -> dict[str, An
     started = time.perf_counter()
     model = build(columns)
     built = time.perf_counter()
-    outcome = solve(model)
+    with HighsClock() as highs:
+        outcome = solve(model)
     solved = time.perf_counter()
-    lp_alone = lp_seconds(model)
     row: dict[str, Any] = {
         "goods": goods,
         "recipes": recipes,
@@ -156,7 +168,8 @@ def run(goods: int, recipes: int, seed: int, whole_share: float) -> dict[str, An
         "whole_share": whole_share,
         "build_seconds": built - started,
         "solve_seconds": solved - built,
-        "lp_seconds": lp_alone,
+        "highs_seconds": highs.seconds,
+        "highs_calls": highs.calls,
         "seconds": solved - started,
         "feasible": outcome.feasible,
     }
@@ -195,7 +208,7 @@ def main() -> None:
             progress.update(task, advance=1)
     table = Table(title="Chain planner: least-cost plan (HiGHS via SciPy)")
     for column in ("goods x recipes", "whole", "nonzeros", "build (s)", "solve (s)",
-                   "of which HiGHS (s)", "total (s)", "target (s)", "links", "steps",
+                   "in HiGHS (s, calls)", "total (s)", "target (s)", "links", "steps",
                    "tie break"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in rows:
@@ -205,7 +218,7 @@ def main() -> None:
             f"{row['nonzeros']:,}",
             f"{row['build_seconds']:.3f}",
             f"{row['solve_seconds']:.3f}",
-            f"{row['lp_seconds']:.3f}",
+            f"{row['highs_seconds']:.3f} ({row['highs_calls']})",
             f"{row['seconds']:.3f}",
             f"{row['target_seconds']:g}" + ("" if row["within_target"] else " (missed)"),
             str(row.get("links", "-")),
