@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from hypothesis import strategies as st
@@ -26,6 +26,8 @@ class Case:
     recipes: tuple[Recipe, ...]
     stock: dict[str, float]
     request: Request
+    asset_hours: dict[tuple[str, str], float] = field(default_factory=dict)
+    labour_hours: dict[str, float] = field(default_factory=dict)
 
     def instance(
         self, request: Request | None = None, stock: dict[str, float] | None = None
@@ -35,6 +37,8 @@ class Case:
             recipes=self.recipes,
             stock=self.stock if stock is None else stock,
             request=request or self.request,
+            asset_hours=self.asset_hours,
+            labour_hours=self.labour_hours,
         )
 
 
@@ -75,7 +79,41 @@ def networks(
     stock = {g.id: float(draw(st.integers(0, 20))) for g in goods if draw(st.booleans())}
     target = draw(st.sampled_from(goods[count // 2 :])).id
     request = Request(good=target, quantity=float(draw(st.integers(1, 6))))
-    return Case(goods, tuple(recipes), stock, request)
+    return draw(_with_hours(Case(goods, tuple(recipes), stock, request)))
+
+
+@st.composite
+def _with_hours(draw: st.DrawFn, case: Case) -> Case:
+    """Some recipes need hours of a commons kiln or of their producer's labour, which are
+    limited (the kiln to what the allocation gave each producer; labour for some producers)."""
+    if draw(st.integers(0, 2)) > 0:
+        return case
+    recipes = []
+    for recipe in case.recipes:
+        kiln = draw(st.sampled_from([0.0, 0.0, 1.0, 2.0]))
+        work = draw(st.sampled_from([0.0, 0.5, 1.0]))
+        recipes.append(
+            replace(recipe, asset_hours={"kiln": kiln} if kiln else {}, labour_hours=work)
+        )
+    producers = sorted({r.producer for r in recipes})
+    grants = {(p, "kiln"): float(draw(st.integers(0, 6))) for p in producers if draw(st.booleans())}
+    labour = {p: float(draw(st.integers(0, 6))) for p in producers if draw(st.booleans())}
+    return replace(case, recipes=tuple(recipes), asset_hours=grants, labour_hours=labour)
+
+
+def _hours(case: Case) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of hours used per run, and the hours there are: a kiln row per producer (0 hours
+    unless allocated) and a labour row per producer with a limit."""
+    rows, limits = [], []
+    producers = sorted({r.producer for r in case.recipes})
+    for producer in producers:
+        rows.append([r.asset_hours.get("kiln", 0.0) if r.producer == producer else 0.0
+                     for r in case.recipes])  # fmt: skip
+        limits.append(case.asset_hours.get((producer, "kiln"), 0.0))
+        if producer in case.labour_hours:
+            rows.append([r.labour_hours if r.producer == producer else 0.0 for r in case.recipes])
+            limits.append(case.labour_hours[producer])
+    return np.array(rows).reshape(len(limits), len(case.recipes)), np.array(limits)
 
 
 def _rows(case: Case, request: Request) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -117,9 +155,13 @@ def reference_optimum(
     a = np.hstack([net, -np.eye(goods)])
     cost = np.concatenate([[float(r.price) for r in case.recipes], np.zeros(goods)])
     integrality = np.concatenate([[1 if r.whole else 0 for r in case.recipes], np.zeros(goods)])
+    hours, limits = _hours(case)
     result = milp(
         cost,
-        constraints=LinearConstraint(a, need, need),
+        constraints=[
+            LinearConstraint(a, need, need),
+            LinearConstraint(np.hstack([hours, np.zeros((len(limits), goods))]), -np.inf, limits),
+        ],
         bounds=Bounds(np.zeros(recipes + goods), np.concatenate([upper, np.full(goods, np.inf)])),
         integrality=integrality,
     )
@@ -129,10 +171,11 @@ def reference_optimum(
 def brute_force(case: Case) -> tuple[int, int] | None:
     """(least cost, fewest links at that cost) over every whole-run plan, or ``None``."""
     net, need, upper = _rows(case, case.request)
+    hours, limits = _hours(case)
     best: tuple[int, int] | None = None
     for runs in itertools.product(*(range(int(u) + 1) for u in upper)):
         vector = np.array(runs, dtype=float)
-        if np.all(net @ vector >= need - 1e-9):
+        if np.all(net @ vector >= need - 1e-9) and np.all(hours @ vector <= limits + 1e-9):
             cost = sum(r.price * n for r, n in zip(case.recipes, runs, strict=True))
             candidate = (cost, sum(1 for n in runs if n))
             best = candidate if best is None else min(best, candidate)
