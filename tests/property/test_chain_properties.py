@@ -151,3 +151,22 @@ def test_duals_price_what_one_more_unit_of_stock_saves(case: Case) -> None:
         # a dual is a derivative of the optimum: one of the one-sided ones at a kink
         saved = (found.lp_cost - cheaper.lp_cost) / 1e-3
         assert saved <= value + 1e-3
+
+
+@settings(max_examples=examples(40))
+@given(recipe_networks(whole=False))
+def test_the_prices_explaining_a_plan_add_up_to_its_cost(case: Case) -> None:
+    """Strong duality: the cost is the requirement valued at the goods' duals, less what the
+    binding capacities (at their shadow prices) and the limited hours save."""
+    found = plan(case.instance())
+    if not isinstance(found, Plan) or case.labour_hours or any(case.asset_hours.values()):
+        return  # (the shadow prices of hours are not all reported: only the bottleneck's)
+    need = {g.id: -case.stock.get(g.id, 0.0) for g in case.goods}
+    need[case.request.good] += case.request.quantity
+    valued = sum(found.duals[good] * quantity for good, quantity in need.items())
+    capacities = sum(link.capacity_shadow_price * link.runs for link in found.links)
+    # (an unallocated kiln has no hours, so whatever its shadow price, it adds nothing)
+    assert found.lp_cost == pytest.approx(valued - capacities, rel=1e-6, abs=1e-4)
+    for link in found.links:
+        assert link.capacity_shadow_price >= 0
+        assert link.next_best is None or link.next_best.reduced_cost >= 0
