@@ -92,7 +92,7 @@ def explain(
         runs={network.recipe_ids[j]: float(runs[j]) for j in used},
         duals={g: _tidy(float(v)) for g, v in zip(network.good_ids, value, strict=True)},
         flows=tuple(flows),
-        bottleneck=_bottleneck(model, links, hours_value, runs),
+        bottleneck=_bottleneck(model, links, hours_value),
         dropped_keeps=dropped_keeps,
         tie_break=tie_break,
         proven_optimal=proven_optimal,
@@ -233,7 +233,6 @@ def _bottleneck(
     model: Model,
     links: list[Link],
     hours_value: NDArray[np.float64],
-    runs: NDArray[np.float64],
 ) -> Bottleneck | None:
     network = model.instance.network
     best: Bottleneck | None = None
