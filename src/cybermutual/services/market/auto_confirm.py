@@ -17,6 +17,7 @@ from cybermutual.domain.market import deals
 from cybermutual.domain.market.deals import Action, OrderStatus
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.chain_progress import follow_order
 from cybermutual.services.inbox import notify
 from cybermutual.services.loading import load_collective
 from cybermutual.services.market.escrow import apply_step
@@ -87,6 +88,7 @@ class AutoConfirmation(MarketUseCase):
             books.close()
             notify(uow, collective, step.events, now=now)
             uow.commit()
+        follow_order(self._uow, self._clock, collective, step.order)  # a supply chain's order
         return 1
 
     def _set_aside(

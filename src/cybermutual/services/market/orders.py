@@ -18,6 +18,7 @@ from cybermutual.domain.market.listings import Listing, ListingStatus
 from cybermutual.domain.market.proposals import ApplicationStatus
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.chain_progress import follow_order
 from cybermutual.services.idempotency import IdempotentRequest
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
@@ -173,6 +174,7 @@ class OrderUseCases(AutoConfirmation):
             if idem is not None:
                 idem.record(uow, collective.id, order.id, now=now)
             uow.commit()
+        follow_order(self._uow, self._clock, collective, changed)  # a supply chain's order
         return changed
 
     @staticmethod
