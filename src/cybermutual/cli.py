@@ -18,6 +18,7 @@ from typer._click.core import Context
 from typer.core import TyperGroup
 
 from cybermutual.budget_cli import budget_command
+from cybermutual.chain_cli import plan_chain_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
 from cybermutual.money_cli import money_supply_command
@@ -55,6 +56,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
 app.command("budget")(budget_command)
+app.command("plan-chain")(plan_chain_command)
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
