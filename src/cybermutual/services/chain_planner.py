@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cybermutual.domain.chains import instance_from_json, outcome_to_json, plan
+
 
 def plan_chain(instance: dict[str, Any]) -> Mapping[str, Any]:
-    from cybermutual.domain import chains  # the planner (branch ``planner``)
-
-    answer: Mapping[str, Any] = chains.plan_json(instance)  # type: ignore[attr-defined]
-    return answer
+    """The planner's answer for ``instance``, as JSON data."""
+    return outcome_to_json(plan(instance_from_json(instance)))

@@ -36,7 +36,7 @@ from cybermutual.domain.supply import goods as goods_rules
 from cybermutual.domain.supply import instance as planning
 from cybermutual.domain.supply import recipes as recipe_rules
 from cybermutual.domain.supply.goods import Good
-from cybermutual.domain.supply.instance import AssetCapacity, Planned
+from cybermutual.domain.supply.instance import AssetCapacity, Planned, PlannedLink
 from cybermutual.domain.supply.links import (
     LIVE,
     ChainLink,
@@ -215,12 +215,18 @@ class ChainService:
             _good(uow, collective, good_id)
             try:
                 planned = self._plan(
-                    uow, collective, requester=viewer, good_id=good_id, quantity=quantity
+                    uow,
+                    collective,
+                    requester=viewer,
+                    good_id=good_id,
+                    quantity=quantity,
+                    budget=budget,
                 )
             except ChainInfeasible as refusal:
                 return Feasibility(False, None, 0, list(refusal.context["shortfall"]), False)
-        over = budget is not None and planned.cost > budget
-        return Feasibility(True, planned.cost, len(planned.links), [], over)
+            except OverBudget as refusal:
+                return Feasibility(True, refusal.context["cost"], 0, [], True)
+        return Feasibility(True, planned.cost, len(planned.links), [], False)
 
     def plan_chain(
         self,
@@ -238,15 +244,13 @@ class ChainService:
             collective = active_member_collective(uow, slug, requester)
             good = _good(uow, collective, good_id)
             planned = self._plan(
-                uow, collective, requester=requester, good_id=good.id, quantity=quantity
+                uow,
+                collective,
+                requester=requester,
+                good_id=good.id,
+                quantity=quantity,
+                budget=budget,
             )
-            if budget is not None and planned.cost > budget:
-                raise OverBudget(
-                    f"the cheapest chain costs {planned.cost}, over the budget of {budget}",
-                    cost=planned.cost,
-                    budget=budget,
-                    field="budget",
-                )
             plan = ChainPlan(
                 id=new_id(),
                 collective_id=collective.id,
@@ -424,12 +428,12 @@ class ChainService:
         quantity: int,
         excluded: tuple[str, ...] = (),
         kept: Mapping[str, int] | None = None,
+        budget: int | None = None,
     ) -> Planned:
+        """The planner's chain; a requester never supplies their own chain (nobody buys from
+        themselves), so their recipes are left out like a decliner's."""
         goods = uow.chains.goods(collective.id)
-        skip = {requester, *excluded}
-        recipes = [
-            r for r in uow.chains.recipes(collective.id, active=True) if r.producer_id not in skip
-        ]
+        recipes = uow.chains.recipes(collective.id, active=True)
         assets = _assets(uow, collective)
         asked = planning.build(
             goods=goods,
@@ -437,27 +441,29 @@ class ChainService:
             assets=assets,
             good_id=good_id,
             quantity=quantity,
+            excluded=(requester, *excluded),
             kept=kept,
+            budget=budget,
         )
         answer = self._planner(asked)
         if not answer.get("feasible"):
-            short = planning.shortfall(answer, goods=goods, assets=assets)
-            what = ", ".join(f"{s.units:g} {s.unit} of {s.name}".strip() for s in short)
+            if answer.get("reason") == "over_budget":
+                cost = answer.get("cheapest_cost")
+                raise OverBudget(
+                    f"the cheapest chain costs {cost}, over the budget of {budget}",
+                    cost=cost,
+                    budget=budget,
+                    field="budget",
+                )
+            short = planning.shortfall(answer, goods=goods)
+            what = "; ".join(f"{s.units:g} {s.unit} of {s.name}" for s in short)
             raise ChainInfeasible(
                 f"no chain of declared recipes can make this: short of {what or 'capacity'}",
                 shortfall=[s.as_dict() for s in short],
+                field="quantity",
             )
         names = uow.people.names({r.producer_id for r in recipes})
-        return planning.read(
-            answer,
-            goods=goods,
-            recipes=recipes,
-            assets=assets,
-            good_id=good_id,
-            quantity=quantity,
-            kept=kept,
-            names=names,
-        )
+        return planning.read(answer, goods=goods, recipes=recipes, assets=assets, names=names)
 
     def _replan(
         self,
@@ -482,14 +488,13 @@ class ChainService:
                 quantity=plan.quantity,
                 excluded=excluded,
                 kept=kept,
+                budget=plan.budget,
             )
-            if plan.budget is not None and planned.cost > plan.budget:
-                raise OverBudget(f"the cheapest chain left costs {planned.cost}, over the budget")
         except (ChainInfeasible, OverBudget) as refusal:
             return self._give_up(uow, collective, plan, links, excluded, refusal.detail, now=now)
-        carried = {k.recipe_id: k for k in live if k.status is LinkStatus.ACCEPTED}
+        carried = {k.recipe_id: k for k in live}
         fresh = _links_of(plan, planned, carried, now=now)
-        kept_ids = {k.id for k in fresh if k.id in {c.id for c in carried.values()}}
+        kept_ids = {k.id for k in fresh} & {k.id for k in live}
         dropped = [k for k in links if k.status in LIVE and k.id not in kept_ids]
         for k in dropped:
             uow.chains.save_link(transition(k, LinkAction.SUPERSEDE, actor=None, now=now))
@@ -570,23 +575,29 @@ class ChainService:
 def _links_of(
     plan: ChainPlan, planned: Planned, carried: Mapping[str, ChainLink], *, now: datetime
 ) -> list[ChainLink]:
-    """The plan's links: carried-over accepted links where kept, new proposed links else."""
-    ids = {
-        p.recipe.id: carried[p.recipe.id].id if p.kept and p.recipe.id in carried else new_id()
-        for p in planned.links
-    }
+    """The plan's links. A link of the last proposal carries on where the new plan runs its
+    recipe as before: an accepted one the planner kept, or one still waiting for its answer
+    (its producer is not asked twice); every other link is new and proposed."""
+
+    def carried_over(p: PlannedLink) -> ChainLink | None:
+        before = carried.get(p.recipe.id)
+        if before is None or before.runs != p.runs:
+            return None
+        if before.status is LinkStatus.ACCEPTED and not p.kept:
+            return None
+        return before
+
+    reused = {p.recipe.id: carried_over(p) for p in planned.links}
+    ids = {r: (k.id if k is not None else new_id()) for r, k in reused.items()}
     links = []
     for p in planned.links:
         good_id, per_run = p.recipe.main_output
         quantity = per_run * p.runs
-        base = carried.get(p.recipe.id) if p.kept else None
-        fields = {
-            "step": p.step,
-            "depends_on": tuple(ids[r] for r in p.depends_on),
-            "why": p.why,
-        }
+        base = reused[p.recipe.id]
+        step = p.step
+        depends_on = tuple(ids[r] for r in p.depends_on)
         if base is not None:
-            links.append(replace(base, **fields))  # type: ignore[arg-type]
+            links.append(replace(base, step=step, depends_on=depends_on, why=p.why))
             continue
         links.append(
             ChainLink(
@@ -600,9 +611,11 @@ def _links_of(
                 unit_price=p.recipe.price,
                 amount=p.recipe.price * quantity,
                 status=LinkStatus.PROPOSED,
+                step=step,
+                depends_on=depends_on,
                 commons=tuple((a, h * p.runs) for a, h in p.recipe.commons),
+                why=p.why,
                 created_at=now,
-                **fields,  # type: ignore[arg-type]
             )
         )
     return links

@@ -1,0 +1,178 @@
+"""Supply chains through the API, on both databases: a three-link chain is planned, accepted,
+delivered and paid through escrow; a decline re-plans without the decliner; the ledger verifies
+at every step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.api.chains_helpers import Network, ask, furniture_network, link_of
+from tests.api.helpers import M, account_of, assert_ledger_verifies, join_riverside
+from tests.helpers import FakeClock
+
+
+def _network(member: Any) -> Network:
+    people = join_riverside(member, "Requester", "Forester", "Sawyer", "Joiner", "Slowsaw")
+    return furniture_network(*people)
+
+
+def _decide(m: Any, plan: dict[str, Any], verb: str) -> dict[str, Any]:
+    link = link_of(plan, m)
+    reply = m.post(f"{M}/chain-plans/{plan['id']}/links/{link['id']}/{verb}")
+    assert reply.status_code == 200, reply.text
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+def test_a_three_link_chain_is_planned_accepted_delivered_and_paid_through_escrow(
+    member: Any, client: TestClient, clock: FakeClock
+) -> None:
+    net = _network(member)
+    asked = ask(net.requester, clock, net.goods["table"], 2)
+    assert asked.status_code == 201, asked.text
+    plan = asked.json()
+    # two tables: 16 planks = 4 saw runs (of the cheaper sawyer) = 4 logs
+    runs = {k["producer"]: k["runs"] for k in plan["links"]}
+    assert runs == {net.forester.id: 4, net.sawyer.id: 4, net.joiner.id: 2}
+    assert plan["cost"] == 4 * 5 + 4 * 4 * 3 + 2 * 40 == 148
+    assert plan["status"] == "proposed"
+    saw = link_of(plan, net.sawyer)
+    assert saw["why"]["next_best"]["producer"] == net.other_sawyer.id
+    assert saw["depends_on"] == [link_of(plan, net.forester)["id"]]
+    assert {w["name"] for w in plan["explanation"]["worth"]} >= {"Table"}
+    # nothing moves until every link has said yes
+    for producer in (net.forester, net.sawyer):
+        plan = _decide(producer, plan, "accept")
+        assert plan["status"] == "proposed"
+    assert account_of(net.requester)["reserved"] == 0
+    plan = _decide(net.joiner, plan, "accept")
+    assert plan["status"] == "open"
+    # only the first step's order opens: its price is held in escrow
+    fell = link_of(plan, net.forester)
+    assert fell["status"] == "ordered" and fell["order_status"] == "accepted"
+    assert link_of(plan, net.sawyer)["status"] == "waiting"
+    assert account_of(net.requester)["reserved"] == 20
+    assert_ledger_verifies(client)
+
+    def deliver_and_confirm(producer: Any, link: dict[str, Any]) -> None:
+        order = link["order"]
+        assert producer.post(f"{M}/orders/{order}/deliver").status_code == 200
+        reply = net.requester.post(f"{M}/orders/{order}/confirm", key=f"confirm-{order}")
+        assert reply.status_code == 200, reply.text
+
+    # the timber's delivery releases the sawing
+    assert net.forester.post(f"{M}/orders/{fell['order']}/deliver").status_code == 200
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    assert link_of(plan, net.sawyer)["status"] == "ordered"
+    assert link_of(plan, net.joiner)["status"] == "waiting"
+    assert account_of(net.requester)["reserved"] == 20 + 48
+    reply = net.requester.post(f"{M}/orders/{fell['order']}/confirm", key="c-fell")
+    assert reply.status_code == 200
+    deliver_and_confirm(net.sawyer, link_of(plan, net.sawyer))
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    deliver_and_confirm(net.joiner, link_of(plan, net.joiner))
+    assert_ledger_verifies(client)
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    assert plan["status"] == "completed"
+    assert {k["status"] for k in plan["links"]} == {"done"}
+    assert account_of(net.requester) == {"balance": -148, "available": -148, "reserved": 0}
+    assert account_of(net.forester)["balance"] == 20
+    assert account_of(net.sawyer)["balance"] == 48
+    assert account_of(net.joiner)["balance"] == 80
+    assert net.requester.get(f"{M}/chains").json()["items"] == []
+
+
+def test_a_decline_replans_without_the_decliner_and_keeps_accepted_links(
+    member: Any, client: TestClient, clock: FakeClock
+) -> None:
+    net = _network(member)
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    plan = _decide(net.forester, plan, "accept")
+    kept = link_of(plan, net.forester)["id"]
+    plan = _decide(net.sawyer, plan, "decline")
+    assert plan["status"] == "proposed" and plan["revision"] == 2
+    producers = {k["producer"] for k in plan["links"]}
+    assert net.sawyer.id not in producers and net.other_sawyer.id in producers
+    assert link_of(plan, net.forester) | {} and link_of(plan, net.forester)["id"] == kept
+    assert link_of(plan, net.forester)["status"] == "accepted"
+    assert plan["cost"] == 2 * 5 + 2 * 4 * 4 + 40
+    assert [k["status"] for k in plan["earlier_links"]] == ["declined"]
+    # the decliner cannot change their mind on a link that is gone
+    gone = plan["earlier_links"][0]["id"]
+    reply = net.sawyer.post(f"{M}/chain-plans/{plan['id']}/links/{gone}/accept")
+    assert reply.status_code == 409 and reply.json()["code"] == "link_closed"
+    # the new sawyer and the joiner accept: the chain opens on the kept timber link
+    _decide(net.other_sawyer, plan, "accept")
+    plan = _decide(net.joiner, plan, "accept")
+    assert plan["status"] == "open"
+    assert link_of(plan, net.forester)["status"] == "ordered"
+    assert_ledger_verifies(client)
+
+
+def test_a_timeout_replans_and_a_chain_with_nobody_left_fails(
+    member: Any, client: TestClient, clock: FakeClock, services: Any
+) -> None:
+    net = _network(member)
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    _decide(net.sawyer, plan, "decline")
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    clock.advance(days=3)  # nobody answered in time
+    report = services.tick.tick(impacts=False)
+    assert report.chains_replanned == 1
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    # every producer was dropped: no sawyer left, so no chain
+    assert plan["status"] == "failed"
+    assert "short" in plan["reason"]
+    assert {k["status"] for k in plan["earlier_links"]} >= {"declined", "expired"}
+
+
+def test_refusals_name_what_is_wrong(member: Any, clock: FakeClock) -> None:
+    net = _network(member)
+    infeasible = ask(net.requester, clock, net.goods["table"], 6)  # the joiner makes 5 at most
+    assert infeasible.status_code == 422
+    body = infeasible.json()
+    assert body["code"] == "chain_infeasible"
+    short = body["context"]["shortfall"]
+    assert short[0]["good"] == net.goods["table"] and short[0]["units"] == 1
+    over = ask(net.requester, clock, net.goods["table"], 1, budget=10)
+    assert over.status_code == 422 and over.json()["code"] == "over_budget"
+    assert over.json()["context"]["cost"] == 74
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    link = link_of(plan, net.sawyer)
+    reply = net.joiner.post(f"{M}/chain-plans/{plan['id']}/links/{link['id']}/accept")
+    assert reply.status_code == 403 and reply.json()["code"] == "not_your_link"
+    missing = net.requester.get(f"{M}/chain-plans/{'0' * 32}")
+    assert missing.status_code == 404 and missing.json()["code"] == "chain_plan_not_found"
+    dup = net.joiner.post(
+        f"{M}/goods", json={"name": "timber", "unit": "log", "category": "crafts"}
+    )
+    assert dup.status_code == 409 and dup.json()["code"] == "good_exists"
+    unknown = net.joiner.post(
+        f"{M}/recipes",
+        json={"name": "Magic", "outputs": {"nope": 1}, "capacity": 1, "price": 1},
+    )
+    assert unknown.status_code == 404 and unknown.json()["code"] == "good_not_found"
+    edit = net.joiner.client.patch(
+        f"/api/v1{M}/recipes/{net.recipes['saw']}", json={"price": 1}, headers=net.joiner.headers
+    )
+    assert edit.status_code == 403 and edit.json()["code"] == "not_the_producer"
+
+
+def test_a_plan_exports_as_valueflows_json_ld(member: Any, clock: FakeClock) -> None:
+    net = _network(member)
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    _decide(net.forester, plan, "accept")
+    reply = net.requester.get(f"{M}/chain-plans/{plan['id']}", params={"format": "valueflows"})
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("application/ld+json")
+    doc = reply.json()
+    assert doc["@context"]["vf"] == "https://w3id.org/valueflows/ont/vf#"
+    types = {node["@type"] for node in doc["@graph"]}
+    assert {"vf:Plan", "vf:Recipe", "vf:RecipeProcess", "vf:Process", "vf:Commitment",
+            "vf:Intent", "vf:ResourceSpecification"} <= types  # fmt: skip
+    # the accepted link's flows are commitments, the others' still intents
+    fell = link_of(plan, net.forester)["id"]
+    committed = [n for n in doc["@graph"] if n["@id"].startswith(f"{doc['@id']}/links/{fell}#")]
+    assert committed and {n["@type"] for n in committed} == {"vf:Commitment"}
