@@ -284,17 +284,21 @@ def _delivery_note(
     return f"Supply chain {plan.id}: deliver to {whom}."
 
 
+def in_a_chain(uow: UnitOfWork, order: Order) -> bool:
+    """Whether ``order`` is a link of a supply chain (asked inside the step's transaction)."""
+    return uow.chains.link_of_order(order.id) is not None
+
+
 def follow_order(
     uow_factory: UnitOfWorkFactory, clock: Clock, collective: Collective, order: Order
 ) -> None:
-    """After a market step on ``order``: if it is a chain's, move the chain on. Never raises
-    (the deal's step is already committed; the tick runs ``progress`` again)."""
+    """After a market step on a chain's ``order``, move its chain on. Never raises (the deal's
+    step is already committed; the tick runs ``progress`` again)."""
     try:
-        with uow_factory(readonly=True) as uow:
-            link = uow.chains.link_of_order(order.id)
-        if link is None:
-            return
         with uow_factory() as uow:
+            link = uow.chains.link_of_order(order.id)
+            if link is None:
+                return
             plan = uow.chains.plan(collective.id, link.plan_id, lock=True)
             if plan is not None:
                 progress(uow, collective, plan, now=clock.now())
