@@ -51,7 +51,8 @@ def test_a_three_link_chain_is_planned_accepted_delivered_and_paid_through_escro
     assert plan["status"] == "open"
     # only the first step's order opens: its price is held in escrow
     fell = link_of(plan, net.forester)
-    assert fell["status"] == "ordered" and fell["order_status"] == "accepted"
+    assert fell["status"] == "ordered"
+    assert fell["order_status"] == "accepted"
     assert link_of(plan, net.sawyer)["status"] == "waiting"
     assert account_of(net.requester)["reserved"] == 20
     assert_ledger_verifies(client)
@@ -92,17 +93,21 @@ def test_a_decline_replans_without_the_decliner_and_keeps_accepted_links(
     plan = _decide(net.forester, plan, "accept")
     kept = link_of(plan, net.forester)["id"]
     plan = _decide(net.sawyer, plan, "decline")
-    assert plan["status"] == "proposed" and plan["revision"] == 2
+    assert plan["status"] == "proposed"
+    assert plan["revision"] == 2
     producers = {k["producer"] for k in plan["links"]}
-    assert net.sawyer.id not in producers and net.other_sawyer.id in producers
-    assert link_of(plan, net.forester) | {} and link_of(plan, net.forester)["id"] == kept
+    assert net.sawyer.id not in producers
+    assert net.other_sawyer.id in producers
+
+    assert link_of(plan, net.forester)["id"] == kept
     assert link_of(plan, net.forester)["status"] == "accepted"
     assert plan["cost"] == 2 * 5 + 2 * 4 * 4 + 40
     assert [k["status"] for k in plan["earlier_links"]] == ["declined"]
     # the decliner cannot change their mind on a link that is gone
     gone = plan["earlier_links"][0]["id"]
     reply = net.sawyer.post(f"{M}/chain-plans/{plan['id']}/links/{gone}/accept")
-    assert reply.status_code == 409 and reply.json()["code"] == "link_closed"
+    assert reply.status_code == 409
+    assert reply.json()["code"] == "link_closed"
     # the new sawyer and the joiner accept: the chain opens on the kept timber link
     _decide(net.other_sawyer, plan, "accept")
     plan = _decide(net.joiner, plan, "accept")
@@ -135,29 +140,36 @@ def test_refusals_name_what_is_wrong(member: Any, clock: FakeClock) -> None:
     body = infeasible.json()
     assert body["code"] == "chain_infeasible"
     short = body["context"]["shortfall"]
-    assert short[0]["good"] == net.goods["table"] and short[0]["units"] == 1
+    assert short[0]["good"] == net.goods["table"]
+    assert short[0]["units"] == 1
     over = ask(net.requester, clock, net.goods["table"], 1, budget=10)
-    assert over.status_code == 422 and over.json()["code"] == "over_budget"
+    assert over.status_code == 422
+    assert over.json()["code"] == "over_budget"
     assert over.json()["context"]["cost"] == 74
     plan = ask(net.requester, clock, net.goods["table"], 1).json()
     link = link_of(plan, net.sawyer)
     reply = net.joiner.post(f"{M}/chain-plans/{plan['id']}/links/{link['id']}/accept")
-    assert reply.status_code == 403 and reply.json()["code"] == "not_your_link"
+    assert reply.status_code == 403
+    assert reply.json()["code"] == "not_your_link"
     missing = net.requester.get(f"{M}/chain-plans/{'0' * 32}")
-    assert missing.status_code == 404 and missing.json()["code"] == "chain_plan_not_found"
+    assert missing.status_code == 404
+    assert missing.json()["code"] == "chain_plan_not_found"
     dup = net.joiner.post(
         f"{M}/goods", json={"name": "timber", "unit": "log", "category": "crafts"}
     )
-    assert dup.status_code == 409 and dup.json()["code"] == "good_exists"
+    assert dup.status_code == 409
+    assert dup.json()["code"] == "good_exists"
     unknown = net.joiner.post(
         f"{M}/recipes",
         json={"name": "Magic", "outputs": {"nope": 1}, "capacity": 1, "price": 1},
     )
-    assert unknown.status_code == 404 and unknown.json()["code"] == "good_not_found"
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "good_not_found"
     edit = net.joiner.client.patch(
         f"/api/v1{M}/recipes/{net.recipes['saw']}", json={"price": 1}, headers=net.joiner.headers
     )
-    assert edit.status_code == 403 and edit.json()["code"] == "not_the_producer"
+    assert edit.status_code == 403
+    assert edit.json()["code"] == "not_the_producer"
 
 
 def test_a_plan_exports_as_valueflows_json_ld(member: Any, clock: FakeClock) -> None:
@@ -175,4 +187,5 @@ def test_a_plan_exports_as_valueflows_json_ld(member: Any, clock: FakeClock) -> 
     # the accepted link's flows are commitments, the others' still intents
     fell = link_of(plan, net.forester)["id"]
     committed = [n for n in doc["@graph"] if n["@id"].startswith(f"{doc['@id']}/links/{fell}#")]
-    assert committed and {n["@type"] for n in committed} == {"vf:Commitment"}
+    assert committed
+    assert {n["@type"] for n in committed} == {"vf:Commitment"}

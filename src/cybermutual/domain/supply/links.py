@@ -156,7 +156,8 @@ def transition(
     if rule is None:
         if by_producer:
             raise LinkClosed(
-                f"this link is {link.status.value}: it can no longer be {action.value}d",
+                f"this link is {link.status.value}: it can no longer be "
+                f"{'accepted' if action is LinkAction.ACCEPT else 'declined'}",
                 link=link.id,
                 status=link.status.value,
             )
