@@ -9,8 +9,11 @@ infeasible request is an answer (``"feasible": false`` with the shortfall), exit
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -44,16 +47,38 @@ def plan_chain_command(
         raise _fail(f"{name} is not JSON: {error}") from None
     try:
         parsed = instance_from_json(data)
-        started = time.perf_counter()
-        model = build_model(parsed)
-        built = time.perf_counter()
-        outcome = solve(model)
-        solved = time.perf_counter()
+        with _solver_chatter_to_stderr():
+            started = time.perf_counter()
+            model = build_model(parsed)
+            built = time.perf_counter()
+            outcome = solve(model)
+            solved = time.perf_counter()
     except DomainError as error:
         raise _fail(f"{name}: {error.detail}") from None
     if timings:
         err.print(f"model built in {built - started:.3f} s, solved in {solved - built:.3f} s")
     print(json.dumps(outcome_to_json(outcome), indent=2))
+
+
+@contextmanager
+def _solver_chatter_to_stderr() -> Iterator[None]:
+    """HiGHS's branch and bound can print a debug line on file descriptor 1 (not through
+    Python), which would break the JSON on stdout: send that descriptor to stderr meanwhile."""
+    try:
+        stdout = sys.__stdout__.fileno() if sys.__stdout__ else -1
+    except (AttributeError, OSError, ValueError):
+        stdout = -1
+    if stdout < 0:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(stdout)
+    try:
+        os.dup2(sys.__stderr__.fileno() if sys.__stderr__ else 2, stdout)
+        yield
+    finally:
+        os.dup2(saved, stdout)
+        os.close(saved)
 
 
 def _fail(message: str) -> typer.Exit:

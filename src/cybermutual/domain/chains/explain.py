@@ -163,10 +163,12 @@ def _reason(
             f"{alternative.producer} ({alternative.recipe}) would cost the same; "
             "ties go to the plan with fewer links"
         )
-    if at_capacity:
+    if at_capacity and shadow > _ZERO:
         parts.append(
             f"runs at full capacity ({model.upper[j]:g} runs); one more run would save {shadow:g}"
         )
+    elif at_capacity:
+        parts.append(f"runs at full capacity ({model.upper[j]:g} runs)")
     return "; ".join(parts)
 
 

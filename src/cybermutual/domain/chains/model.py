@@ -27,6 +27,9 @@ from numpy.typing import NDArray
 from cybermutual.domain.errors import InvalidValue
 
 _EMPTY: Mapping[str, float] = MappingProxyType({})
+Ids = Sequence[str] | NDArray[np.str_]
+#: ``(recipe ids, good ids, quantities per run)``: one entry per row, as a table stores them
+Entries = tuple[Ids, Ids, NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,49 @@ class Network:
             raise InvalidValue("a price cannot be negative")
         if self.resources is not None and self.resources.shape != (len(self.resource_ids), recipes):
             raise InvalidValue("resources must be resources x recipes")
+
+    @classmethod
+    def from_columns(
+        cls,
+        *,
+        good_ids: Ids,
+        recipe_ids: Ids,
+        producers: Ids,
+        price: NDArray[np.int64],
+        capacity: NDArray[np.float64],
+        whole: NDArray[np.bool_] | None = None,
+        outputs: Entries,
+        inputs: Entries,
+        units: Sequence[str] = (),
+    ) -> Network:
+        """A network from table-shaped columns, as a database returns them, without a loop.
+
+        ``outputs`` and ``inputs`` are ``(recipe ids, good ids, quantities per run)``, one entry
+        per row of a recipe's outputs or inputs; ids are matched to positions by sorting.
+        """
+        goods = np.asarray(good_ids, dtype=str)
+        recipes = np.asarray(recipe_ids, dtype=str)
+        shape = (goods.size, recipes.size)
+        matrices = []
+        for name, (recipe_column, good_column, quantity) in (("outputs", outputs),
+                                                              ("inputs", inputs)):  # fmt: skip
+            rows = _positions(goods, good_column, f"{name} name an unknown good")
+            cols = _positions(recipes, recipe_column, f"{name} name an unknown recipe")
+            data = np.asarray(quantity, dtype=np.float64)
+            if data.size and not (np.all(np.isfinite(data)) and data.min() > 0):
+                raise InvalidValue(f"every quantity in {name} must be a finite number above 0")
+            matrices.append(sp.csc_matrix((data, (rows, cols)), shape=shape))
+        return cls(
+            good_ids=tuple(goods.tolist()),
+            recipe_ids=tuple(recipes.tolist()),
+            producers=tuple(np.asarray(producers, dtype=str).tolist()),
+            price=np.asarray(price, dtype=np.int64),
+            capacity=np.asarray(capacity, dtype=np.float64),
+            whole=np.zeros(recipes.size, np.bool_) if whole is None else np.asarray(whole, bool),
+            outputs=matrices[0],
+            inputs=matrices[1],
+            units=tuple(units),
+        )
 
     @property
     def net(self) -> sp.csc_matrix:
@@ -250,6 +296,19 @@ def compile_network(
         resource_ids=tuple(resource_rows),
         resources=sp.csc_matrix((res_v, (res_r, res_c)), shape=(len(resource_rows), len(recipes))),
     )
+
+
+def _positions(ids: NDArray[np.str_], query: object, what: str) -> NDArray[np.intp]:
+    """Where each of ``query`` is in ``ids`` (unique), vectorised; an unknown id is refused."""
+    wanted = np.asarray(query, dtype=str)
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    found = np.searchsorted(ordered, wanted)
+    clipped = np.minimum(found, max(ordered.size - 1, 0))
+    known = (found < ordered.size) & (ordered[clipped] == wanted) if ordered.size else found < 0
+    if not np.all(known):
+        raise InvalidValue(f"{what}: {str(wanted[~known][0])!r}")
+    return np.asarray(order[clipped], dtype=np.intp)
 
 
 def _quantity(value: object, what: str) -> float:

@@ -40,10 +40,13 @@ from cybermutual.domain.chains.explain import explain
 from cybermutual.domain.chains.model import Instance
 from cybermutual.domain.chains.outcome import GoodShortfall, Plan, Shortfall
 
-RUN_DECIMALS = 6  # runs and shortfalls are reported to a millionth of a run or unit
+RUN_DECIMALS = 9  # runs are kept to a billionth of a run (below: the solver's own noise)
+SHORTFALL_DECIMALS = 6  # a shortfall is rounded up to a millionth of a unit
 TIE_BREAK_LIMIT = 2_000  # most recipes given a binary in the fewest-links step
 TIE_BREAK_SECONDS = 5.0  # the fewest-links step gives up (keeping the plan) after this
 _FEASIBILITY = 1e-7
+_ZERO_RUNS = 1e-9  # fewer runs than this are none
+_MIP_GAP = 1e-9  # branch and bound proves the whole plan optimal, not only within 0.01%
 _NUDGE = 1e-4  # units of the target asked beyond the request when pricing a whole plan
 
 
@@ -118,6 +121,10 @@ def solve(model: Model) -> Plan | Shortfall:
     plan is made without them and lists them in ``dropped_keeps``.
     """
     request = model.instance.request
+    if model.cost.size == 0:  # no recipes at all: the stock serves the request, or it is short
+        if np.all(model.bound >= -_FEASIBILITY):
+            return _from_stock(model)
+        return Shortfall(reason="short", goods=_shortfall(model))
     result = _solve_lp(model, model.cost)
     dropped: tuple[str, ...] = ()
     if result.status == 2 and model.kept.any():
@@ -129,8 +136,8 @@ def solve(model: Model) -> Plan | Shortfall:
         return Shortfall(reason="short", goods=_shortfall(model))
     if result.status != 0:
         raise RuntimeError(f"HiGHS could not solve the plan: {result.message}")
-    runs = _snap(model, result.x)
-    runs, tie_break = _fewest_links(model, runs, result)
+    x, tie_break = _fewest_links(model, result)
+    runs = _snap(model, x)
     marginals = _marginals(model, runs, result)
     found = explain(
         model,
@@ -145,6 +152,18 @@ def solve(model: Model) -> Plan | Shortfall:
             reason="over_budget", goods=(), cheapest_cost=found.cost, budget=request.budget
         )
     return found
+
+
+def _from_stock(model: Model) -> Plan:
+    nothing = np.zeros(0)
+    return explain(
+        model,
+        runs=nothing,
+        amounts=np.zeros(0, dtype=np.int64),
+        row_marginals=np.zeros(model.rows.shape[0]),
+        dropped_keeps=(),
+        tie_break="none_needed",
+    )
 
 
 def _marginals(model: Model, runs: NDArray[np.float64], result: Any) -> NDArray[np.float64]:
@@ -187,12 +206,12 @@ def _solve_lp(model: Model, cost: NDArray[np.float64], **options: Any) -> Any:
         bounds=np.column_stack([model.lower, model.upper]),
         method="highs",
         integrality=integrality,
-        options={"primal_feasibility_tolerance": _FEASIBILITY, **options},
+        options={"primal_feasibility_tolerance": _FEASIBILITY, "mip_rel_gap": _MIP_GAP, **options},
     )
 
 
 def _snap(model: Model, x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Runs to a millionth (whole recipes to whole runs), within the recipe's bounds."""
+    """Runs without the solver's noise (whole recipes to whole runs), within their bounds."""
     runs = np.where(model.integral, np.round(x), np.round(x, RUN_DECIMALS))
     return np.clip(runs, model.lower, model.upper)
 
@@ -207,8 +226,9 @@ def _amounts(model: Model, runs: NDArray[np.float64]) -> NDArray[np.int64]:
     return amounts
 
 
-def _fewest_links(model: Model, runs: NDArray[np.float64], result: Any) -> tuple[Any, Any]:
+def _fewest_links(model: Model, result: Any) -> tuple[Any, Any]:
     """Among plans within a tolerance of the optimal cost, one with the fewest recipes used."""
+    runs = np.where(np.abs(result.x) <= _ZERO_RUNS, 0.0, result.x)
     if model.integral.any():
         candidates = np.flatnonzero(model.upper > model.lower)
     else:
@@ -222,7 +242,7 @@ def _fewest_links(model: Model, runs: NDArray[np.float64], result: Any) -> tuple
     fixed = np.ones(runs.size, dtype=np.bool_)
     fixed[candidates] = False
     n = candidates.size
-    optimum = float(model.cost @ runs)
+    optimum = float(result.fun)
     slack = max(1e-9 * abs(optimum), 1e-6)
     rows = model.rows
     rest = model.bound - rows[:, np.flatnonzero(fixed)] @ runs[fixed]
@@ -250,13 +270,16 @@ def _fewest_links(model: Model, runs: NDArray[np.float64], result: Any) -> tuple
         bounds=bounds,
         method="highs",
         integrality=integrality,
-        options={"time_limit": TIE_BREAK_SECONDS, "primal_feasibility_tolerance": _FEASIBILITY},
+        options={
+            "time_limit": TIE_BREAK_SECONDS,
+            "primal_feasibility_tolerance": _FEASIBILITY,
+            "mip_rel_gap": _MIP_GAP,
+        },
     )
     if tie.x is None or tie.status not in (0, 1):
         return runs, "skipped"
     chosen = runs.copy()
-    chosen[candidates] = tie.x[:n]
-    chosen = _snap(model, chosen)
+    chosen[candidates] = np.where(tie.x[n:] > 0.5, tie.x[:n], 0.0)
     if np.count_nonzero(chosen > 0) >= np.count_nonzero(runs > 0):
         return runs, "fewest_links" if tie.status == 0 else "skipped"
     return chosen, "fewest_links" if tie.status == 0 else "skipped"
@@ -276,7 +299,7 @@ def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
     integrality = np.concatenate([model.integral, np.zeros(goods, np.bool_)]).astype(np.uint8)
     made = np.concatenate([np.zeros(recipes), model.made.astype(np.float64)])
     raw = np.concatenate([np.zeros(recipes), (~model.made).astype(np.float64)])
-    options = {"primal_feasibility_tolerance": _FEASIBILITY}
+    options = {"primal_feasibility_tolerance": _FEASIBILITY, "mip_rel_gap": _MIP_GAP}
     first = linprog(made, A_ub=a, b_ub=model.bound, bounds=bounds, method="highs",
                     integrality=integrality, options=options)  # fmt: skip
     if first.status != 0:
@@ -287,7 +310,7 @@ def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
                      integrality=integrality, options=options)  # fmt: skip
     chosen = second if second.status == 0 else first
     units = np.asarray(chosen.x[recipes:])
-    scale = 10**RUN_DECIMALS
+    scale = 10**SHORTFALL_DECIMALS
     names = model.instance.network.good_ids
     return tuple(
         GoodShortfall(
@@ -295,5 +318,5 @@ def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
             units=math.ceil(units[g] * scale - 1e-6) / scale,
             made=bool(model.made[g]),
         )
-        for g in np.flatnonzero(units * scale > 1e-3)
+        for g in np.flatnonzero(units > 10 * _FEASIBILITY)  # below: the solver's tolerance
     )
