@@ -199,16 +199,17 @@ def _bottleneck(
         return None
     name = str(found["name"])
     producer = str(found.get("producer", ""))
+    whose = f"{names[producer]}'s" if names.get(producer) else "a producer's"
     if found["kind"] == "capacity" and name in recipes:
-        what = f"the capacity of {names.get(producer, '')}'s recipe '{recipes[name].name}'"
+        what = f"the capacity of {whose} recipe '{recipes[name].name}'"
     elif name.startswith("asset:"):
         asset = name.rsplit(":", 1)[-1]
-        what = f"{names.get(producer, '')}'s hours on {asset_names.get(asset, asset)}"
+        what = f"{whose} hours on {asset_names.get(asset, 'a commons asset')}"
     else:
-        what = f"{names.get(producer, '')}'s working hours"
+        what = f"{whose} working hours"
     return {
         "kind": found["kind"],
-        "what": what.replace("'s", "'s", 1).strip(),
+        "what": what,
         "producer": producer,
         "producer_name": names.get(producer, ""),
         "saves_per_unit": round(float(found["shadow_price"]), 6),
