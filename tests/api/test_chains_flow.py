@@ -9,7 +9,15 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api.chains_helpers import Network, ask, furniture_network, link_of
-from tests.api.helpers import M, account_of, assert_ledger_verifies, join_riverside
+from tests.api.helpers import (
+    LATHE,
+    M,
+    account_of,
+    assert_ledger_verifies,
+    join_riverside,
+    open_round,
+    place_bid,
+)
 from tests.helpers import FakeClock
 
 
@@ -189,3 +197,39 @@ def test_a_plan_exports_as_valueflows_json_ld(member: Any, clock: FakeClock) -> 
     committed = [n for n in doc["@graph"] if n["@id"].startswith(f"{doc['@id']}/links/{fell}#")]
     assert committed
     assert {n["@type"] for n in committed} == {"vf:Commitment"}
+
+
+def test_commons_hours_are_claimed_through_the_allocation_never_bought(
+    member: Any, client: TestClient, clock: FakeClock
+) -> None:
+    ada, bo = join_riverside(member, "Ada", "Bo")
+    lathe = ada.post(f"{M}/assets", json=LATHE).json()["id"]
+    round_id = open_round(ada, clock)
+    place_bid(bo, round_id, lathe, 2, "crafts")  # Bo already wants 2 hours for himself
+    body = {"name": "Stool", "unit": "stool", "category": "crafts"}
+    stool = ada.post(f"{M}/goods", json=body).json()["id"]
+    recipe = {
+        "name": "Turn a stool",
+        "outputs": {stool: 1},
+        "commons": {lathe: 3},
+        "capacity": 5,
+        "price": 40,
+    }
+    assert bo.post(f"{M}/recipes", json=recipe).status_code == 201
+    over = ask(ada, clock, stool, 4)  # 12 lathe hours: the lathe has 10 a period
+    assert over.status_code == 422
+    assert over.json()["code"] == "chain_infeasible"
+    plan = ask(ada, clock, stool, 2).json()
+    assert plan["links"][0]["commons"] == [{"asset": lathe, "hours": 6}]
+    plan = _decide(bo, plan, "accept")
+    assert plan["status"] == "open"
+    (claim,) = plan["explanation"]["commons_claims"]
+    assert claim["round"] == round_id
+    assert claim["hours"] == 6
+    bids = {
+        b["asset_id"]: b for b in bo.get(f"{M}/allocation-rounds/{round_id}/bids").json()["items"]
+    }
+    assert bids[lathe]["max_units"] == 2 + 6  # added to his own bid, not instead of it
+    # only the stool is paid for: the lathe hours are never a purchase
+    assert account_of(ada)["reserved"] == 2 * 40
+    assert_ledger_verifies(client)

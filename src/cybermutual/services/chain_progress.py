@@ -30,6 +30,7 @@ from cybermutual.domain.supply.links import (
     transition,
 )
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.chain_commons import claim_commons
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
 from cybermutual.services.market.escrow import reserve_and_open
@@ -58,21 +59,23 @@ def open_chain(
     """Every link accepted: the chain opens, and the links with no input from it release."""
     opened = replace(plan, status=PlanStatus.OPEN, updated_at=now)
     uow.chains.save_plan(opened)
-    for link in links:
-        if link.status is LinkStatus.ACCEPTED:
-            uow.chains.save_link(transition(link, LinkAction.OPEN, actor=None, now=now))
-    producers = [link.producer_id for link in links if link.status is LinkStatus.ACCEPTED]
+    accepted = [link for link in links if link.status is LinkStatus.ACCEPTED]
+    for link in accepted:
+        uow.chains.save_link(transition(link, LinkAction.OPEN, actor=None, now=now))
+    opened, claims = claim_commons(uow, collective, opened, accepted, now=now)
+    producers = [link.producer_id for link in accepted]
     notify(
         uow,
         collective,
         [
+            *claims,
             event(
                 EventKind.CHAIN_OPENED,
                 [plan.requester_id, *producers],
                 plan,
                 "Every link of the chain said yes: its orders open step by step, each price "
                 "held in escrow until its delivery is confirmed.",
-            )
+            ),
         ],
         now=now,
     )
