@@ -233,3 +233,32 @@ def test_commons_hours_are_claimed_through_the_allocation_never_bought(
     # only the stool is paid for: the lathe hours are never a purchase
     assert account_of(ada)["reserved"] == 2 * 40
     assert_ledger_verifies(client)
+
+
+def test_a_step_the_requester_cannot_cover_yet_waits_and_the_tick_opens_it_later(
+    member: Any, client: TestClient, clock: FakeClock, services: Any
+) -> None:
+    net = _network(member)
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    for producer in (net.forester, net.sawyer, net.joiner):
+        plan = _decide(producer, plan, "accept")
+    pay = {"to": net.joiner.id, "amount": 960, "memo": "an advance"}
+    assert net.requester.post(f"{M}/transfers", key="adv", json=pay).status_code == 201
+    # credit 10.00: 9.60 paid away and 0.10 held for the timber leave 0.30, enough for the
+    # sawing (0.24) but not for the table (0.40)
+    fell = link_of(plan, net.forester)["order"]
+    assert net.forester.post(f"{M}/orders/{fell}/deliver").status_code == 200
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    saw = link_of(plan, net.sawyer)["order"]
+    assert net.sawyer.post(f"{M}/orders/{saw}/deliver").status_code == 200
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    assert link_of(plan, net.joiner)["status"] == "waiting"
+    inbox = net.requester.get(f"{M}/inbox").json()["items"]
+    assert any(item["event"] == "chain_waiting" for item in inbox)
+    assert services.tick.tick(impacts=False).chains_moved == 0  # still nothing it can do
+    back = {"to": net.requester.id, "amount": 100, "memo": "change"}
+    assert net.joiner.post(f"{M}/transfers", key="back", json=back).status_code == 201
+    services.tick.tick(impacts=False)
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    assert link_of(plan, net.joiner)["status"] == "ordered"
+    assert_ledger_verifies(client)

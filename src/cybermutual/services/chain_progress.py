@@ -82,6 +82,23 @@ def open_chain(
     return progress(uow, collective, opened, now=now)
 
 
+def needs_progress(uow: UnitOfWork, plan: ChainPlan, *, now: datetime) -> bool:
+    """Whether ``progress`` would change anything now (read only: the tick asks first)."""
+    if plan.status is not PlanStatus.OPEN:
+        return False
+    links = [link for link in uow.chains.links(plan.id) if link.status not in _GONE]
+    orders = uow.market.orders.by_ids([link.order_id for link in links if link.order_id])
+    followed = [_follow(link, orders.get(link.order_id or ""), now=now) for link in links]
+    if followed != links:
+        return True
+    status = {link.id: link.status for link in links}
+    return any(
+        link.status is LinkStatus.WAITING
+        and all(status.get(dep) in _SETTLED for dep in link.depends_on)
+        for link in links
+    )
+
+
 def progress(
     uow: UnitOfWork, collective: Collective, plan: ChainPlan, *, now: datetime
 ) -> ChainPlan:

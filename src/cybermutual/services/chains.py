@@ -49,7 +49,7 @@ from cybermutual.domain.supply.links import (
     transition,
 )
 from cybermutual.domain.supply.recipes import Recipe
-from cybermutual.services.chain_progress import event, open_chain, progress
+from cybermutual.services.chain_progress import event, needs_progress, open_chain, progress
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
@@ -382,18 +382,25 @@ class ChainService:
         return done
 
     def progress_open(self) -> int:
-        """Move every open chain on (the tick's safety net behind ``follow_order``)."""
+        """Move open chains on (the tick's safety net behind ``follow_order``): each is read
+        first, and written only when a delivery, a completion or a release is due."""
+        now = self._clock.now()
         with self._uow(readonly=True) as uow:
             found = uow.chains.open_plans()
             slugs = uow.governance.slugs(sorted({cid for cid, _ in found}))
+            due = []
+            for collective_id, plan_id in found:
+                plan = uow.chains.plan(collective_id, plan_id)
+                if plan is not None and needs_progress(uow, plan, now=now):
+                    due.append((collective_id, plan_id))
         moved = 0
-        for collective_id, plan_id in found:
+        for collective_id, plan_id in due:
             with self._uow() as uow:
                 collective = load_collective(uow, slugs[collective_id])
                 plan = uow.chains.plan(collective.id, plan_id, lock=True)
                 if plan is None:
                     continue
-                after = progress(uow, collective, plan, now=self._clock.now())
+                after = progress(uow, collective, plan, now=now)
                 uow.commit()
             moved += after.status is not plan.status
         return moved
