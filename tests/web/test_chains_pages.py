@@ -278,3 +278,29 @@ def test_refusals_on_the_goods_and_recipes_forms(shop: Workshop) -> None:
     )
     assert not_mine.status_code == 403
     assert "only the member who declared" in alert(not_mine)
+
+
+def test_a_plan_that_needs_commons_hours_says_they_are_claimed_not_bought(
+    app: FastAPI, visitor: Callable[..., Visitor]
+) -> None:
+    shop = Workshop(app, visitor("Ed"))
+    lathe = shop.ada.post(
+        f"/collectives/{SLUG}/assets",
+        json={"name": "Wood lathe", "category": "tools", "capacity": 10, "unit": "hours"},
+    ).json()["id"]
+    body = {"name": "Stool", "unit": "stool", "category": "crafts"}
+    stool = shop.ada.post(f"/collectives/{SLUG}/goods", json=body).json()["id"]
+    recipe(
+        shop.bo,
+        "Turn a stool",
+        inputs={shop.planks: 3},
+        outputs={stool: 1},
+        commons={lathe: 2},
+        capacity=3,
+        price=90,
+    )
+    asked = shop.me.submit(C, {"good": stool, "quantity": "1", "by": "2031-01-31"})
+    assert asked.status_code == 303, asked.text
+    page = text_of(shop.me.get(asked.headers["location"]))
+    assert "Commons hours" in page
+    assert "2 h of Wood lathe, to be claimed in the allocation" in page
