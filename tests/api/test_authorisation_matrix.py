@@ -1264,6 +1264,12 @@ def _decline_link(w: World) -> Call:
     return Call("POST", f"{H}/chain-plans/{plan}/links/{link}/decline", party=w.founder)
 
 
+@route("POST", CP + "/{plan_id}/cancel", ONLY_THE_PARTY)
+def _cancel_chain(w: World) -> Call:  # its requester only
+    plan, _ = _chain_plan(w)
+    return Call("POST", f"{H}/chain-plans/{plan}/cancel", party=w.buyer)
+
+
 @route("GET", S + "/chains", MEMBERS_AND_LEAVERS_READ)
 def _chains(w: World) -> Call:
     return Call("GET", f"{H}/chains?mine=true")

@@ -262,3 +262,25 @@ def test_a_step_the_requester_cannot_cover_yet_waits_and_the_tick_opens_it_later
     plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
     assert link_of(plan, net.joiner)["status"] == "ordered"
     assert_ledger_verifies(client)
+
+
+def test_the_requester_cancels_a_chain_before_it_opens(member: Any, clock: FakeClock) -> None:
+    net = _network(member)
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    _decide(net.forester, plan, "accept")
+    refused = net.forester.post(f"{M}/chain-plans/{plan['id']}/cancel")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "not_the_requester"
+    cancelled = net.requester.post(f"{M}/chain-plans/{plan['id']}/cancel")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    assert {k["status"] for k in cancelled.json()["earlier_links"]} == {"superseded"}
+    assert account_of(net.requester)["reserved"] == 0
+    link = cancelled.json()["earlier_links"][0]
+    late = link_of({"links": cancelled.json()["earlier_links"]}, net.sawyer)
+    reply = net.sawyer.post(f"{M}/chain-plans/{plan['id']}/links/{late['id']}/accept")
+    assert reply.status_code == 409
+    assert reply.json()["code"] == "link_closed"
+    again = net.requester.post(f"{M}/chain-plans/{plan['id']}/cancel")
+    assert again.status_code == 409
+    assert link["status"] == "superseded"

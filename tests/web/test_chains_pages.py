@@ -304,3 +304,16 @@ def test_a_plan_that_needs_commons_hours_says_they_are_claimed_not_bought(
     page = text_of(shop.me.get(asked.headers["location"]))
     assert "Commons hours" in page
     assert "2 h of Wood lathe, to be claimed in the allocation" in page
+
+
+def test_the_requester_cancels_from_the_plan_page(shop: Workshop) -> None:
+    plan_url = shop.ask().headers["location"]
+    assert "Cancel this chain" in text_of(shop.me.get(plan_url))
+    done = shop.me.submit(f"{plan_url}/cancel")
+    assert done.status_code == 303
+    page = text_of(shop.me.get(plan_url))
+    assert "Cancelled: nothing was ordered." in page
+    assert "Cancel this chain" not in page
+    again = shop.me.submit(f"{plan_url}/cancel")
+    assert again.status_code == 409
+    assert "only a chain still waiting" in alert(again)

@@ -37,7 +37,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotAProvider                not_a_provider
 │   ├── NotTheRecipient             not_the_recipient
 │   ├── NotTheProducer              not_the_producer  (a recipe's producer)
-│   └── NotYourLink                 not_your_link     (a chain link is its producer's to decide)
+│   ├── NotYourLink                 not_your_link     (a chain link is its producer's to decide)
+│   └── NotTheRequester             not_the_requester (a chain plan is its requester's to cancel)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -628,6 +629,11 @@ class NotTheProducer(Forbidden):
 class NotYourLink(Forbidden):
     code = "not_your_link"
     title = "Only this link's producer may accept or decline it"
+
+
+class NotTheRequester(Forbidden):
+    code = "not_the_requester"
+    title = "Only the member who asked for this chain may do this"
 
 
 class LinkClosed(InvalidTransition):

@@ -24,9 +24,11 @@ from cybermutual.domain.errors import (
     ChainPlanNotFound,
     GoodExists,
     GoodNotFound,
+    InvalidTransition,
     InvalidValue,
     LinkClosed,
     NotFound,
+    NotTheRequester,
     NotYourLink,
     OverBudget,
     RecipeNotFound,
@@ -350,6 +352,49 @@ class ChainService:
             else:
                 plan = self._replan(uow, collective, plan, links, drop=[actor], now=now)
             view = _plan_view(uow, collective, plan)
+            uow.commit()
+        return view
+
+    def cancel(self, slug: str, plan_id: str, *, actor: str) -> PlanView:
+        """The requester calls off a chain before it opens (nothing was ordered yet)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = known_member_collective(uow, slug, actor)
+            plan = _load_plan(uow, collective, plan_id, lock=True)
+            if plan.requester_id != actor:
+                raise NotTheRequester("only the member who asked for this chain may cancel it")
+            if plan.status is not PlanStatus.PROPOSED:
+                raise InvalidTransition(
+                    f"this chain is {plan.status.value}: only a chain still waiting for its "
+                    "producers' answers can be cancelled (an open chain's orders are cancelled "
+                    "on the market, one by one)",
+                    status=plan.status.value,
+                )
+            live = [k for k in uow.chains.links(plan.id) if k.status in LIVE]
+            for k in live:
+                uow.chains.save_link(transition(k, LinkAction.SUPERSEDE, actor=None, now=now))
+            cancelled = replace(
+                plan,
+                status=PlanStatus.CANCELLED,
+                reason="cancelled by its requester",
+                updated_at=now,
+            )
+            uow.chains.save_plan(cancelled)
+            notify(
+                uow,
+                collective,
+                [
+                    event(
+                        EventKind.CHAIN_FAILED,
+                        [k.producer_id for k in live],
+                        plan,
+                        "A chain you were asked to join was cancelled by the member who asked "
+                        "for it: your link is no longer needed.",
+                    )
+                ],
+                now=now,
+            )
+            view = _plan_view(uow, collective, cancelled)
             uow.commit()
         return view
 

@@ -274,6 +274,14 @@ def decline_link(
     return plan_public(view)
 
 
+@router.post(f"{S}/chain-plans/{{plan_id}}/cancel", response_model=ChainPlanPublic)
+def cancel_chain(
+    slug: str, plan_id: str, person: CurrentMember, services: ServicesDep
+) -> ChainPlanPublic:
+    """The requester calls off a chain still waiting for answers (``409`` once it is open)."""
+    return plan_public(services.chains.cancel(slug, plan_id, actor=person.id))
+
+
 @router.get(f"{S}/chains", response_model=PagePublic[ChainPlanPublic])
 def chains(
     slug: str,

@@ -329,6 +329,21 @@ def plan_valueflows(slug: str, plan_id: str, viewer: MemberDep, services: Servic
     return JSONResponse(document, media_type="application/ld+json")
 
 
+@router.post(C + "/{plan_id}/cancel")
+def cancel(
+    request: Request, slug: str, plan_id: str, viewer: MemberDep, services: ServicesDep
+) -> Response:
+    try:
+        services.chains.cancel(slug, plan_id, actor=viewer.id)
+    except DomainError as error:
+        context = _base(services, slug, viewer)
+        context.update(
+            view=services.chains.plan(slug, plan_id, viewer=viewer.id), now=services.clock.now()
+        )
+        return refused(request, "chains/plan.html", error, context)
+    return see_other(f"/c/{slug}/chains/{plan_id}", flash="Cancelled: nothing was ordered.")
+
+
 @router.post(C + "/{plan_id}/links/{link_id}/{verb}")
 def decide(
     request: Request,
