@@ -25,6 +25,7 @@ from cybermutual.web.routing import FormDep, page_router, see_other
 from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer
 
 router = page_router()
+CHAINS_SHOWN = 30
 INPUT_ROWS = 3  # input goods a recipe form offers at once (edit to change more)
 C = "/c/{slug}/chains"
 
@@ -44,15 +45,17 @@ def _chains_page(
     *,
     values: dict[str, str] | None = None,
     error: DomainError | None = None,
+    cursor: str | None = None,
 ) -> Response:
     context = _base(services, slug, viewer)
     goods = services.chains.goods(slug, viewer=viewer.id)
-    page = services.chains.chains(slug, viewer=viewer.id, limit=50)
+    page = services.chains.chains(slug, viewer=viewer.id, limit=CHAINS_SHOWN, cursor=cursor)
     by = (services.clock.now() + timedelta(days=14)).date().isoformat()
     context.update(
         goods=goods,
         my_links=services.chains.my_links(slug, member_id=viewer.id),
         chains=page.items,
+        next_cursor=page.next_cursor,
         values=values or {"quantity": "1", "by": by, "good": goods[0].id if goods else ""},
     )
     if error is not None:
@@ -61,8 +64,14 @@ def _chains_page(
 
 
 @router.get(C)
-def chains_page(request: Request, slug: str, viewer: MemberDep, services: ServicesDep) -> Response:
-    return _chains_page(request, services, slug, viewer)
+def chains_page(
+    request: Request,
+    slug: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    cursor: str | None = None,
+) -> Response:
+    return _chains_page(request, services, slug, viewer, cursor=cursor)
 
 
 def _by(text: str) -> datetime:
