@@ -466,6 +466,7 @@ class ChainService:
             names={v.link.producer_id: v.producer_name for v in view.links}
             | {view.plan.requester_id: view.requester_name},
             base=f"/api/v1/collectives/{slug}",
+            currency=f"{collective.currency.code} minor units",
         )
 
     # planning

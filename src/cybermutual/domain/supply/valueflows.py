@@ -9,7 +9,9 @@
   price); a link still waiting for its producer's answer has ``Intent``s instead;
 - a commons asset is an ``EconomicResource`` held by the collective (used, never transferred).
 
-Quantities are ``om2:Measure``s (``hasNumericalValue``, ``hasUnit``).
+Quantities are ``vf:Measure``s (``vf:hasNumericalValue``, ``vf:hasUnit``: a good's own unit, or
+``om2:hour`` for hours); members are ``vf:Person``s. Every term is checked against the published
+ontology (``https://w3id.org/valueflows/ont/vf#``, 0.13).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from cybermutual.domain.supply.recipes import Recipe
 CONTEXT = {
     "vf": "https://w3id.org/valueflows/ont/vf#",
     "om2": "http://www.ontology-of-units-of-measure.org/resource/om-2/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "name": "vf:name",
     "note": "vf:note",
@@ -41,7 +42,7 @@ _AGREED = frozenset(
 
 
 def _measure(value: float | int | str, unit: str) -> dict[str, Any]:
-    return {"@type": "om2:Measure", "om2:hasNumericalValue": value, "om2:hasUnit": unit}
+    return {"@type": "vf:Measure", "vf:hasNumericalValue": value, "vf:hasUnit": unit}
 
 
 def plan_document(
@@ -67,7 +68,7 @@ def plan_document(
     ]
     agents = {plan.requester_id, *(k.producer_id for k in links)}
     graph += [
-        {"@id": f"{base}/members/{a}", "@type": "foaf:Agent", "name": names.get(a, "")}
+        {"@id": f"{base}/members/{a}", "@type": "vf:Person", "name": names.get(a, "")}
         for a in sorted(agents)
     ]
     used_goods = {plan.good_id} | {g for r in recipes.values() for g, _ in r.inputs + r.outputs}
@@ -91,13 +92,17 @@ def plan_document(
         for a in assets
     ]
     for recipe in recipes.values():
-        graph += _recipe_nodes(recipe, base)
+        graph += _recipe_nodes(recipe, base, goods)
     for link in links:
-        graph += _link_nodes(link, plan, recipes[link.recipe_id], base, plan_id, currency)
+        graph += _link_nodes(link, plan, recipes[link.recipe_id], goods, base, plan_id, currency)
     return {"@context": CONTEXT, "@id": plan_id, "@graph": graph}
 
 
-def _recipe_nodes(recipe: Recipe, base: str) -> list[dict[str, Any]]:
+def _unit(goods: Mapping[str, Good], good: str) -> str:
+    return goods[good].unit if good in goods else "unit"
+
+
+def _recipe_nodes(recipe: Recipe, base: str, goods: Mapping[str, Good]) -> list[dict[str, Any]]:
     rid = f"{base}/recipes/{recipe.id}"
     process = f"{rid}#process"
     main, _ = recipe.main_output
@@ -122,7 +127,8 @@ def _recipe_nodes(recipe: Recipe, base: str) -> list[dict[str, Any]]:
                 "vf:action": f"vf:{action}",
                 side: {"@id": process},
                 "vf:resourceConformsTo": {"@id": f"{base}/goods/{good}"},
-                "vf:resourceQuantity": _measure(quantity, "each run"),
+                "vf:resourceQuantity": _measure(quantity, _unit(goods, good)),
+                "note": "per run",
             }
         )
     if recipe.labour_hours:
@@ -142,6 +148,7 @@ def _link_nodes(
     link: ChainLink,
     plan: ChainPlan,
     recipe: Recipe,
+    goods: Mapping[str, Good],
     base: str,
     plan_id: str,
     currency: str,
@@ -176,7 +183,7 @@ def _link_nodes(
             "vf:outputOf": {"@id": process},
             "vf:provider": producer,
             "vf:resourceConformsTo": {"@id": f"{base}/goods/{good}"},
-            "vf:resourceQuantity": _measure(per_run * link.runs, good),
+            "vf:resourceQuantity": _measure(per_run * link.runs, _unit(goods, good)),
         }
         if good == plan.good_id:
             fields["vf:independentDemandOf"] = {"@id": plan_id}
@@ -191,7 +198,7 @@ def _link_nodes(
                     "vf:inputOf": {"@id": process},
                     "vf:receiver": producer,
                     "vf:resourceConformsTo": {"@id": f"{base}/goods/{good}"},
-                    "vf:resourceQuantity": _measure(per_run * link.runs, good),
+                    "vf:resourceQuantity": _measure(per_run * link.runs, _unit(goods, good)),
                 },
             )
         )
