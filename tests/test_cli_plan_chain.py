@@ -121,3 +121,19 @@ def test_a_missing_file_fails_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot read" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_commons_hours_and_labour_limit_the_plan(tmp_path: Path) -> None:
+    kiln = {"id": "kiln-fa", "producer": "fa", "inputs": {"timber": 1}, "outputs": {"planks": 10},
+            "capacity": 10, "price": 100, "asset_hours": {"kiln": 2}}  # fmt: skip
+    instance = {**FURNITURE, "recipes": [*FURNITURE["recipes"], kiln],
+                "asset_hours": [{"producer": "fa", "asset": "kiln", "hours": 4}],
+                "labour_hours": {"ana": 1}}  # fmt: skip
+    instance["recipes"][0] = {**instance["recipes"][0], "labour_hours": 0.5}
+    answer = json.loads(runner.invoke(app, ["plan-chain", write(tmp_path, instance)]).stdout)
+    # the kiln runs on its 4 allocated hours (2 runs), ana on her 1 hour (2 runs): 40 m
+    assert answer["runs"] == {"kiln-fa": 2, "saw-ana": 2, "chairs-cy": 10}
+    # an hour of ana's saves 600 (2 runs of bo's at 800 instead of hers at 500), of the kiln 350
+    assert answer["bottleneck"] == {
+        "kind": "hours", "name": "labour:ana", "producer": "ana", "shadow_price": 600
+    }  # fmt: skip

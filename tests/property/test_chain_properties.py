@@ -49,9 +49,35 @@ def test_a_plan_respects_capacity_conserves_goods_and_costs_the_optimum(case: Ca
         # what the producer is paid is exact: their price for the runs, rounded up
         assert link.amount == math.ceil(recipe.price * Fraction(str(link.runs)))
     assert all(v >= -TOLERANCE for v in _balance(case, found).values())
+    _assert_the_flows_deliver_every_input(case, found)
     assert found.lp_cost == pytest.approx(optimum, rel=1e-6, abs=1e-5)
     assert found.cost == sum(link.amount for link in found.links)
     assert found.lp_cost - 1e-6 <= found.cost < found.lp_cost + len(found.links) + 1e-6
+
+
+def _assert_the_flows_deliver_every_input(case: Case, found: Plan) -> None:
+    """Each link receives exactly what its runs consume, the requester what they asked, and
+    nobody (nor the stock) delivers more than they have."""
+    recipes = {r.id: r for r in case.recipes}
+    received: dict[tuple[str | None, str], float] = {}
+    sent: dict[tuple[str | None, str], float] = {}
+    for flow in found.flows:
+        assert flow.quantity > 0
+        received[flow.sink, flow.good] = received.get((flow.sink, flow.good), 0) + flow.quantity
+        sent[flow.source, flow.good] = sent.get((flow.source, flow.good), 0) + flow.quantity
+    wanted: dict[tuple[str | None, str], float] = {(None, case.request.good): case.request.quantity}
+    for recipe_id, runs in found.runs.items():
+        for good, q in recipes[recipe_id].inputs.items():
+            wanted[recipe_id, good] = q * runs
+    assert set(received) == set(wanted)
+    for key, quantity in wanted.items():
+        assert received[key] == pytest.approx(quantity, rel=1e-6, abs=1e-5)
+    for (source, good), quantity in sent.items():
+        if source is None:
+            assert quantity <= case.stock.get(good, 0.0) + TOLERANCE
+        else:
+            made = recipes[source].outputs[good] * found.runs[source]
+            assert quantity <= made + TOLERANCE
 
 
 def _assert_a_real_shortfall(case: Case, found: Shortfall) -> None:

@@ -185,6 +185,8 @@ def test_a_producers_labour_hours_limit_all_their_recipes_together() -> None:
         ({"request": Request("sofa", 1)}, "unknown good 'sofa'"),
         ({"request": Request("chair", 0)}, "must be more than 0"),
         ({"request": Request("chair", 1, keep={"nope": 1})}, "keeps unknown recipes: nope"),
+        ({"request": Request("chair", 1, keep={"chairs": -1})}, "runs kept of 'chairs' must be"),
+        ({"request": Request("chair", 1, keep={"chairs": 1.5})}, "keep a whole number of runs"),
         ({"stock": {"timber": -1}}, "must be a finite number, not negative"),
         ({"stock": {"iron": 1}}, "stock names an unknown good 'iron'"),
         ({"recipes": [Recipe("x", "p", {"iron": 1}, {"chair": 1}, 1, 1)]}, "unknown good 'iron'"),
@@ -231,3 +233,31 @@ def test_a_network_from_table_columns_plans_like_one_from_recipes() -> None:
             capacity=np.array([1.0]), outputs=(["saw"], ["planks"], np.array([1.0])),
             inputs=(["saw"], ["iron"], np.array([1.0])),
         )  # fmt: skip
+
+
+def test_past_the_whole_run_limit_ties_are_broken_among_the_plans_neighbours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cybermutual.domain.chains.planner as planner
+
+    monkeypatch.setattr(planner, "WHOLE_TIE_BREAK_LIMIT", 3)
+    direct = Recipe("direct", "ed", {"timber": 0.4}, {"chair": 1}, 20, 3200, whole=True)
+    glue = Recipe("glue", "gu", {"timber": 1}, {"glue": 1}, 5, 100, whole=True)
+    recipes = [saw("saw", "ana", 500, whole=True), chairs(), direct, glue]
+    found = planned(recipes)
+    assert isinstance(found, Plan)
+    assert found.cost == 32_000
+    assert dict(found.runs) == {"direct": 10}
+    assert found.tie_break == "fewer_links_found"  # not a proof over all recipes
+    assert found.proven_optimal
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_free_recipe_the_stock_makes_unnecessary_is_not_a_link(whole: bool) -> None:
+    # found by the brute-force property: a plan of one free link ties with a plan of none
+    free = Recipe("free", "ana", {}, {"timber": 1}, 1, 0, whole=whole)
+    found = plan(Instance.of(goods=GOODS, recipes=[free], stock={"timber": 1},
+                             request=Request("timber", 1)))  # fmt: skip
+    assert isinstance(found, Plan)
+    assert found.links == ()
+    assert found.cost == 0

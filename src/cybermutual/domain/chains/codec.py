@@ -15,8 +15,9 @@ In::
 ``price`` is per run in minor units (a whole number), ``capacity`` the most runs; everything
 after ``price`` in a recipe, and after ``quantity`` in the request, is optional, as are
 ``stock``, ``asset_hours`` and ``labour_hours``. Out: ``{"feasible": true, "cost", "lp_cost",
-"runs", "duals", "links", "flows", "bottleneck", "tie_break", "dropped_keeps"}`` or
-``{"feasible": false, "reason", "shortfall": [{"good", "units", "made"}], ...}``.
+"runs", "duals", "links", "flows", "bottleneck", "tie_break", "proven_optimal",
+"dropped_keeps"}`` or ``{"feasible": false, "reason", "shortfall": [{"good", "units", "made"}],
+...}``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ def outcome_to_json(outcome: Plan | Shortfall) -> dict[str, Any]:
         "flows": [asdict(flow) for flow in outcome.flows],
         "bottleneck": asdict(outcome.bottleneck) if outcome.bottleneck else None,
         "tie_break": outcome.tie_break,
+        "proven_optimal": outcome.proven_optimal,
         "dropped_keeps": list(outcome.dropped_keeps),
     }
 

@@ -11,13 +11,20 @@ The largest shadow price among capacities and limited hours is the plan's bottle
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from cybermutual.domain.chains.outcome import Alternative, Bottleneck, Flow, Link, Plan
+from cybermutual.domain.chains.outcome import (
+    Alternative,
+    Bottleneck,
+    Flow,
+    Link,
+    Plan,
+    TieBreak,
+)
 
 if TYPE_CHECKING:
     from cybermutual.domain.chains.planner import Model
@@ -32,7 +39,8 @@ def explain(
     amounts: NDArray[np.int64],
     row_marginals: NDArray[np.float64],
     dropped_keeps: tuple[str, ...],
-    tie_break: Literal["fewest_links", "none_needed", "skipped"],
+    tie_break: TieBreak,
+    proven_optimal: bool = True,
 ) -> Plan:
     """The plan for ``runs``, explained by the duals in ``row_marginals`` (HiGHS's signs)."""
     network = model.instance.network
@@ -87,6 +95,7 @@ def explain(
         bottleneck=_bottleneck(model, links, hours_value, runs),
         dropped_keeps=dropped_keeps,
         tie_break=tie_break,
+        proven_optimal=proven_optimal,
     )
 
 

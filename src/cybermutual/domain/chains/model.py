@@ -202,6 +202,12 @@ class Instance:
         unknown = set(self.request.keep) - set(net.recipe_ids)
         if unknown:
             raise InvalidValue(f"the request keeps unknown recipes: {', '.join(sorted(unknown))}")
+        if self.request.keep:
+            index = net.recipe_index()
+            for recipe, runs in self.request.keep.items():
+                _positive_quantity(runs, f"the runs kept of {recipe!r}")
+                if net.whole[index[recipe]] and not float(runs).is_integer():
+                    raise InvalidValue(f"{recipe!r} runs whole times: keep a whole number of runs")
 
     @classmethod
     def of(

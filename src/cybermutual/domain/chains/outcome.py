@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+#: how ties in cost were broken (see :mod:`.planner`)
+TieBreak = Literal["fewest_links", "fewer_links_found", "none_needed", "skipped"]
+
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
@@ -83,7 +86,8 @@ class Plan:
     producer gets less than their asking price and the requester pays at most one minor unit
     per link above ``lp_cost``, the LP optimum). ``duals`` is each good's marginal value (minor
     units a unit more stock of it would save). ``tie_break`` says how ties in cost were broken
-    (``fewest_links`` exactly, ``none_needed``, or ``skipped`` when too many recipes tied).
+    (``fewest_links`` proven, ``fewer_links_found`` not proven, ``none_needed``, or ``skipped``);
+    ``proven_optimal`` is false when branch and bound ran out of time with this plan.
     """
 
     cost: int
@@ -94,7 +98,8 @@ class Plan:
     flows: tuple[Flow, ...]
     bottleneck: Bottleneck | None
     dropped_keeps: tuple[str, ...]
-    tie_break: Literal["fewest_links", "none_needed", "skipped"]
+    tie_break: TieBreak
+    proven_optimal: bool = True
 
     feasible: Literal[True] = True
 

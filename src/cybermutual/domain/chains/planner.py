@@ -15,8 +15,12 @@ cost within a tolerance of the optimum and minimises the number of recipes used,
 binary per recipe that *could* be used at that cost. For a purely fractional plan, complementary
 slackness says a recipe with a non-zero reduced cost sits at its bound in every optimal plan,
 so only the recipes with zero reduced cost get a binary: usually a handful, whatever the
-network's size. With whole recipes no such certificate exists, so every allowed recipe gets one,
-up to :data:`TIE_BREAK_LIMIT` recipes (beyond that the step is skipped and the plan says so).
+network's size. With whole recipes no such certificate exists, so every allowed recipe gets one
+while they are at most :data:`WHOLE_TIE_BREAK_LIMIT`; beyond that only the plan's recipes and the
+others making what they make do (``fewer_links_found``: no more links than the first plan, not
+a proof of the fewest). The step stops after :data:`TIE_BREAK_SECONDS` with the best it found.
+Branch and bound itself stops after :data:`PLAN_SECONDS` with the best plan found, which then
+says ``proven_optimal: false``.
 
 An infeasible request is answered from a phase-one program with a slack per good (extra stock
 of it): first the least slack on goods some recipe makes (capacity or hours run out), then, with
@@ -38,12 +42,15 @@ from scipy.optimize import linprog
 
 from cybermutual.domain.chains.explain import explain
 from cybermutual.domain.chains.model import Instance
-from cybermutual.domain.chains.outcome import GoodShortfall, Plan, Shortfall
+from cybermutual.domain.chains.outcome import GoodShortfall, Plan, Shortfall, TieBreak
+from cybermutual.domain.errors import Unavailable
 
 RUN_DECIMALS = 9  # runs are kept to a billionth of a run (below: the solver's own noise)
 SHORTFALL_DECIMALS = 6  # a shortfall is rounded up to a millionth of a unit
 TIE_BREAK_LIMIT = 2_000  # most recipes given a binary in the fewest-links step
-TIE_BREAK_SECONDS = 5.0  # the fewest-links step gives up (keeping the plan) after this
+WHOLE_TIE_BREAK_LIMIT = 400  # the same with whole recipes (a harder program), else a neighbourhood
+TIE_BREAK_SECONDS = 2.0  # the fewest-links step stops here, keeping the best plan found
+PLAN_SECONDS = 60.0  # branch and bound stops here with the best plan found (not proven optimal)
 _FEASIBILITY = 1e-7
 _ZERO_RUNS = 1e-9  # fewer runs than this are none
 _MIP_GAP = 1e-9  # branch and bound proves the whole plan optimal, not only within 0.01%
@@ -125,16 +132,22 @@ def solve(model: Model) -> Plan | Shortfall:
         if np.all(model.bound >= -_FEASIBILITY):
             return _from_stock(model)
         return Shortfall(reason="short", goods=_shortfall(model))
-    result = _solve_lp(model, model.cost)
+    result = _solve_lp(model, model.cost, time_limit=PLAN_SECONDS)
     dropped: tuple[str, ...] = ()
     if result.status == 2 and model.kept.any():
         names = model.instance.network.recipe_ids
         dropped = tuple(names[i] for i in np.flatnonzero(model.kept))
         model = build_model(model.instance, keep=False)
-        result = _solve_lp(model, model.cost)
+        result = _solve_lp(model, model.cost, time_limit=PLAN_SECONDS)
     if result.status == 2:
         return Shortfall(reason="short", goods=_shortfall(model))
-    if result.status != 0:
+    if result.status == 1 and result.x is None:
+        raise Unavailable(
+            f"no plan found within {PLAN_SECONDS:g} s (whole runs over a large network); "
+            "try again later or ask for part of the quantity",
+            retry_after_seconds=int(PLAN_SECONDS),
+        )
+    if result.status not in (0, 1):
         raise RuntimeError(f"HiGHS could not solve the plan: {result.message}")
     x, tie_break = _fewest_links(model, result)
     runs = _snap(model, x)
@@ -146,6 +159,7 @@ def solve(model: Model) -> Plan | Shortfall:
         row_marginals=marginals,
         dropped_keeps=dropped,
         tie_break=tie_break,
+        proven_optimal=result.status == 0,
     )
     if request.budget is not None and found.cost > request.budget:
         return Shortfall(
@@ -226,18 +240,29 @@ def _amounts(model: Model, runs: NDArray[np.float64]) -> NDArray[np.int64]:
     return amounts
 
 
-def _fewest_links(model: Model, result: Any) -> tuple[Any, Any]:
+def _fewest_links(model: Model, result: Any) -> tuple[NDArray[np.float64], TieBreak]:
     """Among plans within a tolerance of the optimal cost, one with the fewest recipes used."""
     runs = np.where(np.abs(result.x) <= _ZERO_RUNS, 0.0, result.x)
+    free = model.upper > model.lower
+    complete = True
     if model.integral.any():
-        candidates = np.flatnonzero(model.upper > model.lower)
+        candidates = np.flatnonzero(free)
+        if candidates.size > WHOLE_TIE_BREAK_LIMIT:
+            # no certificate narrows a MILP's ties: look among the plan's own recipes and the
+            # others making what they make (a neighbourhood, so not a proof of the fewest)
+            complete = False
+            network = model.instance.network
+            made = np.asarray(network.outputs @ (runs > 0).astype(np.float64)).ravel() > 0
+            rivals = np.asarray(network.outputs.T @ made.astype(np.float64)).ravel() > 0
+            candidates = np.flatnonzero(free & (rivals | (runs > 0)))
     else:
         reduced = np.asarray(result.lower.marginals) + np.asarray(result.upper.marginals)
         tied = np.abs(reduced) <= 1e-7 * (1.0 + model.cost)
-        candidates = np.flatnonzero((model.upper > model.lower) & (tied | (runs > 0)))
-    if candidates.size > TIE_BREAK_LIMIT:
+        candidates = np.flatnonzero(free & (tied | (runs > 0)))
+    limit = WHOLE_TIE_BREAK_LIMIT if model.integral.any() else TIE_BREAK_LIMIT
+    if candidates.size > limit:
         return runs, "skipped"
-    if candidates.size <= 1 or np.count_nonzero(runs > 0) <= 1:
+    if candidates.size == 0 or not np.any(runs > 0):  # (one link may be dropped: a free one)
         return runs, "none_needed"
     fixed = np.ones(runs.size, dtype=np.bool_)
     fixed[candidates] = False
@@ -278,11 +303,12 @@ def _fewest_links(model: Model, result: Any) -> tuple[Any, Any]:
     )
     if tie.x is None or tie.status not in (0, 1):
         return runs, "skipped"
+    proven: TieBreak = "fewest_links" if tie.status == 0 and complete else "fewer_links_found"
     chosen = runs.copy()
     chosen[candidates] = np.where(tie.x[n:] > 0.5, tie.x[:n], 0.0)
     if np.count_nonzero(chosen > 0) >= np.count_nonzero(runs > 0):
-        return runs, "fewest_links" if tie.status == 0 else "skipped"
-    return chosen, "fewest_links" if tie.status == 0 else "skipped"
+        return runs, proven
+    return chosen, proven
 
 
 def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
@@ -299,16 +325,20 @@ def _shortfall(model: Model) -> tuple[GoodShortfall, ...]:
     integrality = np.concatenate([model.integral, np.zeros(goods, np.bool_)]).astype(np.uint8)
     made = np.concatenate([np.zeros(recipes), model.made.astype(np.float64)])
     raw = np.concatenate([np.zeros(recipes), (~model.made).astype(np.float64)])
-    options = {"primal_feasibility_tolerance": _FEASIBILITY, "mip_rel_gap": _MIP_GAP}
+    options = {
+        "primal_feasibility_tolerance": _FEASIBILITY,
+        "mip_rel_gap": _MIP_GAP,
+        "time_limit": PLAN_SECONDS,
+    }
     first = linprog(made, A_ub=a, b_ub=model.bound, bounds=bounds, method="highs",
                     integrality=integrality, options=options)  # fmt: skip
-    if first.status != 0:
+    if first.x is None:
         raise RuntimeError(f"HiGHS could not find the shortfall: {first.message}")
     cap = float(first.fun) + max(1e-9 * abs(float(first.fun)), 1e-7)
     second = linprog(raw, A_ub=sp.vstack([a, sp.csr_matrix(made)], format="csr"),
                      b_ub=np.concatenate([model.bound, [cap]]), bounds=bounds, method="highs",
                      integrality=integrality, options=options)  # fmt: skip
-    chosen = second if second.status == 0 else first
+    chosen = second if second.x is not None else first
     units = np.asarray(chosen.x[recipes:])
     scale = 10**SHORTFALL_DECIMALS
     names = model.instance.network.good_ids
