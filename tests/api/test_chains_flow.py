@@ -99,6 +99,7 @@ def test_a_decline_replans_without_the_decliner_and_keeps_accepted_links(
     net = _network(member)
     plan = ask(net.requester, clock, net.goods["table"], 1).json()
     plan = _decide(net.forester, plan, "accept")
+    assert _decide(net.forester, plan, "accept") == plan  # a double click changes nothing
     kept = link_of(plan, net.forester)["id"]
     plan = _decide(net.sawyer, plan, "decline")
     assert plan["status"] == "proposed"

@@ -161,10 +161,14 @@ def test_a_producer_accepts_from_the_chains_page_and_the_inbox(
     assert done.status_code == 303
     page = me.get(done.headers["location"])
     assert "Accepted" in text_of(page)
-    # a second answer on the same link is refused on the plan's page
+    # a second click changes nothing; changing one's mind after declining is refused
     again = me.submit(f"{C}/{plan_id}/links/{link['id']}/accept")
-    assert again.status_code == 409
-    assert "can no longer be accepted" in alert(again)
+    assert again.status_code == 303
+    declined = me.submit(f"{C}/{plan_id}/links/{link['id']}/decline")
+    assert declined.status_code == 303
+    late = me.submit(f"{C}/{plan_id}/links/{link['id']}/accept")
+    assert late.status_code == 409
+    assert "no longer waiting for answers" in alert(late)  # nobody else saws: it failed
 
 
 def test_only_the_producer_decides_a_link(shop: Workshop) -> None:

@@ -47,6 +47,7 @@ from cybermutual.domain.supply.links import (
     LinkStatus,
     PlanStatus,
     accept_deadline,
+    already,
     check_request,
     transition,
 )
@@ -337,11 +338,13 @@ class ChainService:
                 raise ChainLinkNotFound(f"no link '{link_id}' in this plan", link=link_id)
             if link.producer_id != actor:
                 raise NotYourLink("only this link's producer may accept or decline it")
+            action = LinkAction.ACCEPT if accept else LinkAction.DECLINE
+            if already(link, action):  # a second click: answered as the first was
+                return _plan_view(uow, collective, plan)
             if plan.status is not PlanStatus.PROPOSED or plan.accept_by <= now:
                 raise LinkClosed(
                     "this chain is no longer waiting for answers", status=plan.status.value
                 )
-            action = LinkAction.ACCEPT if accept else LinkAction.DECLINE
             changed = transition(link, action, actor=actor, now=now)
             uow.chains.save_link(changed)
             links = [changed if k.id == link.id else k for k in links]

@@ -83,6 +83,8 @@ TRANSITIONS: dict[tuple[LinkStatus, LinkAction], tuple[LinkStatus, bool]] = {
     (D, LinkAction.FAIL): (LinkStatus.FAILED, False),
 }
 DECIDABLE = frozenset({P, A})
+#: A link its producer has said yes to, whatever became of it since.
+AGREED = frozenset({A, W, OR, D, LinkStatus.DONE})
 LIVE = frozenset({P, A})  # links of the current proposal
 
 
@@ -165,6 +167,13 @@ def transition(
     to, _ = rule
     decided = now if by_producer or action is LinkAction.EXPIRE else link.decided_at
     return replace(link, status=to, decided_at=decided)
+
+
+def already(link: ChainLink, action: LinkAction) -> bool:
+    """Whether the producer's ``action`` is what they already did (a double click: no change)."""
+    if action is LinkAction.ACCEPT:
+        return link.status in AGREED
+    return action is LinkAction.DECLINE and link.status is LinkStatus.DECLINED
 
 
 def next_actions(link: ChainLink, member_id: str) -> tuple[LinkAction, ...]:
