@@ -4,6 +4,7 @@ at every step."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -285,3 +286,36 @@ def test_the_requester_cancels_a_chain_before_it_opens(member: Any, clock: FakeC
     again = net.requester.post(f"{M}/chain-plans/{plan['id']}/cancel")
     assert again.status_code == 409
     assert link["status"] == "superseded"
+
+
+def test_the_last_two_yeses_at_once_open_the_chain_exactly_once(
+    member: Any, client: TestClient, clock: FakeClock, services: Any
+) -> None:
+    net = _network(member)
+    plan = ask(net.requester, clock, net.goods["table"], 1).json()
+    plan = _decide(net.forester, plan, "accept")
+    last = [link_of(plan, p) for p in (net.sawyer, net.joiner)]
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def accept(link: dict[str, Any]) -> None:
+        start.wait()
+        try:
+            services.chains.decide(
+                "riverside", plan["id"], link["id"], actor=link["producer"], accept=True
+            )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=accept, args=(k,)) for k in last]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    plan = net.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    assert plan["status"] == "open"
+    orders = net.requester.get(f"{M}/orders", params={"role": "buyer"}).json()["items"]
+    assert len(orders) == 1  # the timber's, once
+    assert account_of(net.requester)["reserved"] == 10
+    assert_ledger_verifies(client)
