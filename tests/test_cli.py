@@ -76,6 +76,22 @@ def test_demo_seeds_a_collective_whose_ledger_verifies(demo_db: tuple[str, str])
     assert profile.stats.commons_fund > 0  # the 2% levy filled the fund
 
 
+def test_the_demo_has_supply_chains_one_open_and_one_waiting_for_ada(
+    demo_db: tuple[str, str],
+) -> None:
+    url, _ = demo_db
+    services = build_services(make_engine(url))
+    login = services.auth.login(email="ada@demo.cybermutual.org", password="demo-password")
+    ada = services.auth.authenticate(login.token)
+    chains = services.chains.chains("riverside", viewer=ada.id).items
+    assert sorted(c.plan.status.value for c in chains) == ["open", "proposed"]
+    table = next(c for c in chains if c.good.name == "Table")
+    assert [v.link.status.value for v in table.links] == ["delivered", "ordered", "waiting"]
+    (waiting,) = services.chains.my_links("riverside", member_id=ada.id)
+    assert waiting[0].good.name == "Bicycle trailer"
+    assert waiting[1].good.name == "Welded frame"
+
+
 def test_every_command_explains_itself() -> None:
     for command in (
         ["--help"],

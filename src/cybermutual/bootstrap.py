@@ -17,6 +17,8 @@ from sqlalchemy.engine import make_url
 from cybermutual.config import Settings
 from cybermutual.services.auth import AuthService
 from cybermutual.services.budget_rounds import BudgetRoundService
+from cybermutual.services.chain_planner import plan_chain
+from cybermutual.services.chains import ChainService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
@@ -87,6 +89,7 @@ def build_services(
     )
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
     market = MarketService(uow, clock=clock, rng=jury_rng or secrets.SystemRandom())
+    chains = ChainService(uow, clock=clock, planner=plan_chain)
     return Services(
         uow=uow,
         clock=clock,
@@ -106,9 +109,10 @@ def build_services(
         public_services=PublicServicesService(uow, clock=clock),
         proposal_impact=proposal_impact,
         budget_rounds=BudgetRoundService(uow, clock=clock),
-        tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
+        tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market, chains=chains),
         money_supply=MoneySupplyService(uow, clock=clock),
         estimates=EstimateJobs(policy_impact, clock=clock),
+        chains=chains,
     )
 
 

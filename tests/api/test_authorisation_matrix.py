@@ -1160,6 +1160,121 @@ def _budget_pabulib(w: World) -> Call:
     return Call("GET", f"{H}/budget-rounds/{_closed_round(w)}/pabulib")
 
 
+# --- supply chains: goods, recipes, chain plans and their links ------------------------------
+
+G = S + "/goods"
+RC = S + "/recipes"
+CP = S + "/chain-plans"
+
+
+def _good(w: World) -> str:
+    return w.services.chains.declare_good(
+        "hillside", member_id=w.founder.id, name=f"Stool {next(_keys)}", unit="stool",
+        category="crafts",
+    ).id  # fmt: skip
+
+
+def _recipe(w: World, good: str | None = None) -> str:
+    made = w.services.chains.declare_recipe(
+        "hillside",
+        producer=w.founder.id,
+        name="Turn a stool",
+        inputs={},
+        outputs={good or _good(w): 1},
+        capacity=5,
+        price=100,
+    )
+    return made.recipe.id
+
+
+def _chain_plan(w: World) -> tuple[str, str]:
+    """A plan the buyer asked for; its one link is the founder's."""
+    good = _good(w)
+    _recipe(w, good)
+    view = w.services.chains.plan_chain(
+        "hillside",
+        requester=w.buyer.id,
+        good_id=good,
+        quantity=1,
+        by=w.clock.now() + timedelta(days=10),
+    )
+    return view.plan.id, view.links[0].link.id
+
+
+@route("POST", G, _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _declare_good(w: World) -> Call:
+    body = {"name": f"Bench {next(_keys)}", "unit": "bench", "category": "crafts"}
+    return Call("POST", f"{H}/goods", json=body)
+
+
+@route("GET", G, MEMBERS_AND_LEAVERS_READ)
+def _goods(w: World) -> Call:
+    return Call("GET", f"{H}/goods")
+
+
+@route("GET", G + "/{good_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_good(w: World) -> Call:
+    return Call("GET", f"{H}/goods/{_good(w)}")
+
+
+@route("POST", RC, _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _declare_recipe(w: World) -> Call:
+    body = {"name": "Turn a stool", "outputs": {_good(w): 1}, "capacity": 3, "price": 90}
+    return Call("POST", f"{H}/recipes", json=body)
+
+
+@route("GET", RC, MEMBERS_AND_LEAVERS_READ)
+def _recipes(w: World) -> Call:
+    return Call("GET", f"{H}/recipes?producer=me")
+
+
+@route("GET", RC + "/{recipe_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_recipe(w: World) -> Call:
+    return Call("GET", f"{H}/recipes/{_recipe(w)}")
+
+
+@route("PATCH", RC + "/{recipe_id}", ONLY_THE_PARTY)
+def _revise_recipe(w: World) -> Call:  # its producer only
+    return Call("PATCH", f"{H}/recipes/{_recipe(w)}", json={"price": 120}, party=w.founder)
+
+
+@route("POST", CP, _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _ask_for_a_chain(w: World) -> Call:
+    good = _good(w)
+    _recipe(w, good)
+    by = (w.clock.now() + timedelta(days=10)).isoformat()
+    return Call("POST", f"{H}/chain-plans", json={"good": good, "quantity": 1, "by": by})
+
+
+@route("GET", CP + "/{plan_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_chain_plan(w: World) -> Call:
+    plan, _ = _chain_plan(w)
+    return Call("GET", f"{H}/chain-plans/{plan}?format=valueflows")
+
+
+@route("POST", CP + "/{plan_id}/links/{link_id}/accept", ONLY_THE_PARTY)
+def _accept_link(w: World) -> Call:  # the link's producer only
+    plan, link = _chain_plan(w)
+    return Call("POST", f"{H}/chain-plans/{plan}/links/{link}/accept", party=w.founder)
+
+
+@route("POST", CP + "/{plan_id}/links/{link_id}/decline", ONLY_THE_PARTY)
+def _decline_link(w: World) -> Call:
+    plan, link = _chain_plan(w)
+    return Call("POST", f"{H}/chain-plans/{plan}/links/{link}/decline", party=w.founder)
+
+
+@route("POST", CP + "/{plan_id}/cancel", ONLY_THE_PARTY)
+def _cancel_chain(w: World) -> Call:  # its requester only
+    plan, _ = _chain_plan(w)
+    return Call("POST", f"{H}/chain-plans/{plan}/cancel", party=w.buyer)
+
+
+@route("GET", S + "/chains", MEMBERS_AND_LEAVERS_READ)
+def _chains(w: World) -> Call:
+    return Call("GET", f"{H}/chains?mine=true")
+
+
 # --- the world, once per database ---------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from cybermutual.api.guards import RequestGuard
 from cybermutual.api.routers import (
     auth,
     budget_rounds,
+    chains,
     collectives,
     commons,
     governance,
@@ -65,6 +66,7 @@ def create_app(services: Services) -> FastAPI:
         governance,
         public_services,
         budget_rounds,
+        chains,
     ):
         api.include_router(module.router)
 

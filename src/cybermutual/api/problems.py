@@ -92,6 +92,8 @@ def _safe(value: Any) -> Any:
         return value
     if isinstance(value, list | tuple):
         return [_safe(v) for v in value]
+    if isinstance(value, dict):  # e.g. a chain's shortfall: [{"good", "units"}]
+        return {str(k): _safe(v) for k, v in value.items()}
     return str(value)
 
 

@@ -16,7 +16,11 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── ClaimNotFound               claim_not_found
 │   ├── BudgetRoundNotFound         budget_round_not_found
 │   ├── ProjectNotFound             project_not_found  (a budget round's project)
-│   └── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
+│   ├── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
+│   ├── GoodNotFound                good_not_found      (supply chains)
+│   ├── RecipeNotFound              recipe_not_found
+│   ├── ChainPlanNotFound           chain_plan_not_found
+│   └── ChainLinkNotFound           chain_link_not_found
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -31,7 +35,10 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotEligible                 not_eligible    (joined after the proposal or round opened)
 │   ├── NotTheAuthor                not_the_author
 │   ├── NotAProvider                not_a_provider
-│   └── NotTheRecipient             not_the_recipient
+│   ├── NotTheRecipient             not_the_recipient
+│   ├── NotTheProducer              not_the_producer  (a recipe's producer)
+│   ├── NotYourLink                 not_your_link     (a chain link is its producer's to decide)
+│   └── NotTheRequester             not_the_requester (a chain plan is its requester's to cancel)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -45,7 +52,8 @@ DomainError                         (code)                      HTTP at the edge
 │   │   ├── ProposalClosed          proposal_closed
 │   │   ├── ServiceEnded            service_ended
 │   │   ├── BudgetRoundClosed       budget_round_closed
-│   │   └── BudgetRoundNotClosed    budget_round_not_closed  (no result yet)
+│   │   ├── BudgetRoundNotClosed    budget_round_not_closed  (no result yet)
+│   │   └── LinkClosed              link_closed  (a chain link already decided, or replaced)
 │   ├── RoundInProgress             round_in_progress
 │   ├── ConcurrentChange            concurrent_change  (two requests raced for one row)
 │   ├── ListingClosed               listing_closed
@@ -55,7 +63,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── AlreadyVoted                already_voted
 │   ├── AlreadyReviewed             already_reviewed
 │   ├── AlreadyProvider             already_provider
-│   └── LevyRateChanged             levy_rate_changed (a vote changed it mid-payment: retry)
+│   ├── LevyRateChanged             levy_rate_changed (a vote changed it mid-payment: retry)
+│   └── GoodExists                  good_exists  (a good of that name in the collective)
 ├── TooManyAttempts                 too_many_login_attempts     429 (with Retry-After)
 │   └── TooManySimulations          too_many_simulations
 ├── Unavailable                     service_unavailable         503 (with Retry-After)
@@ -85,7 +94,9 @@ DomainError                         (code)                      HTTP at the edge
     ├── ClaimExceedsBudget          claim_exceeds_budget
     ├── SimulationTooLarge          simulation_too_large
     ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
-    └── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    ├── ChainInfeasible             chain_infeasible  (with the ``shortfall``: good, units)
+    └── OverBudget                  over_budget       (the chain's cost and the budget)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -585,3 +596,61 @@ class ClaimExceedsBudget(RuleViolation):
 class LevyRateChanged(Conflict):
     code = "levy_rate_changed"
     title = "The levy rate changed while this payment was being made; send it again"
+
+
+# supply chains (issue #16)
+
+
+class GoodNotFound(NotFound):
+    code = "good_not_found"
+    title = "Good not found"
+
+
+class RecipeNotFound(NotFound):
+    code = "recipe_not_found"
+    title = "Recipe not found"
+
+
+class ChainPlanNotFound(NotFound):
+    code = "chain_plan_not_found"
+    title = "Chain plan not found"
+
+
+class ChainLinkNotFound(NotFound):
+    code = "chain_link_not_found"
+    title = "Chain link not found"
+
+
+class NotTheProducer(Forbidden):
+    code = "not_the_producer"
+    title = "Only the recipe's producer may do this"
+
+
+class NotYourLink(Forbidden):
+    code = "not_your_link"
+    title = "Only this link's producer may accept or decline it"
+
+
+class NotTheRequester(Forbidden):
+    code = "not_the_requester"
+    title = "Only the member who asked for this chain may do this"
+
+
+class LinkClosed(InvalidTransition):
+    code = "link_closed"
+    title = "This link is no longer open for a decision"
+
+
+class GoodExists(Conflict):
+    code = "good_exists"
+    title = "A good of that name already exists"
+
+
+class ChainInfeasible(RuleViolation):
+    code = "chain_infeasible"
+    title = "No chain of declared recipes can make this"
+
+
+class OverBudget(RuleViolation):
+    code = "over_budget"
+    title = "The cheapest chain costs more than the budget"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cybermutual.domain.errors import DomainError
 from cybermutual.services.auth import AuthService
 from cybermutual.services.budget_rounds import BudgetRoundService
+from cybermutual.services.chains import ChainService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
@@ -55,3 +56,4 @@ class Services:
     health: HealthService
     faults: StorageFaults
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
+    chains: ChainService  # supply chains: goods, recipes, chain plans (issue #16)

@@ -7,6 +7,7 @@
 - confirm the market's delivered orders whose confirmation period is over;
 - the money rules (``services/money_rules.py``): review credit limits under the turnover rule
   and charge demurrage, once a week each, and give notice of and write off dormant debts;
+- re-plan supply chains whose links were not answered in time, and move open chains on;
 - compute a few pending impact estimates (``impacts=True``).
 
 Each is idempotent by (what, period): closing is guarded by the proposal's status, a claim is
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from cybermutual.domain.errors import DomainError
 from cybermutual.services.basic_income import pay_basic_income
 from cybermutual.services.budget_round_closing import close_if_due as close_round_if_due
+from cybermutual.services.chains import ChainService
 from cybermutual.services.governance_closing import close_if_due
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.loading import load_collective
@@ -53,6 +55,8 @@ class TickReport:
     debts_noticed: int = 0
     debts_written_off: int = 0  # members
     impacts: int = 0
+    chains_replanned: int = 0  # chain plans whose links' time to decide ran out
+    chains_moved: int = 0  # open chains that completed or stopped
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -69,6 +73,8 @@ class TickReport:
             "debts_noticed": self.debts_noticed,
             "debts_written_off": self.debts_written_off,
             "impacts": self.impacts,
+            "chains_replanned": self.chains_replanned,
+            "chains_moved": self.chains_moved,
             "errors": self.errors,
         }
 
@@ -81,11 +87,13 @@ class TickService:
         clock: Clock,
         impacts: ProposalImpactService,
         market: MarketService | None = None,
+        chains: ChainService | None = None,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._impacts = impacts
         self._market = market
+        self._chains = chains
 
     def tick(self, *, impacts: bool = True) -> TickReport:
         report = TickReport()
@@ -119,6 +127,8 @@ class TickService:
             slugs = uow.governance.slugs(rules_in)
         for cid in rules_in:
             self._guarded(report, slugs[cid], self._money_rules)
+        if self._chains is not None:
+            self._guarded(report, "chains", self._supply_chains)
         if impacts:
             try:
                 report.impacts = self._impacts.compute_pending()
@@ -200,6 +210,12 @@ class TickService:
             uow.commit()
         report.debts_noticed += run.noticed
         report.debts_written_off += run.written_off
+
+    def _supply_chains(self, _: str, report: TickReport) -> None:
+        """Re-plan chains whose producers let the time to decide pass; move open ones on."""
+        assert self._chains is not None
+        report.chains_replanned += self._chains.expire_due()
+        report.chains_moved += self._chains.progress_open()
 
     def _basic_income(self, slug: str, report: TickReport) -> None:
         with self._uow() as uow:

@@ -828,3 +828,91 @@ dormant_debts = Table(
     Column("written_off", Money, nullable=False),
     Column("written_off_at", Moment),
 )
+
+# --- supply chains (issue #16, 0014_chains): goods, recipes, chain plans and their links ---
+# A recipe's inputs, outputs and commons hours are JSON lists of [id, quantity] pairs: the
+# planner reads every active recipe of a collective at once, never one item.
+
+goods = Table(
+    "goods",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("name_key", String(80), nullable=False),  # casefolded: one "Plank" per collective
+    Column("unit", String(24), nullable=False),
+    Column("category", String(60), nullable=False),
+    Column("created_by", ID, ForeignKey("people.id"), nullable=False),
+    Column("created_at", Moment, nullable=False),
+    UniqueConstraint("collective_id", "name_key", name="uq_goods_name"),
+)
+
+recipes = Table(
+    "recipes",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("producer_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("enterprise_id", ID),  # an enterprise's recipe (issue #14 adds the table)
+    Column("name", String(120), nullable=False),
+    Column("inputs", Text, nullable=False),
+    Column("outputs", Text, nullable=False),
+    Column("commons", Text, nullable=False),
+    Column("labour_hours", String(20), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("price", Money, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Index("ix_recipes_collective", "collective_id", "active"),
+    Index("ix_recipes_producer", "collective_id", "producer_id"),
+)
+
+chain_plans = Table(
+    "chain_plans",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("requester_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("good_id", ID, ForeignKey("goods.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("by", Moment, nullable=False),
+    Column("budget", Money),
+    Column("status", String(12), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("cost", Money, nullable=False),
+    Column("accept_by", Moment, nullable=False),
+    Column("excluded", Text, nullable=False),  # JSON list of producer ids
+    Column("explanation", Text, nullable=False),  # JSON
+    Column("reason", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("updated_at", Moment, nullable=False),
+    Index("ix_chain_plans_collective", "collective_id", "created_at"),
+    Index("ix_chain_plans_status", "status", "accept_by"),
+)
+
+chain_links = Table(
+    "chain_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("plan_id", ID, ForeignKey("chain_plans.id"), nullable=False),
+    Column("recipe_id", ID, ForeignKey("recipes.id"), nullable=False),
+    Column("producer_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("runs", Integer, nullable=False),
+    Column("good_id", ID, ForeignKey("goods.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Money, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("depends_on", Text, nullable=False),  # JSON list of link ids
+    Column("commons", Text, nullable=False),  # JSON list of [asset id, hours]
+    Column("why", Text, nullable=False),  # JSON
+    Column("created_at", Moment, nullable=False),
+    Column("decided_at", Moment),
+    Column("order_id", ID, ForeignKey("orders.id")),
+    Column("listing_id", ID, ForeignKey("listings.id")),
+    Index("ix_chain_links_plan", "plan_id", "step"),
+    Index("ix_chain_links_producer", "producer_id", "status"),
+    Index("ix_chain_links_order", "order_id"),
+)

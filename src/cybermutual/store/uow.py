@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from cybermutual.store.budget_rounds import SqlBudgetRounds
+from cybermutual.store.chains import SqlChains
 from cybermutual.store.collectives import SqlCollectives, SqlMemberships
 from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     public_services: SqlPublicServices
     budget_rounds: SqlBudgetRounds
     money_rules: SqlMoneyRules
+    chains: SqlChains
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.public_services = SqlPublicServices(conn)
         self.budget_rounds = SqlBudgetRounds(conn)
         self.money_rules = SqlMoneyRules(conn)
+        self.chains = SqlChains(conn)
         return self
 
     def __exit__(

@@ -40,6 +40,14 @@ class EventKind(StrEnum):
     CREDIT_LIMIT_CHANGED = "credit_limit_changed"  # a weekly review under the turnover rule
     DEBT_DORMANT = "debt_dormant"  # notice: trade before the date, or the debt is written off
     DEBT_WRITTEN_OFF = "debt_written_off"
+    # supply chains (issue #16): subject "chain_plan"
+    CHAIN_LINK_PROPOSED = "chain_link_proposed"  # to a producer: accept or decline your link
+    CHAIN_REPLANNED = "chain_replanned"  # to the requester, and producers no longer needed
+    CHAIN_OPENED = "chain_opened"  # every link accepted: orders open in dependency order
+    CHAIN_LINK_RELEASED = "chain_link_released"  # to a producer: inputs delivered, your turn
+    CHAIN_WAITING = "chain_waiting"  # to the requester: a link waits for credit
+    CHAIN_FAILED = "chain_failed"
+    CHAIN_COMPLETED = "chain_completed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +57,7 @@ class MarketEvent:
     kind: EventKind
     recipients: tuple[str, ...]
     subject_type: str  # order | listing | quote | dispute | review | transfer | member |
-    # proposal | claim | budget_round
+    # proposal | claim | budget_round | chain_plan
     subject_id: str
     message: str  # ``{actor}`` in it becomes the actor's display name when it is delivered
     actor: str | None = None  # the member whose action raised it

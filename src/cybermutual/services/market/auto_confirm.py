@@ -17,6 +17,7 @@ from cybermutual.domain.market import deals
 from cybermutual.domain.market.deals import Action, OrderStatus
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.chain_progress import follow_order, in_a_chain
 from cybermutual.services.inbox import notify
 from cybermutual.services.loading import load_collective
 from cybermutual.services.market.escrow import apply_step
@@ -86,7 +87,10 @@ class AutoConfirmation(MarketUseCase):
             uow.market.orders.save(apply_step(books, uow, step, seller_share=None))
             books.close()
             notify(uow, collective, step.events, now=now)
+            chained = in_a_chain(uow, step.order)
             uow.commit()
+        if chained:  # a supply chain's order: the chain moves on (its own transaction)
+            follow_order(self._uow, self._clock, collective, step.order)
         return 1
 
     def _set_aside(

@@ -18,6 +18,7 @@ from cybermutual.domain.market.listings import Listing, ListingStatus
 from cybermutual.domain.market.proposals import ApplicationStatus
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.chain_progress import follow_order, in_a_chain
 from cybermutual.services.idempotency import IdempotentRequest
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
@@ -172,7 +173,10 @@ class OrderUseCases(AutoConfirmation):
             notify(uow, collective, step.events, now=now)
             if idem is not None:
                 idem.record(uow, collective.id, order.id, now=now)
+            chained = in_a_chain(uow, changed)
             uow.commit()
+        if chained:  # a supply chain's order: the chain moves on (its own transaction)
+            follow_order(self._uow, self._clock, collective, changed)
         return changed
 
     @staticmethod

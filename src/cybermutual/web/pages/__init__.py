@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from cybermutual.web.pages import (
     account,
+    chains,
     collective,
     commons,
     governance,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     wallet.router,
     inbox.router,
     profile.router,
+    chains.router,
 )
 
 

@@ -29,6 +29,7 @@ SUBJECT_PAGES = {
     "proposal": "/c/{slug}/governance/{id}",
     "claim": "/c/{slug}/governance",
     "budget_round": "/c/{slug}/governance/rounds/{id}",
+    "chain_plan": "/c/{slug}/chains/{id}",
 }
 
 
