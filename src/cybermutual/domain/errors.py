@@ -60,7 +60,8 @@ DomainError                         (code)                      HTTP at the edge
 │   └── TooManySimulations          too_many_simulations
 ├── Unavailable                     service_unavailable         503 (with Retry-After)
 │   ├── SimulatorBusy               simulator_busy
-│   └── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
+│   ├── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
+│   └── IssuerUnreachable           issuer_unreachable  (a signer's keys cannot be fetched)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
     │   ├── InvalidParams           invalid_params  (a proposal's params, with ``field``)
@@ -85,7 +86,10 @@ DomainError                         (code)                      HTTP at the edge
     ├── ClaimExceedsBudget          claim_exceeds_budget
     ├── SimulationTooLarge          simulation_too_large
     ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
-    └── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    ├── SignatureInvalid            signature_invalid  (a signed document altered or forged)
+    ├── UnknownKey                  unknown_key  (signed by a key its issuer does not list)
+    └── ExportNotYours              export_not_yours  (a history export of someone else)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -585,3 +589,34 @@ class ClaimExceedsBudget(RuleViolation):
 class LevyRateChanged(Conflict):
     code = "levy_rate_changed"
     title = "The levy rate changed while this payment was being made; send it again"
+
+
+# --- federation: keys and signed exports (issue 17) ---
+
+
+class SignatureInvalid(RuleViolation):
+    """A signed document whose signature does not match its contents (altered, or forged)."""
+
+    code = "signature_invalid"
+    title = "The signature does not match"
+
+
+class UnknownKey(RuleViolation):
+    """Signed with a key id the issuing collective does not list (or not for that moment)."""
+
+    code = "unknown_key"
+    title = "Signed with a key the issuer does not list"
+
+
+class ExportNotYours(RuleViolation):
+    """A history export attached by someone other than the member it describes."""
+
+    code = "export_not_yours"
+    title = "This export describes someone else"
+
+
+class IssuerUnreachable(Unavailable):
+    """The issuing server's public keys could not be fetched; try again later."""
+
+    code = "issuer_unreachable"
+    title = "The issuing server cannot be reached"

@@ -17,6 +17,7 @@ from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
+from cybermutual.services.keys import KeyService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.money_supply import MoneySupplyService
@@ -55,3 +56,4 @@ class Services:
     health: HealthService
     faults: StorageFaults
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
+    keys: KeyService  # each collective's signing keys (federation)

@@ -33,6 +33,7 @@ from cybermutual.domain.people import Person
 if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
+    from cybermutual.services.key_ports import KeyRepository, VerifiedHistoryRepository
     from cybermutual.services.market.ports import MarketStore
     from cybermutual.services.money_rule_ports import MoneyRuleStore
 
@@ -479,6 +480,12 @@ class UnitOfWork(Protocol):
 
     @property
     def money_rules(self) -> MoneyRuleStore: ...
+
+    @property
+    def keys(self) -> KeyRepository: ...
+
+    @property
+    def verified_histories(self) -> VerifiedHistoryRepository: ...
 
     def __enter__(self) -> Self: ...
 

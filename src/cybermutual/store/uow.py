@@ -15,6 +15,7 @@ from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
 from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
+from cybermutual.store.keys import SqlKeys, SqlVerifiedHistories
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
 from cybermutual.store.money_rules import SqlMoneyRules
@@ -42,6 +43,8 @@ class SqlUnitOfWork:
     public_services: SqlPublicServices
     budget_rounds: SqlBudgetRounds
     money_rules: SqlMoneyRules
+    keys: SqlKeys
+    verified_histories: SqlVerifiedHistories
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -77,6 +80,8 @@ class SqlUnitOfWork:
         self.public_services = SqlPublicServices(conn)
         self.budget_rounds = SqlBudgetRounds(conn)
         self.money_rules = SqlMoneyRules(conn)
+        self.keys = SqlKeys(conn)
+        self.verified_histories = SqlVerifiedHistories(conn)
         return self
 
     def __exit__(
