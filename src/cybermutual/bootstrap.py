@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from cybermutual.config import Settings
+from cybermutual.federation_http import HttpKeyDirectory
 from cybermutual.services.auth import AuthService
 from cybermutual.services.budget_rounds import BudgetRoundService
 from cybermutual.services.collectives import CollectiveService
@@ -28,6 +29,7 @@ from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
+from cybermutual.services.history_export import HistoryService, KeyDirectory
 from cybermutual.services.keys import KeySealer, KeyService, SecretSealer
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
@@ -77,13 +79,15 @@ def build_services(
     jury_rng: random.Random | None = None,
     key_sealer: KeySealer | None = None,
     public_url: str | None = None,
+    key_directory: KeyDirectory | None = None,
 ) -> Services:
     """Wire every service over ``engine``.
 
     ``jury_rng`` draws the seeds of jury draws: a CSPRNG (``secrets.SystemRandom``) unless a
     test passes a seeded ``random.Random`` to reproduce draws. ``key_sealer`` seals the
     collectives' private keys (``SecretSealer(CYBERMUTUAL_KEY_SECRET)``); ``public_url`` is this
-    server's address as peers reach it, named in what it signs.
+    server's address as peers reach it, named in what it signs; ``key_directory`` fetches
+    other servers' public keys (over HTTP by default).
     """
     clock = clock or SystemClock()
     sealer = key_sealer or SecretSealer(None)
@@ -93,6 +97,7 @@ def build_services(
     )
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
     market = MarketService(uow, clock=clock, rng=jury_rng or secrets.SystemRandom())
+    keys = KeyService(uow, clock=clock, sealer=sealer, base_url=public_url)
     return Services(
         uow=uow,
         clock=clock,
@@ -115,7 +120,10 @@ def build_services(
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
         money_supply=MoneySupplyService(uow, clock=clock),
         estimates=EstimateJobs(policy_impact, clock=clock),
-        keys=KeyService(uow, clock=clock, sealer=sealer, base_url=public_url),
+        keys=keys,
+        history=HistoryService(
+            uow, clock=clock, keys=keys, directory=key_directory or HttpKeyDirectory()
+        ),
     )
 
 
@@ -200,6 +208,7 @@ def _services(engine: Engine, settings: Settings) -> Services:
         simulation_work_limit=settings.simulation_work_limit,
         key_sealer=SecretSealer(settings.key_secret),
         public_url=settings.public_url,
+        key_directory=HttpKeyDirectory(allow_private=settings.federation_allow_private),
     )
 
 

@@ -43,3 +43,9 @@ class Settings(BaseSettings):
         description="seals each collective's private signing key in the database (AES-256-GCM); "
         "keep it with your backups: without it, sealed keys cannot sign",
     )
+    federation_allow_private: bool = Field(
+        default=False,
+        description="fetch peers' keys from loopback and private-network addresses too (for "
+        "servers on one private network, and tests); off, so a verification request cannot "
+        "make this server probe its own network",
+    )

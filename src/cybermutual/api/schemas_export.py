@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from cybermutual.api.schemas import Strict
 
 
 class PublicKeyPublic(BaseModel):
@@ -22,3 +25,57 @@ class PublicKeyPublic(BaseModel):
 class KeysPublic(BaseModel):
     collective: str = Field(description="the collective's slug")
     keys: list[PublicKeyPublic] = Field(description="the current key first, then retired ones")
+
+
+class IssuerPublic(BaseModel):
+    slug: str
+    base_url: str
+    name: str = Field(description="the issuing collective's name, as signed")
+
+
+class VerifiedHistoryPublic(BaseModel):
+    """What a verified export proves about a member (figures read from the signed payload)."""
+
+    issuer: IssuerPublic
+    key_id: str
+    issued_at: datetime
+    verified_at: datetime
+    digest: str = Field(description="SHA-256 of the signed bytes: names this export")
+    member_name: str
+    status: str = Field(description="the member's status at the issuer: active | left")
+    joined_at: datetime
+    left_at: datetime | None
+    reviews: int
+    average_milli: int | None = Field(description="average stars received, in thousandths")
+    score_milli: int = Field(description="the issuer's Bayesian reputation, thousandths of a star")
+    trades: int
+    turnover: int = Field(description="minor units of the issuer's currency")
+    currency_code: str
+    currency_decimals: int
+    levies_paid: int
+    paid_to_commons_fund: int
+
+
+class SignedExport(BaseModel):
+    """A signed envelope; see ``docs/federation.md`` for the bytes signed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    payload: dict[str, Any]
+    key_id: str
+    signature: str
+    issuer: dict[str, Any]
+
+
+class AttachCreate(Strict):
+    export: dict[str, Any] = Field(
+        description="your signed history from another collective (GET .../me/export there)"
+    )
+
+
+class JoinCreate(Strict):
+    export: dict[str, Any] | None = Field(
+        default=None,
+        description="optional: your signed history from another collective, verified and "
+        "shown to members with your request",
+    )

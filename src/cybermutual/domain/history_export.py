@@ -14,7 +14,9 @@ signed payload itself, never from anything unsigned beside it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,8 +29,9 @@ MAX_EXPORT_BYTES = 8 * 1024 * 1024  # a verifier reads no more than this
 
 
 def email_digest(email: str) -> str:
-    """SHA-256 (hex) of the address, trimmed and lower-cased: the same person on any server."""
-    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of the address, trimmed and case-folded as people's e-mails are compared
+    (``domain/people.normalize_email``): the same person on any server."""
+    return hashlib.sha256(email.strip().casefold().encode("utf-8")).hexdigest()
 
 
 def iso(moment: datetime) -> str:
@@ -168,6 +171,54 @@ class MemberHistory:
             },
             "history": [line.as_json() for line in self.history],
         }
+
+
+CSV_COLUMNS = (
+    "posted_at",
+    "transfer_id",
+    "kind",
+    "purpose",
+    "counterparty",
+    "memo",
+    "amount",
+    "balance_after",
+    "currency",
+)
+
+
+def history_csv(history: MemberHistory) -> str:
+    """The history as CSV (RFC 4180, CRLF): one row per posting, newest first; amounts as
+    decimal numbers of the currency (``-12.50``), exactly, never through a float."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for line in history.history:
+        writer.writerow(
+            (
+                iso(line.posted_at),
+                line.transfer_id,
+                line.kind,
+                line.purpose,
+                text_cell(line.counterparty),
+                text_cell(line.memo),
+                decimal_text(line.amount, history.currency_decimals),
+                decimal_text(line.balance_after, history.currency_decimals),
+                history.currency_code,
+            )
+        )
+    return buffer.getvalue()
+
+
+def text_cell(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula (``=``, ``+``, ``-``, ``@``)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def decimal_text(minor_units: int, decimals: int) -> str:
+    """``-1250`` with 2 decimals is ``-12.50``."""
+    sign = "-" if minor_units < 0 else ""
+    whole, fraction = divmod(abs(minor_units), 10**decimals)
+    return f"{sign}{whole}.{fraction:0{decimals}d}" if decimals else f"{sign}{whole}"
 
 
 COMMONS_FUND_NAME = "Commons fund"  # how the statement names the commons fund

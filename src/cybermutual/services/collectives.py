@@ -23,6 +23,7 @@ from cybermutual.domain.membership import Membership, MembershipStatus, require_
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.history_export import Verification, record
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
 from cybermutual.services.keys import KeySealer, SecretSealer, create_key
@@ -112,8 +113,14 @@ class CollectiveService:
                 collective, uow.collectives.stats(collective, now=self._clock.now())
             )
 
-    def join(self, slug: str, *, member_id: str) -> Membership:
-        """Join (or rejoin): active at once, or pending until a member approves."""
+    def join(self, slug: str, *, member_id: str, history: Verification | None = None) -> Membership:
+        """Join (or rejoin): active at once, or pending until a member approves.
+
+        ``history``: the newcomer's export from another collective, already verified
+        (``HistoryService.verify``), recorded with the request so approvers and members see
+        the verified reputation; ``export_not_yours`` refuses the whole request if it is
+        someone else's.
+        """
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             membership = rules.join(
@@ -124,6 +131,8 @@ class CollectiveService:
                 now=self._clock.now(),
             )
             admit(uow, collective, membership)
+            if history is not None:
+                record(uow, collective.id, member_id, history, now=self._clock.now())
             if membership.status is MembershipStatus.PENDING:
                 self._ask_approvers(uow, collective, membership)
             uow.commit()

@@ -17,6 +17,7 @@ from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
+from cybermutual.services.history_export import HistoryService
 from cybermutual.services.keys import KeyService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
@@ -57,3 +58,4 @@ class Services:
     faults: StorageFaults
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
     keys: KeyService  # each collective's signing keys (federation)
+    history: HistoryService  # members' signed exports and their verification (federation)

@@ -1,0 +1,310 @@
+"""Portable history: a member's signed export, and its verification by any collective.
+
+``HistoryService`` owns both ends. ``export`` gathers a member's own data in one collective (in
+one read snapshot) and signs it with the collective's current key. ``verify`` checks a signed
+export against its issuer's public keys: from this server's store when the issuer is here, else
+fetched from ``{base_url}/api/v1/collectives/{slug}/keys`` through a ``KeyDirectory`` (cached;
+an unknown key id is looked up again, at most once a minute per issuer). ``attach`` records a
+verified history beside a member (when joining, or later), so the collective's members see the
+newcomer's verified reputation. Nothing is stored until the signature checks, and verifying
+(which may wait on another server) happens before the unit of work that records it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from cybermutual.domain.errors import (
+    CollectiveNotFound,
+    MemberNotFound,
+    SignatureInvalid,
+    UnknownKey,
+)
+from cybermutual.domain.history_export import (
+    HistoryLine,
+    MemberHistory,
+    ReceivedReview,
+    Summary,
+    VerifiedHistory,
+    check_owner,
+    parse_moment,
+    summarise,
+)
+from cybermutual.domain.market.reviews import Review
+from cybermutual.domain.membership import require_active
+from cybermutual.domain.signing import Envelope, PublicKey, parse_envelope
+from cybermutual.services.keys import KeyService, digest, verify
+from cybermutual.services.loading import load_collective
+from cybermutual.services.market.reviews import reputations
+from cybermutual.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from cybermutual.services.wallet import readable_account, whole_statement
+
+REVIEWS_PAGE = 200
+FUTURE_SLACK = timedelta(minutes=5)  # clocks of two servers disagree a little
+
+
+class KeyDirectory(Protocol):
+    """Another server's public keys of one collective (``issuer_unreachable`` if it cannot be
+    asked, ``unknown_key`` if it lists no such collective)."""
+
+    def fetch(self, base_url: str, slug: str) -> list[PublicKey]: ...
+
+
+class NoDirectory:
+    """A server that verifies only its own collectives' exports."""
+
+    def fetch(self, base_url: str, slug: str) -> list[PublicKey]:
+        raise UnknownKey(
+            f"this server does not fetch keys from other servers ({base_url})", field="export"
+        )
+
+
+class CachedKeyDirectory:
+    """Keys fetched once per ``ttl`` per issuer; an unknown key id asks again, at most once per
+    ``retry`` (a rotation shows up within a minute, a forger cannot make us hammer a peer)."""
+
+    def __init__(
+        self,
+        inner: KeyDirectory,
+        *,
+        clock: Clock,
+        ttl: timedelta = timedelta(hours=1),
+        retry: timedelta = timedelta(minutes=1),
+    ) -> None:
+        self._inner = inner
+        self._clock = clock
+        self._ttl = ttl
+        self._retry = retry
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], tuple[datetime, list[PublicKey]]] = {}
+
+    def key(self, base_url: str, slug: str, key_id: str) -> PublicKey | None:
+        now = self._clock.now()
+        with self._lock:
+            cached = self._cache.get((base_url, slug))
+        if cached is not None:
+            fetched_at, keys = cached
+            found = next((k for k in keys if k.key_id == key_id), None)
+            if found is not None and now - fetched_at < self._ttl:
+                return found
+            if found is None and now - fetched_at < self._retry:
+                return None
+        keys = self._inner.fetch(base_url, slug)
+        with self._lock:
+            self._cache[(base_url, slug)] = (now, keys)
+        return next((k for k in keys if k.key_id == key_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A signed export whose signature checks, with the key that made it and what it proves."""
+
+    envelope: Envelope
+    key: PublicKey
+    issued_at: datetime
+    summary: Summary
+    digest: str
+
+    def as_history(self, *, verified_at: datetime) -> VerifiedHistory:
+        return VerifiedHistory(
+            issuer_slug=self.envelope.issuer.slug,
+            issuer_base_url=self.envelope.issuer.base_url,
+            issuer_name=self.summary.collective_name,
+            key_id=self.key.key_id,
+            issued_at=self.issued_at,
+            verified_at=verified_at,
+            digest=self.digest,
+            summary=self.summary,
+        )
+
+
+class HistoryService:
+    """Export, verify and attach members' histories (see the module)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        clock: Clock,
+        keys: KeyService,
+        directory: KeyDirectory | None = None,
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._keys = keys
+        self._directory = CachedKeyDirectory(directory or NoDirectory(), clock=clock)
+
+    def base_url(self, request_base_url: str) -> str:
+        """This server's address as named in what it signs: the configured public URL, else
+        the address the request came to."""
+        return self._keys.base_url or request_base_url.rstrip("/")
+
+    def history(self, slug: str, *, member_id: str) -> MemberHistory:
+        """The caller's own history in a collective (leavers keep it), in one snapshot."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            membership, account = readable_account(uow, collective, member_id)
+            person = uow.people.get(member_id)
+            if person is None:
+                raise MemberNotFound("no such person", member=member_id)
+            lines = whole_statement(uow, account)
+            received: list[Review] = []
+            cursor: str | None = None
+            while True:
+                page = uow.market.reviews.of_subject(
+                    collective.id, member_id, limit=REVIEWS_PAGE, cursor=cursor
+                )
+                received.extend(page.items)
+                if page.next_cursor is None:
+                    break
+                cursor = page.next_cursor
+            names = uow.people.names({r.author_id for r in received})
+            reputation = reputations(uow, collective, [member_id])[member_id]
+            return MemberHistory(
+                issued_at=self._clock.now(),
+                collective_slug=collective.slug,
+                collective_name=collective.name,
+                currency_code=collective.currency.code,
+                currency_name=collective.currency.name,
+                currency_decimals=collective.currency.decimals,
+                member_id=member_id,
+                display_name=person.display_name,
+                email=person.email,
+                status=membership.status.value,
+                joined_at=membership.joined_at,
+                left_at=membership.left_at,
+                balance=account.balance,
+                credit_limit=account.credit_limit,
+                reviews=[
+                    ReceivedReview(r.stars, r.text, names.get(r.author_id, ""), r.created_at)
+                    for r in received
+                ],
+                reputation_score_milli=reputation.score_milli,
+                reputation_average_milli=reputation.average_milli,
+                history=[
+                    HistoryLine(
+                        transfer_id=line.posting.transfer.id,
+                        posted_at=line.posting.posted_at,
+                        kind=line.posting.transfer.kind.value,
+                        purpose=line.purpose.value,
+                        amount=line.posting.change,
+                        balance_after=line.posting.balance_after,
+                        memo=line.posting.transfer.memo,
+                        counterparty=line.counterparty.name,
+                    )
+                    for line in lines
+                ],
+            )
+
+    def export(self, slug: str, *, member_id: str, base_url: str) -> Envelope:
+        """The caller's history, signed by the collective as issued from ``base_url``."""
+        history = self.history(slug, member_id=member_id)
+        return self._keys.sign_envelope(slug, history.payload(), base_url=base_url)
+
+    def verify(self, document: Any, *, here: str | None = None) -> Verification:
+        """Check a signed export (parsed JSON): ``signature_invalid`` if it was altered or
+        forged or is not a history export, ``unknown_key`` if its issuer does not list the key
+        (or retired it before the export was issued), ``issuer_unreachable`` if the issuer's
+        server cannot be asked. ``here`` is this server's address as a request reached it."""
+        envelope = parse_envelope(document)
+        key = self._issuer_key(envelope, here=here)
+        if key.algorithm != "ed25519" or not verify(
+            key.public_key, envelope.signed_bytes(), envelope.signature
+        ):
+            raise SignatureInvalid(
+                "the signature does not match this export: it was altered after it was signed, "
+                "or not signed by its issuer",
+                field="export",
+            )
+        payload: Mapping[str, Any] = envelope.payload
+        summary = summarise(payload)
+        issued_at = parse_moment(payload.get("issued_at"), what="issue date")
+        collective = payload.get("collective")
+        if not isinstance(collective, Mapping) or collective.get("slug") != envelope.issuer.slug:
+            raise SignatureInvalid("the export names another collective than its issuer")
+        if key.retired_at is not None and issued_at >= key.retired_at:
+            raise UnknownKey(
+                f"key {key.key_id} was retired before this export was issued", field="export"
+            )
+        if issued_at > self._clock.now() + FUTURE_SLACK:
+            raise SignatureInvalid("the export says it was issued in the future", field="export")
+        return Verification(envelope, key, issued_at, summary, digest(envelope.signed_bytes()))
+
+    def _issuer_key(self, envelope: Envelope, *, here: str | None) -> PublicKey:
+        issuer = envelope.issuer
+        local = {u.rstrip("/") for u in (self._keys.base_url, here) if u}
+        if issuer.base_url.rstrip("/") in local:
+            try:
+                keys = self._keys.keys(issuer.slug)
+            except CollectiveNotFound as exc:
+                raise UnknownKey(
+                    f"this server has no collective '{issuer.slug}'", field="export"
+                ) from exc
+            key = next((k for k in keys if k.key_id == envelope.key_id), None)
+        else:
+            key = self._directory.key(issuer.base_url, issuer.slug, envelope.key_id)
+        if key is None:
+            raise UnknownKey(
+                f"'{issuer.slug}' at {issuer.base_url} lists no key {envelope.key_id}",
+                field="export",
+            )
+        return key
+
+    def attach(
+        self, slug: str, *, member_id: str, document: Any, here: str | None = None
+    ) -> VerifiedHistory:
+        """Verify an export of the caller's history elsewhere and record it beside their
+        membership here (a member, or someone asking to join)."""
+        verification = self.verify(document, here=here)
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            membership = uow.memberships.get(collective.id, member_id)
+            if membership is None or membership.has_departed:
+                require_active(None)
+            history = record(uow, collective.id, member_id, verification, now=self._clock.now())
+            uow.commit()
+        return history
+
+    def histories(self, slug: str, *, viewer_id: str, member_id: str) -> list[VerifiedHistory]:
+        """A member's (or applicant's) verified histories, for active members and themselves."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            if viewer_id != member_id:
+                require_active(uow.memberships.get(collective.id, viewer_id))
+            membership = uow.memberships.get(collective.id, member_id)
+            if membership is None:
+                raise MemberNotFound(
+                    f"no member '{member_id}' in this collective", member=member_id
+                )
+            return uow.verified_histories.of_member(collective.id, member_id)
+
+    def histories_of(
+        self, slug: str, *, viewer_id: str, member_ids: list[str]
+    ) -> dict[str, list[VerifiedHistory]]:
+        """Verified histories of several members at once, for active members (a member list)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, viewer_id))
+            return uow.verified_histories.of_members(collective.id, member_ids)
+
+
+def record(
+    uow: UnitOfWork,
+    collective_id: str,
+    member_id: str,
+    verification: Verification,
+    *,
+    now: datetime,
+) -> VerifiedHistory:
+    """Record a verified export as ``member_id``'s own (``export_not_yours`` otherwise)."""
+    person = uow.people.get(member_id)
+    if person is None:
+        raise MemberNotFound("no such person", member=member_id)
+    check_owner(verification.envelope.payload, email=person.email)
+    history = verification.as_history(verified_at=now)
+    uow.verified_histories.save(collective_id, member_id, history)
+    return history
