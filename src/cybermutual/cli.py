@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
+from cybermutual.export_cli import export_app, keys_app
 from cybermutual.money_cli import money_supply_command
 from cybermutual.sim_cli import simulate_app
 
@@ -55,6 +56,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
 app.command("budget")(budget_command)
+app.add_typer(export_app(lambda url: _existing(url)), name="export")
+app.add_typer(keys_app(lambda url: _existing(url)), name="keys")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 

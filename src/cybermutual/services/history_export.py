@@ -13,7 +13,7 @@ newcomer's verified reputation. Nothing is stored until the signature checks, an
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -205,39 +205,23 @@ class HistoryService:
         history = self.history(slug, member_id=member_id)
         return self._keys.sign_envelope(slug, history.payload(), base_url=base_url)
 
-    def verify(self, document: Any, *, here: str | None = None) -> Verification:
-        """Check a signed export (parsed JSON): ``signature_invalid`` if it was altered or
-        forged or is not a history export, ``unknown_key`` if its issuer does not list the key
-        (or retired it before the export was issued), ``issuer_unreachable`` if the issuer's
-        server cannot be asked. ``here`` is this server's address as a request reached it."""
-        envelope = parse_envelope(document)
-        key = self._issuer_key(envelope, here=here)
-        if key.algorithm != "ed25519" or not verify(
-            key.public_key, envelope.signed_bytes(), envelope.signature
-        ):
-            raise SignatureInvalid(
-                "the signature does not match this export: it was altered after it was signed, "
-                "or not signed by its issuer",
-                field="export",
-            )
-        payload: Mapping[str, Any] = envelope.payload
-        summary = summarise(payload)
-        issued_at = parse_moment(payload.get("issued_at"), what="issue date")
-        collective = payload.get("collective")
-        if not isinstance(collective, Mapping) or collective.get("slug") != envelope.issuer.slug:
-            raise SignatureInvalid("the export names another collective than its issuer")
-        if key.retired_at is not None and issued_at >= key.retired_at:
-            raise UnknownKey(
-                f"key {key.key_id} was retired before this export was issued", field="export"
-            )
-        if issued_at > self._clock.now() + FUTURE_SLACK:
-            raise SignatureInvalid("the export says it was issued in the future", field="export")
-        return Verification(envelope, key, issued_at, summary, digest(envelope.signed_bytes()))
+    def verify(
+        self, document: Any, *, here: str | None = None, local: bool = False
+    ) -> Verification:
+        """Check a signed export (parsed JSON) against its issuer's keys (see ``check_export``).
+        ``here`` is this server's address as a request reached it: an export issued here is
+        checked against the store, any other fetched from its issuer (``local``: the issuer
+        is on this server whatever address it names, as an operator at the console knows)."""
+        return check_export(
+            document,
+            find_key=lambda envelope: self._issuer_key(envelope, here=here, local=local),
+            now=self._clock.now(),
+        )
 
-    def _issuer_key(self, envelope: Envelope, *, here: str | None) -> PublicKey:
+    def _issuer_key(self, envelope: Envelope, *, here: str | None, local: bool) -> PublicKey:
         issuer = envelope.issuer
-        local = {u.rstrip("/") for u in (self._keys.base_url, here) if u}
-        if issuer.base_url.rstrip("/") in local:
+        ours = {u.rstrip("/") for u in (self._keys.base_url, here) if u}
+        if local or issuer.base_url.rstrip("/") in ours:
             try:
                 keys = self._keys.keys(issuer.slug)
             except CollectiveNotFound as exc:
@@ -290,6 +274,49 @@ class HistoryService:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, viewer_id))
             return uow.verified_histories.of_members(collective.id, member_ids)
+
+
+def check_export(
+    document: Any, *, find_key: Callable[[Envelope], PublicKey], now: datetime
+) -> Verification:
+    """Check a signed history export: ``signature_invalid`` if it was altered or forged or is
+    not a history export, ``unknown_key`` if its issuer does not list the key (``find_key``
+    raises it) or retired it before the export was issued."""
+    envelope = parse_envelope(document)
+    key = find_key(envelope)
+    if key.algorithm != "ed25519" or not verify(
+        key.public_key, envelope.signed_bytes(), envelope.signature
+    ):
+        raise SignatureInvalid(
+            "the signature does not match this export: it was altered after it was signed, "
+            "or not signed by its issuer",
+            field="export",
+        )
+    payload: Mapping[str, Any] = envelope.payload
+    summary = summarise(payload)
+    issued_at = parse_moment(payload.get("issued_at"), what="issue date")
+    collective = payload.get("collective")
+    if not isinstance(collective, Mapping) or collective.get("slug") != envelope.issuer.slug:
+        raise SignatureInvalid("the export names another collective than its issuer")
+    if key.retired_at is not None and issued_at >= key.retired_at:
+        raise UnknownKey(
+            f"key {key.key_id} was retired before this export was issued", field="export"
+        )
+    if issued_at > now + FUTURE_SLACK:
+        raise SignatureInvalid("the export says it was issued in the future", field="export")
+    return Verification(envelope, key, issued_at, summary, digest(envelope.signed_bytes()))
+
+
+def key_in(keys: list[PublicKey], envelope: Envelope) -> PublicKey:
+    """The envelope's key among ``keys`` (``unknown_key`` if it is not there)."""
+    key = next((k for k in keys if k.key_id == envelope.key_id), None)
+    if key is None:
+        raise UnknownKey(
+            f"'{envelope.issuer.slug}' at {envelope.issuer.base_url} lists no key "
+            f"{envelope.key_id}",
+            field="export",
+        )
+    return key
 
 
 def record(
