@@ -244,6 +244,10 @@ class Summary:
     levies_paid: int
     paid_to_commons_fund: int
 
+    def amount_text(self, minor_units: int) -> str:
+        """An amount of the issuer's currency, as its members read it: ``12.50 RVC``."""
+        return f"{decimal_text(minor_units, self.currency_decimals)} {self.currency_code}"
+
     def as_json(self) -> dict[str, Any]:
         return {
             "collective_name": self.collective_name,

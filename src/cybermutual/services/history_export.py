@@ -35,7 +35,8 @@ from cybermutual.domain.history_export import (
     summarise,
 )
 from cybermutual.domain.market.reviews import Review
-from cybermutual.domain.membership import require_active
+from cybermutual.domain.membership import Membership, MembershipStatus, require_active
+from cybermutual.domain.people import Person
 from cybermutual.domain.signing import Envelope, PublicKey, parse_envelope
 from cybermutual.services.keys import KeyService, digest, verify
 from cybermutual.services.loading import load_collective
@@ -266,6 +267,21 @@ class HistoryService:
                 )
             return uow.verified_histories.of_member(collective.id, member_id)
 
+    def applicants(self, slug: str, *, viewer_id: str, limit: int = 50) -> list[Applicant]:
+        """Who asks to join, oldest request first, with their verified histories (for active
+        members, any of whom may approve)."""
+        with self._uow(readonly=True) as uow:
+            collective = load_collective(uow, slug)
+            require_active(uow.memberships.get(collective.id, viewer_id))
+            pending = uow.memberships.list(
+                collective.id, status=MembershipStatus.PENDING, limit=limit, cursor=None
+            ).items
+            found = uow.verified_histories.of_members(
+                collective.id, [m.member_id for m, _ in pending]
+            )
+            waiting = [Applicant(m, p, found.get(m.member_id, [])) for m, p in pending]
+            return sorted(waiting, key=lambda a: a.membership.joined_at)
+
     def histories_of(
         self, slug: str, *, viewer_id: str, member_ids: list[str]
     ) -> dict[str, list[VerifiedHistory]]:
@@ -274,6 +290,15 @@ class HistoryService:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, viewer_id))
             return uow.verified_histories.of_members(collective.id, member_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """Someone asking to join, with the histories they brought (verified when attached)."""
+
+    membership: Membership
+    person: Person
+    histories: list[VerifiedHistory]
 
 
 def check_export(

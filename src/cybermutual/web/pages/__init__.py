@@ -12,6 +12,7 @@ from cybermutual.web.pages import (
     collective,
     commons,
     governance,
+    history,
     inbox,
     market,
     profile,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     wallet.router,
     inbox.router,
     profile.router,
+    history.router,
 )
 
 
