@@ -1160,6 +1160,55 @@ def _budget_pabulib(w: World) -> Call:
     return Call("GET", f"{H}/budget-rounds/{_closed_round(w)}/pabulib")
 
 
+# --- federation: keys (public), a member's signed history, its verification ---------------
+
+
+def _founders_export(w: World) -> dict[str, Any]:
+    """The founder's signed history in hillside (valid; anyone else attaching it is refused)."""
+    envelope = w.services.history.export(
+        "hillside", member_id=w.founder.id, base_url="http://testserver"
+    )
+    return envelope.as_json()
+
+
+@route("GET", S + "/keys", _row(OK, OK, OK, OK, OK))
+def _keys_of(w: World) -> Call:
+    return Call("GET", H + "/keys")
+
+
+@route("GET", S + "/me/export", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _my_export(w: World) -> Call:  # leavers keep their history to take along
+    return Call("GET", H + "/me/export")
+
+
+@route("POST", "/exports/verify", _row(UNAUTH, OK, OK, OK, OK))
+def _verify_export(w: World) -> Call:
+    return Call("POST", "/exports/verify", json=_founders_export(w))
+
+
+@route(
+    "POST",
+    S + "/memberships/me/histories",
+    _row(UNAUTH, FORBIDDEN, 422, FORBIDDEN, 422, party=CREATED),
+)
+def _attach_history(w: World) -> Call:  # 422 export_not_yours: only its owner attaches it
+    return Call(
+        "POST",
+        H + "/memberships/me/histories",
+        json={"export": _founders_export(w)},
+        party=w.founder,
+    )
+
+
+@route(
+    "GET",
+    S + "/memberships/{member_id}/histories",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, party=OK),
+)
+def _member_histories(w: World) -> Call:
+    return Call("GET", f"{H}/memberships/{w.founder.id}/histories", party=w.founder)
+
+
 # --- the world, once per database ---------------------------------------------------------
 
 
