@@ -91,7 +91,8 @@ DomainError                         (code)                      HTTP at the edge
     ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
     ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
     ├── LinkNotActive               link_not_active  (suspended, closing, not yet agreed)
-    └── LinkLimitExceeded           link_limit_exceeded
+    ├── LinkLimitExceeded           link_limit_exceeded
+    └── CrossPaymentRefused         cross_payment_refused  (the peer refused it: nothing moved)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -627,3 +628,8 @@ class LinkNotActive(RuleViolation):
 class LinkLimitExceeded(RuleViolation):
     code = "link_limit_exceeded"
     title = "The link's limit would be exceeded"
+
+
+class CrossPaymentRefused(RuleViolation):
+    code = "cross_payment_refused"
+    title = "The cross-payment was refused; nothing was paid"

@@ -84,6 +84,8 @@ TRANSITIONS: dict[tuple[LinkState | None, LinkEvent], LinkState] = {
     (S.CLOSING, E.CLOSE): S.CLOSING,
     (S.CLOSING, E.PEER_CLOSE): S.CLOSING,
     (S.CLOSING, E.SETTLED): S.CLOSED,
+    (S.CLOSED, E.WE_PASS): S.AWAITING_PEER,  # reopened (its position is zero)
+    (S.CLOSED, E.PEER_OFFER): S.OFFERED,
     (S.CLOSED, E.CLOSE): S.CLOSED,
     (S.CLOSED, E.PEER_CLOSE): S.CLOSED,
 }

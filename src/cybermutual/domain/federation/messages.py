@@ -52,7 +52,9 @@ def check_shape(message: object) -> dict[str, Any]:
     try:
         MessageKind(message["kind"])
     except ValueError:
-        raise MessageRefused(f"unknown message kind {message['kind']!r}", reason="malformed")
+        raise MessageRefused(
+            f"unknown message kind {message['kind']!r}", reason="malformed"
+        ) from None
     if not 16 <= len(message["nonce"]) <= 64:
         raise MessageRefused("a nonce has 16 to 64 characters", reason="malformed")
     return message

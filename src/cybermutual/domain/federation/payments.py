@@ -18,9 +18,16 @@ destination never lets go by itself: in doubt, it asks the origin (``status``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cybermutual.domain.errors import InvalidTransition
+
+#: How long the origin keeps asking the destination to prepare before it decides to abort.
+PREPARE_TIMEOUT = timedelta(minutes=2)
+#: Retries back off exponentially from one second up to this.
+MAX_BACKOFF = timedelta(seconds=60)
 
 
 class Side(StrEnum):
@@ -87,9 +94,7 @@ TRANSITIONS: dict[tuple[Side, PaymentState | None, Step], tuple[PaymentState, Le
 }
 
 
-def step(
-    side: Side, state: PaymentState | None, event: Step
-) -> tuple[PaymentState, Ledger]:
+def step(side: Side, state: PaymentState | None, event: Step) -> tuple[PaymentState, Ledger]:
     """The next state and the ledger's part; a step the table lacks is a protocol violation
     (a commit for a payment refused here, an abort after a commit) and is refused."""
     found = TRANSITIONS.get((side, state, event))
@@ -116,3 +121,56 @@ def needs_sending(side: Side, state: PaymentState, *, peer_done: bool) -> Step |
 def in_doubt(side: Side, state: PaymentState) -> bool:
     """The destination holds money and only the origin knows what became of it."""
     return side is Side.DESTINATION and state is P.PREPARED
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt, after ``attempts`` failed ones: 1 s, 2 s, 4 s, ... 60 s."""
+    return min(timedelta(seconds=2 ** min(attempts, 16)), MAX_BACKOFF)
+
+
+@dataclass(frozen=True, slots=True)
+class CrossPayment:
+    """One side's record of a cross-payment. ``amount_ours`` is in this side's currency, and
+    ``amount_theirs`` in the peer's; ``payer``/``payee`` are member ids, the one on the other
+    side as the peer named them."""
+
+    id: str
+    collective_id: str
+    link_id: str
+    side: Side
+    payment_ref: str  # the origin's id for it, on both sides
+    state: PaymentState
+    payer: str
+    payee: str
+    amount_ours: int
+    amount_theirs: int
+    memo: str
+    created_at: datetime
+    deadline: datetime
+    next_attempt_at: datetime
+    transfer_id: str | None = None
+    peer_done: bool = False
+    reason: str | None = None
+    attempts: int = 0
+    decided_at: datetime | None = None
+
+    @property
+    def outgoing(self) -> bool:
+        return self.side is Side.ORIGIN
+
+    def moved(
+        self, state: PaymentState, *, now: datetime, reason: str | None = None
+    ) -> CrossPayment:
+        return replace(
+            self,
+            state=state,
+            reason=reason if reason is not None else self.reason,
+            decided_at=now if state.final and self.decided_at is None else self.decided_at,
+            attempts=0,
+            next_attempt_at=now,
+        )
+
+    def retry_later(self, *, now: datetime) -> CrossPayment:
+        return replace(
+            self, attempts=self.attempts + 1, next_attempt_at=now + backoff(self.attempts)
+        )

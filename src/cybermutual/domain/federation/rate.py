@@ -44,13 +44,13 @@ class Rate:
         """``"1.5"``, ``"3/2"`` or ``"2"``; refuses floats, zero, negatives and junk."""
         if isinstance(text, bool) or not isinstance(text, str | int):
             raise InvalidValue(
-                "a rate is a string: a decimal like \"1.5\" or a fraction like \"3/2\"",
+                'a rate is a string: a decimal like "1.5" or a fraction like "3/2"',
                 field="params.rate",
             )
         match = _RATE.match(str(text))
         if match is None:
             raise InvalidValue(
-                f"not a rate: {text!r} (a decimal like \"1.5\" or a fraction like \"3/2\")",
+                f'not a rate: {text!r} (a decimal like "1.5" or a fraction like "3/2")',
                 field="params.rate",
             )
         whole, decimals, denominator = match.groups()
