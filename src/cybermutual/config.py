@@ -33,3 +33,13 @@ class Settings(BaseSettings):
     simulation_work_limit: int = Field(
         default=2_100_000, ge=1000, description="seeds x steps x agents per estimate"
     )
+    public_url: str | None = Field(
+        default=None,
+        description="this server's address as other servers reach it (https://coop.example), "
+        "named as the issuer in signed exports; by default the address a request came to",
+    )
+    key_secret: str | None = Field(
+        default=None,
+        description="seals each collective's private signing key in the database (AES-256-GCM); "
+        "keep it with your backups: without it, sealed keys cannot sign",
+    )

@@ -64,7 +64,8 @@ DomainError                         (code)                      HTTP at the edge
 ├── Unavailable                     service_unavailable         503 (with Retry-After)
 │   ├── SimulatorBusy               simulator_busy
 │   ├── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
-│   └── PeerUnreachable             peer_unreachable  (a linked server did not answer)
+│   ├── PeerUnreachable             peer_unreachable  (a linked server did not answer)
+│   └── IssuerUnreachable           issuer_unreachable  (a signer's keys cannot be fetched)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
     │   ├── InvalidParams           invalid_params  (a proposal's params, with ``field``)
@@ -92,7 +93,10 @@ DomainError                         (code)                      HTTP at the edge
     ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
     ├── LinkNotActive               link_not_active  (suspended, closing, not yet agreed)
     ├── LinkLimitExceeded           link_limit_exceeded
-    └── CrossPaymentRefused         cross_payment_refused  (the peer refused it: nothing moved)
+    ├── CrossPaymentRefused         cross_payment_refused  (the peer refused it: nothing moved)
+    ├── SignatureInvalid            signature_invalid  (a signed document altered or forged)
+    ├── UnknownKey                  unknown_key  (signed by a key its issuer does not list)
+    └── ExportNotYours              export_not_yours  (a history export of someone else)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -633,3 +637,34 @@ class LinkLimitExceeded(RuleViolation):
 class CrossPaymentRefused(RuleViolation):
     code = "cross_payment_refused"
     title = "The cross-payment was refused; nothing was paid"
+
+
+# --- federation: keys and signed exports (issue 17) ---
+
+
+class SignatureInvalid(RuleViolation):
+    """A signed document whose signature does not match its contents (altered, or forged)."""
+
+    code = "signature_invalid"
+    title = "The signature does not match"
+
+
+class UnknownKey(RuleViolation):
+    """Signed with a key id the issuing collective does not list (or not for that moment)."""
+
+    code = "unknown_key"
+    title = "Signed with a key the issuer does not list"
+
+
+class ExportNotYours(RuleViolation):
+    """A history export attached by someone other than the member it describes."""
+
+    code = "export_not_yours"
+    title = "This export describes someone else"
+
+
+class IssuerUnreachable(Unavailable):
+    """The issuing server's public keys could not be fetched; try again later."""
+
+    code = "issuer_unreachable"
+    title = "The issuing server cannot be reached"

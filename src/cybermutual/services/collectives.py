@@ -25,6 +25,7 @@ from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
+from cybermutual.services.keys import KeySealer, SecretSealer, create_key
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.market.disputes import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
@@ -52,9 +53,12 @@ class CollectiveProfile:
 
 
 class CollectiveService:
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, clock: Clock, sealer: KeySealer | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._sealer = sealer or SecretSealer(None)
 
     def create(
         self,
@@ -65,7 +69,8 @@ class CollectiveService:
         currency: Currency,
         charter: Charter,
     ) -> Collective:
-        """Start a collective: its system accounts, and its founder as the first member."""
+        """Start a collective: its system accounts, its signing key, and its founder as the
+        first member."""
         now = self._clock.now()
         collective = Collective(new_id(), slug, name.strip(), currency, charter, created_at=now)
         with self._uow() as uow:
@@ -73,6 +78,7 @@ class CollectiveService:
                 raise SlugTaken(f"the slug '{slug}' is taken", slug=slug)
             uow.collectives.add(collective)
             uow.journal.open(ChainHead(collective.id))
+            create_key(uow, collective.id, sealer=self._sealer, now=now)
             uow.accounts.add(
                 Account(new_id(), collective.id, AccountKind.COMMONS_FUND, None, credit_limit=0)
             )

@@ -90,11 +90,11 @@ class FederationStore(Protocol):
 class CollectiveKeys(Protocol):
     """Each collective's signing key (Ed25519): sign as it, and check a peer's signature."""
 
-    def sign(self, collective_id: str, data: bytes) -> tuple[str, str]:
+    def sign(self, slug: str, data: bytes) -> tuple[str, str]:
         """(key id, signature in base64url)."""
         ...
 
-    def public_key(self, collective_id: str) -> tuple[str, str]:
+    def public_key(self, slug: str) -> tuple[str, str]:
         """(key id, raw public key in base64url)."""
         ...
 

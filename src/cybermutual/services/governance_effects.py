@@ -23,10 +23,9 @@ from cybermutual.domain.governance import public_services as ps
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.ledger import AccountKind, check_credit_limit
 from cybermutual.domain.membership import MembershipStatus
-from cybermutual.services import money_rules
+from cybermutual.services import federation_links, money_rules
 from cybermutual.services.budget_round_closing import open_round as store_round
 from cybermutual.services.collectives import admit
-from cybermutual.services import federation_links
 from cybermutual.services.governance_ports import PolicyRecord
 from cybermutual.services.ids import new_id
 from cybermutual.services.ports import UnitOfWork

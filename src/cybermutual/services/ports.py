@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.federation_ports import FederationStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
+    from cybermutual.services.key_ports import KeyRepository, VerifiedHistoryRepository
     from cybermutual.services.market.ports import MarketStore
     from cybermutual.services.money_rule_ports import MoneyRuleStore
 
@@ -483,6 +484,12 @@ class UnitOfWork(Protocol):
 
     @property
     def federation(self) -> FederationStore: ...
+
+    @property
+    def keys(self) -> KeyRepository: ...
+
+    @property
+    def verified_histories(self) -> VerifiedHistoryRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -914,3 +914,38 @@ link_clearings = Table(
     Column("position", Money, nullable=False),
     Column("cleared_at", Moment, nullable=False),
 )
+
+# federation: each collective's Ed25519 keys (0014_export; domain/signing.py, services/keys.py).
+# ``id`` is the key id (the first 32 hex digits of the public key's SHA-256); the private key is
+# sealed by ``services/keys.KeySealer`` and never leaves the server. A retired key stays listed
+# (``GET .../keys``) so what it signed can still be verified.
+collective_keys = Table(
+    "collective_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("private_key", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("retired_at", Moment),
+    Index("ix_collective_keys_collective", "collective_id", "created_at"),
+)
+
+# a newcomer's history from another collective, verified against its issuer's key: one row per
+# (member, issuing collective), replaced by a newer export of the same issuer
+verified_histories = Table(
+    "verified_histories",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("issuer_base_url", String(200), primary_key=True),
+    Column("issuer_slug", String(64), primary_key=True),
+    Column("issuer_name", String(120), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("issued_at", Moment, nullable=False),
+    Column("verified_at", Moment, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the signed bytes
+    Column("summary", Text, nullable=False),  # canonical JSON of domain.history_export.Summary
+    Index("ix_verified_histories_member", "member_id"),
+)

@@ -1,7 +1,7 @@
 """federation links: links, cross-payments (outbox and inbox), nonces, link clearings
 
 Revision ID: 0014_links
-Revises: 0013_wallet
+Revises: 0014_export
 Create Date: 2026-11-29 23:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_links"
-down_revision = "0013_wallet"
+down_revision = "0014_export"  # 0013_wallet on its own; after the export branch while merged
 branch_labels = None
 depends_on = None
 
