@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cybermutual.services.container import Services
-from tests.helpers import FakeClock, assert_problem
+from tests.helpers import assert_problem
 
 R, H = "/collectives/riverside", "/collectives/hillside"
 _keys = itertools.count()
@@ -109,7 +109,8 @@ def test_both_votes_open_a_link_and_payments_cross_it_both_ways(
     r, h = ada.get(f"{R}/links/{link_r}").json(), bo.get(f"{H}/links/{link_h}").json()
     assert r["position"] == 1001 - 466  # Riverside's members owe Hillside's
     assert h["position"] == -15 + 7
-    assert r["peer_position"] == h["position"] and h["peer_position"] == r["position"]
+    assert r["peer_position"] == h["position"]  # each side's records mirror the other's
+    assert h["peer_position"] == r["position"]
     for path in (R, H):
         assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
     mine = bo.get(f"{H}/cross-payments").json()["items"]

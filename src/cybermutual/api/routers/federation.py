@@ -27,7 +27,8 @@ from cybermutual.domain.federation.payments import PaymentState, Side
 from cybermutual.services.federation import CrossPaymentView, LinkView
 
 router = APIRouter(tags=["federation"], route_class=NamedRoute)
-server_router = APIRouter(prefix="/federation/v1", tags=["federation (server to server)"])
+#: Not in the members' OpenAPI document: only servers speak it (docs/federation.md).
+server_router = APIRouter(prefix="/federation/v1", include_in_schema=False)
 
 
 def _terms(terms: Terms | None) -> TermsPublic | None:
