@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from cybermutual.config import Settings
+from cybermutual.domain.federation.payments import MAX_BACKOFF, PREPARE_TIMEOUT
 from cybermutual.peers import PeerClient
 from cybermutual.services.auth import AuthService
 from cybermutual.services.budget_rounds import BudgetRoundService
@@ -80,6 +81,8 @@ def build_services(
     jury_rng: random.Random | None = None,
     key_sealer: KeySealer | None = None,
     public_url: str | None = None,
+    federation_timeout: timedelta = PREPARE_TIMEOUT,
+    federation_retry: timedelta = MAX_BACKOFF,
 ) -> Services:
     """Wire every service over ``engine``.
 
@@ -98,7 +101,12 @@ def build_services(
     market = MarketService(uow, clock=clock, rng=jury_rng or secrets.SystemRandom())
     keys = KeyService(uow, clock=clock, sealer=sealer, base_url=public_url)
     federation = FederationService(
-        uow, clock=clock, keys=KeyServiceKeys(keys), public_url=public_url
+        uow,
+        clock=clock,
+        keys=KeyServiceKeys(keys),
+        public_url=public_url,
+        prepare_timeout=federation_timeout,
+        longest_wait=federation_retry,
     )
     federation.transport = PeerClient(federation)
     return Services(
@@ -209,6 +217,8 @@ def _services(engine: Engine, settings: Settings) -> Services:
         simulation_work_limit=settings.simulation_work_limit,
         key_sealer=SecretSealer(settings.key_secret),
         public_url=settings.public_url,
+        federation_timeout=timedelta(seconds=settings.federation_timeout),
+        federation_retry=timedelta(seconds=settings.federation_retry_seconds),
     )
 
 

@@ -43,3 +43,15 @@ class Settings(BaseSettings):
         description="seals each collective's private signing key in the database (AES-256-GCM); "
         "keep it with your backups: without it, sealed keys cannot sign",
     )
+    federation_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="seconds a cross-payment waits for the other server to hold it before it is "
+        "voided on both sides",
+    )
+    federation_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="longest wait between two attempts to reach another server (retries back "
+        "off from one second up to this)",
+    )

@@ -3,6 +3,7 @@ signed protocol as between servers, delivered in-process), on both databases."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cybermutual.services.container import Services
-from tests.helpers import assert_problem
+from tests.helpers import FakeClock, assert_problem
 
 R, H = "/collectives/riverside", "/collectives/hillside"
 _keys = itertools.count()
@@ -181,5 +182,70 @@ def test_a_suspended_link_carries_nothing_until_resumed_and_closing_freezes_it(
     assert pay(bo, H, link_h, ada.id, 6).status_code == 422  # 400 would pass zero
     assert pay(bo, H, link_h, ada.id, 5).status_code == 201  # 333: leaves 1 minor unit
     assert the_link(ada, R)["position"] == 1
+    for path in (R, H):
+        assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
+
+
+class Recorder:
+    """The server's transport, keeping a copy of every message it delivers."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, url: str | None, message: dict[str, Any]) -> dict[str, Any]:
+        self.sent.append(copy.deepcopy(message))
+        answer: dict[str, Any] = self.inner.send(url, message)
+        return answer
+
+    def public_key(self, url: str | None, slug: str) -> tuple[str, str]:
+        key: tuple[str, str] = self.inner.public_key(url, slug)
+        return key
+
+
+def test_replayed_tampered_stale_or_unsigned_messages_are_refused(
+    linked: tuple[Any, Any, str, str], services: Services, client: TestClient, clock: FakeClock
+) -> None:
+    ada, bo, link_r, _ = linked
+    recorder = Recorder(services.federation.transport)
+    services.federation.transport = recorder
+    assert pay(ada, R, link_r, bo.id, 300).status_code == 201
+    prepare = next(m for m in recorder.sent if m["message"]["kind"] == "prepare")
+
+    def deliver(wire: Any) -> Any:
+        return client.post("/federation/v1/messages", json=wire)
+
+    replayed = assert_problem(deliver(prepare), 403, "message_refused")
+    assert replayed["context"]["reason"] == "replayed"
+
+    tampered = copy.deepcopy(prepare)
+    tampered["message"]["nonce"] = "f" * 32  # a fresh nonce, so only the signature can tell
+    tampered["message"]["body"]["amount"] = 30_000
+    assert assert_problem(deliver(tampered), 403, "message_refused")["context"]["reason"] == (
+        "bad_signature"
+    )
+    forged = copy.deepcopy(prepare)
+    forged["message"]["nonce"] = "e" * 32
+    forged["message"]["body"]["payment"] = "a" * 32  # another payment, same signature
+    assert deliver(forged).json()["context"]["reason"] == "bad_signature"
+
+    clock.advance(minutes=6)
+    stale = copy.deepcopy(prepare)
+    assert deliver(stale).json()["context"]["reason"] == "stale"
+
+    stranger = copy.deepcopy(prepare)
+    stranger["message"]["sender"] = "#nobody"
+    stranger["message"]["timestamp"] = clock.now().isoformat()
+    assert deliver(stranger).json()["context"]["reason"] in ("unknown_sender", "bad_signature")
+    for junk in ({}, {"message": 1, "signature": "x"}, {"message": {}, "signature": "x"}):
+        assert deliver(junk).status_code == 403
+    assert (
+        client.post(
+            "/federation/v1/messages", content=b"[1]", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )
+    # nothing moved but the one payment
+    assert bo.get(f"{H}/accounts/me").json()["balance"] == 4
     for path in (R, H):
         assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True

@@ -204,7 +204,7 @@ def test_both_sides_always_end_the_same_way(
             w.origin_receives(answer)
         elif action == "drop" and (w.to_dest or w.to_origin):
             queue = w.to_dest if keep and w.to_dest else w.to_origin or w.to_dest
-            queue.pop(index % len(queue))  # type: ignore[attr-defined]
+            queue.pop(index % len(queue))
         elif action == "resend":
             w.resend()
         elif action == "timeout" and w.origin is PaymentState.PREPARING:

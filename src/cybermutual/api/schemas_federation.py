@@ -63,6 +63,7 @@ class CrossPaymentCreate(Strict):
 
 class CrossPaymentPublic(BaseModel):
     id: str
+    ref: str = Field(description="the paying side's id for it, the same on both servers")
     link: str
     direction: str = Field(description="out: paid by a member here; in: received here")
     state: str = Field(description="preparing | prepared | committed | aborted | refused")

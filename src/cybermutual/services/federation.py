@@ -45,6 +45,7 @@ from cybermutual.domain.federation.links import (
 )
 from cybermutual.domain.federation.messages import MessageKind
 from cybermutual.domain.federation.payments import (
+    MAX_BACKOFF,
     PREPARE_TIMEOUT,
     CrossPayment,
     Ledger,
@@ -143,6 +144,7 @@ class FederationService:
         transport: PeerTransport | None = None,
         public_url: str | None = None,
         prepare_timeout: timedelta = PREPARE_TIMEOUT,
+        longest_wait: timedelta = MAX_BACKOFF,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -150,6 +152,7 @@ class FederationService:
         self.transport = transport  # set by bootstrap (it needs this service for local peers)
         self.public_url = public_url.rstrip("/") if public_url else None
         self.prepare_timeout = prepare_timeout
+        self.longest_wait = longest_wait
 
     # --- what members see -------------------------------------------------------------------
 
@@ -452,7 +455,9 @@ class FederationService:
         with self._uow() as uow:
             current = uow.federation.lock_payment(p.collective_id, p.side, p.payment_ref)
             if current is not None:
-                uow.federation.save_payment(current.retry_later(now=self._clock.now()))
+                uow.federation.save_payment(
+                    current.retry_later(now=self._clock.now(), longest=self.longest_wait)
+                )
                 uow.commit()
 
     def _decide(self, p: CrossPayment, event: Step, *, reason: str | None = None) -> None:
@@ -843,7 +848,7 @@ class FederationService:
                 memo=memo,
                 created_at=now,
                 deadline=now,
-                next_attempt_at=now + ASK_AFTER,
+                next_attempt_at=now + min(ASK_AFTER, self.longest_wait),
                 transfer_id=transfer_id,
                 reason=reason,
                 decided_at=now if state.final else None,

@@ -80,6 +80,7 @@ def cross_payment_public(view: CrossPaymentView) -> CrossPaymentPublic:
     p = view.payment
     return CrossPaymentPublic(
         id=p.id,
+        ref=p.payment_ref,
         link=p.link_id,
         direction="out" if p.side is Side.ORIGIN else "in",
         state=p.state.value,

@@ -123,9 +123,10 @@ def in_doubt(side: Side, state: PaymentState) -> bool:
     return side is Side.DESTINATION and state is P.PREPARED
 
 
-def backoff(attempts: int) -> timedelta:
-    """The wait before the next attempt, after ``attempts`` failed ones: 1 s, 2 s, 4 s, ... 60 s."""
-    return min(timedelta(seconds=2 ** min(attempts, 16)), MAX_BACKOFF)
+def backoff(attempts: int, *, longest: timedelta = MAX_BACKOFF) -> timedelta:
+    """The wait before the next attempt, after ``attempts`` failed ones: 1 s, 2 s, 4 s, ...
+    up to ``longest``."""
+    return min(timedelta(seconds=2 ** min(attempts, 16)), longest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,9 @@ class CrossPayment:
             next_attempt_at=now,
         )
 
-    def retry_later(self, *, now: datetime) -> CrossPayment:
+    def retry_later(self, *, now: datetime, longest: timedelta = MAX_BACKOFF) -> CrossPayment:
         return replace(
-            self, attempts=self.attempts + 1, next_attempt_at=now + backoff(self.attempts)
+            self,
+            attempts=self.attempts + 1,
+            next_attempt_at=now + backoff(self.attempts, longest=longest),
         )
