@@ -15,7 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from cybermutual.config import Settings
+from cybermutual.domain.federation.payments import MAX_BACKOFF, PREPARE_TIMEOUT
 from cybermutual.federation_http import HttpKeyDirectory
+from cybermutual.peers import PeerClient
 from cybermutual.services.auth import AuthService
 from cybermutual.services.budget_rounds import BudgetRoundService
 from cybermutual.services.collectives import CollectiveService
@@ -24,6 +26,8 @@ from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
 from cybermutual.services.estimate_jobs import EstimateJobs
+from cybermutual.services.federation import FederationService
+from cybermutual.services.federation_keys import KeyServiceKeys
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
@@ -80,6 +84,8 @@ def build_services(
     key_sealer: KeySealer | None = None,
     public_url: str | None = None,
     key_directory: KeyDirectory | None = None,
+    federation_timeout: timedelta = PREPARE_TIMEOUT,
+    federation_retry: timedelta = MAX_BACKOFF,
 ) -> Services:
     """Wire every service over ``engine``.
 
@@ -98,6 +104,15 @@ def build_services(
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
     market = MarketService(uow, clock=clock, rng=jury_rng or secrets.SystemRandom())
     keys = KeyService(uow, clock=clock, sealer=sealer, base_url=public_url)
+    federation = FederationService(
+        uow,
+        clock=clock,
+        keys=KeyServiceKeys(keys),
+        public_url=public_url,
+        prepare_timeout=federation_timeout,
+        longest_wait=federation_retry,
+    )
+    federation.transport = PeerClient(federation)
     return Services(
         uow=uow,
         clock=clock,
@@ -124,6 +139,7 @@ def build_services(
         history=HistoryService(
             uow, clock=clock, keys=keys, directory=key_directory or HttpKeyDirectory()
         ),
+        federation=federation,
     )
 
 
@@ -209,6 +225,8 @@ def _services(engine: Engine, settings: Settings) -> Services:
         key_sealer=SecretSealer(settings.key_secret),
         public_url=settings.public_url,
         key_directory=HttpKeyDirectory(allow_private=settings.federation_allow_private),
+        federation_timeout=timedelta(seconds=settings.federation_timeout),
+        federation_retry=timedelta(seconds=settings.federation_retry_seconds),
     )
 
 

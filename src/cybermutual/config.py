@@ -49,3 +49,15 @@ class Settings(BaseSettings):
         "servers on one private network, and tests); off, so a verification request cannot "
         "make this server probe its own network",
     )
+    federation_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="seconds a cross-payment waits for the other server to hold it before it is "
+        "voided on both sides",
+    )
+    federation_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="longest wait between two attempts to reach another server (retries back "
+        "off from one second up to this)",
+    )

@@ -50,5 +50,11 @@ class Scheduler:
                     log.info("tick: %s", report.as_dict())
             except Exception:  # a failing tick must not stop the next one
                 log.exception("tick failed")
+            try:  # federation: what links and cross-payments still owe their peers
+                federation = self._services.federation.tick()
+                if federation.errors:
+                    log.warning("federation tick: %s", federation.as_dict())
+            except Exception:
+                log.exception("federation tick failed")
             self.ticks += 1
             self._stop.wait(self._every)

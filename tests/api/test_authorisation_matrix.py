@@ -1345,6 +1345,39 @@ def _ask(w: World, caller: str, build: Build) -> tuple[int, str]:
     return reply.status_code, code
 
 
+# --- federation (issue 17): hillside has no links, so a member asking for one finds none -----
+
+
+@route("GET", S + "/links", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _links(w: World) -> Call:
+    return Call("GET", f"{H}/links")
+
+
+@route("GET", S + "/links/{link_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND))
+def _link(w: World) -> Call:
+    return Call("GET", f"{H}/links/nolink")
+
+
+@route("POST", S + "/cross-payments", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND))
+def _pay_across(w: World) -> Call:
+    body = {"link": "nolink", "to": w.founder.id, "amount": 1}
+    return Call("POST", f"{H}/cross-payments", json=body, key=True)
+
+
+@route("GET", S + "/cross-payments", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _cross_payments(w: World) -> Call:
+    return Call("GET", f"{H}/cross-payments")
+
+
+@route(
+    "GET",
+    S + "/cross-payments/{payment_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+)
+def _cross_payment(w: World) -> Call:
+    return Call("GET", f"{H}/cross-payments/nopayment")
+
+
 def test_every_route_has_a_row(world: World) -> None:
     documented = {
         (method.upper(), path)

@@ -22,6 +22,7 @@ from cybermutual.api.routers import (
     collectives,
     commons,
     exports,
+    federation,
     governance,
     ledger,
     market,
@@ -67,6 +68,7 @@ def create_app(services: Services) -> FastAPI:
         public_services,
         budget_rounds,
         exports,
+        federation,
     ):
         api.include_router(module.router)
 
@@ -76,6 +78,7 @@ def create_app(services: Services) -> FastAPI:
         return served.health.check()
 
     app.include_router(api)
+    app.include_router(federation.server_router)  # /federation/v1: servers only, signed
     _document_required_keys(app)
 
     _serve_docs(app)

@@ -16,7 +16,9 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── ClaimNotFound               claim_not_found
 │   ├── BudgetRoundNotFound         budget_round_not_found
 │   ├── ProjectNotFound             project_not_found  (a budget round's project)
-│   └── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
+│   ├── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
+│   ├── LinkNotFound                link_not_found  (a federation link, issue 17)
+│   └── CrossPaymentNotFound        cross_payment_not_found
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -31,7 +33,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotEligible                 not_eligible    (joined after the proposal or round opened)
 │   ├── NotTheAuthor                not_the_author
 │   ├── NotAProvider                not_a_provider
-│   └── NotTheRecipient             not_the_recipient
+│   ├── NotTheRecipient             not_the_recipient
+│   └── MessageRefused              message_refused  (a server message: tampered, replayed, stale)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -61,6 +64,7 @@ DomainError                         (code)                      HTTP at the edge
 ├── Unavailable                     service_unavailable         503 (with Retry-After)
 │   ├── SimulatorBusy               simulator_busy
 │   ├── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
+│   ├── PeerUnreachable             peer_unreachable  (a linked server did not answer)
 │   └── IssuerUnreachable           issuer_unreachable  (a signer's keys cannot be fetched)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
@@ -87,6 +91,9 @@ DomainError                         (code)                      HTTP at the edge
     ├── SimulationTooLarge          simulation_too_large
     ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
     ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    ├── LinkNotActive               link_not_active  (suspended, closing, not yet agreed)
+    ├── LinkLimitExceeded           link_limit_exceeded
+    ├── CrossPaymentRefused         cross_payment_refused  (the peer refused it: nothing moved)
     ├── SignatureInvalid            signature_invalid  (a signed document altered or forged)
     ├── UnknownKey                  unknown_key  (signed by a key its issuer does not list)
     └── ExportNotYours              export_not_yours  (a history export of someone else)
@@ -589,6 +596,47 @@ class ClaimExceedsBudget(RuleViolation):
 class LevyRateChanged(Conflict):
     code = "levy_rate_changed"
     title = "The levy rate changed while this payment was being made; send it again"
+
+
+# --- federation (issue 17) ---
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+    title = "Link not found"
+
+
+class CrossPaymentNotFound(NotFound):
+    code = "cross_payment_not_found"
+    title = "Cross-payment not found"
+
+
+class MessageRefused(Forbidden):
+    """A server-to-server message that is malformed, unsigned, tampered with, stale or replayed
+    (``reason`` in the context says which)."""
+
+    code = "message_refused"
+    title = "Server message refused"
+
+
+class PeerUnreachable(Unavailable):
+    code = "peer_unreachable"
+    title = "The linked collective's server did not answer"
+
+
+class LinkNotActive(RuleViolation):
+    code = "link_not_active"
+    title = "The link carries no payments now"
+
+
+class LinkLimitExceeded(RuleViolation):
+    code = "link_limit_exceeded"
+    title = "The link's limit would be exceeded"
+
+
+class CrossPaymentRefused(RuleViolation):
+    code = "cross_payment_refused"
+    title = "The cross-payment was refused; nothing was paid"
 
 
 # --- federation: keys and signed exports (issue 17) ---

@@ -12,6 +12,7 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.estimate_jobs import EstimateJobs
+from cybermutual.services.federation import FederationService
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
@@ -59,3 +60,4 @@ class Services:
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
     keys: KeyService  # each collective's signing keys (federation)
     history: HistoryService  # members' signed exports and their verification (federation)
+    federation: FederationService  # links and cross-server payments (issue 17)

@@ -32,6 +32,7 @@ from cybermutual.domain.people import Person
 
 if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
+    from cybermutual.services.federation_ports import FederationStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.key_ports import KeyRepository, VerifiedHistoryRepository
     from cybermutual.services.market.ports import MarketStore
@@ -480,6 +481,9 @@ class UnitOfWork(Protocol):
 
     @property
     def money_rules(self) -> MoneyRuleStore: ...
+
+    @property
+    def federation(self) -> FederationStore: ...
 
     @property
     def keys(self) -> KeyRepository: ...

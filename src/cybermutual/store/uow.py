@@ -13,6 +13,7 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
+from cybermutual.store.federation import SqlFederation
 from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
 from cybermutual.store.keys import SqlKeys, SqlVerifiedHistories
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     public_services: SqlPublicServices
     budget_rounds: SqlBudgetRounds
     money_rules: SqlMoneyRules
+    federation: SqlFederation
     keys: SqlKeys
     verified_histories: SqlVerifiedHistories
 
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.public_services = SqlPublicServices(conn)
         self.budget_rounds = SqlBudgetRounds(conn)
         self.money_rules = SqlMoneyRules(conn)
+        self.federation = SqlFederation(conn)
         self.keys = SqlKeys(conn)
         self.verified_histories = SqlVerifiedHistories(conn)
         return self
