@@ -14,6 +14,7 @@ from cybermutual.web.pages import (
     governance,
     history,
     inbox,
+    links,
     market,
     profile,
     public,
@@ -34,6 +35,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     inbox.router,
     profile.router,
     history.router,
+    links.router,
 )
 
 
