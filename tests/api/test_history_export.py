@@ -158,6 +158,7 @@ def test_joining_with_an_export_shows_members_the_verified_reputation(
     joined = ada.post("/collectives/hillside/memberships", json={"export": export})
     assert joined.status_code == 201, joined.text
     (shown,) = cy.get(f"/collectives/hillside/memberships/{ada.id}/histories").json()
+    assert shown["verified_at"]
     assert shown["issuer"]["slug"] == "riverside"
     assert shown["member_name"] == "Ada"
     assert ada.get("/collectives/hillside/memberships/me/histories").status_code == 200

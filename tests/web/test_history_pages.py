@@ -79,6 +79,8 @@ def test_a_newcomer_brings_a_verified_history_that_members_see(
         f"/c/{there}/join", data={"csrf_token": ada.csrf}, files=upload(export_of(ada, slug))
     )
     assert asked.status_code == 303, asked.text
+    told = text_of(cy.get("/inbox"))
+    assert "asks to join Hillside, bringing a verified history from Riverside" in told
     waiting = cy.get(f"/c/{there}/newcomers")
     shown = text_of(waiting)
     assert "Ada" in shown

@@ -134,11 +134,18 @@ class CollectiveService:
             if history is not None:
                 record(uow, collective.id, member_id, history, now=self._clock.now())
             if membership.status is MembershipStatus.PENDING:
-                self._ask_approvers(uow, collective, membership)
+                self._ask_approvers(uow, collective, membership, history=history)
             uow.commit()
         return membership
 
-    def _ask_approvers(self, uow: UnitOfWork, collective: Collective, request: Membership) -> None:
+    def _ask_approvers(
+        self,
+        uow: UnitOfWork,
+        collective: Collective,
+        request: Membership,
+        *,
+        history: Verification | None = None,
+    ) -> None:
         """Tell active members (any of whom may approve) that someone asks to join.
 
         At most ``APPROVERS_ASKED`` of them, so a large collective's inboxes are not flooded;
@@ -152,7 +159,13 @@ class CollectiveService:
             tuple(m.member_id for m, _ in approvers.items),
             "member",
             request.member_id,
-            f"{{actor}} asks to join {collective.name}: any active member can approve.",
+            f"{{actor}} asks to join {collective.name}"
+            + (
+                f", bringing a verified history from {history.summary.collective_name}"
+                if history is not None
+                else ""
+            )
+            + ": any active member can approve.",
             request.member_id,
         )
         notify(uow, collective, [event], now=self._clock.now())
