@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,26 +73,26 @@ def test_a_member_downloads_their_signed_history_and_it_verifies(
     assert body["key_id"] == export["key_id"]
 
 
-@pytest.mark.parametrize(
-    "alter",
-    [
-        lambda e: e["payload"]["history"][0].update(amount=5_000),
-        lambda e: e["payload"]["reputation"].update(reviews=40),
-        lambda e: e["payload"]["member"].update(display_name="Eve"),
-        lambda e: e["payload"].update(extra=1),
-        lambda e: e["issuer"].update(slug="other"),
-        lambda e: e.update(signature=e["signature"][:-4] + "AAAA"),
-    ],
-    ids=["amount", "reviews", "name", "added", "issuer", "signature"],
-)
-def test_an_altered_export_fails(riverside: tuple[Member, Member], alter: Any) -> None:
+ALTERATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "amount": lambda e: e["payload"]["history"][0].update(amount=5_000),
+    "reviews": lambda e: e["payload"]["reputation"].update(reviews=40),
+    "name": lambda e: e["payload"]["member"].update(display_name="Eve"),
+    "added": lambda e: e["payload"].update(extra=1),
+    "issuer": lambda e: e["issuer"].update(slug="other"),
+    "signature": lambda e: e.update(signature=e["signature"][:-4] + "AAAA"),
+}
+
+
+def test_an_altered_export_fails(riverside: tuple[Member, Member]) -> None:
     ada, bob = riverside
     export = ada.get(f"{M}/me/export").json()
-    altered = copy.deepcopy(export)
-    alter(altered)
-    reply = bob.post("/exports/verify", json=altered)
-    code = "unknown_key" if altered["issuer"]["slug"] != "riverside" else "signature_invalid"
-    assert_problem(reply, 422, code)
+    for what, alter in ALTERATIONS.items():
+        altered = copy.deepcopy(export)
+        alter(altered)
+        reply = bob.post("/exports/verify", json=altered)
+        code = "unknown_key" if what == "issuer" else "signature_invalid"
+        assert_problem(reply, 422, code)
+    assert bob.post("/exports/verify", json=export).status_code == 200
 
 
 def test_a_forged_export_fails(riverside: tuple[Member, Member], clock: FakeClock) -> None:
@@ -201,11 +201,9 @@ def test_only_the_member_exports_their_history(
     assert_problem(client.post("/api/v1/exports/verify", json={}), 401, "not_authenticated")
 
 
-@pytest.mark.parametrize("body", [{}, {"payload": 1}, {"payload": {"x": 1}, "key_id": "k"}])
-def test_a_malformed_export_is_a_problem_not_a_crash(
-    riverside: tuple[Member, Member], body: dict[str, Any]
-) -> None:
-    assert_problem(riverside[0].post("/exports/verify", json=body), 422, "signature_invalid")
+def test_a_malformed_export_is_a_problem_not_a_crash(riverside: tuple[Member, Member]) -> None:
+    for body in ({}, {"payload": 1}, {"payload": {"x": 1}, "key_id": "k"}):
+        assert_problem(riverside[0].post("/exports/verify", json=body), 422, "signature_invalid")
 
 
 # --- two servers: separate apps, separate databases -------------------------------------------
