@@ -269,17 +269,19 @@ def tick(
         bool, typer.Option(help="Also compute pending impact estimates (a few per run).")
     ] = True,
 ) -> None:
-    """Do what is due now: close proposals, pay claims and basic income, apply the money rules.
+    """Do what is due now: close proposals, pay claims and basic income, apply the money rules,
+    send what links and cross-payments owe other servers.
 
     Safe to run as often as you like, and beside a running server: nothing happens twice.
     """
     services = _existing(database_url)
     try:
         report = services.tick.tick(impacts=impacts)
+        federation = services.federation.tick()
     except DomainError as exc:
         raise _fail(exc.detail) from None
-    print(json.dumps(report.as_dict(), indent=2))
-    if report.errors:
+    print(json.dumps({**report.as_dict(), "federation": federation.as_dict()}, indent=2))
+    if report.errors or federation.errors:
         raise typer.Exit(1)
 
 

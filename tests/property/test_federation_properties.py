@@ -128,7 +128,8 @@ class World:
             self.dest, ledger = step(Side.DESTINATION, self.dest, event)
         except InvalidTransition:
             # a commit for a payment this side never held: only a forged message could ask it
-            assert message is Step.COMMIT and self.dest is None
+            assert message is Step.COMMIT
+            assert self.dest is None
             self.to_origin.append(("refused_commit", None))
             return
         if ledger is not Ledger.NONE:
@@ -163,7 +164,8 @@ class World:
             self.origin is PaymentState.COMMITTED
             and self.dest in (None, PaymentState.REFUSED, PaymentState.ABORTED)
         )
-        assert len(self.origin_ledger) <= 1 and len(self.dest_ledger) <= 2  # hold, then settle
+        assert len(self.origin_ledger) <= 1  # the origin's hold settled once
+        assert len(self.dest_ledger) <= 2  # hold, then settle
         assert self.dest_ledger.count(Ledger.HOLD) <= 1
 
 
@@ -231,7 +233,8 @@ def test_both_sides_always_end_the_same_way(
         if w.origin.final and w.origin_done and w.dest is not PaymentState.PREPARED:
             break
     committed = w.origin is PaymentState.COMMITTED
-    assert w.origin.final and w.origin_done
+    assert w.origin.final
+    assert w.origin_done
     assert (w.dest is PaymentState.COMMITTED) is committed
     assert w.origin_ledger == [Ledger.POST if committed else Ledger.VOID]
     if committed:
