@@ -43,6 +43,8 @@ def riverside(member: Any) -> tuple[Member, Member]:
     assert ada.post("/collectives", json=COLLECTIVE).status_code == 201
     assert bob.post(f"{M}/memberships").status_code == 201
     trade(ada, bob)
+    lathe = {"name": "Lathe", "category": "woodworking", "capacity": 40, "unit": "hours"}
+    assert ada.post(f"{M}/assets", json=lathe).status_code == 201
     return ada, bob
 
 
@@ -63,6 +65,15 @@ def test_a_member_downloads_their_signed_history_and_it_verifies(
     assert payload["account"]["balance"] == 550
     assert payload["membership"]["status"] == "active"
     assert payload["activity"] == {"postings": 3, "trades": 3, "turnover": 950}
+    assert payload["commons"]["assets_contributed"] == [
+        {
+            "name": "Lathe",
+            "category": "woodworking",
+            "capacity": 40,
+            "unit": "hours",
+            "contributed_at": payload["commons"]["assets_contributed"][0]["contributed_at"],
+        }
+    ]
 
     checked = bob.post("/exports/verify", json=export)
     assert checked.status_code == 200, checked.text
@@ -70,6 +81,7 @@ def test_a_member_downloads_their_signed_history_and_it_verifies(
     assert body["issuer"]["name"] == "Riverside"
     assert body["member_name"] == "Ada"
     assert body["trades"] == 3
+    assert body["assets_contributed"] == 1
     assert body["key_id"] == export["key_id"]
 
 

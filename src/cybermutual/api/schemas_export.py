@@ -54,6 +54,7 @@ class VerifiedHistoryPublic(BaseModel):
     currency_decimals: int
     levies_paid: int
     paid_to_commons_fund: int
+    assets_contributed: int = Field(description="means of production brought into its commons")
 
 
 class SignedExport(BaseModel):

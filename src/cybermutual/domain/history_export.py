@@ -4,9 +4,9 @@ collective reads from it once the signature checks.
 The payload (``kind`` = ``EXPORT_KIND``) holds the member's own data in one collective: who they
 are there (name, and the SHA-256 of their e-mail, which binds the export to its owner without
 printing the address), their membership dates, their account, every posting of their history,
-the reviews they received and the reputation those add up to, and what they paid into and
-received from the commons fund. Amounts are integer minor units of ``collective.currency``;
-moments are ISO 8601 UTC strings.
+the reviews they received and the reputation those add up to, what they paid into and received
+from the commons fund, and the means of production they brought into the commons. Amounts are
+integer minor units of ``collective.currency``; moments are ISO 8601 UTC strings.
 
 ``summarise`` reads the figures another collective shows (the *verified reputation*) from the
 signed payload itself, never from anything unsigned beside it.
@@ -94,6 +94,26 @@ class ReceivedReview:
 
 
 @dataclass(frozen=True, slots=True)
+class ContributedAsset:
+    """A means of production the member brought into the commons (the collective owns it)."""
+
+    name: str
+    category: str
+    capacity: int
+    unit: str
+    contributed_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "category": self.category,
+            "capacity": self.capacity,
+            "unit": self.unit,
+            "contributed_at": iso(self.contributed_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class MemberHistory:
     """Everything a member's export holds (see the module), before it is signed."""
 
@@ -115,6 +135,7 @@ class MemberHistory:
     reputation_score_milli: int
     reputation_average_milli: int | None
     history: Sequence[HistoryLine]
+    assets: Sequence[ContributedAsset] = ()
 
     def payload(self) -> dict[str, Any]:
         """The JSON payload to sign (every value canonical: no floats)."""
@@ -163,6 +184,7 @@ class MemberHistory:
                 "levies_paid": levies,
                 "paid_to_commons_fund": paid_in,
                 "received_from_commons_fund": received,
+                "assets_contributed": [a.as_json() for a in self.assets],
             },
             "activity": {
                 "postings": len(self.history),
@@ -243,6 +265,7 @@ class Summary:
     currency_decimals: int
     levies_paid: int
     paid_to_commons_fund: int
+    assets_contributed: int = 0
 
     def amount_text(self, minor_units: int) -> str:
         """An amount of the issuer's currency, as its members read it: ``12.50 RVC``."""
@@ -264,6 +287,7 @@ class Summary:
             "currency_decimals": self.currency_decimals,
             "levies_paid": self.levies_paid,
             "paid_to_commons_fund": self.paid_to_commons_fund,
+            "assets_contributed": self.assets_contributed,
         }
 
     @classmethod
@@ -283,6 +307,7 @@ class Summary:
             currency_decimals=value["currency_decimals"],
             levies_paid=value["levies_paid"],
             paid_to_commons_fund=value["paid_to_commons_fund"],
+            assets_contributed=value.get("assets_contributed", 0),
         )
 
 
@@ -292,6 +317,12 @@ def _int(value: Any, *, what: str, optional: bool = False) -> Any:
     if not isinstance(value, int) or isinstance(value, bool):
         raise SignatureInvalid(f"the export's {what} is not a whole number", field="export")
     return value
+
+
+def _count(value: Any, *, what: str) -> int:
+    if not isinstance(value, list):
+        raise SignatureInvalid(f"the export's {what} is not a list", field="export")
+    return len(value)
 
 
 def _section(payload: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -338,6 +369,7 @@ def summarise(payload: Mapping[str, Any]) -> Summary:
         currency_decimals=_int(currency.get("decimals"), what="currency decimals"),
         levies_paid=_int(commons.get("levies_paid"), what="levies paid"),
         paid_to_commons_fund=_int(commons.get("paid_to_commons_fund"), what="commons payments"),
+        assets_contributed=_count(commons.get("assets_contributed", []), what="assets contributed"),
     )
 
 

@@ -25,6 +25,7 @@ from cybermutual.domain.errors import (
     UnknownKey,
 )
 from cybermutual.domain.history_export import (
+    ContributedAsset,
     HistoryLine,
     MemberHistory,
     ReceivedReview,
@@ -164,6 +165,11 @@ class HistoryService:
                     break
                 cursor = page.next_cursor
             names = uow.people.names({r.author_id for r in received})
+            assets = [
+                ContributedAsset(a.name, a.category, a.capacity, a.unit, a.contributed_at)
+                for a in uow.assets.all_of(collective.id)
+                if a.contributed_by == member_id
+            ]
             reputation = reputations(uow, collective, [member_id])[member_id]
             return MemberHistory(
                 issued_at=self._clock.now(),
@@ -199,6 +205,7 @@ class HistoryService:
                     )
                     for line in lines
                 ],
+                assets=sorted(assets, key=lambda a: a.contributed_at),
             )
 
     def export(self, slug: str, *, member_id: str, base_url: str) -> Envelope:

@@ -58,6 +58,7 @@ def history_public(history: VerifiedHistory) -> VerifiedHistoryPublic:
         currency_decimals=s.currency_decimals,
         levies_paid=s.levies_paid,
         paid_to_commons_fund=s.paid_to_commons_fund,
+        assets_contributed=s.assets_contributed,
     )
 
 
