@@ -1189,9 +1189,10 @@ def _verify_export(w: World) -> Call:
 @route(
     "POST",
     S + "/memberships/me/histories",
-    _row(UNAUTH, FORBIDDEN, 422, FORBIDDEN, 422, party=CREATED),
+    _row(UNAUTH, FORBIDDEN, 422, FORBIDDEN, 422, party=422),
 )
-def _attach_history(w: World) -> Call:  # 422 export_not_yours: only its owner attaches it
+def _attach_history(w: World) -> Call:  # 422: not yours (export_not_yours), or the owner's
+    # history in hillside itself (invalid_value: one brings a history from another collective)
     return Call(
         "POST",
         H + "/memberships/me/histories",

@@ -196,6 +196,16 @@ def test_someone_elses_export_is_refused_and_nothing_changes(
     )
 
 
+def test_a_history_is_brought_from_another_collective_not_the_same_one(
+    riverside: tuple[Member, Member],
+) -> None:
+    ada, _ = riverside
+    own = ada.get(f"{M}/me/export").json()
+    reply = ada.post(f"{M}/memberships/me/histories", json={"export": own})
+    assert assert_problem(reply, 422, "invalid_value")["context"]["field"] == "export"
+    assert ada.get(f"{M}/memberships/me/histories").json() == []
+
+
 def test_a_leaver_keeps_their_history_to_take_along(riverside: tuple[Member, Member]) -> None:
     ada, bob = riverside
     bob.post(f"{M}/transfers", key="even", json={"to": ada.id, "amount": 1, "memo": ""})

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from cybermutual.domain.errors import (
     CollectiveNotFound,
+    InvalidValue,
     MemberNotFound,
     SignatureInvalid,
     UnknownKey,
@@ -289,15 +290,6 @@ class HistoryService:
             waiting = [Applicant(m, p, found.get(m.member_id, [])) for m, p in pending]
             return sorted(waiting, key=lambda a: a.membership.joined_at)
 
-    def histories_of(
-        self, slug: str, *, viewer_id: str, member_ids: list[str]
-    ) -> dict[str, list[VerifiedHistory]]:
-        """Verified histories of several members at once, for active members (a member list)."""
-        with self._uow(readonly=True) as uow:
-            collective = load_collective(uow, slug)
-            require_active(uow.memberships.get(collective.id, viewer_id))
-            return uow.verified_histories.of_members(collective.id, member_ids)
-
 
 @dataclass(frozen=True, slots=True)
 class Applicant:
@@ -364,6 +356,10 @@ def record(
     if person is None:
         raise MemberNotFound("no such person", member=member_id)
     check_owner(verification.envelope.payload, email=person.email)
+    if verification.key.collective_id == collective_id:
+        raise InvalidValue(
+            "this is your history here: bring the one from another collective", field="export"
+        )
     history = verification.as_history(verified_at=now)
     uow.verified_histories.save(collective_id, member_id, history)
     return history
