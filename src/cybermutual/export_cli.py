@@ -41,7 +41,7 @@ def _read_json(path: Path, *, what: str) -> Any:
         if path.stat().st_size > MAX_EXPORT_BYTES:
             raise InvalidValue(f"{path} is larger than an export can be", field=what)
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidValue(f"cannot read {path} as JSON: {exc}", field=what) from exc
 
 

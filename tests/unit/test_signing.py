@@ -93,6 +93,14 @@ def test_a_malformed_envelope_is_signature_invalid(document: object) -> None:
         parse_envelope(document)
 
 
+def test_a_deeply_nested_payload_is_refused_not_a_crash() -> None:
+    deep: object = 1
+    for _ in range(900):
+        deep = [deep]
+    with pytest.raises(SignatureInvalid, match="nested deeper"):
+        parse_envelope({"payload": {"x": deep}, "key_id": "k", "signature": "s", "issuer": ISSUER})
+
+
 def test_base64url_is_strict() -> None:
     with pytest.raises(SignatureInvalid):
         b64decode("AAAA", size=32)

@@ -9,8 +9,8 @@ Canonical JSON (the bytes signed)
     ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` encoded as
     UTF-8: keys sorted by code point, no spaces, non-ASCII characters written as themselves.
     Only objects with string keys, arrays, strings, integers, ``true``/``false`` and ``null``
-    are allowed; floats are refused (money is integer minor units and a rate is a decimal
-    string), so no two languages can print one number two ways.
+    are allowed, nested at most 32 deep; floats are refused (money is integer minor units and a
+    rate is a decimal string), so no two languages can print one number two ways.
 
 Encodings
     Public keys (raw 32 bytes) and signatures (raw 64 bytes) are base64url without padding.
@@ -46,8 +46,14 @@ _CANONICAL = json.JSONEncoder(
 )
 
 
-def _check(value: Any, path: str) -> None:
-    """Refuse what canonical JSON does not carry (floats, non-string keys, other types)."""
+MAX_DEPTH = 32  # nesting of arrays and objects: a signed document needs a handful
+
+
+def _check(value: Any, path: str, depth: int = 0) -> None:
+    """Refuse what canonical JSON does not carry (floats, non-string keys, other types, nesting
+    deeper than ``MAX_DEPTH``)."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{path}: nested deeper than {MAX_DEPTH} levels")
     if value is None or isinstance(value, bool | str):
         return
     if isinstance(value, int):
@@ -56,13 +62,13 @@ def _check(value: Any, path: str) -> None:
         raise ValueError(f"{path}: floats are not signed (use integers or decimal strings)")
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
+            _check(item, f"{path}[{i}]", depth + 1)
         return
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValueError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
+            _check(item, f"{path}.{key}", depth + 1)
         return
     raise ValueError(f"{path}: {type(value).__name__} is not JSON")
 

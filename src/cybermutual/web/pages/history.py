@@ -31,7 +31,7 @@ def read_export(upload: UploadFile | None) -> Any:
         raise InvalidValue("this file is larger than a history export can be", field="export")
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InvalidValue(
             "this file is not a history export (JSON): download it again from your other "
             "collective's wallet",
