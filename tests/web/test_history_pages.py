@@ -51,6 +51,7 @@ def test_a_member_downloads_their_history_signed_and_as_csv(
     page = ada.get(f"/c/{slug}/history")
     assert page.status_code == 200
     assert "Download my history (signed JSON)" in text_of(page)
+    assert "turnover 7.25 RVC" in text_of(page)  # what another collective will read
     export = json.loads(export_of(ada, slug))
     assert export["payload"]["history"][0]["amount"] == 725
     csv = ada.get(f"/c/{slug}/history.csv")

@@ -209,6 +209,11 @@ class HistoryService:
                 assets=sorted(assets, key=lambda a: a.contributed_at),
             )
 
+    def summary(self, slug: str, *, member_id: str) -> Summary:
+        """What another collective will read from the caller's export: the same figures,
+        computed the same way, before it is downloaded."""
+        return summarise(self.history(slug, member_id=member_id).payload())
+
     def export(self, slug: str, *, member_id: str, base_url: str) -> Envelope:
         """The caller's history, signed by the collective as issued from ``base_url``."""
         history = self.history(slug, member_id=member_id)

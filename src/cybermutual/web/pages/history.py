@@ -47,11 +47,12 @@ def _page_context(services: Services, slug: str, viewer: Viewer) -> dict[str, An
         if membership is not None
         else []
     )
+    can_download = membership is not None and membership.status is not MembershipStatus.PENDING
     return {
         **context,
         "histories": histories,
-        "can_download": membership is not None
-        and membership.status is not MembershipStatus.PENDING,
+        "own": services.history.summary(slug, member_id=viewer.id) if can_download else None,
+        "can_download": can_download,
         "can_attach": membership is not None and not membership.has_departed,
     }
 
