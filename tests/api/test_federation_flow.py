@@ -349,3 +349,30 @@ def test_each_day_opposite_flows_are_netted(
         "netted": 600,
         "position": 400,
     }
+
+
+class Forger(Recorder):
+    """A man in the middle: turns every refusal of a prepare into a 'prepared'."""
+
+    def send(self, url: str | None, message: dict[str, Any]) -> dict[str, Any]:
+        answer = super().send(url, message)
+        if answer.get("state") == "refused":
+            answer["state"] = "prepared"
+        return answer
+
+
+def test_an_answer_not_signed_by_the_peer_decides_nothing(
+    linked: tuple[Any, Any, str, str], services: Services, client: TestClient, clock: FakeClock
+) -> None:
+    ada, bo, link_r, _ = linked
+    honest = services.federation.transport
+    services.federation.transport = Forger(honest)
+    forged = pay(ada, R, link_r, "nobody", 100)  # Hillside refuses; the forged yes is ignored
+    assert (forged.status_code, forged.json()["state"]) == (202, "preparing")
+    services.federation.transport = honest
+    clock.advance(seconds=5)
+    federate(services)
+    assert ada.get(f"{R}/cross-payments/{forged.json()['id']}").json()["state"] == "aborted"
+    assert balances(ada, bo)[0] == {"balance": 0, "reserved": 0}
+    for path in (R, H):
+        assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True

@@ -587,9 +587,27 @@ class FederationService:
     def _send(
         self, collective: Collective, link: Link, kind: MessageKind, body: dict[str, Any]
     ) -> dict[str, Any]:
+        """Deliver a signed message and return the peer's answer, once its signature (by the
+        peer's key, over the answer and our message's nonce) is checked: an answer that is not
+        the peer's counts as no answer at all (the message is resent; nothing is decided)."""
         if self.transport is None:
             raise PeerUnreachable("no transport to other servers", retry_after_seconds=5)
-        return self.transport.send(link.peer.url, self._seal(collective, link, kind, body))
+        wire = self._seal(collective, link, kind, body)
+        answer = self.transport.send(link.peer.url, wire)
+        signed = answer.pop("signature", None)
+        data = msg.canonical({"answer": answer, "reply_to": wire["message"]["nonce"]})
+        key = (link.peer_key_id, link.peer_public_key)
+        if not isinstance(signed, dict) or signed.get("key_id") != key[0] or key[1] is None:
+            key = self.transport.public_key(link.peer.url, link.peer.slug)
+        if (
+            not isinstance(signed, dict)
+            or signed.get("key_id") != key[0]
+            or not isinstance(signed.get("value"), str)
+            or not self.keys.verify(key[1], data, signed["value"])
+        ):
+            log.error("federation: an answer to %s is not signed by %s", kind.value, link.peer)
+            raise PeerUnreachable("the peer's answer is not signed by it", retry_after_seconds=5)
+        return answer
 
     def receive(self, wire: object) -> dict[str, Any]:
         """One signed message from a peer server (``POST /federation/v1/messages``)."""
@@ -616,7 +634,11 @@ class FederationService:
                 raise MessageRefused("this message was received before", reason="replayed")
             answer = self._dispatch(uow, collective, sender, kind, message["body"], key, now=now)
             uow.commit()
-        return answer
+        # signed too, and bound to the message it answers (its nonce): not replayable
+        key_id, signature = self.keys.sign(
+            collective.slug, msg.canonical({"answer": answer, "reply_to": message["nonce"]})
+        )
+        return {**answer, "signature": {"key_id": key_id, "value": signature}}
 
     def _sender_key(self, slug: str, sender: Peer, key_id: str, *, offer: bool) -> tuple[str, str]:
         """The sender's public key: the one its link recorded, or, for an offer, the one its
