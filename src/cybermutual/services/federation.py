@@ -596,14 +596,14 @@ class FederationService:
         answer = self.transport.send(link.peer.url, wire)
         signed = answer.pop("signature", None)
         data = msg.canonical({"answer": answer, "reply_to": wire["message"]["nonce"]})
-        key = (link.peer_key_id, link.peer_public_key)
-        if not isinstance(signed, dict) or signed.get("key_id") != key[0] or key[1] is None:
-            key = self.transport.public_key(link.peer.url, link.peer.slug)
+        key_id, public = link.peer_key_id, link.peer_public_key
+        if not isinstance(signed, dict) or signed.get("key_id") != key_id or public is None:
+            key_id, public = self.transport.public_key(link.peer.url, link.peer.slug)
         if (
             not isinstance(signed, dict)
-            or signed.get("key_id") != key[0]
+            or signed.get("key_id") != key_id
             or not isinstance(signed.get("value"), str)
-            or not self.keys.verify(key[1], data, signed["value"])
+            or not self.keys.verify(public, data, signed["value"])
         ):
             log.error("federation: an answer to %s is not signed by %s", kind.value, link.peer)
             raise PeerUnreachable("the peer's answer is not signed by it", retry_after_seconds=5)
