@@ -68,6 +68,9 @@ from cybermutual.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+#: Offers from other collectives waiting for our members' vote, at most (each is a row and an
+#: account: a stranger's server must not be able to fill the database with them).
+MAX_OFFERS = 100
 #: A destination that holds money waits this long for the decision before it asks the origin.
 ASK_AFTER = timedelta(seconds=10)
 
@@ -748,6 +751,17 @@ class FederationService:
         terms, *_ = self._peer_terms(body)
         existing = uow.federation.link_to(collective.id, sender)
         if existing is None:
+            waiting = [
+                link
+                for link in uow.federation.links_of(collective.id)
+                if link.state is LinkState.OFFERED
+            ]
+            if len(waiting) >= MAX_OFFERS:
+                raise LinkNotActive(
+                    f"this collective has {MAX_OFFERS} offers its members have not voted on; "
+                    "offer again later",
+                    reason="too_many_offers",
+                )
             # not agreed by our members yet: no limits of ours until they pass open_link
             ours = Terms(terms.rate.inverse, 0, 0)
             link = new_link(uow, collective, sender, ours, LinkState.OFFERED, now=now)
