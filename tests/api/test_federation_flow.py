@@ -376,3 +376,26 @@ def test_an_answer_not_signed_by_the_peer_decides_nothing(
     assert balances(ada, bo)[0] == {"balance": 0, "reserved": 0}
     for path in (R, H):
         assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
+
+
+def test_offers_waiting_for_a_vote_are_bounded(
+    linked: tuple[Any, Any, str, str],
+    services: Services,
+    member: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, bo, _, _ = linked
+    monkeypatch.setattr("cybermutual.services.federation.MAX_OFFERS", 1)
+    for slug in ("eastbank", "westbank"):
+        cy = member("Cy")
+        assert cy.post("/collectives", json=collective(slug, "EBC", 2)).status_code == 201
+        pass_proposal(
+            services,
+            cy,
+            f"/collectives/{slug}",
+            "open_link",
+            {"peer": "hillside", "rate": "1", "limit_out": 10, "limit_in": 10},
+        )
+    federate(services)  # Hillside takes the first offer and refuses the second
+    assert [link["peer"] for link in bo.get(f"{H}/links").json()] == ["riverside", "eastbank"]
+    assert the_link(cy, "/collectives/westbank")["state"] == "awaiting_peer"
