@@ -10,19 +10,23 @@ caller retries later, and never takes it for a refusal.
 from __future__ import annotations
 
 import json
+import logging
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from cybermutual.api.problems import problem_body, status_of
-from cybermutual.domain.errors import DomainError, PeerUnreachable
+from cybermutual.domain.errors import ConcurrentChange, DomainError, PeerUnreachable, Unavailable
 from cybermutual.services.federation_ports import PeerAnswered
 
 if TYPE_CHECKING:
     from cybermutual.services.federation import FederationService
 
+log = logging.getLogger(__name__)
 MESSAGES = "/federation/v1/messages"
+#: Refusals that only say "not now" (a race for one row): retried, never taken for an answer.
+_TRANSIENT = frozenset({"concurrent_change", "levy_rate_changed"})
 #: Answers larger than this are not read (a peer answers with a few hundred bytes).
 MAX_ANSWER = 1_000_000
 
@@ -38,14 +42,17 @@ class PeerClient:
         if url is None:
             try:
                 return self._local.receive(message)
-            except PeerUnreachable:
-                raise
+            except (PeerUnreachable, Unavailable, ConcurrentChange):
+                raise PeerUnreachable("the peer cannot answer now", retry_after_seconds=1) from None
             except DomainError as refusal:
                 status = status_of(refusal)
                 body = problem_body(
                     status, code=refusal.code, title=refusal.title, detail=refusal.detail
                 )
                 raise PeerAnswered(status, body) from None
+            except Exception as error:  # a database refusal on the peer's side: as an outage
+                log.warning("federation: a local peer failed to answer: %r", error)
+                raise PeerUnreachable("the peer cannot answer now", retry_after_seconds=1) from None
         data = json.dumps(message, separators=(",", ":")).encode()
         return self._request(url + MESSAGES, data)
 
@@ -70,7 +77,7 @@ class PeerClient:
                 return _json(reply.read(MAX_ANSWER))
         except urllib.error.HTTPError as error:
             body = _json(error.read(MAX_ANSWER), strict=False)
-            if error.code >= 500 or error.code in (408, 429):
+            if error.code >= 500 or error.code in (408, 429) or body.get("code") in _TRANSIENT:
                 raise PeerUnreachable(
                     f"{url} answered {error.code}", retry_after_seconds=5
                 ) from None

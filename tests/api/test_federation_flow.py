@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from cybermutual.domain.errors import PeerUnreachable
 from cybermutual.services.container import Services
 from tests.helpers import FakeClock, assert_problem
 
@@ -249,3 +250,152 @@ def test_replayed_tampered_stale_or_unsigned_messages_are_refused(
     assert bo.get(f"{H}/accounts/me").json()["balance"] == 4
     for path in (R, H):
         assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
+
+
+class Flaky(Recorder):
+    """The transport, failing like a network: everything while ``down``, or only some kinds."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__(inner)
+        self.down = False
+        self.lose: set[str] = set()
+
+    def send(self, url: str | None, message: dict[str, Any]) -> dict[str, Any]:
+        if self.down or message["message"]["kind"] in self.lose:
+            raise PeerUnreachable("the network is down", retry_after_seconds=1)
+        return super().send(url, message)
+
+
+def balances(ada: Any, bo: Any) -> tuple[dict[str, int], dict[str, int]]:
+    a, b = ada.get(f"{R}/accounts/me").json(), bo.get(f"{H}/accounts/me").json()
+    return (
+        {k: a[k] for k in ("balance", "reserved")},
+        {k: b[k] for k in ("balance", "reserved")},
+    )
+
+
+def test_a_payment_the_peer_cannot_answer_is_held_then_settled_or_voided_on_both_sides(
+    linked: tuple[Any, Any, str, str], services: Services, client: TestClient, clock: FakeClock
+) -> None:
+    ada, bo, link_r, _ = linked
+    net = Flaky(services.federation.transport)
+    services.federation.transport = net
+    net.down = True
+    held = pay(ada, R, link_r, bo.id, 200)
+    assert (held.status_code, held.json()["state"]) == (202, "preparing")
+    assert balances(ada, bo) == ({"balance": 0, "reserved": 200}, {"balance": 0, "reserved": 0})
+    net.down = False
+    clock.advance(seconds=5)
+    federate(services)  # the retry reaches Hillside: committed on both sides
+    assert balances(ada, bo) == ({"balance": -200, "reserved": 0}, {"balance": 3, "reserved": 0})
+    assert ada.get(f"{R}/cross-payments/{held.json()['id']}").json()["state"] == "committed"
+
+    net.down = True  # this one never gets through: after the timeout both sides void it
+    late = pay(ada, R, link_r, bo.id, 500)
+    assert late.status_code == 202
+    clock.advance(minutes=3)
+    federate(services)
+    assert ada.get(f"{R}/cross-payments/{late.json()['id']}").json()["state"] == "aborted"
+    assert balances(ada, bo)[0] == {"balance": -200, "reserved": 0}
+    net.down = False
+    clock.advance(seconds=5)  # the next retry
+    federate(services)  # Hillside learns of the abort, and refuses a prepare coming after it
+    assert [m["message"]["kind"] for m in net.sent][-1] == "abort"
+    for path in (R, H):
+        assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
+
+
+def test_a_destination_in_doubt_asks_the_origin_and_follows_it(
+    linked: tuple[Any, Any, str, str], services: Services, client: TestClient, clock: FakeClock
+) -> None:
+    ada, bo, link_r, link_h = linked
+    net = Flaky(services.federation.transport)
+    services.federation.transport = net
+    net.lose = {"commit"}  # the decision never arrives at Hillside by itself
+    sent = pay(ada, R, link_r, bo.id, 1000)
+    assert (sent.status_code, sent.json()["state"]) == (201, "committed")
+    mine = bo.get(f"{H}/cross-payments").json()["items"][0]
+    assert (mine["ref"], mine["state"]) == (sent.json()["ref"], "prepared")
+    assert bo.get(f"{H}/links/{link_h}").json()["held_in"] == 15
+    clock.advance(seconds=11)
+    federate(services)  # Hillside asks Riverside (status) and posts
+    assert bo.get(f"{H}/cross-payments").json()["items"][0]["state"] == "committed"
+    assert bo.get(f"{H}/accounts/me").json()["balance"] == 15
+    assert "status" in [m["message"]["kind"] for m in net.sent]
+    net.lose = set()
+    clock.advance(minutes=2)
+    federate(services)  # and Riverside's own resent commit finds it done
+    r, h = the_link(ada, R), the_link(bo, H)
+    assert (r["held_out"], h["held_in"]) == (0, 0)
+    assert r["peer_position"] == h["position"] == -15
+    for path in (R, H):
+        assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
+
+
+def test_each_day_opposite_flows_are_netted(
+    linked: tuple[Any, Any, str, str], services: Services, clock: FakeClock
+) -> None:
+    ada, bo, link_r, link_h = linked
+    assert pay(ada, R, link_r, bo.id, 1000).status_code == 201  # 15 HLC
+    assert pay(bo, H, link_h, ada.id, 9).status_code == 201  # 600 RVC minor
+    clock.advance(days=1)
+    assert federate(services)["clearings"] == 2  # one per side
+    assert federate(services)["clearings"] == 0  # once a day
+    day = ada.get(f"{R}/links/{link_r}").json()["clearings"][0]
+    assert {k: day[k] for k in ("paid_out", "paid_in", "net", "netted", "position")} == {
+        "paid_out": 1000,
+        "paid_in": 600,
+        "net": 400,
+        "netted": 600,
+        "position": 400,
+    }
+
+
+class Forger(Recorder):
+    """A man in the middle: turns every refusal of a prepare into a 'prepared'."""
+
+    def send(self, url: str | None, message: dict[str, Any]) -> dict[str, Any]:
+        answer = super().send(url, message)
+        if answer.get("state") == "refused":
+            answer["state"] = "prepared"
+        return answer
+
+
+def test_an_answer_not_signed_by_the_peer_decides_nothing(
+    linked: tuple[Any, Any, str, str], services: Services, client: TestClient, clock: FakeClock
+) -> None:
+    ada, bo, link_r, _ = linked
+    honest = services.federation.transport
+    services.federation.transport = Forger(honest)
+    forged = pay(ada, R, link_r, "nobody", 100)  # Hillside refuses; the forged yes is ignored
+    assert (forged.status_code, forged.json()["state"]) == (202, "preparing")
+    services.federation.transport = honest
+    clock.advance(seconds=5)
+    federate(services)
+    assert ada.get(f"{R}/cross-payments/{forged.json()['id']}").json()["state"] == "aborted"
+    assert balances(ada, bo)[0] == {"balance": 0, "reserved": 0}
+    for path in (R, H):
+        assert client.get(f"/api/v1{path}/ledger/verify").json()["ok"] is True
+
+
+def test_offers_waiting_for_a_vote_are_bounded(
+    linked: tuple[Any, Any, str, str],
+    services: Services,
+    member: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, bo, _, _ = linked
+    monkeypatch.setattr("cybermutual.services.federation.MAX_OFFERS", 1)
+    for slug in ("eastbank", "westbank"):
+        cy = member("Cy")
+        assert cy.post("/collectives", json=collective(slug, "EBC", 2)).status_code == 201
+        pass_proposal(
+            services,
+            cy,
+            f"/collectives/{slug}",
+            "open_link",
+            {"peer": "hillside", "rate": "1", "limit_out": 10, "limit_in": 10},
+        )
+    federate(services)  # Hillside takes the first offer and refuses the second
+    assert [link["peer"] for link in bo.get(f"{H}/links").json()] == ["riverside", "eastbank"]
+    assert the_link(cy, "/collectives/westbank")["state"] == "awaiting_peer"

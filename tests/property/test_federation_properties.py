@@ -4,13 +4,31 @@ cross-payment's two-phase commit under any ordering, duplication and loss of its
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cybermutual.domain.errors import InvalidTransition, InvalidValue
+from cybermutual.domain.errors import (
+    InvalidTransition,
+    InvalidValue,
+    LinkLimitExceeded,
+    LinkNotActive,
+    MessageRefused,
+)
+from cybermutual.domain.federation.links import (
+    Link,
+    LinkEvent,
+    LinkState,
+    Peer,
+    Terms,
+    check_incoming,
+    check_outgoing,
+    next_state,
+)
+from cybermutual.domain.federation.messages import FIELDS, check_shape
 from cybermutual.domain.federation.payments import (
     TRANSITIONS,
     Ledger,
@@ -251,3 +269,99 @@ def test_every_transition_of_the_table_is_reachable_by_name() -> None:
         step(Side.DESTINATION, PaymentState.COMMITTED, Step.ABORT)  # never after a commit
     with pytest.raises(InvalidTransition):
         step(Side.DESTINATION, PaymentState.ABORTED, Step.COMMIT)
+
+
+# --- a link's limits and its closing rule -----------------------------------------------------
+
+
+def _link(state: LinkState, limit_out: int, limit_in: int) -> Link:
+    return Link(
+        id="l",
+        collective_id="c",
+        peer=Peer("peer"),
+        state=state,
+        terms=Terms(Rate(Fraction(1)), limit_out, limit_in),
+        account_id="a",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+flows = st.lists(st.tuples(st.booleans(), st.integers(1, 5_000)), max_size=60)
+
+
+@given(st.integers(0, 20_000), st.integers(0, 20_000), flows)
+def test_accepted_payments_keep_the_position_within_both_limits(
+    limit_out: int, limit_in: int, payments: list[tuple[bool, int]]
+) -> None:
+    link = _link(LinkState.ACTIVE, limit_out, limit_in)
+    position = 0
+    for outgoing, amount in payments:
+        try:
+            if outgoing:
+                check_outgoing(link, position=position, held_out=0, amount=amount)
+                position += amount
+            else:
+                check_incoming(link, position=position, held_in=0, amount=amount)
+                position -= amount
+        except (LinkLimitExceeded, LinkNotActive):
+            continue
+        assert -limit_in <= position <= limit_out
+
+
+@given(st.integers(-20_000, 20_000), flows)
+def test_a_closing_link_only_moves_toward_zero(
+    start: int, payments: list[tuple[bool, int]]
+) -> None:
+    link = _link(LinkState.CLOSING, 0, 0)
+    position = start
+    for outgoing, amount in payments:
+        before = abs(position)
+        try:
+            if outgoing:
+                check_outgoing(link, position=position, held_out=0, amount=amount)
+                position += amount
+            else:
+                check_incoming(link, position=position, held_in=0, amount=amount)
+                position -= amount
+        except LinkNotActive:
+            continue
+        assert abs(position) < before  # strictly toward zero ...
+        assert (position >= 0) == (start >= 0) or position == 0  # ... and never past it
+
+
+@pytest.mark.parametrize(
+    "state", [LinkState.AWAITING_PEER, LinkState.OFFERED, LinkState.SUSPENDED, LinkState.CLOSED]
+)
+def test_a_link_not_agreed_or_suspended_carries_nothing(state: LinkState) -> None:
+    with pytest.raises(LinkNotActive):
+        check_outgoing(_link(state, 10, 10), position=0, held_out=0, amount=1)
+    with pytest.raises(LinkNotActive):
+        check_incoming(_link(state, 10, 10), position=0, held_in=0, amount=1)
+
+
+def test_the_link_table_refuses_what_it_does_not_name() -> None:
+    assert next_state(None, LinkEvent.WE_PASS) is LinkState.AWAITING_PEER
+    assert next_state(LinkState.OFFERED, LinkEvent.WE_PASS) is LinkState.ACTIVE
+    with pytest.raises(InvalidTransition):
+        next_state(None, LinkEvent.SUSPEND)  # nothing to suspend
+    with pytest.raises(InvalidTransition):
+        next_state(LinkState.CLOSING, LinkEvent.WE_PASS)  # a frozen link is not reopened
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([*sorted(FIELDS), "extra"]),
+        st.one_of(
+            st.text(max_size=5),
+            st.integers(),
+            st.none(),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        ),
+        max_size=9,
+    )
+)
+def test_any_malformed_message_is_refused_by_name(message: dict[str, object]) -> None:
+    if set(message) != FIELDS:
+        with pytest.raises(MessageRefused) as refused:
+            check_shape(message)
+        assert refused.value.context["reason"] == "malformed"

@@ -68,6 +68,9 @@ from cybermutual.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
+#: Offers from other collectives waiting for our members' vote, at most (each is a row and an
+#: account: a stranger's server must not be able to fill the database with them).
+MAX_OFFERS = 100
 #: A destination that holds money waits this long for the decision before it asks the origin.
 ASK_AFTER = timedelta(seconds=10)
 
@@ -587,9 +590,27 @@ class FederationService:
     def _send(
         self, collective: Collective, link: Link, kind: MessageKind, body: dict[str, Any]
     ) -> dict[str, Any]:
+        """Deliver a signed message and return the peer's answer, once its signature (by the
+        peer's key, over the answer and our message's nonce) is checked: an answer that is not
+        the peer's counts as no answer at all (the message is resent; nothing is decided)."""
         if self.transport is None:
             raise PeerUnreachable("no transport to other servers", retry_after_seconds=5)
-        return self.transport.send(link.peer.url, self._seal(collective, link, kind, body))
+        wire = self._seal(collective, link, kind, body)
+        answer = self.transport.send(link.peer.url, wire)
+        signed = answer.pop("signature", None)
+        data = msg.canonical({"answer": answer, "reply_to": wire["message"]["nonce"]})
+        key_id, public = link.peer_key_id, link.peer_public_key
+        if not isinstance(signed, dict) or signed.get("key_id") != key_id or public is None:
+            key_id, public = self.transport.public_key(link.peer.url, link.peer.slug)
+        if (
+            not isinstance(signed, dict)
+            or signed.get("key_id") != key_id
+            or not isinstance(signed.get("value"), str)
+            or not self.keys.verify(public, data, signed["value"])
+        ):
+            log.error("federation: an answer to %s is not signed by %s", kind.value, link.peer)
+            raise PeerUnreachable("the peer's answer is not signed by it", retry_after_seconds=5)
+        return answer
 
     def receive(self, wire: object) -> dict[str, Any]:
         """One signed message from a peer server (``POST /federation/v1/messages``)."""
@@ -616,7 +637,11 @@ class FederationService:
                 raise MessageRefused("this message was received before", reason="replayed")
             answer = self._dispatch(uow, collective, sender, kind, message["body"], key, now=now)
             uow.commit()
-        return answer
+        # signed too, and bound to the message it answers (its nonce): not replayable
+        key_id, signature = self.keys.sign(
+            collective.slug, msg.canonical({"answer": answer, "reply_to": message["nonce"]})
+        )
+        return {**answer, "signature": {"key_id": key_id, "value": signature}}
 
     def _sender_key(self, slug: str, sender: Peer, key_id: str, *, offer: bool) -> tuple[str, str]:
         """The sender's public key: the one its link recorded, or, for an offer, the one its
@@ -726,6 +751,17 @@ class FederationService:
         terms, *_ = self._peer_terms(body)
         existing = uow.federation.link_to(collective.id, sender)
         if existing is None:
+            waiting = [
+                link
+                for link in uow.federation.links_of(collective.id)
+                if link.state is LinkState.OFFERED
+            ]
+            if len(waiting) >= MAX_OFFERS:
+                raise LinkNotActive(
+                    f"this collective has {MAX_OFFERS} offers its members have not voted on; "
+                    "offer again later",
+                    reason="too_many_offers",
+                )
             # not agreed by our members yet: no limits of ours until they pass open_link
             ours = Terms(terms.rate.inverse, 0, 0)
             link = new_link(uow, collective, sender, ours, LinkState.OFFERED, now=now)
