@@ -15,6 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from cybermutual.config import Settings
+from cybermutual.domain.federation.payments import MAX_BACKOFF, PREPARE_TIMEOUT
+from cybermutual.federation_http import HttpKeyDirectory
+from cybermutual.peers import PeerClient
 from cybermutual.services.auth import AuthService
 from cybermutual.services.budget_rounds import BudgetRoundService
 from cybermutual.services.chain_planner import plan_chain
@@ -25,11 +28,15 @@ from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
 from cybermutual.services.estimate_jobs import EstimateJobs
+from cybermutual.services.federation import FederationService
+from cybermutual.services.federation_keys import KeyServiceKeys
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
+from cybermutual.services.history_export import HistoryService, KeyDirectory
+from cybermutual.services.keys import KeySealer, KeyService, SecretSealer
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.money_supply import MoneySupplyService
@@ -76,13 +83,22 @@ def build_services(
     simulation_pool: SimulationPool | None = None,
     simulation_work_limit: int = DEFAULT_WORK_LIMIT,
     jury_rng: random.Random | None = None,
+    key_sealer: KeySealer | None = None,
+    public_url: str | None = None,
+    key_directory: KeyDirectory | None = None,
+    federation_timeout: timedelta = PREPARE_TIMEOUT,
+    federation_retry: timedelta = MAX_BACKOFF,
 ) -> Services:
     """Wire every service over ``engine``.
 
     ``jury_rng`` draws the seeds of jury draws: a CSPRNG (``secrets.SystemRandom``) unless a
-    test passes a seeded ``random.Random`` to reproduce draws.
+    test passes a seeded ``random.Random`` to reproduce draws. ``key_sealer`` seals the
+    collectives' private keys (``SecretSealer(CYBERMUTUAL_KEY_SECRET)``); ``public_url`` is this
+    server's address as peers reach it, named in what it signs; ``key_directory`` fetches
+    other servers' public keys (over HTTP by default).
     """
     clock = clock or SystemClock()
+    sealer = key_sealer or SecretSealer(None)
     uow = SqlUnitOfWorkFactory(engine)
     policy_impact = PolicyImpactService(
         uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
@@ -90,13 +106,23 @@ def build_services(
     proposal_impact = ProposalImpactService(uow, clock=clock, policy_impact=policy_impact)
     market = MarketService(uow, clock=clock, rng=jury_rng or secrets.SystemRandom())
     chains = ChainService(uow, clock=clock, planner=plan_chain)
+    keys = KeyService(uow, clock=clock, sealer=sealer, base_url=public_url)
+    federation = FederationService(
+        uow,
+        clock=clock,
+        keys=KeyServiceKeys(keys),
+        public_url=public_url,
+        prepare_timeout=federation_timeout,
+        longest_wait=federation_retry,
+    )
+    federation.transport = PeerClient(federation)
     return Services(
         uow=uow,
         clock=clock,
         auth=AuthService(
             uow, clock=clock, hasher=passwords or Argon2Passwords(), token_ttl=token_ttl
         ),
-        collectives=CollectiveService(uow, clock=clock),
+        collectives=CollectiveService(uow, clock=clock, sealer=sealer),
         ledger=LedgerService(uow, clock=clock),
         commons=CommonsService(uow, clock=clock),
         allocation=AllocationService(uow, clock=clock, facilitator=DomainFacilitator()),
@@ -113,6 +139,11 @@ def build_services(
         money_supply=MoneySupplyService(uow, clock=clock),
         estimates=EstimateJobs(policy_impact, clock=clock),
         chains=chains,
+        keys=keys,
+        history=HistoryService(
+            uow, clock=clock, keys=keys, directory=key_directory or HttpKeyDirectory()
+        ),
+        federation=federation,
     )
 
 
@@ -166,7 +197,10 @@ def seeding(settings: Settings, *, passwords: Argon2Passwords) -> Callable[[Cloc
     """Services on the configured (migrated) database at any clock: for seeding history."""
     engine = _engine(settings)
     upgrade(engine)
-    return lambda clock: build_services(engine, clock=clock, passwords=passwords)
+    sealer = SecretSealer(settings.key_secret)
+    return lambda clock: build_services(
+        engine, clock=clock, passwords=passwords, key_sealer=sealer, public_url=settings.public_url
+    )
 
 
 def _engine(settings: Settings) -> Engine:
@@ -192,6 +226,11 @@ def _services(engine: Engine, settings: Settings) -> Services:
             per_member=settings.simulations_per_member,
         ),
         simulation_work_limit=settings.simulation_work_limit,
+        key_sealer=SecretSealer(settings.key_secret),
+        public_url=settings.public_url,
+        key_directory=HttpKeyDirectory(allow_private=settings.federation_allow_private),
+        federation_timeout=timedelta(seconds=settings.federation_timeout),
+        federation_retry=timedelta(seconds=settings.federation_retry_seconds),
     )
 
 

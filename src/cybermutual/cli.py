@@ -21,6 +21,7 @@ from cybermutual.budget_cli import budget_command
 from cybermutual.chain_cli import plan_chain_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
+from cybermutual.export_cli import export_app, keys_app
 from cybermutual.money_cli import money_supply_command
 from cybermutual.sim_cli import simulate_app
 
@@ -57,6 +58,8 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(simulate_app, name="simulate")
 app.command("budget")(budget_command)
 app.command("plan-chain")(plan_chain_command)
+app.add_typer(export_app(lambda url: _existing(url)), name="export")
+app.add_typer(keys_app(lambda url: _existing(url)), name="keys")
 console = Console()
 err = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
@@ -268,17 +271,19 @@ def tick(
         bool, typer.Option(help="Also compute pending impact estimates (a few per run).")
     ] = True,
 ) -> None:
-    """Do what is due now: close proposals, pay claims and basic income, apply the money rules.
+    """Do what is due now: close proposals, pay claims and basic income, apply the money rules,
+    send what links and cross-payments owe other servers.
 
     Safe to run as often as you like, and beside a running server: nothing happens twice.
     """
     services = _existing(database_url)
     try:
         report = services.tick.tick(impacts=impacts)
+        federation = services.federation.tick()
     except DomainError as exc:
         raise _fail(exc.detail) from None
-    print(json.dumps(report.as_dict(), indent=2))
-    if report.errors:
+    print(json.dumps({**report.as_dict(), "federation": federation.as_dict()}, indent=2))
+    if report.errors or federation.errors:
         raise typer.Exit(1)
 
 

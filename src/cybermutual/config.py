@@ -33,3 +33,31 @@ class Settings(BaseSettings):
     simulation_work_limit: int = Field(
         default=2_100_000, ge=1000, description="seeds x steps x agents per estimate"
     )
+    public_url: str | None = Field(
+        default=None,
+        description="this server's address as other servers reach it (https://coop.example), "
+        "named as the issuer in signed exports; by default the address a request came to",
+    )
+    key_secret: str | None = Field(
+        default=None,
+        description="seals each collective's private signing key in the database (AES-256-GCM); "
+        "keep it with your backups: without it, sealed keys cannot sign",
+    )
+    federation_allow_private: bool = Field(
+        default=False,
+        description="fetch peers' keys from loopback and private-network addresses too (for "
+        "servers on one private network, and tests); off, so a verification request cannot "
+        "make this server probe its own network",
+    )
+    federation_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="seconds a cross-payment waits for the other server to hold it before it is "
+        "voided on both sides",
+    )
+    federation_retry_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="longest wait between two attempts to reach another server (retries back "
+        "off from one second up to this)",
+    )

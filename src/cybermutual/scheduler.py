@@ -22,6 +22,7 @@ class Scheduler:
         self._every = every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._federation: threading.Thread | None = None
         self.ticks = 0
 
     def start(self) -> None:
@@ -29,12 +30,21 @@ class Scheduler:
             return
         self._thread = threading.Thread(target=self._run, name="cybermutual-tick", daemon=True)
         self._thread.start()
+        # federation has its own loop: a payment another server waits for must not wait behind
+        # an impact estimate of the governance tick
+        self._federation = threading.Thread(
+            target=self._run_federation, name="cybermutual-federation", daemon=True
+        )
+        self._federation.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        if self._federation is not None:
+            self._federation.join(timeout)
+            self._federation = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -51,4 +61,15 @@ class Scheduler:
             except Exception:  # a failing tick must not stop the next one
                 log.exception("tick failed")
             self.ticks += 1
+            self._stop.wait(self._every)
+
+    def _run_federation(self) -> None:
+        """What links and cross-payments still owe other servers (``FederationService.tick``)."""
+        while not self._stop.is_set():
+            try:
+                report = self._services.federation.tick()
+                if report.errors:
+                    log.warning("federation tick: %s", report.as_dict())
+            except Exception:  # a failing round must not stop the next one
+                log.exception("federation tick failed")
             self._stop.wait(self._every)

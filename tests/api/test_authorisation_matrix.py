@@ -1275,6 +1275,56 @@ def _chains(w: World) -> Call:
     return Call("GET", f"{H}/chains?mine=true")
 
 
+# --- federation: keys (public), a member's signed history, its verification ---------------
+
+
+def _founders_export(w: World) -> dict[str, Any]:
+    """The founder's signed history in hillside (valid; anyone else attaching it is refused)."""
+    envelope = w.services.history.export(
+        "hillside", member_id=w.founder.id, base_url="http://testserver"
+    )
+    return envelope.as_json()
+
+
+@route("GET", S + "/keys", _row(OK, OK, OK, OK, OK))
+def _keys_of(w: World) -> Call:
+    return Call("GET", H + "/keys")
+
+
+@route("GET", S + "/me/export", _row(UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK))
+def _my_export(w: World) -> Call:  # leavers keep their history to take along
+    return Call("GET", H + "/me/export")
+
+
+@route("POST", "/exports/verify", _row(UNAUTH, OK, OK, OK, OK))
+def _verify_export(w: World) -> Call:
+    return Call("POST", "/exports/verify", json=_founders_export(w))
+
+
+@route(
+    "POST",
+    S + "/memberships/me/histories",
+    _row(UNAUTH, FORBIDDEN, 422, FORBIDDEN, 422, party=422),
+)
+def _attach_history(w: World) -> Call:  # 422: not yours (export_not_yours), or the owner's
+    # history in hillside itself (invalid_value: one brings a history from another collective)
+    return Call(
+        "POST",
+        H + "/memberships/me/histories",
+        json={"export": _founders_export(w)},
+        party=w.founder,
+    )
+
+
+@route(
+    "GET",
+    S + "/memberships/{member_id}/histories",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, party=OK),
+)
+def _member_histories(w: World) -> Call:
+    return Call("GET", f"{H}/memberships/{w.founder.id}/histories", party=w.founder)
+
+
 # --- the world, once per database ---------------------------------------------------------
 
 
@@ -1409,6 +1459,39 @@ def _ask(w: World, caller: str, build: Build) -> tuple[int, str]:
         _restore(w, role, call, reply.status_code)
     code = reply.json().get("code", "") if reply.status_code >= 400 and reply.content else ""
     return reply.status_code, code
+
+
+# --- federation (issue 17): hillside has no links, so a member asking for one finds none -----
+
+
+@route("GET", S + "/links", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _links(w: World) -> Call:
+    return Call("GET", f"{H}/links")
+
+
+@route("GET", S + "/links/{link_id}", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND))
+def _link(w: World) -> Call:
+    return Call("GET", f"{H}/links/nolink")
+
+
+@route("POST", S + "/cross-payments", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND))
+def _pay_across(w: World) -> Call:
+    body = {"link": "nolink", "to": w.founder.id, "amount": 1}
+    return Call("POST", f"{H}/cross-payments", json=body, key=True)
+
+
+@route("GET", S + "/cross-payments", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK))
+def _cross_payments(w: World) -> Call:
+    return Call("GET", f"{H}/cross-payments")
+
+
+@route(
+    "GET",
+    S + "/cross-payments/{payment_id}",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND),
+)
+def _cross_payment(w: World) -> Call:
+    return Call("GET", f"{H}/cross-payments/nopayment")
 
 
 def test_every_route_has_a_row(world: World) -> None:

@@ -22,6 +22,8 @@ from cybermutual.api.routers import (
     chains,
     collectives,
     commons,
+    exports,
+    federation,
     governance,
     ledger,
     market,
@@ -67,6 +69,8 @@ def create_app(services: Services) -> FastAPI:
         public_services,
         budget_rounds,
         chains,
+        exports,
+        federation,
     ):
         api.include_router(module.router)
 
@@ -76,6 +80,7 @@ def create_app(services: Services) -> FastAPI:
         return served.health.check()
 
     app.include_router(api)
+    app.include_router(federation.server_router)  # /federation/v1: servers only, signed
     _document_required_keys(app)
 
     _serve_docs(app)

@@ -1,6 +1,7 @@
 """Refuse, at the door, requests no handler should ever see.
 
-- Bodies larger than ``MAX_BODY`` bytes: ``413 payload_too_large``.
+- Bodies larger than ``MAX_BODY`` bytes: ``413 payload_too_large`` (``MAX_EXPORT_BODY`` where a
+  member's signed history export is posted: ``EXPORT_PATHS``).
 - A NUL character anywhere in the path, the query or the body (raw, or JSON-escaped as
   ``\\u0000``): ``422 validation_error``. PostgreSQL cannot store NUL in text, and no name,
   memo or id in this system has a use for one.
@@ -18,12 +19,18 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cybermutual.api.problems import PROBLEM, problem_body
 
 MAX_BODY = 1 << 20  # 1 MiB: far above any legitimate request here
+MAX_EXPORT_BODY = 8 << 20  # a signed history export holds every posting (domain/history_export)
+EXPORT_PATHS = re.compile(
+    r"^(/api/v1/exports/verify|/api/v1/collectives/[^/]+/memberships(/me/histories)?"
+    r"|/c/[^/]+/(join|history))$"
+)
 _NUL_IN_URL = (b"\x00", b"%00")
 _NUL_IN_BODY = (b"\x00", b"\\u0000")
 API = "/api/"
@@ -82,6 +89,7 @@ class RequestGuard:
             return
         chunks: list[bytes] = []
         size = 0
+        limit = MAX_EXPORT_BODY if EXPORT_PATHS.match(scope.get("path", "")) else MAX_BODY
         more = True
         while more:
             message = await receive()
@@ -90,13 +98,13 @@ class RequestGuard:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > MAX_BODY:
+            if size > limit:
                 await _problem(
                     send,
                     413,
                     "payload_too_large",
                     "Payload too large",
-                    f"request bodies are limited to {MAX_BODY} bytes",
+                    f"request bodies are limited to {limit} bytes",
                 )
                 return
             chunks.append(chunk)

@@ -61,7 +61,7 @@ def problem(
 ) -> Response:
     """The problem document; outside ``/api/`` the web app's error page for it, when the app
     serves pages (``app.state.page_errors``, set by ``web.install``)."""
-    if request is not None and not request.url.path.startswith("/api/"):
+    if request is not None and not request.url.path.startswith(("/api/", "/federation/")):
         page = getattr(request.app.state, "page_errors", None)
         if page is not None:
             shown: Response = page(request, status, code, title, detail, headers)

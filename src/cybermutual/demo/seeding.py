@@ -34,6 +34,9 @@ class Trade(NamedTuple):
     high: int
 
 
+#: the issuer named in the demo's history exports: where ``cybermutual demo`` serves by default
+DEMO_URL = "http://127.0.0.1:8000"
+
 TRADES: list[Trade] = [
     Trade("Bike repair", 15, 60),
     Trade("Sourdough loaves", 6, 18),
@@ -126,8 +129,12 @@ def seed(
         currency=Currency("SEED", "Seed hours", 1),
         charter=Charter(default_credit_limit=200, admission=Admission.APPROVAL),
     )
-    for person in growers[1:]:
-        services.collectives.join("hillside-growers", member_id=person.id)
+    for person in growers[1:]:  # each brings their history from Riverside, verified
+        export = services.history.export(
+            DEMO_SLUG, member_id=person.id, base_url=services.keys.base_url or DEMO_URL
+        )
+        brought = services.history.verify(export.as_json(), local=True)
+        services.collectives.join("hillside-growers", member_id=person.id, history=brought)
         services.collectives.approve(
             "hillside-growers", approver_id=growers[0].id, member_id=person.id
         )

@@ -8,7 +8,7 @@ own pending payment, and nobody who left owes anything or holds money.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 
 from cybermutual.domain.journal import Problem
@@ -25,12 +25,14 @@ def check_obligations(
     accounts: Iterable[Account],
     memberships: Mapping[str, Membership],
     set_aside: Mapping[str, tuple[datetime, str]],
+    cross_holds: Collection[str] = frozenset(),
 ) -> list[Problem]:
     """Every way the ledger fails to back an obligation, as problems (none: all is backed).
 
     ``escrows`` holds the escrow transfer of each open order by transfer id (whatever its
     state), ``pending`` every pending transfer of the collective, ``memberships`` the members'
-    standing by member id, ``set_aside`` the orders whose auto-confirmation failed.
+    standing by member id, ``set_aside`` the orders whose auto-confirmation failed,
+    ``cross_holds`` the holds of cross-payments still in flight (issue 17).
     """
     problems: list[Problem] = []
     accounts = list(accounts)
@@ -53,6 +55,8 @@ def check_obligations(
         )
     for transfer in pending:
         if transfer.id in live_escrows:
+            continue
+        if transfer.kind is TransferKind.CLEARING and transfer.id in cross_holds:
             continue
         own_payment = (
             transfer.kind is TransferKind.PAYMENT and transfer.debit_account_id in owner_of

@@ -21,6 +21,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── RecipeNotFound              recipe_not_found
 │   ├── ChainPlanNotFound           chain_plan_not_found
 │   └── ChainLinkNotFound           chain_link_not_found
+│   ├── LinkNotFound                link_not_found  (a federation link, issue 17)
+│   └── CrossPaymentNotFound        cross_payment_not_found
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -39,6 +41,7 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotTheProducer              not_the_producer  (a recipe's producer)
 │   ├── NotYourLink                 not_your_link     (a chain link is its producer's to decide)
 │   └── NotTheRequester             not_the_requester (a chain plan is its requester's to cancel)
+│   └── MessageRefused              message_refused  (a server message: tampered, replayed, stale)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -69,7 +72,9 @@ DomainError                         (code)                      HTTP at the edge
 │   └── TooManySimulations          too_many_simulations
 ├── Unavailable                     service_unavailable         503 (with Retry-After)
 │   ├── SimulatorBusy               simulator_busy
-│   └── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
+│   ├── StorageUnavailable          storage_unavailable (disk full, database locked or read-only)
+│   ├── PeerUnreachable             peer_unreachable  (a linked server did not answer)
+│   └── IssuerUnreachable           issuer_unreachable  (a signer's keys cannot be fetched)
 └── RuleViolation                   rule_violation              422
     ├── InvalidValue                invalid_value
     │   ├── InvalidParams           invalid_params  (a proposal's params, with ``field``)
@@ -97,6 +102,12 @@ DomainError                         (code)                      HTTP at the edge
     ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
     ├── ChainInfeasible             chain_infeasible  (with the ``shortfall``: good, units)
     └── OverBudget                  over_budget       (the chain's cost and the budget)
+    ├── LinkNotActive               link_not_active  (suspended, closing, not yet agreed)
+    ├── LinkLimitExceeded           link_limit_exceeded
+    ├── CrossPaymentRefused         cross_payment_refused  (the peer refused it: nothing moved)
+    ├── SignatureInvalid            signature_invalid  (a signed document altered or forged)
+    ├── UnknownKey                  unknown_key  (signed by a key its issuer does not list)
+    └── ExportNotYours              export_not_yours  (a history export of someone else)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -654,3 +665,75 @@ class ChainInfeasible(RuleViolation):
 class OverBudget(RuleViolation):
     code = "over_budget"
     title = "The cheapest chain costs more than the budget"
+
+
+# --- federation (issue 17) ---
+
+
+class LinkNotFound(NotFound):
+    code = "link_not_found"
+    title = "Link not found"
+
+
+class CrossPaymentNotFound(NotFound):
+    code = "cross_payment_not_found"
+    title = "Cross-payment not found"
+
+
+class MessageRefused(Forbidden):
+    """A server-to-server message that is malformed, unsigned, tampered with, stale or replayed
+    (``reason`` in the context says which)."""
+
+    code = "message_refused"
+    title = "Server message refused"
+
+
+class PeerUnreachable(Unavailable):
+    code = "peer_unreachable"
+    title = "The linked collective's server did not answer"
+
+
+class LinkNotActive(RuleViolation):
+    code = "link_not_active"
+    title = "The link carries no payments now"
+
+
+class LinkLimitExceeded(RuleViolation):
+    code = "link_limit_exceeded"
+    title = "The link's limit would be exceeded"
+
+
+class CrossPaymentRefused(RuleViolation):
+    code = "cross_payment_refused"
+    title = "The cross-payment was refused; nothing was paid"
+
+
+# --- federation: keys and signed exports (issue 17) ---
+
+
+class SignatureInvalid(RuleViolation):
+    """A signed document whose signature does not match its contents (altered, or forged)."""
+
+    code = "signature_invalid"
+    title = "The signature does not match"
+
+
+class UnknownKey(RuleViolation):
+    """Signed with a key id the issuing collective does not list (or not for that moment)."""
+
+    code = "unknown_key"
+    title = "Signed with a key the issuer does not list"
+
+
+class ExportNotYours(RuleViolation):
+    """A history export attached by someone other than the member it describes."""
+
+    code = "export_not_yours"
+    title = "This export describes someone else"
+
+
+class IssuerUnreachable(Unavailable):
+    """The issuing server's public keys could not be fetched; try again later."""
+
+    code = "issuer_unreachable"
+    title = "The issuing server cannot be reached"

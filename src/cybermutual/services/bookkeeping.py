@@ -74,6 +74,11 @@ class Books:
             else:
                 self._system[account.kind] = account.id
 
+    def adopt(self, account: Account) -> None:
+        """An account the caller locked itself, before ``lock_members`` (a federation link's
+        account, locked right after its link, so every link's payments lock in one order)."""
+        self._accounts[account.id] = account
+
     def membership(self, member_id: str) -> Membership | None:
         """A locked member's membership, as it stood when the lock was taken."""
         return self._standing.get(member_id)

@@ -23,8 +23,10 @@ from cybermutual.domain.membership import Membership, MembershipStatus, require_
 from cybermutual.domain.money import Currency
 from cybermutual.domain.people import Person
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.history_export import Verification, record
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
+from cybermutual.services.keys import KeySealer, SecretSealer, create_key
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.market.disputes import jury_seat_parties, vacate_jury_seats
 from cybermutual.services.ports import Clock, CollectiveStats, Page, UnitOfWork, UnitOfWorkFactory
@@ -52,9 +54,12 @@ class CollectiveProfile:
 
 
 class CollectiveService:
-    def __init__(self, uow: UnitOfWorkFactory, *, clock: Clock) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, clock: Clock, sealer: KeySealer | None = None
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._sealer = sealer or SecretSealer(None)
 
     def create(
         self,
@@ -65,7 +70,8 @@ class CollectiveService:
         currency: Currency,
         charter: Charter,
     ) -> Collective:
-        """Start a collective: its system accounts, and its founder as the first member."""
+        """Start a collective: its system accounts, its signing key, and its founder as the
+        first member."""
         now = self._clock.now()
         collective = Collective(new_id(), slug, name.strip(), currency, charter, created_at=now)
         with self._uow() as uow:
@@ -73,6 +79,7 @@ class CollectiveService:
                 raise SlugTaken(f"the slug '{slug}' is taken", slug=slug)
             uow.collectives.add(collective)
             uow.journal.open(ChainHead(collective.id))
+            create_key(uow, collective.id, sealer=self._sealer, now=now)
             uow.accounts.add(
                 Account(new_id(), collective.id, AccountKind.COMMONS_FUND, None, credit_limit=0)
             )
@@ -106,8 +113,14 @@ class CollectiveService:
                 collective, uow.collectives.stats(collective, now=self._clock.now())
             )
 
-    def join(self, slug: str, *, member_id: str) -> Membership:
-        """Join (or rejoin): active at once, or pending until a member approves."""
+    def join(self, slug: str, *, member_id: str, history: Verification | None = None) -> Membership:
+        """Join (or rejoin): active at once, or pending until a member approves.
+
+        ``history``: the newcomer's export from another collective, already verified
+        (``HistoryService.verify``), recorded with the request so approvers and members see
+        the verified reputation; ``export_not_yours`` refuses the whole request if it is
+        someone else's.
+        """
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             membership = rules.join(
@@ -118,12 +131,21 @@ class CollectiveService:
                 now=self._clock.now(),
             )
             admit(uow, collective, membership)
+            if history is not None:
+                record(uow, collective.id, member_id, history, now=self._clock.now())
             if membership.status is MembershipStatus.PENDING:
-                self._ask_approvers(uow, collective, membership)
+                self._ask_approvers(uow, collective, membership, history=history)
             uow.commit()
         return membership
 
-    def _ask_approvers(self, uow: UnitOfWork, collective: Collective, request: Membership) -> None:
+    def _ask_approvers(
+        self,
+        uow: UnitOfWork,
+        collective: Collective,
+        request: Membership,
+        *,
+        history: Verification | None = None,
+    ) -> None:
         """Tell active members (any of whom may approve) that someone asks to join.
 
         At most ``APPROVERS_ASKED`` of them, so a large collective's inboxes are not flooded;
@@ -137,7 +159,13 @@ class CollectiveService:
             tuple(m.member_id for m, _ in approvers.items),
             "member",
             request.member_id,
-            f"{{actor}} asks to join {collective.name}: any active member can approve.",
+            f"{{actor}} asks to join {collective.name}"
+            + (
+                f", bringing a verified history from {history.summary.collective_name}"
+                if history is not None
+                else ""
+            )
+            + ": any active member can approve.",
             request.member_id,
         )
         notify(uow, collective, [event], now=self._clock.now())

@@ -13,11 +13,14 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.estimate_jobs import EstimateJobs
+from cybermutual.services.federation import FederationService
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
 from cybermutual.services.governance_tick import TickService
 from cybermutual.services.governance_votes import VoteService
 from cybermutual.services.health import HealthService
+from cybermutual.services.history_export import HistoryService
+from cybermutual.services.keys import KeyService
 from cybermutual.services.ledger import LedgerService
 from cybermutual.services.market import MarketService
 from cybermutual.services.money_supply import MoneySupplyService
@@ -57,3 +60,6 @@ class Services:
     faults: StorageFaults
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
     chains: ChainService  # supply chains: goods, recipes, chain plans (issue #16)
+    keys: KeyService  # each collective's signing keys (federation)
+    history: HistoryService  # members' signed exports and their verification (federation)
+    federation: FederationService  # links and cross-server payments (issue 17)

@@ -23,7 +23,7 @@ from cybermutual.domain.governance import public_services as ps
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.ledger import AccountKind, check_credit_limit
 from cybermutual.domain.membership import MembershipStatus
-from cybermutual.services import money_rules
+from cybermutual.services import federation_links, money_rules
 from cybermutual.services.budget_round_closing import open_round as store_round
 from cybermutual.services.collectives import admit
 from cybermutual.services.governance_ports import PolicyRecord
@@ -264,6 +264,19 @@ def _dormant_debt(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: date
     return changes
 
 
+def _open_link(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    """This side's half of the handshake; the peer is told after the commit (the outbox)."""
+    return federation_links.open_link(uow, c, e, now=now)
+
+
+def _suspend_link(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    return federation_links.suspend_link(uow, c, e, now=now)
+
+
+def _close_link(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    return federation_links.close_link(uow, c, e, now=now)
+
+
 _APPLY = {
     k.SetLevy: _levy,
     k.SetCreditLimit: _credit_limit,
@@ -279,4 +292,7 @@ _APPLY = {
     k.SetCreditLimitRule: _credit_limit_rule,
     k.SetDemurrage: _demurrage,
     k.SetDormantDebt: _dormant_debt,
+    k.OpenLink: _open_link,
+    k.SuspendLink: _suspend_link,
+    k.CloseLink: _close_link,
 }

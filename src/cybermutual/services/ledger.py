@@ -503,6 +503,7 @@ class LedgerService(WalletReads):
                 accounts=accounts,
                 memberships=uow.memberships.get_many(collective.id, owners),
                 set_aside=uow.market.orders.set_aside_of(collective.id),
+                cross_holds=uow.federation.open_holds(collective.id),
             )
             problems = (*books.problems, *backed)
             result = replace(books, ok=not problems, problems=problems)

@@ -33,7 +33,9 @@ from cybermutual.domain.people import Person
 if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.chain_ports import ChainStore
+    from cybermutual.services.federation_ports import FederationStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
+    from cybermutual.services.key_ports import KeyRepository, VerifiedHistoryRepository
     from cybermutual.services.market.ports import MarketStore
     from cybermutual.services.money_rule_ports import MoneyRuleStore
 
@@ -483,6 +485,15 @@ class UnitOfWork(Protocol):
 
     @property
     def chains(self) -> ChainStore: ...
+
+    @property
+    def federation(self) -> FederationStore: ...
+
+    @property
+    def keys(self) -> KeyRepository: ...
+
+    @property
+    def verified_histories(self) -> VerifiedHistoryRepository: ...
 
     def __enter__(self) -> Self: ...
 

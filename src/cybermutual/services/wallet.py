@@ -148,6 +148,15 @@ def _own_account(uow: UnitOfWork, collective: Collective, member_id: str) -> Acc
     return account
 
 
+def readable_account(
+    uow: UnitOfWork, collective: Collective, member_id: str
+) -> tuple[Membership, Account]:
+    """A member's own membership and account, for reading: active members and leavers (who
+    keep read access); ``not_a_member`` for anyone else."""
+    membership = _spender(uow.memberships.get(collective.id, member_id))
+    return membership, _own_account(uow, collective, member_id)
+
+
 class WalletReads:
     """A member's wallet, statement, export, payment preview and holdings (see the module)."""
 
@@ -204,16 +213,7 @@ class WalletReads:
             collective = load_collective(uow, slug)
             _spender(uow.memberships.get(collective.id, member_id))
             account = _own_account(uow, collective, member_id)
-            lines: list[StatementLine] = []
-            cursor: str | None = None
-            after = account.balance
-            while True:  # one snapshot: each page starts where the one before ended
-                page = _statement(uow, account, limit=EXPORT_PAGE, cursor=cursor, after=after)
-                lines.extend(page.lines)
-                if page.next_cursor is None:
-                    return collective.currency, lines
-                cursor = page.next_cursor
-                after = balance_before([x.posting for x in page.lines], balance_after_newest=after)
+            return collective.currency, whole_statement(uow, account)
 
     def preview_payment(
         self, slug: str, *, payer: str, payee: str, amount: int, memo: str = ""
@@ -261,6 +261,20 @@ class WalletReads:
                     account = _as_spent(account, membership)
                 found.append(Holding(slug, name, collective.currency, membership, account))
             return found
+
+
+def whole_statement(uow: UnitOfWork, account: Account) -> list[StatementLine]:
+    """Every line of an account's statement, newest first, read in the caller's snapshot."""
+    lines: list[StatementLine] = []
+    cursor: str | None = None
+    after = account.balance
+    while True:  # one snapshot: each page starts where the one before ended
+        page = _statement(uow, account, limit=EXPORT_PAGE, cursor=cursor, after=after)
+        lines.extend(page.lines)
+        if page.next_cursor is None:
+            return lines
+        cursor = page.next_cursor
+        after = balance_before([x.posting for x in page.lines], balance_after_newest=after)
 
 
 def _postings(

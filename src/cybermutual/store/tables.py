@@ -916,3 +916,125 @@ chain_links = Table(
     Index("ix_chain_links_producer", "producer_id", "status"),
     Index("ix_chain_links_order", "order_id"),
 )
+
+
+# federation (0014_links, issue 17). A link to another collective, one row per side; ``peer_url``
+# is '' for a collective on this server. ``outbox`` names the link message this side still owes
+# the peer (offer, accept, suspend, close), resent until the peer answers.
+federation_links = Table(
+    "federation_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("peer_slug", String(64), nullable=False),
+    Column("peer_url", String(300), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rate", String(60), nullable=False),
+    Column("limit_out", Money, nullable=False),
+    Column("limit_in", Money, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id"), nullable=False),
+    Column("peer_link_id", ID),
+    Column("peer_rate", String(60)),
+    Column("peer_limit_out", Money),
+    Column("peer_limit_in", Money),
+    Column("peer_currency", String(10)),
+    Column("peer_decimals", Integer),
+    Column("peer_key_id", String(64)),
+    Column("peer_public_key", String(200)),
+    Column("suspended_by_us", Boolean, nullable=False),
+    Column("suspended_by_peer", Boolean, nullable=False),
+    Column("outbox", String(16)),
+    Column("created_at", Moment, nullable=False),
+    Column("activated_at", Moment),
+    Column("closed_at", Moment),
+    UniqueConstraint("collective_id", "peer_url", "peer_slug", name="uq_federation_links_peer"),
+)
+
+# a cross-payment on one side (``side``: origin or destination); ``payment_ref`` is the origin's
+# id for it on both sides. The rows are the outbox (origin) and the inbox (destination) of the
+# two-phase commit in ``domain/federation/payments.py``.
+cross_payments = Table(
+    "cross_payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("link_id", ID, ForeignKey("federation_links.id"), nullable=False),
+    Column("side", String(12), nullable=False),
+    Column("payment_ref", ID, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("peer_done", Boolean, nullable=False),
+    Column("payer", String(64), nullable=False),
+    Column("payee", String(64), nullable=False),
+    Column("amount_ours", Money, nullable=False),
+    Column("amount_theirs", Money, nullable=False),
+    Column("memo", Text, nullable=False),
+    Column("transfer_id", ID, ForeignKey("transfers.id")),
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("deadline", Moment, nullable=False),
+    Column("next_attempt_at", Moment, nullable=False),
+    Column("decided_at", Moment),
+    UniqueConstraint("collective_id", "side", "payment_ref", name="uq_cross_payments_ref"),
+    Index("ix_cross_payments_link", "link_id", "state"),
+    Index("ix_cross_payments_due", "state", "peer_done", "next_attempt_at"),
+)
+
+# nonces of server messages already accepted, per sending key: a replay is refused
+federation_nonces = Table(
+    "federation_nonces",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", Moment, nullable=False),
+    Index("ix_federation_nonces_seen", "seen_at"),
+)
+
+# one netting of a link's opposite flows per period (day): gross each way and the net
+link_clearings = Table(
+    "link_clearings",
+    metadata,
+    Column("link_id", ID, ForeignKey("federation_links.id"), primary_key=True),
+    Column("period_key", String(10), primary_key=True),
+    Column("paid_out", Money, nullable=False),
+    Column("paid_in", Money, nullable=False),
+    Column("payments_out", Integer, nullable=False),
+    Column("payments_in", Integer, nullable=False),
+    Column("position", Money, nullable=False),
+    Column("cleared_at", Moment, nullable=False),
+)
+
+# federation: each collective's Ed25519 keys (0014_export; domain/signing.py, services/keys.py).
+# ``id`` is the key id (the first 32 hex digits of the public key's SHA-256); the private key is
+# sealed by ``services/keys.KeySealer`` and never leaves the server. A retired key stays listed
+# (``GET .../keys``) so what it signed can still be verified.
+collective_keys = Table(
+    "collective_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("private_key", Text, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("retired_at", Moment),
+    Index("ix_collective_keys_collective", "collective_id", "created_at"),
+)
+
+# a newcomer's history from another collective, verified against its issuer's key: one row per
+# (member, issuing collective), replaced by a newer export of the same issuer
+verified_histories = Table(
+    "verified_histories",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("member_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("issuer_base_url", String(200), primary_key=True),
+    Column("issuer_slug", String(64), primary_key=True),
+    Column("issuer_name", String(120), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("issued_at", Moment, nullable=False),
+    Column("verified_at", Moment, nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the signed bytes
+    Column("summary", Text, nullable=False),  # canonical JSON of domain.history_export.Summary
+    Index("ix_verified_histories_member", "member_id"),
+)

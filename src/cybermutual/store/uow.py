@@ -14,8 +14,10 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
+from cybermutual.store.federation import SqlFederation
 from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
+from cybermutual.store.keys import SqlKeys, SqlVerifiedHistories
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
 from cybermutual.store.money_rules import SqlMoneyRules
@@ -44,6 +46,9 @@ class SqlUnitOfWork:
     budget_rounds: SqlBudgetRounds
     money_rules: SqlMoneyRules
     chains: SqlChains
+    federation: SqlFederation
+    keys: SqlKeys
+    verified_histories: SqlVerifiedHistories
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -80,6 +85,9 @@ class SqlUnitOfWork:
         self.budget_rounds = SqlBudgetRounds(conn)
         self.money_rules = SqlMoneyRules(conn)
         self.chains = SqlChains(conn)
+        self.federation = SqlFederation(conn)
+        self.keys = SqlKeys(conn)
+        self.verified_histories = SqlVerifiedHistories(conn)
         return self
 
     def __exit__(

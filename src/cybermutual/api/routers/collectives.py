@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from cybermutual.api.deps import CurrentMember, ServicesDep
 from cybermutual.api.names import NamedRoute
@@ -20,6 +20,7 @@ from cybermutual.api.schemas import (
     PagePublic,
     StatsPublic,
 )
+from cybermutual.api.schemas_export import JoinCreate
 from cybermutual.domain.collective import (
     Admission,
     CapitalMode,
@@ -167,10 +168,24 @@ def collective(slug: str, services: ServicesDep) -> CollectivePublic:
     responses={202: {"description": "pending: the collective admits by approval"}},
 )
 def join(
-    slug: str, person: CurrentMember, services: ServicesDep, response: Response
+    slug: str,
+    person: CurrentMember,
+    services: ServicesDep,
+    response: Response,
+    request: Request,
+    body: JoinCreate | None = None,
 ) -> MembershipPublic:
-    """Join (or rejoin, with the same account). Pending (202) where admission needs approval."""
-    membership = services.collectives.join(slug, member_id=person.id)
+    """Join (or rejoin, with the same account). Pending (202) where admission needs approval.
+
+    Optionally send ``{"export": ...}``: your signed history from another collective. It is
+    verified first (``signature_invalid``, ``unknown_key``, ``export_not_yours`` refuse the
+    whole request) and members then see your verified reputation."""
+    verified = (
+        services.history.verify(body.export, here=str(request.base_url))
+        if body is not None and body.export is not None
+        else None
+    )
+    membership = services.collectives.join(slug, member_id=person.id, history=verified)
     if membership.status is MembershipStatus.PENDING:
         response.status_code = status.HTTP_202_ACCEPTED
     return membership_public(slug, membership)

@@ -8,15 +8,18 @@ the proposal (so what members vote on is exactly what will be applied).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from cybermutual.domain.collective import MAX_APPROVALS, MAX_CHARTER_TEXT, Admission
-from cybermutual.domain.errors import InvalidParams
+from cybermutual.domain.errors import InvalidParams, InvalidValue
+from cybermutual.domain.federation.rate import Rate
 from cybermutual.domain.money import MAX_AMOUNT
 from cybermutual.domain.money_rules import (
     MAX_DEMURRAGE,
@@ -53,6 +56,10 @@ class ProposalKind(StrEnum):
     SET_CREDIT_LIMIT_RULE = "set_credit_limit_rule"
     SET_DEMURRAGE = "set_demurrage"
     SET_DORMANT_DEBT = "set_dormant_debt"
+    # federation (issue 17, ``domain/federation/``)
+    OPEN_LINK = "open_link"
+    SUSPEND_LINK = "suspend_link"
+    CLOSE_LINK = "close_link"
 
 
 #: Kinds that need the charter's supermajority rather than its threshold.
@@ -252,6 +259,51 @@ class SetDormantDebt:
         return {"weeks": self.rule.weeks, "grace_weeks": self.rule.grace_weeks}
 
 
+@dataclass(frozen=True, slots=True)
+class OpenLink:
+    """A link to ``peer`` (a slug here, or on the server at ``peer_url``) at ``rate`` (one of our
+    units is worth ``rate`` of theirs) with our limits; the peer's members pass the matching one.
+    Passed again for a suspended link, it lifts our suspension."""
+
+    peer: str
+    peer_url: str | None
+    rate: Rate
+    limit_out: int
+    limit_in: int
+    kind: ProposalKind = field(default=ProposalKind.OPEN_LINK, init=False)
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "peer": self.peer,
+            "rate": str(self.rate),
+            "limit_out": self.limit_out,
+            "limit_in": self.limit_in,
+        }
+        if self.peer_url is not None:
+            out["peer_url"] = self.peer_url
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SuspendLink:
+    link: str
+    kind: ProposalKind = field(default=ProposalKind.SUSPEND_LINK, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"link": self.link}
+
+
+@dataclass(frozen=True, slots=True)
+class CloseLink:
+    """Close a link by the written rule of ``domain/federation/links.py`` (settle or freeze)."""
+
+    link: str
+    kind: ProposalKind = field(default=ProposalKind.CLOSE_LINK, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"link": self.link}
+
+
 Effect = (
     SetLevy
     | SetCreditLimit
@@ -267,6 +319,9 @@ Effect = (
     | SetCreditLimitRule
     | SetDemurrage
     | SetDormantDebt
+    | OpenLink
+    | SuspendLink
+    | CloseLink
 )
 
 
@@ -509,6 +564,37 @@ def _set_dormant_debt(p: _Params) -> Effect:
     return SetDormantDebt(DormantDebtRule(weeks, grace))
 
 
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def _open_link(p: _Params) -> Effect:
+    peer = p.required_text("peer", high=_ID).lower()
+    if not _SLUG.match(peer):
+        raise InvalidParams("params.peer is a collective's slug", field="params.peer")
+    url = p.text("peer_url", high=300, required=False)
+    if url is not None:
+        url = url.rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise InvalidParams(
+                "params.peer_url is the peer server's base URL, like https://hillside.example",
+                field="params.peer_url",
+            )
+    try:
+        rate = Rate.parse(p._get("rate", required=True))
+    except InvalidValue as exc:
+        raise InvalidParams(exc.detail, field="params.rate") from None
+    return OpenLink(peer, url, rate, p.integer("limit_out", low=0), p.integer("limit_in", low=0))
+
+
+def _suspend_link(p: _Params) -> Effect:
+    return SuspendLink(p.required_text("link", high=_ID))
+
+
+def _close_link(p: _Params) -> Effect:
+    return CloseLink(p.required_text("link", high=_ID))
+
+
 _PARSERS = {
     ProposalKind.SET_LEVY: _set_levy,
     ProposalKind.SET_CREDIT_LIMIT: _set_credit_limit,
@@ -524,4 +610,7 @@ _PARSERS = {
     ProposalKind.SET_CREDIT_LIMIT_RULE: _set_credit_limit_rule,
     ProposalKind.SET_DEMURRAGE: _set_demurrage,
     ProposalKind.SET_DORMANT_DEBT: _set_dormant_debt,
+    ProposalKind.OPEN_LINK: _open_link,
+    ProposalKind.SUSPEND_LINK: _suspend_link,
+    ProposalKind.CLOSE_LINK: _close_link,
 }

@@ -13,7 +13,9 @@ from cybermutual.web.pages import (
     collective,
     commons,
     governance,
+    history,
     inbox,
+    links,
     market,
     profile,
     public,
@@ -34,6 +36,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     inbox.router,
     profile.router,
     chains.router,
+    history.router,
+    links.router,
 )
 
 

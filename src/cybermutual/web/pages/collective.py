@@ -13,6 +13,7 @@ from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.container import Services
 from cybermutual.services.market.ports import ListingQuery
 from cybermutual.web.pages.context import collective_context
+from cybermutual.web.pages.history import ExportFile, read_export
 from cybermutual.web.rendering import refused, render
 from cybermutual.web.routing import page_router, see_other
 from cybermutual.web.sessions import MemberDep, ServicesDep, Viewer, ViewerDep, services_of
@@ -48,25 +49,44 @@ def _recent(services: Services, slug: str, viewer: Viewer) -> dict[str, Any]:
     return recent
 
 
+def _home(services: Services, slug: str, viewer: Viewer) -> dict[str, Any]:
+    context = collective_context(services, slug, viewer, "home")
+    keys = services.keys.keys(slug)  # public: anyone may check what the collective signs
+    return {**context, **_recent(services, slug, viewer), "keys": keys}
+
+
 @router.get("/c/{slug}")
 def home(request: Request, slug: str, viewer: ViewerDep, services: ServicesDep) -> Response:
-    context = collective_context(services, slug, viewer, "home")
-    return render(request, "collective/home.html", {**context, **_recent(services, slug, viewer)})
+    return render(request, "collective/home.html", _home(services, slug, viewer))
 
 
 @router.post("/c/{slug}/join")
-def join(request: Request, slug: str, viewer: MemberDep, services: ServicesDep) -> Response:
-    """Join at once (open admission) or ask to (admission by approval)."""
+def join(
+    request: Request,
+    slug: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    export: ExportFile = None,
+) -> Response:
+    """Join at once (open admission) or ask to (admission by approval), optionally bringing
+    one's signed history from another collective (verified before anything is saved)."""
     try:
-        membership = services.collectives.join(slug, member_id=viewer.id)
+        verified = None
+        if export is not None and export.filename:
+            verified = services.history.verify(read_export(export), here=str(request.base_url))
+        membership = services.collectives.join(slug, member_id=viewer.id, history=verified)
     except DomainError as error:
-        context = collective_context(services, slug, viewer, "home")
-        return refused(
-            request, "collective/home.html", error, {**context, **_recent(services, slug, viewer)}
-        )
+        return refused(request, "collective/home.html", error, _home(services, slug, viewer))
+    brought = (
+        f" Members see your verified history from {verified.summary.collective_name}."
+        if verified
+        else ""
+    )
     if membership.status is MembershipStatus.PENDING:
-        return see_other(f"/c/{slug}", flash="You asked to join; a member will approve you soon.")
-    return see_other(f"/c/{slug}", flash="Welcome! You are a member now.")
+        return see_other(
+            f"/c/{slug}", flash=f"You asked to join; a member will approve you soon.{brought}"
+        )
+    return see_other(f"/c/{slug}", flash=f"Welcome! You are a member now.{brought}")
 
 
 def _leave_context(services: Services, slug: str, viewer: Viewer) -> dict[str, Any]:

@@ -31,13 +31,15 @@ def member_profile(
     services: ServicesDep,
     cursor: str | None = None,
 ) -> Response:
-    """A member as other members see them: standing, reputation, reviews, open listings."""
+    """A member as other members see them: standing, reputation (and the verified histories
+    they brought from other collectives), reviews, open listings."""
     context = collective_context(services, slug, viewer, "home")
     profile = services.market.member_profile(slug, viewer=viewer.id, member_id=member_id)
     reviews = services.market.reviews_of(
         slug, member_id=member_id, viewer=viewer.id, limit=REVIEWS, cursor=cursor
     )
     authors = services.auth.names(r.author_id for r in reviews.items)
+    histories = services.history.histories(slug, viewer_id=viewer.id, member_id=member_id)
     return render(
         request,
         "profile/member.html",
@@ -48,5 +50,6 @@ def member_profile(
             "authors": authors,
             "cursor": cursor,
             "is_me": member_id == viewer.id,
+            "histories": histories,  # verified histories brought from other collectives
         },
     )

@@ -55,6 +55,17 @@ KINDS: tuple[Kind, ...] = (
         "Dormant debts",
         "Write off the debts of members who stopped trading, against the fund.",
     ),
+    Kind(
+        "open_link",
+        "Open a link to another collective",
+        "Trade with its members at an exchange rate, within limits both sides vote on.",
+    ),
+    Kind("suspend_link", "Suspend a link", "No new payments across it until members resume it."),
+    Kind(
+        "close_link",
+        "Close a link",
+        "Closed at once if nothing is owed; otherwise frozen until the position is back to zero.",
+    ),
     Kind("amend_charter", "Amend the charter", "Change the charter's text (supermajority)."),
     Kind("expel_member", "Expel a member", "They keep their account but cannot rejoin."),
     Kind(
@@ -108,6 +119,11 @@ DEFAULTS: dict[str, str] = {
     "params.threshold": "0",
     "params.dormant_weeks": "26",
     "params.grace_weeks": "4",
+    "params.peer": "",
+    "params.peer_url": "",
+    "params.limit_out": "",
+    "params.limit_in": "",
+    "params.link": "",
 }
 #: Every field the form may show (a refusal naming one is shown next to it, not at the top).
 FIELDS: tuple[str, ...] = tuple(DEFAULTS)
@@ -265,6 +281,22 @@ def _set_dormant_debt(
     return {"weeks": weeks, "grace_weeks": grace}
 
 
+def _open_link(values: dict[str, str], currency: Currency, closes_at: datetime) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "peer": values.get("params.peer", "").strip(),
+        "rate": values.get("params.rate", "").strip(),
+        "limit_out": _money(values, "params.limit_out", currency, positive=False),
+        "limit_in": _money(values, "params.limit_in", currency, positive=False),
+    }
+    if url := values.get("params.peer_url", "").strip():
+        params["peer_url"] = url
+    return params
+
+
+def _link(values: dict[str, str], currency: Currency, closes_at: datetime) -> dict[str, Any]:
+    return {"link": values.get("params.link", "").strip()}
+
+
 _PARAMS = {
     "set_levy": _set_levy,
     "set_credit_limit": _set_credit_limit,
@@ -280,4 +312,7 @@ _PARAMS = {
     "set_credit_limit_rule": _set_credit_limit_rule,
     "set_demurrage": _set_demurrage,
     "set_dormant_debt": _set_dormant_debt,
+    "open_link": _open_link,
+    "suspend_link": _link,
+    "close_link": _link,
 }
