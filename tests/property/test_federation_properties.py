@@ -160,7 +160,10 @@ class World:
     def origin_receives(self, answer: tuple[str, PaymentState | None]) -> None:
         what, state = answer
         if what == "prepare_answer":
-            self.origin_on(Step.PREPARED if state is PaymentState.PREPARED else Step.REFUSED)
+            # a late answer to a duplicated prepare (the destination may have committed since)
+            # changes nothing: the service decides only a payment still preparing (``_decide``)
+            if self.origin is PaymentState.PREPARING:
+                self.origin_on(Step.PREPARED if state is PaymentState.PREPARED else Step.REFUSED)
         elif what == "ack" and self.origin.final:
             self.origin_done = True
         elif what == "status":  # the destination asked; the origin answers with its state
