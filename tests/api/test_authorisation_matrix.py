@@ -1342,7 +1342,7 @@ def _payouts(w: World) -> Call:
 
 
 @route("GET", ENT + "/equity", FOR_THE_ENTERPRISE)
-def _register(w: World) -> Call:  # only owners see the owner register
+def _owner_register(w: World) -> Call:  # only owners see the owner register
     return Call("GET", f"{H}/enterprises/{_enterprise(w, 'firm')}/equity", party=w.founder)
 
 
