@@ -165,6 +165,11 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
         ("wage", 200, "Rye & Co"),
         ("profit_share", 660, "Rye & Co"),
     }
+    statement = ben.get(f"{M}/accounts/me/statement").json()["items"]
+    assert {(line["purpose"], line["amount"], line["counterparty_name"]) for line in statement} == {
+        ("wage", 200, "Rye & Co"),
+        ("profit_share", 660, "Rye & Co"),
+    }
     income = ben.get(f"{M}/me/income").json()
     assert [(i["enterprise_name"], i["wages"], i["shares"], i["hours"]) for i in income] == [
         ("Rye & Co", 200, 660, "2")
