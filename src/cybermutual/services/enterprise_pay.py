@@ -26,7 +26,12 @@ from cybermutual.domain.enterprise.pay import (
     PeriodStatus,
 )
 from cybermutual.domain.enterprise.reports import CollectiveMeasures, WorkRecord, measures
-from cybermutual.domain.errors import InvalidTransition, InvalidValue, NotPermitted
+from cybermutual.domain.errors import (
+    ConcurrentChange,
+    InvalidTransition,
+    InvalidValue,
+    NotPermitted,
+)
 from cybermutual.domain.ledger import TransferKind
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.enterprise_common import (
@@ -187,11 +192,23 @@ class EnterprisePay(EnterpriseUseCase):
             period = load_period(uow, enterprise, period_id)  # under the locks
             if period.status is PeriodStatus.CLOSED:  # closed by an earlier request: pays once
                 return self._closed(uow, enterprise_id, period_id)
+            # who is paid, again under the locks: hours approved, equity granted or a worker-owner
+            # admitted meanwhile would name someone whose account is not locked
             approved = uow.enterprises.hours(
                 enterprise_id, status=HoursStatus.APPROVED, before=period.ends_at
             )
-            if not {e.member_id for e in approved} <= payees:
-                raise InvalidTransition("hours were approved meanwhile; close again")
+            grants = uow.enterprises.grants(enterprise_id)
+            owners = [
+                p.member_id
+                for p in uow.enterprises.positions(enterprise_id)
+                if p.role is Role.WORKER_OWNER
+            ]
+            paid = {e.member_id for e in approved} | {g.member_id for g in grants} | set(owners)
+            if not paid <= payees:
+                raise ConcurrentChange(
+                    "who this close pays changed while it started; send the same request again",
+                    period=period_id,
+                )
             account = enterprise_account(uow, enterprise)
             revenue, costs = uow.enterprises.revenue_and_costs(
                 account.id, since=period.starts_at, until=period.ends_at

@@ -42,6 +42,7 @@ from cybermutual.domain.errors import (
     NotPermitted,
 )
 from cybermutual.domain.ledger import Account, AccountKind
+from cybermutual.domain.ledger import set_credit_limit as set_account_limit
 from cybermutual.services.enterprise_common import (
     Acting,
     EnterpriseUseCase,
@@ -170,6 +171,14 @@ def set_terms(
     if changed != enterprise:
         uow.enterprises.save(changed)
     return changed
+
+
+def set_credit_limit(uow: UnitOfWork, enterprise: Enterprise, limit: int) -> Account:
+    """The enterprise's account's new credit limit (as the collective decided). Lowering it
+    below the current debt is allowed: sales still arrive, only spending stops."""
+    account = set_account_limit(enterprise_account(uow, enterprise), limit)
+    uow.accounts.set_credit_limit(account.id, account.credit_limit)
+    return account
 
 
 class EnterpriseService(EnterprisePay, EnterpriseUseCase):
@@ -355,6 +364,15 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
             enterprise = load_enterprise(uow, collective, enterprise_id, lock=True)
             remove_worker_owner(uow, enterprise, member, now=now)
             uow.commit()
+
+    def set_credit_limit(self, slug: str, *, enterprise_id: str, limit: int) -> Account:
+        """Apply the collective's decision on an enterprise's credit limit."""
+        with self._uow() as uow:
+            collective = load_collective(uow, slug)
+            enterprise = load_enterprise(uow, collective, enterprise_id)
+            account = set_credit_limit(uow, enterprise, limit)
+            uow.commit()
+        return account
 
     def set_terms(
         self,
