@@ -328,3 +328,31 @@ def test_enterprises_own_capital_only_outside_the_commons(client: TestClient, me
     assert made.json()["automation"] is True
     report = ben.get("/collectives/freeport/enterprise-report").json()
     assert report["automation_capital"] == 5000
+
+
+def test_an_enterprises_sale_auto_confirms_declines_and_is_seen_by_its_sellers(
+    client: TestClient, member: Any, services: Any, clock: FakeClock
+) -> None:
+    ana, ben, cy, dee = join_riverside(member, "Ana", "Ben", "Cy", "Dee")
+    coop = _found(ana, kind="cooperative", name="Rye & Co", cofounders=[ben.id])["id"]
+    body = {"kind": "offer", "title": "Rye loaf", "category": "food", "price": 400,
+            "quantity": 3, "enterprise": coop}  # fmt: skip
+    loaf = ana.post(f"{M}/listings", json=body).json()["id"]
+    first = cy.post(f"{M}/orders", key="x-1", json={"listing_id": loaf}).json()["id"]
+    # Ben declines for the co-op: the hold goes back to Cy and the loaf back on the shelf
+    declined = ben.post(f"{M}/orders/{first}/decline", key="no")
+    assert declined.json()["status"] == "declined", declined.text
+    assert account_of(cy) == {"balance": 0, "available": 0, "reserved": 0}
+    assert ana.get(f"{M}/listings/{loaf}").json()["quantity"] == 3
+    # Ben reads the co-op's order, Dee (no role) does not see it, and cannot act for it
+    second = cy.post(f"{M}/orders", key="x-2", json={"listing_id": loaf}).json()["id"]
+    assert ben.get(f"{M}/orders/{second}").json()["enterprise_id"] == coop
+    assert_problem(dee.get(f"{M}/orders/{second}"), 404, "order_not_found")
+    assert_problem(dee.post(f"{M}/orders/{second}/accept"), 403, "not_permitted")
+    ben.post(f"{M}/orders/{second}/accept")
+    ben.post(f"{M}/orders/{second}/deliver")
+    clock.advance(days=15)  # nobody confirms: the charter's period ends, the co-op is paid
+    assert ana.get(f"{M}/orders/{second}").json()["status"] == "completed"
+    assert ana.get(f"{E}/{coop}").json()["balance"] == 400
+    assert account_of(ana)["balance"] == 0
+    assert_ledger_verifies(client)
