@@ -237,6 +237,19 @@ def test_a_firm_pays_wages_and_shares_profit_with_an_employee_owner(
     # 400 pro rata to vested shares 100 : 50, largest remainder: 266.67 -> 267, 133.33 -> 133
     assert dividends == {fay.id: 267, gus.id: 133}
     assert account_of(gus)["balance"] == 600 + 133
+    # the P&L is the collective's to read; who was paid what, only for those who run the firm
+    # (and each their own): dividends would show the owner register to everyone
+    assert [p["figures"]["shared"] for p in hal.get(f"{E}/{fid}/reports").json()] == [400]
+    assert hal.get(f"{E}/{fid}/reports").json()[0]["payouts"] == []
+    assert ivy.get(f"{E}/{fid}/periods/{pid}").json()["payouts"] == []
+    assert ivy.get(f"{E}/{fid}/payouts").json() == []
+    assert len(gus.get(f"{E}/{fid}/periods/{pid}").json()["payouts"]) == 3  # an owner now
+    # issuing shares takes a majority of the vested shares: Gus's 50 of 150 cannot dilute Fay
+    more = {"member": gus.id, "shares": 1000}
+    assert_problem(gus.post(f"{E}/{fid}/equity", json=more), 403, "not_permitted")
+    # dismissing Ivy ends her contract with her role
+    assert fay.delete(f"{E}/{fid}/roles/employee/{ivy.id}").status_code == 200
+    assert [c["ends_at"] is not None for c in ivy.get(f"{E}/{fid}/contracts").json()] == [True]
     register = fay.get(f"{E}/{fid}/equity").json()
     assert {h["member_id"]: h["vested"] for h in register["holdings"]} == {fay.id: 100, gus.id: 50}
     assert_ledger_verifies(client)

@@ -83,6 +83,14 @@ def _basis(value: Fraction) -> str:
     )
 
 
+def _visible(payouts: list[Payout], roles: frozenset[Role], viewer: str) -> list[Payout]:
+    """Everyone's payouts for those who close periods; one's own for anyone else (a firm's
+    dividends would otherwise show its owner register to the whole collective)."""
+    if Power.CLOSE_PERIODS in powers(roles):
+        return payouts
+    return [p for p in payouts if p.member_id == viewer]
+
+
 class EnterprisePay(EnterpriseUseCase):
     def open_period(
         self, slug: str, *, actor: str, enterprise_id: str, ends_at: datetime
@@ -113,9 +121,10 @@ class EnterprisePay(EnterpriseUseCase):
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
-            enterprise = load_enterprise(uow, collective, enterprise_id)
-            period = load_period(uow, enterprise, period_id)
-            return PeriodView(period, uow.enterprises.payouts(enterprise.id, period_id=period.id))
+            act = acting(uow, collective, enterprise_id, viewer)
+            period = load_period(uow, act.enterprise, period_id)
+            paid = uow.enterprises.payouts(act.enterprise.id, period_id=period.id)
+            return PeriodView(period, _visible(paid, act.roles, viewer))
 
     def rate(
         self,
@@ -371,8 +380,9 @@ class EnterprisePay(EnterpriseUseCase):
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
-            enterprise = load_enterprise(uow, collective, enterprise_id)
-            paid = uow.enterprises.payouts(enterprise.id)
+            act = acting(uow, collective, enterprise_id, viewer)
+            enterprise = act.enterprise
+            paid = _visible(uow.enterprises.payouts(enterprise.id), act.roles, viewer)
             by_period: dict[str, list[Payout]] = defaultdict(list)
             for p in paid:
                 by_period[p.period_id].append(p)

@@ -337,6 +337,9 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
                 )
             if not uow.enterprises.end_position(enterprise_id, member, role, at=now):
                 raise MemberNotFound(f"that member is not a {role.value} here", member=member)
+            for contract in uow.enterprises.contracts(enterprise_id, member_id=member):
+                if contract.role is role and contract.covers(now):  # the work ends with the role
+                    uow.enterprises.save_contract(work.end_contract(contract, at=now))
             view = self._view(uow, act.enterprise, actor)
             uow.commit()
         return view
@@ -445,7 +448,7 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
                 created_by=actor,
             )
             uow.enterprises.add_contract(contract)
-            if not held:  # working there gives the role the contract names
+            if role not in held:  # working there gives the role the contract names
                 uow.enterprises.add_position(new_id(), Position(enterprise_id, member, role, now))
             uow.commit()
         return contract
@@ -592,8 +595,9 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
         vest_start: datetime | None = None,
         vest_end: datetime | None = None,
     ) -> Grant:
-        """A firm's owner grants shares (new ones: every holding is diluted alike), vesting
-        linearly from ``vest_start`` to ``vest_end``; the holder becomes an owner."""
+        """A firm's majority owner grants shares (new ones: every holding is diluted alike),
+        vesting linearly from ``vest_start`` to ``vest_end``; the holder becomes an owner. A
+        minority owner cannot issue shares (to themself, say) and dilute the others."""
         now = self._clock.now()
         with self._uow() as uow:
             collective = active_member_collective(uow, slug, actor)
@@ -605,6 +609,12 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
                     field="enterprise",
                 )
             _require_member(uow, collective, member)
+            vested = holdings(uow.enterprises.grants(enterprise_id), now)
+            if 2 * vested.get(actor, 0) <= sum(vested.values()):
+                raise NotPermitted(
+                    "new shares are issued by an owner holding a majority of the vested shares",
+                    enterprise=enterprise_id,
+                )
             grant = new_grant(
                 grant_id=new_id(),
                 enterprise_id=enterprise_id,
