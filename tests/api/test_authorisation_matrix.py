@@ -1300,6 +1300,13 @@ def _approve_hours(w: World) -> Call:  # only the enterprise approves hours
     return Call("POST", f"{H}/enterprises/{enterprise}/hours/{entry}/approve", party=w.founder)
 
 
+@route("POST", ENT + "/payments", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _pay_supplier(w: World) -> Call:  # only owners and worker-owners spend its money
+    body = {"to": w.people["juror"].id, "amount": 10, "memo": "flour"}
+    path = f"{H}/enterprises/{_enterprise(w)}/payments"
+    return Call("POST", path, json=body, key=True, party=w.founder)
+
+
 @route("POST", ENT + "/periods", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
 def _new_period(w: World) -> Call:
     body = {"ends_at": (w.clock.now() + timedelta(days=7)).isoformat()}

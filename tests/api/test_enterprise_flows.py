@@ -118,6 +118,14 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
     assert ben.post(f"{E}/{cid}/hours/{a_hours}/approve").json()["status"] == "approved"
     assert ana.post(f"{E}/{cid}/hours/{b_hours}/approve").json()["status"] == "approved"
 
+    # flour from Dee: a cost of the period, paid from the co-op's account by a worker-owner
+    flour = {"to": dee.id, "amount": 100, "memo": "rye flour"}
+    paid = ben.post(f"{E}/{cid}/payments", key="flour", json=flour)
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["from_name"], paid.json()["to_name"]) == ("Rye & Co", "Dee")
+    assert ben.post(f"{E}/{cid}/payments", key="flour", json=flour).json() == paid.json()
+    assert_problem(cy.post(f"{E}/{cid}/payments", key="x", json=flour), 403, "not_permitted")
+
     # no payout without a close, and no close before the period ends
     period = ana.post(
         f"{E}/{cid}/periods", json={"ends_at": (clock.now() + timedelta(hours=1)).isoformat()}
@@ -132,10 +140,10 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
     closed = _close(ana, cid, pid, "close-1")
     assert closed.status_code == 200, closed.text
     figures = closed.json()["figures"]
-    # 1,500 revenue - 400 wages = 1,100; 110 kept as reserve; 990 shared by sales attributed
+    # 1,500 revenue - 400 wages - 100 flour = 1,000; 100 kept as reserve; 900 shared by sales
     assert figures == {
-        "revenue": 1500, "wages": 400, "costs": 0, "result": 1100, "loss_recovered": 0,
-        "reserve_added": 110, "reserve_used": 0, "shared": 990, "reserve_after": 110,
+        "revenue": 1500, "wages": 400, "costs": 100, "result": 1000, "loss_recovered": 0,
+        "reserve_added": 100, "reserve_used": 0, "shared": 900, "reserve_after": 100,
         "loss_carried_after": 0,
     }  # fmt: skip
     shares = {
@@ -143,18 +151,18 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
         for p in closed.json()["payouts"]
         if p["kind"] == "surplus_share"
     }
-    assert shares == {ben.id: 660, ana.id: 330}
-    assert account_of(ben)["balance"] == 200 + 660
-    assert account_of(ana)["balance"] == 200 + 330
-    assert ana.get(f"{E}/{cid}").json()["balance"] == 110
+    assert shares == {ben.id: 600, ana.id: 300}
+    assert account_of(ben)["balance"] == 200 + 600
+    assert account_of(ana)["balance"] == 200 + 300
+    assert ana.get(f"{E}/{cid}").json()["balance"] == 100
 
     # closing twice pays once: the same key replays, another key finds it closed
     assert _close(ana, cid, pid, "close-1").json() == closed.json()
     again = _close(ben, cid, pid, "close-2")
     assert again.status_code == 200
     assert again.json()["closed_at"] == closed.json()["closed_at"]
-    assert account_of(ben)["balance"] == 860
-    assert ana.get(f"{E}/{cid}").json()["balance"] == 110
+    assert account_of(ben)["balance"] == 800
+    assert ana.get(f"{E}/{cid}").json()["balance"] == 100
     hours = ana.get(f"{E}/{cid}/hours").json()
     assert {h["status"] for h in hours} == {"paid"}
 
@@ -163,26 +171,26 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
     from_coop = [t for t in moves if t["kind"] in ("wage", "profit_share")]
     assert {(t["kind"], t["amount"], t["from_name"]) for t in from_coop} == {
         ("wage", 200, "Rye & Co"),
-        ("profit_share", 660, "Rye & Co"),
+        ("profit_share", 600, "Rye & Co"),
     }
     statement = ben.get(f"{M}/accounts/me/statement").json()["items"]
     assert {(line["purpose"], line["amount"], line["counterparty_name"]) for line in statement} == {
         ("wage", 200, "Rye & Co"),
-        ("profit_share", 660, "Rye & Co"),
+        ("profit_share", 600, "Rye & Co"),
     }
     income = ben.get(f"{M}/me/income").json()
     assert [(i["enterprise_name"], i["wages"], i["shares"], i["hours"]) for i in income] == [
-        ("Rye & Co", 200, 660, "2")
+        ("Rye & Co", 200, 600, "2")
     ]
 
     # the P&L, as JSON and as CSV
     pnl = ana.get(f"{E}/{cid}/reports").json()
-    assert [p["figures"]["shared"] for p in pnl] == [990]
+    assert [p["figures"]["shared"] for p in pnl] == [900]
     sheet = ana.get(f"{E}/{cid}/reports", params={"format": "csv"})
     assert sheet.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(sheet.text)))
     assert rows[0][:4] == ["period", "starts_at", "ends_at", "revenue"]
-    assert rows[1][3:7] == ["1500", "400", "0", "1100"]
+    assert rows[1][3:7] == ["1500", "400", "100", "1000"]
     assert_ledger_verifies(client)
 
 

@@ -115,6 +115,12 @@ class HoursPublic(BaseModel):
     period: str | None
 
 
+class SupplierPaymentCreate(Strict):
+    to: str = Field(max_length=64, description="the member paid")
+    amount: StrictInt = Field(gt=0, le=10**15, description="minor units")
+    memo: str = Field(default="", max_length=400)
+
+
 class PeriodCreate(Strict):
     ends_at: AwareDatetime
 

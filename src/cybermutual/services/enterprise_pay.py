@@ -32,7 +32,7 @@ from cybermutual.domain.errors import (
     InvalidValue,
     NotPermitted,
 )
-from cybermutual.domain.ledger import TransferKind
+from cybermutual.domain.ledger import Transfer, TransferKind
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.enterprise_common import (
     EnterpriseUseCase,
@@ -328,6 +328,51 @@ class EnterprisePay(EnterpriseUseCase):
                 )
             )
         return payouts
+
+    def pay_supplier(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        enterprise_id: str,
+        to: str,
+        amount: int,
+        memo: str,
+        idempotency_key: str,
+    ) -> tuple[Transfer, int]:
+        """Pay a member from the enterprise's account (inputs, a supplier, rent): a cost of the
+        period. The payee's receipt is levied like any payment."""
+        idem = IdempotentRequest.of(
+            actor,
+            idempotency_key,
+            "enterprise.pay",
+            {"enterprise": enterprise_id, "to": to, "amount": amount, "memo": memo},
+        )
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = active_member_collective(uow, slug, actor)
+            act = acting(uow, collective, enterprise_id, actor)
+            act.require(Power.SPEND)
+            books = Books(uow, collective, now=now)
+            books.lock_members([enterprise_id, to])
+            earlier = idem.earlier(uow, collective.id)
+            if earlier is not None:
+                found = uow.transfers.get(earlier)
+                assert found is not None
+                return found, uow.transfers.levies_of([found.id]).get(found.id, 0)
+            books.require_payee(to)
+            transfer = books.move(
+                books.account_of(enterprise_id),
+                books.account_of(to),
+                amount,
+                kind=TransferKind.PAYMENT,
+                memo=f"{act.enterprise.name}: {memo}" if memo else act.enterprise.name,
+                initiated_by=actor,
+            )
+            books.close()
+            idem.record(uow, collective.id, transfer.id, now=now)
+            uow.commit()
+        return transfer, books.levies.get(transfer.id, 0)
 
     def payouts(
         self, slug: str, *, viewer: str, enterprise_id: str, period_id: str | None = None
