@@ -12,6 +12,8 @@ from cybermutual.domain.enterprise.contracts import HoursAction, HoursStatus
 from cybermutual.domain.enterprise.kinds import EnterpriseKind, MeritMetric, Role
 from cybermutual.domain.enterprise.pay import PeriodStatus
 from cybermutual.domain.errors import CreditLimitExceeded, InvalidValue, MemberNotFound
+from cybermutual.domain.market.deals import Action
+from cybermutual.domain.market.listings import ListingKind
 from cybermutual.services.container import Services
 from tests.helpers import FakeClock, members
 
@@ -111,3 +113,32 @@ def test_a_new_default_credit_limit_reaches_enterprises_on_the_old_default(
         services.votes.vote(slug, voter=voter, proposal_id=view.proposal.id, choice="yes")
     account = services.enterprises.enterprise(slug, viewer=ana, enterprise_id=coop).account
     assert account.credit_limit == 4000
+
+
+def test_a_worker_owner_who_left_the_collective_shares_no_more_surplus(
+    services: Services, clock: FakeClock
+) -> None:
+    slug, people = members(services, 3)
+    ana, ben, cy = (p.id for p in people)
+    coop = services.enterprises.create(
+        slug, founder=ana, kind=EnterpriseKind.COOPERATIVE, name="Rye", cofounders=(ben,),
+        merit_metric=MeritMetric.PEER_RATINGS,
+    ).enterprise.id  # fmt: skip
+    listing = services.market.post_listing(
+        slug, owner=ana, kind=ListingKind.OFFER, title="Loaf", description="", category="food",
+        price=500, quantity=1, enterprise_id=coop,
+    ).listing  # fmt: skip
+    order = services.market.place_order(slug, buyer=cy, listing_id=listing.id, idempotency_key="o")
+    for actor, action in ((ana, Action.ACCEPT), (ana, Action.DELIVER), (cy, Action.CONFIRM)):
+        services.market.act(slug, actor=actor, order_id=order.id, action=action,
+                            idempotency_key=f"{action}")  # fmt: skip
+    services.collectives.leave(slug, member_id=ben)
+    period = services.enterprises.open_period(
+        slug, actor=ana, enterprise_id=coop, ends_at=clock.now() + timedelta(minutes=1)
+    )
+    clock.advance(minutes=2)
+    closed = services.enterprises.close_period(
+        slug, actor=ana, enterprise_id=coop, period_id=period.id, idempotency_key="c"
+    )
+    assert [(p.member_id, p.amount) for p in closed.payouts] == [(ana, 500)]
+    assert services.ledger.verify(slug).ok

@@ -218,6 +218,11 @@ class EnterprisePay(EnterpriseUseCase):
                     "who this close pays changed while it started; send the same request again",
                     period=period_id,
                 )
+            # a worker-owner who has left the collective no longer works in the co-op: the
+            # surplus is shared among those still in it (wages earned are paid all the same,
+            # and a firm's shareholders keep their dividends: nothing owned is lost by leaving)
+            standing = {m: books.membership(m) for m in owners}
+            owners = [m for m in owners if (s := standing[m]) is not None and s.is_active]
             account = enterprise_account(uow, enterprise)
             revenue, costs = uow.enterprises.revenue_and_costs(
                 account.id, since=period.starts_at, until=period.ends_at
