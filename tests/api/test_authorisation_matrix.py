@@ -1244,6 +1244,12 @@ def _one_enterprise(w: World) -> Call:
     return Call("GET", f"{H}/enterprises/{_enterprise(w)}")
 
 
+@route("PATCH", ENT, FOR_THE_ENTERPRISE)
+def _change_terms(w: World) -> Call:  # a firm's majority owner
+    body = {"reserve_share": "0.1"}
+    return Call("PATCH", f"{H}/enterprises/{_enterprise(w, 'firm')}", json=body, party=w.founder)
+
+
 @route("POST", ENT + "/roles", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
 def _appoint(w: World) -> Call:
     body = {"member": w.people["juror"].id, "role": "employee"}

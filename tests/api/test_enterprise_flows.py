@@ -65,6 +65,10 @@ def _sell(seller: Any, enterprise: str, buyer: Any, *, price: int, deliverer: An
     assert buyer.post(f"{M}/orders/{oid}/confirm", key=f"ok-{n}").json()["status"] == "completed"
 
 
+def _patch(who: Any, path: str, body: dict[str, Any]) -> Any:
+    return who.client.patch(f"/api/v1{path}", json=body, headers=who.headers)
+
+
 def _close(who: Any, enterprise: str, period: str, key: str) -> Any:
     return who.post(f"{E}/{enterprise}/periods/{period}/close", key=key)
 
@@ -258,6 +262,18 @@ def test_a_firm_pays_wages_and_shares_profit_with_an_employee_owner(
     # dismissing Ivy ends her contract with her role
     assert fay.delete(f"{E}/{fid}/roles/employee/{ivy.id}").status_code == 200
     assert [c["ends_at"] is not None for c in ivy.get(f"{E}/{fid}/contracts").json()] == [True]
+    # the majority owner sets the firm's terms; a minority owner cannot; a co-op votes on its own
+    terms = {"wage_rates": {"employee": 250}, "reserve_share": "0.2"}
+    changed = _patch(fay, f"{E}/{fid}", terms)
+    assert (changed.json()["wage_rates"], changed.json()["reserve_share"]) == (
+        {"employee": 250},
+        "0.2",
+    )
+    assert_problem(_patch(gus, f"{E}/{fid}", terms), 403, "not_permitted")
+    coop = _found(fay, kind="cooperative", name="Fay's co-op")["id"]
+    assert_problem(_patch(fay, f"{E}/{coop}", terms), 403, "not_permitted")
+    hired = fay.post(f"{E}/{fid}/contracts", json={"member": hal.id})
+    assert hired.json()["hourly_wage"] == 250
     register = fay.get(f"{E}/{fid}/equity").json()
     assert {h["member_id"]: h["vested"] for h in register["holdings"]} == {fay.id: 100, gus.id: 50}
     assert_ledger_verifies(client)

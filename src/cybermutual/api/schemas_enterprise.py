@@ -68,6 +68,13 @@ class EnterprisePublic(BaseModel):
     your_roles: list[RoleName]
 
 
+class TermsUpdate(Strict):
+    wage_rates: dict[RoleName, StrictInt] | None = Field(
+        default=None, description="hourly wage per role, for contracts that name none"
+    )
+    reserve_share: Decimal | None = Field(default=None, ge=0, le=Decimal("0.9"))
+
+
 class RoleCreate(Strict):
     member: str = Field(max_length=64)
     role: RoleName

@@ -181,6 +181,17 @@ def set_credit_limit(uow: UnitOfWork, enterprise: Enterprise, limit: int) -> Acc
     return account
 
 
+def _require_majority(uow: UnitOfWork, enterprise_id: str, actor: str, *, now: datetime) -> None:
+    """A firm's owners decide by shares: only an owner holding a majority of the vested shares
+    issues new ones or changes the terms (a minority owner cannot dilute the others)."""
+    vested = holdings(uow.enterprises.grants(enterprise_id), now)
+    if 2 * vested.get(actor, 0) <= sum(vested.values()):
+        raise NotPermitted(
+            "only an owner holding a majority of the vested shares may do this",
+            enterprise=enterprise_id,
+        )
+
+
 class EnterpriseService(EnterprisePay, EnterpriseUseCase):
     """Every enterprise use case, as the edges call them."""
 
@@ -288,6 +299,34 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
             return self._view(uow, load_enterprise(uow, collective, enterprise_id), viewer)
+
+    def change_terms(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        enterprise_id: str,
+        wage_rates: dict[Role, int] | None = None,
+        reserve_share: Decimal | None = None,
+    ) -> EnterpriseView:
+        """A firm's majority owner sets its wage rates and reserve share. A co-operative's terms
+        are its worker-owners' decision, taken by their vote (``set_terms`` applies it)."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = active_member_collective(uow, slug, actor)
+            act = acting(uow, collective, enterprise_id, actor)
+            if act.enterprise.kind is EnterpriseKind.COOPERATIVE:
+                raise NotPermitted(
+                    "a co-operative's terms are changed by a vote of its worker-owners",
+                    enterprise=enterprise_id,
+                )
+            act.require(Power.SEE_OWNERS)
+            _require_majority(uow, enterprise_id, actor, now=now)
+            enterprise = load_enterprise(uow, collective, enterprise_id, lock=True)
+            changed = set_terms(uow, enterprise, wage_rates=wage_rates, reserve_share=reserve_share)
+            view = self._view(uow, changed, actor)
+            uow.commit()
+        return view
 
     # --- roles ------------------------------------------------------------------------------
 
@@ -609,12 +648,7 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
                     field="enterprise",
                 )
             _require_member(uow, collective, member)
-            vested = holdings(uow.enterprises.grants(enterprise_id), now)
-            if 2 * vested.get(actor, 0) <= sum(vested.values()):
-                raise NotPermitted(
-                    "new shares are issued by an owner holding a majority of the vested shares",
-                    enterprise=enterprise_id,
-                )
+            _require_majority(uow, enterprise_id, actor, now=now)
             grant = new_grant(
                 grant_id=new_id(),
                 enterprise_id=enterprise_id,

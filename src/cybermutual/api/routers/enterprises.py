@@ -39,6 +39,7 @@ from cybermutual.api.schemas_enterprise import (
     RegisterPublic,
     RoleCreate,
     SupplierPaymentCreate,
+    TermsUpdate,
 )
 from cybermutual.domain.enterprise.contracts import Contract, HoursAction, HoursEntry, HoursStatus
 from cybermutual.domain.enterprise.kinds import (
@@ -250,6 +251,24 @@ def one(
 ) -> EnterprisePublic:
     return enterprise_public(
         services.enterprises.enterprise(slug, viewer=person.id, enterprise_id=enterprise_id)
+    )
+
+
+@router.patch(ONE, response_model=EnterprisePublic)
+def change_terms(
+    slug: str, enterprise_id: str, body: TermsUpdate, person: CurrentMember, services: ServicesDep
+) -> EnterprisePublic:
+    """A firm's majority owner sets its wage rates and reserve share (a co-operative's terms
+    are decided by its worker-owners' vote)."""
+    rates = None if body.wage_rates is None else {Role(r): w for r, w in body.wage_rates.items()}
+    return enterprise_public(
+        services.enterprises.change_terms(
+            slug,
+            actor=person.id,
+            enterprise_id=enterprise_id,
+            wage_rates=rates,
+            reserve_share=body.reserve_share,
+        )
     )
 
 
