@@ -83,6 +83,12 @@ def _basis(value: Fraction) -> str:
     )
 
 
+def _ordered(payouts: list[Payout]) -> list[Payout]:
+    """Newest close first; in each, the wages, then the shares; by member within each."""
+    by_member = sorted(payouts, key=lambda p: (p.kind is not PayoutKind.WAGE, p.member_id, p.id))
+    return sorted(by_member, key=lambda p: p.paid_at, reverse=True)
+
+
 def _visible(payouts: list[Payout], roles: frozenset[Role], viewer: str) -> list[Payout]:
     """Everyone's payouts for those who close periods; one's own for anyone else (a firm's
     dividends would otherwise show its owner register to the whole collective)."""
@@ -124,7 +130,7 @@ class EnterprisePay(EnterpriseUseCase):
             act = acting(uow, collective, enterprise_id, viewer)
             period = load_period(uow, act.enterprise, period_id)
             paid = uow.enterprises.payouts(act.enterprise.id, period_id=period.id)
-            return PeriodView(period, _visible(paid, act.roles, viewer))
+            return PeriodView(period, _ordered(_visible(paid, act.roles, viewer)))
 
     def rate(
         self,
@@ -263,13 +269,15 @@ class EnterprisePay(EnterpriseUseCase):
             uow.enterprises.add_payouts(payouts)
             idem.record(uow, collective.id, period.id, now=now)
             uow.commit()
-            return PeriodView(closing.period, sorted(payouts, key=lambda p: p.id))
+            return PeriodView(closing.period, _ordered(payouts))
 
     @staticmethod
     def _closed(uow: UnitOfWork, enterprise_id: str, period_id: str) -> PeriodView:
         period = uow.enterprises.get_period(enterprise_id, period_id)
         assert period is not None
-        return PeriodView(period, uow.enterprises.payouts(enterprise_id, period_id=period_id))
+        return PeriodView(
+            period, _ordered(uow.enterprises.payouts(enterprise_id, period_id=period_id))
+        )
 
     @staticmethod
     def _pay(
@@ -388,8 +396,10 @@ class EnterprisePay(EnterpriseUseCase):
             require_active_or_former(uow, collective, viewer)
             act = acting(uow, collective, enterprise_id, viewer)
             everyone = Power.CLOSE_PERIODS in powers(act.roles)
-            return uow.enterprises.payouts(
-                enterprise_id, period_id=period_id, member_id=None if everyone else viewer
+            return _ordered(
+                uow.enterprises.payouts(
+                    enterprise_id, period_id=period_id, member_id=None if everyone else viewer
+                )
             )
 
     def income(self, slug: str, *, member: str) -> list[IncomeStream]:
@@ -432,7 +442,7 @@ class EnterprisePay(EnterpriseUseCase):
             require_active_or_former(uow, collective, viewer)
             act = acting(uow, collective, enterprise_id, viewer)
             enterprise = act.enterprise
-            paid = _visible(uow.enterprises.payouts(enterprise.id), act.roles, viewer)
+            paid = _ordered(_visible(uow.enterprises.payouts(enterprise.id), act.roles, viewer))
             by_period: dict[str, list[Payout]] = defaultdict(list)
             for p in paid:
                 by_period[p.period_id].append(p)
