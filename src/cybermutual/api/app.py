@@ -21,6 +21,7 @@ from cybermutual.api.routers import (
     budget_rounds,
     collectives,
     commons,
+    enterprise_pay,
     enterprises,
     governance,
     ledger,
@@ -67,6 +68,7 @@ def create_app(services: Services) -> FastAPI:
         public_services,
         budget_rounds,
         enterprises,
+        enterprise_pay,
     ):
         api.include_router(module.router)
 
