@@ -27,6 +27,7 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.enterprises import EnterpriseService
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.federation import FederationService
 from cybermutual.services.federation_keys import KeyServiceKeys
@@ -144,6 +145,7 @@ def build_services(
             uow, clock=clock, keys=keys, directory=key_directory or HttpKeyDirectory()
         ),
         federation=federation,
+        enterprises=EnterpriseService(uow, clock=clock),
     )
 
 

@@ -22,6 +22,8 @@ from cybermutual.api.routers import (
     chains,
     collectives,
     commons,
+    enterprise_pay,
+    enterprises,
     exports,
     federation,
     governance,
@@ -71,6 +73,8 @@ def create_app(services: Services) -> FastAPI:
         chains,
         exports,
         federation,
+        enterprises,
+        enterprise_pay,
     ):
         api.include_router(module.router)
 

@@ -20,9 +20,13 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── GoodNotFound                good_not_found      (supply chains)
 │   ├── RecipeNotFound              recipe_not_found
 │   ├── ChainPlanNotFound           chain_plan_not_found
-│   └── ChainLinkNotFound           chain_link_not_found
+│   ├── ChainLinkNotFound           chain_link_not_found
 │   ├── LinkNotFound                link_not_found  (a federation link, issue 17)
-│   └── CrossPaymentNotFound        cross_payment_not_found
+│   ├── CrossPaymentNotFound        cross_payment_not_found
+│   ├── EnterpriseNotFound          enterprise_not_found
+│   ├── ContractNotFound            contract_not_found
+│   ├── HoursNotFound               hours_not_found
+│   └── PeriodNotFound              period_not_found  (an enterprise's pay period)
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -40,8 +44,9 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotTheRecipient             not_the_recipient
 │   ├── NotTheProducer              not_the_producer  (a recipe's producer)
 │   ├── NotYourLink                 not_your_link     (a chain link is its producer's to decide)
-│   └── NotTheRequester             not_the_requester (a chain plan is its requester's to cancel)
-│   └── MessageRefused              message_refused  (a server message: tampered, replayed, stale)
+│   ├── NotTheRequester             not_the_requester (a chain plan is its requester's to cancel)
+│   ├── MessageRefused              message_refused  (a server message: tampered, replayed, stale)
+│   └── NotPermitted                not_permitted   (no role in the enterprise grants it)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -101,13 +106,14 @@ DomainError                         (code)                      HTTP at the edge
     ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
     ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
     ├── ChainInfeasible             chain_infeasible  (with the ``shortfall``: good, units)
-    └── OverBudget                  over_budget       (the chain's cost and the budget)
+    ├── OverBudget                  over_budget       (the chain's cost and the budget)
     ├── LinkNotActive               link_not_active  (suspended, closing, not yet agreed)
     ├── LinkLimitExceeded           link_limit_exceeded
     ├── CrossPaymentRefused         cross_payment_refused  (the peer refused it: nothing moved)
     ├── SignatureInvalid            signature_invalid  (a signed document altered or forged)
     ├── UnknownKey                  unknown_key  (signed by a key its issuer does not list)
-    └── ExportNotYours              export_not_yours  (a history export of someone else)
+    ├── ExportNotYours              export_not_yours  (a history export of someone else)
+    └── CapitalNotAllowed           capital_not_allowed  (enterprise capital under commons)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -737,3 +743,36 @@ class IssuerUnreachable(Unavailable):
 
     code = "issuer_unreachable"
     title = "The issuing server cannot be reached"
+
+
+# --- enterprises (issue 14) ----------------------------------------------------------------
+
+
+class EnterpriseNotFound(NotFound):
+    code = "enterprise_not_found"
+    title = "No such enterprise"
+
+
+class ContractNotFound(NotFound):
+    code = "contract_not_found"
+    title = "No such contract"
+
+
+class HoursNotFound(NotFound):
+    code = "hours_not_found"
+    title = "No such entry of hours"
+
+
+class PeriodNotFound(NotFound):
+    code = "period_not_found"
+    title = "No such pay period"
+
+
+class NotPermitted(Forbidden):
+    code = "not_permitted"
+    title = "Your role in the enterprise does not allow this"
+
+
+class CapitalNotAllowed(RuleViolation):
+    code = "capital_not_allowed"
+    title = "Enterprises cannot own capital in this collective"

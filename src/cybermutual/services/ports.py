@@ -33,6 +33,7 @@ from cybermutual.domain.people import Person
 if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
     from cybermutual.services.chain_ports import ChainStore
+    from cybermutual.services.enterprise_ports import EnterpriseStore
     from cybermutual.services.federation_ports import FederationStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.key_ports import KeyRepository, VerifiedHistoryRepository
@@ -494,6 +495,9 @@ class UnitOfWork(Protocol):
 
     @property
     def verified_histories(self) -> VerifiedHistoryRepository: ...
+
+    @property
+    def enterprises(self) -> EnterpriseStore: ...
 
     def __enter__(self) -> Self: ...
 

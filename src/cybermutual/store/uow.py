@@ -14,6 +14,7 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
+from cybermutual.store.enterprises import SqlEnterprises
 from cybermutual.store.federation import SqlFederation
 from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     federation: SqlFederation
     keys: SqlKeys
     verified_histories: SqlVerifiedHistories
+    enterprises: SqlEnterprises
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -88,6 +90,7 @@ class SqlUnitOfWork:
         self.federation = SqlFederation(conn)
         self.keys = SqlKeys(conn)
         self.verified_histories = SqlVerifiedHistories(conn)
+        self.enterprises = SqlEnterprises(conn)
         return self
 
     def __exit__(
