@@ -53,10 +53,29 @@ class ProposalKind(StrEnum):
     SET_CREDIT_LIMIT_RULE = "set_credit_limit_rule"
     SET_DEMURRAGE = "set_demurrage"
     SET_DORMANT_DEBT = "set_dormant_debt"
+    # a co-operative's own decisions, scoped to the enterprise (issue 14)
+    ADMIT_WORKER_OWNER = "admit_worker_owner"
+    REMOVE_WORKER_OWNER = "remove_worker_owner"
+    SET_WAGE_RATES = "set_wage_rates"
+    SET_RESERVE_SHARE = "set_reserve_share"
+    SET_MERIT_METRIC = "set_merit_metric"
 
 
 #: Kinds that need the charter's supermajority rather than its threshold.
 SUPERMAJORITY_KINDS = frozenset({ProposalKind.AMEND_CHARTER, ProposalKind.EXPEL_MEMBER})
+#: Kinds a co-operative's worker-owners decide, only in a proposal scoped to their enterprise.
+ENTERPRISE_KINDS = frozenset(
+    {
+        ProposalKind.ADMIT_WORKER_OWNER,
+        ProposalKind.REMOVE_WORKER_OWNER,
+        ProposalKind.SET_WAGE_RATES,
+        ProposalKind.SET_RESERVE_SHARE,
+        ProposalKind.SET_MERIT_METRIC,
+    }
+)
+#: Kinds a proposal may have when it is scoped to an enterprise (a resolution records any
+#: other decision of the co-operative, with no automatic effect).
+SCOPED_KINDS = ENTERPRISE_KINDS | {ProposalKind.RESOLUTION}
 #: Kinds whose effect the simulator can estimate before the vote.
 IMPACT_KINDS = frozenset(
     {
@@ -252,6 +271,80 @@ class SetDormantDebt:
         return {"weeks": self.rule.weeks, "grace_weeks": self.rule.grace_weeks}
 
 
+class MeritMetric(StrEnum):
+    """How a co-operative's surplus is shared among its worker-owners at a period's close."""
+
+    HOURS = "hours"  # approved hours
+    HOURS_X_PRODUCTIVITY = "hours_x_productivity"  # hours x sales attributed per hour
+    PEER_RATINGS = "peer_ratings"  # the worker-owners' ratings of one another
+    WEIGHTED = "weighted"  # a weighted mix of the three
+
+
+#: The largest share of a period's result a co-operative may put into its reserve.
+MAX_RESERVE_SHARE = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class AdmitWorkerOwner:
+    """The invited member, who has accepted the invitation, becomes a worker-owner."""
+
+    member: str
+    invitation: str
+    kind: ProposalKind = field(default=ProposalKind.ADMIT_WORKER_OWNER, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"member": self.member, "invitation": self.invitation}
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveWorkerOwner:
+    """A worker-owner stops being one (their contract, if any, is the enterprise's matter)."""
+
+    member: str
+    kind: ProposalKind = field(default=ProposalKind.REMOVE_WORKER_OWNER, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"member": self.member}
+
+
+@dataclass(frozen=True, slots=True)
+class SetWageRates:
+    """New hourly wages (minor units) for the named members' open contracts."""
+
+    rates: tuple[tuple[str, int], ...]
+    kind: ProposalKind = field(default=ProposalKind.SET_WAGE_RATES, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"rates": dict(self.rates)}
+
+
+@dataclass(frozen=True, slots=True)
+class SetReserveShare:
+    """The share of each period's result kept in the co-operative's reserve."""
+
+    share: Decimal
+    kind: ProposalKind = field(default=ProposalKind.SET_RESERVE_SHARE, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"share": str(self.share)}
+
+
+@dataclass(frozen=True, slots=True)
+class SetMeritMetric:
+    """The metric the next closes share the surplus by; ``weights`` only for ``weighted``
+    (by component: ``hours``, ``hours_x_productivity``, ``peer_ratings``)."""
+
+    metric: MeritMetric
+    weights: tuple[tuple[str, Decimal], ...] = ()
+    kind: ProposalKind = field(default=ProposalKind.SET_MERIT_METRIC, init=False)
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"metric": self.metric.value}
+        if self.metric is MeritMetric.WEIGHTED:
+            out["weights"] = {name: str(weight) for name, weight in self.weights}
+        return out
+
+
 Effect = (
     SetLevy
     | SetCreditLimit
@@ -267,6 +360,11 @@ Effect = (
     | SetCreditLimitRule
     | SetDemurrage
     | SetDormantDebt
+    | AdmitWorkerOwner
+    | RemoveWorkerOwner
+    | SetWageRates
+    | SetReserveShare
+    | SetMeritMetric
 )
 
 
@@ -278,6 +376,10 @@ def members_named(effect: Effect) -> tuple[str, ...]:
         return (effect.member,)
     if isinstance(effect, SetAllocationBudgets):
         return tuple(member for member, _ in effect.weights)
+    if isinstance(effect, AdmitWorkerOwner | RemoveWorkerOwner):
+        return (effect.member,)
+    if isinstance(effect, SetWageRates):
+        return tuple(member for member, _ in effect.rates)
     return ()
 
 
@@ -509,6 +611,74 @@ def _set_dormant_debt(p: _Params) -> Effect:
     return SetDormantDebt(DormantDebtRule(weeks, grace))
 
 
+def _admit_worker_owner(p: _Params) -> Effect:
+    return AdmitWorkerOwner(
+        p.required_text("member", high=_ID), p.required_text("invitation", high=_ID)
+    )
+
+
+def _remove_worker_owner(p: _Params) -> Effect:
+    return RemoveWorkerOwner(p.required_text("member", high=_ID))
+
+
+#: At most this many wage rates in one proposal (a co-operative's whole payroll).
+MAX_RATES = 1_000
+
+
+def _set_wage_rates(p: _Params) -> Effect:
+    raw = p.mapping("rates")
+    if not 1 <= len(raw) <= MAX_RATES:
+        raise InvalidParams(f"params.rates names 1 to {MAX_RATES} members", field="params.rates")
+    rates = []
+    for member, wage in sorted(raw.items()):
+        if isinstance(wage, bool) or not isinstance(wage, int) or not 0 <= wage <= MAX_AMOUNT:
+            raise InvalidParams(
+                f"params.rates.{member} must be an hourly wage in minor units, "
+                f"from 0 to {MAX_AMOUNT}",
+                field=f"params.rates.{member}",
+            )
+        rates.append((member, wage))
+    return SetWageRates(tuple(rates))
+
+
+def _set_reserve_share(p: _Params) -> Effect:
+    return SetReserveShare(p.decimal("share", low=Decimal(0), high=MAX_RESERVE_SHARE, places=4))
+
+
+#: The components a ``weighted`` merit metric mixes.
+METRIC_COMPONENTS = (
+    MeritMetric.HOURS.value,
+    MeritMetric.HOURS_X_PRODUCTIVITY.value,
+    MeritMetric.PEER_RATINGS.value,
+)
+
+
+def _set_merit_metric(p: _Params) -> Effect:
+    metric = p.choice("metric", MeritMetric)
+    if metric is not MeritMetric.WEIGHTED:
+        if p._get("weights", required=False) not in (None, {}):
+            raise InvalidParams(
+                "params.weights is only for the weighted metric", field="params.weights"
+            )
+        return SetMeritMetric(metric)
+    raw = p.mapping("weights")
+    unknown = sorted(set(raw) - set(METRIC_COMPONENTS))
+    if unknown:
+        raise InvalidParams(
+            f"params.weights has {', '.join(METRIC_COMPONENTS)}; not {unknown[0]}",
+            field=f"params.weights.{unknown[0]}",
+        )
+    weights = tuple(
+        (name, _decimal(raw.get(name, 0), f"params.weights.{name}", Decimal(0), MAX_WEIGHT, 3))
+        for name in METRIC_COMPONENTS
+    )
+    if not any(weight for _, weight in weights):
+        raise InvalidParams(
+            "a weighted metric needs at least one weight above 0", field="params.weights"
+        )
+    return SetMeritMetric(metric, weights)
+
+
 _PARSERS = {
     ProposalKind.SET_LEVY: _set_levy,
     ProposalKind.SET_CREDIT_LIMIT: _set_credit_limit,
@@ -524,4 +694,9 @@ _PARSERS = {
     ProposalKind.SET_CREDIT_LIMIT_RULE: _set_credit_limit_rule,
     ProposalKind.SET_DEMURRAGE: _set_demurrage,
     ProposalKind.SET_DORMANT_DEBT: _set_dormant_debt,
+    ProposalKind.ADMIT_WORKER_OWNER: _admit_worker_owner,
+    ProposalKind.REMOVE_WORKER_OWNER: _remove_worker_owner,
+    ProposalKind.SET_WAGE_RATES: _set_wage_rates,
+    ProposalKind.SET_RESERVE_SHARE: _set_reserve_share,
+    ProposalKind.SET_MERIT_METRIC: _set_merit_metric,
 }
