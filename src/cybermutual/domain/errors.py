@@ -16,7 +16,11 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── ClaimNotFound               claim_not_found
 │   ├── BudgetRoundNotFound         budget_round_not_found
 │   ├── ProjectNotFound             project_not_found  (a budget round's project)
-│   └── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
+│   ├── EstimateNotFound            estimate_not_found  (a what-if run: gone, or another's)
+│   ├── EnterpriseNotFound          enterprise_not_found
+│   ├── ContractNotFound            contract_not_found
+│   ├── HoursNotFound               hours_not_found
+│   └── PeriodNotFound              period_not_found  (an enterprise's pay period)
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -31,7 +35,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── NotEligible                 not_eligible    (joined after the proposal or round opened)
 │   ├── NotTheAuthor                not_the_author
 │   ├── NotAProvider                not_a_provider
-│   └── NotTheRecipient             not_the_recipient
+│   ├── NotTheRecipient             not_the_recipient
+│   └── NotPermitted                not_permitted   (no role in the enterprise grants it)
 ├── Conflict                        conflict                    409
 │   ├── IdempotencyKeyReused        idempotency_key_reused
 │   ├── SlugTaken                   slug_taken
@@ -85,7 +90,8 @@ DomainError                         (code)                      HTTP at the edge
     ├── ClaimExceedsBudget          claim_exceeds_budget
     ├── SimulationTooLarge          simulation_too_large
     ├── NoTradeToCalibrate          no_trade_to_calibrate  (a policy estimate without trade)
-    └── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    ├── CalibrationMismatch         calibration_mismatch  (the simulated baseline misses)
+    └── CapitalNotAllowed           capital_not_allowed  (enterprise capital under commons)
 
 Later capabilities add their own leaves under the same seven branches; the edge maps
 branches, so a new leaf needs no change there.
@@ -585,3 +591,36 @@ class ClaimExceedsBudget(RuleViolation):
 class LevyRateChanged(Conflict):
     code = "levy_rate_changed"
     title = "The levy rate changed while this payment was being made; send it again"
+
+
+# --- enterprises (issue 14) ----------------------------------------------------------------
+
+
+class EnterpriseNotFound(NotFound):
+    code = "enterprise_not_found"
+    title = "No such enterprise"
+
+
+class ContractNotFound(NotFound):
+    code = "contract_not_found"
+    title = "No such contract"
+
+
+class HoursNotFound(NotFound):
+    code = "hours_not_found"
+    title = "No such entry of hours"
+
+
+class PeriodNotFound(NotFound):
+    code = "period_not_found"
+    title = "No such pay period"
+
+
+class NotPermitted(Forbidden):
+    code = "not_permitted"
+    title = "Your role in the enterprise does not allow this"
+
+
+class CapitalNotAllowed(RuleViolation):
+    code = "capital_not_allowed"
+    title = "Enterprises cannot own capital in this collective"

@@ -31,6 +31,7 @@ class AccountKind(StrEnum):
     COMMONS_FUND = "commons_fund"  # filled by the levy, pays for public services
     ISSUANCE = "issuance"  # source of basic income, when the charter enables it
     CLEARING = "clearing"  # one per federation link
+    ENTERPRISE = "enterprise"  # a co-operative's or a firm's own account (owner: its id)
 
 
 class TransferStatus(StrEnum):
@@ -48,6 +49,8 @@ class TransferKind(StrEnum):
     CLEARING = "clearing"
     DEMURRAGE = "demurrage"  # a member's weekly fee on a large balance, to the commons fund
     WRITE_OFF = "write_off"  # the commons fund takes a dormant member's debt
+    WAGE = "wage"  # an enterprise pays a contract's approved hours at a period close
+    PROFIT_SHARE = "profit_share"  # an enterprise's surplus share or dividend at a period close
 
 
 #: Kinds that pay a member for something: levied when posted, counted as trade volume and sales.
@@ -275,6 +278,6 @@ def levy_due(amount: int, rate: Decimal, carry: int) -> tuple[int, int]:
 
 def set_credit_limit(account: Account, limit: int) -> Account:
     """A new limit. Lowering it below a current debt is allowed: credits still arrive."""
-    if account.kind is not AccountKind.MEMBER:
-        raise InvalidValue("only member accounts have a credit limit that can be changed")
+    if account.kind not in (AccountKind.MEMBER, AccountKind.ENTERPRISE):
+        raise InvalidValue("only member and enterprise accounts have a credit limit to change")
     return replace(account, credit_limit=check_credit_limit(limit))

@@ -285,6 +285,8 @@ listings = Table(
     Column("quantity", BigInteger),  # stock left for goods; None: a service, no stock
     Column("asset_id", ID),
     Column("search_vector", SearchVector()),
+    # sold by an enterprise (0014_enterprise): its members in a role act for it
+    Column("enterprise_id", ID),
     Column("created_at", Moment, nullable=False),
     Column("updated_at", Moment, nullable=False),
     Index("ix_listings_browse", "collective_id", "status", "created_at"),
@@ -330,6 +332,11 @@ orders = Table(
     # auto-confirmation failed for this order: it is set aside (and verify reports it)
     Column("auto_confirm_failed_at", Moment),
     Column("auto_confirm_error", Text),
+    # an enterprise's sale (0014_enterprise): the escrow pays its account; ``delivered_by`` is
+    # the member who delivered, to whom the sale is attributed
+    Column("enterprise_id", ID),
+    Column("delivered_by", ID),
+    Index("ix_orders_enterprise", "enterprise_id", "closed_at"),
     Index("ix_orders_buyer", "collective_id", "buyer_id", "created_at"),
     Index("ix_orders_seller", "collective_id", "seller_id", "created_at"),
     Index("ix_orders_due", "collective_id", "status", "auto_confirm_at"),
@@ -587,7 +594,7 @@ proposals = Table(
     Column("impact", Text),
     Column("impact_claimed_at", Moment),
     # a co-operative's own decision (issue 14): only its worker-owners vote; None: the collective's
-    Column("enterprise_id", ID),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
     Index("ix_proposals_collective", "collective_id", "id"),
     Index("ix_proposals_due", "status", "closes_at"),
     Index("ix_proposals_enterprise", "enterprise_id", "opens_at"),
@@ -832,6 +839,159 @@ dormant_debts = Table(
     Column("written_off_at", Moment),
 )
 
+# --- enterprises (0014_enterprise): co-operatives and firms, domain/enterprise/ -------------
+
+enterprises = Table(
+    "enterprises",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("kind", String(12), nullable=False),  # cooperative | firm
+    Column("name", String(120), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_by", ID, nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("reserve_share", String(12), nullable=False),  # a decimal, 0..0.9
+    Column("merit_metric", String(24), nullable=False),
+    Column("mix_hours", Integer, nullable=False),
+    Column("mix_productivity", Integer, nullable=False),
+    Column("mix_ratings", Integer, nullable=False),
+    Column("wage_rates", Text, nullable=False),  # JSON: {role: hourly wage}
+    Column("reserve", Money, nullable=False),
+    Column("loss_carried", Money, nullable=False),
+    Index("ix_enterprises_collective", "collective_id", "created_at"),
+)
+
+# who holds which role, since when (ended roles are kept for the record)
+enterprise_positions = Table(
+    "enterprise_positions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("since", Moment, nullable=False),
+    Column("ended_at", Moment),
+    Index("ix_enterprise_positions_enterprise", "enterprise_id", "member_id"),
+    Index("ix_enterprise_positions_member", "member_id"),
+)
+
+enterprise_contracts = Table(
+    "enterprise_contracts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("hourly_wage", Money, nullable=False),
+    Column("starts_at", Moment, nullable=False),
+    Column("ends_at", Moment),
+    Column("created_at", Moment, nullable=False),
+    Column("created_by", ID, nullable=False),
+    Index("ix_enterprise_contracts_enterprise", "enterprise_id", "created_at"),
+    Index("ix_enterprise_contracts_member", "member_id"),
+)
+
+enterprise_hours = Table(
+    "enterprise_hours",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("contract_id", ID, ForeignKey("enterprise_contracts.id"), nullable=False),
+    Column("enterprise_id", ID, nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("worked_at", Moment, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("logged_at", Moment, nullable=False),
+    Column("decided_by", ID),
+    Column("decided_at", Moment),
+    Column("period_id", ID),
+    Index("ix_enterprise_hours_enterprise", "enterprise_id", "status", "worked_at"),
+    Index("ix_enterprise_hours_member", "member_id", "logged_at"),
+)
+
+enterprise_periods = Table(
+    "enterprise_periods",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("starts_at", Moment, nullable=False),
+    Column("ends_at", Moment, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("closed_at", Moment),
+    Column("closed_by", ID),
+    # the P&L, once closed (domain/enterprise/pay.Figures)
+    Column("revenue", Money),
+    Column("wages", Money),
+    Column("costs", Money),
+    Column("loss_recovered", Money),
+    Column("reserve_added", Money),
+    Column("reserve_used", Money),
+    Column("shared", Money),
+    Column("reserve_after", Money),
+    Column("loss_carried_after", Money),
+    UniqueConstraint("enterprise_id", "seq", name="uq_enterprise_periods_seq"),
+)
+
+# what a period close paid each member: wages per contract, surplus shares, dividends
+enterprise_payouts = Table(
+    "enterprise_payouts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("period_id", ID, ForeignKey("enterprise_periods.id"), nullable=False),
+    Column("enterprise_id", ID, nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("kind", String(16), nullable=False),  # wage | surplus_share | dividend
+    Column("amount", Money, nullable=False),
+    Column("minutes", Integer),  # a wage's hours
+    Column("contract_id", ID),
+    Column("basis", String(64), nullable=False),  # the merit or vested shares, exact
+    Column("transfer_id", ID),
+    Column("paid_at", Moment, nullable=False),
+    Index("ix_enterprise_payouts_period", "period_id"),
+    Index("ix_enterprise_payouts_member", "member_id", "paid_at"),
+    Index("ix_enterprise_payouts_enterprise", "enterprise_id", "paid_at"),
+)
+
+# a firm's equity: shares granted, vesting linearly between vest_start and vest_end
+enterprise_grants = Table(
+    "enterprise_grants",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
+    Column("member_id", ID, nullable=False),
+    Column("shares", BigInteger, nullable=False),
+    Column("granted_at", Moment, nullable=False),
+    Column("granted_by", ID, nullable=False),
+    Column("vest_start", Moment),
+    Column("vest_end", Moment),
+    Index("ix_enterprise_grants_enterprise", "enterprise_id"),
+)
+
+# peer ratings among a co-operative's worker-owners, per period (the peer_ratings metric)
+enterprise_ratings = Table(
+    "enterprise_ratings",
+    metadata,
+    Column("period_id", ID, ForeignKey("enterprise_periods.id"), primary_key=True),
+    Column("rater_id", ID, primary_key=True),
+    Column("ratee_id", ID, primary_key=True),
+    Column("score", Integer, nullable=False),
+    Column("rated_at", Moment, nullable=False),
+)
+
+# capital an enterprise owns (private and mixed collectives); automation replaces labour hours
+enterprise_capital = Table(
+    "enterprise_capital",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("value", Money, nullable=False),
+    Column("labour_hours_replaced", Integer, nullable=False),
+    Column("acquired_at", Moment, nullable=False),
+    Index("ix_enterprise_capital_enterprise", "enterprise_id"),
 # a co-operative's invitations to join (0014_entgov, domain/governance/coop.py): the member
 # answers; accepting opens the admission vote (``proposal_id``), whose close settles it
 enterprise_invitations = Table(
@@ -839,7 +999,7 @@ enterprise_invitations = Table(
     metadata,
     Column("id", ID, primary_key=True),
     Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
-    Column("enterprise_id", ID, nullable=False),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
     Column("member_id", ID, ForeignKey("people.id"), nullable=False),
     Column("invited_by", ID, ForeignKey("people.id"), nullable=False),
     Column("message", Text, nullable=False),
