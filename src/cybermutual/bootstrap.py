@@ -21,6 +21,7 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
+from cybermutual.services.coop_invitations import CoopService
 from cybermutual.services.container import Services
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.governance_impact import ProposalImpactService
@@ -109,6 +110,7 @@ def build_services(
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
         money_supply=MoneySupplyService(uow, clock=clock),
         estimates=EstimateJobs(policy_impact, clock=clock),
+        coop=CoopService(uow, clock=clock),
     )
 
 

@@ -11,6 +11,7 @@ from cybermutual.services.budget_rounds import BudgetRoundService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
+from cybermutual.services.coop_invitations import CoopService
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
@@ -55,3 +56,4 @@ class Services:
     health: HealthService
     faults: StorageFaults
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
+    coop: CoopService  # invitations to join a co-operative (its votes are ``proposals``)

@@ -16,6 +16,15 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from cybermutual.domain.collective import MAX_APPROVALS, MAX_CHARTER_TEXT, Admission
+from cybermutual.domain.enterprise.kinds import (
+    KIND_ROLES,
+    MAX_RESERVE_SHARE,
+    EnterpriseKind,
+    MeritMetric,
+    MixWeights,
+    Role,
+    check_reserve_share,
+)
 from cybermutual.domain.errors import InvalidParams
 from cybermutual.domain.money import MAX_AMOUNT
 from cybermutual.domain.money_rules import (
@@ -271,19 +280,6 @@ class SetDormantDebt:
         return {"weeks": self.rule.weeks, "grace_weeks": self.rule.grace_weeks}
 
 
-class MeritMetric(StrEnum):
-    """How a co-operative's surplus is shared among its worker-owners at a period's close."""
-
-    HOURS = "hours"  # approved hours
-    HOURS_X_PRODUCTIVITY = "hours_x_productivity"  # hours x sales attributed per hour
-    PEER_RATINGS = "peer_ratings"  # the worker-owners' ratings of one another
-    WEIGHTED = "weighted"  # a weighted mix of the three
-
-
-#: The largest share of a period's result a co-operative may put into its reserve.
-MAX_RESERVE_SHARE = Decimal(1)
-
-
 @dataclass(frozen=True, slots=True)
 class AdmitWorkerOwner:
     """The invited member, who has accepted the invitation, becomes a worker-owner."""
@@ -309,13 +305,14 @@ class RemoveWorkerOwner:
 
 @dataclass(frozen=True, slots=True)
 class SetWageRates:
-    """New hourly wages (minor units) for the named members' open contracts."""
+    """The co-operative's hourly wage (minor units) by role: what a contract that names no
+    wage of its own pays. Roles not named keep their rate."""
 
-    rates: tuple[tuple[str, int], ...]
+    rates: tuple[tuple[Role, int], ...]
     kind: ProposalKind = field(default=ProposalKind.SET_WAGE_RATES, init=False)
 
     def params(self) -> dict[str, Any]:
-        return {"rates": dict(self.rates)}
+        return {"rates": {role.value: wage for role, wage in self.rates}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,17 +328,21 @@ class SetReserveShare:
 
 @dataclass(frozen=True, slots=True)
 class SetMeritMetric:
-    """The metric the next closes share the surplus by; ``weights`` only for ``weighted``
-    (by component: ``hours``, ``hours_x_productivity``, ``peer_ratings``)."""
+    """The metric the next closes share the surplus by; ``mix`` weighs the three others
+    (whole-number weights ``hours``, ``productivity``, ``ratings``)."""
 
     metric: MeritMetric
-    weights: tuple[tuple[str, Decimal], ...] = ()
+    mix: MixWeights | None = None
     kind: ProposalKind = field(default=ProposalKind.SET_MERIT_METRIC, init=False)
 
     def params(self) -> dict[str, Any]:
         out: dict[str, Any] = {"metric": self.metric.value}
-        if self.metric is MeritMetric.WEIGHTED:
-            out["weights"] = {name: str(weight) for name, weight in self.weights}
+        if self.mix is not None:
+            out["mix"] = {
+                "hours": self.mix.hours,
+                "productivity": self.mix.productivity,
+                "ratings": self.mix.ratings,
+            }
         return out
 
 
@@ -378,8 +379,6 @@ def members_named(effect: Effect) -> tuple[str, ...]:
         return tuple(member for member, _ in effect.weights)
     if isinstance(effect, AdmitWorkerOwner | RemoveWorkerOwner):
         return (effect.member,)
-    if isinstance(effect, SetWageRates):
-        return tuple(member for member, _ in effect.rates)
     return ()
 
 
@@ -621,62 +620,61 @@ def _remove_worker_owner(p: _Params) -> Effect:
     return RemoveWorkerOwner(p.required_text("member", high=_ID))
 
 
-#: At most this many wage rates in one proposal (a co-operative's whole payroll).
-MAX_RATES = 1_000
-
-
 def _set_wage_rates(p: _Params) -> Effect:
     raw = p.mapping("rates")
-    if not 1 <= len(raw) <= MAX_RATES:
-        raise InvalidParams(f"params.rates names 1 to {MAX_RATES} members", field="params.rates")
+    roles = sorted(r.value for r in KIND_ROLES[EnterpriseKind.COOPERATIVE])
+    if not raw:
+        raise InvalidParams(
+            f"params.rates names at least one role: {', '.join(roles)}", field="params.rates"
+        )
     rates = []
-    for member, wage in sorted(raw.items()):
+    for name, wage in sorted(raw.items()):
+        if name not in roles:
+            raise InvalidParams(
+                f"params.rates has the roles {', '.join(roles)}; not {name}",
+                field=f"params.rates.{name}",
+            )
         if isinstance(wage, bool) or not isinstance(wage, int) or not 0 <= wage <= MAX_AMOUNT:
             raise InvalidParams(
-                f"params.rates.{member} must be an hourly wage in minor units, "
-                f"from 0 to {MAX_AMOUNT}",
-                field=f"params.rates.{member}",
+                f"params.rates.{name} must be an hourly wage in minor units, from 0 to "
+                f"{MAX_AMOUNT}",
+                field=f"params.rates.{name}",
             )
-        rates.append((member, wage))
+        rates.append((Role(name), wage))
     return SetWageRates(tuple(rates))
 
 
 def _set_reserve_share(p: _Params) -> Effect:
-    return SetReserveShare(p.decimal("share", low=Decimal(0), high=MAX_RESERVE_SHARE, places=4))
-
-
-#: The components a ``weighted`` merit metric mixes.
-METRIC_COMPONENTS = (
-    MeritMetric.HOURS.value,
-    MeritMetric.HOURS_X_PRODUCTIVITY.value,
-    MeritMetric.PEER_RATINGS.value,
-)
+    share = p.decimal("share", low=Decimal(0), high=MAX_RESERVE_SHARE, places=4)
+    return SetReserveShare(check_reserve_share(share))
 
 
 def _set_merit_metric(p: _Params) -> Effect:
     metric = p.choice("metric", MeritMetric)
-    if metric is not MeritMetric.WEIGHTED:
-        if p._get("weights", required=False) not in (None, {}):
-            raise InvalidParams(
-                "params.weights is only for the weighted metric", field="params.weights"
-            )
+    if metric is not MeritMetric.MIX:
+        if p._get("mix", required=False) not in (None, {}):
+            raise InvalidParams("params.mix is only for the mix metric", field="params.mix")
         return SetMeritMetric(metric)
-    raw = p.mapping("weights")
-    unknown = sorted(set(raw) - set(METRIC_COMPONENTS))
+    raw = p.mapping("mix")
+    parts = ("hours", "productivity", "ratings")
+    unknown = sorted(set(raw) - set(parts))
     if unknown:
         raise InvalidParams(
-            f"params.weights has {', '.join(METRIC_COMPONENTS)}; not {unknown[0]}",
-            field=f"params.weights.{unknown[0]}",
+            f"params.mix has {', '.join(parts)}; not {unknown[0]}",
+            field=f"params.mix.{unknown[0]}",
         )
-    weights = tuple(
-        (name, _decimal(raw.get(name, 0), f"params.weights.{name}", Decimal(0), MAX_WEIGHT, 3))
-        for name in METRIC_COMPONENTS
-    )
-    if not any(weight for _, weight in weights):
-        raise InvalidParams(
-            "a weighted metric needs at least one weight above 0", field="params.weights"
-        )
-    return SetMeritMetric(metric, weights)
+    weights = {}
+    for part in parts:
+        value = raw.get(part, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+            raise InvalidParams(
+                f"params.mix.{part} must be a whole number from 0 to 1000",
+                field=f"params.mix.{part}",
+            )
+        weights[part] = value
+    if not any(weights.values()):
+        raise InvalidParams("a mix needs at least one weight above 0", field="params.mix")
+    return SetMeritMetric(metric, MixWeights(**weights))
 
 
 _PARSERS = {

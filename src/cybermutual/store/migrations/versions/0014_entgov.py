@@ -7,7 +7,7 @@ proposals carry their enterprise, and only its worker-owners vote on them
 invited member, and the admission vote it opened.
 
 Revision ID: 0014_entgov
-Revises: 0013_wallet
+Revises: 0014_enterprise
 Create Date: 2026-11-29 22:40:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_entgov"
-down_revision = "0013_wallet"
+down_revision = "0014_enterprise"
 branch_labels = None
 depends_on = None
 
@@ -27,6 +27,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("enterprise_id", sa.String(length=32), nullable=True))
         batch_op.create_index(
             "ix_proposals_enterprise", ["enterprise_id", "opens_at"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_proposals_enterprise_id_enterprises"),
+            "enterprises",
+            ["enterprise_id"],
+            ["id"],
         )
     op.create_table(
         "enterprise_invitations",
@@ -44,6 +50,11 @@ def upgrade() -> None:
             ["collective_id"],
             ["collectives.id"],
             name=op.f("fk_enterprise_invitations_collective_id_collectives"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"],
+            ["enterprises.id"],
+            name=op.f("fk_enterprise_invitations_enterprise_id_enterprises"),
         ),
         sa.ForeignKeyConstraint(
             ["invited_by"], ["people.id"], name=op.f("fk_enterprise_invitations_invited_by_people")
@@ -73,5 +84,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_enterprise_invitations_enterprise")
     op.drop_table("enterprise_invitations")
     with op.batch_alter_table("proposals", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_proposals_enterprise_id_enterprises"), type_="foreignkey"
+        )
         batch_op.drop_index("ix_proposals_enterprise")
         batch_op.drop_column("enterprise_id")
