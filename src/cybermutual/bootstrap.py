@@ -21,8 +21,9 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
-from cybermutual.services.coop_invitations import CoopService
 from cybermutual.services.container import Services
+from cybermutual.services.coop_invitations import CoopService
+from cybermutual.services.enterprises import EnterpriseService
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
@@ -110,6 +111,7 @@ def build_services(
         tick=TickService(uow, clock=clock, impacts=proposal_impact, market=market),
         money_supply=MoneySupplyService(uow, clock=clock),
         estimates=EstimateJobs(policy_impact, clock=clock),
+        enterprises=EnterpriseService(uow, clock=clock),
         coop=CoopService(uow, clock=clock),
     )
 

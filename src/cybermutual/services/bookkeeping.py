@@ -69,7 +69,8 @@ class Books:
         )
         for account in locked.values():
             self._accounts[account.id] = account
-            if account.kind is AccountKind.MEMBER and account.owner_id is not None:
+            owned = account.kind in (AccountKind.MEMBER, AccountKind.ENTERPRISE)
+            if owned and account.owner_id is not None:
                 self._by_owner[account.owner_id] = account.id
             else:
                 self._system[account.kind] = account.id

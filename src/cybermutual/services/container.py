@@ -12,6 +12,7 @@ from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.coop_invitations import CoopService
+from cybermutual.services.enterprises import EnterpriseService
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.governance_impact import ProposalImpactService
 from cybermutual.services.governance_proposals import ProposalService
@@ -56,4 +57,5 @@ class Services:
     health: HealthService
     faults: StorageFaults
     estimates: EstimateJobs  # what-if estimates a page started and polls (web/pages/whatif.py)
+    enterprises: EnterpriseService
     coop: CoopService  # invitations to join a co-operative (its votes are ``proposals``)

@@ -9,20 +9,16 @@ worker-owners now, what does its effect change). ``domain/governance/coop.py`` h
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from cybermutual.domain.collective import Collective
-from cybermutual.domain.enterprise.kinds import Enterprise, EnterpriseKind, Role
-from cybermutual.domain.errors import (
-    EnterpriseNotFound,
-    InvalidParams,
-    NotPermitted,
-)
+from cybermutual.domain.enterprise.kinds import Enterprise, EnterpriseKind, MixWeights, Role
+from cybermutual.domain.errors import InvalidParams, NotPermitted
 from cybermutual.domain.governance import coop as rules
 from cybermutual.domain.governance import kinds as k
 from cybermutual.domain.governance.proposals import Proposal, ProposalStatus
+from cybermutual.services.enterprise_common import load_enterprise
 from cybermutual.services.ports import UnitOfWork
 
 Changes = list[dict[str, Any]]
@@ -35,9 +31,7 @@ class NotApplicable(Exception):
 def cooperative(uow: UnitOfWork, collective: Collective, enterprise_id: str) -> Enterprise:
     """The co-operative ``enterprise_id`` of this collective (a firm has no such votes: its
     owners decide by their shares, outside the collective's governance)."""
-    enterprise = uow.enterprises.get(collective.id, enterprise_id)
-    if enterprise is None:
-        raise EnterpriseNotFound(f"no enterprise {enterprise_id}", enterprise=enterprise_id)
+    enterprise = load_enterprise(uow, collective, enterprise_id)
     if enterprise.kind is not EnterpriseKind.COOPERATIVE:
         raise InvalidParams(
             f"{enterprise.name} is a firm: its owners decide by their shares; only a "
@@ -51,8 +45,8 @@ def worker_owners(uow: UnitOfWork, collective: Collective, enterprise_id: str) -
     """The co-operative's worker-owners now."""
     return {
         p.member_id
-        for p in uow.enterprises.positions(enterprise_id)
-        if p.is_current and p.role is Role.WORKER_OWNER
+        for p in uow.enterprises.positions(enterprise_id, current=True)
+        if p.role is Role.WORKER_OWNER
     }
 
 
@@ -107,7 +101,9 @@ def settle_invitation(uow: UnitOfWork, proposal: Proposal, *, now: datetime) -> 
     uow.governance.save_invitation(rejected, was=invitation.status)
 
 
-# --- effects: applied by ``governance_effects`` when a co-operative's proposal passes --------
+# --- effects: applied by ``governance_effects`` when a co-operative's proposal passes, through
+# the enterprise service's own hooks (imported when applied: ``services.enterprises`` reads the
+# governance services, which close proposals through here)
 
 
 def _change(field: str, before: object, after: object) -> dict[str, Any]:
@@ -115,61 +111,65 @@ def _change(field: str, before: object, after: object) -> dict[str, Any]:
 
 
 def admit(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    from cybermutual.services import enterprises
+
     effect: k.AdmitWorkerOwner = e
-    assert p.enterprise_id is not None
+    enterprise = cooperative(uow, c, _scope(p))
     invitation = uow.governance.invitation_of(p.id)
     if invitation is None or invitation.status is not rules.InvitationStatus.ACCEPTED:
         raise NotApplicable("the invitation is no longer open")
-    standing = uow.memberships.get(c.id, effect.member)
-    if standing is None or not standing.is_active:
-        raise NotApplicable(f"{effect.member} is no longer an active member")
-    if effect.member in worker_owners(uow, c, p.enterprise_id):
-        raise NotApplicable(f"{effect.member} is already a worker-owner")
-    uow.enterprises.add_position(p.enterprise_id, effect.member, Role.WORKER_OWNER, now=now)
+    if effect.member in worker_owners(uow, c, enterprise.id):
+        raise NotApplicable("they are already a worker-owner")
+    enterprises.admit_worker_owner(uow, c, enterprise, effect.member, now=now)
     admitted = rules.step(invitation, rules.Action.ADMIT, actor=None, now=now)
     uow.governance.save_invitation(admitted, was=invitation.status)
-    return [_change(f"worker_owners[{effect.member}]", None, "admitted")]
+    return [_change(f"worker_owners[{effect.member}]", None, "worker_owner")]
 
 
 def remove(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    from cybermutual.services import enterprises
+
     effect: k.RemoveWorkerOwner = e
-    assert p.enterprise_id is not None
-    owners = worker_owners(uow, c, p.enterprise_id)
-    if effect.member not in owners:
-        raise NotApplicable(f"{effect.member} is not a worker-owner any more")
-    if owners == {effect.member}:
-        raise NotApplicable("a co-operative keeps at least one worker-owner")
-    uow.enterprises.end_position(p.enterprise_id, effect.member, Role.WORKER_OWNER, now=now)
-    return [_change(f"worker_owners[{effect.member}]", "worker_owner", "removed")]
+    enterprise = cooperative(uow, c, _scope(p))
+    enterprises.remove_worker_owner(uow, enterprise, effect.member, now=now)
+    return [_change(f"worker_owners[{effect.member}]", "worker_owner", None)]
 
 
 def wage_rates(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    from cybermutual.services import enterprises
+
     effect: k.SetWageRates = e
     enterprise = cooperative(uow, c, _scope(p))
     before = dict(enterprise.wage_rates)
-    after = before | dict(effect.rates)
-    uow.enterprises.save(replace(enterprise, wage_rates=tuple(sorted(after.items()))))
+    enterprises.set_terms(uow, enterprise, wage_rates=dict(effect.rates))
     return [
-        _change(f"wage_rates.{role.value}", before.get(role), wage)
-        for role, wage in effect.rates
+        _change(f"wage_rates.{role.value}", before.get(role), wage) for role, wage in effect.rates
     ]
 
 
 def reserve_share(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    from cybermutual.services import enterprises
+
     effect: k.SetReserveShare = e
     enterprise = cooperative(uow, c, _scope(p))
-    uow.enterprises.save(replace(enterprise, reserve_share=effect.share))
+    enterprises.set_terms(uow, enterprise, reserve_share=effect.share)
     return [_change("reserve_share", str(enterprise.reserve_share), str(effect.share))]
 
 
 def merit_metric(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: datetime) -> Changes:
+    from cybermutual.services import enterprises
+
     effect: k.SetMeritMetric = e
     enterprise = cooperative(uow, c, _scope(p))
-    changed = replace(enterprise, merit_metric=effect.metric)
+    enterprises.set_terms(uow, enterprise, merit_metric=effect.metric, mix=effect.mix)
+    changes = [_change("merit_metric", enterprise.merit_metric.value, effect.metric.value)]
     if effect.mix is not None:
-        changed = replace(changed, mix=effect.mix)
-    uow.enterprises.save(changed)
-    return [_change("merit_metric", enterprise.merit_metric.value, effect.metric.value)]
+        changes.append(_change("mix", _mix(enterprise.mix), _mix(effect.mix)))
+    return changes
+
+
+def _mix(mix: MixWeights) -> dict[str, int]:
+    return {"hours": mix.hours, "productivity": mix.productivity, "ratings": mix.ratings}
 
 
 def _scope(proposal: Proposal) -> str:

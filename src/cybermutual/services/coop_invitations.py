@@ -70,9 +70,7 @@ class CoopService:
             uow.commit()
             return self._view(uow, invitation)
 
-    def answer(
-        self, slug: str, *, invitation_id: str, member: str, accept: bool
-    ) -> InvitationView:
+    def answer(self, slug: str, *, invitation_id: str, member: str, accept: bool) -> InvitationView:
         """The invited member accepts (which opens the worker-owners' vote) or declines."""
         now = self._clock.now()
         with self._uow() as uow:
@@ -183,4 +181,3 @@ class CoopService:
             "" if enterprise is None else enterprise.name,
             None if vote is None else vote.status,
         )
-

@@ -138,8 +138,7 @@ class ProposalService:
         effect = proposal.effect
         cls._check_references(uow, collective, effect)
         if isinstance(effect, OpenBudgetRound) and (
-            effect.closes_at - proposal.closes_at < MIN_ROUND
-            or effect.closes_at - now > MAX_ROUND
+            effect.closes_at - proposal.closes_at < MIN_ROUND or effect.closes_at - now > MAX_ROUND
         ):
             raise InvalidParams(
                 "params.closes_at must be at least one minute after the proposal closes "

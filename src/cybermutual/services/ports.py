@@ -32,6 +32,7 @@ from cybermutual.domain.people import Person
 
 if TYPE_CHECKING:
     from cybermutual.services.budget_round_ports import BudgetRoundStore
+    from cybermutual.services.enterprise_ports import EnterpriseStore
     from cybermutual.services.governance_ports import GovernanceStore, PublicServiceStore
     from cybermutual.services.market.ports import MarketStore
     from cybermutual.services.money_rule_ports import MoneyRuleStore
@@ -479,6 +480,9 @@ class UnitOfWork(Protocol):
 
     @property
     def money_rules(self) -> MoneyRuleStore: ...
+
+    @property
+    def enterprises(self) -> EnterpriseStore: ...
 
     def __enter__(self) -> Self: ...
 

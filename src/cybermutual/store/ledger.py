@@ -83,8 +83,9 @@ def _account(row: Any) -> Account:
     )
 
 
+# an enterprise's account is locked like a member's, by its owner (the enterprise's id)
 _MEMBER_ACCOUNTS = and_(
-    accounts.c.kind == AccountKind.MEMBER.value,
+    accounts.c.kind.in_([AccountKind.MEMBER.value, AccountKind.ENTERPRISE.value]),
     accounts.c.owner_id.in_(bindparam("member_ids", expanding=True)),
 )
 # one fixed order (by id) for every transaction, so parallel transfers cannot deadlock

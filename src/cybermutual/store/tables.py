@@ -992,6 +992,8 @@ enterprise_capital = Table(
     Column("labour_hours_replaced", Integer, nullable=False),
     Column("acquired_at", Moment, nullable=False),
     Index("ix_enterprise_capital_enterprise", "enterprise_id"),
+)
+
 # a co-operative's invitations to join (0014_entgov, domain/governance/coop.py): the member
 # answers; accepting opens the admission vote (``proposal_id``), whose close settles it
 enterprise_invitations = Table(

@@ -13,6 +13,7 @@ from cybermutual.store.commons import SqlAssets, SqlDemand, SqlUsage
 from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
+from cybermutual.store.enterprises import SqlEnterprises
 from cybermutual.store.governance import SqlGovernance
 from cybermutual.store.journal import SqlIdempotency, SqlJournal
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     public_services: SqlPublicServices
     budget_rounds: SqlBudgetRounds
     money_rules: SqlMoneyRules
+    enterprises: SqlEnterprises
 
     def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
         self._engine = engine
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.public_services = SqlPublicServices(conn)
         self.budget_rounds = SqlBudgetRounds(conn)
         self.money_rules = SqlMoneyRules(conn)
+        self.enterprises = SqlEnterprises(conn)
         return self
 
     def __exit__(
