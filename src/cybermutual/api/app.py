@@ -21,6 +21,7 @@ from cybermutual.api.routers import (
     budget_rounds,
     collectives,
     commons,
+    coop,
     governance,
     ledger,
     market,
@@ -65,6 +66,7 @@ def create_app(services: Services) -> FastAPI:
         governance,
         public_services,
         budget_rounds,
+        coop,
     ):
         api.include_router(module.router)
 

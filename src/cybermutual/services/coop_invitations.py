@@ -70,13 +70,15 @@ class CoopService:
             uow.commit()
             return self._view(uow, invitation)
 
-    def answer(self, slug: str, *, invitation_id: str, member: str, accept: bool) -> InvitationView:
+    def answer(
+        self, slug: str, *, enterprise_id: str, invitation_id: str, member: str, accept: bool
+    ) -> InvitationView:
         """The invited member accepts (which opens the worker-owners' vote) or declines."""
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, member))
-            invitation = self._load(uow, collective, invitation_id, lock=True)
+            invitation = self._load(uow, collective, enterprise_id, invitation_id, lock=True)
             if not accept:
                 answered = rules.step(invitation, rules.Action.DECLINE, actor=member, now=now)
             else:
@@ -112,13 +114,15 @@ class CoopService:
         ProposalService.check_and_add(uow, collective, proposal, voters=voters, now=now)
         return proposal.id
 
-    def withdraw(self, slug: str, *, invitation_id: str, actor: str) -> InvitationView:
+    def withdraw(
+        self, slug: str, *, enterprise_id: str, invitation_id: str, actor: str
+    ) -> InvitationView:
         """A worker-owner takes back an invitation not yet answered."""
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
             require_active(uow.memberships.get(collective.id, actor))
-            invitation = self._load(uow, collective, invitation_id, lock=True)
+            invitation = self._load(uow, collective, enterprise_id, invitation_id, lock=True)
             withdrawn = rules.step(
                 invitation,
                 rules.Action.WITHDRAW,
@@ -142,11 +146,13 @@ class CoopService:
             found = uow.governance.invitations(enterprise.id, limit=INVITATIONS_SHOWN)
             return [self._view(uow, i) for i in found]
 
-    def invitation(self, slug: str, *, invitation_id: str, viewer: str) -> InvitationView:
+    def invitation(
+        self, slug: str, *, enterprise_id: str, invitation_id: str, viewer: str
+    ) -> InvitationView:
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
-            return self._view(uow, self._load(uow, collective, invitation_id))
+            return self._view(uow, self._load(uow, collective, enterprise_id, invitation_id))
 
     def invitations_to(self, slug: str, *, member: str) -> list[InvitationView]:
         """My invitations in this collective, open ones first."""
@@ -158,10 +164,15 @@ class CoopService:
 
     @staticmethod
     def _load(
-        uow: UnitOfWork, collective: Collective, invitation_id: str, *, lock: bool = False
+        uow: UnitOfWork,
+        collective: Collective,
+        enterprise_id: str,
+        invitation_id: str,
+        *,
+        lock: bool = False,
     ) -> Invitation:
         invitation = uow.governance.invitation(collective.id, invitation_id, lock=lock)
-        if invitation is None:
+        if invitation is None or invitation.enterprise_id != enterprise_id:
             raise InvitationNotFound(f"no invitation {invitation_id}", invitation=invitation_id)
         return invitation
 
