@@ -22,6 +22,7 @@ from cybermutual.api.routers import (
     collectives,
     commons,
     coop,
+    enterprises,
     governance,
     ledger,
     market,
@@ -66,6 +67,7 @@ def create_app(services: Services) -> FastAPI:
         governance,
         public_services,
         budget_rounds,
+        enterprises,
         coop,
     ):
         api.include_router(module.router)

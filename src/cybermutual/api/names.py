@@ -58,6 +58,9 @@ def named(services: Services, value: T) -> T:
     pairs = list(_pairs(value))
     ids = {getattr(model, id_field) for model, id_field, _ in pairs}
     names = services.auth.names(i for i in ids if isinstance(i, str)) if ids else {}
+    unnamed = {i for i in ids if isinstance(i, str) and i not in names and len(i) == 32}
+    if unnamed:  # an enterprise's account (wages, shares, its sales) is named by the enterprise
+        names = {**names, **services.enterprises.names(unnamed)}
     for model, id_field, name_field in pairs:
         setattr(model, name_field, names.get(getattr(model, id_field)))
     return value

@@ -27,6 +27,8 @@ class Purpose(StrEnum):
     BASIC_INCOME = "basic_income"
     PUBLIC_SERVICE = "public_service"  # a claim paid from the commons fund for a service
     CLEARING = "clearing"  # a payment across a federation link
+    WAGE = "wage"  # an enterprise paid approved hours at a period close
+    PROFIT_SHARE = "profit_share"  # an enterprise's surplus share or dividend
 
 
 _PURPOSE = {
@@ -36,7 +38,15 @@ _PURPOSE = {
     TransferKind.BASIC_INCOME: Purpose.BASIC_INCOME,
     TransferKind.PUBLIC_SERVICE: Purpose.PUBLIC_SERVICE,
     TransferKind.CLEARING: Purpose.CLEARING,
+    TransferKind.WAGE: Purpose.WAGE,
+    TransferKind.PROFIT_SHARE: Purpose.PROFIT_SHARE,
 }
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text a spreadsheet shows as text, never runs as a formula (``=``, ``+``, ``-``, ``@``):
+    every CSV export (the wallet's, the enterprise reports) writes its text cells through this."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def purpose_of(transfer: Transfer) -> Purpose:

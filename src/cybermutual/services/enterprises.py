@@ -258,6 +258,11 @@ class EnterpriseService(EnterprisePay, EnterpriseUseCase):
             frozenset(p.role for p in positions if p.member_id == viewer),
         )
 
+    def names(self, enterprise_ids: set[str]) -> dict[str, str]:
+        """Enterprises' names by id (those that exist)."""
+        with self._uow(readonly=True) as uow:
+            return uow.enterprises.names(enterprise_ids)
+
     def enterprises(
         self, slug: str, *, viewer: str, limit: int = 50, cursor: str | None = None
     ) -> Page[EnterpriseView]:

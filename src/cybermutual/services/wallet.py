@@ -312,11 +312,14 @@ def _counterparties(
         return {}
     parties = uow.accounts.parties(list(set(other.values())))  # owner, or a system kind
     names = uow.people.names({p for p in parties.values() if p not in SYSTEM_KINDS})
+    enterprises = uow.enterprises.names(p for p in parties.values() if p not in names)
     found = {}
     for transfer_id, account_id in other.items():
         party = parties.get(account_id, "")
         if party in names:
             found[transfer_id] = Counterparty(names[party], party)
+        elif party in enterprises:  # a co-operative or a firm: wages, shares, its sales
+            found[transfer_id] = Counterparty(enterprises[party])
         else:  # the commons fund, basic income's issuance, a clearing account
             found[transfer_id] = Counterparty(SYSTEM_NAMES.get(party, "System account"))
     return found

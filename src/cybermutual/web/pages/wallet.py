@@ -28,7 +28,7 @@ from cybermutual.domain.errors import (
 )
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.domain.money import Currency
-from cybermutual.domain.statement import Purpose
+from cybermutual.domain.statement import Purpose, spreadsheet_text
 from cybermutual.services.container import Services
 from cybermutual.services.wallet import StatementLine, Wallet
 from cybermutual.web import forms
@@ -58,6 +58,8 @@ PURPOSES = {
     Purpose.BASIC_INCOME: "Basic income",
     Purpose.PUBLIC_SERVICE: "Public service claim",
     Purpose.CLEARING: "Clearing",
+    Purpose.WAGE: "Wage",
+    Purpose.PROFIT_SHARE: "Profit share",
 }
 
 
@@ -349,9 +351,7 @@ CSV_HEADER = (
 )
 
 
-def _text_cell(text: str) -> str:
-    """Text a spreadsheet shows as text, never runs as a formula (``=``, ``+``, ``-``, ``@``)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_text_cell = spreadsheet_text
 
 
 def _csv_rows(currency: Currency, lines: list[StatementLine]) -> Iterator[str]:
