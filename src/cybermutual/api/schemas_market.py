@@ -33,6 +33,11 @@ class ListingCreate(Strict):
     asset_id: str | None = Field(
         default=None, max_length=32, description="refused for assets of the commons"
     )
+    enterprise: str | None = Field(
+        default=None,
+        max_length=32,
+        description="an offer sold by this enterprise (you need a role there that sells)",
+    )
 
 
 class TaskCreate(Strict):
@@ -71,6 +76,7 @@ class ListingPublic(BaseModel):
     asset_id: str | None
     created_at: datetime
     updated_at: datetime
+    enterprise_id: str | None = Field(default=None, description="sold by this enterprise")
 
 
 class TaskPublic(ListingPublic):
@@ -104,6 +110,8 @@ class OrderPublic(BaseModel):
     amount: int
     escrow_transfer_id: str
     payout_transfer_id: str | None
+    enterprise_id: str | None = Field(default=None, description="an enterprise's sale")
+    delivered_by: str | None = Field(default=None, description="who delivered it for them")
     quote_id: str | None
     application_id: str | None
     note: str

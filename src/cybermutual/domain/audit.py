@@ -34,8 +34,10 @@ def check_obligations(
     """
     problems: list[Problem] = []
     accounts = list(accounts)
-    member_account = {
-        a.owner_id: a.id for a in accounts if a.kind is AccountKind.MEMBER and a.owner_id
+    member_account = {  # and each enterprise's, by its id (an enterprise's sale pays it)
+        a.owner_id: a.id
+        for a in accounts
+        if a.kind in (AccountKind.MEMBER, AccountKind.ENTERPRISE) and a.owner_id
     }
     owner_of = {a.id: a.owner_id for a in accounts if a.kind is AccountKind.MEMBER}
     live_escrows: set[str] = set()
@@ -115,7 +117,7 @@ def _check_escrow(
                 ids,
             )
         )
-    parties = (member_account.get(order.buyer_id), member_account.get(order.seller_id))
+    parties = (member_account.get(order.buyer_id), member_account.get(order.payee_id))
     if (escrow.debit_account_id, escrow.credit_account_id) != parties:
         found.append(
             Problem(

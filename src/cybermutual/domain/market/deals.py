@@ -133,6 +133,21 @@ class Order:
     closed_at: datetime | None = None
     auto_confirm_at: datetime | None = None
     payout_id: str | None = None  # the posted share, when a dispute split the escrow
+    #: an enterprise's sale: the escrow pays its account, and the sale counts for the member
+    #: who delivered it (``delivered_by``, for the co-op's productivity metric)
+    enterprise_id: str | None = None
+    delivered_by: str | None = None
+
+    @property
+    def payee_id(self) -> str:
+        """Whose account the escrow pays: the enterprise's, or the seller's."""
+        return self.enterprise_id or self.seller_id
+
+    @property
+    def accounts(self) -> list[str]:
+        """The owners of the accounts the deal's money moves between (to lock)."""
+        extra = [self.enterprise_id] if self.enterprise_id else []
+        return [self.buyer_id, self.seller_id, *extra]
 
     def role_of(self, member_id: str) -> Role | None:
         if member_id == self.buyer_id:
@@ -216,6 +231,7 @@ def open_order(
         note=check_note(note),
         quote_id=quote_id,
         application_id=application_id,
+        enterprise_id=listing.enterprise_id if kind is DealKind.ORDER else None,
     )
     if kind is DealKind.TASK:
         event = MarketEvent(

@@ -82,6 +82,7 @@ class Listing:
     quantity: int | None = None  # goods in stock; None: a service (no stock)
     location: str | None = None
     asset_id: str | None = None
+    enterprise_id: str | None = None  # sold by an enterprise; ``owner_id`` posted it for it
 
     @property
     def is_open(self) -> bool:
@@ -153,8 +154,11 @@ def post(
     quantity: int | None = None,
     location: str | None = None,
     asset_id: str | None = None,
+    enterprise_id: str | None = None,
 ) -> Listing:
-    """A new open listing, validated."""
+    """A new open listing, validated; an enterprise sells offers only."""
+    if enterprise_id is not None and kind is not ListingKind.OFFER:
+        raise WrongListingKind("an enterprise sells offers; requests and tasks are members'")
     return Listing(
         id=listing_id,
         collective_id=collective_id,
@@ -171,6 +175,7 @@ def post(
         quantity=_check_quantity(kind, quantity),
         location=None if location is None else _text(location, field="location", low=1, high=120),
         asset_id=_check_asset_id(asset_id),
+        enterprise_id=enterprise_id,
     )
 
 

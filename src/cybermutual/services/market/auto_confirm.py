@@ -76,7 +76,7 @@ class AutoConfirmation(MarketUseCase):
         with self._uow() as uow:
             order = load_order(uow, collective, order_id)
             books = Books(uow, collective, now=now)
-            books.lock_members([order.buyer_id, order.seller_id])
+            books.lock_members(order.accounts)
             order = load_order(uow, collective, order_id, lock=True)
             if order.status is not OrderStatus.DELIVERED or (
                 order.auto_confirm_at is None or order.auto_confirm_at > now

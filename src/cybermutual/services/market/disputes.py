@@ -122,7 +122,7 @@ class DisputeUseCases(MarketUseCase):
             body = {"order": order.id, "reason": reason}
             idem = IdempotentRequest.of(actor, key, "market.dispute", body)
             books = Books(uow, collective, now=now)
-            books.lock_members([order.buyer_id, order.seller_id])
+            books.lock_members(order.accounts)
             earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)
@@ -213,7 +213,7 @@ class DisputeUseCases(MarketUseCase):
             dispute = _load_dispute(uow, collective, dispute_id)
             order = load_order(uow, collective, dispute.order_id)
             books = Books(uow, collective, now=now)
-            books.lock_members([order.buyer_id, order.seller_id])
+            books.lock_members(order.accounts)
             earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 dispute = _load_dispute(uow, collective, earlier)

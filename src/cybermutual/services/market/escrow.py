@@ -36,7 +36,7 @@ def reserve_and_open(
     """Reserve ``amount`` as a pending payment from buyer to seller and open the deal on it."""
     escrow = books.move(
         books.account_of(buyer),
-        books.account_of(seller),
+        books.account_of(listing.enterprise_id or seller),
         amount,
         kind=TransferKind.ESCROW,  # settled only through the deal, never through the ledger
         memo=f"escrow: {kind.value} {order_id} ({listing.title[:60]})",
@@ -92,7 +92,7 @@ def settle_escrow(books: Books, uow: UnitOfWork, order: Order, *, seller_share: 
         return order
     payout = books.move(
         books.account_of(order.buyer_id),
-        books.account_of(order.seller_id),
+        books.account_of(order.payee_id),
         seller_share,
         kind=TransferKind.PAYMENT,
         memo=f"dispute share of order {order.id}",

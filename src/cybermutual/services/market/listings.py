@@ -10,6 +10,7 @@ from cybermutual.domain.errors import InvalidValue, ListingNotFound
 from cybermutual.domain.market import listings, visibility
 from cybermutual.domain.market.listings import Listing, ListingKind, ListingStatus
 from cybermutual.domain.market.reviews import Reputation, prior_milli
+from cybermutual.services.enterprise_common import acting_seller
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.market.loading import (
@@ -60,11 +61,16 @@ class ListingUseCases(MarketUseCase):
         quantity: int | None = None,
         location: str | None = None,
         asset_id: str | None = None,
+        enterprise_id: str | None = None,
     ) -> ListingView:
-        """Put an offer, a request or a task on the market; never an asset of the commons."""
+        """Put an offer, a request or a task on the market; never an asset of the commons.
+        An offer may be an enterprise's (``enterprise_id``), posted by someone whose role there
+        lets them sell: its sales are paid to the enterprise's account."""
         now = self._clock.now()
         with self._uow() as uow:
             collective = active_member_collective(uow, slug, owner)
+            if enterprise_id is not None:
+                acting_seller(uow, collective, enterprise_id, owner)
             if asset_id is not None:
                 self._refuse_commons(uow, collective, asset_id)
             listing = listings.post(
@@ -82,6 +88,7 @@ class ListingUseCases(MarketUseCase):
                 quantity=quantity,
                 location=location,
                 asset_id=asset_id,
+                enterprise_id=enterprise_id,
             )
             uow.market.listings.add(listing)
             view = self._listing_views(uow, collective, [listing])[0]

@@ -18,6 +18,7 @@ from cybermutual.domain.market.listings import Listing, ListingStatus
 from cybermutual.domain.market.proposals import ApplicationStatus
 from cybermutual.domain.membership import require_active
 from cybermutual.services.bookkeeping import Books
+from cybermutual.services.enterprise_common import acting_seller
 from cybermutual.services.idempotency import IdempotentRequest
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
@@ -59,9 +60,11 @@ class OrderUseCases(AutoConfirmation):
         now = self._clock.now()
         with self._uow() as uow:
             collective = active_member_collective(uow, slug, buyer)
-            seller = load_listing(uow, collective, listing_id).owner_id
+            first_look = load_listing(uow, collective, listing_id)
+            seller = first_look.owner_id
+            sold_by = [first_look.enterprise_id] if first_look.enterprise_id else []
             books = Books(uow, collective, now=now)
-            books.lock_members([buyer, seller])
+            books.lock_members([buyer, seller, *sold_by])
             earlier = idem.earlier(uow, collective.id)
             if earlier is not None:
                 return load_order(uow, collective, earlier)
@@ -153,17 +156,19 @@ class OrderUseCases(AutoConfirmation):
                 body = {"order": order.id, "action": action.value}
                 idem = IdempotentRequest.of(actor, key, "market.act", body)
             books = Books(uow, collective, now=now)
-            books.lock_members([order.buyer_id, order.seller_id])
+            books.lock_members(order.accounts)
             if idem is not None and (earlier := idem.earlier(uow, collective.id)) is not None:
                 return load_order(uow, collective, earlier)
             order = load_order(uow, collective, order.id, lock=True)
             step = deals.transition(
                 order,
                 action,
-                actor=actor,
+                actor=self._for_enterprise(uow, collective, order, actor),
                 now=now,
                 auto_confirm_after=rules_of(uow, collective).auto_confirm_after,
             )
+            if action is Action.DELIVER and order.enterprise_id is not None:
+                step = replace(step, order=replace(step.order, delivered_by=actor))
             changed = apply_step(books, uow, step, seller_share=None)
             books.close()
             if changed.status in (OrderStatus.DECLINED, OrderStatus.CANCELLED):
@@ -174,6 +179,15 @@ class OrderUseCases(AutoConfirmation):
                 idem.record(uow, collective.id, order.id, now=now)
             uow.commit()
         return changed
+
+    @staticmethod
+    def _for_enterprise(uow: UnitOfWork, collective: Collective, order: Order, actor: str) -> str:
+        """Who takes the step: on an enterprise's sale, anyone whose role there lets them sell
+        acts as its seller (``not_permitted`` for anyone else who is not the buyer)."""
+        if order.enterprise_id is None or actor in (order.buyer_id, order.seller_id):
+            return actor
+        acting_seller(uow, collective, order.enterprise_id, actor)
+        return order.seller_id
 
     @staticmethod
     def _undo_listing(

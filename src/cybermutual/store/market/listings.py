@@ -68,6 +68,7 @@ def _listing(row: Any) -> Listing:
         quantity=row.quantity,
         location=row.location,
         asset_id=row.asset_id,
+        enterprise_id=row.enterprise_id,
     )
 
 
@@ -99,6 +100,7 @@ class SqlListings:
             "price": listing.price,
             "quantity": listing.quantity,
             "asset_id": listing.asset_id,
+            "enterprise_id": listing.enterprise_id,
             "created_at": listing.created_at,
             "updated_at": listing.updated_at,
         }

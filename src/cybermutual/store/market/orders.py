@@ -37,6 +37,8 @@ def _order(row: Any) -> Order:
         closed_at=row.closed_at,
         auto_confirm_at=row.auto_confirm_at,
         payout_id=row.payout_id,
+        enterprise_id=row.enterprise_id,
+        delivered_by=row.delivered_by,
     )
 
 
@@ -61,6 +63,8 @@ class SqlOrders:
             "status": o.status.value,
             "escrow_id": o.escrow_id,
             "payout_id": o.payout_id,
+            "enterprise_id": o.enterprise_id,
+            "delivered_by": o.delivered_by,
             "note": o.note,
             "created_at": o.created_at,
             "updated_at": o.updated_at,

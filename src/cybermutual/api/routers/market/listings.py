@@ -58,6 +58,7 @@ def post_listing(
         quantity=body.quantity,
         location=body.location,
         asset_id=body.asset_id,
+        enterprise_id=body.enterprise,
     )
     return listing_public(view)
 

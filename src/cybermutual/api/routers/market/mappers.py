@@ -55,6 +55,7 @@ def listing_public(view: ListingView) -> ListingPublic:
         quantity=item.quantity,
         location=item.location,
         asset_id=item.asset_id,
+        enterprise_id=item.enterprise_id,
         created_at=item.created_at,
         updated_at=item.updated_at,
     )
@@ -77,6 +78,8 @@ def order_public(order: Order) -> OrderPublic:
         amount=order.amount,
         escrow_transfer_id=order.escrow_id,
         payout_transfer_id=order.payout_id,
+        enterprise_id=order.enterprise_id,
+        delivered_by=order.delivered_by,
         quote_id=order.quote_id,
         application_id=order.application_id,
         note=order.note,
