@@ -112,7 +112,8 @@ class ProposalService:
                 closes_at=closes_at,
                 enterprise_id=enterprise_id,
             )
-            if enterprise_id is not None:
+            if enterprise_id is not None:  # whom it names first: a stranger is not_found
+                self._check_references(uow, collective, proposal.effect)
                 voters = coop.voters_for(uow, collective, proposal, author=author)
             else:
                 voters = self._active_members(uow, collective)
@@ -120,7 +121,12 @@ class ProposalService:
             uow.commit()
             names = uow.governance.display_names([author])
         return ProposalView(
-            proposal, names.get(author, ""), None, impact_status_for(proposal.effect)
+            proposal,
+            names.get(author, ""),
+            None,
+            impact_status_for(proposal.effect),
+            eligible=len(voters),
+            can_vote=author in voters,
         )
 
     @classmethod
