@@ -11,6 +11,7 @@ from cybermutual.web.pages import (
     account,
     collective,
     commons,
+    enterprises,
     governance,
     inbox,
     market,
@@ -32,6 +33,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     wallet.router,
     inbox.router,
     profile.router,
+    enterprises.router,
 )
 
 
