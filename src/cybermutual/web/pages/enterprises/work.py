@@ -142,8 +142,15 @@ def log_hours(
         if not hours.is_finite() or not 0 < hours <= 24:
             raise InvalidValue("give the hours worked that day, more than 0 and at most 24",
                                field="hours")  # fmt: skip
-        if not values["contract"]:
-            raise InvalidValue("you have no contract here to log hours on", field="contract")
+        if not values["contract"]:  # the one contract the member holds here, if one
+            mine = [
+                c
+                for c in services.enterprises.contracts(slug, viewer=viewer.id, enterprise_id=eid)
+                if c.member_id == viewer.id and c.covers(services.clock.now())
+            ]
+            if not mine:
+                raise InvalidValue("you have no contract here to log hours on", field="contract")
+            values["contract"] = mine[0].id
         services.enterprises.log_hours(
             slug,
             member=viewer.id,
