@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -1158,6 +1159,227 @@ def _budget_result(w: World) -> Call:
 @route("GET", R + "/{round_id}/pabulib", MEMBERS_AND_LEAVERS_READ)
 def _budget_pabulib(w: World) -> Call:
     return Call("GET", f"{H}/budget-rounds/{_closed_round(w)}/pabulib")
+
+
+# --- enterprises (issue 14) -----------------------------------------------------------------
+
+EN = S + "/enterprises"
+ENT = EN + "/{enterprise_id}"
+FOR_THE_ENTERPRISE = _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+
+
+def _enterprise(w: World, kind: str = "cooperative", **extra: Any) -> str:
+    """A fresh enterprise the founder (the row's party) founded."""
+    from cybermutual.domain.enterprise.kinds import EnterpriseKind
+
+    return w.services.enterprises.create(
+        "hillside", founder=w.founder.id, kind=EnterpriseKind(kind), name="Works", **extra
+    ).enterprise.id
+
+
+def _contract(w: World, enterprise: str) -> str:
+    """The juror's contract with a fresh enterprise, from now on."""
+    return w.services.enterprises.offer_contract(
+        "hillside",
+        actor=w.founder.id,
+        enterprise_id=enterprise,
+        member=w.people["juror"].id,
+        hourly_wage=10,
+    ).id
+
+
+def _logged_hours(w: World) -> tuple[str, str]:
+    enterprise = _enterprise(w)
+    contract = _contract(w, enterprise)
+    entry = w.services.enterprises.log_hours(
+        "hillside",
+        member=w.people["juror"].id,
+        enterprise_id=enterprise,
+        contract_id=contract,
+        worked_at=w.clock.now(),
+        hours=Decimal(1),
+    )
+    return enterprise, entry.id
+
+
+def _ended_period(w: World) -> tuple[str, str]:
+    """An enterprise founded an hour ago whose first period ended a minute ago (the shared
+    clock is set back while it is made, and put back exactly)."""
+    now = w.clock.moment
+    w.clock.moment = now - timedelta(hours=1)
+    try:
+        enterprise = _enterprise(w)
+        period = w.services.enterprises.open_period(
+            "hillside",
+            actor=w.founder.id,
+            enterprise_id=enterprise,
+            ends_at=now - timedelta(minutes=1),
+        )
+    finally:
+        w.clock.moment = now
+    return enterprise, period.id
+
+
+def _open_period(w: World, enterprise: str) -> str:
+    return w.services.enterprises.open_period(
+        "hillside",
+        actor=w.founder.id,
+        enterprise_id=enterprise,
+        ends_at=w.clock.now() + timedelta(days=1),
+    ).id
+
+
+@route("POST", EN, _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _found_enterprise(w: World) -> Call:
+    return Call("POST", f"{H}/enterprises", json={"kind": "cooperative", "name": "Bakery"})
+
+
+@route("GET", EN, MEMBERS_AND_LEAVERS_READ)
+def _enterprises(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises")
+
+
+@route("GET", ENT, MEMBERS_AND_LEAVERS_READ)
+def _one_enterprise(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}")
+
+
+@route("POST", ENT + "/roles", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _appoint(w: World) -> Call:
+    body = {"member": w.people["juror"].id, "role": "employee"}
+    return Call("POST", f"{H}/enterprises/{_enterprise(w)}/roles", json=body, party=w.founder)
+
+
+@route("DELETE", ENT + "/roles/{role}/{member_id}", FOR_THE_ENTERPRISE)
+def _dismiss(w: World) -> Call:
+    enterprise = _enterprise(w)
+    _contract(w, enterprise)  # the juror is an employee from now on
+    path = f"{H}/enterprises/{enterprise}/roles/employee/{w.people['juror'].id}"
+    return Call("DELETE", path, party=w.founder)
+
+
+@route(
+    "POST", ENT + "/contracts", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED)
+)
+def _offer_contract(w: World) -> Call:
+    body = {"member": w.people["juror"].id, "hourly_wage": 10}
+    return Call("POST", f"{H}/enterprises/{_enterprise(w)}/contracts", json=body, party=w.founder)
+
+
+@route("GET", ENT + "/contracts", MEMBERS_AND_LEAVERS_READ)
+def _contracts(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/contracts")
+
+
+@route("POST", ENT + "/contracts/{contract_id}/end", FOR_THE_ENTERPRISE)
+def _end_contract(w: World) -> Call:
+    enterprise = _enterprise(w)
+    path = f"{H}/enterprises/{enterprise}/contracts/{_contract(w, enterprise)}/end"
+    return Call("POST", path, party=w.founder)
+
+
+@route("POST", ENT + "/hours", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _log_hours(w: World) -> Call:  # only the member on the contract logs on it
+    enterprise = _enterprise(w)
+    body = {
+        "contract": _contract(w, enterprise),
+        "worked_at": w.clock.now().isoformat(),
+        "hours": "1",
+    }
+    return Call("POST", f"{H}/enterprises/{enterprise}/hours", json=body, party=w.people["juror"])
+
+
+@route("GET", ENT + "/hours", MEMBERS_AND_LEAVERS_READ)
+def _hours(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/hours")
+
+
+@route("POST", ENT + "/hours/{entry_id}/{action}", FOR_THE_ENTERPRISE)
+def _approve_hours(w: World) -> Call:  # only the enterprise approves hours
+    enterprise, entry = _logged_hours(w)
+    return Call("POST", f"{H}/enterprises/{enterprise}/hours/{entry}/approve", party=w.founder)
+
+
+@route("POST", ENT + "/periods", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _new_period(w: World) -> Call:
+    body = {"ends_at": (w.clock.now() + timedelta(days=7)).isoformat()}
+    return Call("POST", f"{H}/enterprises/{_enterprise(w)}/periods", json=body, party=w.founder)
+
+
+@route("GET", ENT + "/periods", MEMBERS_AND_LEAVERS_READ)
+def _periods(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/periods")
+
+
+@route("GET", ENT + "/periods/{period_id}", MEMBERS_AND_LEAVERS_READ)
+def _one_period(w: World) -> Call:
+    enterprise = _enterprise(w)
+    return Call("GET", f"{H}/enterprises/{enterprise}/periods/{_open_period(w, enterprise)}")
+
+
+@route("POST", ENT + "/periods/{period_id}/close", FOR_THE_ENTERPRISE)
+def _close_period(w: World) -> Call:
+    enterprise, period = _ended_period(w)
+    path = f"{H}/enterprises/{enterprise}/periods/{period}/close"
+    return Call("POST", path, key=True, party=w.founder)
+
+
+@route(
+    "POST",
+    ENT + "/periods/{period_id}/ratings",
+    _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, GONE),
+)
+def _rate(w: World) -> Call:  # only worker-owners rate each other
+    enterprise = _enterprise(w, cofounders=(w.people["juror"].id,))
+    path = f"{H}/enterprises/{enterprise}/periods/{_open_period(w, enterprise)}/ratings"
+    body = {"member": w.people["juror"].id, "score": 7}
+    return Call("POST", path, json=body, party=w.founder)
+
+
+@route("GET", ENT + "/payouts", MEMBERS_AND_LEAVERS_READ)
+def _payouts(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/payouts")
+
+
+@route("GET", ENT + "/equity", FOR_THE_ENTERPRISE)
+def _owner_register(w: World) -> Call:  # only owners see the owner register
+    return Call("GET", f"{H}/enterprises/{_enterprise(w, 'firm')}/equity", party=w.founder)
+
+
+@route("POST", ENT + "/equity", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _grant(w: World) -> Call:
+    body = {"member": w.people["juror"].id, "shares": 10}
+    return Call(
+        "POST", f"{H}/enterprises/{_enterprise(w, 'firm')}/equity", json=body, party=w.founder
+    )
+
+
+@route("POST", ENT + "/capital", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, 422))
+def _capital(w: World) -> Call:  # hillside holds capital in common: even the owner is refused
+    body = {"name": "Kiln", "value": 100}
+    return Call(
+        "POST", f"{H}/enterprises/{_enterprise(w, 'firm')}/capital", json=body, party=w.founder
+    )
+
+
+@route("GET", ENT + "/capital", MEMBERS_AND_LEAVERS_READ)
+def _capital_list(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/capital")
+
+
+@route("GET", ENT + "/reports", MEMBERS_AND_LEAVERS_READ)
+def _pnl(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/reports")
+
+
+@route("GET", S + "/me/income", MEMBERS_AND_LEAVERS_READ)
+def _income(w: World) -> Call:
+    return Call("GET", f"{H}/me/income")
+
+
+@route("GET", S + "/enterprise-report", MEMBERS_AND_LEAVERS_READ)
+def _enterprise_report(w: World) -> Call:
+    return Call("GET", f"{H}/enterprise-report")
 
 
 # --- the world, once per database ---------------------------------------------------------

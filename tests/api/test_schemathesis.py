@@ -66,6 +66,15 @@ def _seed(client: TestClient, clock: FakeClock) -> tuple[list[Member], dict[str,
     ids["bid_id"] = bo.post(f"{C}/allocation-rounds/{ids['round_id']}/bids", json=bid).json()["id"]
     paid = ada.post(f"{C}/transfers", key="p1", json={"to": bo.id, "amount": 5, "memo": "tea"})
     ids["transfer_id"] = paid.json()["id"]
+    coop = {"kind": "cooperative", "name": "Rye", "cofounders": [bo.id]}
+    enterprise = ids["enterprise_id"] = ada.post(f"{C}/enterprises", json=coop).json()["id"]
+    e = f"{C}/enterprises/{enterprise}"
+    contract = ada.post(f"{e}/contracts", json={"member": bo.id, "hourly_wage": 10}).json()["id"]
+    ids["contract_id"] = contract
+    hours = {"contract": contract, "worked_at": now.isoformat(), "hours": "1"}
+    ids["entry_id"] = bo.post(f"{e}/hours", json=hours).json()["id"]
+    ends = {"ends_at": (now + timedelta(days=7)).isoformat()}
+    ids["period_id"] = ada.post(f"{e}/periods", json=ends).json()["id"]
     return [ada, bo], ids
 
 

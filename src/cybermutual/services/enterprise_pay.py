@@ -232,7 +232,7 @@ class EnterprisePay(EnterpriseUseCase):
             uow.enterprises.add_payouts(payouts)
             idem.record(uow, collective.id, period.id, now=now)
             uow.commit()
-            return PeriodView(closing.period, payouts)
+            return PeriodView(closing.period, sorted(payouts, key=lambda p: p.id))
 
     @staticmethod
     def _closed(uow: UnitOfWork, enterprise_id: str, period_id: str) -> PeriodView:

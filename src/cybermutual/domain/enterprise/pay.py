@@ -148,23 +148,27 @@ def merits(
 
     ``hours``: minutes worked. ``hours_x_productivity``: minutes x sales per minute, that is
     the sales attributed (0 without hours). ``peer_ratings``: the mean rating received. ``mix``:
-    each of the three taken as a share of its total, then weighted. All zero shares equally.
+    each of the three taken as a share of its total, then weighted. When nobody has any merit
+    by the metric (no sales yet, no ratings given), hours decide; with no hours either, everyone
+    shares equally.
     """
     hours = [Fraction(c.minutes) for c in contributions]
     productive = [c.productivity * c.minutes / 60 for c in contributions]
     rated = [c.mean_rating for c in contributions]
     if metric is MeritMetric.HOURS:
-        return hours
-    if metric is MeritMetric.PRODUCTIVITY:
-        return productive
-    if metric is MeritMetric.PEER_RATINGS:
-        return rated
-    parts = [
-        (mix.hours, _as_shares(hours)),
-        (mix.productivity, _as_shares(productive)),
-        (mix.ratings, _as_shares(rated)),
-    ]
-    return [sum((w * p[i] for w, p in parts), Fraction(0)) for i in range(len(contributions))]
+        chosen = hours
+    elif metric is MeritMetric.PRODUCTIVITY:
+        chosen = productive
+    elif metric is MeritMetric.PEER_RATINGS:
+        chosen = rated
+    else:
+        parts = [
+            (mix.hours, _as_shares(hours)),
+            (mix.productivity, _as_shares(productive)),
+            (mix.ratings, _as_shares(rated)),
+        ]
+        chosen = [sum((w * p[i] for w, p in parts), Fraction(0)) for i in range(len(contributions))]
+    return chosen if any(chosen) else hours
 
 
 @dataclass(frozen=True, slots=True)
