@@ -28,7 +28,7 @@ def demo() -> Iterator[tuple[Services, dict[str, str]]]:
         built.append(build_services(engine, clock=clock, passwords=DEMO_PASSWORDS))
         return built[0]
 
-    seed(build, payments=40, estimate=False)
+    seed(build, payments=10, estimate=False)
     with built[0].uow(readonly=True) as uow:
         ids = {name: found[0].id for name in MEMBERS if (found := uow.people.by_email(
             email_of(name)))}  # fmt: skip

@@ -109,6 +109,16 @@ def test_a_co_op_invites_votes_and_decides_through_its_pages(
     assert not offered & {k.value for k in ProposalKind} - expected
     admit(ada, bo, eid, sqlite_services)
     assert "Bo" in text_of(ada.get(f"{E}/{eid}/equity"))  # now a worker-owner
+    for kind in sorted(expected):  # each kind's own form, with its own fields
+        form = ada.get(f"{E}/{eid}/governance?kind={kind}")
+        assert form.status_code == 200
+        assert "Put it to the vote" in form.text
+    assert (
+        'name="params.rates.employee"' in ada.get(f"{E}/{eid}/governance?kind=set_wage_rates").text
+    )
+    assert (
+        'name="params.rates.employee"' not in ada.get(f"{E}/{eid}/governance?kind=resolution").text
+    )
 
     # a decision: Cy (no role) cannot propose; a share out of range is refused by its field
     refused = cy.submit(f"{E}/{eid}/governance", {"kind": "resolution", "title": "Hi"})

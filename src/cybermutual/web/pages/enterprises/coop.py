@@ -30,9 +30,10 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("remove_worker_owner", "Remove a worker-owner"),
     ("resolution", "Resolution: a decision recorded, with no automatic effect"),
 )
+KIND_KEYS = frozenset(key for key, _ in KINDS)
 RATE_ROLES = (Role.WORKER_OWNER, Role.MANAGER, Role.EMPLOYEE)
 DEFAULTS = {
-    "kind": "set_merit_metric",
+    "kind": "",
     "title": "",
     "body": "",
     "voting_hours": "168",
@@ -61,6 +62,7 @@ def _context(
         proposals=listed.items,
         invitations=invitations,
         kinds=KINDS,
+        kind_label=dict(KINDS).get(values.get("kind", ""), ""),
         metric_choices=list(METRIC_WORDS.items()),
         rate_roles=[(r.value, ROLE_WORDS[r.value]) for r in RATE_ROLES],
         owner_choices=[("", "Choose a worker-owner")]
@@ -76,9 +78,16 @@ def _context(
 
 @router.get("/c/{slug}/enterprises/{eid}/governance")
 def governance(
-    request: Request, slug: str, eid: str, viewer: MemberDep, services: ServicesDep
+    request: Request,
+    slug: str,
+    eid: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    kind: str | None = None,
 ) -> Response:
-    context = _context(services, slug, viewer, eid, dict(DEFAULTS))
+    """The co-op's decisions and invitations; ``?kind=`` opens the form for one kind."""
+    values = {**DEFAULTS, "kind": kind if kind in KIND_KEYS else ""}
+    context = _context(services, slug, viewer, eid, values)
     return render(request, "enterprises/governance.html", context)
 
 
