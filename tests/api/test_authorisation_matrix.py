@@ -1244,6 +1244,12 @@ def _one_enterprise(w: World) -> Call:
     return Call("GET", f"{H}/enterprises/{_enterprise(w)}")
 
 
+@route("PATCH", ENT, FOR_THE_ENTERPRISE)
+def _change_terms(w: World) -> Call:  # a firm's majority owner
+    body = {"reserve_share": "0.1"}
+    return Call("PATCH", f"{H}/enterprises/{_enterprise(w, 'firm')}", json=body, party=w.founder)
+
+
 @route("POST", ENT + "/roles", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
 def _appoint(w: World) -> Call:
     body = {"member": w.people["juror"].id, "role": "employee"}
@@ -1298,6 +1304,13 @@ def _hours(w: World) -> Call:
 def _approve_hours(w: World) -> Call:  # only the enterprise approves hours
     enterprise, entry = _logged_hours(w)
     return Call("POST", f"{H}/enterprises/{enterprise}/hours/{entry}/approve", party=w.founder)
+
+
+@route("POST", ENT + "/payments", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))
+def _pay_supplier(w: World) -> Call:  # only owners and worker-owners spend its money
+    body = {"to": w.people["juror"].id, "amount": 10, "memo": "flour"}
+    path = f"{H}/enterprises/{_enterprise(w)}/payments"
+    return Call("POST", path, json=body, key=True, party=w.founder)
 
 
 @route("POST", ENT + "/periods", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED))

@@ -65,6 +65,10 @@ def _sell(seller: Any, enterprise: str, buyer: Any, *, price: int, deliverer: An
     assert buyer.post(f"{M}/orders/{oid}/confirm", key=f"ok-{n}").json()["status"] == "completed"
 
 
+def _patch(who: Any, path: str, body: dict[str, Any]) -> Any:
+    return who.client.patch(f"/api/v1{path}", json=body, headers=who.headers)
+
+
 def _close(who: Any, enterprise: str, period: str, key: str) -> Any:
     return who.post(f"{E}/{enterprise}/periods/{period}/close", key=key)
 
@@ -118,6 +122,14 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
     assert ben.post(f"{E}/{cid}/hours/{a_hours}/approve").json()["status"] == "approved"
     assert ana.post(f"{E}/{cid}/hours/{b_hours}/approve").json()["status"] == "approved"
 
+    # flour from Dee: a cost of the period, paid from the co-op's account by a worker-owner
+    flour = {"to": dee.id, "amount": 100, "memo": "rye flour"}
+    paid = ben.post(f"{E}/{cid}/payments", key="flour", json=flour)
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["from_name"], paid.json()["to_name"]) == ("Rye & Co", "Dee")
+    assert ben.post(f"{E}/{cid}/payments", key="flour", json=flour).json() == paid.json()
+    assert_problem(cy.post(f"{E}/{cid}/payments", key="x", json=flour), 403, "not_permitted")
+
     # no payout without a close, and no close before the period ends
     period = ana.post(
         f"{E}/{cid}/periods", json={"ends_at": (clock.now() + timedelta(hours=1)).isoformat()}
@@ -132,10 +144,10 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
     closed = _close(ana, cid, pid, "close-1")
     assert closed.status_code == 200, closed.text
     figures = closed.json()["figures"]
-    # 1,500 revenue - 400 wages = 1,100; 110 kept as reserve; 990 shared by sales attributed
+    # 1,500 revenue - 400 wages - 100 flour = 1,000; 100 kept as reserve; 900 shared by sales
     assert figures == {
-        "revenue": 1500, "wages": 400, "costs": 0, "result": 1100, "loss_recovered": 0,
-        "reserve_added": 110, "reserve_used": 0, "shared": 990, "reserve_after": 110,
+        "revenue": 1500, "wages": 400, "costs": 100, "result": 1000, "loss_recovered": 0,
+        "reserve_added": 100, "reserve_used": 0, "shared": 900, "reserve_after": 100,
         "loss_carried_after": 0,
     }  # fmt: skip
     shares = {
@@ -143,18 +155,18 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
         for p in closed.json()["payouts"]
         if p["kind"] == "surplus_share"
     }
-    assert shares == {ben.id: 660, ana.id: 330}
-    assert account_of(ben)["balance"] == 200 + 660
-    assert account_of(ana)["balance"] == 200 + 330
-    assert ana.get(f"{E}/{cid}").json()["balance"] == 110
+    assert shares == {ben.id: 600, ana.id: 300}
+    assert account_of(ben)["balance"] == 200 + 600
+    assert account_of(ana)["balance"] == 200 + 300
+    assert ana.get(f"{E}/{cid}").json()["balance"] == 100
 
     # closing twice pays once: the same key replays, another key finds it closed
     assert _close(ana, cid, pid, "close-1").json() == closed.json()
     again = _close(ben, cid, pid, "close-2")
     assert again.status_code == 200
     assert again.json()["closed_at"] == closed.json()["closed_at"]
-    assert account_of(ben)["balance"] == 860
-    assert ana.get(f"{E}/{cid}").json()["balance"] == 110
+    assert account_of(ben)["balance"] == 800
+    assert ana.get(f"{E}/{cid}").json()["balance"] == 100
     hours = ana.get(f"{E}/{cid}/hours").json()
     assert {h["status"] for h in hours} == {"paid"}
 
@@ -163,21 +175,26 @@ def test_a_cooperative_sells_logs_hours_and_pays_merit_shares(
     from_coop = [t for t in moves if t["kind"] in ("wage", "profit_share")]
     assert {(t["kind"], t["amount"], t["from_name"]) for t in from_coop} == {
         ("wage", 200, "Rye & Co"),
-        ("profit_share", 660, "Rye & Co"),
+        ("profit_share", 600, "Rye & Co"),
+    }
+    statement = ben.get(f"{M}/accounts/me/statement").json()["items"]
+    assert {(line["purpose"], line["amount"], line["counterparty_name"]) for line in statement} == {
+        ("wage", 200, "Rye & Co"),
+        ("profit_share", 600, "Rye & Co"),
     }
     income = ben.get(f"{M}/me/income").json()
     assert [(i["enterprise_name"], i["wages"], i["shares"], i["hours"]) for i in income] == [
-        ("Rye & Co", 200, 660, "2")
+        ("Rye & Co", 200, 600, "2")
     ]
 
     # the P&L, as JSON and as CSV
     pnl = ana.get(f"{E}/{cid}/reports").json()
-    assert [p["figures"]["shared"] for p in pnl] == [990]
+    assert [p["figures"]["shared"] for p in pnl] == [900]
     sheet = ana.get(f"{E}/{cid}/reports", params={"format": "csv"})
     assert sheet.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(sheet.text)))
     assert rows[0][:4] == ["period", "starts_at", "ends_at", "revenue"]
-    assert rows[1][3:7] == ["1500", "400", "0", "1100"]
+    assert rows[1][3:7] == ["1500", "400", "100", "1000"]
     assert_ledger_verifies(client)
 
 
@@ -232,6 +249,31 @@ def test_a_firm_pays_wages_and_shares_profit_with_an_employee_owner(
     # 400 pro rata to vested shares 100 : 50, largest remainder: 266.67 -> 267, 133.33 -> 133
     assert dividends == {fay.id: 267, gus.id: 133}
     assert account_of(gus)["balance"] == 600 + 133
+    # the P&L is the collective's to read; who was paid what, only for those who run the firm
+    # (and each their own): dividends would show the owner register to everyone
+    assert [p["figures"]["shared"] for p in hal.get(f"{E}/{fid}/reports").json()] == [400]
+    assert hal.get(f"{E}/{fid}/reports").json()[0]["payouts"] == []
+    assert ivy.get(f"{E}/{fid}/periods/{pid}").json()["payouts"] == []
+    assert ivy.get(f"{E}/{fid}/payouts").json() == []
+    assert len(gus.get(f"{E}/{fid}/periods/{pid}").json()["payouts"]) == 3  # an owner now
+    # issuing shares takes a majority of the vested shares: Gus's 50 of 150 cannot dilute Fay
+    more = {"member": gus.id, "shares": 1000}
+    assert_problem(gus.post(f"{E}/{fid}/equity", json=more), 403, "not_permitted")
+    # dismissing Ivy ends her contract with her role
+    assert fay.delete(f"{E}/{fid}/roles/employee/{ivy.id}").status_code == 200
+    assert [c["ends_at"] is not None for c in ivy.get(f"{E}/{fid}/contracts").json()] == [True]
+    # the majority owner sets the firm's terms; a minority owner cannot; a co-op votes on its own
+    terms = {"wage_rates": {"employee": 250}, "reserve_share": "0.2"}
+    changed = _patch(fay, f"{E}/{fid}", terms)
+    assert (changed.json()["wage_rates"], changed.json()["reserve_share"]) == (
+        {"employee": 250},
+        "0.2",
+    )
+    assert_problem(_patch(gus, f"{E}/{fid}", terms), 403, "not_permitted")
+    coop = _found(fay, kind="cooperative", name="Fay's co-op")["id"]
+    assert_problem(_patch(fay, f"{E}/{coop}", terms), 403, "not_permitted")
+    hired = fay.post(f"{E}/{fid}/contracts", json={"member": hal.id})
+    assert hired.json()["hourly_wage"] == 250
     register = fay.get(f"{E}/{fid}/equity").json()
     assert {h["member_id"]: h["vested"] for h in register["holdings"]} == {fay.id: 100, gus.id: 50}
     assert_ledger_verifies(client)
@@ -323,3 +365,31 @@ def test_enterprises_own_capital_only_outside_the_commons(client: TestClient, me
     assert made.json()["automation"] is True
     report = ben.get("/collectives/freeport/enterprise-report").json()
     assert report["automation_capital"] == 5000
+
+
+def test_an_enterprises_sale_auto_confirms_declines_and_is_seen_by_its_sellers(
+    client: TestClient, member: Any, services: Any, clock: FakeClock
+) -> None:
+    ana, ben, cy, dee = join_riverside(member, "Ana", "Ben", "Cy", "Dee")
+    coop = _found(ana, kind="cooperative", name="Rye & Co", cofounders=[ben.id])["id"]
+    body = {"kind": "offer", "title": "Rye loaf", "category": "food", "price": 400,
+            "quantity": 3, "enterprise": coop}  # fmt: skip
+    loaf = ana.post(f"{M}/listings", json=body).json()["id"]
+    first = cy.post(f"{M}/orders", key="x-1", json={"listing_id": loaf}).json()["id"]
+    # Ben declines for the co-op: the hold goes back to Cy and the loaf back on the shelf
+    declined = ben.post(f"{M}/orders/{first}/decline", key="no")
+    assert declined.json()["status"] == "declined", declined.text
+    assert account_of(cy) == {"balance": 0, "available": 0, "reserved": 0}
+    assert ana.get(f"{M}/listings/{loaf}").json()["quantity"] == 3
+    # Ben reads the co-op's order, Dee (no role) does not see it, and cannot act for it
+    second = cy.post(f"{M}/orders", key="x-2", json={"listing_id": loaf}).json()["id"]
+    assert ben.get(f"{M}/orders/{second}").json()["enterprise_id"] == coop
+    assert_problem(dee.get(f"{M}/orders/{second}"), 404, "order_not_found")
+    assert_problem(dee.post(f"{M}/orders/{second}/accept"), 403, "not_permitted")
+    ben.post(f"{M}/orders/{second}/accept")
+    ben.post(f"{M}/orders/{second}/deliver")
+    clock.advance(days=15)  # nobody confirms: the charter's period ends, the co-op is paid
+    assert ana.get(f"{M}/orders/{second}").json()["status"] == "completed"
+    assert ana.get(f"{E}/{coop}").json()["balance"] == 400
+    assert account_of(ana)["balance"] == 0
+    assert_ledger_verifies(client)

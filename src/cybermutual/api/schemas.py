@@ -263,7 +263,7 @@ class StatementLinePublic(BaseModel):
     kind: str = Field(description="the transfer's kind: payment, escrow, levy, basic_income, ...")
     purpose: str = Field(
         description="what it was for: payment, released_hold, order, levy, basic_income, "
-        "public_service, clearing"
+        "public_service, clearing, wage, profit_share"
     )
     amount: int = Field(description="minor units: + received, - paid")
     balance_after: int = Field(description="your balance right after it, in minor units")

@@ -68,6 +68,13 @@ class EnterprisePublic(BaseModel):
     your_roles: list[RoleName]
 
 
+class TermsUpdate(Strict):
+    wage_rates: dict[RoleName, StrictInt] | None = Field(
+        default=None, description="hourly wage per role, for contracts that name none"
+    )
+    reserve_share: Decimal | None = Field(default=None, ge=0, le=Decimal("0.9"))
+
+
 class RoleCreate(Strict):
     member: str = Field(max_length=64)
     role: RoleName
@@ -113,6 +120,12 @@ class HoursPublic(BaseModel):
     logged_at: datetime
     decided_at: datetime | None
     period: str | None
+
+
+class SupplierPaymentCreate(Strict):
+    to: str = Field(max_length=64, description="the member paid")
+    amount: StrictInt = Field(gt=0, le=10**15, description="minor units")
+    memo: str = Field(default="", max_length=400)
 
 
 class PeriodCreate(Strict):

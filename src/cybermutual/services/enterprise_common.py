@@ -1,13 +1,20 @@
-"""What every enterprise use case opens with: the enterprise, the caller's roles, a period."""
+"""What every enterprise use case opens with (the enterprise, the caller's roles, a period) and
+the checks several share: an active member named, a firm's majority owner, the worker-owners."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from cybermutual.domain.collective import Collective
 from cybermutual.domain.enterprise.kinds import Enterprise, Power, Role, require_power
-from cybermutual.domain.enterprise.pay import PayPeriod
-from cybermutual.domain.errors import EnterpriseNotFound, PeriodNotFound
+from cybermutual.domain.enterprise.pay import PayPeriod, holdings
+from cybermutual.domain.errors import (
+    EnterpriseNotFound,
+    MemberNotFound,
+    NotPermitted,
+    PeriodNotFound,
+)
 from cybermutual.domain.ledger import Account
 from cybermutual.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -65,3 +72,33 @@ def acting_seller(
     act = acting(uow, collective, enterprise_id, member_id)
     act.require(Power.SELL)
     return act.enterprise
+
+
+def require_member(uow: UnitOfWork, collective: Collective, member_id: str) -> None:
+    membership = uow.memberships.get(collective.id, member_id)
+    if membership is None or not membership.is_active:
+        raise MemberNotFound(
+            "that person is not an active member of this collective", member=member_id
+        )
+
+
+def require_majority(uow: UnitOfWork, enterprise_id: str, actor: str, *, now: datetime) -> None:
+    """A firm's owners decide by shares: only an owner holding a majority of the vested shares
+    issues new ones or changes the terms (a minority owner cannot dilute the others)."""
+    vested = holdings(uow.enterprises.grants(enterprise_id), now)
+    if 2 * vested.get(actor, 0) <= sum(vested.values()):
+        raise NotPermitted(
+            "only an owner holding a majority of the vested shares may do this",
+            enterprise=enterprise_id,
+        )
+
+
+def worker_owners(uow: UnitOfWork, enterprise: Enterprise) -> list[str]:
+    """A co-operative's current worker-owners (a firm's current owners), by member id."""
+    return sorted(
+        {
+            p.member_id
+            for p in uow.enterprises.positions(enterprise.id)
+            if p.role is enterprise.owner_role
+        }
+    )

@@ -26,8 +26,13 @@ from cybermutual.domain.enterprise.pay import (
     PeriodStatus,
 )
 from cybermutual.domain.enterprise.reports import CollectiveMeasures, WorkRecord, measures
-from cybermutual.domain.errors import InvalidTransition, InvalidValue, NotPermitted
-from cybermutual.domain.ledger import TransferKind
+from cybermutual.domain.errors import (
+    ConcurrentChange,
+    InvalidTransition,
+    InvalidValue,
+    NotPermitted,
+)
+from cybermutual.domain.ledger import Transfer, TransferKind
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.enterprise_common import (
     EnterpriseUseCase,
@@ -78,6 +83,20 @@ def _basis(value: Fraction) -> str:
     )
 
 
+def _ordered(payouts: list[Payout]) -> list[Payout]:
+    """Newest close first; in each, the wages, then the shares; by member within each."""
+    by_member = sorted(payouts, key=lambda p: (p.kind is not PayoutKind.WAGE, p.member_id, p.id))
+    return sorted(by_member, key=lambda p: p.paid_at, reverse=True)
+
+
+def _visible(payouts: list[Payout], roles: frozenset[Role], viewer: str) -> list[Payout]:
+    """Everyone's payouts for those who close periods; one's own for anyone else (a firm's
+    dividends would otherwise show its owner register to the whole collective)."""
+    if Power.CLOSE_PERIODS in powers(roles):
+        return payouts
+    return [p for p in payouts if p.member_id == viewer]
+
+
 class EnterprisePay(EnterpriseUseCase):
     def open_period(
         self, slug: str, *, actor: str, enterprise_id: str, ends_at: datetime
@@ -108,9 +127,10 @@ class EnterprisePay(EnterpriseUseCase):
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
-            enterprise = load_enterprise(uow, collective, enterprise_id)
-            period = load_period(uow, enterprise, period_id)
-            return PeriodView(period, uow.enterprises.payouts(enterprise.id, period_id=period.id))
+            act = acting(uow, collective, enterprise_id, viewer)
+            period = load_period(uow, act.enterprise, period_id)
+            paid = uow.enterprises.payouts(act.enterprise.id, period_id=period.id)
+            return PeriodView(period, _ordered(_visible(paid, act.roles, viewer)))
 
     def rate(
         self,
@@ -187,11 +207,28 @@ class EnterprisePay(EnterpriseUseCase):
             period = load_period(uow, enterprise, period_id)  # under the locks
             if period.status is PeriodStatus.CLOSED:  # closed by an earlier request: pays once
                 return self._closed(uow, enterprise_id, period_id)
+            # who is paid, again under the locks: hours approved, equity granted or a worker-owner
+            # admitted meanwhile would name someone whose account is not locked
             approved = uow.enterprises.hours(
                 enterprise_id, status=HoursStatus.APPROVED, before=period.ends_at
             )
-            if not {e.member_id for e in approved} <= payees:
-                raise InvalidTransition("hours were approved meanwhile; close again")
+            grants = uow.enterprises.grants(enterprise_id)
+            owners = [
+                p.member_id
+                for p in uow.enterprises.positions(enterprise_id)
+                if p.role is Role.WORKER_OWNER
+            ]
+            paid = {e.member_id for e in approved} | {g.member_id for g in grants} | set(owners)
+            if not paid <= payees:
+                raise ConcurrentChange(
+                    "who this close pays changed while it started; send the same request again",
+                    period=period_id,
+                )
+            # a worker-owner who has left the collective no longer works in the co-op: the
+            # surplus is shared among those still in it (wages earned are paid all the same,
+            # and a firm's shareholders keep their dividends: nothing owned is lost by leaving)
+            standing = {m: books.membership(m) for m in owners}
+            owners = [m for m in owners if (s := standing[m]) is not None and s.is_active]
             account = enterprise_account(uow, enterprise)
             revenue, costs = uow.enterprises.revenue_and_costs(
                 account.id, since=period.starts_at, until=period.ends_at
@@ -232,13 +269,15 @@ class EnterprisePay(EnterpriseUseCase):
             uow.enterprises.add_payouts(payouts)
             idem.record(uow, collective.id, period.id, now=now)
             uow.commit()
-            return PeriodView(closing.period, sorted(payouts, key=lambda p: p.id))
+            return PeriodView(closing.period, _ordered(payouts))
 
     @staticmethod
     def _closed(uow: UnitOfWork, enterprise_id: str, period_id: str) -> PeriodView:
         period = uow.enterprises.get_period(enterprise_id, period_id)
         assert period is not None
-        return PeriodView(period, uow.enterprises.payouts(enterprise_id, period_id=period_id))
+        return PeriodView(
+            period, _ordered(uow.enterprises.payouts(enterprise_id, period_id=period_id))
+        )
 
     @staticmethod
     def _pay(
@@ -303,6 +342,51 @@ class EnterprisePay(EnterpriseUseCase):
             )
         return payouts
 
+    def pay_supplier(
+        self,
+        slug: str,
+        *,
+        actor: str,
+        enterprise_id: str,
+        to: str,
+        amount: int,
+        memo: str,
+        idempotency_key: str,
+    ) -> tuple[Transfer, int]:
+        """Pay a member from the enterprise's account (inputs, a supplier, rent): a cost of the
+        period. The payee's receipt is levied like any payment."""
+        idem = IdempotentRequest.of(
+            actor,
+            idempotency_key,
+            "enterprise.pay",
+            {"enterprise": enterprise_id, "to": to, "amount": amount, "memo": memo},
+        )
+        now = self._clock.now()
+        with self._uow() as uow:
+            collective = active_member_collective(uow, slug, actor)
+            act = acting(uow, collective, enterprise_id, actor)
+            act.require(Power.SPEND)
+            books = Books(uow, collective, now=now)
+            books.lock_members([enterprise_id, to])
+            earlier = idem.earlier(uow, collective.id)
+            if earlier is not None:
+                found = uow.transfers.get(earlier)
+                assert found is not None
+                return found, uow.transfers.levies_of([found.id]).get(found.id, 0)
+            books.require_payee(to)
+            transfer = books.move(
+                books.account_of(enterprise_id),
+                books.account_of(to),
+                amount,
+                kind=TransferKind.PAYMENT,
+                memo=f"{act.enterprise.name}: {memo}" if memo else act.enterprise.name,
+                initiated_by=actor,
+            )
+            books.close()
+            idem.record(uow, collective.id, transfer.id, now=now)
+            uow.commit()
+        return transfer, books.levies.get(transfer.id, 0)
+
     def payouts(
         self, slug: str, *, viewer: str, enterprise_id: str, period_id: str | None = None
     ) -> list[Payout]:
@@ -312,8 +396,10 @@ class EnterprisePay(EnterpriseUseCase):
             require_active_or_former(uow, collective, viewer)
             act = acting(uow, collective, enterprise_id, viewer)
             everyone = Power.CLOSE_PERIODS in powers(act.roles)
-            return uow.enterprises.payouts(
-                enterprise_id, period_id=period_id, member_id=None if everyone else viewer
+            return _ordered(
+                uow.enterprises.payouts(
+                    enterprise_id, period_id=period_id, member_id=None if everyone else viewer
+                )
             )
 
     def income(self, slug: str, *, member: str) -> list[IncomeStream]:
@@ -354,8 +440,9 @@ class EnterprisePay(EnterpriseUseCase):
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             require_active_or_former(uow, collective, viewer)
-            enterprise = load_enterprise(uow, collective, enterprise_id)
-            paid = uow.enterprises.payouts(enterprise.id)
+            act = acting(uow, collective, enterprise_id, viewer)
+            enterprise = act.enterprise
+            paid = _ordered(_visible(uow.enterprises.payouts(enterprise.id), act.roles, viewer))
             by_period: dict[str, list[Payout]] = defaultdict(list)
             for p in paid:
                 by_period[p.period_id].append(p)

@@ -115,12 +115,14 @@ def _credit_limit(uow: UnitOfWork, c: Collective, p: Proposal, e: Any, now: date
             raise NotApplicable(f"member {effect.member} has no account")
         uow.accounts.set_credit_limit(account.id, amount)
         return [_change(f"credit_limit[{effect.member}]", account.credit_limit, amount)]
-    # the default: for newcomers, and for every member whose limit was the old default
+    # the default: for newcomers, and for every member (and enterprise, issue 14) whose limit
+    # was the old default
     old = c.charter.default_credit_limit
     changes = _set_charter(uow, c, default_credit_limit=amount)
     moved = 0
     for account in uow.accounts.all_of(c.id):
-        if account.kind is AccountKind.MEMBER and account.credit_limit == old:
+        follows = account.kind in (AccountKind.MEMBER, AccountKind.ENTERPRISE)
+        if follows and account.credit_limit == old:
             uow.accounts.set_credit_limit(account.id, amount)
             moved += 1
     changes.append(_change("member_limits_moved_to_the_new_default", None, moved))

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from cybermutual.api.deps import CurrentMember, IdempotencyKey, ServicesDep
 from cybermutual.api.names import NamedRoute
-from cybermutual.api.schemas import PagePublic
+from cybermutual.api.schemas import PagePublic, TransferPublic
 from cybermutual.api.schemas_enterprise import (
     CapitalCreate,
     CapitalPublic,
@@ -38,6 +38,8 @@ from cybermutual.api.schemas_enterprise import (
     RatingCreate,
     RegisterPublic,
     RoleCreate,
+    SupplierPaymentCreate,
+    TermsUpdate,
 )
 from cybermutual.domain.enterprise.contracts import Contract, HoursAction, HoursEntry, HoursStatus
 from cybermutual.domain.enterprise.kinds import (
@@ -252,6 +254,24 @@ def one(
     )
 
 
+@router.patch(ONE, response_model=EnterprisePublic)
+def change_terms(
+    slug: str, enterprise_id: str, body: TermsUpdate, person: CurrentMember, services: ServicesDep
+) -> EnterprisePublic:
+    """A firm's majority owner sets its wage rates and reserve share (a co-operative's terms
+    are decided by its worker-owners' vote)."""
+    rates = None if body.wage_rates is None else {Role(r): w for r, w in body.wage_rates.items()}
+    return enterprise_public(
+        services.enterprises.change_terms(
+            slug,
+            actor=person.id,
+            enterprise_id=enterprise_id,
+            wage_rates=rates,
+            reserve_share=body.reserve_share,
+        )
+    )
+
+
 @router.post(ONE + "/roles", status_code=status.HTTP_201_CREATED, response_model=EnterprisePublic)
 def appoint(
     slug: str, enterprise_id: str, body: RoleCreate, person: CurrentMember, services: ServicesDep
@@ -388,6 +408,40 @@ def decide_hours(
             entry_id=entry_id,
             action=HoursAction(action),
         )
+    )
+
+
+@router.post(ONE + "/payments", status_code=status.HTTP_201_CREATED, response_model=TransferPublic)
+def pay_supplier(
+    slug: str,
+    enterprise_id: str,
+    body: SupplierPaymentCreate,
+    person: CurrentMember,
+    services: ServicesDep,
+    key: IdempotencyKey,
+) -> TransferPublic:
+    """Pay a member from the enterprise's account (a supplier, inputs, rent): a cost of the
+    period. Owners and worker-owners only."""
+    transfer, levy = services.enterprises.pay_supplier(
+        slug,
+        actor=person.id,
+        enterprise_id=enterprise_id,
+        to=body.to,
+        amount=body.amount,
+        memo=body.memo,
+        idempotency_key=key,
+    )
+    return TransferPublic(
+        id=transfer.id,
+        from_=enterprise_id,
+        to=body.to,
+        amount=transfer.amount,
+        memo=transfer.memo,
+        status=transfer.status.value,
+        kind=transfer.kind.value,
+        levy=levy,
+        created_at=transfer.created_at,
+        settled_at=transfer.settled_at,
     )
 
 

@@ -39,6 +39,7 @@ class Power(StrEnum):
     CLOSE_PERIODS = "close_periods"  # open and close pay periods (which pays wages and shares)
     SEE_OWNERS = "see_owners"  # read the owner register, grant equity (firm)
     OWN_CAPITAL = "own_capital"  # record capital assets the enterprise owns
+    SPEND = "spend"  # pay a supplier from the enterprise's account (a cost of the period)
 
 
 _ALL = frozenset(Power)

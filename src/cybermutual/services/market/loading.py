@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cybermutual.domain.collective import Collective
+from cybermutual.domain.enterprise.kinds import Power, powers
 from cybermutual.domain.errors import ListingNotFound, NotAMember, OrderNotFound
 from cybermutual.domain.market.deals import Order
 from cybermutual.domain.market.listings import DEFAULT_CATEGORIES, Category, Listing
@@ -58,11 +59,18 @@ def load_order(
 
 
 def visible_order(uow: UnitOfWork, collective: Collective, order_id: str, viewer: str) -> Order:
-    """An order as its parties see it; to anyone else it does not exist."""
+    """An order as its parties see it (on an enterprise's sale, everyone whose role there
+    sells); to anyone else it does not exist."""
     order = load_order(uow, collective, order_id)
-    if order.role_of(viewer) is None:
+    if order.role_of(viewer) is None and not _sells_for(uow, order, viewer):
         raise OrderNotFound("no such order in your deals", order=order_id)
     return order
+
+
+def _sells_for(uow: UnitOfWork, order: Order, viewer: str) -> bool:
+    if order.enterprise_id is None:
+        return False
+    return Power.SELL in powers(uow.enterprises.roles_of(order.enterprise_id, viewer))
 
 
 def current_assignment(
