@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -185,6 +186,10 @@ def test_log_approve_close_and_see_each_share(
     for who, hours in ((ada, "3"), (bo, "1")):
         logged = who.submit(f"{E}/{eid}/hours", {"worked_on": today, "hours": hours})
         assert logged.status_code == 303, alert(logged)
+    ahead = (clock.now() + timedelta(days=3)).date().isoformat()
+    future = bo.submit(f"{E}/{eid}/hours", {"worked_on": ahead, "hours": "2"})
+    assert future.status_code == 422
+    assert 'id="e-worked_on"' in future.text  # next to the day, not in a box at the top
     bad = bo.submit(f"{E}/{eid}/hours", {"worked_on": today, "hours": "lots", "note": "kept"})
     assert bad.status_code == 422
     assert 'id="e-hours"' in bad.text

@@ -161,6 +161,8 @@ def log_hours(
             note=values["note"],
         )
     except DomainError as error:
+        if error.context.get("field") == "worked_at":  # the form asks for the day
+            error.context["field"] = "worked_on"
         return _refused(request, services, slug, viewer, eid, error, values)
     return see_other(
         f"/c/{slug}/enterprises/{eid}#hours",
