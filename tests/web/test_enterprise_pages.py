@@ -339,3 +339,31 @@ def test_a_missing_enterprise_is_the_friendly_404_and_strangers_are_sent_to_sign
     outsider = Visitor(app, "Out").sign_up().get(E)
     assert outsider.status_code == 200
     assert "Join Riverside" in text_of(outsider)
+
+
+def test_an_offer_is_sold_by_an_enterprise_its_role_lets_you_sell_for(
+    people: list[Visitor], sqlite_services: Services
+) -> None:
+    ada, _bo, cy = people
+    eid = found(ada)
+    assert f'href="/c/{SLUG}/market/new?enterprise={eid}"' in ada.get(f"{E}/{eid}").text
+    form = ada.get(f"/c/{SLUG}/market/new?enterprise={eid}")
+    assert "Sold by" in text_of(form)
+    assert f'<option value="{eid}" selected>Rye Co-op</option>' in form.text
+    offer = {
+        "kind": "offer",
+        "title": "Rye loaf",
+        "description": "Baked today",
+        "category": "food",
+        "price": "8",
+        "quantity": "3",
+    }
+    posted = ada.submit(f"/c/{SLUG}/market/new", {**offer, "enterprise": eid})
+    assert posted.status_code == 303, alert(posted)
+    listing_id = posted.headers["location"].rsplit("/", 1)[1]
+    view = sqlite_services.market.listing(SLUG, listing_id, viewer=id_of(sqlite_services, ada))
+    assert view.listing.enterprise_id == eid
+    assert "Sold by" not in text_of(cy.get(f"/c/{SLUG}/market/new"))  # no enterprise to sell for
+    forged = cy.submit(f"/c/{SLUG}/market/new", {**offer, "enterprise": eid})
+    assert forged.status_code == 403
+    assert "Rye loaf" in forged.text  # what was typed is kept
