@@ -22,6 +22,7 @@ from cybermutual.api.routers import (
     collectives,
     commons,
     coop,
+    enterprise_pay,
     enterprises,
     governance,
     ledger,
@@ -68,6 +69,7 @@ def create_app(services: Services) -> FastAPI:
         public_services,
         budget_rounds,
         enterprises,
+        enterprise_pay,
         coop,
     ):
         api.include_router(module.router)
