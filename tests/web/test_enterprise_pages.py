@@ -233,8 +233,9 @@ def test_log_approve_close_and_see_each_share(
     period = text_of(ada.get(closed.headers["location"]))
     assert "Profit and loss" in period
     assert "Surplus share" in period
-    assert "merit 180 (hours worked)" in period
-    assert "merit 60 (hours worked)" in period
+    assert "merit 180" in period
+    assert "merit 60" in period
+    assert "minutes of approved work (hours worked)" in period  # what merit measures
     assert "6.00 RVC" in period
     assert "2.00 RVC" in period
     income = text_of(bo.get(E))
