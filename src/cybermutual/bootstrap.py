@@ -27,6 +27,7 @@ from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_facilitation import DomainFacilitator
 from cybermutual.services.commons_rounds import AllocationService
 from cybermutual.services.container import Services
+from cybermutual.services.coop_invitations import CoopService
 from cybermutual.services.enterprises import EnterpriseService
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.federation import FederationService
@@ -146,6 +147,7 @@ def build_services(
         ),
         federation=federation,
         enterprises=EnterpriseService(uow, clock=clock),
+        coop=CoopService(uow, clock=clock),
     )
 
 

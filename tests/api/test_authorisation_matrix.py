@@ -1560,6 +1560,70 @@ def _enterprise_report(w: World) -> Call:
     return Call("GET", f"{H}/enterprise-report")
 
 
+# --- a co-operative's own governance: its proposals and invitations (issue 14) -------------
+
+
+def _invitation(w: World) -> tuple[str, str]:
+    """A fresh co-op of the founder's, inviting the juror (who has not answered)."""
+    enterprise = _enterprise(w)
+    made = w.services.coop.invite(
+        "hillside", enterprise_id=enterprise, inviter=w.founder.id, member=w.people["juror"].id
+    )
+    return enterprise, made.invitation.id
+
+
+@route(
+    "POST", ENT + "/proposals", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED)
+)
+def _coop_propose(w: World) -> Call:  # worker-owners only (not_permitted for a member)
+    body = {"kind": "resolution", "title": "Open on Sundays"}
+    return Call("POST", f"{H}/enterprises/{_enterprise(w)}/proposals", json=body, party=w.founder)
+
+
+@route("GET", ENT + "/proposals", MEMBERS_AND_LEAVERS_READ)
+def _coop_proposals(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_enterprise(w)}/proposals")
+
+
+@route(
+    "POST", ENT + "/invitations", _row(UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, CREATED)
+)
+def _coop_invite(w: World) -> Call:
+    body = {"member": w.people["juror"].id}
+    return Call("POST", f"{H}/enterprises/{_enterprise(w)}/invitations", json=body, party=w.founder)
+
+
+@route("GET", ENT + "/invitations", MEMBERS_AND_LEAVERS_READ)
+def _coop_invitations(w: World) -> Call:
+    return Call("GET", f"{H}/enterprises/{_invitation(w)[0]}/invitations")
+
+
+@route("POST", ENT + "/invitations/{invitation_id}/accept", FOR_THE_ENTERPRISE)
+def _coop_accept(w: World) -> Call:  # only the invited member answers
+    enterprise, invitation = _invitation(w)
+    path = f"{H}/enterprises/{enterprise}/invitations/{invitation}/accept"
+    return Call("POST", path, party=w.people["juror"])
+
+
+@route("POST", ENT + "/invitations/{invitation_id}/decline", FOR_THE_ENTERPRISE)
+def _coop_decline(w: World) -> Call:
+    enterprise, invitation = _invitation(w)
+    path = f"{H}/enterprises/{enterprise}/invitations/{invitation}/decline"
+    return Call("POST", path, party=w.people["juror"])
+
+
+@route("POST", ENT + "/invitations/{invitation_id}/withdraw", FOR_THE_ENTERPRISE)
+def _coop_withdraw(w: World) -> Call:  # a worker-owner takes it back
+    enterprise, invitation = _invitation(w)
+    path = f"{H}/enterprises/{enterprise}/invitations/{invitation}/withdraw"
+    return Call("POST", path, party=w.founder)
+
+
+@route("GET", S + "/enterprise-invitations/me", MEMBERS_AND_LEAVERS_READ)
+def _my_coop_invitations(w: World) -> Call:
+    return Call("GET", f"{H}/enterprise-invitations/me")
+
+
 # --- the world, once per database ---------------------------------------------------------
 
 

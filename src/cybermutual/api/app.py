@@ -22,6 +22,7 @@ from cybermutual.api.routers import (
     chains,
     collectives,
     commons,
+    coop,
     enterprise_pay,
     enterprises,
     exports,
@@ -75,6 +76,7 @@ def create_app(services: Services) -> FastAPI:
         federation,
         enterprises,
         enterprise_pay,
+        coop,
     ):
         api.include_router(module.router)
 

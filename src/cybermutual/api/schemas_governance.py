@@ -17,7 +17,10 @@ class ProposalCreate(Strict):
         examples=["set_levy"],
         description="set_levy | set_credit_limit | set_admission | basic_income | fund_service "
         "| end_service | set_allocation_budgets | amend_charter | expel_member | resolution "
-        "| open_budget_round | set_credit_limit_rule | set_demurrage | set_dormant_debt",
+        "| open_budget_round | set_credit_limit_rule | set_demurrage | set_dormant_debt; in a "
+        "co-operative (.../enterprises/{id}/proposals): remove_worker_owner | set_wage_rates | "
+        "set_reserve_share | set_merit_metric | resolution (admit_worker_owner opens when an "
+        "invited member accepts)",
     )
     title: str = Field(max_length=400)
     body: str = Field(default="", max_length=20_000)
@@ -79,6 +82,11 @@ class ProposalPublic(BaseModel):
     impact_status: str = Field(description="none | pending | ready | failed")
     changes: list[ChangePublic] | None = Field(
         default=None, description="what a passed proposal changed"
+    )
+    enterprise: str | None = Field(
+        default=None,
+        description="the co-operative whose worker-owners (only) vote on it; null: the "
+        "collective's own decision",
     )
 
 
@@ -193,3 +201,29 @@ class ClaimPublic(BaseModel):
     confirmed_at: datetime | None
     paid_at: datetime | None
     transfer: str | None
+
+
+# --- a co-operative's invitations (issue 14) ---------------------------------------------------
+
+
+class InvitationCreate(Strict):
+    member: str = Field(max_length=64, description="the member invited to become a worker-owner")
+    message: str = Field(default="", max_length=2_000)
+
+
+class InvitationPublic(BaseModel):
+    id: str
+    enterprise: str
+    enterprise_name: str
+    member: str
+    member_name: str
+    invited_by: str
+    invited_by_name: str
+    message: str
+    status: Literal["pending", "accepted", "declined", "withdrawn", "admitted", "rejected"] = Field(
+        description="accepted: the worker-owners are voting (``proposal``)"
+    )
+    created_at: datetime
+    answered_at: datetime | None
+    proposal: str | None = Field(description="the admission vote, once the member accepted")
+    vote_status: str | None = Field(description="open | passed | failed | withdrawn")

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from cybermutual.demo.chains import seed_chains
 from cybermutual.demo.commons import seed_commons
+from cybermutual.demo.enterprises import seed_enterprises
 from cybermutual.demo.governance import seed_governance
 from cybermutual.demo.market import seed_market
 from cybermutual.demo.people import (
@@ -143,6 +144,7 @@ def seed(
     seed_commons(services, clock, [p.id for p in people], now=now, rng=rng)
     seed_market(services, clock, [p.id for p in people], now=now)
     seed_chains(services, clock, [p.id for p in people], now=now)
+    seed_enterprises(services, clock, [p.id for p in people], now=now)
     seed_governance(services, clock, [p.id for p in people], now=now, estimate=estimate)
     clock.moment = now - timedelta(hours=12)
     for person in people:  # the demo's months of notices were read long ago; a visitor's are new

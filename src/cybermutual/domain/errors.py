@@ -26,7 +26,8 @@ DomainError                         (code)                      HTTP at the edge
 │   ├── EnterpriseNotFound          enterprise_not_found
 │   ├── ContractNotFound            contract_not_found
 │   ├── HoursNotFound               hours_not_found
-│   └── PeriodNotFound              period_not_found  (an enterprise's pay period)
+│   ├── PeriodNotFound              period_not_found  (an enterprise's pay period)
+│   └── InvitationNotFound          invitation_not_found  (to join a co-operative)
 ├── Unauthenticated                 not_authenticated           401
 │   └── InvalidCredentials          invalid_credentials
 ├── Forbidden                       forbidden                   403
@@ -776,3 +777,8 @@ class NotPermitted(Forbidden):
 class CapitalNotAllowed(RuleViolation):
     code = "capital_not_allowed"
     title = "Enterprises cannot own capital in this collective"
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+    title = "No such invitation"

@@ -12,6 +12,7 @@ from cybermutual.services.chains import ChainService
 from cybermutual.services.collectives import CollectiveService
 from cybermutual.services.commons import CommonsService
 from cybermutual.services.commons_rounds import AllocationService
+from cybermutual.services.coop_invitations import CoopService
 from cybermutual.services.enterprises import EnterpriseService
 from cybermutual.services.estimate_jobs import EstimateJobs
 from cybermutual.services.federation import FederationService
@@ -65,3 +66,4 @@ class Services:
     history: HistoryService  # members' signed exports and their verification (federation)
     federation: FederationService  # links and cross-server payments (issue 17)
     enterprises: EnterpriseService
+    coop: CoopService  # invitations to join a co-operative (its votes are ``proposals``)

@@ -15,25 +15,34 @@ from cybermutual.domain.governance.decision import VotingRules, decide
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.governance.tally import Tally, count, everyone_counted
 from cybermutual.domain.market.events import EventKind, MarketEvent
+from cybermutual.services import coop
 from cybermutual.services.governance_effects import apply_effect
 from cybermutual.services.inbox import notify
 from cybermutual.services.ports import UnitOfWork
 
 
 def eligible_voters(uow: UnitOfWork, collective: Collective, proposal: Proposal) -> set[str]:
-    """Members active when the proposal opened who are still active members."""
+    """Members active when the proposal opened who are still active members (and, for a
+    co-operative's proposal, still its worker-owners)."""
     voters = uow.governance.voters(proposal.id)
     standing = uow.memberships.get_many(collective.id, voters)
-    return {m for m in voters if m in standing and standing[m].is_active}
+    active = {m for m in voters if m in standing and standing[m].is_active}
+    if proposal.enterprise_id is not None:
+        return active & coop.worker_owners(uow, collective, proposal.enterprise_id)
+    return active
 
 
 def current_tally(
     uow: UnitOfWork, collective: Collective, proposal: Proposal, *, now: datetime
 ) -> Tally:
+    """The count now; a co-operative's counts direct ballots only (``domain/governance/coop``
+    says why delegation stops at its door)."""
     return count(
         eligible=eligible_voters(uow, collective, proposal),
         ballots=uow.governance.ballots(proposal.id),
-        delegations=uow.governance.delegations(collective.id),
+        delegations=(
+            {} if proposal.enterprise_id is not None else uow.governance.delegations(collective.id)
+        ),
         closes_at=proposal.closes_at,
         at=now,
     )
@@ -57,6 +66,8 @@ def close(
         return None
     if rules.TRANSITIONS[(proposal.status, _action(outcome.passed))].applies_effect:
         apply_effect(uow, collective, closed, now=now)
+    else:
+        coop.settle_invitation(uow, closed, now=now)
     verdict = "passed" if outcome.passed else f"failed ({outcome.reason.value.replace('_', ' ')})"
     notify(
         uow,
@@ -89,12 +100,14 @@ def close_if_due(
     if proposal.is_due(now):
         return close(uow, collective, proposal, now=now)
     # everyone is counted only if everyone voted or delegated: two counts rule most cases out
-    # before the full tally (which reads every ballot and delegation) is worth computing
-    spoken = uow.governance.ballot_count(proposal.id) + uow.governance.delegation_count(
-        collective.id
-    )
-    if spoken < uow.governance.eligible_count(collective.id, proposal.id):
-        return None
+    # before the full tally (which reads every ballot and delegation) is worth computing; a
+    # co-operative is small, and its tally counts worker-owners only, so it is simply counted
+    if proposal.enterprise_id is None:
+        spoken = uow.governance.ballot_count(proposal.id) + uow.governance.delegation_count(
+            collective.id
+        )
+        if spoken < uow.governance.eligible_count(collective.id, proposal.id):
+            return None
     if everyone_counted(current_tally(uow, collective, proposal, now=now)):
         return close(uow, collective, proposal, now=now)
     return None

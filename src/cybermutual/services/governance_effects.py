@@ -23,7 +23,7 @@ from cybermutual.domain.governance import public_services as ps
 from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.ledger import AccountKind, check_credit_limit
 from cybermutual.domain.membership import MembershipStatus
-from cybermutual.services import federation_links, money_rules
+from cybermutual.services import coop, federation_links, money_rules
 from cybermutual.services.budget_round_closing import open_round as store_round
 from cybermutual.services.collectives import admit
 from cybermutual.services.governance_ports import PolicyRecord
@@ -49,7 +49,7 @@ def apply_effect(
     try:
         changes = _APPLY[type(effect)](uow, collective, proposal, effect, now)
         applied, note = True, "applied"
-    except (NotApplicable, DomainError) as exc:
+    except (NotApplicable, coop.NotApplicable, DomainError) as exc:
         changes, applied, note = [], False, f"not applied: {exc}"
     if isinstance(effect, k.Resolution):
         note = "recorded (a resolution has no automatic effect)"
@@ -297,4 +297,5 @@ _APPLY = {
     k.OpenLink: _open_link,
     k.SuspendLink: _suspend_link,
     k.CloseLink: _close_link,
+    **coop.APPLY,  # a co-operative's decisions (issue 14)
 }

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from cybermutual.domain.governance.coop import Invitation, InvitationStatus
 from cybermutual.domain.governance.proposals import Proposal, ProposalStatus
 from cybermutual.domain.governance.public_services import Claim, PublicService
 from cybermutual.domain.governance.tally import Ballot
@@ -63,8 +64,16 @@ class GovernanceStore(Protocol):
         ...
 
     def proposals(
-        self, collective_id: str, *, status: ProposalStatus | None, limit: int, cursor: str | None
-    ) -> Page[Proposal]: ...
+        self,
+        collective_id: str,
+        *,
+        status: ProposalStatus | None,
+        limit: int,
+        cursor: str | None,
+        enterprise_id: str | None = None,
+    ) -> Page[Proposal]:
+        """The collective's own proposals, or (``enterprise_id``) one co-operative's."""
+        ...
 
     def open_proposals(self, collective_id: str) -> list[Proposal]: ...
 
@@ -184,6 +193,27 @@ class GovernanceStore(Protocol):
 
     # names
     def display_names(self, member_ids: Iterable[str]) -> dict[str, str]: ...
+
+    # a co-operative's invitations to join (``domain/governance/coop.py``)
+    def add_invitation(self, invitation: Invitation) -> None: ...
+
+    def invitation(
+        self, collective_id: str, invitation_id: str, *, lock: bool = False
+    ) -> Invitation | None: ...
+
+    def invitation_of(self, proposal_id: str) -> Invitation | None:
+        """The invitation whose admission vote is this proposal."""
+        ...
+
+    def save_invitation(self, invitation: Invitation, *, was: InvitationStatus) -> bool:
+        """Store the new state only if the stored one is still ``was``; False otherwise."""
+        ...
+
+    def invitations(self, enterprise_id: str, *, limit: int) -> list[Invitation]: ...
+
+    def open_invitees(self, enterprise_id: str) -> set[str]: ...
+
+    def invitations_to(self, collective_id: str, member_id: str) -> list[Invitation]: ...
 
 
 class PublicServiceStore(Protocol):

@@ -37,7 +37,8 @@ from cybermutual.domain.governance.proposals import Proposal, ProposalStatus
 from cybermutual.domain.governance.public_services import ServiceStatus
 from cybermutual.domain.governance.tally import Choice
 from cybermutual.domain.membership import MembershipStatus, require_active
-from cybermutual.services.governance_closing import close_if_due
+from cybermutual.services import coop
+from cybermutual.services.governance_closing import close_if_due, eligible_voters
 from cybermutual.services.governance_ports import Comment, PolicyRecord
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import check_limit, load_collective
@@ -91,8 +92,10 @@ class ProposalService:
         body: str,
         params: object,
         closes_at: datetime | None = None,
+        enterprise_id: str | None = None,
     ) -> ProposalView:
-        """Open a proposal; the members active now are its voters."""
+        """Open a proposal; the members active now are its voters (or, scoped to a
+        co-operative with ``enterprise_id``, its worker-owners now)."""
         now = self._clock.now()
         with self._uow() as uow:
             collective = load_collective(uow, slug)
@@ -107,30 +110,54 @@ class ProposalService:
                 params=params,
                 now=now,
                 closes_at=closes_at,
+                enterprise_id=enterprise_id,
             )
-            effect = proposal.effect
-            self._check_references(uow, collective, effect)
-            if isinstance(effect, OpenBudgetRound) and (
-                effect.closes_at - proposal.closes_at < MIN_ROUND
-                or effect.closes_at - now > MAX_ROUND
-            ):
-                raise InvalidParams(
-                    "params.closes_at must be at least one minute after the proposal closes "
-                    "and at most 90 days from now",
-                    field="params.closes_at",
-                )
-            voters = self._active_members(uow, collective)
-            if isinstance(effect, SetAdmission) and effect.approvals_needed > len(voters):
-                raise InvalidParams(
-                    f"the collective has {len(voters)} active members, so nobody could ever "
-                    f"collect {effect.approvals_needed} approvals",
-                    field="params.approvals_needed",
-                )
-            impact = impact_status_for(effect)
-            uow.governance.add_proposal(proposal, voters=voters, impact=impact)
+            if enterprise_id is not None:  # whom it names first: a stranger is not_found
+                self._check_references(uow, collective, proposal.effect)
+                voters = coop.voters_for(uow, collective, proposal, author=author)
+            else:
+                voters = self._active_members(uow, collective)
+            self.check_and_add(uow, collective, proposal, voters=voters, now=now)
             uow.commit()
             names = uow.governance.display_names([author])
-        return ProposalView(proposal, names.get(author, ""), None, impact)
+        return ProposalView(
+            proposal,
+            names.get(author, ""),
+            None,
+            impact_status_for(proposal.effect),
+            eligible=len(voters),
+            can_vote=author in voters,
+        )
+
+    @classmethod
+    def check_and_add(
+        cls,
+        uow: UnitOfWork,
+        collective: Collective,
+        proposal: Proposal,
+        *,
+        voters: list[str],
+        now: datetime,
+    ) -> None:
+        """Check what the opened proposal names against the collective now, and store it with
+        its voters (the same for the collective's proposals and a co-operative's)."""
+        effect = proposal.effect
+        cls._check_references(uow, collective, effect)
+        if isinstance(effect, OpenBudgetRound) and (
+            effect.closes_at - proposal.closes_at < MIN_ROUND or effect.closes_at - now > MAX_ROUND
+        ):
+            raise InvalidParams(
+                "params.closes_at must be at least one minute after the proposal closes "
+                "and at most 90 days from now",
+                field="params.closes_at",
+            )
+        if isinstance(effect, SetAdmission) and effect.approvals_needed > len(voters):
+            raise InvalidParams(
+                f"the collective has {len(voters)} active members, so nobody could ever "
+                f"collect {effect.approvals_needed} approvals",
+                field="params.approvals_needed",
+            )
+        uow.governance.add_proposal(proposal, voters=voters, impact=impact_status_for(effect))
 
     @staticmethod
     def _active_members(uow: UnitOfWork, collective: Collective) -> list[str]:
@@ -181,14 +208,23 @@ class ProposalService:
         status: ProposalStatus | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        enterprise_id: str | None = None,
     ) -> Page[ProposalView]:
+        """The collective's own proposals, newest first (or one co-operative's)."""
         with self._uow(readonly=True) as uow:
-            require_active_or_former(uow, load_collective(uow, slug), viewer)
+            collective = load_collective(uow, slug)
+            require_active_or_former(uow, collective, viewer)
+            if enterprise_id is not None:
+                coop.cooperative(uow, collective, enterprise_id)
         self._close_due_in(slug)
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             page = uow.governance.proposals(
-                collective.id, status=status, limit=check_limit(limit), cursor=cursor
+                collective.id,
+                status=status,
+                limit=check_limit(limit),
+                cursor=cursor,
+                enterprise_id=enterprise_id,
             )
             return Page(
                 [self._view(uow, collective, p, viewer) for p in page.items], page.next_cursor
@@ -215,9 +251,16 @@ class ProposalService:
             eligible=(
                 proposal.tally.eligible
                 if proposal.tally is not None
+                else len(eligible_voters(uow, collective, proposal))
+                if proposal.enterprise_id is not None
                 else uow.governance.eligible_count(proposal.collective_id, proposal.id)
             ),
-            can_vote=is_open and uow.governance.is_voter(proposal.id, viewer),
+            can_vote=is_open
+            and (
+                viewer in eligible_voters(uow, collective, proposal)
+                if proposal.enterprise_id is not None
+                else uow.governance.is_voter(proposal.id, viewer)
+            ),
             voted_so_far=(
                 proposal.tally.voted
                 if proposal.tally is not None
@@ -264,6 +307,7 @@ class ProposalService:
             )
             if not uow.governance.finish(withdrawn):
                 raise ProposalClosed("the proposal has just closed")
+            coop.settle_invitation(uow, withdrawn, now=now)
             uow.commit()
             return self._view(uow, collective, withdrawn, actor)
 

@@ -15,7 +15,7 @@ from cybermutual.domain.governance.proposals import Proposal
 from cybermutual.domain.governance.tally import Ballot, Choice
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.membership import require_active
-from cybermutual.services.governance_closing import close_if_due
+from cybermutual.services.governance_closing import close_if_due, eligible_voters
 from cybermutual.services.governance_ports import Delegation
 from cybermutual.services.governance_proposals import _load
 from cybermutual.services.inbox import notify
@@ -60,8 +60,14 @@ class VoteService:
                 )
             if not uow.governance.is_voter(proposal.id, voter):
                 raise NotEligible(
-                    "only members who were active when the proposal opened may vote on it"
+                    "only the co-operative's worker-owners when the proposal opened vote on it"
+                    if proposal.enterprise_id is not None
+                    else "only members who were active when the proposal opened may vote on it"
                 )
+            if proposal.enterprise_id is not None and voter not in eligible_voters(
+                uow, collective, proposal
+            ):
+                raise NotEligible("you are no longer one of the co-operative's worker-owners")
             ballot = Ballot(voter, picked, now)
             uow.governance.save_ballot(proposal.id, ballot)
             closed = close_if_due(uow, collective, proposal, now=now)

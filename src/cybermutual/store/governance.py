@@ -16,6 +16,7 @@ from cybermutual.domain.governance.tally import Ballot, Choice, Tally
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.governance_ports import Comment
 from cybermutual.services.ports import Page
+from cybermutual.store.coop import SqlInvitations
 from cybermutual.store.governance_records import SqlGovernanceRecords
 from cybermutual.store.pagination import newest_after, newest_cursor
 from cybermutual.store.tables import (
@@ -44,10 +45,11 @@ def _proposal(row: Any) -> Proposal:
         closed_at=row.closed_at,
         tally=None if row.tally is None else Tally.from_dict(json.loads(row.tally)),
         outcome=row.outcome,
+        enterprise_id=row.enterprise_id,
     )
 
 
-class SqlGovernance(SqlGovernanceRecords):
+class SqlGovernance(SqlGovernanceRecords, SqlInvitations):
     """Proposals, their voters, ballots and comments (the rest in ``governance_records``)."""
 
     # --- proposals ---------------------------------------------------------------------------
@@ -66,6 +68,7 @@ class SqlGovernance(SqlGovernanceRecords):
                 opens_at=proposal.opens_at,
                 closes_at=proposal.closes_at,
                 impact_status=impact,
+                enterprise_id=proposal.enterprise_id,
             )
         )
         if voters:
@@ -84,12 +87,24 @@ class SqlGovernance(SqlGovernanceRecords):
         return None if row is None else _proposal(row)
 
     def proposals(
-        self, collective_id: str, *, status: ProposalStatus | None, limit: int, cursor: str | None
+        self,
+        collective_id: str,
+        *,
+        status: ProposalStatus | None,
+        limit: int,
+        cursor: str | None,
+        enterprise_id: str | None = None,
     ) -> Page[Proposal]:
+        scope = (
+            proposals.c.enterprise_id.is_(None)
+            if enterprise_id is None
+            else proposals.c.enterprise_id == enterprise_id
+        )
         query = (
             select(*_PROPOSAL_COLUMNS)
             .where(
                 proposals.c.collective_id == collective_id,
+                scope,
                 *newest_after(proposals.c.opens_at, proposals.c.id, cursor),
             )
             .order_by(proposals.c.opens_at.desc(), proposals.c.id.desc())

@@ -593,8 +593,11 @@ proposals = Table(
     Column("impact_status", String(12), nullable=False),
     Column("impact", Text),
     Column("impact_claimed_at", Moment),
+    # a co-operative's own decision (issue 14): only its worker-owners vote; None: the collective's
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
     Index("ix_proposals_collective", "collective_id", "id"),
     Index("ix_proposals_due", "status", "closes_at"),
+    Index("ix_proposals_enterprise", "enterprise_id", "opens_at"),
 )
 
 proposal_voters = Table(
@@ -1200,4 +1203,23 @@ enterprise_capital = Table(
     Column("labour_hours_replaced", Integer, nullable=False),
     Column("acquired_at", Moment, nullable=False),
     Index("ix_enterprise_capital_enterprise", "enterprise_id"),
+)
+
+# a co-operative's invitations to join (0014_entgov, domain/governance/coop.py): the member
+# answers; accepting opens the admission vote (``proposal_id``), whose close settles it
+enterprise_invitations = Table(
+    "enterprise_invitations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("collective_id", ID, ForeignKey("collectives.id"), nullable=False),
+    Column("enterprise_id", ID, ForeignKey("enterprises.id"), nullable=False),
+    Column("member_id", ID, ForeignKey("people.id"), nullable=False),
+    Column("invited_by", ID, ForeignKey("people.id"), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("created_at", Moment, nullable=False),
+    Column("answered_at", Moment),
+    Column("proposal_id", ID, ForeignKey("proposals.id")),
+    Index("ix_enterprise_invitations_enterprise", "enterprise_id", "created_at"),
+    Index("ix_enterprise_invitations_member", "member_id", "status"),
 )

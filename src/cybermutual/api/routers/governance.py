@@ -64,6 +64,7 @@ def proposal_public(view: ProposalView) -> ProposalPublic:
         tally=tally_public(p.tally),
         impact_status=view.impact_status,
         changes=None if view.policy is None else changes_public(view.policy.changes),
+        enterprise=p.enterprise_id,
     )
 
 

@@ -18,6 +18,15 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from cybermutual.domain.collective import MAX_APPROVALS, MAX_CHARTER_TEXT, Admission
+from cybermutual.domain.enterprise.kinds import (
+    KIND_ROLES,
+    MAX_RESERVE_SHARE,
+    EnterpriseKind,
+    MeritMetric,
+    MixWeights,
+    Role,
+    check_reserve_share,
+)
 from cybermutual.domain.errors import InvalidParams, InvalidValue
 from cybermutual.domain.federation.rate import Rate
 from cybermutual.domain.money import MAX_AMOUNT
@@ -60,10 +69,29 @@ class ProposalKind(StrEnum):
     OPEN_LINK = "open_link"
     SUSPEND_LINK = "suspend_link"
     CLOSE_LINK = "close_link"
+    # a co-operative's own decisions, scoped to the enterprise (issue 14)
+    ADMIT_WORKER_OWNER = "admit_worker_owner"
+    REMOVE_WORKER_OWNER = "remove_worker_owner"
+    SET_WAGE_RATES = "set_wage_rates"
+    SET_RESERVE_SHARE = "set_reserve_share"
+    SET_MERIT_METRIC = "set_merit_metric"
 
 
 #: Kinds that need the charter's supermajority rather than its threshold.
 SUPERMAJORITY_KINDS = frozenset({ProposalKind.AMEND_CHARTER, ProposalKind.EXPEL_MEMBER})
+#: Kinds a co-operative's worker-owners decide, only in a proposal scoped to their enterprise.
+ENTERPRISE_KINDS = frozenset(
+    {
+        ProposalKind.ADMIT_WORKER_OWNER,
+        ProposalKind.REMOVE_WORKER_OWNER,
+        ProposalKind.SET_WAGE_RATES,
+        ProposalKind.SET_RESERVE_SHARE,
+        ProposalKind.SET_MERIT_METRIC,
+    }
+)
+#: Kinds a proposal may have when it is scoped to an enterprise (a resolution records any
+#: other decision of the co-operative, with no automatic effect).
+SCOPED_KINDS = ENTERPRISE_KINDS | {ProposalKind.RESOLUTION}
 #: Kinds whose effect the simulator can estimate before the vote.
 IMPACT_KINDS = frozenset(
     {
@@ -304,6 +332,72 @@ class CloseLink:
         return {"link": self.link}
 
 
+@dataclass(frozen=True, slots=True)
+class AdmitWorkerOwner:
+    """The invited member, who has accepted the invitation, becomes a worker-owner."""
+
+    member: str
+    invitation: str
+    kind: ProposalKind = field(default=ProposalKind.ADMIT_WORKER_OWNER, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"member": self.member, "invitation": self.invitation}
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveWorkerOwner:
+    """A worker-owner stops being one (their contract, if any, is the enterprise's matter)."""
+
+    member: str
+    kind: ProposalKind = field(default=ProposalKind.REMOVE_WORKER_OWNER, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"member": self.member}
+
+
+@dataclass(frozen=True, slots=True)
+class SetWageRates:
+    """The co-operative's hourly wage (minor units) by role: what a contract that names no
+    wage of its own pays. Roles not named keep their rate."""
+
+    rates: tuple[tuple[Role, int], ...]
+    kind: ProposalKind = field(default=ProposalKind.SET_WAGE_RATES, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"rates": {role.value: wage for role, wage in self.rates}}
+
+
+@dataclass(frozen=True, slots=True)
+class SetReserveShare:
+    """The share of each period's result kept in the co-operative's reserve."""
+
+    share: Decimal
+    kind: ProposalKind = field(default=ProposalKind.SET_RESERVE_SHARE, init=False)
+
+    def params(self) -> dict[str, Any]:
+        return {"share": str(self.share)}
+
+
+@dataclass(frozen=True, slots=True)
+class SetMeritMetric:
+    """The metric the next closes share the surplus by; ``mix`` weighs the three others
+    (whole-number weights ``hours``, ``productivity``, ``ratings``)."""
+
+    metric: MeritMetric
+    mix: MixWeights | None = None
+    kind: ProposalKind = field(default=ProposalKind.SET_MERIT_METRIC, init=False)
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"metric": self.metric.value}
+        if self.mix is not None:
+            out["mix"] = {
+                "hours": self.mix.hours,
+                "productivity": self.mix.productivity,
+                "ratings": self.mix.ratings,
+            }
+        return out
+
+
 Effect = (
     SetLevy
     | SetCreditLimit
@@ -322,6 +416,11 @@ Effect = (
     | OpenLink
     | SuspendLink
     | CloseLink
+    | AdmitWorkerOwner
+    | RemoveWorkerOwner
+    | SetWageRates
+    | SetReserveShare
+    | SetMeritMetric
 )
 
 
@@ -333,6 +432,8 @@ def members_named(effect: Effect) -> tuple[str, ...]:
         return (effect.member,)
     if isinstance(effect, SetAllocationBudgets):
         return tuple(member for member, _ in effect.weights)
+    if isinstance(effect, AdmitWorkerOwner | RemoveWorkerOwner):
+        return (effect.member,)
     return ()
 
 
@@ -595,6 +696,73 @@ def _close_link(p: _Params) -> Effect:
     return CloseLink(p.required_text("link", high=_ID))
 
 
+def _admit_worker_owner(p: _Params) -> Effect:
+    return AdmitWorkerOwner(
+        p.required_text("member", high=_ID), p.required_text("invitation", high=_ID)
+    )
+
+
+def _remove_worker_owner(p: _Params) -> Effect:
+    return RemoveWorkerOwner(p.required_text("member", high=_ID))
+
+
+def _set_wage_rates(p: _Params) -> Effect:
+    raw = p.mapping("rates")
+    roles = sorted(r.value for r in KIND_ROLES[EnterpriseKind.COOPERATIVE])
+    if not raw:
+        raise InvalidParams(
+            f"params.rates names at least one role: {', '.join(roles)}", field="params.rates"
+        )
+    rates = []
+    for name, wage in sorted(raw.items()):
+        if name not in roles:
+            raise InvalidParams(
+                f"params.rates has the roles {', '.join(roles)}; not {name}",
+                field=f"params.rates.{name}",
+            )
+        if isinstance(wage, bool) or not isinstance(wage, int) or not 0 <= wage <= MAX_AMOUNT:
+            raise InvalidParams(
+                f"params.rates.{name} must be an hourly wage in minor units, from 0 to "
+                f"{MAX_AMOUNT}",
+                field=f"params.rates.{name}",
+            )
+        rates.append((Role(name), wage))
+    return SetWageRates(tuple(rates))
+
+
+def _set_reserve_share(p: _Params) -> Effect:
+    share = p.decimal("share", low=Decimal(0), high=MAX_RESERVE_SHARE, places=4)
+    return SetReserveShare(check_reserve_share(share))
+
+
+def _set_merit_metric(p: _Params) -> Effect:
+    metric = p.choice("metric", MeritMetric)
+    if metric is not MeritMetric.MIX:
+        if p._get("mix", required=False) not in (None, {}):
+            raise InvalidParams("params.mix is only for the mix metric", field="params.mix")
+        return SetMeritMetric(metric)
+    raw = p.mapping("mix")
+    parts = ("hours", "productivity", "ratings")
+    unknown = sorted(set(raw) - set(parts))
+    if unknown:
+        raise InvalidParams(
+            f"params.mix has {', '.join(parts)}; not {unknown[0]}",
+            field=f"params.mix.{unknown[0]}",
+        )
+    weights = {}
+    for part in parts:
+        value = raw.get(part, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
+            raise InvalidParams(
+                f"params.mix.{part} must be a whole number from 0 to 1000",
+                field=f"params.mix.{part}",
+            )
+        weights[part] = value
+    if not any(weights.values()):
+        raise InvalidParams("a mix needs at least one weight above 0", field="params.mix")
+    return SetMeritMetric(metric, MixWeights(**weights))
+
+
 _PARSERS = {
     ProposalKind.SET_LEVY: _set_levy,
     ProposalKind.SET_CREDIT_LIMIT: _set_credit_limit,
@@ -613,4 +781,9 @@ _PARSERS = {
     ProposalKind.OPEN_LINK: _open_link,
     ProposalKind.SUSPEND_LINK: _suspend_link,
     ProposalKind.CLOSE_LINK: _close_link,
+    ProposalKind.ADMIT_WORKER_OWNER: _admit_worker_owner,
+    ProposalKind.REMOVE_WORKER_OWNER: _remove_worker_owner,
+    ProposalKind.SET_WAGE_RATES: _set_wage_rates,
+    ProposalKind.SET_RESERVE_SHARE: _set_reserve_share,
+    ProposalKind.SET_MERIT_METRIC: _set_merit_metric,
 }

@@ -14,13 +14,20 @@ from enum import StrEnum
 from typing import Any
 
 from cybermutual.domain.errors import (
+    InvalidParams,
     InvalidTransition,
     InvalidValue,
     NotTheAuthor,
     ProposalClosed,
 )
 from cybermutual.domain.governance.decision import Outcome
-from cybermutual.domain.governance.kinds import Effect, ProposalKind, parse_effect
+from cybermutual.domain.governance.kinds import (
+    ENTERPRISE_KINDS,
+    SCOPED_KINDS,
+    Effect,
+    ProposalKind,
+    parse_effect,
+)
 from cybermutual.domain.governance.tally import Tally
 
 DEFAULT_VOTING_DAYS = 7
@@ -80,6 +87,9 @@ class Proposal:
     closed_at: datetime | None = None
     tally: Tally | None = None  # public once closed
     outcome: str | None = None  # passed | quorum_not_met | threshold_not_met | tied | withdrawn
+    #: the scope: None for the collective's own decisions, else the co-operative whose
+    #: worker-owners (and only they) vote on it
+    enterprise_id: str | None = None
 
     @property
     def effect(self) -> Effect:
@@ -123,9 +133,14 @@ def open_proposal(
     params: object,
     now: datetime,
     closes_at: datetime | None = None,
+    enterprise_id: str | None = None,
 ) -> Proposal:
-    """A new open proposal whose params are validated into their canonical form."""
+    """A new open proposal whose params are validated into their canonical form.
+
+    ``enterprise_id`` scopes it to a co-operative: only the kinds its worker-owners decide
+    (``SCOPED_KINDS``) may be scoped, and those kinds only ever are."""
     effect = parse_effect(kind, params)
+    check_scope(effect.kind, enterprise_id=enterprise_id)
     closes = closes_at or now + timedelta(days=DEFAULT_VOTING_DAYS)
     if closes.tzinfo is None:
         raise InvalidValue("closes_at needs a time zone", field="closes_at")
@@ -144,7 +159,26 @@ def open_proposal(
         status=ProposalStatus.OPEN,
         opens_at=now,
         closes_at=closes,
+        enterprise_id=enterprise_id,
     )
+
+
+def check_scope(kind: ProposalKind, *, enterprise_id: str | None) -> None:
+    """A co-operative's kinds are proposed in the co-operative, the collective's in the
+    collective (a resolution in either)."""
+    if enterprise_id is None and kind in ENTERPRISE_KINDS:
+        raise InvalidParams(
+            f"{kind.value} is a co-operative's decision: propose it in the enterprise "
+            "(.../enterprises/{id}/proposals), where its worker-owners vote",
+            field="kind",
+        )
+    if enterprise_id is not None and kind not in SCOPED_KINDS:
+        options = "|".join(sorted(k.value for k in SCOPED_KINDS))
+        raise InvalidParams(
+            f"a co-operative's proposal is one of {options}; {kind.value} is the collective's "
+            "to decide",
+            field="kind",
+        )
 
 
 def close(proposal: Proposal, *, tally: Tally, outcome: Outcome, now: datetime) -> Proposal:

@@ -12,6 +12,7 @@ from cybermutual.web.pages import (
     chains,
     collective,
     commons,
+    enterprises,
     governance,
     history,
     inbox,
@@ -38,6 +39,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     chains.router,
     history.router,
     links.router,
+    enterprises.router,
 )
 
 

@@ -185,6 +185,13 @@ def _proposal_context(
         impact=impact,
         delegation=delegation,
         values={"body": ""},
+        enterprise_name=(
+            services.enterprises.enterprise(
+                slug, viewer=viewer.id, enterprise_id=view.proposal.enterprise_id
+            ).enterprise.name
+            if view.proposal.enterprise_id is not None
+            else ""
+        ),
     )
     return context
 

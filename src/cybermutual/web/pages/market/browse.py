@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import Response
 
+from cybermutual.domain.enterprise.kinds import PERMISSIONS, Power
 from cybermutual.domain.errors import DomainError, NotAMember
 from cybermutual.domain.market import listings
 from cybermutual.domain.market.deals import OrderStatus
@@ -108,16 +109,32 @@ def browse(
 def _form_context(
     services: Services, slug: str, viewer: Viewer, values: dict[str, str], listing_id: str = ""
 ) -> dict[str, Any]:
-    return {
+    context = {
         **collective_context(services, slug, viewer, "market"),
         "values": values,
         "kinds": KINDS,
         "category_options": list(category_names(services, slug).items()),
         "listing_id": listing_id,
+        "sellers": [],
     }
+    if context["is_member"] and not listing_id:
+        context["sellers"] = sellers(services, slug, viewer)
+    return context
+
+
+def sellers(services: Services, slug: str, viewer: Viewer) -> list[tuple[str, str]]:
+    """Who an offer may be sold by: the viewer, or an enterprise whose role lets them sell."""
+    mine = services.enterprises.enterprises(slug, viewer=viewer.id, limit=200).items
+    can_sell = [
+        (v.enterprise.id, v.enterprise.name)
+        for v in mine
+        if any(Power.SELL in PERMISSIONS[role] for role in v.your_roles)
+    ]
+    return [("", "Myself"), *can_sell] if can_sell else []
 
 
 NEW_DEFAULTS = {
+    "enterprise": "",
     "kind": "offer",
     "title": "",
     "description": "",
@@ -131,9 +148,18 @@ NEW_DEFAULTS = {
 
 @router.get("/c/{slug}/market/new")
 def new_listing_form(
-    request: Request, slug: str, viewer: MemberDep, services: ServicesDep, kind: str = "offer"
+    request: Request,
+    slug: str,
+    viewer: MemberDep,
+    services: ServicesDep,
+    kind: str = "offer",
+    enterprise: str = "",
 ) -> Response:
-    values = {**NEW_DEFAULTS, "kind": kind if kind in {k.value for k in ListingKind} else "offer"}
+    values = {
+        **NEW_DEFAULTS,
+        "kind": kind if kind in {k.value for k in ListingKind} else "offer",
+        "enterprise": enterprise[:32],
+    }
     return render(
         request, "market/listing_form.html", _form_context(services, slug, viewer, values)
     )
@@ -160,6 +186,7 @@ def post_listing(
             tags=tags_of(values["tags"]),
             quantity=_stock(quantity) if quantity else None,
             location=values["location"].strip() or None,
+            enterprise_id=values["enterprise"] or None,
         )
     except DomainError as error:
         return refused(request, "market/listing_form.html", error, context)
