@@ -74,6 +74,8 @@ def build_services(
     simulation_pool: SimulationPool | None = None,
     simulation_work_limit: int = DEFAULT_WORK_LIMIT,
     jury_rng: random.Random | None = None,
+    journal_sealing: str = "auto",
+    seal_after_commit: bool = True,
 ) -> Services:
     """Wire every service over ``engine``.
 
@@ -81,7 +83,9 @@ def build_services(
     test passes a seeded ``random.Random`` to reproduce draws.
     """
     clock = clock or SystemClock()
-    uow = SqlUnitOfWorkFactory(engine)
+    uow = SqlUnitOfWorkFactory(
+        engine, sealing=journal_sealing, seal_after_commit=seal_after_commit
+    )
     policy_impact = PolicyImpactService(
         uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
     )
@@ -188,6 +192,8 @@ def _services(engine: Engine, settings: Settings) -> Services:
             per_member=settings.simulations_per_member,
         ),
         simulation_work_limit=settings.simulation_work_limit,
+        journal_sealing=settings.journal_sealing,
+        seal_after_commit=settings.seal_after_commit,
     )
 
 

@@ -24,7 +24,7 @@ from cybermutual.domain.commons import (
     UsageStats,
 )
 from cybermutual.domain.idempotency import IdempotencyRecord
-from cybermutual.domain.journal import ChainHead, JournalEntry
+from cybermutual.domain.journal import ChainHead, Draft, JournalEntry
 from cybermutual.domain.ledger import Account, AccountKind, Transfer
 from cybermutual.domain.login_throttle import Bucket
 from cybermutual.domain.membership import Membership, MembershipStatus
@@ -240,17 +240,44 @@ class JournalRepository(Protocol):
         """Start a collective's journal at ``head`` (its genesis), so it can always be locked."""
         ...
 
-    def lock_head(self, collective_id: str) -> ChainHead: ...
+    def lock_head(self, collective_id: str) -> ChainHead:
+        """Wait for every writer half-way, seal everything, and hold the journal at that head
+        to the end of the transaction (what this transaction writes follows it directly)."""
+        ...
 
-    def head(self, collective_id: str) -> ChainHead: ...
+    def head(self, collective_id: str) -> ChainHead:
+        """The last sealed entry."""
+        ...
 
     def levy_carry_from(self, collective_id: str) -> int:
         """The sequence number after which levies carry each payee's remainder (see verify)."""
         ...
 
-    def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None: ...
+    def enter(self, collective_id: str) -> None:
+        """Take the right to write entries; what the entries depend on is read after this."""
+        ...
 
-    def entries(self, collective_id: str) -> Iterator[JournalEntry]: ...
+    def write(self, collective_id: str, drafts: Sequence[Draft]) -> None:
+        """Write a transaction's entries, sealed now or right after the commit."""
+        ...
+
+    def seal_pending(self, collective_id: str, *, wait: bool = True) -> int | None:
+        """Seal what is committed and unsealed; how many (None: another sealer is at work)."""
+        ...
+
+    def has_unsealed(self, collective_id: str) -> bool: ...
+
+    def unsealed_collectives(self) -> list[str]: ...
+
+    def sealed_at_us(self, collective_id: str) -> int | None: ...
+
+    def entries(self, collective_id: str) -> Iterator[JournalEntry]:
+        """The sealed entries, in chain order, streamed."""
+        ...
+
+    def unsealed_entries(self, collective_id: str) -> Iterator[Draft]:
+        """The unsealed tail, in the order it will be sealed, streamed."""
+        ...
 
 
 class IdempotencyRepository(Protocol):

@@ -1,17 +1,43 @@
-"""The hash-chained journal (entries and the head) and idempotency keys."""
+"""The hash-chained journal (entries, the head, the sealing of new entries) and idempotency keys.
+
+Entries are written as drafts at a position and sealed into the chain in position order, either
+in the writing transaction (``inline``: SQLite's single writer) or right after it commits
+(``deferred``: PostgreSQL, where many processes write at once and none should wait on the one
+head row). Three locks, all per collective and held to the end of a transaction:
+
+- the head row (``FOR UPDATE``): whoever chains entries (an inline writer, a sealer);
+- the *sealing lock* (PostgreSQL advisory): one sealer at a time;
+- the *barrier* (PostgreSQL advisory): deferred writers hold it shared while they write, and an
+  operation that must know its exact place in the chain (a levy change, a demurrage run) holds
+  it exclusively: no writer is half-way, so it seals everything and then writes inline.
+
+docs/journal.md says why sealing by position order, with gaps and late commits, keeps every
+account's entries in the order they happened.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, func, insert, select, text, update
 
 from cybermutual.domain.idempotency import IdempotencyRecord
-from cybermutual.domain.journal import ChainHead, EntryEvent, JournalEntry
-from cybermutual.store.tables import idempotency_keys, journal_entries, ledger_heads
+from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry, seal
+from cybermutual.store.tables import (
+    idempotency_keys,
+    journal_entries,
+    journal_positions,
+    ledger_heads,
+)
+
+log = logging.getLogger(__name__)
 
 _STREAM = 2_000  # rows fetched at a time when a whole journal is read
+_SEAL_BATCH = 5_000  # unsealed entries sealed per statement batch
 
 _HEAD = select(ledger_heads).where(ledger_heads.c.collective_id == bindparam("collective_id"))
 _LOCK_HEAD = _HEAD.with_for_update()
@@ -20,11 +46,77 @@ _MOVE_HEAD = (
     .where(ledger_heads.c.collective_id == bindparam("head_of"))
     .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+_SEALED = (
+    update(ledger_heads)
+    .where(ledger_heads.c.collective_id == bindparam("head_of"))
+    .values(
+        seq=bindparam("new_seq"),
+        hash=bindparam("new_hash"),
+        sealed_at_us=case(
+            (
+                ledger_heads.c.sealed_at_us > bindparam("new_sealed_at"),
+                ledger_heads.c.sealed_at_us,
+            ),
+            else_=bindparam("new_sealed_at"),
+        ),
+    )
+)
+_SEAL_ENTRY = (
+    update(journal_entries)
+    .where(
+        journal_entries.c.collective_id == bindparam("of"),
+        journal_entries.c.position == bindparam("at_position"),
+        journal_entries.c.part == bindparam("at_part"),
+    )
+    .values(seq=bindparam("new_seq"), prev_hash=bindparam("new_prev"), hash=bindparam("new_hash"))
+)
+_UNSEALED = (
+    select(journal_entries)
+    .where(journal_entries.c.collective_id == bindparam("collective_id"))
+    .where(journal_entries.c.seq.is_(None))
+    .order_by(journal_entries.c.position, journal_entries.c.part)
+)
+_NEXT_POSITION_SQLITE = select(func.coalesce(func.max(journal_entries.c.position), 0) + 1).where(
+    journal_entries.c.collective_id == bindparam("collective_id")
+)
+# advisory lock classes (first key; the second is the collective id's hash)
+_SEALING, _BARRIER = 0x4A53, 0x4A42
+
+
+class Sealing(StrEnum):
+    INLINE = "inline"  # entries are chained by the transaction that writes them
+    DEFERRED = "deferred"  # entries are chained right after their transaction commits
+
+
+def sealing_for(engine: Engine, configured: str = "auto") -> Sealing:
+    """``auto``: deferred on PostgreSQL (many writers), inline on SQLite (one writer anyway)."""
+    if configured != "auto":
+        return Sealing(configured)
+    return Sealing.DEFERRED if engine.dialect.name == "postgresql" else Sealing.INLINE
+
+
+def _draft(r: Any) -> Draft:
+    return Draft(
+        collective_id=r.collective_id,
+        transfer_id=r.transfer_id,
+        event=EntryEvent(r.event),
+        debit_account_id=r.debit_account_id,
+        credit_account_id=r.credit_account_id,
+        amount=r.amount,
+        kind=r.kind,
+        at_us=r.at_us,
+        was_reserved=bool(r.was_reserved),
+    )
 
 
 class SqlJournal:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, sealing: Sealing = Sealing.INLINE) -> None:
         self._conn = conn
+        self._sealing = sealing
+        self._postgres = conn.dialect.name == "postgresql"
+        self._inline: dict[str, ChainHead] = {}  # collectives this transaction chains itself
+        #: collectives this transaction left unsealed entries in (sealed after the commit)
+        self.unsealed: set[str] = set()
 
     def _head(self, collective_id: str, *, lock: bool) -> ChainHead:
         query = _LOCK_HEAD if lock else _HEAD
@@ -32,6 +124,13 @@ class SqlJournal:
         if row is None:
             return ChainHead(collective_id)
         return ChainHead(collective_id, row.seq, row.hash)
+
+    def _advisory(self, function: str, kind: int, collective_id: str) -> bool:
+        found = self._conn.execute(
+            text(f"SELECT {function}(:kind, hashtext(:collective_id))"),
+            {"kind": kind, "collective_id": collective_id},
+        ).scalar()
+        return found is not False
 
     def open(self, head: ChainHead) -> None:
         self._conn.execute(
@@ -41,9 +140,21 @@ class SqlJournal:
         )
 
     def lock_head(self, collective_id: str) -> ChainHead:
-        return self._head(collective_id, lock=True)
+        """Stop the collective's journal at an exact place, to the end of this transaction.
+
+        Waits for every writer half-way (the barrier), seals what they wrote, and returns the
+        head: nothing else is journaled until this transaction ends, and what it writes is
+        chained right after that head.
+        """
+        if self._postgres:
+            self._advisory("pg_advisory_xact_lock", _BARRIER, collective_id)
+        head = self._seal_pending(collective_id, wait=True)
+        assert head is not None
+        self._inline[collective_id] = head
+        return head
 
     def head(self, collective_id: str) -> ChainHead:
+        """The last sealed entry (the public head)."""
         return self._head(collective_id, lock=False)
 
     def levy_carry_from(self, collective_id: str) -> int:
@@ -55,38 +166,130 @@ class SqlJournal:
         ).scalar()
         return int(found or 0)
 
-    def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None:
-        if not entries:
+    def enter(self, collective_id: str) -> None:
+        """Take this transaction's right to write entries (before checking what they depend
+        on, such as the levy rate): the head (inline) or the barrier, shared (deferred)."""
+        if collective_id in self._inline:
             return
+        if self._sealing is Sealing.INLINE:
+            # pending entries of deferred writers first, so nobody is chained out of turn
+            head = self._seal_pending(collective_id, wait=True)
+            assert head is not None
+            self._inline[collective_id] = head
+        elif self._postgres:
+            self._advisory("pg_advisory_xact_lock_shared", _BARRIER, collective_id)
+
+    def write(self, collective_id: str, drafts: Sequence[Draft]) -> None:
+        """Write a transaction's entries at its position (after ``enter``)."""
+        if not drafts:
+            return
+        self.enter(collective_id)
+        position = self._next_position(collective_id)
+        head = self._inline.get(collective_id)
+        if head is None:
+            rows = [_row(d, position, part) for part, d in enumerate(drafts)]
+            self._conn.execute(insert(journal_entries), rows)
+            self.unsealed.add(collective_id)
+            return
+        entries, new_head = seal(head, drafts)
         self._conn.execute(
             insert(journal_entries),
             [
-                {
-                    "collective_id": e.collective_id,
-                    "seq": e.seq,
-                    "transfer_id": e.transfer_id,
-                    "event": e.event.value,
-                    "debit_account_id": e.debit_account_id,
-                    "credit_account_id": e.credit_account_id,
-                    "amount": e.amount,
-                    "kind": e.kind,
-                    "at_us": e.at_us,
-                    "was_reserved": e.was_reserved,
-                    "prev_hash": e.prev_hash,
-                    "hash": e.hash,
-                }
-                for e in entries
+                {**_row(d, position, part), "seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash}
+                for part, (d, e) in enumerate(zip(drafts, entries, strict=True))
             ],
         )
         self._conn.execute(
             _MOVE_HEAD,
-            {"head_of": head.collective_id, "new_seq": head.seq, "new_hash": head.hash},
+            {"head_of": collective_id, "new_seq": new_head.seq, "new_hash": new_head.hash},
+        )
+        self._inline[collective_id] = new_head
+
+    def _next_position(self, collective_id: str) -> int:
+        if self._postgres:
+            return int(self._conn.execute(select(journal_positions.next_value())).scalar_one())
+        return int(
+            self._conn.execute(_NEXT_POSITION_SQLITE, {"collective_id": collective_id}).scalar_one()
         )
 
+    def seal_pending(self, collective_id: str, *, wait: bool = True) -> int | None:
+        """Seal every committed entry not sealed yet, in position order; how many were sealed
+        (None: another sealer holds the lock and ``wait`` is false)."""
+        before = self._head(collective_id, lock=False).seq
+        head = self._seal_pending(collective_id, wait=wait)
+        return None if head is None else head.seq - before
+
+    def _seal_pending(self, collective_id: str, *, wait: bool) -> ChainHead | None:
+        if self._postgres:
+            function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+            if not self._advisory(function, _SEALING, collective_id):
+                return None
+        head = self._head(collective_id, lock=True)
+        while True:
+            rows = self._conn.execute(
+                _UNSEALED.limit(_SEAL_BATCH), {"collective_id": collective_id}
+            ).all()
+            if not rows:
+                return head
+            drafts = [_draft(r) for r in rows]
+            entries, head = seal(head, drafts)
+            self._conn.execute(
+                _SEAL_ENTRY,
+                [
+                    {
+                        "of": collective_id,
+                        "at_position": r.position,
+                        "at_part": r.part,
+                        "new_seq": e.seq,
+                        "new_prev": e.prev_hash,
+                        "new_hash": e.hash,
+                    }
+                    for r, e in zip(rows, entries, strict=True)
+                ],
+            )
+            self._conn.execute(
+                _SEALED,
+                {
+                    "head_of": collective_id,
+                    "new_seq": head.seq,
+                    "new_hash": head.hash,
+                    "new_sealed_at": max(d.at_us for d in drafts),
+                },
+            )
+
+    def has_unsealed(self, collective_id: str) -> bool:
+        found = self._conn.execute(
+            select(journal_entries.c.part)
+            .where(journal_entries.c.collective_id == collective_id)
+            .where(journal_entries.c.seq.is_(None))
+            .limit(1)
+        ).first()
+        return found is not None
+
+    def unsealed_collectives(self) -> list[str]:
+        """The collectives whose journal has entries waiting to be sealed."""
+        rows = self._conn.execute(
+            select(journal_entries.c.collective_id)
+            .where(journal_entries.c.seq.is_(None))
+            .distinct()
+        )
+        return sorted(r.collective_id for r in rows)
+
+    def sealed_at_us(self, collective_id: str) -> int | None:
+        """The newest entry a sealer sealed after its commit (None: never)."""
+        found = self._conn.execute(
+            select(ledger_heads.c.sealed_at_us).where(
+                ledger_heads.c.collective_id == collective_id
+            )
+        ).scalar()
+        return None if found is None else int(found)
+
     def entries(self, collective_id: str) -> Iterator[JournalEntry]:
+        """The sealed entries, in chain order, streamed."""
         rows = self._conn.execution_options(yield_per=_STREAM).execute(
             select(journal_entries)
             .where(journal_entries.c.collective_id == collective_id)
+            .where(journal_entries.c.seq.is_not(None))
             .order_by(journal_entries.c.seq)
         )
         for r in rows:
@@ -104,6 +307,46 @@ class SqlJournal:
                 hash=r.hash,
                 was_reserved=bool(r.was_reserved),
             )
+
+    def unsealed_entries(self, collective_id: str) -> Iterator[Draft]:
+        """The entries not sealed yet, in the order the sealer will seal them."""
+        rows = self._conn.execution_options(yield_per=_STREAM).execute(
+            _UNSEALED, {"collective_id": collective_id}
+        )
+        for r in rows:
+            yield _draft(r)
+
+
+def _row(d: Draft, position: int, part: int) -> dict[str, object]:
+    return {
+        "collective_id": d.collective_id,
+        "position": position,
+        "part": part,
+        "transfer_id": d.transfer_id,
+        "event": d.event.value,
+        "debit_account_id": d.debit_account_id,
+        "credit_account_id": d.credit_account_id,
+        "amount": d.amount,
+        "kind": d.kind,
+        "at_us": d.at_us,
+        "was_reserved": d.was_reserved,
+    }
+
+
+def seal_after_commit(engine: Engine, collective_ids: Iterable[str]) -> None:
+    """Seal what a committed transaction left unsealed, in a short transaction of its own.
+
+    Waits for a sealer already at work (it may have started before this commit); a failure is
+    logged, never raised: the payment is committed, and the next sealer seals it.
+    """
+    for collective_id in sorted(collective_ids):
+        try:
+            with engine.begin() as conn:
+                journal = SqlJournal(conn, sealing=Sealing.DEFERRED)
+                if journal.has_unsealed(collective_id):  # else another sealer took them
+                    journal.seal_pending(collective_id)
+        except Exception:
+            log.exception("sealing the journal of %s failed; the next sealer will", collective_id)
 
 
 _IDEMPOTENCY_KEY = select(idempotency_keys).where(
