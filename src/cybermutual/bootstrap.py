@@ -83,9 +83,7 @@ def build_services(
     test passes a seeded ``random.Random`` to reproduce draws.
     """
     clock = clock or SystemClock()
-    uow = SqlUnitOfWorkFactory(
-        engine, sealing=journal_sealing, seal_after_commit=seal_after_commit
-    )
+    uow = SqlUnitOfWorkFactory(engine, sealing=journal_sealing, seal_after_commit=seal_after_commit)
     policy_impact = PolicyImpactService(
         uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
     )
@@ -195,6 +193,14 @@ def _services(engine: Engine, settings: Settings) -> Services:
         journal_sealing=settings.journal_sealing,
         seal_after_commit=settings.seal_after_commit,
     )
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process of ``serve --workers N`` (uvicorn calls this in each).
+
+    The supervisor migrated the database and runs the tick; a worker only serves requests.
+    """
+    return build_app(build(migrate=False))
 
 
 def build_app(services: Services) -> FastAPI:

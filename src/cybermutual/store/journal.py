@@ -278,9 +278,7 @@ class SqlJournal:
     def sealed_at_us(self, collective_id: str) -> int | None:
         """The newest entry a sealer sealed after its commit (None: never)."""
         found = self._conn.execute(
-            select(ledger_heads.c.sealed_at_us).where(
-                ledger_heads.c.collective_id == collective_id
-            )
+            select(ledger_heads.c.sealed_at_us).where(ledger_heads.c.collective_id == collective_id)
         ).scalar()
         return None if found is None else int(found)
 
