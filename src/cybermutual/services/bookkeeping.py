@@ -207,8 +207,8 @@ class Books:
         self.levies[movement.transfer.parent_id] = movement.transfer.amount
 
     def _check_levy_rate(self, uow: UnitOfWork) -> None:
-        """Once entitled to write the journal, the levy rate must still be the one charged: a vote that
-        changed it meanwhile makes this payment retry (it is rare, and never half-applied)."""
+        """Once entitled to write the journal, the levy rate must still be the one charged: a
+        vote that changed it meanwhile makes this payment retry (rare, never half-applied)."""
         current = uow.collectives.by_slug(self.collective.slug)
         if current is not None and current.charter.levy_rate != self.collective.charter.levy_rate:
             raise LevyRateChanged(
