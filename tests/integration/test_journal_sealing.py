@@ -12,6 +12,7 @@ from cybermutual.services.bookkeeping import Books
 from cybermutual.services.container import Services
 from cybermutual.services.ledger import SEAL_GRACE_US
 from cybermutual.services.loading import load_collective
+from cybermutual.store.uow import SqlUnitOfWork
 from tests.helpers import FAST_PASSWORDS, FakeClock, members
 
 
@@ -126,6 +127,7 @@ def test_gaps_and_late_commits_seal_in_a_verifiable_order(
             books.account_of(payer), books.account_of(payee), amount, kind=TransferKind.PAYMENT
         )
         books.close()
+        assert isinstance(uow, SqlUnitOfWork)
         position = uow.connection.execute(
             text("SELECT max(position) FROM journal_entries WHERE seq IS NULL")
         ).scalar_one()
