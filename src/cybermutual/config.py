@@ -29,11 +29,12 @@ class Settings(BaseSettings):
         "and basic income); 0 turns the in-process scheduler off (run 'cybermutual tick' "
         "from cron instead)",
     )
-    journal_sealing: Literal["auto", "inline", "deferred"] = Field(
+    journal_sealing: Literal["auto", "inline", "deferred", "opportunistic"] = Field(
         default="auto",
         description="how journal entries are hash-chained: 'inline' by the transaction that "
         "writes them, 'deferred' right after it commits (no writer waits on the journal's "
-        "head); 'auto' is deferred on PostgreSQL, inline on SQLite",
+        "head), 'opportunistic' inline when no one else is sealing, else deferred; 'auto' is "
+        "opportunistic on PostgreSQL, inline on SQLite",
     )
     seal_after_commit: bool = Field(
         default=True,

@@ -52,9 +52,11 @@ def test_an_unsealed_tail_is_counted_then_sealed(deferred: Services) -> None:
     assert deferred.ledger.seal() == 0  # nothing left
 
 
-def test_sealing_right_after_commit_leaves_no_tail(engine: Engine, clock: FakeClock) -> None:
+@pytest.mark.parametrize("sealing", ["deferred", "opportunistic"])
+def test_a_lone_writer_leaves_no_tail(engine: Engine, clock: FakeClock, sealing: str) -> None:
+    """Sealed right after its commit (deferred), or in its own transaction (opportunistic)."""
     services = build_services(
-        engine, clock=clock, passwords=FAST_PASSWORDS, journal_sealing="deferred"
+        engine, clock=clock, passwords=FAST_PASSWORDS, journal_sealing=sealing
     )
     slug, (a, b) = members(services, 2)
     _pay(services, slug, a.id, b.id, 300, "k1")

@@ -84,15 +84,17 @@ _SEALING, _BARRIER = 0x4A53, 0x4A42
 
 
 class Sealing(StrEnum):
-    INLINE = "inline"  # entries are chained by the transaction that writes them
-    DEFERRED = "deferred"  # entries are chained right after their transaction commits
+    INLINE = "inline"  # chained by the transaction that writes them, waiting for the head
+    DEFERRED = "deferred"  # chained after their transaction commits, by a sealer
+    #: chained by the writing transaction if no one else is sealing, else deferred
+    OPPORTUNISTIC = "opportunistic"
 
 
 def sealing_for(engine: Engine, configured: str = "auto") -> Sealing:
-    """``auto``: deferred on PostgreSQL (many writers), inline on SQLite (one writer anyway)."""
+    """``auto``: opportunistic on PostgreSQL (many writers), inline on SQLite (one writer)."""
     if configured != "auto":
         return Sealing(configured)
-    return Sealing.DEFERRED if engine.dialect.name == "postgresql" else Sealing.INLINE
+    return Sealing.OPPORTUNISTIC if engine.dialect.name == "postgresql" else Sealing.INLINE
 
 
 def _draft(r: Any) -> Draft:
@@ -168,16 +170,28 @@ class SqlJournal:
 
     def enter(self, collective_id: str) -> None:
         """Take this transaction's right to write entries (before checking what they depend
-        on, such as the levy rate): the head (inline) or the barrier, shared (deferred)."""
+        on, such as the levy rate).
+
+        Inline: the sealing lock and the head, waiting for them. Opportunistic: the sealing
+        lock if it is free (then this transaction seals what is pending and its own entries,
+        so a lone writer or a big batch pays for no second transaction), else as deferred.
+        Deferred: the barrier, shared; the entries are left for a sealer. Only an inline writer
+        ever waits here for another writer's commit.
+        """
         if collective_id in self._inline:
             return
         if self._sealing is Sealing.INLINE:
             # pending entries of deferred writers first, so nobody is chained out of turn
             head = self._seal_pending(collective_id, wait=True)
-            assert head is not None
-            self._inline[collective_id] = head
-        elif self._postgres:
-            self._advisory("pg_advisory_xact_lock_shared", _BARRIER, collective_id)
+        else:
+            free = self._sealing is Sealing.OPPORTUNISTIC
+            head = self._seal_pending(collective_id, wait=False) if free else None
+            if head is None:
+                if self._postgres:  # (SQLite has one writer at a time anyway)
+                    self._advisory("pg_advisory_xact_lock_shared", _BARRIER, collective_id)
+                return
+        assert head is not None
+        self._inline[collective_id] = head
 
     def write(self, collective_id: str, drafts: Sequence[Draft]) -> None:
         """Write a transaction's entries at its position (after ``enter``)."""
@@ -334,15 +348,16 @@ def _row(d: Draft, position: int, part: int) -> dict[str, object]:
 def seal_after_commit(engine: Engine, collective_ids: Iterable[str]) -> None:
     """Seal what a committed transaction left unsealed, in a short transaction of its own.
 
-    Waits for a sealer already at work (it may have started before this commit); a failure is
-    logged, never raised: the payment is committed, and the next sealer seals it.
+    Skipped if another sealer is at work: it, the next writer or the background sealer (every
+    tick of ``serve``) seals these entries; nobody waits for a sealer. A failure is logged,
+    never raised: the payment is committed, and the next sealer seals it.
     """
     for collective_id in sorted(collective_ids):
         try:
             with engine.begin() as conn:
                 journal = SqlJournal(conn, sealing=Sealing.DEFERRED)
                 if journal.has_unsealed(collective_id):  # else another sealer took them
-                    journal.seal_pending(collective_id)
+                    journal.seal_pending(collective_id, wait=False)
         except Exception:
             log.exception("sealing the journal of %s failed; the next sealer will", collective_id)
 
