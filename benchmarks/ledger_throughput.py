@@ -81,8 +81,18 @@ def _process_client(
     url: str, ids: list[str], worker: int, count: int, start: Any, out: Any
 ) -> None:
     services = build_services(make_engine(url, pool_size=1), passwords=PASSWORDS)
+    _warm_up(services, ids, worker)
     start.wait()
     out.put(_pay_loop(services, ids, worker, count))
+
+
+def _warm_up(services: Services, ids: list[str], worker: int) -> None:
+    """One payment before the clock starts: a new process compiles its statements and opens
+    its connection on the first one, which a server does once, not per payment."""
+    payer, payee = ids[worker % len(ids)], ids[(worker + 1) % len(ids)]
+    services.ledger.pay(
+        "bench", payer=payer, payee=payee, amount=1, idempotency_key=f"warm-{worker}"
+    )
 
 
 def one_server(url: str, ids: list[str], *, clients: int, per_client: int) -> float:
@@ -91,6 +101,8 @@ def one_server(url: str, ids: list[str], *, clients: int, per_client: int) -> fl
     services = build_services(make_engine(url, pool_size=clients), passwords=PASSWORDS)
     start = threading.Barrier(clients + 1)
     done = [0] * clients
+
+    _warm_up(services, ids, clients)
 
     def client(worker: int) -> None:
         start.wait()

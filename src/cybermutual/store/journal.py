@@ -23,7 +23,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, case, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from cybermutual.domain.idempotency import IdempotencyRecord
 from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry, seal
@@ -41,6 +52,19 @@ _SEAL_BATCH = 5_000  # unsealed entries sealed per statement batch
 
 _HEAD = select(ledger_heads).where(ledger_heads.c.collective_id == bindparam("collective_id"))
 _LOCK_HEAD = _HEAD.with_for_update()
+# the head, locked, and whether anything waits to be sealed: one round trip for both
+_LOCK_HEAD_PENDING = (
+    select(
+        ledger_heads.c.seq,
+        ledger_heads.c.hash,
+        exists()
+        .where(journal_entries.c.collective_id == ledger_heads.c.collective_id)
+        .where(journal_entries.c.seq.is_(None))
+        .label("pending"),
+    )
+    .where(ledger_heads.c.collective_id == bindparam("collective_id"))
+    .with_for_update(of=ledger_heads)
+)
 _MOVE_HEAD = (
     update(ledger_heads)
     .where(ledger_heads.c.collective_id == bindparam("head_of"))
@@ -117,6 +141,7 @@ class SqlJournal:
         self._sealing = sealing
         self._postgres = conn.dialect.name == "postgresql"
         self._inline: dict[str, ChainHead] = {}  # collectives this transaction chains itself
+        self._drawn: dict[str, int] = {}  # positions drawn with a lock, not written yet
         #: collectives this transaction left unsealed entries in (sealed after the commit)
         self.unsealed: set[str] = set()
 
@@ -185,7 +210,7 @@ class SqlJournal:
             head = self._seal_pending(collective_id, wait=True)
         else:
             free = self._sealing is Sealing.OPPORTUNISTIC
-            head = self._seal_pending(collective_id, wait=False) if free else None
+            head = self._seal_pending(collective_id, wait=False, draw=True) if free else None
             if head is None:
                 if self._postgres:  # (SQLite has one writer at a time anyway)
                     self._advisory("pg_advisory_xact_lock_shared", _BARRIER, collective_id)
@@ -198,7 +223,7 @@ class SqlJournal:
         if not drafts:
             return
         self.enter(collective_id)
-        position = self._next_position(collective_id)
+        position = self._drawn.pop(collective_id, None) or self._next_position(collective_id)
         head = self._inline.get(collective_id)
         if head is None:
             rows = [_row(d, position, part) for part, d in enumerate(drafts)]
@@ -233,12 +258,31 @@ class SqlJournal:
         head = self._seal_pending(collective_id, wait=wait)
         return None if head is None else head.seq - before
 
-    def _seal_pending(self, collective_id: str, *, wait: bool) -> ChainHead | None:
+    def _seal_pending(
+        self, collective_id: str, *, wait: bool, draw: bool = False
+    ) -> ChainHead | None:
+        """Take the sealing lock (or give up, unless ``wait``), seal what is pending; the head.
+
+        ``draw``: draw the writer's position in the same round trip as the lock (the payment
+        path counts round trips: each one is a wait on the database).
+        """
         if self._postgres:
             function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-            if not self._advisory(function, _SEALING, collective_id):
+            position = ", nextval('journal_positions')" if draw else ""
+            found = self._conn.execute(
+                text(f"SELECT {function}(:kind, hashtext(:collective_id)){position}"),
+                {"kind": _SEALING, "collective_id": collective_id},
+            ).one()
+            if draw:
+                self._drawn[collective_id] = int(found[1])
+            if found[0] is False:
                 return None
-        head = self._head(collective_id, lock=True)
+        row = self._conn.execute(_LOCK_HEAD_PENDING, {"collective_id": collective_id}).first()
+        if row is None:
+            return ChainHead(collective_id)
+        head = ChainHead(collective_id, row.seq, row.hash)
+        if not row.pending:
+            return head
         while True:
             rows = self._conn.execute(
                 _UNSEALED.limit(_SEAL_BATCH), {"collective_id": collective_id}
