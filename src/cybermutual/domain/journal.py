@@ -385,6 +385,21 @@ def _check_write_off(
         )
 
 
+def _merged(
+    last_events: Iterable[tuple[str, EntryEvent]], transfers: Iterable[Transfer]
+) -> Iterator[tuple[Transfer, EntryEvent | None]]:
+    """Each transfer with its last journaled event: two streams in id order, merged."""
+    events = iter(last_events)
+    pending = next(events, None)
+    for transfer in transfers:
+        while pending is not None and pending[0] < transfer.id:
+            pending = next(events, None)
+        if pending is not None and pending[0] == transfer.id:
+            yield transfer, pending[1]
+        else:
+            yield transfer, None
+
+
 _TRADE = frozenset(k.value for k in TRADE_KINDS)
 _END = JournalEntry("", 0, "", EntryEvent.VOIDED, "", "", 0, "", 0, "", "")
 
@@ -399,6 +414,7 @@ def verify(
     demurrage: DemurrageRule | None = None,
     tail: Iterable[Draft] = (),
     stale_before_us: int | None = None,
+    last_events: Iterable[tuple[str, EntryEvent]] | None = None,
 ) -> Verification:
     """Recompute the chain, every balance, reservation, levy and demurrage, and the zero sum.
 
@@ -407,6 +423,10 @@ def verify(
     entry's (the balances already hold it) and its length is reported as ``unsealed``; it is a
     problem only if part of it was written before ``stale_before_us`` (a sealer ran since and
     left it behind).
+
+    ``last_events``: each transfer's last journaled event, in transfer id order; given it, the
+    ``transfers`` come in id order too and the two are merged, so memory does not grow with the
+    journal (else the last events are collected while the entries are replayed).
     """
     problems: list[Problem] = []
     balance: dict[str, int] = defaultdict(int)
@@ -456,7 +476,8 @@ def verify(
             if entry.event is EntryEvent.POSTED:
                 balance[entry.debit_account_id] -= entry.amount
                 balance[entry.credit_account_id] += entry.amount
-        last_event[entry.transfer_id] = entry.event
+        if last_events is None:
+            last_event[entry.transfer_id] = entry.event
         if levies is not None:
             levies.see(entry)
     if levies is not None:
@@ -530,8 +551,12 @@ def verify(
         EntryEvent.POSTED: TransferStatus.POSTED,
         EntryEvent.VOIDED: TransferStatus.VOIDED,
     }
-    for transfer in transfers:
-        event = last_event.get(transfer.id)
+    events = (
+        _merged(last_events, transfers)
+        if last_events is not None
+        else ((t, last_event.get(t.id)) for t in transfers)
+    )
+    for transfer, event in events:
         if event is None or expected[event] is not transfer.status:
             problems.append(
                 Problem(

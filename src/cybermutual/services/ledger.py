@@ -494,6 +494,7 @@ class LedgerService(WalletReads):
                     tuple(uow.money_rules.demurrage_runs(collective.id)), fund.id
                 ),
                 tail=uow.journal.unsealed_entries(collective.id) if tail else (),
+                last_events=uow.journal.last_events(collective.id),
                 stale_before_us=None if sealed_at is None else sealed_at - SEAL_GRACE_US,
             )
             open_orders = uow.market.orders.open_of(collective.id)

@@ -24,7 +24,7 @@ from cybermutual.domain.commons import (
     UsageStats,
 )
 from cybermutual.domain.idempotency import IdempotencyRecord
-from cybermutual.domain.journal import ChainHead, Draft, JournalEntry
+from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry
 from cybermutual.domain.ledger import Account, AccountKind, Transfer
 from cybermutual.domain.login_throttle import Bucket
 from cybermutual.domain.membership import Membership, MembershipStatus
@@ -273,6 +273,10 @@ class JournalRepository(Protocol):
 
     def entries(self, collective_id: str) -> Iterator[JournalEntry]:
         """The sealed entries, in chain order, streamed."""
+        ...
+
+    def last_events(self, collective_id: str) -> Iterator[tuple[str, EntryEvent]]:
+        """Each transfer's last journaled event, in transfer id order, streamed."""
         ...
 
     def unsealed_entries(self, collective_id: str) -> Iterator[Draft]:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     bindparam,
@@ -364,6 +365,26 @@ class SqlJournal:
                 was_reserved=bool(r.was_reserved),
             )
 
+    def last_events(self, collective_id: str) -> Iterator[tuple[str, EntryEvent]]:
+        """Each transfer's last journaled event, in transfer id order, streamed (a transfer's
+        entries touch the same accounts, so their positions are in the order they happened)."""
+        rows = self._conn.execution_options(yield_per=_STREAM).execute(
+            select(journal_entries.c.transfer_id, journal_entries.c.event)
+            .where(journal_entries.c.collective_id == collective_id)
+            .order_by(
+                by_code_point(self._conn, journal_entries.c.transfer_id),
+                journal_entries.c.position,
+                journal_entries.c.part,
+            )
+        )
+        current: tuple[str, EntryEvent] | None = None
+        for transfer_id, event in rows:
+            if current is not None and current[0] != transfer_id:
+                yield current
+            current = (transfer_id, EntryEvent(event))
+        if current is not None:
+            yield current
+
     def unsealed_entries(self, collective_id: str) -> Iterator[Draft]:
         """The entries not sealed yet, in the order the sealer will seal them."""
         rows = self._conn.execution_options(yield_per=_STREAM).execute(
@@ -371,6 +392,12 @@ class SqlJournal:
         )
         for r in rows:
             yield _draft(r)
+
+
+def by_code_point(conn: Connection, column: ColumnElement[str]) -> ColumnElement[str]:
+    """``column`` ordered as Python orders strings (PostgreSQL's collation may not), so two
+    streams sorted by the database can be merged in Python."""
+    return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
 def _row(d: Draft, position: int, part: int) -> dict[str, object]:

@@ -28,6 +28,7 @@ from cybermutual.domain.ledger import (
 )
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.services.ports import Page
+from cybermutual.store.journal import by_code_point
 from cybermutual.store.pagination import (
     cursor_int,
     cursor_moment,
@@ -417,8 +418,11 @@ class SqlTransfers:
         return [_transfer(row) for row in rows]
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]:
+        """Every transfer of the collective, in id order, streamed."""
         rows = self._conn.execution_options(yield_per=_STREAM).execute(
-            select(transfers).where(transfers.c.collective_id == collective_id)
+            select(transfers)
+            .where(transfers.c.collective_id == collective_id)
+            .order_by(by_code_point(self._conn, transfers.c.id))
         )
         for row in rows:
             yield _transfer(row)
