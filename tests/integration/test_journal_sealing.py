@@ -153,3 +153,23 @@ def test_gaps_and_late_commits_seal_in_a_verifiable_order(
     with engine.connect() as conn:
         order = conn.execute(text("SELECT position FROM journal_entries ORDER BY seq")).scalars()
         assert list(order) == [late_position, early_position]
+
+
+def test_a_status_changed_behind_the_journal_fails_verify(
+    services: Services, engine: Engine
+) -> None:
+    """The streamed status check (two id-ordered streams merged) still finds each transfer."""
+    slug, (a, b, c) = members(services, 3)
+    for n in range(5):
+        _pay(services, slug, (a, b, c)[n % 3].id, (b, c, a)[n % 3].id, 10 + n, f"k{n}")
+    with engine.begin() as conn:
+        tampered = conn.execute(
+            text("SELECT id FROM transfers ORDER BY id LIMIT 1 OFFSET 2")
+        ).scalar_one()
+        conn.execute(
+            text("UPDATE transfers SET status = 'voided' WHERE id = :id"), {"id": tampered}
+        )
+    result = services.ledger.verify(slug)
+    assert [(p.kind, p.ids.get("transfer")) for p in result.problems] == [
+        ("status_not_journaled", tampered)
+    ]
