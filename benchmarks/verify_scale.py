@@ -47,7 +47,7 @@ def seed(url: str, *, members: int, entries: int) -> None:
         slug="big",
         name="Big",
         currency=Currency("BIG", "Big", 2),
-        charter=Charter(default_credit_limit=10**12),  # type: ignore[call-arg]
+        charter=Charter(default_credit_limit=10**12),
     )
     with engine.begin() as conn:  # members straight into the tables: registering is argon2
         raw = conn.connection.driver_connection

@@ -416,7 +416,7 @@ def _row(d: Draft, position: int, part: int) -> dict[str, object]:
     }
 
 
-def seal_after_commit(engine: Engine, collective_ids: Iterable[str]) -> None:
+def seal_after_commit(conn: Connection, collective_ids: Iterable[str]) -> None:
     """Seal what a committed transaction left unsealed, in a short transaction of its own.
 
     Skipped if another sealer is at work: it, the next writer or the background sealer (every
@@ -425,7 +425,7 @@ def seal_after_commit(engine: Engine, collective_ids: Iterable[str]) -> None:
     """
     for collective_id in sorted(collective_ids):
         try:
-            with engine.begin() as conn:
+            with conn.begin():  # the committed transaction's connection, in a new transaction
                 journal = SqlJournal(conn, sealing=Sealing.DEFERRED)
                 if journal.has_unsealed(collective_id):  # else another sealer took them
                     journal.seal_pending(collective_id, wait=False)

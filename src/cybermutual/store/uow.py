@@ -116,7 +116,8 @@ class SqlUnitOfWork:
         self._tx.commit()
         unsealed, self.journal.unsealed = self.journal.unsealed, set()
         if unsealed and self._seal_after_commit:
-            seal_after_commit(self._engine, unsealed)
+            assert self._conn is not None
+            seal_after_commit(self._conn, unsealed)
 
     @property
     def connection(self) -> Connection:
