@@ -386,18 +386,18 @@ def _check_write_off(
 
 
 def _merged(
-    last_events: Iterable[tuple[str, EntryEvent]], transfers: Iterable[Transfer]
-) -> Iterator[tuple[Transfer, EntryEvent | None]]:
-    """Each transfer with its last journaled event: two streams in id order, merged."""
+    last_events: Iterable[tuple[str, EntryEvent]], statuses: Iterable[tuple[str, TransferStatus]]
+) -> Iterator[tuple[str, TransferStatus, EntryEvent | None]]:
+    """Each transfer's status with its last journaled event: two streams in id order, merged."""
     events = iter(last_events)
     pending = next(events, None)
-    for transfer in transfers:
-        while pending is not None and pending[0] < transfer.id:
+    for transfer_id, status in statuses:
+        while pending is not None and pending[0] < transfer_id:
             pending = next(events, None)
-        if pending is not None and pending[0] == transfer.id:
-            yield transfer, pending[1]
+        if pending is not None and pending[0] == transfer_id:
+            yield transfer_id, status, pending[1]
         else:
-            yield transfer, None
+            yield transfer_id, status, None
 
 
 _TRADE = frozenset(k.value for k in TRADE_KINDS)
@@ -415,6 +415,7 @@ def verify(
     tail: Iterable[Draft] = (),
     stale_before_us: int | None = None,
     last_events: Iterable[tuple[str, EntryEvent]] | None = None,
+    statuses: Iterable[tuple[str, TransferStatus]] = (),
 ) -> Verification:
     """Recompute the chain, every balance, reservation, levy and demurrage, and the zero sum.
 
@@ -425,8 +426,9 @@ def verify(
     left it behind).
 
     ``last_events``: each transfer's last journaled event, in transfer id order; given it, the
-    ``transfers`` come in id order too and the two are merged, so memory does not grow with the
-    journal (else the last events are collected while the entries are replayed).
+    ``transfers`` (or just their ``statuses``, as (id, status) pairs) come in id order too and
+    are merged with it, so memory does not grow with the journal (else the last events are
+    collected while the entries are replayed).
     """
     problems: list[Problem] = []
     balance: dict[str, int] = defaultdict(int)
@@ -551,18 +553,19 @@ def verify(
         EntryEvent.POSTED: TransferStatus.POSTED,
         EntryEvent.VOIDED: TransferStatus.VOIDED,
     }
+    pairs = chain(((t.id, t.status) for t in transfers), statuses)
     events = (
-        _merged(last_events, transfers)
+        _merged(last_events, pairs)
         if last_events is not None
-        else ((t, last_event.get(t.id)) for t in transfers)
+        else ((i, s, last_event.get(i)) for i, s in pairs)
     )
-    for transfer, event in events:
-        if event is None or expected[event] is not transfer.status:
+    for transfer_id, status, event in events:
+        if event is None or expected[event] is not status:
             problems.append(
                 Problem(
                     "status_not_journaled",
-                    f"transfer {transfer.id}: status {transfer.status.value} not journaled",
-                    {"transfer": transfer.id},
+                    f"transfer {transfer_id}: status {status.value} not journaled",
+                    {"transfer": transfer_id},
                 )
             )
     return Verification(not problems, count, end_hash, tuple(problems), unsealed)

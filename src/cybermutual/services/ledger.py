@@ -487,7 +487,7 @@ class LedgerService(WalletReads):
             books = journal.verify(
                 uow.journal.entries(collective.id),
                 accounts,
-                transfers=uow.transfers.all_of(collective.id),
+                statuses=uow.transfers.statuses_of(collective.id),
                 head=before,
                 levy=rule,
                 demurrage=journal.DemurrageRule(

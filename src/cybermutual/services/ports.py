@@ -25,7 +25,7 @@ from cybermutual.domain.commons import (
 )
 from cybermutual.domain.idempotency import IdempotencyRecord
 from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry
-from cybermutual.domain.ledger import Account, AccountKind, Transfer
+from cybermutual.domain.ledger import Account, AccountKind, Transfer, TransferStatus
 from cybermutual.domain.login_throttle import Bucket
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
@@ -211,6 +211,10 @@ class TransferRepository(Protocol):
     def of_account(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]: ...
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]: ...
+
+    def statuses_of(self, collective_id: str) -> Iterator[tuple[str, TransferStatus]]:
+        """Every transfer's (id, status), in id order, streamed."""
+        ...
 
     def postings_of(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
         """The posted transfers that changed this account, newest posting first."""

@@ -417,6 +417,18 @@ class SqlTransfers:
         )
         return [_transfer(row) for row in rows]
 
+    def statuses_of(self, collective_id: str) -> Iterator[tuple[str, TransferStatus]]:
+        """Every transfer's (id, status), in id order, streamed (what ``verify`` compares with
+        the journal; building whole transfers was a quarter of its time)."""
+        rows = self._conn.execution_options(yield_per=_STREAM).execute(
+            select(transfers.c.id, transfers.c.status)
+            .where(transfers.c.collective_id == collective_id)
+            .order_by(by_code_point(self._conn, transfers.c.id))
+        )
+        statuses = {s.value: s for s in TransferStatus}
+        for transfer_id, status in rows:
+            yield transfer_id, statuses[status]
+
     def all_of(self, collective_id: str) -> Iterator[Transfer]:
         """Every transfer of the collective, in id order, streamed."""
         rows = self._conn.execution_options(yield_per=_STREAM).execute(
