@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from cybermutual.domain.idempotency import IdempotencyRecord
 from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry, seal
+from cybermutual.store.raw import insert_rows
 from cybermutual.store.tables import (
     idempotency_keys,
     journal_entries,
@@ -227,23 +228,26 @@ class SqlJournal:
         position = self._drawn.pop(collective_id, None) or self._next_position(collective_id)
         head = self._inline.get(collective_id)
         if head is None:
-            rows = [_row(d, position, part) for part, d in enumerate(drafts)]
-            self._conn.execute(insert(journal_entries), rows)
+            self._insert(
+                [(*_row(d, position, part), None, None, None) for part, d in enumerate(drafts)]
+            )
             self.unsealed.add(collective_id)
             return
         entries, new_head = seal(head, drafts)
-        self._conn.execute(
-            insert(journal_entries),
+        self._insert(
             [
-                {**_row(d, position, part), "seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash}
+                (*_row(d, position, part), e.seq, e.prev_hash, e.hash)
                 for part, (d, e) in enumerate(zip(drafts, entries, strict=True))
-            ],
+            ]
         )
         self._conn.execute(
             _MOVE_HEAD,
             {"head_of": collective_id, "new_seq": new_head.seq, "new_hash": new_head.hash},
         )
         self._inline[collective_id] = new_head
+
+    def _insert(self, rows: list[tuple[object, ...]]) -> None:
+        insert_rows(self._conn, journal_entries, _COLUMNS, rows)  # the hot path: see store.raw
 
     def _next_position(self, collective_id: str) -> int:
         if self._postgres:
@@ -415,20 +419,27 @@ def by_code_point(conn: Connection, column: ColumnElement[str]) -> ColumnElement
     return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
-def _row(d: Draft, position: int, part: int) -> dict[str, object]:
-    return {
-        "collective_id": d.collective_id,
-        "position": position,
-        "part": part,
-        "transfer_id": d.transfer_id,
-        "event": d.event.value,
-        "debit_account_id": d.debit_account_id,
-        "credit_account_id": d.credit_account_id,
-        "amount": d.amount,
-        "kind": d.kind,
-        "at_us": d.at_us,
-        "was_reserved": d.was_reserved,
-    }
+_COLUMNS = (
+    *("collective_id", "position", "part", "transfer_id", "event", "debit_account_id"),
+    *("credit_account_id", "amount", "kind", "at_us", "was_reserved", "seq", "prev_hash", "hash"),
+)
+
+
+def _row(d: Draft, position: int, part: int) -> tuple[object, ...]:
+    """The first columns of ``_COLUMNS`` (the chain's three follow)."""
+    return (
+        d.collective_id,
+        position,
+        part,
+        d.transfer_id,
+        d.event.value,
+        d.debit_account_id,
+        d.credit_account_id,
+        d.amount,
+        d.kind,
+        d.at_us,
+        d.was_reserved,
+    )
 
 
 def seal_after_commit(conn: Connection, collective_ids: Iterable[str]) -> None:

@@ -37,6 +37,7 @@ from cybermutual.store.pagination import (
     newest_after,
     newest_cursor,
 )
+from cybermutual.store.raw import insert_rows
 from cybermutual.store.tables import (
     accounts,
     listings,
@@ -270,23 +271,11 @@ def _transfer(row: Any) -> Transfer:
     )
 
 
-def _transfer_values(t: Transfer) -> dict[str, object]:
-    return {
-        "id": t.id,
-        "collective_id": t.collective_id,
-        "debit_account_id": t.debit_account_id,
-        "credit_account_id": t.credit_account_id,
-        "amount": t.amount,
-        "kind": t.kind.value,
-        "status": t.status.value,
-        "memo": t.memo,
-        "created_at": t.created_at,
-        "settled_at": t.settled_at,
-        "parent_id": t.parent_id,
-        "initiated_by": t.initiated_by,
-        "batch_id": t.batch_id,
-        "batch_index": t.batch_index,
-    }
+_TRANSFER_COLUMNS = (
+    *("id", "collective_id", "debit_account_id", "credit_account_id", "amount", "kind"),
+    *("status", "memo", "created_at", "settled_at", "parent_id", "initiated_by", "batch_id"),
+    "batch_index",
+)
 
 
 class SqlTransfers:
@@ -294,8 +283,19 @@ class SqlTransfers:
         self._conn = conn
 
     def add(self, new: Sequence[Transfer]) -> None:
-        if new:
-            self._conn.execute(insert(transfers), [_transfer_values(t) for t in new])
+        insert_rows(  # the hot path: see store.raw
+            self._conn,
+            transfers,
+            _TRANSFER_COLUMNS,
+            [
+                (
+                    *(t.id, t.collective_id, t.debit_account_id, t.credit_account_id, t.amount),
+                    *(t.kind.value, t.status.value, t.memo, t.created_at, t.settled_at),
+                    *(t.parent_id, t.initiated_by, t.batch_id, t.batch_index),
+                )
+                for t in new
+            ],
+        )
 
     def get(self, transfer_id: str) -> Transfer | None:
         row = self._conn.execute(select(transfers).where(transfers.c.id == transfer_id)).first()
