@@ -505,21 +505,15 @@ class SqlIdempotency:
         return {pair: record for pair, record in found.items() if pair in wanted}
 
     def add_many(self, records: Sequence[IdempotencyRecord], *, now: datetime) -> None:
-        if records:
-            self._conn.execute(
-                insert(idempotency_keys),
-                [
-                    {
-                        "collective_id": r.collective_id,
-                        "member_id": r.member_id,
-                        "key": r.key,
-                        "fingerprint": r.fingerprint,
-                        "result_ref": r.result_ref,
-                        "created_at": now,
-                    }
-                    for r in records
-                ],
-            )
+        insert_rows(  # the hot path (a group of payments): see store.raw
+            self._conn,
+            idempotency_keys,
+            ("collective_id", "member_id", "key", "fingerprint", "result_ref", "created_at"),
+            [
+                (r.collective_id, r.member_id, r.key, r.fingerprint, r.result_ref, now)
+                for r in records
+            ],
+        )
 
     def add(self, record: IdempotencyRecord, *, now: datetime) -> None:
         self._conn.execute(

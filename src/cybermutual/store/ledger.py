@@ -37,7 +37,7 @@ from cybermutual.store.pagination import (
     newest_after,
     newest_cursor,
 )
-from cybermutual.store.raw import insert_rows
+from cybermutual.store.raw import insert_rows, update_rows
 from cybermutual.store.tables import (
     accounts,
     listings,
@@ -113,16 +113,6 @@ _LOCK_MEMBERS_AND_SYSTEM = (
 _STANDING = select(memberships).where(
     memberships.c.collective_id == bindparam("collective_id"),
     memberships.c.member_id.in_(bindparam("member_ids", expanding=True)),
-)
-_SAVE_BALANCES = (
-    update(accounts)
-    .where(accounts.c.id == bindparam("account_id"))
-    .values(
-        balance=bindparam("new_balance"),
-        reserved=bindparam("new_reserved"),
-        levy_carry=bindparam("new_levy_carry"),
-        demurrage_carry=bindparam("new_demurrage_carry"),
-    )
 )
 
 
@@ -205,20 +195,12 @@ class SqlAccounts:
         return {row.id: _account(row) for row in rows}
 
     def save_balances(self, changed: Sequence[Account]) -> None:
-        if not changed:
-            return
-        self._conn.execute(
-            _SAVE_BALANCES,
-            [
-                {
-                    "account_id": a.id,
-                    "new_balance": a.balance,
-                    "new_reserved": a.reserved,
-                    "new_levy_carry": a.levy_carry,
-                    "new_demurrage_carry": a.demurrage_carry,
-                }
-                for a in changed
-            ],
+        update_rows(  # the hot path: see store.raw
+            self._conn,
+            accounts,
+            ("balance", "reserved", "levy_carry", "demurrage_carry"),
+            "id",
+            [(a.balance, a.reserved, a.levy_carry, a.demurrage_carry, a.id) for a in changed],
         )
 
     def set_credit_limit(self, account_id: str, credit_limit: int | None) -> None:

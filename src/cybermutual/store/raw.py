@@ -48,3 +48,36 @@ def insert_rows(
     ]
     if values:
         conn.exec_driver_sql(sql, values)
+
+
+def update_rows(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    key: str,
+    rows: Iterable[Sequence[object]],
+) -> None:
+    """``UPDATE table SET columns WHERE key = ...`` for every row (the columns' values, then
+    the key's)."""
+    sql, processors = _update(table, tuple(columns), key, conn.dialect)
+    values = [
+        tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(processors, row, strict=True)
+        )
+        for row in rows
+    ]
+    if values:
+        conn.exec_driver_sql(sql, values)
+
+
+@cache
+def _update(
+    table: Table, columns: tuple[str, ...], key: str, dialect: Dialect
+) -> tuple[str, tuple[_Processor, ...]]:
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sets = ", ".join(f"{name} = {mark}" for name in columns)
+    sql = f"UPDATE {table.name} SET {sets} WHERE {key} = {mark}"
+    return sql, tuple(
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in (*columns, key)
+    )
