@@ -1,4 +1,4 @@
-"""The hash-chained journal (entries, the head, the sealing of new entries) and idempotency keys.
+"""The hash-chained journal: entries, the head, and the sealing of new entries.
 
 Entries are written as drafts at a position and sealed into the chain in position order, either
 in the writing transaction (``inline``: SQLite's single writer) or right after it commits
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -37,11 +36,9 @@ from sqlalchemy import (
     update,
 )
 
-from cybermutual.domain.idempotency import IdempotencyRecord
 from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry, seal
 from cybermutual.store.raw import insert_rows
 from cybermutual.store.tables import (
-    idempotency_keys,
     journal_entries,
     journal_positions,
     ledger_heads,
@@ -457,72 +454,3 @@ def seal_after_commit(conn: Connection, collective_ids: Iterable[str]) -> None:
                     journal.seal_pending(collective_id, wait=False)
         except Exception:
             log.exception("sealing the journal of %s failed; the next sealer will", collective_id)
-
-
-_IDEMPOTENCY_KEY = select(idempotency_keys).where(
-    idempotency_keys.c.collective_id == bindparam("collective_id"),
-    idempotency_keys.c.member_id == bindparam("member_id"),
-    idempotency_keys.c.key == bindparam("key"),
-)
-
-
-_IDEMPOTENCY_KEYS = select(idempotency_keys).where(
-    idempotency_keys.c.collective_id == bindparam("collective_id"),
-    idempotency_keys.c.key.in_(bindparam("keys", expanding=True)),
-)
-
-
-class SqlIdempotency:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def get(self, collective_id: str, member_id: str, key: str) -> IdempotencyRecord | None:
-        row = self._conn.execute(
-            _IDEMPOTENCY_KEY, {"collective_id": collective_id, "member_id": member_id, "key": key}
-        ).first()
-        if row is None:
-            return None
-        return IdempotencyRecord(
-            row.collective_id, row.member_id, row.key, row.fingerprint, row.result_ref
-        )
-
-    def get_many(
-        self, collective_id: str, keys: Iterable[tuple[str, str]]
-    ) -> dict[tuple[str, str], IdempotencyRecord]:
-        wanted = set(keys)
-        if not wanted:
-            return {}
-        rows = self._conn.execute(
-            _IDEMPOTENCY_KEYS,
-            {"collective_id": collective_id, "keys": sorted(k for _, k in wanted)},
-        )
-        found = {
-            (row.member_id, row.key): IdempotencyRecord(
-                row.collective_id, row.member_id, row.key, row.fingerprint, row.result_ref
-            )
-            for row in rows
-        }
-        return {pair: record for pair, record in found.items() if pair in wanted}
-
-    def add_many(self, records: Sequence[IdempotencyRecord], *, now: datetime) -> None:
-        insert_rows(  # the hot path (a group of payments): see store.raw
-            self._conn,
-            idempotency_keys,
-            ("collective_id", "member_id", "key", "fingerprint", "result_ref", "created_at"),
-            [
-                (r.collective_id, r.member_id, r.key, r.fingerprint, r.result_ref, now)
-                for r in records
-            ],
-        )
-
-    def add(self, record: IdempotencyRecord, *, now: datetime) -> None:
-        self._conn.execute(
-            insert(idempotency_keys).values(
-                collective_id=record.collective_id,
-                member_id=record.member_id,
-                key=record.key,
-                fingerprint=record.fingerprint,
-                result_ref=record.result_ref,
-                created_at=now,
-            )
-        )

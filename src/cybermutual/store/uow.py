@@ -14,13 +14,8 @@ from cybermutual.store.commons_rounds import SqlAllocationRounds
 from cybermutual.store.economy import SqlEconomy
 from cybermutual.store.engine import READONLY
 from cybermutual.store.governance import SqlGovernance
-from cybermutual.store.journal import (
-    Sealing,
-    SqlIdempotency,
-    SqlJournal,
-    seal_after_commit,
-    sealing_for,
-)
+from cybermutual.store.idempotency import SqlIdempotency
+from cybermutual.store.journal import Sealing, SqlJournal, seal_after_commit, sealing_for
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
 from cybermutual.store.money_rules import SqlMoneyRules
