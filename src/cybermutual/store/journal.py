@@ -64,6 +64,12 @@ _LOCK_HEAD_PENDING = (
     .where(ledger_heads.c.collective_id == bindparam("collective_id"))
     .with_for_update(of=ledger_heads)
 )
+_LOCK_HEAD_PENDING_DRAW = _LOCK_HEAD_PENDING.add_columns(
+    select(func.coalesce(func.max(journal_entries.c.position), 0) + 1)
+    .where(journal_entries.c.collective_id == ledger_heads.c.collective_id)
+    .scalar_subquery()
+    .label("next_position")
+)
 _MOVE_HEAD = (
     update(ledger_heads)
     .where(ledger_heads.c.collective_id == bindparam("head_of"))
@@ -206,7 +212,7 @@ class SqlJournal:
             return
         if self._sealing is Sealing.INLINE:
             # pending entries of deferred writers first, so nobody is chained out of turn
-            head = self._seal_pending(collective_id, wait=True)
+            head = self._seal_pending(collective_id, wait=True, draw=True)
         else:
             free = self._sealing is Sealing.OPPORTUNISTIC
             head = self._seal_pending(collective_id, wait=False, draw=True) if free else None
@@ -279,7 +285,11 @@ class SqlJournal:
                 self._drawn[collective_id] = int(found[1])
             if found[0] is False:
                 return None
-        row = self._conn.execute(_LOCK_HEAD_PENDING, {"collective_id": collective_id}).first()
+        sqlite_draw = draw and not self._postgres  # SQLite's next position, in the same read
+        query = _LOCK_HEAD_PENDING_DRAW if sqlite_draw else _LOCK_HEAD_PENDING
+        row = self._conn.execute(query, {"collective_id": collective_id}).first()
+        if sqlite_draw and row is not None:
+            self._drawn[collective_id] = int(row.next_position)
         if row is None:
             return ChainHead(collective_id)
         head = ChainHead(collective_id, row.seq, row.hash)
