@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import re
 import subprocess
 import tempfile
@@ -81,8 +82,18 @@ def _process_client(
     url: str, ids: list[str], worker: int, count: int, start: Any, out: Any
 ) -> None:
     services = build_services(make_engine(url, pool_size=1), passwords=PASSWORDS)
+    _warm_up(services, ids, worker)
     start.wait()
     out.put(_pay_loop(services, ids, worker, count))
+
+
+def _warm_up(services: Services, ids: list[str], worker: int) -> None:
+    """One payment before the clock starts: a new process compiles its statements and opens
+    its connection on the first one, which a server does once, not per payment."""
+    payer, payee = ids[worker % len(ids)], ids[(worker + 1) % len(ids)]
+    services.ledger.pay(
+        "bench", payer=payer, payee=payee, amount=1, idempotency_key=f"warm-{worker}"
+    )
 
 
 def one_server(url: str, ids: list[str], *, clients: int, per_client: int) -> float:
@@ -91,6 +102,8 @@ def one_server(url: str, ids: list[str], *, clients: int, per_client: int) -> fl
     services = build_services(make_engine(url, pool_size=clients), passwords=PASSWORDS)
     start = threading.Barrier(clients + 1)
     done = [0] * clients
+
+    _warm_up(services, ids, clients)
 
     def client(worker: int) -> None:
         start.wait()
@@ -104,6 +117,44 @@ def one_server(url: str, ids: list[str], *, clients: int, per_client: int) -> fl
     for t in threads:
         t.join()
     return sum(done) / (time.perf_counter() - began)
+
+
+class LockWaits:
+    """Samples PostgreSQL's backends while a run goes on: the share of samples waiting on a
+    lock (the journal's head row before the sequencer) rather than on their clients or disk."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url.replace("postgresql+psycopg://", "postgresql://")
+        self._stop = threading.Event()
+        self.samples = self.waiting = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import psycopg
+
+        db = self._url.rsplit("/", 1)[1]
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            while not self._stop.is_set():
+                for (kind,) in conn.execute(
+                    "SELECT wait_event_type FROM pg_stat_activity "
+                    "WHERE datname = %s AND pid <> pg_backend_pid() AND state <> 'idle'",
+                    (db,),
+                ):
+                    self.samples += 1
+                    self.waiting += kind == "Lock"
+                time.sleep(0.02)
+
+    @property
+    def share(self) -> float:
+        return self.waiting / self.samples if self.samples else 0.0
 
 
 def many_servers(url: str, ids: list[str], *, clients: int, per_client: int) -> float:
@@ -173,7 +224,11 @@ def main() -> None:
     args = parser.parse_args()
     per_client = 50 if args.quick else 400
     batches, size = (5, 1_000) if args.quick else (40, 1_000)
-    figures: dict[str, Any] = {"clients": args.clients, "quick": args.quick}
+    figures: dict[str, Any] = {
+        "clients": args.clients,
+        "quick": args.quick,
+        "load_before": os.getloadavg(),  # the machine may be shared: figures scale with it
+    }
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
@@ -195,9 +250,11 @@ def main() -> None:
             figures["postgres_single"] = one_server(
                 url, ids, clients=args.clients, per_client=per_client
             )
-            figures["postgres_single_processes"] = many_servers(
-                url, ids, clients=args.clients, per_client=per_client // 4
-            )
+            with LockWaits(url) as waits:
+                figures["postgres_single_processes"] = many_servers(
+                    url, ids, clients=args.clients, per_client=per_client // 4
+                )
+            figures["postgres_processes_lock_wait_share"] = round(waits.share, 3)
             figures["postgres_batched"] = batched(url, ids, batches=batches, size=size)
             figures["postgres_verified"] = verify(url)
             figures["pgbench_tpcb"] = pgbench(
@@ -226,7 +283,9 @@ def main() -> None:
     console.print(table)
     console.print(
         f"ledger verify after the runs: sqlite={figures.get('sqlite_verified')}, "
-        f"postgres={figures.get('postgres_verified')}"
+        f"postgres={figures.get('postgres_verified')}; PostgreSQL backends waiting on a lock "
+        f"with {args.clients} processes: {figures.get('postgres_processes_lock_wait_share', 0):.0%}"
+        f" of samples; load average before: {figures['load_before'][0]:.1f}"
     )
     results = RESULTS.with_suffix(".quick.json") if args.quick else RESULTS
     results.parent.mkdir(exist_ok=True)

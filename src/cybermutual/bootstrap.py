@@ -90,6 +90,8 @@ def build_services(
     key_directory: KeyDirectory | None = None,
     federation_timeout: timedelta = PREPARE_TIMEOUT,
     federation_retry: timedelta = MAX_BACKOFF,
+    journal_sealing: str = "auto",
+    seal_after_commit: bool = True,
 ) -> Services:
     """Wire every service over ``engine``.
 
@@ -101,7 +103,7 @@ def build_services(
     """
     clock = clock or SystemClock()
     sealer = key_sealer or SecretSealer(None)
-    uow = SqlUnitOfWorkFactory(engine)
+    uow = SqlUnitOfWorkFactory(engine, sealing=journal_sealing, seal_after_commit=seal_after_commit)
     policy_impact = PolicyImpactService(
         uow, clock=clock, pool=simulation_pool, work_limit=simulation_work_limit
     )
@@ -235,7 +237,17 @@ def _services(engine: Engine, settings: Settings) -> Services:
         key_directory=HttpKeyDirectory(allow_private=settings.federation_allow_private),
         federation_timeout=timedelta(seconds=settings.federation_timeout),
         federation_retry=timedelta(seconds=settings.federation_retry_seconds),
+        journal_sealing=settings.journal_sealing,
+        seal_after_commit=settings.seal_after_commit,
     )
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process of ``serve --workers N`` (uvicorn calls this in each).
+
+    The supervisor migrated the database and runs the tick; a worker only serves requests.
+    """
+    return build_app(build(migrate=False))
 
 
 def build_app(services: Services) -> FastAPI:

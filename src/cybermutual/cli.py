@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -116,20 +117,39 @@ def _serve(settings: Settings) -> None:
     from cybermutual.scheduler import Scheduler
 
     services = build(settings)
+    sealed = services.ledger.seal()  # what a crash left between a commit and its sealing
+    if sealed:
+        console.print(f"Sealed {sealed} journal entries left unsealed by the last run.")
+    # the scheduler (ticks, and the background sealer) runs in this process only: with several
+    # workers this is uvicorn's supervisor, so the periodic work runs once, not once per worker
     scheduler = Scheduler(services, every=settings.tick_seconds) if settings.tick_seconds else None
+    processes = f", {settings.workers} server processes" if settings.workers > 1 else ""
     console.print(
-        f"Serving on [bold]http://{settings.host}:{settings.port}[/] "
+        f"Serving on [bold]http://{settings.host}:{settings.port}[/]{processes} "
         "(the web app at /, the API at /api/v1, its docs at /docs)"
     )
     if scheduler is not None:
         scheduler.start()
     try:
-        uvicorn.run(
-            build_app(services),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-        )
+        if settings.workers == 1:
+            uvicorn.run(
+                build_app(services),
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+            )
+        else:
+            # each worker builds its own services from the environment (spawned processes share
+            # nothing else); the options given on the command line are passed on through it
+            os.environ["CYBERMUTUAL_DATABASE_URL"] = settings.database_url
+            uvicorn.run(
+                "cybermutual.bootstrap:worker_app",
+                factory=True,
+                workers=settings.workers,
+                host=settings.host,
+                port=settings.port,
+                log_level=settings.log_level,
+            )
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -170,9 +190,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000).")] = None,
     database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes (default 1, or CYBERMUTUAL_WORKERS); the periodic tick "
+            "runs once, in the supervising process.",
+            min=1,
+            max=64,
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations and serve the API (CYBERMUTUAL_DATABASE_URL, default SQLite)."""
-    settings = _settings(database_url, host=host, port=port)
+    settings = _settings(database_url, host=host, port=port, workers=workers)
     _require_port(settings, "serve")
     _serve(settings)
 
@@ -303,10 +332,19 @@ def ledger_verify(
         for problem in result.problems:
             err.print(f"[red]✗[/] {problem.kind}: {escape(problem.message)}", soft_wrap=True)
         raise _fail(f"ledger of '{slug}' does NOT verify ({len(result.problems)} problems)")
+    tail = f" ({result.unsealed} not sealed yet)" if result.unsealed else ""
     console.print(
-        f"[green]✓[/] ledger of '{slug}' verifies: {result.entries} journal entries, "
+        f"[green]✓[/] ledger of '{slug}' verifies: {result.entries} journal entries{tail}, "
         f"balances recomputed, sum zero, head {result.head}"
     )
+
+
+@ledger_app.command("seal")
+def ledger_seal(database_url: DatabaseUrl = None) -> None:
+    """Chain every committed journal entry not sealed yet (serve does this on start and at
+    every tick; after a crash, or with CYBERMUTUAL_SEAL_AFTER_COMMIT=false, from cron)."""
+    sealed = _existing(database_url).ledger.seal()
+    console.print(f"Sealed {sealed} journal entries.")
 
 
 @ledger_app.command("set-limit")

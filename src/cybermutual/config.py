@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,6 +29,19 @@ class Settings(BaseSettings):
         "and basic income); 0 turns the in-process scheduler off (run 'cybermutual tick' "
         "from cron instead)",
     )
+    journal_sealing: Literal["auto", "inline", "deferred", "opportunistic"] = Field(
+        default="auto",
+        description="how journal entries are hash-chained: 'inline' by the transaction that "
+        "writes them, 'deferred' right after it commits (no writer waits on the journal's "
+        "head), 'opportunistic' inline when no one else is sealing, else deferred; 'auto' is "
+        "opportunistic on PostgreSQL, inline on SQLite",
+    )
+    seal_after_commit: bool = Field(
+        default=True,
+        description="seal deferred entries right after each commit; false leaves them to the "
+        "background sealer of serve (every tick) or 'cybermutual ledger seal'",
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="server processes of serve")
     simulation_workers: int = Field(default=1, ge=1, le=64, description="policy-impact threads")
     simulation_queue: int = Field(default=4, ge=0, le=1000, description="estimates that may wait")
     simulations_per_member: int = Field(default=1, ge=1, le=100)

@@ -1,7 +1,9 @@
 """The in-process scheduler of ``serve``: runs ``services.tick`` every few seconds on a thread.
 
 The tick is idempotent by (what, period), so several servers may each run one: nothing is done
-twice. An exception in one tick is logged and the next tick runs as usual.
+twice. An exception in one tick is logged and the next tick runs as usual. Each round also seals
+journal entries left unsealed (a crash between a commit and its sealing, or sealing left to the
+background with ``CYBERMUTUAL_SEAL_AFTER_COMMIT=false``).
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ class Scheduler:
                     log.info("tick: %s", report.as_dict())
             except Exception:  # a failing tick must not stop the next one
                 log.exception("tick failed")
+            try:
+                self._services.ledger.seal()
+            except Exception:
+                log.exception("sealing the journals failed")
             self.ticks += 1
             self._stop.wait(self._every)
 

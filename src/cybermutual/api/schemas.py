@@ -299,6 +299,8 @@ class VerificationProblemPublic(BaseModel):
 
 class VerificationPublic(BaseModel):
     ok: bool
-    entries: int
-    head: str
+    entries: int  # every entry, sealed or not
+    head: str  # the hash of the last sealed entry
     problems: list[VerificationProblemPublic]
+    #: entries committed but not yet chained by the sealer (counted, not a problem)
+    unsealed: int = 0

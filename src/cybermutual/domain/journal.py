@@ -3,6 +3,16 @@
 Every change to money (a transfer posted, a reservation made, posted or voided) appends one
 entry. ``hash = sha256(prev_hash || canonical_json(body))`` chains each entry to the one before,
 so rewriting history breaks every later hash; the head hash is public.
+
+A transaction writes *drafts* (``draft``): the entry without its chain number or hashes, at a
+*position* the database gives it. Chaining (``seal``) happens in position order, either inside
+the writing transaction (SQLite, one writer at a time) or right after it commits, by whoever
+holds the collective's short sealing lock (PostgreSQL: writers never wait on one head row).
+``verify`` checks the sealed chain and counts the unsealed tail. Why sealing by position order
+is safe even though positions have gaps and may commit out of order is written down in
+``docs/journal.md``: in short, two transactions touching one account are ordered by that
+account's row lock, the later one takes its position after the earlier one committed, so
+every account sees its entries sealed in the order they happened.
 """
 
 from __future__ import annotations
@@ -10,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import chain
 
 from cybermutual.domain.ledger import (
     TRADE_KINDS,
@@ -95,10 +106,27 @@ def to_microseconds(moment: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def record(
-    head: ChainHead, transfer: Transfer, *, at: datetime, settles_reservation: bool = False
-) -> tuple[JournalEntry, ChainHead]:
-    """The entry for a transfer in its new state, chained after ``head``.
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An entry as its transaction writes it: everything but its place in the chain.
+
+    A payment's transaction writes drafts; the chain's sequence number and hashes are given
+    when the draft is *sealed* (``seal``), in the order of the journal's positions.
+    """
+
+    collective_id: str
+    transfer_id: str
+    event: EntryEvent
+    debit_account_id: str
+    credit_account_id: str
+    amount: int
+    kind: str
+    at_us: int
+    was_reserved: bool = False
+
+
+def draft(transfer: Transfer, *, at: datetime, settles_reservation: bool = False) -> Draft:
+    """The entry for a transfer in its new state, not yet chained.
 
     ``settles_reservation`` marks a posting of a transfer that was pending until now.
     """
@@ -108,9 +136,8 @@ def record(
         event, was_reserved = EntryEvent.VOIDED, True
     else:
         event, was_reserved = EntryEvent.POSTED, settles_reservation
-    fields = (
-        head.collective_id,
-        head.seq + 1,
+    return Draft(
+        transfer.collective_id,
         transfer.id,
         event,
         transfer.debit_account_id,
@@ -118,11 +145,38 @@ def record(
         transfer.amount,
         transfer.kind.value,
         to_microseconds(at),
-        head.hash,
+        was_reserved,
     )
-    digest = entry_hash(head.hash, JournalEntry(*fields, "", was_reserved).body())
-    entry = JournalEntry(*fields, digest, was_reserved)
-    return entry, ChainHead(head.collective_id, entry.seq, digest)
+
+
+def seal(head: ChainHead, drafts: Iterable[Draft]) -> tuple[list[JournalEntry], ChainHead]:
+    """Chain ``drafts`` after ``head``, in the order given; the entries and the new head."""
+    entries = []
+    for d in drafts:
+        fields = (
+            head.collective_id,
+            head.seq + 1,
+            d.transfer_id,
+            d.event,
+            d.debit_account_id,
+            d.credit_account_id,
+            d.amount,
+            d.kind,
+            d.at_us,
+            head.hash,
+        )
+        digest = entry_hash(head.hash, JournalEntry(*fields, "", d.was_reserved).body())
+        entries.append(JournalEntry(*fields, digest, d.was_reserved))
+        head = ChainHead(head.collective_id, head.seq + 1, digest)
+    return entries, head
+
+
+def record(
+    head: ChainHead, transfer: Transfer, *, at: datetime, settles_reservation: bool = False
+) -> tuple[JournalEntry, ChainHead]:
+    """The entry for a transfer in its new state, chained after ``head``."""
+    entries, head = seal(head, [draft(transfer, at=at, settles_reservation=settles_reservation)])
+    return entries[0], head
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +196,11 @@ class Verification:
     """What ``ledger verify`` reports: ``ok`` only if every check passed."""
 
     ok: bool
-    entries: int
-    head: str
+    entries: int  # every entry, sealed or not
+    head: str  # the hash of the last sealed entry
     problems: tuple[Problem, ...] = field(default=())
+    #: entries committed but not chained yet (the tail the sealer has still to seal)
+    unsealed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +385,21 @@ def _check_write_off(
         )
 
 
+def _merged(
+    last_events: Iterable[tuple[str, EntryEvent]], statuses: Iterable[tuple[str, TransferStatus]]
+) -> Iterator[tuple[str, TransferStatus, EntryEvent | None]]:
+    """Each transfer's status with its last journaled event: two streams in id order, merged."""
+    events = iter(last_events)
+    pending = next(events, None)
+    for transfer_id, status in statuses:
+        while pending is not None and pending[0] < transfer_id:
+            pending = next(events, None)
+        if pending is not None and pending[0] == transfer_id:
+            yield transfer_id, status, pending[1]
+        else:
+            yield transfer_id, status, None
+
+
 _TRADE = frozenset(k.value for k in TRADE_KINDS)
 _END = JournalEntry("", 0, "", EntryEvent.VOIDED, "", "", 0, "", 0, "", "")
 
@@ -341,8 +412,24 @@ def verify(
     head: ChainHead | None = None,
     levy: LevyRule | None = None,
     demurrage: DemurrageRule | None = None,
+    tail: Iterable[Draft] = (),
+    stale_before_us: int | None = None,
+    last_events: Iterable[tuple[str, EntryEvent]] | None = None,
+    statuses: Iterable[tuple[str, TransferStatus]] = (),
 ) -> Verification:
-    """Recompute the chain, every balance, reservation, levy and demurrage, and the zero sum."""
+    """Recompute the chain, every balance, reservation, levy and demurrage, and the zero sum.
+
+    ``entries`` are the sealed entries in chain order; ``tail`` the entries committed since,
+    not sealed yet, in the order the sealer will seal them. The tail's money counts like any
+    entry's (the balances already hold it) and its length is reported as ``unsealed``; it is a
+    problem only if part of it was written before ``stale_before_us`` (a sealer ran since and
+    left it behind).
+
+    ``last_events``: each transfer's last journaled event, in transfer id order; given it, the
+    ``transfers`` (or just their ``statuses``, as (id, status) pairs) come in id order too and
+    are merged with it, so memory does not grow with the journal (else the last events are
+    collected while the entries are replayed).
+    """
     problems: list[Problem] = []
     balance: dict[str, int] = defaultdict(int)
     reserved: dict[str, int] = defaultdict(int)
@@ -356,7 +443,21 @@ def verify(
         else None
     )
     prev, count = GENESIS_HASH, 0
-    for entry in entries:
+    sealed_end: list[tuple[int, str]] = []
+    unsealed = stale = 0
+
+    def provisional() -> Iterator[JournalEntry]:
+        """The tail, chained as the sealer would chain it now (after the sealed entries)."""
+        nonlocal unsealed, stale
+        sealed_end.append((count, prev))
+        drafts = list(tail)
+        unsealed = len(drafts)
+        if stale_before_us is not None:
+            stale = sum(1 for d in drafts if d.at_us < stale_before_us)
+        collective = drafts[0].collective_id if drafts else ""
+        yield from seal(ChainHead(collective, count, prev), drafts)[0]
+
+    for entry in chain(entries, provisional()):
         count += 1
         if fees is not None:
             fees.before(entry.seq)
@@ -377,14 +478,24 @@ def verify(
             if entry.event is EntryEvent.POSTED:
                 balance[entry.debit_account_id] -= entry.amount
                 balance[entry.credit_account_id] += entry.amount
-        last_event[entry.transfer_id] = entry.event
+        if last_events is None:
+            last_event[entry.transfer_id] = entry.event
         if levies is not None:
             levies.see(entry)
     if levies is not None:
         levies.finish()
     if fees is not None:
         fees.finish(count)
-    if head is not None and (head.seq, head.hash) != (count, prev):
+    end_seq, end_hash = sealed_end[0]
+    if stale:
+        problems.append(
+            Problem(
+                "unsealed_stale",
+                f"{stale} of the {unsealed} unsealed entries were written before the sealer's "
+                "last run and are still not sealed",
+            )
+        )
+    if head is not None and (head.seq, head.hash) != (end_seq, end_hash):
         problems.append(
             Problem(
                 "head_mismatch",
@@ -442,14 +553,19 @@ def verify(
         EntryEvent.POSTED: TransferStatus.POSTED,
         EntryEvent.VOIDED: TransferStatus.VOIDED,
     }
-    for transfer in transfers:
-        event = last_event.get(transfer.id)
-        if event is None or expected[event] is not transfer.status:
+    pairs = chain(((t.id, t.status) for t in transfers), statuses)
+    events = (
+        _merged(last_events, pairs)
+        if last_events is not None
+        else ((i, s, last_event.get(i)) for i, s in pairs)
+    )
+    for transfer_id, status, event in events:
+        if event is None or expected[event] is not status:
             problems.append(
                 Problem(
                     "status_not_journaled",
-                    f"transfer {transfer.id}: status {transfer.status.value} not journaled",
-                    {"transfer": transfer.id},
+                    f"transfer {transfer_id}: status {status.value} not journaled",
+                    {"transfer": transfer_id},
                 )
             )
-    return Verification(not problems, count, prev, tuple(problems))
+    return Verification(not problems, count, end_hash, tuple(problems), unsealed)

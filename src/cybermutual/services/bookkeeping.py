@@ -213,8 +213,8 @@ class Books:
         self.levies[movement.transfer.parent_id] = movement.transfer.amount
 
     def _check_levy_rate(self, uow: UnitOfWork) -> None:
-        """Under the journal's lock, the levy rate must still be the one charged: a vote that
-        changed it meanwhile makes this payment retry (it is rare, and never half-applied)."""
+        """Once entitled to write the journal, the levy rate must still be the one charged: a
+        vote that changed it meanwhile makes this payment retry (rare, never half-applied)."""
         current = uow.collectives.by_slug(self.collective.slug)
         if current is not None and current.charter.levy_rate != self.collective.charter.levy_rate:
             raise LevyRateChanged(
@@ -233,11 +233,10 @@ class Books:
         for transfer in self._settled:
             uow.transfers.settle(transfer)
         uow.accounts.save_balances([self._accounts[a] for a in sorted(self._changed)])
-        head = uow.journal.lock_head(self.collective.id)
+        uow.journal.enter(self.collective.id)
         self._check_levy_rate(uow)
-        entries = []
-        for transfer, settles in self._chain:
-            entry, head = journal.record(head, transfer, at=self.now, settles_reservation=settles)
-            entries.append(entry)
-        uow.journal.append(entries, head)
+        uow.journal.write(
+            self.collective.id,
+            [journal.draft(t, at=self.now, settles_reservation=s) for t, s in self._chain],
+        )
         self._chain.clear()

@@ -45,6 +45,9 @@ from cybermutual.services.verified_heads import VerifiedHeads
 from cybermutual.services.wallet import WalletReads
 
 MAX_BATCH = 10_000
+#: an entry still unsealed this long (in journal time) after a later one was sealed was left
+#: behind by the sealer, which ``verify`` reports; younger ones may just be committing
+SEAL_GRACE_US = 60_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,9 +468,11 @@ class LedgerService(WalletReads):
         with self._uow(readonly=True) as uow:
             collective = load_collective(uow, slug)
             before = uow.journal.head(collective.id)
-            known = self._verified.get(before)
+            tail = uow.journal.has_unsealed(collective.id)
+            known = None if tail else self._verified.get(before)
             if known is not None:
                 return known
+            sealed_at = uow.journal.sealed_at_us(collective.id)
             accounts = uow.accounts.all_of(collective.id)
             rule = None
             changes = tuple(uow.governance.levy_changes(collective.id))
@@ -482,12 +487,15 @@ class LedgerService(WalletReads):
             books = journal.verify(
                 uow.journal.entries(collective.id),
                 accounts,
-                transfers=uow.transfers.all_of(collective.id),
+                statuses=uow.transfers.statuses_of(collective.id),
                 head=before,
                 levy=rule,
                 demurrage=journal.DemurrageRule(
                     tuple(uow.money_rules.demurrage_runs(collective.id)), fund.id
                 ),
+                tail=uow.journal.unsealed_entries(collective.id) if tail else (),
+                last_events=uow.journal.last_events(collective.id),
+                stale_before_us=None if sealed_at is None else sealed_at - SEAL_GRACE_US,
             )
             open_orders = uow.market.orders.open_of(collective.id)
             pending = uow.transfers.pending_of(collective.id)
@@ -508,8 +516,22 @@ class LedgerService(WalletReads):
             problems = (*books.problems, *backed)
             result = replace(books, ok=not problems, problems=problems)
             # a read-only unit of work reads one snapshot, so this is the answer for ``before``
-            self._verified.put(before, result)
+            if not tail:
+                self._verified.put(before, result)
             return result
+
+    def seal(self) -> int:
+        """Seal every committed journal entry still unsealed, in every collective (after a
+        crash between a commit and its sealing, or when sealing is left to the background).
+        How many entries were sealed; collectives another sealer is working on are skipped."""
+        with self._uow(readonly=True) as uow:
+            waiting = uow.journal.unsealed_collectives()
+        sealed = 0
+        for collective_id in waiting:
+            with self._uow() as uow:
+                sealed += uow.journal.seal_pending(collective_id, wait=False) or 0
+                uow.commit()
+        return sealed
 
     def head(self, slug: str) -> journal.ChainHead:
         """The public head of the collective's journal."""

@@ -24,8 +24,8 @@ from cybermutual.domain.commons import (
     UsageStats,
 )
 from cybermutual.domain.idempotency import IdempotencyRecord
-from cybermutual.domain.journal import ChainHead, JournalEntry
-from cybermutual.domain.ledger import Account, AccountKind, Transfer
+from cybermutual.domain.journal import ChainHead, Draft, EntryEvent, JournalEntry
+from cybermutual.domain.ledger import Account, AccountKind, Transfer, TransferStatus
 from cybermutual.domain.login_throttle import Bucket
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.people import Person
@@ -216,6 +216,10 @@ class TransferRepository(Protocol):
 
     def all_of(self, collective_id: str) -> Iterator[Transfer]: ...
 
+    def statuses_of(self, collective_id: str) -> Iterator[tuple[str, TransferStatus]]:
+        """Every transfer's (id, status), in id order, streamed."""
+        ...
+
     def postings_of(self, account_id: str, *, limit: int, cursor: str | None) -> Page[Transfer]:
         """The posted transfers that changed this account, newest posting first."""
         ...
@@ -244,17 +248,48 @@ class JournalRepository(Protocol):
         """Start a collective's journal at ``head`` (its genesis), so it can always be locked."""
         ...
 
-    def lock_head(self, collective_id: str) -> ChainHead: ...
+    def lock_head(self, collective_id: str) -> ChainHead:
+        """Wait for every writer half-way, seal everything, and hold the journal at that head
+        to the end of the transaction (what this transaction writes follows it directly)."""
+        ...
 
-    def head(self, collective_id: str) -> ChainHead: ...
+    def head(self, collective_id: str) -> ChainHead:
+        """The last sealed entry."""
+        ...
 
     def levy_carry_from(self, collective_id: str) -> int:
         """The sequence number after which levies carry each payee's remainder (see verify)."""
         ...
 
-    def append(self, entries: Sequence[JournalEntry], head: ChainHead) -> None: ...
+    def enter(self, collective_id: str) -> None:
+        """Take the right to write entries; what the entries depend on is read after this."""
+        ...
 
-    def entries(self, collective_id: str) -> Iterator[JournalEntry]: ...
+    def write(self, collective_id: str, drafts: Sequence[Draft]) -> None:
+        """Write a transaction's entries, sealed now or right after the commit."""
+        ...
+
+    def seal_pending(self, collective_id: str, *, wait: bool = True) -> int | None:
+        """Seal what is committed and unsealed; how many (None: another sealer is at work)."""
+        ...
+
+    def has_unsealed(self, collective_id: str) -> bool: ...
+
+    def unsealed_collectives(self) -> list[str]: ...
+
+    def sealed_at_us(self, collective_id: str) -> int | None: ...
+
+    def entries(self, collective_id: str) -> Iterator[JournalEntry]:
+        """The sealed entries, in chain order, streamed."""
+        ...
+
+    def last_events(self, collective_id: str) -> Iterator[tuple[str, EntryEvent]]:
+        """Each transfer's last journaled event, in transfer id order, streamed."""
+        ...
+
+    def unsealed_entries(self, collective_id: str) -> Iterator[Draft]:
+        """The unsealed tail, in the order it will be sealed, streamed."""
+        ...
 
 
 class IdempotencyRepository(Protocol):

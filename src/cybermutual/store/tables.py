@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Sequence,
     String,
     Table,
     Text,
@@ -209,11 +210,16 @@ transfers = Table(
     Index("ix_transfers_collective", "collective_id", "created_at"),
 )
 
+# An entry is written at a *position* (its transaction's, from the database's sequence on
+# PostgreSQL; ``part`` orders a transaction's entries) and *sealed* later: ``seq`` (its place in
+# the chain) and the hashes are empty until then. Positions may have gaps; see docs/journal.md.
 journal_entries = Table(
     "journal_entries",
     metadata,
     Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("part", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger),
     Column("transfer_id", ID, nullable=False),
     Column("event", String(10), nullable=False),
     Column("debit_account_id", ID, nullable=False),
@@ -222,9 +228,23 @@ journal_entries = Table(
     Column("kind", String(20), nullable=False),
     Column("at_us", BigInteger, nullable=False),
     Column("was_reserved", Boolean, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    UniqueConstraint("collective_id", "seq", name="uq_journal_entries_seq"),
+    # the unsealed tail only: the sealer reads it without touching the sealed millions
+    Index(
+        "ix_journal_entries_unsealed",
+        "collective_id",
+        "position",
+        "part",
+        sqlite_where=text("seq IS NULL"),
+        postgresql_where=text("seq IS NULL"),
+    ),
 )
+
+# the positions of journal entries on PostgreSQL (SQLite's single writer counts per collective);
+# CACHE 1 (the default) keeps it monotonic across sessions, which sealing relies on
+journal_positions = Sequence("journal_positions", metadata=metadata)
 
 ledger_heads = Table(
     "ledger_heads",
@@ -235,6 +255,9 @@ ledger_heads = Table(
     # levies of entries after this sequence number carry each payee's remainder (0004); the
     # ones before were rounded down payment by payment, and ``verify`` checks each by its rule
     Column("levy_carry_from", BigInteger, nullable=False, default=0, server_default="0"),
+    # when a sealer last sealed this journal (microseconds, UTC): an entry written before it
+    # and still unsealed was left behind, which ``verify`` reports
+    Column("sealed_at_us", BigInteger),
 )
 
 idempotency_keys = Table(

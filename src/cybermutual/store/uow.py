@@ -17,7 +17,8 @@ from cybermutual.store.engine import READONLY
 from cybermutual.store.enterprises import SqlEnterprises
 from cybermutual.store.federation import SqlFederation
 from cybermutual.store.governance import SqlGovernance
-from cybermutual.store.journal import SqlIdempotency, SqlJournal
+from cybermutual.store.idempotency import SqlIdempotency
+from cybermutual.store.journal import Sealing, SqlJournal, seal_after_commit, sealing_for
 from cybermutual.store.keys import SqlKeys, SqlVerifiedHistories
 from cybermutual.store.ledger import SqlAccounts, SqlTransfers
 from cybermutual.store.market import SqlMarket
@@ -52,9 +53,18 @@ class SqlUnitOfWork:
     verified_histories: SqlVerifiedHistories
     enterprises: SqlEnterprises
 
-    def __init__(self, engine: Engine, *, readonly: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        readonly: bool = False,
+        sealing: Sealing = Sealing.INLINE,
+        seal_after_commit: bool = True,
+    ) -> None:
         self._engine = engine
         self._readonly = readonly
+        self._sealing = sealing
+        self._seal_after_commit = seal_after_commit
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -74,7 +84,7 @@ class SqlUnitOfWork:
         self.memberships = SqlMemberships(conn)
         self.accounts = SqlAccounts(conn)
         self.transfers = SqlTransfers(conn)
-        self.journal = SqlJournal(conn)
+        self.journal = SqlJournal(conn, sealing=self._sealing)
         self.idempotency = SqlIdempotency(conn)
         self.market = SqlMarket(conn)
         self.assets = SqlAssets(conn)
@@ -109,8 +119,14 @@ class SqlUnitOfWork:
             self._conn = self._tx = None
 
     def commit(self) -> None:
+        """Commit; then seal the journal entries this transaction wrote unsealed (deferred
+        sealing), unless a background sealer is left to do it."""
         assert self._tx is not None, "commit outside the unit of work"
         self._tx.commit()
+        unsealed, self.journal.unsealed = self.journal.unsealed, set()
+        if unsealed and self._seal_after_commit:
+            assert self._conn is not None
+            seal_after_commit(self._conn, unsealed)
 
     @property
     def connection(self) -> Connection:
@@ -122,8 +138,19 @@ class SqlUnitOfWork:
 class SqlUnitOfWorkFactory:
     """Makes a unit of work per use case; the composition root holds one of these."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, sealing: str = "auto", seal_after_commit: bool = True
+    ) -> None:
         self.engine = engine
+        #: how journal entries are chained (``store.journal.Sealing``); ``auto`` by database
+        self.sealing = sealing_for(engine, sealing)
+        #: False: entries wait for the background sealer (``cybermutual ledger seal``, serve)
+        self.seal_after_commit = seal_after_commit
 
     def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, readonly=readonly)
+        return SqlUnitOfWork(
+            self.engine,
+            readonly=readonly,
+            sealing=self.sealing,
+            seal_after_commit=self.seal_after_commit,
+        )

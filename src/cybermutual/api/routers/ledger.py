@@ -199,6 +199,7 @@ def verify(slug: str, services: ServicesDep) -> VerificationPublic:
         ok=result.ok,
         entries=result.entries,
         head=result.head,
+        unsealed=result.unsealed,
         problems=[
             VerificationProblemPublic(kind=p.kind, ids=dict(p.ids), message=p.message)
             for p in result.problems
