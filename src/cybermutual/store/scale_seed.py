@@ -248,7 +248,7 @@ def _sqlite_value(value: object) -> object:
 
 
 def _ids(prefix: str, start: int, count: int) -> list[str]:
-    return [f"{prefix}{i:020x}" for i in range(start, start + count)]
+    return [f"{prefix}{i:019x}" for i in range(start, start + count)]
 
 
 def _chunks(total: int) -> Iterator[tuple[int, int]]:
@@ -611,7 +611,7 @@ def _round(
     now: datetime,
 ) -> str:
     """An allocation round whose bidding closed a minute ago, for the coming week."""
-    round_id = f"{int(now.timestamp() * 1000):012x}f{0:020x}"
+    round_id = f"{int(now.timestamp() * 1000):012x}f{0:019x}"
     conn.execute(
         insert(allocation_rounds).values(
             id=round_id,
@@ -639,7 +639,7 @@ def _bids(
     progress: Progress,
 ) -> None:
     per = min(plan.bids_per_member, len(asset_ids))
-    stamp = f"{int(now.timestamp() * 1000):012x}g"
+    stamp = f"{int(now.timestamp() * 1000):012x}9"
     columns: tuple[str, ...] = ("id", "round_id", "member_id", "asset_id", "max_units", "min_units")
     columns += ("output_category", "placed_at")
     n = 0
