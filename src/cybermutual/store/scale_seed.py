@@ -293,8 +293,7 @@ def seed_scale(
         if found != 0:
             raise ValueError("scale seeding needs a collective with an empty journal")
         if postgres:  # the counters are recounted once at the end instead of row by row
-            conn.execute(text("ALTER TABLE transfers DISABLE TRIGGER USER"))
-            conn.execute(text("ALTER TABLE memberships DISABLE TRIGGER USER"))
+            _counting(conn, enabled=False)
         _members(writer, plan, collective_id, people_ids, password_hash, now, progress)
         balances = _balances(plan, progress)
         _accounts(writer, plan, collective_id, people_ids, account_ids, balances, progress)
@@ -309,14 +308,29 @@ def seed_scale(
         round_id = _round(writer, conn, plan, collective_id, founder_id, people_ids, asset_ids, now)
         _bids(writer, plan, round_id, people_ids, asset_ids, now, progress)
         if postgres:
-            conn.execute(text("ALTER TABLE transfers ENABLE TRIGGER USER"))
-            conn.execute(text("ALTER TABLE memberships ENABLE TRIGGER USER"))
+            _counting(conn, enabled=True)
             recount_counters(conn, collective_id)
     if postgres:
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     sample = tuple(people_ids[: min(64, plan.members)])
     return Seeded(collective_id, round_id, sample, head, time.perf_counter() - started)
+
+
+#: The counting triggers of 0014_scale (PostgreSQL), by table.
+_COUNTING_TRIGGERS = {
+    "transfers": ("cm_transfers_counted", "cm_transfers_recounted"),
+    "memberships": ("cm_memberships_counted", "cm_memberships_recounted"),
+}
+
+
+def _counting(conn: Connection, *, enabled: bool) -> None:
+    """Switch the directory's counting triggers (only those) off for the load, or back on; in
+    the load's transaction, so a failed load leaves them on."""
+    verb = "ENABLE" if enabled else "DISABLE"
+    for table, names in _COUNTING_TRIGGERS.items():
+        for name in names:
+            conn.execute(text(f"ALTER TABLE {table} {verb} TRIGGER {name}"))
 
 
 def _members(
