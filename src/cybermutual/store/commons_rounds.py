@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -68,6 +68,37 @@ def _bid(row: Any) -> Bid:
     )
 
 
+class _StoredExplanation(Mapping[str, object]):
+    """A share's explanation as stored (JSON), parsed the first time it is read.
+
+    A round's report loads every share, but most callers read a few explanations or none: at a
+    million shares, parsing them all up front was most of the time a round took to publish.
+    """
+
+    __slots__ = ("_parsed", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._parsed: dict[str, object] | None = None
+
+    def _values(self) -> dict[str, object]:
+        if self._parsed is None:
+            self._parsed = json.loads(self._text)
+        return self._parsed
+
+    def __getitem__(self, key: str) -> object:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+    def __repr__(self) -> str:
+        return repr(self._values())
+
+
 def _share(row: Any) -> Share:
     return Share(
         id=row.id,
@@ -79,7 +110,7 @@ def _share(row: Any) -> Share:
         pass_no=int(row.pass_no),
         price_per_unit=float(row.price_per_unit),
         value_per_unit=float(row.value_per_unit),
-        explanation=json.loads(row.explanation),
+        explanation=_StoredExplanation(row.explanation),
         declined_at=row.declined_at,
         rerun_pass=row.rerun_pass,
     )
@@ -96,7 +127,7 @@ def _share_values(share: Share) -> dict[str, object]:
         "pass_no": share.pass_no,
         "price_per_unit": share.price_per_unit,
         "value_per_unit": share.value_per_unit,
-        "explanation": json.dumps(share.explanation, sort_keys=True),
+        "explanation": json.dumps(dict(share.explanation), sort_keys=True),
         "declined_at": share.declined_at,
         "rerun_pass": share.rerun_pass,
     }
