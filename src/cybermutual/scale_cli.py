@@ -251,7 +251,7 @@ def scale_command(
     engine = make_engine(settings.database_url)
     upgrade(engine)
     services = build_services(engine)
-    plan = ScalePlan.of(members, entries, listings=listings, assets=assets)
+    plan = ScalePlan.of(members, entries, listings=listings, assets=assets, tag=slug)
     now = services.clock.now()
     founder = services.auth.register(
         email=f"founder-{slug}@scale.invalid", password=BENCH_PASSWORD, display_name="Founder"
@@ -326,7 +326,7 @@ def scale_command(
         profile = services.collectives.directory()
         figures["directory_in_process_ms"] = round((time.perf_counter() - start) * 1000, 2)
         assert profile.items
-        emails = [member_email(i) for i in range(min(CLIENTS, plan.members))]
+        emails = [member_email(i, slug) for i in range(min(CLIENTS, plan.members))]
         figures["api"] = measure_api(
             settings.database_url, slug, emails, payee=founder.id, requests=requests
         )

@@ -178,6 +178,7 @@ class ScalePlan:
     seed: int = 7
     days: int = 60  # the entries spread evenly over the last ``days`` days
     credit_limit: int = 1_000_000
+    tag: str = "scale"  # in the members' emails, so several seeded collectives can share a database
 
     @classmethod
     def of(cls, members: int, entries: int, **given: Any) -> ScalePlan:
@@ -200,8 +201,9 @@ class Seeded:
     seconds: float
 
 
-def member_email(index: int) -> str:
-    return f"member{index}@scale.invalid"
+def member_email(index: int, tag: str = "scale") -> str:
+    """The login of seeded member ``index`` of the collective seeded with ``tag``."""
+    return f"member{index}@{tag}.scale.invalid"
 
 
 class _Writer:
@@ -348,7 +350,7 @@ def _members(
             "people",
             ("id", "email", "display_name", "password_hash", "created_at"),
             [
-                (pid, member_email(start + i), f"Member {start + i}", password_hash, now)
+                (pid, member_email(start + i, plan.tag), f"Member {start + i}", password_hash, now)
                 for i, pid in enumerate(ids)
             ],
         )
