@@ -253,6 +253,14 @@ def scale_command(
     services = build_services(engine)
     plan = ScalePlan.of(members, entries, listings=listings, assets=assets, tag=slug)
     now = services.clock.now()
+    with engine.connect() as conn:
+        from sqlalchemy import select
+
+        from cybermutual.store.tables import collectives
+
+        if conn.execute(select(collectives.c.id).where(collectives.c.slug == slug)).first():
+            console.print(f"[bold red]error:[/] '{slug}' exists in this database; pass --slug NEW")
+            raise typer.Exit(1)
     founder = services.auth.register(
         email=f"founder-{slug}@scale.invalid", password=BENCH_PASSWORD, display_name="Founder"
     )
@@ -265,8 +273,6 @@ def scale_command(
     )
     collective = services.collectives.profile(slug).collective
     with engine.connect() as conn:
-        from sqlalchemy import select
-
         password_hash = conn.execute(
             select(people.c.password_hash).where(people.c.id == founder.id)
         ).scalar_one()
