@@ -11,6 +11,7 @@ from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from cybermutual.domain.commons import AllocationRound, Bid, PassSummary, RoundStatus, Share
 from cybermutual.services.ports import Page
+from cybermutual.store.bulk import write_rows
 from cybermutual.store.pagination import newest_after, newest_cursor
 from cybermutual.store.tables import (
     allocation_bids,
@@ -275,7 +276,14 @@ class SqlAllocationRounds:
 
     def add_shares(self, shares: Sequence[Share]) -> None:
         if shares:
-            self._conn.execute(insert(allocation_shares), [_share_values(s) for s in shares])
+            # COPY on PostgreSQL: a round of a million bidders publishes millions of shares
+            columns = list(_share_values(shares[0]))
+            write_rows(
+                self._conn,
+                allocation_shares.name,
+                columns,
+                ([v[c] for c in columns] for v in map(_share_values, shares)),
+            )
 
     def save_share(self, share: Share) -> None:
         values = _share_values(share)

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from cybermutual.domain.journal import ChainHead, canonical_json, record
 from cybermutual.domain.ledger import TRADE_KINDS, Transfer, TransferKind, TransferStatus
 from cybermutual.domain.market.listings import search_terms
+from cybermutual.store.bulk import write_rows
 from cybermutual.store.tables import (
     allocation_rounds,
     collective_counters,
@@ -207,46 +208,15 @@ def member_email(index: int, tag: str = "scale") -> str:
 
 
 class _Writer:
-    """Rows into one table: COPY on PostgreSQL, executemany elsewhere."""
+    """Rows into one table of the load's transaction (:func:`store.bulk.write_rows`)."""
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._postgres = conn.dialect.name == "postgresql"
 
     def write(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        if not rows:
-            return
-        if self._postgres:
-            driver = self._conn.connection.driver_connection
-            assert driver is not None
-            names = ", ".join(columns)
-            with (
-                driver.cursor() as cursor,
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
-            return
-        marks = ", ".join("?" for _ in columns)
-        self._conn.exec_driver_sql(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-            [tuple(_sqlite_value(v) for v in row) for row in rows],
-        )
-
-
-def _copy_text(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _sqlite_value(value: object) -> object:
-    if isinstance(value, datetime):  # as UtcDateTime stores it: naive UTC
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    return value
+        if rows:
+            write_rows(self._conn, table, columns, rows)
 
 
 def _ids(prefix: str, start: int, count: int) -> list[str]:
