@@ -47,16 +47,23 @@ def write_rows(
     """Add ``rows`` (values in the order of ``columns``) to ``table``, in ``conn``'s
     transaction."""
     if conn.dialect.name == "postgresql":
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        names = ", ".join(columns)
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            copy.write("".join("\t".join(map(copy_text, row)) + "\n" for row in rows))
+        write_copy_text(
+            conn, table, columns, "".join("\t".join(map(copy_text, row)) + "\n" for row in rows)
+        )
         return
     batch = [tuple(_sqlite_value(v) for v in row) for row in rows]
     if batch:
         marks = ", ".join("?" for _ in columns)
         conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
+
+
+def write_copy_text(conn: Connection, table: str, columns: Sequence[str], text: str) -> None:
+    """COPY rows already in PostgreSQL's text format (one line each) into ``table``."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    names = ", ".join(columns)
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write(text)

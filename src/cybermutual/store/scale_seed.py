@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from cybermutual.domain.journal import ChainHead, canonical_json, record
 from cybermutual.domain.ledger import TRADE_KINDS, Transfer, TransferKind, TransferStatus
 from cybermutual.domain.market.listings import search_terms
-from cybermutual.store.bulk import write_rows
+from cybermutual.store.bulk import write_copy_text, write_rows
 from cybermutual.store.tables import (
     allocation_rounds,
     collective_counters,
@@ -217,6 +217,21 @@ class _Writer:
     def write(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         if rows:
             write_rows(self._conn, table, columns, rows)
+
+    def write_text(self, table: str, columns: Sequence[str], lines: list[str]) -> None:
+        """Rows already in COPY's text format, one line each (split for SQLite, where every
+        value is then stored as text or, for digits, as an integer: SQLite's own affinity)."""
+        if not lines:
+            return
+        if self._postgres:
+            write_copy_text(self._conn, table, columns, "".join(lines))
+            return
+        write_rows(
+            self._conn,
+            table,
+            columns,
+            [[None if v == "\\N" else v for v in line[:-1].split("\t")] for line in lines],
+        )
 
 
 def _ids(prefix: str, start: int, count: int) -> list[str]:
@@ -420,7 +435,6 @@ def _journal(
     stamp = f"{int(now.timestamp() * 1000):012x}c"
     first_us = int((now - timedelta(days=plan.days)).timestamp() * 1_000_000)
     step_us = max(1, plan.days * 86_400_000_000 // max(1, plan.entries))
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
     sha256 = hashlib.sha256
     prev = ChainHead(collective_id).hash
     seq = 0
@@ -441,53 +455,41 @@ def _journal(
     )
     entry_columns += ("credit_account_id", "amount", "kind", "at_us", "was_reserved")
     entry_columns += ("prev_hash", "hash")
+    postgres = writer._postgres
     for chunk_no, (start, count) in enumerate(_chunks(plan.entries)):
         payer, payee, amount = _payments(plan, chunk_no, count)
-        rows_t: list[tuple[object, ...]] = []
-        rows_e: list[tuple[object, ...]] = []
-        for tid, p, q, a in zip(
-            _ids(stamp, start, count), payer.tolist(), payee.tolist(), amount.tolist(), strict=True
+        moments = first_us + (np.arange(start, start + count, dtype=np.int64) + 1) * step_us
+        # the moments as text once per chunk: timestamptz for COPY, UtcDateTime's for SQLite
+        stamps = np.datetime_as_string(moments.astype("datetime64[us]"), unit="us").tolist()
+        stamps = [f"{t}+00" for t in stamps] if postgres else [t.replace("T", " ") for t in stamps]
+        lines_t: list[str] = []
+        lines_e: list[str] = []
+        for tid, p, q, a, at_us, at in zip(
+            _ids(stamp, start, count),
+            payer.tolist(),
+            payee.tolist(),
+            amount.tolist(),
+            moments.tolist(),
+            stamps,
+            strict=True,
         ):
             seq += 1
-            at_us = first_us + seq * step_us
-            at = epoch + timedelta(microseconds=at_us)
             debit, credit = account_ids[p], account_ids[q]
-            body = _BODY % (a, at_us, collective_id, credit, debit, seq, tid)
-            digest = sha256((prev + body).encode()).hexdigest()
-            rows_t.append(
-                (
-                    tid,
-                    collective_id,
-                    debit,
-                    credit,
-                    a,
-                    "payment",
-                    "posted",
-                    "",
-                    at,
-                    at,
-                    people_ids[p],
-                )
+            digest = sha256(
+                (prev + _BODY % (a, at_us, collective_id, credit, debit, seq, tid)).encode()
+            ).hexdigest()
+            # ids, hashes and these words hold no tab, newline or backslash: no escaping
+            lines_t.append(
+                f"{tid}\t{collective_id}\t{debit}\t{credit}\t{a}\tpayment\tposted\t\t{at}\t{at}"
+                f"\t{people_ids[p]}\n"
             )
-            rows_e.append(
-                (
-                    collective_id,
-                    seq,
-                    tid,
-                    "posted",
-                    debit,
-                    credit,
-                    a,
-                    "payment",
-                    at_us,
-                    False,
-                    prev,
-                    digest,
-                )
+            lines_e.append(
+                f"{collective_id}\t{seq}\t{tid}\tposted\t{debit}\t{credit}\t{a}\tpayment"
+                f"\t{at_us}\t0\t{prev}\t{digest}\n"  # was_reserved: 0 reads as false on both
             )
             prev = digest
-        writer.write("transfers", transfer_columns, rows_t)
-        writer.write("journal_entries", entry_columns, rows_e)
+        writer.write_text("transfers", transfer_columns, lines_t)
+        writer.write_text("journal_entries", entry_columns, lines_e)
         progress("journal", start + count, plan.entries)
     return ChainHead(collective_id, seq, prev)
 
