@@ -66,3 +66,19 @@ def test_a_round_of_many_bidders_reads_memberships_in_bulk(
     published = services.allocation.publish("big", seeded.round_id, member_id=founder.id)
     assert published.shares[0].explanation == report.shares[0].explanation
     assert "reason" in published.shares[0].explanation
+
+
+def test_memberships_of_more_members_than_a_query_can_bind(
+    services: Services, engine: Engine
+) -> None:
+    """``ledger verify`` of a collective of 100,000 members failed on PostgreSQL: it asked for
+    every member's membership in one query, over the 65,535 parameters a query may bind."""
+    from cybermutual.store.collectives import SqlMemberships
+    from tests.helpers import members
+
+    slug, (a, b) = members(services, 2)
+    collective = services.collectives.profile(slug).collective
+    wanted = [a.id, b.id, *(f"{n:032x}" for n in range(70_000))]
+    with engine.connect() as conn:
+        found = SqlMemberships(conn).get_many(collective.id, wanted)
+    assert set(found) == {a.id, b.id}

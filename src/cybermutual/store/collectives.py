@@ -206,6 +206,9 @@ def membership_from_row(row: Any) -> Membership:
     )
 
 
+#: Ids bound in one ``IN (...)``: well under PostgreSQL's 65,535 parameters and SQLite's 32,766.
+_IDS_PER_QUERY = 5_000
+
 _MEMBERSHIPS_OF = select(memberships).where(
     memberships.c.collective_id == bindparam("collective_id"),
     memberships.c.member_id.in_(bindparam("member_ids", expanding=True)),
@@ -226,10 +229,20 @@ class SqlMemberships:
         return None if row is None else membership_from_row(row)
 
     def get_many(self, collective_id: str, member_ids: Iterable[str]) -> dict[str, Membership]:
-        rows = self._conn.execute(
-            _MEMBERSHIPS_OF, {"collective_id": collective_id, "member_ids": list(set(member_ids))}
-        )
-        return {row.member_id: membership_from_row(row) for row in rows}
+        """The memberships of ``member_ids`` (those that exist), a few thousand per query:
+        one query for 100,000 ids would bind more parameters than PostgreSQL takes (65,535)."""
+        wanted = sorted(set(member_ids))
+        found: dict[str, Membership] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            rows = self._conn.execute(
+                _MEMBERSHIPS_OF,
+                {
+                    "collective_id": collective_id,
+                    "member_ids": wanted[start : start + _IDS_PER_QUERY],
+                },
+            )
+            found.update((row.member_id, membership_from_row(row)) for row in rows)
+        return found
 
     def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
         rows = self._conn.execute(
