@@ -43,10 +43,6 @@ DEMAND_WINDOW = timedelta(days=30)
 #: Bits of the rounding lottery's seed.
 SEED_BITS = 128
 
-#: Memberships read per query when a round's bidders are checked (well under the
-#: databases' limits on bound parameters: 32,766 on SQLite, 65,535 on PostgreSQL).
-_MEMBERSHIPS_AT_ONCE = 5_000
-
 
 def secure_seed() -> int:
     """A fresh lottery seed from the operating system's CSPRNG (``secrets``), never from a
@@ -519,18 +515,12 @@ class AllocationService:
     def _live_bids(uow: UnitOfWork, collective: Collective, round_: AllocationRound) -> list[Bid]:
         """Bids of members still active, on assets still available.
 
-        Memberships are read a few thousand at a time, not one query per bidder: a round of a
-        million bidders would otherwise spend minutes on round trips before any computing.
+        The active members are read in one streamed query, not one query per bidder: a round of
+        a million bidders would otherwise spend minutes on round trips before any computing.
         """
         available = {a.id for a in uow.assets.all_of(collective.id) if a.is_available}
+        active = uow.memberships.active_ids(collective.id)
         bids = uow.allocation_rounds.bids(round_.id)
-        bidders = sorted({b.member_id for b in bids})
-        active: set[str] = set()
-        for start in range(0, len(bidders), _MEMBERSHIPS_AT_ONCE):
-            found = uow.memberships.get_many(
-                collective.id, bidders[start : start + _MEMBERSHIPS_AT_ONCE]
-            )
-            active.update(member for member, m in found.items() if m.is_active)
         return [b for b in bids if b.member_id in active and b.asset_id in available]
 
     @staticmethod

@@ -141,6 +141,10 @@ class MembershipRepository(Protocol):
         """The memberships of these people that exist, by member id."""
         ...
 
+    def active_ids(self, collective_id: str) -> set[str]:
+        """Every active member's id, in one streamed read (a round of a million bidders)."""
+        ...
+
     def save(self, membership: Membership) -> None: ...
 
     def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:

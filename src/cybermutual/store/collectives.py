@@ -244,6 +244,15 @@ class SqlMemberships:
             found.update((row.member_id, membership_from_row(row)) for row in rows)
         return found
 
+    def active_ids(self, collective_id: str) -> set[str]:
+        rows = self._conn.execute(
+            select(memberships.c.member_id).where(
+                memberships.c.collective_id == collective_id,
+                memberships.c.status == MembershipStatus.ACTIVE.value,
+            )
+        )
+        return set(rows.scalars().all())
+
     def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
         rows = self._conn.execute(
             select(memberships, collectives.c.slug, collectives.c.name)

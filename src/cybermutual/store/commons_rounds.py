@@ -262,7 +262,7 @@ class SqlAllocationRounds:
             .where(allocation_bids.c.round_id == round_id)
             .order_by(allocation_bids.c.member_id, allocation_bids.c.asset_id)
         )
-        return [_bid(row) for row in rows]
+        return [_bid(row) for row in rows.all()]
 
     def delete_bid(self, bid_id: str) -> None:
         self._conn.execute(delete(allocation_bids).where(allocation_bids.c.id == bid_id))
@@ -308,7 +308,7 @@ class SqlAllocationRounds:
                 allocation_shares.c.asset_id,
             )
         )
-        return [_share(row) for row in rows]
+        return [_share(row) for row in rows.all()]
 
     def save_pass(self, summary: PassSummary) -> None:
         self._conn.execute(
