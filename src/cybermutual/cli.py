@@ -21,8 +21,8 @@ from cybermutual.budget_cli import budget_command
 from cybermutual.config import Settings
 from cybermutual.domain.errors import DomainError
 from cybermutual.money_cli import money_supply_command
-from cybermutual.scale_cli import scale_command
 from cybermutual.sim_cli import simulate_app
+from cybermutual.tooling.scale_bench import scale_command
 
 if TYPE_CHECKING:
     from cybermutual.services.container import Services

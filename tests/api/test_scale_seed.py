@@ -12,10 +12,10 @@ from sqlalchemy import Engine, func, select
 
 from cybermutual.domain.collective import CapitalMode, Charter
 from cybermutual.domain.money import Currency
-from cybermutual.scale_cli import BENCH_PASSWORD
 from cybermutual.services.container import Services
 from cybermutual.store.scale_seed import ScalePlan, check_body_template, member_email, seed_scale
 from cybermutual.store.tables import accounts, allocation_bids, listings, people
+from cybermutual.tooling.scale_bench import BENCH_PASSWORD
 
 
 def test_a_seeded_collective_verifies_and_the_api_reads_it(
