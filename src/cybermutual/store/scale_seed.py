@@ -282,7 +282,7 @@ def seed_scale(
         rebuilt: list[str] = []
         if postgres:  # the counters are recounted once at the end instead of row by row
             _counting(conn, enabled=False)
-            rebuilt = _drop_plain_indexes(conn)
+            rebuilt = _drop_plain_indexes(conn) + _drop_foreign_keys(conn)
         _members(writer, plan, collective_id, people_ids, password_hash, now, progress)
         balances = _balances(plan, progress)
         _accounts(writer, plan, collective_id, people_ids, account_ids, balances, progress)
@@ -326,9 +326,26 @@ def _counting(conn: Connection, *, enabled: bool) -> None:
             conn.execute(text(f"ALTER TABLE {table} {verb} TRIGGER {name}"))
 
 
-#: Tables whose plain (not unique) indexes are dropped for a load and built again after it:
-#: one sort per index instead of a random insert per row into each.
+#: Tables whose plain (not unique) indexes and foreign keys are dropped for a load and made
+#: again after it: one sort per index and one join per key, instead of work on every row.
 _REINDEXED = ("transfers", "journal_entries", "listings", "allocation_bids")
+
+
+def _drop_foreign_keys(conn: Connection) -> list[str]:
+    """Drop the foreign keys of ``_REINDEXED`` for the load (each row would look up its
+    parents); the statements that add them back, which check every row at once."""
+    rows = conn.execute(
+        text(
+            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid "
+            "WHERE c.contype = 'f' AND t.relname = ANY(:tables) "
+            "AND t.relnamespace = current_schema()::regnamespace"
+        ),
+        {"tables": list(_REINDEXED)},
+    ).all()
+    for table, name, _ in rows:
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {d}' for table, name, d in rows]
 
 
 def _drop_plain_indexes(conn: Connection) -> list[str]:
