@@ -25,137 +25,45 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from cybermutual.domain.journal import ChainHead, canonical_json, record
-from cybermutual.domain.ledger import TRADE_KINDS, Transfer, TransferKind, TransferStatus
+from cybermutual.domain.ledger import Transfer, TransferKind, TransferStatus
 from cybermutual.domain.market.listings import search_terms
 from cybermutual.store.bulk import write_copy_text, write_rows
+from cybermutual.store.bulk_load import (
+    counting,
+    drop_foreign_keys,
+    drop_plain_indexes,
+    recount_counters,
+)
 from cybermutual.store.tables import (
     allocation_rounds,
-    collective_counters,
     ledger_heads,
-    memberships,
-    transfers,
 )
 
 #: Rows generated and written at a time.
 CHUNK = 50_000
 
 #: The words listings are made of: a search for any of them matches about 1/len of them.
-_GOODS = (
-    "bread",
-    "cheese",
-    "apples",
-    "honey",
-    "coffee",
-    "tea",
-    "soap",
-    "candles",
-    "bicycle",
-    "ladder",
-    "drill",
-    "saw",
-    "hammer",
-    "tent",
-    "kayak",
-    "guitar",
-    "piano",
-    "violin",
-    "camera",
-    "laptop",
-    "printer",
-    "sofa",
-    "table",
-    "chair",
-    "lamp",
-    "rug",
-    "blanket",
-    "jacket",
-    "boots",
-    "scarf",
-    "gloves",
-    "seeds",
-    "compost",
-    "firewood",
-    "eggs",
-    "milk",
-    "butter",
-    "jam",
-    "pickles",
-    "cider",
-    "wine",
-    "beer",
-    "pottery",
-    "baskets",
-    "quilts",
-    "toys",
-    "books",
-    "maps",
-    "bread",
-    "wool",
-    "yarn",
-    "flour",
-    "rice",
-    "beans",
-    "lentils",
+_GOODS_TEXT = (
+    "bread cheese apples honey coffee tea soap candles bicycle ladder drill saw hammer tent "
+    "kayak guitar piano violin camera laptop printer sofa table chair lamp rug blanket jacket "
+    "boots scarf gloves seeds compost firewood eggs milk butter jam pickles cider wine beer "
+    "pottery baskets quilts toys books maps bread wool yarn flour rice beans lentils"
 )
-_SERVICES = (
-    "repair",
-    "tutoring",
-    "childcare",
-    "plumbing",
-    "wiring",
-    "painting",
-    "gardening",
-    "cooking",
-    "cleaning",
-    "sewing",
-    "translation",
-    "accounting",
-    "massage",
-    "haircut",
-    "delivery",
-    "moving",
-    "carpentry",
-    "welding",
-    "coding",
-    "design",
-    "photography",
-    "singing",
-    "dancing",
-    "yoga",
-    "nursing",
-    "eldercare",
-    "bookkeeping",
-    "roofing",
-    "tiling",
-    "masonry",
+_GOODS = tuple(_GOODS_TEXT.split())
+_SERVICES_TEXT = (
+    "repair tutoring childcare plumbing wiring painting gardening cooking cleaning sewing "
+    "translation accounting massage haircut delivery moving carpentry welding coding design "
+    "photography singing dancing yoga nursing eldercare bookkeeping roofing tiling masonry"
 )
-_QUALITIES = (
-    "fresh",
-    "organic",
-    "local",
-    "handmade",
-    "used",
-    "vintage",
-    "sturdy",
-    "light",
-    "small",
-    "large",
-    "quick",
-    "careful",
-    "weekly",
-    "evening",
-    "weekend",
-    "friendly",
-    "patient",
-    "expert",
-    "beginner",
-    "solar",
-    "electric",
-    "wooden",
+_SERVICES = tuple(_SERVICES_TEXT.split())
+_QUALITIES_TEXT = (
+    "fresh organic local handmade used vintage sturdy light small large quick careful weekly "
+    "evening weekend friendly patient expert beginner solar electric wooden"
 )
+_QUALITIES = tuple(_QUALITIES_TEXT.split())
 _CATEGORIES = ("goods", "services", "food", "repairs", "other")
 
 # canonical_json of a posted payment's journal body, keys sorted (checked against record())
@@ -281,8 +189,8 @@ def seed_scale(
             raise ValueError("scale seeding needs a collective with an empty journal")
         rebuilt: list[str] = []
         if postgres:  # the counters are recounted once at the end instead of row by row
-            _counting(conn, enabled=False)
-            rebuilt = _drop_plain_indexes(conn) + _drop_foreign_keys(conn)
+            counting(conn, enabled=False)
+            rebuilt = drop_plain_indexes(conn) + drop_foreign_keys(conn)
         _members(writer, plan, collective_id, people_ids, password_hash, now, progress)
         balances = _balances(plan, progress)
         _accounts(writer, plan, collective_id, people_ids, account_ids, balances, progress)
@@ -301,69 +209,13 @@ def seed_scale(
                 progress("indexes", rebuilt.index(definition), len(rebuilt))
                 conn.execute(text(definition))
             progress("indexes", len(rebuilt), len(rebuilt))
-            _counting(conn, enabled=True)
+            counting(conn, enabled=True)
             recount_counters(conn, collective_id)
     if postgres:
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     sample = tuple(people_ids[: min(64, plan.members)])
     return Seeded(collective_id, round_id, sample, head, time.perf_counter() - started)
-
-
-#: The counting triggers of 0014_scale (PostgreSQL), by table.
-_COUNTING_TRIGGERS = {
-    "transfers": ("cm_transfers_counted", "cm_transfers_recounted"),
-    "memberships": ("cm_memberships_counted", "cm_memberships_recounted"),
-}
-
-
-def _counting(conn: Connection, *, enabled: bool) -> None:
-    """Switch the directory's counting triggers (only those) off for the load, or back on; in
-    the load's transaction, so a failed load leaves them on."""
-    verb = "ENABLE" if enabled else "DISABLE"
-    for table, names in _COUNTING_TRIGGERS.items():
-        for name in names:
-            conn.execute(text(f"ALTER TABLE {table} {verb} TRIGGER {name}"))
-
-
-#: Tables whose plain (not unique) indexes and foreign keys are dropped for a load and made
-#: again after it: one sort per index and one join per key, instead of work on every row.
-_REINDEXED = ("transfers", "journal_entries", "listings", "allocation_bids")
-
-
-def _drop_foreign_keys(conn: Connection) -> list[str]:
-    """Drop the foreign keys of ``_REINDEXED`` for the load (each row would look up its
-    parents); the statements that add them back, which check every row at once."""
-    rows = conn.execute(
-        text(
-            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-            "JOIN pg_class t ON t.oid = c.conrelid "
-            "WHERE c.contype = 'f' AND t.relname = ANY(:tables) "
-            "AND t.relnamespace = current_schema()::regnamespace"
-        ),
-        {"tables": list(_REINDEXED)},
-    ).all()
-    for table, name, _ in rows:
-        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-    return [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {d}' for table, name, d in rows]
-
-
-def _drop_plain_indexes(conn: Connection) -> list[str]:
-    """Drop the plain indexes of ``_REINDEXED`` (in the load's transaction: a failed load
-    keeps them); the statements that build them again."""
-    rows = conn.execute(
-        text(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
-            "JOIN pg_class c ON c.relname = i.indexname "
-            "JOIN pg_index x ON x.indexrelid = c.oid "
-            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables) "
-            "AND NOT x.indisunique"
-        ),
-        {"tables": list(_REINDEXED)},
-    ).all()
-    for name, _ in rows:
-        conn.execute(text(f'DROP INDEX "{name}"'))
-    return [definition for _, definition in rows]
 
 
 def _members(
@@ -701,58 +553,3 @@ def _bids(
         n += count * per
         writer.write("allocation_bids", columns, rows)
         progress("bids", start + count, plan.members)
-
-
-def recount_counters(conn: Connection, collective_id: str) -> None:
-    """Rebuild one collective's ``collective_counters`` from its rows, as 0014 backfills them
-    (trade figures and members: a seeded collective moves no demurrage and writes off nothing)."""
-    k = collective_counters
-    conn.execute(delete(k).where(k.c.collective_id == collective_id))
-    trade = [kind.value for kind in TRADE_KINDS]
-    day = (
-        func.floor(func.extract("epoch", transfers.c.settled_at) / 86400).cast(k.c.day.type)
-        if conn.dialect.name == "postgresql"
-        else func.cast(func.strftime("%s", transfers.c.settled_at), k.c.day.type) / 86400
-    )
-    posted = (
-        select(
-            day.label("day"),
-            func.count().label("n"),
-            func.sum(transfers.c.amount).label("volume"),
-            func.max(transfers.c.settled_at).label("last"),
-        )
-        .where(
-            transfers.c.collective_id == collective_id,
-            transfers.c.status == TransferStatus.POSTED.value,
-            transfers.c.kind.in_(trade),
-        )
-        .group_by(day)
-    )
-    rows = conn.execute(posted).all()
-    active = conn.execute(
-        select(func.count()).where(
-            memberships.c.collective_id == collective_id, memberships.c.status == "active"
-        )
-    ).scalar_one()
-    values = [
-        {
-            "collective_id": collective_id,
-            "day": int(r.day),
-            "shard": 0,
-            "active_members": 0,
-            "trade_count": int(r.n),
-            "trade_volume": int(r.volume),
-            "last_trade_at": r.last,
-        }
-        for r in rows
-    ]
-    total = {
-        "collective_id": collective_id,
-        "day": 0,
-        "shard": 0,
-        "active_members": int(active),
-        "trade_count": sum(v["trade_count"] for v in values),
-        "trade_volume": sum(v["trade_volume"] for v in values),
-        "last_trade_at": max((v["last_trade_at"] for v in values), default=None),
-    }
-    conn.execute(insert(k), [total, *values])
