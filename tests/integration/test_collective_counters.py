@@ -157,3 +157,29 @@ def test_the_directory_reads_no_transfer_or_membership_rows(
         event.remove(engine, "before_cursor_execute", seen)
     assert statements
     assert not [s for s in statements if "transfers" in s or "memberships" in s]
+
+
+def test_a_page_of_the_directory_costs_the_same_queries_however_many_collectives(
+    services: Services, engine: Engine
+) -> None:
+    from sqlalchemy import event
+
+    def queries() -> int:
+        statements: list[str] = []
+
+        def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            page = services.collectives.directory()
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        assert all(p.stats.active_members == 2 for p in page.items)
+        return len(statements)
+
+    members(services, 2, slug="one")
+    one = queries()
+    for slug in ("two", "three", "four"):
+        members(services, 2, slug=slug)
+    assert queries() == one

@@ -131,6 +131,10 @@ class CollectiveRepository(Protocol):
 
     def stats(self, collective: Collective, *, now: datetime) -> CollectiveStats: ...
 
+    def stats_of(self, of: Sequence[Collective], *, now: datetime) -> dict[str, CollectiveStats]:
+        """``stats`` of a page of collectives at once, by collective id."""
+        ...
+
     def set_charter(self, collective_id: str, charter: Charter) -> None: ...
 
 
