@@ -277,6 +277,7 @@ def scale_command(
         password_hash = conn.execute(
             select(people.c.password_hash).where(people.c.id == founder.id)
         ).scalar_one()
+    load_before = _load()
     console.print(
         f"Seeding '{slug}' on {engine.dialect.name}: {plan.members:,} members, "
         f"{plan.entries:,} entries, {plan.listings:,} listings, {plan.assets:,} assets"
@@ -312,7 +313,7 @@ def scale_command(
         "assets": plan.assets,
         "bids": plan.members * min(plan.bids_per_member, plan.assets),
         "seed_seconds": round(seeded.seconds, 1),
-        "load_before": _load(),
+        "load_before": load_before,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "at": now.isoformat(timespec="seconds"),
     }
