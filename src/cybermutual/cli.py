@@ -25,6 +25,7 @@ from cybermutual.domain.errors import DomainError
 from cybermutual.export_cli import export_app, keys_app
 from cybermutual.money_cli import money_supply_command
 from cybermutual.sim_cli import simulate_app
+from cybermutual.tooling.scale_bench import scale_command
 
 if TYPE_CHECKING:
     from cybermutual.services.container import Services
@@ -365,14 +366,24 @@ def ledger_set_limit(
     console.print(f"Credit limit of {member_id} is now {account.credit_limit}.")
 
 
-@app.command()
+bench_app = typer.Typer(
+    help="Run the benchmarks in benchmarks/ (no subcommand), or one at scale.",
+    invoke_without_command=True,
+)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.callback()
 def bench(
+    ctx: typer.Context,
     quick: Annotated[bool, typer.Option(help="Small sizes only (a smoke run).")] = False,
     only: Annotated[
         str | None, typer.Option(help="Run one benchmark, e.g. 'ledger_throughput'.")
     ] = None,
 ) -> None:
     """Run every benchmark in benchmarks/, printing and recording its figures."""
+    if ctx.invoked_subcommand is not None:
+        return
     folder = Path.cwd() / "benchmarks"
     scripts = sorted(p for p in folder.glob("*.py") if not p.name.startswith("_"))
     if only:
@@ -387,6 +398,9 @@ def bench(
             failed.append(script.stem)
     if failed:
         raise _fail(f"benchmarks failed: {', '.join(failed)}")
+
+
+bench_app.command("scale")(scale_command)
 
 
 @app.command()

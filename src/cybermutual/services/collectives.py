@@ -103,7 +103,8 @@ class CollectiveService:
         now = self._clock.now()
         with self._uow(readonly=True) as uow:
             page = uow.collectives.directory(limit=check_limit(limit), cursor=cursor)
-            items = [CollectiveProfile(c, uow.collectives.stats(c, now=now)) for c in page.items]
+            stats = uow.collectives.stats_of(page.items, now=now)
+            items = [CollectiveProfile(c, stats[c.id]) for c in page.items]
         return Page(items, page.next_cursor)
 
     def profile(self, slug: str) -> CollectiveProfile:

@@ -135,6 +135,10 @@ class CollectiveRepository(Protocol):
 
     def stats(self, collective: Collective, *, now: datetime) -> CollectiveStats: ...
 
+    def stats_of(self, of: Sequence[Collective], *, now: datetime) -> dict[str, CollectiveStats]:
+        """``stats`` of a page of collectives at once, by collective id."""
+        ...
+
     def set_charter(self, collective_id: str, charter: Charter) -> None: ...
 
 
@@ -143,6 +147,10 @@ class MembershipRepository(Protocol):
 
     def get_many(self, collective_id: str, member_ids: Iterable[str]) -> dict[str, Membership]:
         """The memberships of these people that exist, by member id."""
+        ...
+
+    def active_ids(self, collective_id: str) -> set[str]:
+        """Every active member's id, in one streamed read (a round of a million bidders)."""
         ...
 
     def save(self, membership: Membership) -> None: ...

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from cybermutual.domain.collective import (
     MarketVisibility,
 )
 from cybermutual.domain.errors import AlreadyMember, SlugTaken
-from cybermutual.domain.ledger import TRADE_KINDS, AccountKind, TransferKind, TransferStatus
+from cybermutual.domain.ledger import AccountKind
 from cybermutual.domain.membership import Membership, MembershipStatus
 from cybermutual.domain.money import Currency
 from cybermutual.domain.money_rules import CreditLimitRule
@@ -26,7 +26,18 @@ from cybermutual.domain.people import Person
 from cybermutual.services.ports import CollectiveStats, Page
 from cybermutual.store.faults import is_unique_violation
 from cybermutual.store.pagination import decode_cursor, encode_cursor
-from cybermutual.store.tables import accounts, collectives, memberships, people, transfers
+from cybermutual.store.tables import (
+    accounts,
+    collective_counters,
+    collectives,
+    memberships,
+    people,
+)
+
+
+def counter_day(moment: datetime) -> int:
+    """The ``day`` of ``collective_counters`` a moment falls on: whole UTC days since 1970."""
+    return (moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)).days
 
 
 def _collective(row: Any) -> Collective:
@@ -140,54 +151,63 @@ class SqlCollectives:
         return Page(items, encode_cursor(items[-1].slug) if more else None)
 
     def stats(self, collective: Collective, *, now: datetime) -> CollectiveStats:
-        members = self._conn.execute(
-            select(func.count()).where(
-                memberships.c.collective_id == collective.id,
-                memberships.c.status == MembershipStatus.ACTIVE.value,
+        return self.stats_of([collective], now=now)[collective.id]
+
+    def stats_of(self, of: Sequence[Collective], *, now: datetime) -> dict[str, CollectiveStats]:
+        """The counters the database keeps (``collective_counters``, 0014_scale), for a page of
+        collectives in three queries, however many members and entries they hold;
+        ``volume_30d`` is what was posted today and on the 30 UTC days before."""
+        ids = [c.id for c in of]
+        if not ids:
+            return {}
+        k = collective_counters
+        totals = {
+            row[0]: row
+            for row in self._conn.execute(
+                select(
+                    k.c.collective_id,
+                    func.coalesce(func.sum(k.c.active_members), 0),
+                    func.coalesce(func.sum(k.c.trade_count), 0),
+                    func.coalesce(func.sum(k.c.trade_volume), 0),
+                    func.coalesce(func.sum(k.c.demurrage), 0),
+                    func.coalesce(func.sum(k.c.written_off), 0),
+                    func.max(k.c.last_trade_at),
+                )
+                .where(k.c.collective_id.in_(ids), k.c.day == 0)
+                .group_by(k.c.collective_id)
             )
-        ).scalar_one()
-        payments = and_(
-            transfers.c.collective_id == collective.id,
-            transfers.c.status == TransferStatus.POSTED.value,
-            transfers.c.kind.in_([k.value for k in TRADE_KINDS]),
-        )
-        since = now - timedelta(days=30)
-        row = self._conn.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(transfers.c.amount), 0),
-                func.coalesce(
-                    func.sum(transfers.c.amount).filter(transfers.c.settled_at >= since), 0
-                ),
-                func.max(transfers.c.settled_at),
-            ).where(payments)
-        ).one()
-        fund = self._conn.execute(
-            select(accounts.c.balance).where(
-                accounts.c.collective_id == collective.id,
-                accounts.c.kind == AccountKind.COMMONS_FUND.value,
+        }
+        recent = {
+            cid: total
+            for cid, total in self._conn.execute(
+                select(k.c.collective_id, func.sum(k.c.trade_volume))
+                .where(k.c.collective_id.in_(ids), k.c.day >= counter_day(now) - 30)
+                .group_by(k.c.collective_id)
             )
-        ).scalar_one_or_none()
-        rules = self._conn.execute(
-            select(transfers.c.kind, func.sum(transfers.c.amount))
-            .where(
-                transfers.c.collective_id == collective.id,
-                transfers.c.status == TransferStatus.POSTED.value,
-                transfers.c.kind.in_([TransferKind.DEMURRAGE.value, TransferKind.WRITE_OFF.value]),
+        }
+        funds = {
+            cid: balance
+            for cid, balance in self._conn.execute(
+                select(accounts.c.collective_id, accounts.c.balance).where(
+                    accounts.c.collective_id.in_(ids),
+                    accounts.c.kind == AccountKind.COMMONS_FUND.value,
+                )
             )
-            .group_by(transfers.c.kind)
-        )
-        moved = {kind: int(total) for kind, total in rules}
-        return CollectiveStats(
-            demurrage=moved.get(TransferKind.DEMURRAGE.value, 0),
-            written_off=moved.get(TransferKind.WRITE_OFF.value, 0),
-            active_members=int(members),
-            posted_transfers=int(row[0]),
-            volume=int(row[1]),
-            volume_30d=int(row[2]),
-            commons_fund=int(fund or 0),
-            last_activity=row[3],
-        )
+        }
+        found = {}
+        for cid in ids:
+            row = totals.get(cid)
+            found[cid] = CollectiveStats(
+                active_members=int(row[1]) if row else 0,
+                posted_transfers=int(row[2]) if row else 0,
+                volume=int(row[3]) if row else 0,
+                volume_30d=int(recent.get(cid) or 0),
+                commons_fund=int(funds.get(cid) or 0),
+                last_activity=row[6] if row else None,
+                demurrage=int(row[4]) if row else 0,
+                written_off=int(row[5]) if row else 0,
+            )
+        return found
 
     def set_charter(self, collective_id: str, charter: Charter) -> None:
         self._conn.execute(
@@ -207,6 +227,9 @@ def membership_from_row(row: Any) -> Membership:
         approved_by=row.approved_by,
     )
 
+
+#: Ids bound in one ``IN (...)``: well under PostgreSQL's 65,535 parameters and SQLite's 32,766.
+_IDS_PER_QUERY = 5_000
 
 _MEMBERSHIPS_OF = select(memberships).where(
     memberships.c.collective_id == bindparam("collective_id"),
@@ -228,10 +251,29 @@ class SqlMemberships:
         return None if row is None else membership_from_row(row)
 
     def get_many(self, collective_id: str, member_ids: Iterable[str]) -> dict[str, Membership]:
+        """The memberships of ``member_ids`` (those that exist), a few thousand per query:
+        one query for 100,000 ids would bind more parameters than PostgreSQL takes (65,535)."""
+        wanted = sorted(set(member_ids))
+        found: dict[str, Membership] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            rows = self._conn.execute(
+                _MEMBERSHIPS_OF,
+                {
+                    "collective_id": collective_id,
+                    "member_ids": wanted[start : start + _IDS_PER_QUERY],
+                },
+            )
+            found.update((row.member_id, membership_from_row(row)) for row in rows)
+        return found
+
+    def active_ids(self, collective_id: str) -> set[str]:
         rows = self._conn.execute(
-            _MEMBERSHIPS_OF, {"collective_id": collective_id, "member_ids": list(set(member_ids))}
+            select(memberships.c.member_id).where(
+                memberships.c.collective_id == collective_id,
+                memberships.c.status == MembershipStatus.ACTIVE.value,
+            )
         )
-        return {row.member_id: membership_from_row(row) for row in rows}
+        return set(rows.scalars().all())
 
     def of_person(self, member_id: str) -> list[tuple[str, str, Membership]]:
         rows = self._conn.execute(

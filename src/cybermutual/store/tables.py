@@ -1246,3 +1246,24 @@ enterprise_invitations = Table(
     Index("ix_enterprise_invitations_enterprise", "enterprise_id", "created_at"),
     Index("ix_enterprise_invitations_member", "member_id", "status"),
 )
+
+
+# The public directory's statistics, maintained in the same transaction as every change by
+# triggers on ``transfers`` and ``memberships`` (0014_scale), so the directory never counts rows.
+# ``day`` 0 holds all-time totals, any other ``day`` (UTC days since 1970-01-01) that day's
+# postings (for ``volume_30d``). On PostgreSQL each server connection adds to its own ``shard``
+# (its backend pid modulo 16), so parallel payments do not queue on one row; readers sum the
+# shards. Trade kinds here are ``TRADE_KINDS`` (domain/ledger.py); the triggers name them.
+collective_counters = Table(
+    "collective_counters",
+    metadata,
+    Column("collective_id", ID, ForeignKey("collectives.id"), primary_key=True),
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("shard", Integer, primary_key=True, autoincrement=False),
+    Column("active_members", BigInteger, nullable=False, server_default="0"),
+    Column("trade_count", BigInteger, nullable=False, server_default="0"),
+    Column("trade_volume", Money, nullable=False, server_default="0"),
+    Column("demurrage", Money, nullable=False, server_default="0"),
+    Column("written_off", Money, nullable=False, server_default="0"),
+    Column("last_trade_at", Moment),
+)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, array
@@ -73,6 +74,10 @@ def _listing(row: Any) -> Listing:
 
 
 _COLUMNS = [c for c in listings.c if c.name != "search_vector"]
+
+
+#: Below this many matches, a search sorts its matches rather than walking listings in order.
+FEW_MATCHES = 5_000
 
 
 def _prefix_end(term: str) -> str:
@@ -182,6 +187,19 @@ class SqlListings:
             )
         )
 
+    def _few(self, collective_id: str, matches: ColumnElement[bool]) -> bool:
+        """Whether fewer than ``FEW_MATCHES`` listings of the collective match (at most that many
+        read, through the search index)."""
+        probe = (
+            select(literal(1))
+            .select_from(listings)
+            .where(listings.c.collective_id == collective_id, matches)
+            .limit(FEW_MATCHES)
+            .subquery()
+        )
+        found = self._conn.execute(select(func.count()).select_from(probe)).scalar_one()
+        return int(found) < FEW_MATCHES
+
     def search(self, collective_id: str, query: ListingQuery, *, prior: int) -> Page[Listing]:
         where: list[ColumnElement[bool]] = [listings.c.collective_id == collective_id]
         if query.status is not None:
@@ -196,10 +214,12 @@ class SqlListings:
             where.append(listings.c.price >= query.min_price)
         if query.max_price is not None:
             where.append(listings.c.price <= query.max_price)
+        few_matches = False
         if query.text:
             matches = self._matches(collective_id, query.text)
             if matches is not None:
                 where.append(matches)
+                few_matches = self._postgres and self._few(collective_id, matches)
         score = (
             literal(PRIOR_WEIGHT * prior) + 1000 * func.coalesce(market_reputation.c.star_sum, 0)
         ) // (literal(PRIOR_WEIGHT) + func.coalesce(market_reputation.c.review_count, 0))
@@ -218,7 +238,16 @@ class SqlListings:
             ahead = key < value if descending else key > value
             tie = listings.c.id < str(last_id) if descending else listings.c.id > str(last_id)
             where.append(or_(ahead, and_(key == value, tie)))
-        order = (key.desc(), listings.c.id.desc()) if descending else (key.asc(), listings.c.id)
+        # With few matches, order by a copy of the key that no index holds: PostgreSQL then takes
+        # the matches from the search index and sorts them, instead of walking a browse index in
+        # order and testing every listing (it cannot tell from its statistics that a word is
+        # rare, and a word nobody used made it read every listing of the collective).
+        ordered = key + literal(0) if few_matches and key is listings.c.price else key
+        if few_matches and key is listings.c.created_at:
+            ordered = key + text("interval '0'")
+        order = (
+            (ordered.desc(), listings.c.id.desc()) if descending else (ordered.asc(), listings.c.id)
+        )
         statement = (
             select(*_COLUMNS, score.label("score"))
             .select_from(
