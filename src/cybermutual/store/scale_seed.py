@@ -200,6 +200,14 @@ def seed_scale(
             .where(ledger_heads.c.collective_id == collective_id)
             .values(seq=head.seq, hash=head.hash)
         )
+        if postgres:  # entries written after the load take positions after the seeded ones
+            conn.execute(
+                text(
+                    "SELECT setval('journal_positions', GREATEST("
+                    "(SELECT last_value FROM journal_positions), :last))"
+                ),
+                {"last": head.seq + 1},
+            )
         _listings(writer, plan, collective_id, people_ids, now, progress)
         asset_ids = _assets(writer, plan, collective_id, now, progress)
         round_id = _round(writer, conn, plan, collective_id, founder_id, people_ids, asset_ids, now)
@@ -346,6 +354,8 @@ def _journal(
     transfer_columns += ("kind", "status", "memo", "created_at", "settled_at", "initiated_by")
     entry_columns: tuple[str, ...] = (
         "collective_id",
+        "position",  # sealed as they are written: a seeded entry's position is its seq
+        "part",
         "seq",
         "transfer_id",
         "event",
@@ -382,7 +392,7 @@ def _journal(
                 f"\t{people_ids[p]}\n"
             )
             lines_e.append(
-                f"{collective_id}\t{seq}\t{tid}\tposted\t{debit}\t{credit}\t{a}\tpayment"
+                f"{collective_id}\t{seq}\t0\t{seq}\t{tid}\tposted\t{debit}\t{credit}\t{a}\tpayment"
                 f"\t{at_us}\t0\t{prev}\t{digest}\n"  # was_reserved: 0 reads as false on both
             )
             prev = digest
