@@ -111,6 +111,11 @@ def _require_port(settings: Settings, command: str) -> None:
         )
 
 
+#: On SIGTERM, requests still running get this long before they are cancelled; a proposal's
+#: estimate running in the background then stops at its next step and stays pending.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
@@ -138,6 +143,7 @@ def _serve(settings: Settings) -> None:
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
         else:
             # each worker builds its own services from the environment (spawned processes share
@@ -150,8 +156,10 @@ def _serve(settings: Settings) -> None:
                 host=settings.host,
                 port=settings.port,
                 log_level=settings.log_level,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             )
     finally:
+        services.proposal_impact.stop()  # an estimate in the tick stops at its next step
         if scheduler is not None:
             scheduler.stop()
 

@@ -47,6 +47,7 @@ def create_app(services: Services) -> FastAPI:
         yield
         served: Services = app.state.services
         served.policy_impact.pool.shutdown()  # running simulations stop at their next step
+        served.proposal_impact.stop()  # so does a proposal's estimate (it stays pending)
 
     app = FastAPI(
         lifespan=lifespan,

@@ -27,6 +27,7 @@ from cybermutual.services.policy_impact import (
     weekly,
 )
 from cybermutual.services.ports import Clock, UnitOfWorkFactory
+from cybermutual.services.simulation_pool import SimulationCancelled
 
 STALE = timedelta(minutes=10)
 #: Refusals that say "not now" rather than "never": the estimate stays pending and is retried.
@@ -70,6 +71,16 @@ class ProposalImpactService:
         # one background estimate at a time per process: the CPU stays with the members'
         # own estimates (the bounded pool) and the requests; the others wait for the next tick
         self._running = threading.Lock()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """The server is stopping: an estimate running now stops at its next simulated step and
+        stays pending (the next start computes it); no new one starts."""
+        self._stopping.set()
+
+    def _check_stopping(self) -> None:
+        if self._stopping.is_set():
+            raise SimulationCancelled
 
     def impact(self, slug: str, *, viewer: str, proposal_id: str) -> tuple[Proposal, Impact]:
         with self._uow(readonly=True) as uow:
@@ -80,7 +91,7 @@ class ProposalImpactService:
 
     def compute(self, slug: str, proposal_id: str) -> bool:
         """Compute and store the estimate if it is pending and nobody else is on it."""
-        if not self._running.acquire(blocking=False):
+        if self._stopping.is_set() or not self._running.acquire(blocking=False):
             return False  # another estimate runs; this one stays pending for the next tick
         try:
             return self._compute(slug, proposal_id)
@@ -100,8 +111,19 @@ class ProposalImpactService:
         estimate: dict[str, Any] = {"error": "the simulator does not model this proposal"}
         if change is not None:
             try:
-                estimate = self._impact.estimate(slug, change, seeds=self.seeds, steps=self.steps)
+                estimate = self._impact.estimate(
+                    slug,
+                    change,
+                    seeds=self.seeds,
+                    steps=self.steps,
+                    on_step=self._check_stopping,
+                )
                 status = "ready"
+            except SimulationCancelled:
+                with self._uow() as uow:
+                    uow.governance.release_impact(proposal.id)
+                    uow.commit()
+                return False
             except DomainError as exc:
                 if exc.code in TRANSIENT:
                     with self._uow() as uow:

@@ -153,13 +153,15 @@ class PolicyImpactService:
         seeds: int = DEFAULT_SEEDS,
         steps: int = DEFAULT_STEPS,
         cluster: str | None = None,
+        on_step: Callable[[], None] | None = None,
     ) -> dict[str, Any]:
         """Paired runs with and without ``change``: changes with their intervals, JSON-ready.
 
-        Runs in the calling thread (the command line); requests use :meth:`submit`.
+        Runs in the calling thread (the command line, a proposal's estimate); requests use
+        :meth:`submit`. ``on_step`` is called once per simulated step (it may raise to stop).
         """
         snapshot, policy = self._prepare(slug, change, viewer_id, seeds=seeds, steps=steps)
-        return _run(snapshot, policy, seeds=seeds, steps=steps, cluster=cluster)
+        return _run(snapshot, policy, seeds=seeds, steps=steps, cluster=cluster, on_step=on_step)
 
     def submit(
         self,
