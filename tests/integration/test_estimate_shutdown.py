@@ -45,7 +45,7 @@ def test_a_stopping_server_leaves_the_estimate_pending_for_the_next_start(
         started.set()
         return run(*args, **kwargs)  # type: ignore[arg-type]
 
-    impacts._impact.estimate = estimate  # type: ignore[method-assign]
+    impacts._impact.estimate = estimate  # type: ignore[method-assign,assignment]
     result: list[bool] = []
     worker = threading.Thread(target=lambda: result.append(impacts.compute(slug, proposal_id)))
     worker.start()
