@@ -84,6 +84,11 @@ def test_every_list_refuses_forged_cursors(
     )
     assert voted.json()["proposal_status"] == "passed", voted.text
     service = ada.get("/collectives/riverside/services").json()["items"][0]["id"]
+    coop = ada.post(
+        "/collectives/riverside/enterprises",
+        json={"kind": "cooperative", "name": "Rye Co-op", "merit_metric": "hours"},
+    )
+    assert coop.status_code == 201, coop.text
     paths = list_paths(client)
     assert len(paths) >= 12, paths
     for path in paths:
@@ -93,6 +98,7 @@ def test_every_list_refuses_forged_cursors(
             .replace("{round_id}", opened.json()["id"])
             .replace("{proposal_id}", funded["id"])
             .replace("{service_id}", service)
+            .replace("{enterprise_id}", coop.json()["id"])
         )
         params: dict[str, str] = {"member": ada.id} if url.endswith("/reviews") else {}
         assert ada.get(url, params=params).status_code == 200, url
