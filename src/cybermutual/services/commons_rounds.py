@@ -15,6 +15,7 @@ from cybermutual.domain.commons import rounds as rules
 from cybermutual.domain.commons.assets import Asset, require_commons
 from cybermutual.domain.commons.rounds import AllocationRound, Bid, RoundStatus
 from cybermutual.domain.commons.shares import PassSummary, Share, decline, declined_units
+from cybermutual.domain.enterprise.kinds import Enterprise, Power
 from cybermutual.domain.errors import (
     AllocationNotFound,
     BidNotFound,
@@ -22,7 +23,6 @@ from cybermutual.domain.errors import (
     NotPermitted,
     RoundNotFound,
 )
-from cybermutual.domain.enterprise.kinds import Enterprise, Power
 from cybermutual.domain.membership import require_active
 from cybermutual.services.commons import PRODUCTIVITY_WINDOW, load_asset
 from cybermutual.services.commons_facilitation import (
