@@ -370,6 +370,11 @@ def _explanation(
             else "."
         )
     )
+    if bid.enterprise_id is not None:
+        reason += (
+            " You bid for an enterprise: its own logged use and sales valued the bid, the tokens"
+            " were your own, and the enterprise holds the share."
+        )
     return {
         "asked": {"max_units": bid.max_units, "min_units": bid.min_units, "cap": why.units_asked},
         "received": int(why.units_whole or 0),
@@ -410,6 +415,7 @@ def _explanation(
             "weight": budget.weight,
         },
         "reason": reason,
+        **({} if bid.enterprise_id is None else {"enterprise": bid.enterprise_id}),
     }
 
 
