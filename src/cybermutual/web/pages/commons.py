@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from cybermutual.domain.commons.assets import Asset, AssetStatus
 from cybermutual.domain.commons.rounds import DEFAULT_BUDGET, AllocationRound, RoundStatus
 from cybermutual.domain.commons.shares import Share
+from cybermutual.domain.enterprise.kinds import PERMISSIONS, Power
 from cybermutual.domain.errors import DomainError, InvalidValue, RoundNotFound
 from cybermutual.services.commons import SaleOption
 from cybermutual.services.commons_rounds import BidDraft, BudgetForecast, RoundReport
@@ -414,6 +415,19 @@ def _forecast(
         return None, Refusal.of(error)
 
 
+def _my_enterprises(services: Services, slug: str, viewer: Viewer) -> dict[str, tuple[str, bool]]:
+    """The enterprises the viewer holds a role in: name, and whether a role lets them bid."""
+    views = services.enterprises.enterprises(slug, viewer=viewer.id, limit=200).items
+    return {
+        v.enterprise.id: (
+            v.enterprise.name,
+            any(Power.BID in PERMISSIONS[role] for role in v.your_roles),
+        )
+        for v in views
+        if v.your_roles
+    }
+
+
 def _round_context(
     services: Services,
     slug: str,
@@ -428,7 +442,14 @@ def _round_context(
     round_ = report.round
     now = services.clock.now()
     bidding = round_.status is RoundStatus.OPEN and now < round_.bids_close_at
-    mine = [b for b in report.bids if member and b.member_id == viewer.id]
+    theirs = _my_enterprises(services, slug, viewer) if member else {}
+    # your bids, and those for an enterprise you work in (its people may withdraw them)
+    mine = [
+        b
+        for b in report.bids
+        if member and (b.member_id == viewer.id or (b.enterprise_id or "") in theirs)
+    ]
+    bid_for = [(eid, name) for eid, (name, bids) in theirs.items() if bids]
     forecast = refusal = None
     if member and bidding:
         forecast, refusal = _forecast(services, slug, round_, viewer)
@@ -457,6 +478,8 @@ def _round_context(
         "bidding": bidding,
         "bidders": len({b.member_id for b in report.bids}),
         "my_bids": mine,
+        "bid_for_options": [("", "Yourself"), *bid_for] if bid_for else [],
+        "enterprise_names": dict(report.enterprises),
         "assets_by_id": assets,
         "biddable": biddable,
         "biddable_options": _asset_options(biddable),
@@ -478,6 +501,7 @@ def _draft(form: dict[str, str]) -> BidDraft:
         max_units=forms.whole(form.get("max_units", ""), field="max_units", low=1),
         min_units=forms.whole(form.get("min_units") or "0", field="min_units"),
         output_category=form.get("output_category", ""),
+        enterprise_id=form.get("enterprise") or None,
     )
 
 
@@ -529,6 +553,7 @@ def place_bid(
             max_units=draft.max_units,
             min_units=draft.min_units,
             output_category=draft.output_category,
+            enterprise_id=draft.enterprise_id,
         )
     except DomainError as error:
         context = _round_context(services, slug, round_id, viewer, typed={**form, "form": "bid"})
