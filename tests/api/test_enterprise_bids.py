@@ -7,7 +7,6 @@ A member whose role lets them act for an enterprise bids *for* it from their own
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
