@@ -181,3 +181,27 @@ def test_under_mixed_an_enterprise_owns_capital_and_bids_for_the_commons(
     bid = place_bid(ben, rid, lathe, 4, "crafts", enterprise=coop)
     assert bid.status_code == 201, bid.text
     assert bid.json()["enterprise_id"] == coop
+
+
+def test_a_bid_for_the_coop_lapses_when_its_bidder_loses_the_role(
+    client: TestClient, member: Any, clock: FakeClock
+) -> None:
+    """Dee, a manager, bids for the co-op and is then dismissed: her bid no longer counts at
+    the computation, and she may no longer withdraw it; the co-op's people still may."""
+    ana, ben, dee = join_riverside(member, "Ana", "Ben", "Dee")
+    coop = _coop(ana, ben)
+    appointed = ana.post(f"{E}/{coop}/roles", json={"member": dee.id, "role": "manager"})
+    assert appointed.status_code == 201, appointed.text
+    lathe = ana.post(f"{C}/assets", json=LATHE).json()["id"]
+    rid = open_round(ana, clock)
+    rnd = f"{C}/allocation-rounds/{rid}"
+    dees = place_bid(dee, rid, lathe, 4, "crafts", enterprise=coop)
+    assert dees.status_code == 201, dees.text
+    assert place_bid(ben, rid, lathe, 3, "crafts").status_code == 201
+    dismissed = ana.delete(f"{E}/{coop}/roles/manager/{dee.id}")
+    assert dismissed.status_code == 200, dismissed.text
+    assert_problem(dee.delete(f"{rnd}/bids/{dees.json()['id']}"), 403, "not_allowed")
+    clock.advance(days=1, minutes=1)
+    body = ben.post(f"{rnd}/compute").json()
+    assert [(a["member_id"], a["enterprise_id"]) for a in body["allocations"]] == [(ben.id, None)]
+    assert body["passes"][0]["summary"]["bidders"] == 1

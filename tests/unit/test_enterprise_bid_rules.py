@@ -44,6 +44,8 @@ def test_an_enterprises_bid_is_withdrawn_by_its_people_only() -> None:
     assert rules.withdraw_bid(ROUND, BID, member_id="ben", now=T0, in_enterprise=True) == BID
     with pytest.raises(NotAllowed):
         rules.withdraw_bid(ROUND, BID, member_id="cy", now=T0, in_enterprise=False)
+    with pytest.raises(NotAllowed):  # Ana bid for it, but has left the co-op since
+        rules.withdraw_bid(ROUND, BID, member_id="ana", now=T0, in_enterprise=False)
     own = replace(BID, enterprise_id=None)
     with pytest.raises(NotAllowed):  # a colleague has no say over Ana's own bid
         rules.withdraw_bid(ROUND, own, member_id="ben", now=T0, in_enterprise=True)
@@ -53,6 +55,8 @@ def test_an_enterprises_share_is_declined_by_its_people_only() -> None:
     assert decline(SHARE, PUBLISHED, member_id="ben", now=T0, in_enterprise=True).is_declined
     with pytest.raises(NotAllowed):
         decline(SHARE, PUBLISHED, member_id="cy", now=T0, in_enterprise=False)
+    with pytest.raises(NotAllowed):  # the bidder who has left the co-op
+        decline(SHARE, PUBLISHED, member_id="ana", now=T0, in_enterprise=False)
     with pytest.raises(NotAllowed):
         decline(
             replace(SHARE, enterprise_id=None),

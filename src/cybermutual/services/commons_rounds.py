@@ -15,7 +15,7 @@ from cybermutual.domain.commons import rounds as rules
 from cybermutual.domain.commons.assets import Asset, require_commons
 from cybermutual.domain.commons.rounds import AllocationRound, Bid, RoundStatus
 from cybermutual.domain.commons.shares import PassSummary, Share, decline, declined_units
-from cybermutual.domain.enterprise.kinds import Enterprise, Power
+from cybermutual.domain.enterprise.kinds import Enterprise, Power, powers
 from cybermutual.domain.errors import (
     AllocationNotFound,
     BidNotFound,
@@ -619,14 +619,24 @@ class AllocationService:
 
     @staticmethod
     def _live_bids(uow: UnitOfWork, collective: Collective, round_: AllocationRound) -> list[Bid]:
-        """Bids of members still active, on assets still available."""
+        """Bids of members still active, on assets still available; a bid for an enterprise
+        only while its member still holds a role there that bids (one who left the co-op no
+        longer spends tokens for it)."""
         available = {a.id for a in uow.assets.all_of(collective.id) if a.is_available}
         active: dict[str, bool] = {}
+        bidding: dict[tuple[str, str], bool] = {}
         live = []
         for bid in uow.allocation_rounds.bids(round_.id):
             if bid.member_id not in active:
                 membership = uow.memberships.get(collective.id, bid.member_id)
                 active[bid.member_id] = membership is not None and membership.is_active
+            if bid.enterprise_id is not None:
+                key = (bid.enterprise_id, bid.member_id)
+                if key not in bidding:
+                    roles = uow.enterprises.roles_of(bid.enterprise_id, bid.member_id)
+                    bidding[key] = Power.BID in powers(roles)
+                if not bidding[key]:
+                    continue
             if active[bid.member_id] and bid.asset_id in available:
                 live.append(bid)
         return live

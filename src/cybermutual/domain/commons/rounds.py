@@ -390,10 +390,12 @@ def withdraw_bid(
     now: datetime,
     in_enterprise: bool = False,
 ) -> Bid:
-    """A member withdraws their own bid while bidding is open; a bid for an enterprise may also
-    be withdrawn by anyone with a role in it (``in_enterprise``)."""
+    """A member withdraws their own bid while bidding is open; a bid for an enterprise is
+    withdrawn by anyone with a role in it now (``in_enterprise``; its bidder too, while they
+    still hold one)."""
     require_bidding(round_, now=now)
-    if bid.member_id != member_id and not (bid.enterprise_id is not None and in_enterprise):
+    allowed = in_enterprise if bid.enterprise_id is not None else bid.member_id == member_id
+    if not allowed:
         raise NotAllowed(
             "only the bidder (or, for an enterprise's bid, its people) can withdraw it"
         )

@@ -66,10 +66,12 @@ def decline(
 ) -> Share:
     """A member declines their own share of a published round; a later pass re-shares it.
 
-    An enterprise's share is declined by anyone with a role in it (``in_enterprise``).
+    An enterprise's share is declined by anyone with a role in it now (``in_enterprise``; its
+    bidder too, while they still hold one).
     """
     require_published(round_, action="decline a share")
-    if share.member_id != member_id and not (share.enterprise_id is not None and in_enterprise):
+    allowed = in_enterprise if share.enterprise_id is not None else share.member_id == member_id
+    if not allowed:
         raise NotAllowed("only the member (or enterprise) who received a share can decline it")
     if share.is_declined:
         raise InvalidTransition("this share is already declined")

@@ -9,6 +9,7 @@ figures is adapted there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,6 +69,7 @@ class ShareView:
     open_requests: int | None
     recent_sales: int | None
     different_bid: str  # what asking otherwise would have done, in plain words
+    enterprise_name: str | None = None  # the enterprise holding the share, if bid for one
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +162,17 @@ def read_round_result(
                 ef1=ef1 if isinstance(ef1, bool) else None,
             )
         )
-    shares = [_share_view(s, assets, names) for s in report.shares]
+    shares = [_share_view(s, assets, names, report.enterprises) for s in report.shares]
     shares.sort(key=lambda s: (s.asset_name, s.member_name, s.pass_no))
     return RoundResult(passes=passes, shares=shares, awaiting_rerun=freed_units)
 
 
-def _share_view(share: Share, assets: dict[str, Asset], names: dict[str, str]) -> ShareView:
+def _share_view(
+    share: Share,
+    assets: dict[str, Asset],
+    names: dict[str, str],
+    enterprises: Mapping[str, str] | None = None,
+) -> ShareView:
     why: dict[str, Any] = dict(share.explanation)
     asked = why.get("asked") if isinstance(why.get("asked"), dict) else {}
     asset = assets.get(share.asset_id)
@@ -200,6 +207,9 @@ def _share_view(share: Share, assets: dict[str, Asset], names: dict[str, str]) -
         else None,
         recent_sales=int(v) if (v := _number(why, "demand", "recent_sales")) is not None else None,
         different_bid=_different_bid(share.units, cap, share.price_per_unit, unit),
+        enterprise_name=None
+        if share.enterprise_id is None
+        else (enterprises or {}).get(share.enterprise_id, "an enterprise"),
     )
 
 
@@ -469,7 +479,11 @@ def _round_context(
     held = (
         {}
         if result is None
-        else {s.asset_id: s.asset_name for s in result.of(viewer.id) if not s.declined and s.units}
+        else {
+            s.asset_id: s.asset_name
+            for s in result.of(viewer.id)
+            if not s.declined and s.units and s.enterprise_name is None
+        }
     )
     return {
         **context,
