@@ -25,8 +25,9 @@ def _coop(ana: Any, ben: Any) -> str:
     return coop
 
 
-def _sale(seller: Any, coop: str, buyer: Any) -> str:
-    """A sale of the co-op's (delivered by ``seller``); the id of the payment its account got."""
+def _sale(seller: Any, coop: str, buyer: Any) -> tuple[str, str]:
+    """A sale of the co-op's (delivered by ``seller``): its listing, and the id of the payment
+    its account received."""
     offer = seller.post(
         f"{M}/listings",
         json={
@@ -47,7 +48,7 @@ def _sale(seller: Any, coop: str, buyer: Any) -> str:
     done = buyer.post(f"{M}/orders/{oid}/confirm", key="bowl-ok").json()
     assert done["status"] == "completed"
     transfer: str = done["payout_transfer_id"] or done["escrow_transfer_id"]
-    return transfer
+    return offer.json()["id"], transfer
 
 
 def _usage(who: Any, **body: Any) -> Any:
@@ -63,9 +64,15 @@ def test_a_coop_member_bids_for_the_coop_and_another_worker_owner_uses_its_share
     assert employed.status_code == 201, employed.text
     lathe = ana.post(f"{C}/assets", json=LATHE).json()["id"]
     van = ben.post(f"{C}/assets", json=VAN).json()["id"]
-    sale = _sale(ben, coop, cy)
+    bowls, sale = _sale(ben, coop, cy)
     rid = open_round(ana, clock)
     rnd = f"{C}/allocation-rounds/{rid}"
+    # the co-op's listing plans a bid for the co-op, never a member's own bid
+    assert_problem(
+        ana.post(f"{rnd}/bids", json={"asset_id": lathe, "max_units": 2, "listing_id": bowls}),
+        422,
+        "invalid_value",
+    )
 
     # Ana bids for the co-op, from her own budget; the bid names the co-op
     bid = place_bid(ana, rid, lathe, 8, "crafts", enterprise=coop)
@@ -79,7 +86,11 @@ def test_a_coop_member_bids_for_the_coop_and_another_worker_owner_uses_its_share
         place_bid(ana, rid, lathe, 8, "crafts", enterprise="nope"), 404, "enterprise_not_found"
     )
     # a bid for the co-op is withdrawn by its people, never by an outsider
-    on_van = place_bid(ana, rid, van, 2, "crafts", enterprise=coop).json()["id"]
+    body = {"asset_id": van, "max_units": 2, "listing_id": bowls, "enterprise": coop}
+    planned = ana.post(f"{rnd}/bids", json=body)
+    assert planned.status_code == 201, planned.text
+    assert planned.json()["output_category"] == "crafts"
+    on_van = planned.json()["id"]
     assert_problem(cy.delete(f"{rnd}/bids/{on_van}"), 403, "not_allowed")
     assert ben.delete(f"{rnd}/bids/{on_van}").status_code == 204
     assert place_bid(cy, rid, lathe, 8, "crafts").status_code == 201
@@ -143,7 +154,7 @@ def test_the_coops_sales_value_its_next_bid(
     ana, ben, cy = join_riverside(member, "Ana", "Ben", "Cy")
     coop = _coop(ana, ben)
     lathe = ana.post(f"{C}/assets", json=LATHE).json()["id"]
-    sale = _sale(ben, coop, cy)
+    _, sale = _sale(ben, coop, cy)
     # the co-op's use of the lathe sold 900; Ana's own use sold nothing
     assert _usage(ben, asset_id=lathe, units=3, enterprise=coop, sales=[sale]).status_code == 201
     assert _usage(ana, asset_id=lathe, units=3).status_code == 201

@@ -14,11 +14,10 @@ from cybermutual.domain.commons.usage import Sale, UsageRecord, log_usage
 from cybermutual.domain.errors import (
     AssetNotFound,
     InvalidValue,
-    NotPermitted,
     RoundNotFound,
 )
 from cybermutual.domain.ledger import TRADE_KINDS, TransferStatus
-from cybermutual.services.enterprise_common import acting
+from cybermutual.services.enterprise_common import acting_in
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
@@ -168,13 +167,9 @@ class CommonsService:
             collective = active_member_collective(uow, slug, member_id)
             asset = load_asset(uow, collective, asset_id)
             if enterprise_id is not None:
-                act = acting(uow, collective, enterprise_id, member_id)
-                if not act.roles:
-                    raise NotPermitted(
-                        f"only the people of {act.enterprise.name} may log use of its shares",
-                        enterprise=act.enterprise.id,
-                    )
-                enterprise_id = act.enterprise.id
+                enterprise_id = acting_in(
+                    uow, collective, enterprise_id, member_id, doing="log use of its shares"
+                ).id
             round_ = None
             held = logged = 0
             if round_id is not None:

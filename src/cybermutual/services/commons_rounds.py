@@ -20,7 +20,6 @@ from cybermutual.domain.errors import (
     AllocationNotFound,
     BidNotFound,
     InvalidValue,
-    NotPermitted,
     RoundNotFound,
 )
 from cybermutual.domain.membership import require_active
@@ -166,19 +165,6 @@ def in_enterprise(
         return False
     enterprise = load_enterprise(uow, collective, enterprise_id)
     return bool(uow.enterprises.roles_of(enterprise.id, member_id))
-
-
-def require_in_enterprise(
-    uow: UnitOfWork, collective: Collective, enterprise_id: str, member_id: str
-) -> Enterprise:
-    """The enterprise, if ``member_id`` holds a role in it (``not_permitted`` otherwise)."""
-    act = acting(uow, collective, enterprise_id, member_id)
-    if not act.roles:
-        raise NotPermitted(
-            f"only the people of {act.enterprise.name} may use its commons shares",
-            enterprise=act.enterprise.id,
-        )
-    return act.enterprise
 
 
 class AllocationService:
