@@ -12,6 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from cybermutual.domain.enterprise.kinds import Role
+from cybermutual.services.container import Services
 from tests.api.helpers import COLLECTIVE, LATHE, Member
 from tests.helpers import FakeClock
 from tests.web.helpers import Visitor, alert, text_of
@@ -90,3 +92,54 @@ def test_the_enterprise_page_lists_its_commons_shares(
     text = text_of(riverside.grace.get(page))
     assert "Commons shares" in text
     assert "6 hours of Wood lathe" in text
+
+
+def test_the_enterprises_people_record_use_of_its_share(
+    riverside: Riverside, clock: FakeClock, sqlite_services: Services
+) -> None:
+    """Hal, the co-op's employee (who may not bid for it), records use of the share Grace won
+    for it; the form asks what the use was for."""
+    services = sqlite_services  # the pages' own
+    grace_id, hal_id = (_id(services, who) for who in (riverside.grace, riverside.hal))
+    services.enterprises.appoint(
+        SLUG, actor=grace_id, enterprise_id=riverside.coop, member=hal_id, role=Role.EMPLOYEE
+    )
+    assert riverside.bid(riverside.grace, "6", enterprise=riverside.coop).status_code == 303
+    clock.advance(days=1, minutes=1)
+    rid = riverside.round.rsplit("/", 1)[1]
+    for step in ("compute", "publish"):
+        reply = riverside.ada.post(f"{API}/allocation-rounds/{rid}/{step}")
+        assert reply.status_code == 200, reply.text
+    page = riverside.hal.get(riverside.round)
+    assert re.search(r'<label for="f-enterprise"[^>]*>\s*Used for', page.text), page.text[:3000]
+    assert f'<option value="{riverside.coop}">Rye Co-op</option>' in page.text
+    recorded = riverside.hal.submit(
+        "/c/riverside/commons/usage",
+        {
+            "round_id": rid,
+            "enterprise": riverside.coop,
+            "asset_id": riverside.lathe,
+            "units": "2",
+            "output_category": "crafts",
+        },
+    )
+    assert recorded.status_code == 303, alert(recorded)
+    assert "Recorded 2 units of use" in text_of(riverside.hal.get(recorded.headers["location"]))
+    too_much = riverside.hal.submit(
+        "/c/riverside/commons/usage",
+        {
+            "round_id": rid,
+            "enterprise": riverside.coop,
+            "asset_id": riverside.lathe,
+            "units": "5",
+            "output_category": "crafts",
+        },
+    )
+    assert "held 6" in alert(too_much)
+
+
+def _id(services: Services, who: Visitor) -> str:
+    with services.uow(readonly=True) as uow:
+        found = uow.people.by_email(who.email)
+    assert found is not None
+    return found[0].id

@@ -70,6 +70,7 @@ class ShareView:
     recent_sales: int | None
     different_bid: str  # what asking otherwise would have done, in plain words
     enterprise_name: str | None = None  # the enterprise holding the share, if bid for one
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +211,7 @@ def _share_view(
         enterprise_name=None
         if share.enterprise_id is None
         else (enterprises or {}).get(share.enterprise_id, "an enterprise"),
+        enterprise_id=share.enterprise_id,
     )
 
 
@@ -397,6 +399,7 @@ def log_usage(
             round_id=round_id,
             sales=_sales(form),
             note=form.get("note", ""),
+            enterprise_id=form.get("enterprise") or None,
         )
     except DomainError as error:
         if round_id is not None:
@@ -482,9 +485,20 @@ def _round_context(
         else {
             s.asset_id: s.asset_name
             for s in result.of(viewer.id)
-            if not s.declined and s.units and s.enterprise_name is None
+            if not s.declined and s.units and s.enterprise_id is None
         }
     )
+    # shares held by an enterprise the viewer works in: any of its people records their use
+    theirs_held = [
+        s
+        for s in (result.shares if result is not None else [])
+        if s.enterprise_id in theirs and not s.declined and s.units
+    ]
+    used_for = sorted(
+        {(s.enterprise_id or "", theirs[s.enterprise_id or ""][0]) for s in theirs_held}
+    )
+    own_held = bool(held)
+    held.update({s.asset_id: s.asset_name for s in theirs_held})
     return {
         **context,
         "round": round_,
@@ -499,6 +513,7 @@ def _round_context(
         "biddable_options": _asset_options(biddable),
         "output_options": sorted({c for a in biddable for c in a.output_categories}),
         "held_options": list(held.items()),
+        "used_for_options": ([("", "Yourself")] if own_held else []) + used_for if used_for else [],
         "forecast": forecast,
         "forecast_refusal": refusal,
         "result": result,
