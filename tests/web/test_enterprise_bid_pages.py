@@ -135,7 +135,7 @@ def test_the_enterprises_people_record_use_of_its_share(
             "output_category": "crafts",
         },
     )
-    assert "held 6" in alert(too_much)
+    assert "the enterprise held 6 hours" in alert(too_much)
 
 
 def _id(services: Services, who: Visitor) -> str:

@@ -84,9 +84,10 @@ def log_usage(
                 status=round_.status.value,
             )
         if held is None or logged_before + units > held:
+            holder, have = ("you", "have") if enterprise_id is None else ("the enterprise", "has")
             raise UsageExceedsShare(
-                f"you held {held or 0} {asset.unit} of '{asset.name}' in this round and have "
-                f"logged {logged_before} already",
+                f"{holder} held {held or 0} {asset.unit} of '{asset.name}' in this round and "
+                f"{have} logged {logged_before} already",
                 held=held or 0,
                 logged=logged_before,
             )
