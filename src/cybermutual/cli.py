@@ -480,8 +480,11 @@ def allocate(
     names = {a.id: a.name for a in report.assets.values()}
     asked = {b.id: b.max_units for b in report.bids}
     for share in report.shares:
+        holder = people.get(share.member_id, share.member_id)
+        if share.enterprise_id is not None:  # bid for an enterprise, which holds the share
+            holder += f" for {report.enterprises.get(share.enterprise_id, share.enterprise_id)}"
         table.add_row(
-            people.get(share.member_id, share.member_id),
+            holder,
             names.get(share.asset_id, share.asset_id),
             str(asked.get(share.bid_id or "", "")),
             str(share.units),

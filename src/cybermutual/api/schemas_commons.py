@@ -131,6 +131,12 @@ class BidCreate(Strict):
     min_units: StrictInt = Field(default=0, ge=0, le=1_000_000)
     output_category: str | None = Field(default=None, max_length=60)
     listing_id: str | None = Field(default=None, max_length=64)
+    enterprise: str | None = Field(
+        default=None,
+        max_length=64,
+        description="bid for this enterprise (a role with the bid power there): from your own "
+        "token budget, for a share the enterprise holds",
+    )
 
 
 class BidPublic(BaseModel):
@@ -144,6 +150,8 @@ class BidPublic(BaseModel):
     output_category: str
     listing_id: str | None
     placed_at: datetime
+    enterprise_id: str | None = Field(default=None, description="the enterprise bid for")
+    enterprise_name: str | None = None
 
 
 class AllocationPublic(BaseModel):
@@ -161,6 +169,10 @@ class AllocationPublic(BaseModel):
     declined: bool
     declined_at: datetime | None
     explanation: dict[str, Any]
+    enterprise_id: str | None = Field(
+        default=None, description="the enterprise holding the share (its member bid for it)"
+    )
+    enterprise_name: str | None = None
 
 
 class AllocationsPublic(BaseModel):
@@ -178,6 +190,12 @@ class UsageCreate(Strict):
         default_factory=list, max_length=100, description="ids of payments you received for it"
     )
     note: str = Field(default="", max_length=500)
+    enterprise: str | None = Field(
+        default=None,
+        max_length=64,
+        description="use of this enterprise's share (a role there); sales are payments its "
+        "account received",
+    )
 
 
 class SalePublic(BaseModel):
@@ -197,3 +215,4 @@ class UsagePublic(BaseModel):
     sales_value: int
     note: str
     logged_at: datetime
+    enterprise_id: str | None = None

@@ -82,6 +82,8 @@ def claim_commons(
                     min_units=earlier.min_units if earlier else 0,
                     output_category=category,
                     listing_id=earlier.listing_id if earlier else None,
+                    # a bid the producer placed for an enterprise stays the enterprise's
+                    enterprise_id=earlier.enterprise_id if earlier else None,
                     now=now,
                 )
             except DomainError as refusal:  # checked before anything is written

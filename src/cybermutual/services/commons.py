@@ -17,6 +17,7 @@ from cybermutual.domain.errors import (
     RoundNotFound,
 )
 from cybermutual.domain.ledger import TRADE_KINDS, TransferStatus
+from cybermutual.services.enterprise_common import acting_in
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
 from cybermutual.services.ports import Clock, Page, UnitOfWork, UnitOfWorkFactory
@@ -155,11 +156,20 @@ class CommonsService:
         round_id: str | None = None,
         sales: Sequence[str] = (),
         note: str = "",
+        enterprise_id: str | None = None,
     ) -> UsageRecord:
-        """Record use of an asset and the sales it produced (payments the member received)."""
+        """Record use of an asset and the sales it produced (payments the member received).
+
+        With ``enterprise_id`` the use is the enterprise's (anyone with a role in it logs it):
+        of the shares it holds in the round, and its sales are payments its account received.
+        """
         with self._uow() as uow:
             collective = active_member_collective(uow, slug, member_id)
             asset = load_asset(uow, collective, asset_id)
+            if enterprise_id is not None:
+                enterprise_id = acting_in(
+                    uow, collective, enterprise_id, member_id, doing="log use of its shares"
+                ).id
             round_ = None
             held = logged = 0
             if round_id is not None:
@@ -167,20 +177,26 @@ class CommonsService:
                 if round_ is None or round_.collective_id != collective.id:
                     raise RoundNotFound("no such round in this collective", round=round_id)
                 held = held_units(
-                    uow.allocation_rounds.shares(round_id), member_id=member_id, asset_id=asset_id
+                    uow.allocation_rounds.shares(round_id),
+                    member_id=member_id,
+                    asset_id=asset_id,
+                    enterprise_id=enterprise_id,
                 )
-                logged = uow.usage.logged_units(round_id, member_id=member_id, asset_id=asset_id)
+                logged = uow.usage.logged_units(
+                    round_id, member_id=member_id, asset_id=asset_id, enterprise_id=enterprise_id
+                )
             record = log_usage(
                 asset,
                 record_id=new_id(),
                 member_id=member_id,
                 units=units,
                 output_category=output_category,
-                sales=self._sales(uow, collective, member_id, sales),
+                sales=self._sales(uow, collective, enterprise_id or member_id, sales),
                 note=note,
                 round_=round_,
                 held=held if round_ is not None else None,
                 logged_before=logged,
+                enterprise_id=enterprise_id,
                 now=self._clock.now(),
             )
             uow.usage.add(record)
@@ -236,7 +252,8 @@ class CommonsService:
     def _sales(
         uow: UnitOfWork, collective: Collective, member_id: str, transfer_ids: Sequence[str]
     ) -> list[Sale]:
-        """The payments named as sales: posted, paid to this member, not claimed before."""
+        """The payments named as sales: posted, paid to this member (or enterprise, whose
+        account is owned by its id), not claimed before."""
         if len(set(transfer_ids)) != len(transfer_ids):
             raise InvalidValue("each sale is named once", field="sales")
         sales = []

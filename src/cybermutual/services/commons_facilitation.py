@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -102,6 +102,7 @@ class BidOutcome:
     price_per_unit: float
     value_per_unit: float
     explanation: Mapping[str, Any]
+    enterprise_id: str | None = None  # the enterprise the bid was for, which holds the share
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +156,15 @@ def _market(problem: RoundProblem) -> _Market:
     usage = [
         UsageObservation(u.member_id, u.asset_id, u.units, u.sales_value) for u in problem.usage
     ]
-    valuations = value_bids(
-        requests,
+    # A bid for an enterprise is valued by the enterprise's productivity (its use and its
+    # account's sales, which ``UsageStats`` keep under its id); the bid stays its member's in
+    # the market, spending the member's own budget.
+    valued = value_bids(
+        [replace(r, member=_producer(b)) for b, r in zip(bids, requests, strict=True)],
         usage,
         [DemandSignal(d.category, d.open_requests, d.recent_sales) for d in problem.demand],
     )
+    valuations = [replace(v, request=r) for v, r in zip(valued, requests, strict=True)]
     measured = relative_productivity(
         [
             BidProductivity(
@@ -192,6 +197,11 @@ def _market(problem: RoundProblem) -> _Market:
         valuations=valuations,
         member_budgets=budgets,
     )
+
+
+def _producer(bid: Bid) -> str:
+    """Whose productivity values the bid: the enterprise it is for, or its member."""
+    return bid.enterprise_id or bid.member_id
 
 
 class DomainFacilitator:
@@ -261,11 +271,12 @@ class DomainFacilitator:
                     units=int(units[k]),
                     price_per_unit=why.price_per_unit,
                     value_per_unit=why.value_per_unit,
+                    enterprise_id=bid.enterprise_id,
                     explanation=_explanation(
                         bid,
                         why,
                         market.valuations[k],
-                        logged.get((bid.member_id, bid.asset_id)),
+                        logged.get((_producer(bid), bid.asset_id)),
                         price_of_fairness=explained.price_of_fairness,
                         pass_no=problem.pass_no,
                         seed=problem.lottery_seed,
@@ -359,6 +370,11 @@ def _explanation(
             else "."
         )
     )
+    if bid.enterprise_id is not None:
+        reason += (
+            " You bid for an enterprise: its own logged use and sales valued the bid, the tokens"
+            " were your own, and the enterprise holds the share."
+        )
     return {
         "asked": {"max_units": bid.max_units, "min_units": bid.min_units, "cap": why.units_asked},
         "received": int(why.units_whole or 0),
@@ -399,6 +415,7 @@ def _explanation(
             "weight": budget.weight,
         },
         "reason": reason,
+        **({} if bid.enterprise_id is None else {"enterprise": bid.enterprise_id}),
     }
 
 

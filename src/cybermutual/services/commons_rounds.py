@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict
@@ -15,6 +15,7 @@ from cybermutual.domain.commons import rounds as rules
 from cybermutual.domain.commons.assets import Asset, require_commons
 from cybermutual.domain.commons.rounds import AllocationRound, Bid, RoundStatus
 from cybermutual.domain.commons.shares import PassSummary, Share, decline, declined_units
+from cybermutual.domain.enterprise.kinds import Enterprise, Power, powers
 from cybermutual.domain.errors import (
     AllocationNotFound,
     BidNotFound,
@@ -29,6 +30,7 @@ from cybermutual.services.commons_facilitation import (
     RoundProblem,
     redraw,
 )
+from cybermutual.services.enterprise_common import acting, load_enterprise
 from cybermutual.services.ids import new_id
 from cybermutual.services.loading import (
     active_member_collective,
@@ -59,6 +61,18 @@ class RoundReport:
     shares: Sequence[Share]
     assets: Mapping[str, Asset]
     bids: Sequence[Bid]
+    #: the names of the enterprises its bids and shares are for, by id
+    enterprises: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseShare:
+    """A share an enterprise holds, with its round and asset (for the enterprise's page)."""
+
+    round: AllocationRound
+    share: Share
+    asset_name: str
+    asset_unit: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,7 @@ class BidDraft:
     max_units: int
     min_units: int
     output_category: str
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +145,26 @@ def _load_round(
     if round_ is None or round_.collective_id != collective.id:
         raise RoundNotFound("no such allocation round in this collective", round=round_id)
     return round_
+
+
+def bidding_for(
+    uow: UnitOfWork, collective: Collective, enterprise_id: str, member_id: str
+) -> Enterprise:
+    """The enterprise ``member_id`` bids for (``not_permitted`` without the ``bid`` power)."""
+    act = acting(uow, collective, enterprise_id, member_id)
+    act.require(Power.BID)
+    return act.enterprise
+
+
+def in_enterprise(
+    uow: UnitOfWork, collective: Collective, enterprise_id: str | None, member_id: str
+) -> bool:
+    """Whether ``member_id`` holds any role in the enterprise (who may log use of its shares,
+    decline them, or withdraw its bids)."""
+    if enterprise_id is None:
+        return False
+    enterprise = load_enterprise(uow, collective, enterprise_id)
+    return bool(uow.enterprises.roles_of(enterprise.id, member_id))
 
 
 class AllocationService:
@@ -266,12 +301,19 @@ class AllocationService:
         min_units: int = 0,
         output_category: str | None = None,
         listing_id: str | None = None,
+        enterprise_id: str | None = None,
     ) -> Bid:
-        """Bid for an asset (replacing your earlier bid for it), planning a category or listing."""
+        """Bid for an asset (replacing your earlier bid for it), planning a category or listing.
+
+        With ``enterprise_id`` the bid is for that enterprise (you need a role with the ``bid``
+        power there): it spends your own token budget and the enterprise holds the share.
+        """
         with self._uow() as uow:
             collective = active_member_collective(uow, slug, member_id)
             round_ = _load_round(uow, collective, round_id, lock=True)
             asset = load_asset(uow, collective, asset_id)
+            if enterprise_id is not None:
+                enterprise_id = bidding_for(uow, collective, enterprise_id, member_id).id
             if (output_category is None) == (listing_id is None):
                 raise InvalidValue(
                     "name the planned output: an output_category or one of your listings",
@@ -279,9 +321,17 @@ class AllocationService:
                 )
             if listing_id is not None:
                 listing = uow.demand.listing(collective.id, listing_id)
-                if listing is None or listing[0] != member_id:
+                mine = listing is not None and (
+                    listing[2] == enterprise_id
+                    if enterprise_id is not None
+                    else listing[0] == member_id and listing[2] is None
+                )
+                if listing is None or not mine:
                     raise InvalidValue(
-                        "listing_id must be one of your own listings", field="listing_id"
+                        "listing_id must be one of your own listings"
+                        if enterprise_id is None
+                        else "listing_id must be one of the enterprise's listings",
+                        field="listing_id",
                     )
                 output_category = listing[1]
             assert output_category is not None
@@ -294,6 +344,7 @@ class AllocationService:
                 min_units=min_units,
                 output_category=output_category,
                 listing_id=listing_id,
+                enterprise_id=enterprise_id,
                 now=self._clock.now(),
             )
             uow.allocation_rounds.save_bid(bid)
@@ -307,7 +358,13 @@ class AllocationService:
             bid = uow.allocation_rounds.bid(bid_id)
             if bid is None or bid.round_id != round_.id:
                 raise BidNotFound("no such bid in this round", bid=bid_id)
-            rules.withdraw_bid(round_, bid, member_id=member_id, now=self._clock.now())
+            rules.withdraw_bid(
+                round_,
+                bid,
+                member_id=member_id,
+                now=self._clock.now(),
+                in_enterprise=in_enterprise(uow, collective, bid.enterprise_id, member_id),
+            )
             uow.allocation_rounds.delete_bid(bid.id)
             uow.commit()
 
@@ -347,6 +404,8 @@ class AllocationService:
             rules.require_bidding(round_, now=now)
             bids = self._live_bids(uow, collective, round_)
             if draft is not None:
+                if draft.enterprise_id is not None:
+                    bidding_for(uow, collective, draft.enterprise_id, member_id)
                 typed = rules.place_bid(
                     round_,
                     load_asset(uow, collective, draft.asset_id),
@@ -355,6 +414,7 @@ class AllocationService:
                     max_units=draft.max_units,
                     min_units=draft.min_units,
                     output_category=draft.output_category,
+                    enterprise_id=draft.enterprise_id,
                     now=now,
                 )
                 bids = [b for b in bids if (b.member_id, b.asset_id) != (member_id, typed.asset_id)]
@@ -428,7 +488,13 @@ class AllocationService:
             share = uow.allocation_rounds.share(share_id)
             if share is None or share.round_id != round_.id:
                 raise AllocationNotFound("no such allocation in this round", allocation=share_id)
-            declined = decline(share, round_, member_id=member_id, now=self._clock.now())
+            declined = decline(
+                share,
+                round_,
+                member_id=member_id,
+                now=self._clock.now(),
+                in_enterprise=in_enterprise(uow, collective, share.enterprise_id, member_id),
+            )
             uow.allocation_rounds.save_share(declined)
             uow.commit()
         return declined
@@ -493,6 +559,32 @@ class AllocationService:
             uow.commit()
         return round_
 
+    def enterprise_shares(
+        self, slug: str, enterprise_id: str, *, viewer_id: str, limit: int = 50
+    ) -> list[EnterpriseShare]:
+        """The commons shares an enterprise holds, latest round first (members see them, as
+        they see every round's allocations)."""
+        with self._uow(readonly=True) as uow:
+            collective = active_member_collective(uow, slug, viewer_id)
+            enterprise = load_enterprise(uow, collective, enterprise_id)
+            assets = {a.id: a for a in uow.assets.all_of(collective.id)}
+            held = uow.allocation_rounds.of_enterprise(enterprise.id, limit=check_limit(limit))
+        return [
+            EnterpriseShare(
+                round=round_,
+                share=share,
+                asset_name=assets[share.asset_id].name if share.asset_id in assets else "",
+                asset_unit=assets[share.asset_id].unit if share.asset_id in assets else "",
+            )
+            for round_, share in held
+            if round_.status not in (RoundStatus.OPEN, RoundStatus.CANCELLED)
+        ]
+
+    def enterprise_names(self, slug: str, enterprise_ids: Iterable[str | None]) -> dict[str, str]:
+        """The names of these enterprises of the collective, by id (unknown ids left out)."""
+        with self._uow(readonly=True) as uow:
+            return _enterprise_names(uow, load_collective(uow, slug), enterprise_ids)
+
     # internals
 
     def _compute(
@@ -513,15 +605,29 @@ class AllocationService:
 
     @staticmethod
     def _live_bids(uow: UnitOfWork, collective: Collective, round_: AllocationRound) -> list[Bid]:
-        """Bids of members still active, on assets still available.
+        """Bids of members still active, on assets still available; a bid for an enterprise
+        only while its member still holds a role there that bids (one who left the co-op no
+        longer spends tokens for it).
 
         The active members are read in one streamed query, not one query per bidder: a round of
         a million bidders would otherwise spend minutes on round trips before any computing.
         """
         available = {a.id for a in uow.assets.all_of(collective.id) if a.is_available}
         active = uow.memberships.active_ids(collective.id)
-        bids = uow.allocation_rounds.bids(round_.id)
-        return [b for b in bids if b.member_id in active and b.asset_id in available]
+        bidding: dict[tuple[str, str], bool] = {}
+        live = []
+        for bid in uow.allocation_rounds.bids(round_.id):
+            if bid.member_id not in active or bid.asset_id not in available:
+                continue
+            if bid.enterprise_id is not None:
+                key = (bid.enterprise_id, bid.member_id)
+                if key not in bidding:
+                    roles = uow.enterprises.roles_of(bid.enterprise_id, bid.member_id)
+                    bidding[key] = Power.BID in powers(roles)
+                if not bidding[key]:
+                    continue
+            live.append(bid)
+        return live
 
     @staticmethod
     def _store_pass(
@@ -546,6 +652,7 @@ class AllocationService:
                 price_per_unit=o.price_per_unit,
                 value_per_unit=o.value_per_unit,
                 explanation=dict(o.explanation),
+                enterprise_id=o.enterprise_id,
             )
             for o in outcome.outcomes
         ]
@@ -560,13 +667,30 @@ class AllocationService:
     @staticmethod
     def _report(uow: UnitOfWork, collective: Collective, round_: AllocationRound) -> RoundReport:
         visible = round_.status is not RoundStatus.OPEN
+        shares = uow.allocation_rounds.shares(round_.id) if visible else []
+        bids = uow.allocation_rounds.bids(round_.id)
+        enterprises = _enterprise_names(
+            uow, collective, [*(s.enterprise_id for s in shares), *(b.enterprise_id for b in bids)]
+        )
         return RoundReport(
             round=round_,
             passes=uow.allocation_rounds.passes(round_.id) if visible else (),
-            shares=uow.allocation_rounds.shares(round_.id) if visible else (),
+            shares=shares,
             assets={a.id: a for a in uow.assets.all_of(collective.id)},
-            bids=uow.allocation_rounds.bids(round_.id),
+            bids=bids,
+            enterprises=enterprises,
         )
+
+
+def _enterprise_names(
+    uow: UnitOfWork, collective: Collective, enterprise_ids: Iterable[str | None]
+) -> dict[str, str]:
+    names = {}
+    for enterprise_id in sorted({e for e in enterprise_ids if e is not None}):
+        enterprise = uow.enterprises.get(collective.id, enterprise_id)
+        if enterprise is not None:
+            names[enterprise_id] = enterprise.name
+    return names
 
 
 class _Fairness(TypedDict):

@@ -74,6 +74,19 @@ def acting_seller(
     return act.enterprise
 
 
+def acting_in(
+    uow: UnitOfWork, collective: Collective, enterprise_id: str, member_id: str, *, doing: str
+) -> Enterprise:
+    """The enterprise, if ``member_id`` holds any role in it (``not_permitted`` otherwise):
+    what its people may all do, such as using its commons shares."""
+    act = acting(uow, collective, enterprise_id, member_id)
+    if not act.roles:
+        raise NotPermitted(
+            f"only the people of {act.enterprise.name} may {doing}", enterprise=act.enterprise.id
+        )
+    return act.enterprise
+
+
 def require_member(uow: UnitOfWork, collective: Collective, member_id: str) -> None:
     membership = uow.memberships.get(collective.id, member_id)
     if membership is None or not membership.is_active:

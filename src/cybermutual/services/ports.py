@@ -384,6 +384,12 @@ class AllocationRoundRepository(Protocol):
 
     def shares(self, round_id: str) -> list[Share]: ...
 
+    def of_enterprise(
+        self, enterprise_id: str, *, limit: int
+    ) -> list[tuple[AllocationRound, Share]]:
+        """The shares an enterprise holds (declined ones too), latest round first."""
+        ...
+
     def save_pass(self, summary: PassSummary) -> None: ...
 
     def passes(self, round_id: str) -> list[PassSummary]: ...
@@ -394,7 +400,17 @@ class UsageRepository(Protocol):
 
     def add(self, record: UsageRecord) -> None: ...
 
-    def logged_units(self, round_id: str, *, member_id: str, asset_id: str) -> int: ...
+    def logged_units(
+        self,
+        round_id: str,
+        *,
+        member_id: str | None,
+        asset_id: str,
+        enterprise_id: str | None = None,
+    ) -> int:
+        """Units logged against a round's shares of an asset: the enterprise's when
+        ``enterprise_id`` is named, else the member's own."""
+        ...
 
     def claimed(self, transfer_ids: Sequence[str]) -> set[str]:
         """Which of these payments an earlier usage record already claimed as its sales."""
@@ -422,8 +438,9 @@ class DemandReader(Protocol):
         """Open requests and sales since ``since``, per output category."""
         ...
 
-    def listing(self, collective_id: str, listing_id: str) -> tuple[str, str] | None:
-        """The owner and category of a listing of this collective, or None."""
+    def listing(self, collective_id: str, listing_id: str) -> tuple[str, str, str | None] | None:
+        """The owner, category and enterprise (if an enterprise's) of a listing of this
+        collective, or None."""
         ...
 
 

@@ -137,6 +137,7 @@ class SqlUsage:
                 sales_value=record.sales_value,
                 note=record.note,
                 logged_at=record.logged_at,
+                enterprise_id=record.enterprise_id,
             )
         )
         if record.sales:
@@ -191,6 +192,7 @@ class SqlUsage:
                 sales=tuple(sales.get(r.id, ())),
                 note=r.note,
                 logged_at=r.logged_at,
+                enterprise_id=r.enterprise_id,
             )
             for r in page
         ]
@@ -199,12 +201,23 @@ class SqlUsage:
         next_cursor = encode_cursor(last.logged_at.isoformat(), last.id) if more and last else None
         return Page(items, next_cursor)
 
-    def logged_units(self, round_id: str, *, member_id: str, asset_id: str) -> int:
+    def logged_units(
+        self,
+        round_id: str,
+        *,
+        member_id: str | None,
+        asset_id: str,
+        enterprise_id: str | None = None,
+    ) -> int:
+        table = usage_records
+        holder = (
+            table.c.enterprise_id == enterprise_id
+            if enterprise_id is not None
+            else and_(table.c.member_id == member_id, table.c.enterprise_id.is_(None))
+        )
         total = self._conn.execute(
-            select(func.coalesce(func.sum(usage_records.c.units), 0)).where(
-                usage_records.c.round_id == round_id,
-                usage_records.c.member_id == member_id,
-                usage_records.c.asset_id == asset_id,
+            select(func.coalesce(func.sum(table.c.units), 0)).where(
+                table.c.round_id == round_id, table.c.asset_id == asset_id, holder
             )
         ).scalar_one()
         return int(total)
@@ -220,9 +233,12 @@ class SqlUsage:
         return {row.transfer_id for row in rows}
 
     def stats(self, collective_id: str, *, since: datetime) -> builtins.list[UsageStats]:
+        """Use and sales by producer and asset: an enterprise's use (its shares) under the
+        enterprise's id, a member's own use under theirs."""
+        producer = func.coalesce(usage_records.c.enterprise_id, usage_records.c.member_id)
         rows = self._conn.execute(
             select(
-                usage_records.c.member_id,
+                producer,
                 usage_records.c.asset_id,
                 func.sum(usage_records.c.units),
                 func.sum(usage_records.c.sales_value),
@@ -231,8 +247,8 @@ class SqlUsage:
                 usage_records.c.collective_id == collective_id,
                 usage_records.c.logged_at >= since,
             )
-            .group_by(usage_records.c.member_id, usage_records.c.asset_id)
-            .order_by(usage_records.c.member_id, usage_records.c.asset_id)
+            .group_by(producer, usage_records.c.asset_id)
+            .order_by(producer, usage_records.c.asset_id)
         )
         return [UsageStats(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
 
@@ -277,10 +293,10 @@ class SqlDemand:
             for category in sorted(set(requests) | set(sold))
         ]
 
-    def listing(self, collective_id: str, listing_id: str) -> tuple[str, str] | None:
+    def listing(self, collective_id: str, listing_id: str) -> tuple[str, str, str | None] | None:
         row = self._conn.execute(
-            select(listings.c.owner_id, listings.c.category).where(
+            select(listings.c.owner_id, listings.c.category, listings.c.enterprise_id).where(
                 listings.c.id == listing_id, listings.c.collective_id == collective_id
             )
         ).first()
-        return None if row is None else (row.owner_id, row.category)
+        return None if row is None else (row.owner_id, row.category, row.enterprise_id)

@@ -66,6 +66,7 @@ def _bid(row: Any) -> Bid:
         output_category=row.output_category,
         listing_id=row.listing_id,
         placed_at=row.placed_at,
+        enterprise_id=row.enterprise_id,
     )
 
 
@@ -114,6 +115,7 @@ def _share(row: Any) -> Share:
         explanation=_StoredExplanation(row.explanation),
         declined_at=row.declined_at,
         rerun_pass=row.rerun_pass,
+        enterprise_id=row.enterprise_id,
     )
 
 
@@ -147,6 +149,7 @@ def _share_values(share: Share) -> dict[str, object]:
         "explanation": json.dumps(dict(share.explanation), sort_keys=True),
         "declined_at": share.declined_at,
         "rerun_pass": share.rerun_pass,
+        "enterprise_id": share.enterprise_id,
     }
 
 
@@ -263,6 +266,7 @@ class SqlAllocationRounds:
                 output_category=bid.output_category,
                 listing_id=bid.listing_id,
                 placed_at=bid.placed_at,
+                enterprise_id=bid.enterprise_id,
             )
         )
 
@@ -336,6 +340,28 @@ class SqlAllocationRounds:
             )
         )
         return [_share(row) for row in rows.all()]
+
+    def of_enterprise(
+        self, enterprise_id: str, *, limit: int
+    ) -> list[tuple[AllocationRound, Share]]:
+        """The shares an enterprise holds (declined ones too), latest round first."""
+        rows = self._conn.execute(
+            select(allocation_shares, allocation_rounds.c.period_start)
+            .join(allocation_rounds, allocation_rounds.c.id == allocation_shares.c.round_id)
+            .where(allocation_shares.c.enterprise_id == enterprise_id)
+            .order_by(
+                allocation_rounds.c.period_start.desc(),
+                allocation_shares.c.pass_no,
+                allocation_shares.c.id,
+            )
+            .limit(limit)
+        ).all()
+        rounds: dict[str, AllocationRound] = {}
+        for round_id in {row.round_id for row in rows}:
+            round_ = self.get(round_id)
+            if round_ is not None:
+                rounds[round_id] = round_
+        return [(rounds[row.round_id], _share(row)) for row in rows if row.round_id in rounds]
 
     def save_pass(self, summary: PassSummary) -> None:
         self._conn.execute(

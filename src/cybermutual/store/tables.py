@@ -537,6 +537,8 @@ allocation_bids = Table(
     Column("output_category", String(60), nullable=False),
     Column("listing_id", ID),
     Column("placed_at", Moment, nullable=False),
+    # the enterprise the member bids for, from their own budget (0015_entbids)
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
     UniqueConstraint("round_id", "member_id", "asset_id", name="uq_allocation_bids_member"),
 )
 
@@ -565,7 +567,10 @@ allocation_shares = Table(
     Column("explanation", Text, nullable=False),  # JSON
     Column("declined_at", Moment),
     Column("rerun_pass", Integer),
+    # the enterprise holding the share (its bid's enterprise, 0015_entbids)
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
     Index("ix_allocation_shares_round", "round_id", "member_id"),
+    Index("ix_allocation_shares_enterprise", "enterprise_id", "round_id"),
 )
 
 usage_records = Table(
@@ -581,8 +586,11 @@ usage_records = Table(
     Column("sales_value", Money, nullable=False),
     Column("note", Text, nullable=False),
     Column("logged_at", Moment, nullable=False),
+    # use of an enterprise's share, logged by one of its people (0015_entbids)
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
     Index("ix_usage_records_collective", "collective_id", "logged_at"),
     Index("ix_usage_records_round", "round_id", "member_id", "asset_id"),
+    Index("ix_usage_records_enterprise", "round_id", "enterprise_id", "asset_id"),
 )
 
 usage_sales = Table(

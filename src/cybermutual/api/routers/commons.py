@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
@@ -76,8 +77,12 @@ def round_public(r: AllocationRound) -> RoundPublic:
     )
 
 
-def bid_public(b: Bid) -> BidPublic:
+def bid_public(b: Bid, enterprises: Mapping[str, str] | None = None) -> BidPublic:
     return BidPublic(
+        enterprise_id=b.enterprise_id,
+        enterprise_name=None
+        if b.enterprise_id is None
+        else (enterprises or {}).get(b.enterprise_id),
         id=b.id,
         round_id=b.round_id,
         member_id=b.member_id,
@@ -99,9 +104,15 @@ def pass_public(p: PassSummary) -> PassPublic:
     )
 
 
-def allocation_public(s: Share, assets: dict[str, Asset]) -> AllocationPublic:
+def allocation_public(
+    s: Share, assets: dict[str, Asset], enterprises: Mapping[str, str] | None = None
+) -> AllocationPublic:
     asset = assets.get(s.asset_id)
     return AllocationPublic(
+        enterprise_id=s.enterprise_id,
+        enterprise_name=None
+        if s.enterprise_id is None
+        else (enterprises or {}).get(s.enterprise_id),
         id=s.id,
         member_id=s.member_id,
         asset_id=s.asset_id,
@@ -118,15 +129,18 @@ def allocation_public(s: Share, assets: dict[str, Asset]) -> AllocationPublic:
     )
 
 
-def allocations_public(report: RoundReport, *, member_id: str | None = None) -> AllocationsPublic:
+def allocations_public(
+    report: RoundReport, *, member_id: str | None = None, enterprise_id: str | None = None
+) -> AllocationsPublic:
     assets = dict(report.assets)
     return AllocationsPublic(
         round=round_public(report.round),
         passes=[pass_public(p) for p in report.passes],
         allocations=[
-            allocation_public(s, assets)
+            allocation_public(s, assets, report.enterprises)
             for s in report.shares
-            if member_id is None or s.member_id == member_id
+            if (member_id is None or s.member_id == member_id)
+            and (enterprise_id is None or s.enterprise_id == enterprise_id)
         ],
     )
 
@@ -143,6 +157,7 @@ def usage_public(u: UsageRecord) -> UsagePublic:
         sales_value=u.sales_value,
         note=u.note,
         logged_at=u.logged_at,
+        enterprise_id=u.enterprise_id,
     )
 
 
@@ -345,8 +360,9 @@ def place_bid(
         min_units=body.min_units,
         output_category=body.output_category,
         listing_id=body.listing_id,
+        enterprise_id=body.enterprise,
     )
-    return bid_public(bid)
+    return bid_public(bid, services.allocation.enterprise_names(slug, [bid.enterprise_id]))
 
 
 @router.get(ROUND + "/bids", response_model=PagePublic[BidPublic])
@@ -360,7 +376,10 @@ def list_bids(
 ) -> PagePublic[BidPublic]:
     """The round's bids, a page at a time like every list (``{items, next_cursor}``)."""
     page = services.allocation.bids(slug, round_id, viewer_id=person.id, limit=limit, cursor=cursor)
-    return PagePublic(items=[bid_public(b) for b in page.items], next_cursor=page.next_cursor)
+    names = services.allocation.enterprise_names(slug, [b.enterprise_id for b in page.items])
+    return PagePublic(
+        items=[bid_public(b, names) for b in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.delete(ROUND + "/bids/{bid_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -381,10 +400,12 @@ def list_allocations(
     person: CurrentMember,
     services: ServicesDep,
     member_id: str | None = Query(default=None, max_length=64),
+    enterprise_id: str | None = Query(default=None, max_length=64),
 ) -> AllocationsPublic:
-    """Every share of the round with the facilitator's reason, for the collective's members."""
+    """Every share of the round with the facilitator's reason, for the collective's members
+    (``enterprise_id``: only the shares that enterprise holds)."""
     report = services.allocation.report(slug, round_id, viewer_id=person.id)
-    return allocations_public(report, member_id=member_id)
+    return allocations_public(report, member_id=member_id, enterprise_id=enterprise_id)
 
 
 @router.post(ROUND + "/allocations/{allocation_id}/decline", response_model=AllocationPublic)
@@ -394,7 +415,8 @@ def decline_allocation(
     """Decline your share; a re-run gives its units to others."""
     share = services.allocation.decline(slug, round_id, allocation_id, member_id=person.id)
     asset = services.commons.asset(slug, share.asset_id)
-    return allocation_public(share, {asset.id: asset})
+    names = services.allocation.enterprise_names(slug, [share.enterprise_id])
+    return allocation_public(share, {asset.id: asset}, names)
 
 
 # usage
@@ -414,6 +436,7 @@ def log_usage(
         round_id=body.round_id,
         sales=body.sales,
         note=body.note,
+        enterprise_id=body.enterprise,
     )
     return usage_public(record)
 

@@ -4,7 +4,9 @@ Who may do what (the facilitator is not a boss, and neither is anyone else):
 
 - any active member may open a round for a coming period; at most one round of a collective
   is *open* (open for bids or computed) at a time, and rounds' periods never overlap;
-- any active member bids for themself while the round is open and before ``bids_close_at``;
+- any active member bids for themself while the round is open and before ``bids_close_at``,
+  or for an enterprise in which a role gives them the ``bid`` power: from their own budget
+  (no enterprise has tokens of its own), for a share the enterprise holds;
 - once bidding has closed (the clock says so), any active member may ask the facilitator to
   compute the round; computing again before publishing gives the same result for the same data,
   because the seed of the rounding lottery is drawn once, at the first computation (after
@@ -311,7 +313,9 @@ class Bid:
     """What a member asks of one asset for one round, and what they would make with it.
 
     The planned output is a category, or one of the member's listings (then ``output_category``
-    is that listing's category).
+    is that listing's category). ``enterprise_id`` names the enterprise the member bids *for*
+    (a role with the ``bid`` power): the tokens are the member's own budget, the share is held
+    by the enterprise (``None``: the member bids for themself).
     """
 
     id: str
@@ -323,6 +327,7 @@ class Bid:
     output_category: str
     listing_id: str | None
     placed_at: datetime
+    enterprise_id: str | None = None
 
 
 def place_bid(
@@ -335,9 +340,11 @@ def place_bid(
     min_units: int = 0,
     output_category: str,
     listing_id: str | None = None,
+    enterprise_id: str | None = None,
     now: datetime,
 ) -> Bid:
-    """A member's bid for ``asset`` in an open round."""
+    """A member's bid for ``asset`` in an open round (for an enterprise, when one is named:
+    whether the member may act for it is the enterprise's rule, checked by the caller)."""
     require_bidding(round_, now=now)
     if asset.collective_id != round_.collective_id:
         raise InvalidValue("the asset belongs to another collective", field="asset_id")
@@ -371,12 +378,25 @@ def place_bid(
         output_category=category,
         listing_id=listing_id,
         placed_at=now,
+        enterprise_id=enterprise_id,
     )
 
 
-def withdraw_bid(round_: AllocationRound, bid: Bid, *, member_id: str, now: datetime) -> Bid:
-    """A member withdraws their own bid while bidding is open."""
+def withdraw_bid(
+    round_: AllocationRound,
+    bid: Bid,
+    *,
+    member_id: str,
+    now: datetime,
+    in_enterprise: bool = False,
+) -> Bid:
+    """A member withdraws their own bid while bidding is open; a bid for an enterprise is
+    withdrawn by anyone with a role in it now (``in_enterprise``; its bidder too, while they
+    still hold one)."""
     require_bidding(round_, now=now)
-    if bid.member_id != member_id:
-        raise NotAllowed("only the bidder can withdraw a bid")
+    allowed = in_enterprise if bid.enterprise_id is not None else bid.member_id == member_id
+    if not allowed:
+        raise NotAllowed(
+            "only the bidder (or, for an enterprise's bid, its people) can withdraw it"
+        )
     return bid

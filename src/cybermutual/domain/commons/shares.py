@@ -17,7 +17,8 @@ class Share:
 
     ``price_per_unit`` is in tokens (never currency); ``explanation`` is the facilitator's
     reason, as plain JSON-ready data. ``rerun_pass`` marks a declined share whose units a
-    later pass has shared out again.
+    later pass has shared out again. ``enterprise_id`` is the enterprise that holds the share
+    when ``member_id`` bid for it (from their own budget).
     """
 
     id: str
@@ -32,6 +33,7 @@ class Share:
     explanation: Mapping[str, Any] = field(default_factory=dict)
     declined_at: datetime | None = None
     rerun_pass: int | None = None
+    enterprise_id: str | None = None
 
     @property
     def is_declined(self) -> bool:
@@ -54,11 +56,23 @@ class PassSummary:
     computed_at: datetime
 
 
-def decline(share: Share, round_: AllocationRound, *, member_id: str, now: datetime) -> Share:
-    """A member declines their own share of a published round; a later pass re-shares it."""
+def decline(
+    share: Share,
+    round_: AllocationRound,
+    *,
+    member_id: str,
+    now: datetime,
+    in_enterprise: bool = False,
+) -> Share:
+    """A member declines their own share of a published round; a later pass re-shares it.
+
+    An enterprise's share is declined by anyone with a role in it now (``in_enterprise``; its
+    bidder too, while they still hold one).
+    """
     require_published(round_, action="decline a share")
-    if share.member_id != member_id:
-        raise NotAllowed("only the member who received a share can decline it")
+    allowed = in_enterprise if share.enterprise_id is not None else share.member_id == member_id
+    if not allowed:
+        raise NotAllowed("only the member (or enterprise) who received a share can decline it")
     if share.is_declined:
         raise InvalidTransition("this share is already declined")
     if share.units == 0:
@@ -75,10 +89,24 @@ def declined_units(shares: Iterable[Share]) -> dict[str, int]:
     return total
 
 
-def held_units(shares: Iterable[Share], *, member_id: str, asset_id: str) -> int:
-    """Units of ``asset_id`` a member holds in a round (every pass, declined shares excluded)."""
+def held_units(
+    shares: Iterable[Share],
+    *,
+    member_id: str | None,
+    asset_id: str,
+    enterprise_id: str | None = None,
+) -> int:
+    """Units of ``asset_id`` held in a round (every pass, declined shares excluded): by an
+    enterprise when ``enterprise_id`` is named (whoever bid for it), else by the member for
+    themself (what they won for an enterprise is the enterprise's)."""
     return sum(
         s.units
         for s in shares
-        if s.member_id == member_id and s.asset_id == asset_id and not s.is_declined
+        if s.asset_id == asset_id
+        and not s.is_declined
+        and (
+            s.enterprise_id == enterprise_id
+            if enterprise_id is not None
+            else s.member_id == member_id and s.enterprise_id is None
+        )
     )

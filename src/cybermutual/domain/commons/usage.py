@@ -38,6 +38,13 @@ class UsageRecord:
     sales: tuple[Sale, ...]
     note: str
     logged_at: datetime
+    #: the enterprise whose share was used (its people log it; its account received the sales)
+    enterprise_id: str | None = None
+
+    @property
+    def producer(self) -> str:
+        """Whose productivity this use measures: the enterprise's, or the member's own."""
+        return self.enterprise_id or self.member_id
 
     @property
     def sales_value(self) -> int:
@@ -56,6 +63,7 @@ def log_usage(
     round_: AllocationRound | None = None,
     held: int | None = None,
     logged_before: int = 0,
+    enterprise_id: str | None = None,
     now: datetime,
 ) -> UsageRecord:
     """Record use of ``asset``.
@@ -76,9 +84,10 @@ def log_usage(
                 status=round_.status.value,
             )
         if held is None or logged_before + units > held:
+            holder, have = ("you", "have") if enterprise_id is None else ("the enterprise", "has")
             raise UsageExceedsShare(
-                f"you held {held or 0} {asset.unit} of '{asset.name}' in this round and have "
-                f"logged {logged_before} already",
+                f"{holder} held {held or 0} {asset.unit} of '{asset.name}' in this round and "
+                f"{have} logged {logged_before} already",
                 held=held or 0,
                 logged=logged_before,
             )
@@ -98,12 +107,14 @@ def log_usage(
         sales=tuple(sales),
         note=note.strip(),
         logged_at=now,
+        enterprise_id=enterprise_id,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class UsageStats:
-    """Logged use of one asset by one member over the productivity window."""
+    """Logged use of one asset by one member over the productivity window (``member_id`` is the
+    enterprise's id for use of an enterprise's shares: its productivity is its own)."""
 
     member_id: str
     asset_id: str

@@ -40,6 +40,7 @@ class Power(StrEnum):
     SEE_OWNERS = "see_owners"  # read the owner register, grant equity (firm)
     OWN_CAPITAL = "own_capital"  # record capital assets the enterprise owns
     SPEND = "spend"  # pay a supplier from the enterprise's account (a cost of the period)
+    BID = "bid"  # bid for the commons for the enterprise, from one's own token budget
 
 
 _ALL = frozenset(Power)
@@ -47,7 +48,7 @@ _ALL = frozenset(Power)
 PERMISSIONS: dict[Role, frozenset[Power]] = {
     Role.WORKER_OWNER: _ALL,
     Role.OWNER: _ALL,
-    Role.MANAGER: frozenset({Power.SELL, Power.APPROVE_HOURS, Power.MANAGE_CONTRACTS}),
+    Role.MANAGER: frozenset({Power.SELL, Power.APPROVE_HOURS, Power.MANAGE_CONTRACTS, Power.BID}),
     Role.EMPLOYEE: frozenset({Power.SELL}),
 }
 #: Roles that are ownership: the surplus (co-op) or the profit (firm) goes to them.

@@ -9,6 +9,7 @@ figures is adapted there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from fastapi.responses import Response
 from cybermutual.domain.commons.assets import Asset, AssetStatus
 from cybermutual.domain.commons.rounds import DEFAULT_BUDGET, AllocationRound, RoundStatus
 from cybermutual.domain.commons.shares import Share
+from cybermutual.domain.enterprise.kinds import PERMISSIONS, Power
 from cybermutual.domain.errors import DomainError, InvalidValue, RoundNotFound
 from cybermutual.services.commons import SaleOption
 from cybermutual.services.commons_rounds import BidDraft, BudgetForecast, RoundReport
@@ -67,6 +69,8 @@ class ShareView:
     open_requests: int | None
     recent_sales: int | None
     different_bid: str  # what asking otherwise would have done, in plain words
+    enterprise_name: str | None = None  # the enterprise holding the share, if bid for one
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,12 +163,17 @@ def read_round_result(
                 ef1=ef1 if isinstance(ef1, bool) else None,
             )
         )
-    shares = [_share_view(s, assets, names) for s in report.shares]
+    shares = [_share_view(s, assets, names, report.enterprises) for s in report.shares]
     shares.sort(key=lambda s: (s.asset_name, s.member_name, s.pass_no))
     return RoundResult(passes=passes, shares=shares, awaiting_rerun=freed_units)
 
 
-def _share_view(share: Share, assets: dict[str, Asset], names: dict[str, str]) -> ShareView:
+def _share_view(
+    share: Share,
+    assets: dict[str, Asset],
+    names: dict[str, str],
+    enterprises: Mapping[str, str] | None = None,
+) -> ShareView:
     why: dict[str, Any] = dict(share.explanation)
     asked = why.get("asked") if isinstance(why.get("asked"), dict) else {}
     asset = assets.get(share.asset_id)
@@ -199,6 +208,10 @@ def _share_view(share: Share, assets: dict[str, Asset], names: dict[str, str]) -
         else None,
         recent_sales=int(v) if (v := _number(why, "demand", "recent_sales")) is not None else None,
         different_bid=_different_bid(share.units, cap, share.price_per_unit, unit),
+        enterprise_name=None
+        if share.enterprise_id is None
+        else (enterprises or {}).get(share.enterprise_id, "an enterprise"),
+        enterprise_id=share.enterprise_id,
     )
 
 
@@ -386,6 +399,7 @@ def log_usage(
             round_id=round_id,
             sales=_sales(form),
             note=form.get("note", ""),
+            enterprise_id=form.get("enterprise") or None,
         )
     except DomainError as error:
         if round_id is not None:
@@ -414,6 +428,19 @@ def _forecast(
         return None, Refusal.of(error)
 
 
+def _my_enterprises(services: Services, slug: str, viewer: Viewer) -> dict[str, tuple[str, bool]]:
+    """The enterprises the viewer holds a role in: name, and whether a role lets them bid."""
+    views = services.enterprises.enterprises(slug, viewer=viewer.id, limit=200).items
+    return {
+        v.enterprise.id: (
+            v.enterprise.name,
+            any(Power.BID in PERMISSIONS[role] for role in v.your_roles),
+        )
+        for v in views
+        if v.your_roles
+    }
+
+
 def _round_context(
     services: Services,
     slug: str,
@@ -428,7 +455,14 @@ def _round_context(
     round_ = report.round
     now = services.clock.now()
     bidding = round_.status is RoundStatus.OPEN and now < round_.bids_close_at
-    mine = [b for b in report.bids if member and b.member_id == viewer.id]
+    theirs = _my_enterprises(services, slug, viewer) if member else {}
+    # your bids, and those for an enterprise you work in (its people may withdraw them)
+    mine = [
+        b
+        for b in report.bids
+        if member and (b.member_id == viewer.id or (b.enterprise_id or "") in theirs)
+    ]
+    bid_for = [(eid, name) for eid, (name, bids) in theirs.items() if bids]
     forecast = refusal = None
     if member and bidding:
         forecast, refusal = _forecast(services, slug, round_, viewer)
@@ -448,8 +482,23 @@ def _round_context(
     held = (
         {}
         if result is None
-        else {s.asset_id: s.asset_name for s in result.of(viewer.id) if not s.declined and s.units}
+        else {
+            s.asset_id: s.asset_name
+            for s in result.of(viewer.id)
+            if not s.declined and s.units and s.enterprise_id is None
+        }
     )
+    # shares held by an enterprise the viewer works in: any of its people records their use
+    theirs_held = [
+        s
+        for s in (result.shares if result is not None else [])
+        if s.enterprise_id in theirs and not s.declined and s.units
+    ]
+    used_for = sorted(
+        {(s.enterprise_id or "", theirs[s.enterprise_id or ""][0]) for s in theirs_held}
+    )
+    own_held = bool(held)
+    held.update({s.asset_id: s.asset_name for s in theirs_held})
     return {
         **context,
         "round": round_,
@@ -457,11 +506,14 @@ def _round_context(
         "bidding": bidding,
         "bidders": len({b.member_id for b in report.bids}),
         "my_bids": mine,
+        "bid_for_options": [("", "Yourself"), *bid_for] if bid_for else [],
+        "enterprise_names": dict(report.enterprises),
         "assets_by_id": assets,
         "biddable": biddable,
         "biddable_options": _asset_options(biddable),
         "output_options": sorted({c for a in biddable for c in a.output_categories}),
         "held_options": list(held.items()),
+        "used_for_options": ([("", "Yourself")] if own_held else []) + used_for if used_for else [],
         "forecast": forecast,
         "forecast_refusal": refusal,
         "result": result,
@@ -478,6 +530,7 @@ def _draft(form: dict[str, str]) -> BidDraft:
         max_units=forms.whole(form.get("max_units", ""), field="max_units", low=1),
         min_units=forms.whole(form.get("min_units") or "0", field="min_units"),
         output_category=form.get("output_category", ""),
+        enterprise_id=form.get("enterprise") or None,
     )
 
 
@@ -529,6 +582,7 @@ def place_bid(
             max_units=draft.max_units,
             min_units=draft.min_units,
             output_category=draft.output_category,
+            enterprise_id=draft.enterprise_id,
         )
     except DomainError as error:
         context = _round_context(services, slug, round_id, viewer, typed={**form, "form": "bid"})

@@ -58,6 +58,7 @@ def _page(
         my_hours=[h for h in hours if h.member_id == viewer.id][:20],
         names=names,
         capital=services.enterprises.capital(slug, viewer=viewer.id, enterprise_id=eid),
+        commons_shares=services.allocation.enterprise_shares(slug, eid, viewer_id=viewer.id),
         member_choices=[("", "Choose a member"), *people(services, slug, viewer)],
         role_choices=[(r.value, ROLE_WORDS[r.value]) for r in Role if r in KIND_ROLES[e.kind]],
         close_key=new_key(),
