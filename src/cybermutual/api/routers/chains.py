@@ -59,6 +59,7 @@ def recipe_public(view: RecipeView) -> RecipePublic:
         producer=r.producer_id,
         producer_name=view.producer_name,
         enterprise=r.enterprise_id,
+        enterprise_name=view.enterprise_name or None,
         name=r.name,
         inputs=flows(r.inputs),
         outputs=flows(r.outputs),
@@ -84,6 +85,7 @@ def link_public(view: LinkView) -> LinkPublic:
         recipe_name=view.recipe_name,
         producer=k.producer_id,
         producer_name=view.producer_name,
+        producer_kind="enterprise" if view.by_enterprise else "member",
         good=k.good_id,
         good_name=view.good.name,
         unit=view.good.unit,
@@ -170,6 +172,7 @@ def declare_recipe(
         labour_hours=body.labour_hours,
         capacity=body.capacity,
         price=body.price,
+        enterprise=body.enterprise,
     )
     return recipe_public(view)
 
