@@ -10,7 +10,7 @@ behind a producer id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from cybermutual.domain.enterprise.kinds import Power, powers
 from cybermutual.domain.errors import NotYourLink
@@ -44,12 +44,17 @@ def people(uow: UnitOfWork, producer_ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def may_answer(uow: UnitOfWork, link: ChainLink, member_id: str) -> bool:
+def may_answer(
+    uow: UnitOfWork, link: ChainLink, member_id: str, *, firms: Mapping[str, str] | None = None
+) -> bool:
     """Whether ``member_id`` may accept or decline ``link``: its producer, or for an
-    enterprise's link, a member whose role there lets them sell."""
+    enterprise's link, a member whose role there lets them sell (``firms``: the enterprises
+    among the producers, when the caller knows them)."""
     if link.producer_id == member_id:
         return True
-    if not enterprises_among(uow, [link.producer_id]):
+    if link.producer_id not in (
+        enterprises_among(uow, [link.producer_id]) if firms is None else firms
+    ):
         return False
     return Power.SELL in powers(uow.enterprises.roles_of(link.producer_id, member_id))
 

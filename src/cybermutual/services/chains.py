@@ -81,7 +81,7 @@ class LinkView:
     good: Good
     order_status: str | None
     by_enterprise: bool = False  # the producer is an enterprise (its sellers answer for it)
-    answerable: bool = False  # the viewer may accept or decline it now
+    mine: bool = False  # the viewer answers for its producer (themself, or an enterprise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +217,18 @@ class ChainService:
             if recipe is None:
                 raise RecipeNotFound(f"no recipe '{recipe_id}' here", recipe=recipe_id)
             return _recipe_view(uow, collective, recipe)
+
+    def sells_for(self, slug: str, *, member_id: str) -> list[tuple[str, str]]:
+        """The enterprises ``member_id`` may declare recipes for (id, name), by name."""
+        with self._uow(readonly=True) as uow:
+            collective = known_member_collective(uow, slug, member_id)
+            ids = [
+                e
+                for e in uow.enterprises.enterprises_of_member(collective.id, member_id)
+                if member_id in chain_makers.sellers(uow, e)
+            ]
+            names = uow.enterprises.names(ids)
+        return sorted(names.items(), key=lambda item: (item[1], item[0]))
 
     # plans
 
@@ -816,10 +828,7 @@ def _plan_view(
             good=goods[k.good_id],
             order_status=None if order is None else order.status.value,
             by_enterprise=k.producer_id in firms,
-            answerable=viewer is not None
-            and plan.status is PlanStatus.PROPOSED
-            and k.status in LIVE
-            and chain_makers.may_answer(uow, k, viewer),
+            mine=viewer is not None and chain_makers.may_answer(uow, k, viewer, firms=firms),
         )
 
     gone = {LinkStatus.DECLINED, LinkStatus.EXPIRED, LinkStatus.SUPERSEDED}
