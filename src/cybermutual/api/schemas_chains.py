@@ -105,6 +105,10 @@ class LinkPublic(BaseModel):
     producer: str = Field(description="a member's id, or an enterprise's (producer_kind)")
     producer_name: str
     producer_kind: Literal["member", "enterprise"]
+    acting_member: str | None = Field(
+        description="an enterprise's link: the member who declared its recipe, then the one "
+        "who accepted the link (its order's seller)"
+    )
     good: str
     good_name: str
     unit: str

@@ -52,23 +52,15 @@ def claim_commons(
     bids = uow.allocation_rounds.bids(round_.id) if round_ is not None else []
     claims: list[dict[str, Any]] = []
     events: list[MarketEvent] = []
-    firms = chain_makers.enterprises_among(uow, [link.producer_id for link, _, _ in needs])
-    recipes = uow.chains.recipes_by_ids([link.recipe_id for link, _, _ in needs])
     for link, asset_id, hours in needs:
         # the commons allocates to members: an enterprise's hours are bid for by the member
         # who will take its order
-        bidder = (
-            chain_makers.acting_member(
-                uow, link, declared_by=recipes[link.recipe_id].producer_id, avoid=plan.requester_id
-            )
-            if link.producer_id in firms
-            else link.producer_id
-        )
+        bidder = chain_makers.acting_member(uow, link, avoid=plan.requester_id)
         asset = uow.assets.get(asset_id)
         name = asset.name if asset is not None else "a commons asset"
         claim: dict[str, Any] = {
             "link": link.id,
-            "producer": link.producer_id,
+            "producer": link.maker_id,
             "asset": asset_id,
             "asset_name": name,
             "hours": hours,
@@ -106,7 +98,7 @@ def claim_commons(
         events.append(
             MarketEvent(
                 EventKind.CHAIN_OPENED,
-                tuple(chain_makers.people(uow, [link.producer_id])),
+                tuple(chain_makers.people(uow, [link])),
                 SUBJECT,
                 plan.id,
                 f"Your link needs {hours} hours of {name}: "

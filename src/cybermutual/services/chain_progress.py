@@ -64,7 +64,7 @@ def open_chain(
     for link in accepted:
         uow.chains.save_link(transition(link, LinkAction.OPEN, actor=None, now=now))
     opened, claims = claim_commons(uow, collective, opened, accepted, now=now)
-    producers = chain_makers.people(uow, [link.producer_id for link in accepted])
+    producers = chain_makers.people(uow, accepted)
     notify(
         uow,
         collective,
@@ -188,7 +188,7 @@ def _fail(
         [
             event(
                 EventKind.CHAIN_FAILED,
-                [plan.requester_id, *chain_makers.people(uow, [k.producer_id for k in links])],
+                [plan.requester_id, *chain_makers.people(uow, links)],
                 plan,
                 "A chain you are part of stopped: one of its orders was declined or cancelled.",
             )
@@ -209,22 +209,13 @@ def _release(
     """Open the orders of ``ready`` links, from the requester to each producer, in escrow; an
     enterprise's link is its sale (see ``chain_makers``), taken by one of its sellers."""
     books = Books(uow, collective, now=now)
-    recipes = uow.chains.recipes_by_ids([link.recipe_id for link in ready])
-    firms = chain_makers.enterprises_among(uow, [link.producer_id for link in ready])
     sellers = {
-        link.id: (
-            chain_makers.acting_member(
-                uow, link, declared_by=recipes[link.recipe_id].producer_id, avoid=plan.requester_id
-            )
-            if link.producer_id in firms
-            else link.producer_id
-        )
-        for link in ready
+        link.id: chain_makers.acting_member(uow, link, avoid=plan.requester_id) for link in ready
     }
     books.lock_members(
         [
             plan.requester_id,
-            *(link.producer_id for link in ready),
+            *(link.maker_id for link in ready),  # an enterprise's account is paid
             *(m for m in sellers.values() if m is not None),
         ]
     )
@@ -235,12 +226,11 @@ def _release(
     slugs = {c.slug for c in known}
     every = uow.chains.links(plan.id)
     names = uow.people.names([plan.requester_id, *(link.producer_id for link in every)])
-    names |= chain_makers.enterprises_among(uow, [link.producer_id for link in every])
+    names |= uow.enterprises.names({k.enterprise_id for k in every if k.enterprise_id})
     waiting: list[ChainLink] = []
     events: list[MarketEvent] = []
     for link in ready:
         seller = sellers[link.id]
-        enterprise_id = link.producer_id if link.producer_id in firms else None
         producer = books.membership(seller) if seller is not None else None
         if (
             requester is None
@@ -267,7 +257,7 @@ def _release(
             price=link.unit_price,
             quantity=link.quantity,
             now=now,
-            enterprise_id=enterprise_id,
+            enterprise_id=link.enterprise_id,
         )
         pricing = deals.price_order(
             listing, buyer=plan.requester_id, quantity=link.quantity, now=now
@@ -299,7 +289,7 @@ def _release(
         events.append(
             event(
                 EventKind.CHAIN_LINK_RELEASED,
-                chain_makers.people(uow, [link.producer_id]),
+                chain_makers.people(uow, [link]),
                 plan,
                 f"Your link is open: make {link.quantity} {good.unit} of {good.name} and "
                 "deliver; the price is held for you in escrow.",
@@ -323,7 +313,7 @@ def _delivery_note(
     plan: ChainPlan, link: ChainLink, every: list[ChainLink], names: dict[str, str]
 ) -> str:
     """Where the goods go: the producers whose links use them, else the requester."""
-    to = sorted({names.get(d.producer_id, "") for d in every if link.id in d.depends_on} - {""})
+    to = sorted({names.get(d.maker_id, "") for d in every if link.id in d.depends_on} - {""})
     whom = ", ".join(to) if to else names.get(plan.requester_id, "the requester")
     return f"Supply chain {plan.id}: deliver to {whom}."
 

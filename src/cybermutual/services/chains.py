@@ -378,6 +378,8 @@ class ChainService:
                     "this chain is no longer waiting for answers", status=plan.status.value
                 )
             changed = transition(link, action, actor=producer, now=now)
+            if accept and link.enterprise_id is not None:  # who takes its order when it opens
+                changed = replace(changed, producer_id=actor)
             uow.chains.save_link(changed)
             links = [changed if k.id == link.id else k for k in links]
             if accept:
@@ -421,7 +423,7 @@ class ChainService:
                 [
                     event(
                         EventKind.CHAIN_FAILED,
-                        [k.producer_id for k in live],
+                        chain_makers.people(uow, live),
                         plan,
                         "A chain you were asked to join was cancelled by the member who asked "
                         "for it: your link is no longer needed.",
@@ -454,9 +456,7 @@ class ChainService:
                 for k in expired.values():
                     uow.chains.save_link(k)
                 links = [expired.get(k.id, k) for k in links]
-                self._replan(
-                    uow, collective, plan, links, drop=[k.producer_id for k in late], now=now
-                )
+                self._replan(uow, collective, plan, links, drop=[k.maker_id for k in late], now=now)
                 uow.commit()
                 done += 1
         return done
@@ -493,17 +493,16 @@ class ChainService:
             collective = known_member_collective(uow, slug, viewer)
             recipes = uow.chains.recipes_by_ids([v.link.recipe_id for v in view.links])
             goods = {g.id: g for g in uow.chains.goods(collective.id)}
-            firms = chain_makers.enterprises_among(uow, [v.link.producer_id for v in view.links])
         return plan_document(
             plan=view.plan,
             links=[v.link for v in view.links],
             recipes=recipes,
             goods=goods,
-            names={v.link.producer_id: v.producer_name for v in view.links}
+            names={v.link.maker_id: v.producer_name for v in view.links}
             | {view.plan.requester_id: view.requester_name},
             base=f"/api/v1/collectives/{slug}",
             currency=f"{collective.currency.code} minor units",
-            organizations=set(firms),
+            organizations={v.link.maker_id for v in view.links if v.by_enterprise},
         )
 
     # planning
@@ -525,9 +524,7 @@ class ChainService:
         goods = uow.chains.goods(collective.id)
         recipes = uow.chains.recipes(collective.id, active=True)
         assets = _assets(uow, collective)
-        firms = chain_makers.enterprises_among(
-            uow, {r.enterprise_id for r in recipes if r.enterprise_id}
-        )
+        firms = uow.enterprises.names({r.enterprise_id for r in recipes if r.enterprise_id})
         # an enterprise none of whose sellers but the requester could sell to them is left out
         excluded = (
             *excluded,
@@ -575,7 +572,7 @@ class ChainService:
     ) -> ChainPlan:
         """Plan again without the producers in ``drop`` (and every one dropped before)."""
         excluded = tuple(dict.fromkeys([*plan.excluded, *drop]))
-        live = [k for k in links if k.status in LIVE and k.producer_id not in excluded]
+        live = [k for k in links if k.status in LIVE and k.maker_id not in excluded]
         kept = {k.recipe_id: k.runs for k in live if k.status is LinkStatus.ACCEPTED}
         try:
             planned = self._plan(
@@ -618,9 +615,7 @@ class ChainService:
                     EventKind.CHAIN_REPLANNED,
                     [
                         plan.requester_id,
-                        *chain_makers.people(
-                            uow, [k.producer_id for k in dropped if k.producer_id not in drop]
-                        ),
+                        *chain_makers.people(uow, [k for k in dropped if k.maker_id not in drop]),
                     ],
                     plan,
                     "A producer declined or did not answer, so the chain was planned again "
@@ -662,7 +657,7 @@ class ChainService:
             [
                 event(
                     EventKind.CHAIN_FAILED,
-                    [plan.requester_id, *chain_makers.people(uow, [k.producer_id for k in live])],
+                    [plan.requester_id, *chain_makers.people(uow, live)],
                     plan,
                     "A chain was dropped: without the producers who declined, no chain is left.",
                 )
@@ -704,7 +699,8 @@ def _links_of(
                 id=ids[p.recipe.id],
                 plan_id=plan.id,
                 recipe_id=p.recipe.id,
-                producer_id=p.recipe.maker_id,
+                producer_id=p.recipe.producer_id,
+                enterprise_id=p.recipe.enterprise_id,
                 runs=p.runs,
                 good_id=good_id,
                 quantity=quantity,
@@ -736,7 +732,7 @@ def _ask(
         [
             MarketEvent(
                 EventKind.CHAIN_LINK_PROPOSED,
-                tuple(chain_makers.people(uow, [k.producer_id])),
+                tuple(chain_makers.people(uow, [k])),
                 "chain_plan",
                 plan.id,
                 f"{{actor}} asks you to make {k.quantity} {goods[k.good_id].unit} of "
@@ -795,7 +791,7 @@ def _check_names(uow: UnitOfWork, collective: Collective, recipe: Recipe) -> Non
 def _recipe_views(uow: UnitOfWork, collective: Collective, found: list[Recipe]) -> list[RecipeView]:
     goods = {g.id: g for g in uow.chains.goods(collective.id)}
     names = uow.people.names({r.producer_id for r in found})
-    firms = chain_makers.enterprises_among(uow, {r.enterprise_id for r in found if r.enterprise_id})
+    firms = uow.enterprises.names({r.enterprise_id for r in found if r.enterprise_id})
     assets = {a.id: a.name for a in uow.assets.all_of(collective.id)}
     return [
         RecipeView(
@@ -815,7 +811,7 @@ def _plan_view(
     links = uow.chains.links(plan.id)
     goods = {g.id: g for g in uow.chains.goods(collective.id)}
     recipes = uow.chains.recipes_by_ids([k.recipe_id for k in links])
-    firms = chain_makers.enterprises_among(uow, {k.producer_id for k in links})
+    firms = uow.enterprises.names({k.enterprise_id for k in links if k.enterprise_id})
     names = uow.people.names({plan.requester_id, *(k.producer_id for k in links)}) | firms
     orders = uow.market.orders.by_ids([k.order_id for k in links if k.order_id])
 
@@ -823,12 +819,12 @@ def _plan_view(
         order = orders.get(k.order_id or "")
         return LinkView(
             link=k,
-            producer_name=names.get(k.producer_id, ""),
+            producer_name=names.get(k.maker_id, ""),
             recipe_name=recipes[k.recipe_id].name if k.recipe_id in recipes else "",
             good=goods[k.good_id],
             order_status=None if order is None else order.status.value,
-            by_enterprise=k.producer_id in firms,
-            mine=viewer is not None and chain_makers.may_answer(uow, k, viewer, firms=firms),
+            by_enterprise=k.enterprise_id is not None,
+            mine=viewer is not None and chain_makers.may_answer(uow, k, viewer),
         )
 
     gone = {LinkStatus.DECLINED, LinkStatus.EXPIRED, LinkStatus.SUPERSEDED}

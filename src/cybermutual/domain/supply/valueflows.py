@@ -68,7 +68,7 @@ def plan_document(
             "note": f"status {plan.status.value}, revision {plan.revision}",
         }
     ]
-    agents = {plan.requester_id, *(k.producer_id for k in links)}
+    agents = {plan.requester_id, *(k.maker_id for k in links)}
     graph += [
         {
             "@id": _agent(a, base, organizations),
@@ -108,7 +108,7 @@ def plan_document(
             base,
             plan_id,
             currency,
-            _agent(link.producer_id, base, organizations),
+            _agent(link.maker_id, base, organizations),
         )
     return {"@context": CONTEXT, "@id": plan_id, "@graph": graph}
 
