@@ -74,6 +74,18 @@ def test_the_recipe_form_offers_yourself_or_an_enterprise_you_sell_for(bakery: B
     assert [(r["enterprise"], r["enterprise_name"]) for r in recipes] == [
         (bakery.coop, "Rye Co-op")
     ]
+    # Bo, a worker-owner too, finds it under what he can make and keeps it up to date
+    (recipe_id,) = [r["id"] for r in recipes]
+    mine = bakery.bo.get(f"{C}/recipes")
+    assert "Bake rye bread for Rye Co-op" in text_of(mine)
+    assert f'href="{C}/recipes/{recipe_id}"' in mine.text
+    saved = bakery.bo.submit(
+        f"{C}/recipes/{recipe_id}",
+        {"name": "Bake rye bread", "capacity": "12", "price": "0.05", "active": "on"},
+    )
+    assert saved.status_code == 303, alert(saved)
+    assert bakery.founder.get(f"{API}/recipes/{recipe_id}").json()["capacity"] == 12
+    assert "You have declared no recipe yet." in text_of(bakery.cy.get(f"{C}/recipes"))
     # a member with no role there cannot declare for it, and is told so next to the form
     refused = bakery.cy.submit(f"{C}/recipes", bakery.recipe_form(enterprise=bakery.coop))
     assert refused.status_code == 403

@@ -218,16 +218,24 @@ class ChainService:
                 raise RecipeNotFound(f"no recipe '{recipe_id}' here", recipe=recipe_id)
             return _recipe_view(uow, collective, recipe)
 
+    def my_recipes(self, slug: str, *, member_id: str) -> list[RecipeView]:
+        """What ``member_id`` can make: the recipes they declared, and those of every enterprise
+        they sell for (withdrawn ones too), oldest first."""
+        with self._uow(readonly=True) as uow:
+            collective = known_member_collective(uow, slug, member_id)
+            firms = set(_sells_for(uow, collective, member_id))
+            found = [
+                r
+                for r in uow.chains.recipes(collective.id, active=None)
+                if r.producer_id == member_id or r.enterprise_id in firms
+            ]
+            return _recipe_views(uow, collective, found)
+
     def sells_for(self, slug: str, *, member_id: str) -> list[tuple[str, str]]:
         """The enterprises ``member_id`` may declare recipes for (id, name), by name."""
         with self._uow(readonly=True) as uow:
             collective = known_member_collective(uow, slug, member_id)
-            ids = [
-                e
-                for e in uow.enterprises.enterprises_of_member(collective.id, member_id)
-                if member_id in chain_makers.sellers(uow, e)
-            ]
-            names = uow.enterprises.names(ids)
+            names = uow.enterprises.names(_sells_for(uow, collective, member_id))
         return sorted(names.items(), key=lambda item: (item[1], item[0]))
 
     # plans
@@ -341,11 +349,10 @@ class ChainService:
             links = uow.chains.links_of_producer(
                 collective.id, member_id, statuses=[LinkStatus.PROPOSED]
             )
-            for enterprise_id in uow.enterprises.enterprises_of_member(collective.id, member_id):
-                if member_id in chain_makers.sellers(uow, enterprise_id):
-                    links += uow.chains.links_of_producer(
-                        collective.id, enterprise_id, statuses=[LinkStatus.PROPOSED]
-                    )
+            for enterprise_id in _sells_for(uow, collective, member_id):
+                links += uow.chains.links_of_producer(
+                    collective.id, enterprise_id, statuses=[LinkStatus.PROPOSED]
+                )
             found = []
             for link in links:
                 plan = uow.chains.plan_of_link(link)
@@ -745,6 +752,14 @@ def _ask(
         ],
         now=now,
     )
+
+
+def _sells_for(uow: UnitOfWork, collective: Collective, member_id: str) -> list[str]:
+    return [
+        e
+        for e in uow.enterprises.enterprises_of_member(collective.id, member_id)
+        if member_id in chain_makers.sellers(uow, e)
+    ]
 
 
 def _good(uow: UnitOfWork, collective: Collective, good_id: str) -> Good:

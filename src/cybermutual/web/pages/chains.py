@@ -156,7 +156,7 @@ def _recipes_page(
     context = _base(services, slug, viewer)
     context.update(
         goods=services.chains.goods(slug, viewer=viewer.id),
-        mine=services.chains.recipes(slug, viewer=viewer.id, producer=viewer.id, active=None),
+        mine=services.chains.my_recipes(slug, member_id=viewer.id),
         recipes=services.chains.recipes(slug, viewer=viewer.id),
         assets=_assets(services, slug),
         makers=[("", "Yourself"), *services.chains.sells_for(slug, member_id=viewer.id)],
