@@ -95,7 +95,18 @@ def test_a_coops_recipe_is_planned_accepted_by_a_worker_owner_and_pays_the_coop(
     # an outsider may not answer for the co-op; Ben (who did not declare it) may
     assert_problem(_answer(woods.cy, plan, timber, "accept"), 403, "not_your_link")
     assert_problem(_answer(woods.joiner, plan, timber, "accept"), 403, "not_your_link")
-    # the link waits for Ben as it does for Ana
+
+    # the link waits for Ben as it does for Ana: both are asked, nobody else is
+    def asked(m: Member) -> bool:
+        items = m.get("/inbox").json()["items"]
+        return any(
+            i["event"] == "chain_link_proposed" and i["subject_id"] == plan["id"] for i in items
+        )
+
+    assert asked(woods.ana)
+    assert asked(woods.ben)
+    assert not asked(woods.cy)
+    assert not asked(woods.fay)
     for worker in (woods.ana, woods.ben):
         waiting = worker.get(f"{M}/chain-plans/{plan['id']}").json()
         assert _timber_link(waiting, woods)["status"] == "proposed"
@@ -227,3 +238,24 @@ def test_a_plan_names_the_enterprise_as_a_valueflows_organization(
         and "vf:provider" in n
     }
     assert coop["@id"] in providers
+
+
+def test_an_enterprise_link_left_unanswered_replans_without_the_enterprise(
+    member: Any, client: TestClient, clock: FakeClock, services: Any
+) -> None:
+    woods = _woods(member)
+    plan = ask(woods.requester, clock, woods.table, 1).json()
+    table = next(k for k in plan["links"] if k["good"] == woods.table)
+    assert _answer(woods.joiner, plan, table, "accept").status_code == 200
+    clock.advance(days=3)  # neither Ana nor Ben answered for the co-op
+    assert services.tick.tick(impacts=False).chains_replanned == 1
+    plan = woods.requester.get(f"{M}/chain-plans/{plan['id']}").json()
+    assert plan["status"] == "proposed"
+    assert _timber_link(plan, woods)["producer"] == woods.fay.id
+    assert [(k["producer"], k["status"]) for k in plan["earlier_links"]] == [
+        (woods.coop, "expired")
+    ]
+    # the joiner's accepted link is kept: Fay's yes opens the chain
+    opened = _answer(woods.fay, plan, _timber_link(plan, woods), "accept").json()
+    assert opened["status"] == "open"
+    assert_ledger_verifies(client)
