@@ -107,6 +107,10 @@ def test_a_coops_recipe_is_planned_accepted_by_a_worker_owner_and_pays_the_coop(
     assert asked(woods.ben)
     assert not asked(woods.cy)
     assert not asked(woods.fay)
+    # "my chains" of a worker-owner include the co-op's
+    mine = woods.ben.get(f"{M}/chains", params={"mine": "true"}).json()["items"]
+    assert [p["id"] for p in mine] == [plan["id"]]
+    assert woods.cy.get(f"{M}/chains", params={"mine": "true"}).json()["items"] == []
     for worker in (woods.ana, woods.ben):
         waiting = worker.get(f"{M}/chain-plans/{plan['id']}").json()
         assert _timber_link(waiting, woods)["status"] == "proposed"

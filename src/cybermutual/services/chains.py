@@ -334,6 +334,7 @@ class ChainService:
                 collective.id,
                 statuses=[PlanStatus.PROPOSED, PlanStatus.OPEN] if in_progress else None,
                 member_id=viewer if mine else None,
+                enterprise_ids=_sells_for(uow, collective, viewer) if mine else (),
                 limit=check_limit(limit),
                 cursor=cursor,
             )

@@ -274,10 +274,12 @@ class SqlChains:
         *,
         statuses: Sequence[PlanStatus] | None = None,
         member_id: str | None = None,
+        enterprise_ids: Sequence[str] = (),
         limit: int,
         cursor: str | None,
     ) -> Page[ChainPlan]:
-        """Plans newest first; with ``member_id``, those they asked for or have a link in."""
+        """Plans newest first; with ``member_id``, those they asked for or have a link in (or
+        one of ``enterprise_ids``, the enterprises they sell for, has)."""
         t = chain_plans
         query = select(t).where(
             t.c.collective_id == collective_id, *newest_after(t.c.created_at, t.c.id, cursor)
@@ -285,7 +287,10 @@ class SqlChains:
         if statuses:
             query = query.where(t.c.status.in_([s.value for s in statuses]))
         if member_id is not None:
-            linked = select(chain_links.c.plan_id).where(chain_links.c.producer_id == member_id)
+            linked = select(chain_links.c.plan_id).where(
+                (chain_links.c.producer_id == member_id)
+                | chain_links.c.enterprise_id.in_(list(enterprise_ids))
+            )
             query = query.where((t.c.requester_id == member_id) | t.c.id.in_(linked))
         rows = self._conn.execute(
             query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit + 1)
