@@ -81,3 +81,19 @@ def test_the_co_op_has_an_open_decision_and_invites_the_demo_s_first_member(
     coop = invitations[0].invitation.enterprise_id
     open_ = services.proposals.proposals(DEMO_SLUG, viewer=ada, enterprise_id=coop).items
     assert [v.proposal.kind.value for v in open_] == ["set_merit_metric"]
+
+
+def test_a_firm_declares_a_recipe_its_sellers_may_answer_for(
+    demo: tuple[Services, dict[str, str]],
+) -> None:
+    services, ids = demo
+    (view,) = [
+        v
+        for v in services.chains.recipes(DEMO_SLUG, viewer=ids["Farah Haddad"])
+        if v.recipe.enterprise_id is not None
+    ]
+    assert view.enterprise_name == "Mensah Cycle Works"
+    assert view.producer_name == "Esi Mensah"
+    # Farah works there, so the recipe is hers to keep up to date too
+    mine = services.chains.my_recipes(DEMO_SLUG, member_id=ids["Farah Haddad"])
+    assert view.recipe.id in {v.recipe.id for v in mine}

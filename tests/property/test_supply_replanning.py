@@ -4,6 +4,7 @@ whole times, conserves every good along the chain, and its cost is exactly its l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
@@ -77,4 +78,49 @@ def test_a_replan_never_uses_a_decliner_and_keeps_its_promises(
     assert made[wanted] >= quantity
     assert all(made.get(g.id, 0) >= 0 for g in goods)
     assert planned.cost == sum(link.recipe.price_per_run * link.runs for link in planned.links)
+    assert planned.cost == answer["cost"]
+
+
+@st.composite
+def networks_with_an_enterprise(draw: st.DrawFn) -> tuple[list[Good], list[Recipe], str, int]:
+    """As ``networks``, where some recipes are the co-op's (declared by any of its members)."""
+    goods, recipes, wanted, quantity = draw(networks())
+    coop = draw(st.lists(st.booleans(), min_size=len(recipes), max_size=len(recipes)))
+    shared = [
+        replace(r, enterprise_id="coop") if c else r for r, c in zip(recipes, coop, strict=True)
+    ]
+    return goods, shared, wanted, quantity
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    networks_with_an_enterprise(),
+    st.lists(st.sampled_from([*PRODUCERS, "coop"]), max_size=2, unique=True),
+)
+def test_a_declined_enterprise_is_never_planned_whoever_declared_its_recipes(
+    network: tuple[list[Good], list[Recipe], str, int], declined: list[str]
+) -> None:
+    goods, recipes, wanted, quantity = network
+    excluded = ("ana", *declined)
+    asked = planning.build(
+        goods=goods,
+        recipes=recipes,
+        assets=[],
+        good_id=wanted,
+        quantity=quantity,
+        excluded=excluded,
+    )
+    answer = plan_chain(asked)
+    if not answer["feasible"]:
+        assert planning.shortfall(answer, goods=goods)
+        return
+    planned = planning.read(answer, goods=goods, recipes=recipes, assets=[])
+    makers = {link.recipe.maker_id for link in planned.links}
+    assert not makers & set(excluded)
+    # the co-op is one producer: its recipes are planned even when declared by the requester
+    # (who buys from the co-op, not from herself), and never once the co-op declined
+    for link in planned.links:
+        if link.recipe.enterprise_id is not None:
+            assert link.recipe.maker_id == "coop"
+            assert "coop" not in declined
     assert planned.cost == answer["cost"]

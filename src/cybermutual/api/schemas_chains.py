@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, StrictInt
 
@@ -46,6 +46,12 @@ class RecipeCreate(Strict):
     price: StrictInt = Field(
         ge=1, description="asking price per unit of the first output, in minor units"
     )
+    enterprise: str | None = Field(
+        default=None,
+        max_length=64,
+        description="an enterprise's id: the recipe is the enterprise's (you need a role there "
+        "that sells); its chain links are then the enterprise's sales",
+    )
 
 
 class RecipeUpdate(Strict):
@@ -68,9 +74,10 @@ class Flow(BaseModel):
 
 class RecipePublic(BaseModel):
     id: str
-    producer: str
+    producer: str = Field(description="the member who declared it")
     producer_name: str
-    enterprise: str | None
+    enterprise: str | None = Field(description="the enterprise that makes it, if any")
+    enterprise_name: str | None
     name: str
     inputs: list[Flow]
     outputs: list[Flow]
@@ -95,8 +102,13 @@ class LinkPublic(BaseModel):
     id: str
     recipe: str
     recipe_name: str
-    producer: str
+    producer: str = Field(description="a member's id, or an enterprise's (producer_kind)")
     producer_name: str
+    producer_kind: Literal["member", "enterprise"]
+    acting_member: str | None = Field(
+        description="an enterprise's link: the member who declared its recipe, then the one "
+        "who accepted the link (its order's seller)"
+    )
     good: str
     good_name: str
     unit: str

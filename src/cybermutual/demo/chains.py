@@ -1,5 +1,6 @@
 """The demo's supply chains: timber -> planks -> furniture, and wheels + a welded frame -> a
-bicycle trailer; one chain open on the market, and one waiting for Ada's answer."""
+bicycle trailer; one chain open on the market, and one waiting for Ada's answer. Once the
+enterprises exist, Mensah Cycle Works declares wheels too (``seed_enterprise_recipes``)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,29 @@ def seed_chains(
     wheels = next(v.link for v in trailer.links if v.link.producer_id == members[19])
     clock.moment += timedelta(hours=2)
     chains.decide(DEMO_SLUG, trailer.plan.id, wheels.id, actor=members[19], accept=True)
+
+
+def seed_enterprise_recipes(
+    services: Services, clock: SteppingClock, members: list[str], *, now: datetime
+) -> None:
+    """Esi declares wheels for Mensah Cycle Works: dearer than Tendai's, so the trailer's
+    planned chain keeps his; should he decline, the re-plan asks the firm, whose sellers (Esi,
+    Farah, Gustavo) may answer for it and whose sale pays the firm's account."""
+    clock.moment = now - timedelta(hours=1)
+    chains = services.chains
+    wheel = next(g.id for g in chains.goods(DEMO_SLUG, viewer=members[4]) if g.name == "Wheel")
+    firm = next(
+        e for e, name in chains.sells_for(DEMO_SLUG, member_id=members[4])
+        if name == "Mensah Cycle Works"
+    )  # fmt: skip
+    chains.declare_recipe(
+        DEMO_SLUG,
+        producer=members[4],
+        name="Refurbish a pair of wheels",
+        inputs={},
+        outputs={wheel: 2},
+        capacity=6,
+        price=1_800,
+        labour_hours="2",
+        enterprise=firm,
+    )

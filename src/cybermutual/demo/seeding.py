@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from cybermutual.demo.chains import seed_chains
+from cybermutual.demo.chains import seed_chains, seed_enterprise_recipes
 from cybermutual.demo.commons import seed_commons
 from cybermutual.demo.enterprises import seed_enterprises
 from cybermutual.demo.governance import seed_governance
@@ -145,6 +145,7 @@ def seed(
     seed_market(services, clock, [p.id for p in people], now=now)
     seed_chains(services, clock, [p.id for p in people], now=now)
     seed_enterprises(services, clock, [p.id for p in people], now=now)
+    seed_enterprise_recipes(services, clock, [p.id for p in people], now=now)
     seed_governance(services, clock, [p.id for p in people], now=now, estimate=estimate)
     clock.moment = now - timedelta(hours=12)
     for person in people:  # the demo's months of notices were read long ago; a visitor's are new

@@ -19,6 +19,7 @@ from cybermutual.domain.commons.rounds import AllocationRound, RoundStatus
 from cybermutual.domain.errors import DomainError
 from cybermutual.domain.market.events import EventKind, MarketEvent
 from cybermutual.domain.supply.links import ChainLink, ChainPlan
+from cybermutual.services import chain_makers
 from cybermutual.services.ids import new_id
 from cybermutual.services.ports import UnitOfWork
 
@@ -52,11 +53,14 @@ def claim_commons(
     claims: list[dict[str, Any]] = []
     events: list[MarketEvent] = []
     for link, asset_id, hours in needs:
+        # the commons allocates to members: an enterprise's hours are bid for by the member
+        # who will take its order
+        bidder = chain_makers.acting_member(uow, link, avoid=plan.requester_id)
         asset = uow.assets.get(asset_id)
         name = asset.name if asset is not None else "a commons asset"
         claim: dict[str, Any] = {
             "link": link.id,
-            "producer": link.producer_id,
+            "producer": link.maker_id,
             "asset": asset_id,
             "asset_name": name,
             "hours": hours,
@@ -64,9 +68,9 @@ def claim_commons(
             "bid": None,
             "note": "no round takes bids now: bid for these hours in the next allocation round",
         }
-        if round_ is not None and asset is not None:
+        if round_ is not None and asset is not None and bidder is not None:
             earlier = next(
-                (b for b in bids if b.member_id == link.producer_id and b.asset_id == asset_id),
+                (b for b in bids if b.member_id == bidder and b.asset_id == asset_id),
                 None,
             )
             category = goods[link.good_id].category
@@ -77,7 +81,7 @@ def claim_commons(
                     round_,
                     asset,
                     bid_id=new_id(),
-                    member_id=link.producer_id,
+                    member_id=bidder,
                     max_units=min(asset.capacity, hours + (earlier.max_units if earlier else 0)),
                     min_units=earlier.min_units if earlier else 0,
                     output_category=category,
@@ -96,7 +100,7 @@ def claim_commons(
         events.append(
             MarketEvent(
                 EventKind.CHAIN_OPENED,
-                (link.producer_id,),
+                tuple(chain_makers.people(uow, [link])),
                 SUBJECT,
                 plan.id,
                 f"Your link needs {hours} hours of {name}: "

@@ -53,6 +53,7 @@ class ChainStore(Protocol):
         *,
         statuses: Sequence[PlanStatus] | None = None,
         member_id: str | None = None,
+        enterprise_ids: Sequence[str] = (),
         limit: int,
         cursor: str | None,
     ) -> Page[ChainPlan]: ...

@@ -29,6 +29,7 @@ from cybermutual.domain.supply.links import (
     PlanStatus,
     transition,
 )
+from cybermutual.services import chain_makers
 from cybermutual.services.bookkeeping import Books
 from cybermutual.services.chain_commons import claim_commons
 from cybermutual.services.ids import new_id
@@ -63,7 +64,7 @@ def open_chain(
     for link in accepted:
         uow.chains.save_link(transition(link, LinkAction.OPEN, actor=None, now=now))
     opened, claims = claim_commons(uow, collective, opened, accepted, now=now)
-    producers = [link.producer_id for link in accepted]
+    producers = chain_makers.people(uow, accepted)
     notify(
         uow,
         collective,
@@ -187,7 +188,7 @@ def _fail(
         [
             event(
                 EventKind.CHAIN_FAILED,
-                [plan.requester_id, *(link.producer_id for link in links)],
+                [plan.requester_id, *chain_makers.people(uow, links)],
                 plan,
                 "A chain you are part of stopped: one of its orders was declined or cancelled.",
             )
@@ -205,9 +206,19 @@ def _release(
     *,
     now: datetime,
 ) -> None:
-    """Open the orders of ``ready`` links, from the requester to each producer, in escrow."""
+    """Open the orders of ``ready`` links, from the requester to each producer, in escrow; an
+    enterprise's link is its sale (see ``chain_makers``), taken by one of its sellers."""
     books = Books(uow, collective, now=now)
-    books.lock_members([plan.requester_id, *(link.producer_id for link in ready)])
+    sellers = {
+        link.id: chain_makers.acting_member(uow, link, avoid=plan.requester_id) for link in ready
+    }
+    books.lock_members(
+        [
+            plan.requester_id,
+            *(link.maker_id for link in ready),  # an enterprise's account is paid
+            *(m for m in sellers.values() if m is not None),
+        ]
+    )
     requester = books.membership(plan.requester_id)
     headroom = books.account_of(plan.requester_id).headroom
     goods = {g.id: g for g in uow.chains.goods(collective.id)}
@@ -215,10 +226,12 @@ def _release(
     slugs = {c.slug for c in known}
     every = uow.chains.links(plan.id)
     names = uow.people.names([plan.requester_id, *(link.producer_id for link in every)])
+    names |= uow.enterprises.names({k.enterprise_id for k in every if k.enterprise_id})
     waiting: list[ChainLink] = []
     events: list[MarketEvent] = []
     for link in ready:
-        producer = books.membership(link.producer_id)
+        seller = sellers[link.id]
+        producer = books.membership(seller) if seller is not None else None
         if (
             requester is None
             or not requester.is_active
@@ -234,7 +247,7 @@ def _release(
         listing = listings.post(
             listing_id=new_id(),
             collective_id=collective.id,
-            owner_id=link.producer_id,
+            owner_id=producer.member_id,
             kind=ListingKind.OFFER,
             title=f"{good.name} for a supply chain",
             description=f"A link of chain plan {plan.id}: {link.quantity} {good.unit}.",
@@ -244,6 +257,7 @@ def _release(
             price=link.unit_price,
             quantity=link.quantity,
             now=now,
+            enterprise_id=link.enterprise_id,
         )
         pricing = deals.price_order(
             listing, buyer=plan.requester_id, quantity=link.quantity, now=now
@@ -255,7 +269,7 @@ def _release(
             kind=DealKind.ORDER,
             listing=listing,
             buyer=plan.requester_id,
-            seller=link.producer_id,
+            seller=producer.member_id,
             quantity=link.quantity,
             unit_price=pricing.unit_price,
             amount=pricing.amount,
@@ -275,7 +289,7 @@ def _release(
         events.append(
             event(
                 EventKind.CHAIN_LINK_RELEASED,
-                [link.producer_id],
+                chain_makers.people(uow, [link]),
                 plan,
                 f"Your link is open: make {link.quantity} {good.unit} of {good.name} and "
                 "deliver; the price is held for you in escrow.",
@@ -299,7 +313,7 @@ def _delivery_note(
     plan: ChainPlan, link: ChainLink, every: list[ChainLink], names: dict[str, str]
 ) -> str:
     """Where the goods go: the producers whose links use them, else the requester."""
-    to = sorted({names.get(d.producer_id, "") for d in every if link.id in d.depends_on} - {""})
+    to = sorted({names.get(d.maker_id, "") for d in every if link.id in d.depends_on} - {""})
     whom = ", ".join(to) if to else names.get(plan.requester_id, "the requester")
     return f"Supply chain {plan.id}: deliver to {whom}."
 

@@ -29,7 +29,6 @@ from cybermutual.domain.errors import (
     LinkClosed,
     NotFound,
     NotTheRequester,
-    NotYourLink,
     OverBudget,
     RecipeNotFound,
 )
@@ -52,7 +51,9 @@ from cybermutual.domain.supply.links import (
     transition,
 )
 from cybermutual.domain.supply.recipes import Recipe
+from cybermutual.services import chain_makers
 from cybermutual.services.chain_progress import event, needs_progress, open_chain, progress
+from cybermutual.services.enterprise_common import acting_seller
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
 from cybermutual.services.loading import active_member_collective, check_limit, load_collective
@@ -66,18 +67,21 @@ Planner = Callable[[dict[str, Any]], Mapping[str, Any]]
 @dataclass(frozen=True, slots=True)
 class RecipeView:
     recipe: Recipe
-    producer_name: str
+    producer_name: str  # the member who declared it
     goods: Mapping[str, Good]
     asset_names: Mapping[str, str]
+    enterprise_name: str = ""  # an enterprise's recipe: the enterprise that makes it
 
 
 @dataclass(frozen=True, slots=True)
 class LinkView:
     link: ChainLink
-    producer_name: str
+    producer_name: str  # the member's, or the enterprise's name
     recipe_name: str
     good: Good
     order_status: str | None
+    by_enterprise: bool = False  # the producer is an enterprise (its sellers answer for it)
+    mine: bool = False  # the viewer answers for its producer (themself, or an enterprise)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +157,14 @@ class ChainService:
         labour_hours: Decimal | str | int = 0,
         capacity: int,
         price: int,
+        enterprise: str | None = None,
     ) -> RecipeView:
+        """``producer`` declares a recipe they run, or one ``enterprise`` runs (``producer``
+        needs a role there that sells: ``not_permitted`` otherwise)."""
         with self._uow() as uow:
             collective = active_member_collective(uow, slug, producer)
+            if enterprise is not None:
+                enterprise = acting_seller(uow, collective, enterprise, producer).id
             recipe = recipe_rules.declare(
                 recipe_id=new_id(),
                 collective_id=collective.id,
@@ -168,6 +177,7 @@ class ChainService:
                 capacity=capacity,
                 price=price,
                 now=self._clock.now(),
+                enterprise_id=enterprise,
             )
             _check_names(uow, collective, recipe)
             uow.chains.add_recipe(recipe)
@@ -181,6 +191,9 @@ class ChainService:
             recipe = uow.chains.recipe(collective.id, recipe_id, lock=True)
             if recipe is None:
                 raise RecipeNotFound(f"no recipe '{recipe_id}' here", recipe=recipe_id)
+            if recipe.enterprise_id is not None:  # any of its sellers keeps it up to date
+                acting_seller(uow, collective, recipe.enterprise_id, actor)
+                actor = recipe.producer_id
             revised = recipe_rules.revise(recipe, actor=actor, now=self._clock.now(), **changes)
             _check_names(uow, collective, revised)
             uow.chains.save_recipe(revised)
@@ -204,6 +217,26 @@ class ChainService:
             if recipe is None:
                 raise RecipeNotFound(f"no recipe '{recipe_id}' here", recipe=recipe_id)
             return _recipe_view(uow, collective, recipe)
+
+    def my_recipes(self, slug: str, *, member_id: str) -> list[RecipeView]:
+        """What ``member_id`` can make: the recipes they declared, and those of every enterprise
+        they sell for (withdrawn ones too), oldest first."""
+        with self._uow(readonly=True) as uow:
+            collective = known_member_collective(uow, slug, member_id)
+            firms = set(_sells_for(uow, collective, member_id))
+            found = [
+                r
+                for r in uow.chains.recipes(collective.id, active=None)
+                if r.producer_id == member_id or r.enterprise_id in firms
+            ]
+            return _recipe_views(uow, collective, found)
+
+    def sells_for(self, slug: str, *, member_id: str) -> list[tuple[str, str]]:
+        """The enterprises ``member_id`` may declare recipes for (id, name), by name."""
+        with self._uow(readonly=True) as uow:
+            collective = known_member_collective(uow, slug, member_id)
+            names = uow.enterprises.names(_sells_for(uow, collective, member_id))
+        return sorted(names.items(), key=lambda item: (item[1], item[0]))
 
     # plans
 
@@ -282,7 +315,7 @@ class ChainService:
     def plan(self, slug: str, plan_id: str, *, viewer: str) -> PlanView:
         with self._uow(readonly=True) as uow:
             collective = known_member_collective(uow, slug, viewer)
-            return _plan_view(uow, collective, _load_plan(uow, collective, plan_id))
+            return _plan_view(uow, collective, _load_plan(uow, collective, plan_id), viewer=viewer)
 
     def chains(
         self,
@@ -301,10 +334,14 @@ class ChainService:
                 collective.id,
                 statuses=[PlanStatus.PROPOSED, PlanStatus.OPEN] if in_progress else None,
                 member_id=viewer if mine else None,
+                enterprise_ids=_sells_for(uow, collective, viewer) if mine else (),
                 limit=check_limit(limit),
                 cursor=cursor,
             )
-            return Page([_plan_view(uow, collective, p) for p in page.items], page.next_cursor)
+            return Page(
+                [_plan_view(uow, collective, p, viewer=viewer) for p in page.items],
+                page.next_cursor,
+            )
 
     def my_links(self, slug: str, *, member_id: str) -> list[tuple[PlanView, LinkView]]:
         """Links waiting for ``member_id``'s answer, with their plans."""
@@ -313,12 +350,16 @@ class ChainService:
             links = uow.chains.links_of_producer(
                 collective.id, member_id, statuses=[LinkStatus.PROPOSED]
             )
+            for enterprise_id in _sells_for(uow, collective, member_id):
+                links += uow.chains.links_of_producer(
+                    collective.id, enterprise_id, statuses=[LinkStatus.PROPOSED]
+                )
             found = []
             for link in links:
                 plan = uow.chains.plan_of_link(link)
                 if plan is None or plan.status is not PlanStatus.PROPOSED:
                     continue
-                view = _plan_view(uow, collective, plan)
+                view = _plan_view(uow, collective, plan, viewer=member_id)
                 mine = view.link(link.id)
                 if mine is not None:
                     found.append((view, mine))
@@ -336,16 +377,17 @@ class ChainService:
             link = next((k for k in links if k.id == link_id), None)
             if link is None:
                 raise ChainLinkNotFound(f"no link '{link_id}' in this plan", link=link_id)
-            if link.producer_id != actor:
-                raise NotYourLink("only this link's producer may accept or decline it")
+            producer = chain_makers.answering_as(uow, link, actor)
             action = LinkAction.ACCEPT if accept else LinkAction.DECLINE
             if already(link, action):  # a second click: answered as the first was
-                return _plan_view(uow, collective, plan)
+                return _plan_view(uow, collective, plan, viewer=actor)
             if plan.status is not PlanStatus.PROPOSED or plan.accept_by <= now:
                 raise LinkClosed(
                     "this chain is no longer waiting for answers", status=plan.status.value
                 )
-            changed = transition(link, action, actor=actor, now=now)
+            changed = transition(link, action, actor=producer, now=now)
+            if accept and link.enterprise_id is not None:  # who takes its order when it opens
+                changed = replace(changed, producer_id=actor)
             uow.chains.save_link(changed)
             links = [changed if k.id == link.id else k for k in links]
             if accept:
@@ -353,8 +395,8 @@ class ChainService:
                 if all(k.status is LinkStatus.ACCEPTED for k in live):
                     plan = open_chain(uow, collective, plan, live, now=now)
             else:
-                plan = self._replan(uow, collective, plan, links, drop=[actor], now=now)
-            view = _plan_view(uow, collective, plan)
+                plan = self._replan(uow, collective, plan, links, drop=[producer], now=now)
+            view = _plan_view(uow, collective, plan, viewer=actor)
             uow.commit()
         return view
 
@@ -389,7 +431,7 @@ class ChainService:
                 [
                     event(
                         EventKind.CHAIN_FAILED,
-                        [k.producer_id for k in live],
+                        chain_makers.people(uow, live),
                         plan,
                         "A chain you were asked to join was cancelled by the member who asked "
                         "for it: your link is no longer needed.",
@@ -422,9 +464,7 @@ class ChainService:
                 for k in expired.values():
                     uow.chains.save_link(k)
                 links = [expired.get(k.id, k) for k in links]
-                self._replan(
-                    uow, collective, plan, links, drop=[k.producer_id for k in late], now=now
-                )
+                self._replan(uow, collective, plan, links, drop=[k.maker_id for k in late], now=now)
                 uow.commit()
                 done += 1
         return done
@@ -466,10 +506,11 @@ class ChainService:
             links=[v.link for v in view.links],
             recipes=recipes,
             goods=goods,
-            names={v.link.producer_id: v.producer_name for v in view.links}
+            names={v.link.maker_id: v.producer_name for v in view.links}
             | {view.plan.requester_id: view.requester_name},
             base=f"/api/v1/collectives/{slug}",
             currency=f"{collective.currency.code} minor units",
+            organizations={v.link.maker_id for v in view.links if v.by_enterprise},
         )
 
     # planning
@@ -491,6 +532,12 @@ class ChainService:
         goods = uow.chains.goods(collective.id)
         recipes = uow.chains.recipes(collective.id, active=True)
         assets = _assets(uow, collective)
+        firms = uow.enterprises.names({r.enterprise_id for r in recipes if r.enterprise_id})
+        # an enterprise none of whose sellers but the requester could sell to them is left out
+        excluded = (
+            *excluded,
+            *(e for e in firms if not set(chain_makers.sellers(uow, e)) - {requester}),
+        )
         asked = planning.build(
             goods=goods,
             recipes=recipes,
@@ -518,7 +565,7 @@ class ChainService:
                 shortfall=[s.as_dict() for s in short],
                 field="quantity",
             )
-        names = uow.people.names({r.producer_id for r in recipes})
+        names = uow.people.names({r.producer_id for r in recipes}) | firms
         return planning.read(answer, goods=goods, recipes=recipes, assets=assets, names=names)
 
     def _replan(
@@ -533,7 +580,7 @@ class ChainService:
     ) -> ChainPlan:
         """Plan again without the producers in ``drop`` (and every one dropped before)."""
         excluded = tuple(dict.fromkeys([*plan.excluded, *drop]))
-        live = [k for k in links if k.status in LIVE and k.producer_id not in excluded]
+        live = [k for k in links if k.status in LIVE and k.maker_id not in excluded]
         kept = {k.recipe_id: k.runs for k in live if k.status is LinkStatus.ACCEPTED}
         try:
             planned = self._plan(
@@ -576,7 +623,7 @@ class ChainService:
                     EventKind.CHAIN_REPLANNED,
                     [
                         plan.requester_id,
-                        *(k.producer_id for k in dropped if k.producer_id not in drop),
+                        *chain_makers.people(uow, [k for k in dropped if k.maker_id not in drop]),
                     ],
                     plan,
                     "A producer declined or did not answer, so the chain was planned again "
@@ -618,7 +665,7 @@ class ChainService:
             [
                 event(
                     EventKind.CHAIN_FAILED,
-                    [plan.requester_id, *(k.producer_id for k in live)],
+                    [plan.requester_id, *chain_makers.people(uow, live)],
                     plan,
                     "A chain was dropped: without the producers who declined, no chain is left.",
                 )
@@ -661,6 +708,7 @@ def _links_of(
                 plan_id=plan.id,
                 recipe_id=p.recipe.id,
                 producer_id=p.recipe.producer_id,
+                enterprise_id=p.recipe.enterprise_id,
                 runs=p.runs,
                 good_id=good_id,
                 quantity=quantity,
@@ -692,7 +740,7 @@ def _ask(
         [
             MarketEvent(
                 EventKind.CHAIN_LINK_PROPOSED,
-                (k.producer_id,),
+                tuple(chain_makers.people(uow, [k])),
                 "chain_plan",
                 plan.id,
                 f"{{actor}} asks you to make {k.quantity} {goods[k.good_id].unit} of "
@@ -705,6 +753,14 @@ def _ask(
         ],
         now=now,
     )
+
+
+def _sells_for(uow: UnitOfWork, collective: Collective, member_id: str) -> list[str]:
+    return [
+        e
+        for e in uow.enterprises.enterprises_of_member(collective.id, member_id)
+        if member_id in chain_makers.sellers(uow, e)
+    ]
 
 
 def _good(uow: UnitOfWork, collective: Collective, good_id: str) -> Good:
@@ -751,29 +807,40 @@ def _check_names(uow: UnitOfWork, collective: Collective, recipe: Recipe) -> Non
 def _recipe_views(uow: UnitOfWork, collective: Collective, found: list[Recipe]) -> list[RecipeView]:
     goods = {g.id: g for g in uow.chains.goods(collective.id)}
     names = uow.people.names({r.producer_id for r in found})
+    firms = uow.enterprises.names({r.enterprise_id for r in found if r.enterprise_id})
     assets = {a.id: a.name for a in uow.assets.all_of(collective.id)}
-    return [RecipeView(r, names.get(r.producer_id, ""), goods, assets) for r in found]
+    return [
+        RecipeView(
+            r, names.get(r.producer_id, ""), goods, assets, firms.get(r.enterprise_id or "", "")
+        )
+        for r in found
+    ]
 
 
 def _recipe_view(uow: UnitOfWork, collective: Collective, recipe: Recipe) -> RecipeView:
     return _recipe_views(uow, collective, [recipe])[0]
 
 
-def _plan_view(uow: UnitOfWork, collective: Collective, plan: ChainPlan) -> PlanView:
+def _plan_view(
+    uow: UnitOfWork, collective: Collective, plan: ChainPlan, *, viewer: str | None = None
+) -> PlanView:
     links = uow.chains.links(plan.id)
     goods = {g.id: g for g in uow.chains.goods(collective.id)}
     recipes = uow.chains.recipes_by_ids([k.recipe_id for k in links])
-    names = uow.people.names({plan.requester_id, *(k.producer_id for k in links)})
+    firms = uow.enterprises.names({k.enterprise_id for k in links if k.enterprise_id})
+    names = uow.people.names({plan.requester_id, *(k.producer_id for k in links)}) | firms
     orders = uow.market.orders.by_ids([k.order_id for k in links if k.order_id])
 
     def view(k: ChainLink) -> LinkView:
         order = orders.get(k.order_id or "")
         return LinkView(
             link=k,
-            producer_name=names.get(k.producer_id, ""),
+            producer_name=names.get(k.maker_id, ""),
             recipe_name=recipes[k.recipe_id].name if k.recipe_id in recipes else "",
             good=goods[k.good_id],
             order_status=None if order is None else order.status.value,
+            by_enterprise=k.enterprise_id is not None,
+            mine=viewer is not None and chain_makers.may_answer(uow, k, viewer),
         )
 
     gone = {LinkStatus.DECLINED, LinkStatus.EXPIRED, LinkStatus.SUPERSEDED}

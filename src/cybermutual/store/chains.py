@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from cybermutual.domain.supply.goods import Good, name_key
 from cybermutual.domain.supply.links import ChainLink, ChainPlan, LinkStatus, PlanStatus
@@ -111,6 +111,7 @@ def _link(row: Any) -> ChainLink:
         plan_id=row.plan_id,
         recipe_id=row.recipe_id,
         producer_id=row.producer_id,
+        enterprise_id=row.enterprise_id,
         runs=row.runs,
         good_id=row.good_id,
         quantity=row.quantity,
@@ -131,6 +132,7 @@ def _link(row: Any) -> ChainLink:
 def _link_values(link: ChainLink) -> dict[str, Any]:
     return {
         "status": link.status.value,
+        "producer_id": link.producer_id,
         "step": link.step,
         "depends_on": json.dumps(list(link.depends_on)),
         "why": json.dumps(link.why),
@@ -272,10 +274,12 @@ class SqlChains:
         *,
         statuses: Sequence[PlanStatus] | None = None,
         member_id: str | None = None,
+        enterprise_ids: Sequence[str] = (),
         limit: int,
         cursor: str | None,
     ) -> Page[ChainPlan]:
-        """Plans newest first; with ``member_id``, those they asked for or have a link in."""
+        """Plans newest first; with ``member_id``, those they asked for or have a link in (or
+        one of ``enterprise_ids``, the enterprises they sell for, has)."""
         t = chain_plans
         query = select(t).where(
             t.c.collective_id == collective_id, *newest_after(t.c.created_at, t.c.id, cursor)
@@ -283,7 +287,10 @@ class SqlChains:
         if statuses:
             query = query.where(t.c.status.in_([s.value for s in statuses]))
         if member_id is not None:
-            linked = select(chain_links.c.plan_id).where(chain_links.c.producer_id == member_id)
+            linked = select(chain_links.c.plan_id).where(
+                (chain_links.c.producer_id == member_id)
+                | chain_links.c.enterprise_id.in_(list(enterprise_ids))
+            )
             query = query.where((t.c.requester_id == member_id) | t.c.id.in_(linked))
         rows = self._conn.execute(
             query.order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit + 1)
@@ -308,7 +315,7 @@ class SqlChains:
                     id=link.id,
                     plan_id=link.plan_id,
                     recipe_id=link.recipe_id,
-                    producer_id=link.producer_id,
+                    enterprise_id=link.enterprise_id,
                     runs=link.runs,
                     good_id=link.good_id,
                     quantity=link.quantity,
@@ -353,7 +360,13 @@ class SqlChains:
             .join(chain_plans, chain_plans.c.id == chain_links.c.plan_id)
             .where(
                 chain_plans.c.collective_id == collective_id,
-                chain_links.c.producer_id == producer_id,
+                or_(  # a member's own links, or an enterprise's
+                    and_(
+                        chain_links.c.enterprise_id.is_(None),
+                        chain_links.c.producer_id == producer_id,
+                    ),
+                    chain_links.c.enterprise_id == producer_id,
+                ),
                 chain_links.c.status.in_([s.value for s in statuses]),
             )
             .order_by(chain_links.c.created_at.desc(), chain_links.c.id)

@@ -953,9 +953,13 @@ chain_links = Table(
     Column("decided_at", Moment),
     Column("order_id", ID, ForeignKey("orders.id")),
     Column("listing_id", ID, ForeignKey("listings.id")),
+    # an enterprise's link (0015_entrecipes): the enterprise makes it; ``producer_id`` is the
+    # member who declared its recipe, then the one who accepted the link for it
+    Column("enterprise_id", ID, ForeignKey("enterprises.id")),
     Index("ix_chain_links_plan", "plan_id", "step"),
     Index("ix_chain_links_producer", "producer_id", "status"),
     Index("ix_chain_links_order", "order_id"),
+    Index("ix_chain_links_enterprise", "enterprise_id", "status"),
 )
 
 

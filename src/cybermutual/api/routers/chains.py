@@ -59,6 +59,7 @@ def recipe_public(view: RecipeView) -> RecipePublic:
         producer=r.producer_id,
         producer_name=view.producer_name,
         enterprise=r.enterprise_id,
+        enterprise_name=view.enterprise_name or None,
         name=r.name,
         inputs=flows(r.inputs),
         outputs=flows(r.outputs),
@@ -82,8 +83,10 @@ def link_public(view: LinkView) -> LinkPublic:
         id=k.id,
         recipe=k.recipe_id,
         recipe_name=view.recipe_name,
-        producer=k.producer_id,
+        producer=k.maker_id,
         producer_name=view.producer_name,
+        acting_member=k.producer_id if k.enterprise_id else None,
+        producer_kind="enterprise" if view.by_enterprise else "member",
         good=k.good_id,
         good_name=view.good.name,
         unit=view.good.unit,
@@ -170,6 +173,7 @@ def declare_recipe(
         labour_hours=body.labour_hours,
         capacity=body.capacity,
         price=body.price,
+        enterprise=body.enterprise,
     )
     return recipe_public(view)
 

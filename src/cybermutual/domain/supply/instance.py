@@ -78,7 +78,7 @@ def build(
 ) -> dict[str, Any]:
     """The planner's instance; ``kept`` maps an accepted link's recipe to its runs."""
     capacity = {a.id: a.capacity for a in assets}
-    grants = sorted({(r.producer_id, a) for r in recipes for a, _ in r.commons if a in capacity})
+    grants = sorted({(r.maker_id, a) for r in recipes for a, _ in r.commons if a in capacity})
     request: dict[str, Any] = {"good": good_id, "quantity": quantity}
     if budget is not None:
         request["budget"] = budget
@@ -91,7 +91,7 @@ def build(
         "recipes": [
             {
                 "id": r.id,
-                "producer": r.producer_id,
+                "producer": r.maker_id,
                 "inputs": dict(r.inputs),
                 "outputs": dict(r.outputs),
                 "capacity": r.capacity,

@@ -108,6 +108,14 @@ class ChainLink:
     decided_at: datetime | None = None
     order_id: str | None = None
     listing_id: str | None = None
+    #: an enterprise's link: the enterprise makes it (``maker_id``), and ``producer_id`` is the
+    #: member acting for it (who declared the recipe, then who accepted the link)
+    enterprise_id: str | None = None
+
+    @property
+    def maker_id(self) -> str:
+        """The producer as the plan sees it: the one left out after a decline."""
+        return self.enterprise_id or self.producer_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +158,11 @@ def accept_deadline(*, now: datetime, by: datetime) -> datetime:
 def transition(
     link: ChainLink, action: LinkAction, *, actor: str | None, now: datetime
 ) -> ChainLink:
-    """The link after ``action``; ``actor`` is the member taking it (None: the system)."""
+    """The link after ``action``; ``actor`` is the producer taking it (``maker_id``: a member,
+    or an enterprise a member answers for), None for the system."""
     rule = TRANSITIONS.get((link.status, action))
     by_producer = action in (LinkAction.ACCEPT, LinkAction.DECLINE)
-    if by_producer and actor != link.producer_id:
+    if by_producer and actor != link.maker_id:
         raise NotYourLink("only this link's producer may accept or decline it", link=link.id)
     if rule is None:
         if by_producer:
@@ -178,7 +187,7 @@ def already(link: ChainLink, action: LinkAction) -> bool:
 
 def next_actions(link: ChainLink, member_id: str) -> tuple[LinkAction, ...]:
     """What ``member_id`` may do to the link now (read from ``TRANSITIONS``)."""
-    if member_id != link.producer_id:
+    if member_id != link.maker_id:
         return ()
     return tuple(
         action

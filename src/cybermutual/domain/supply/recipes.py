@@ -41,6 +41,13 @@ class Recipe:
     enterprise_id: str | None = None  # an enterprise's recipe (issue #14), run by its worker
 
     @property
+    def maker_id(self) -> str:
+        """Who makes it, as the planner and a chain's link see it: the enterprise for an
+        enterprise's recipe (one producer however many of its members may run it), else the
+        member who declared it."""
+        return self.enterprise_id or self.producer_id
+
+    @property
     def main_output(self) -> tuple[str, int]:
         return self.outputs[0]
 

@@ -10,7 +10,8 @@
 - a commons asset is an ``EconomicResource`` held by the collective (used, never transferred).
 
 Quantities are ``vf:Measure``s (``vf:hasNumericalValue``, ``vf:hasUnit``: a good's own unit, or
-``om2:hour`` for hours); members are ``vf:Person``s. Every term is checked against the published
+``om2:hour`` for hours); members are ``vf:Person``s and an enterprise making a link is a
+``vf:Organization`` (``organizations``). Every term is checked against the published
 ontology (``https://w3id.org/valueflows/ont/vf#``, 0.13).
 """
 
@@ -54,6 +55,7 @@ def plan_document(
     names: Mapping[str, str],
     base: str,
     currency: str = "currency",
+    organizations: frozenset[str] | set[str] = frozenset(),
 ) -> dict[str, Any]:
     plan_id = f"{base}/chain-plans/{plan.id}"
     graph: list[dict[str, Any]] = [
@@ -66,9 +68,13 @@ def plan_document(
             "note": f"status {plan.status.value}, revision {plan.revision}",
         }
     ]
-    agents = {plan.requester_id, *(k.producer_id for k in links)}
+    agents = {plan.requester_id, *(k.maker_id for k in links)}
     graph += [
-        {"@id": f"{base}/members/{a}", "@type": "vf:Person", "name": names.get(a, "")}
+        {
+            "@id": _agent(a, base, organizations),
+            "@type": "vf:Organization" if a in organizations else "vf:Person",
+            "name": names.get(a, ""),
+        }
         for a in sorted(agents)
     ]
     used_goods = {plan.good_id} | {g for r in recipes.values() for g, _ in r.inputs + r.outputs}
@@ -94,8 +100,22 @@ def plan_document(
     for recipe in recipes.values():
         graph += _recipe_nodes(recipe, base, goods)
     for link in links:
-        graph += _link_nodes(link, plan, recipes[link.recipe_id], goods, base, plan_id, currency)
+        graph += _link_nodes(
+            link,
+            plan,
+            recipes[link.recipe_id],
+            goods,
+            base,
+            plan_id,
+            currency,
+            _agent(link.maker_id, base, organizations),
+        )
     return {"@context": CONTEXT, "@id": plan_id, "@graph": graph}
+
+
+def _agent(agent_id: str, base: str, organizations: frozenset[str] | set[str]) -> str:
+    kind = "enterprises" if agent_id in organizations else "members"
+    return f"{base}/{kind}/{agent_id}"
 
 
 def _unit(goods: Mapping[str, Good], good: str) -> str:
@@ -152,11 +172,12 @@ def _link_nodes(
     base: str,
     plan_id: str,
     currency: str,
+    producer_id: str,
 ) -> list[dict[str, Any]]:
     process = f"{plan_id}/links/{link.id}"
     agreed = link.status in _AGREED
     kind = "vf:Commitment" if agreed else "vf:Intent"
-    producer = {"@id": f"{base}/members/{link.producer_id}"}
+    producer = {"@id": producer_id}
     requester = {"@id": f"{base}/members/{plan.requester_id}"}
     nodes: list[dict[str, Any]] = [
         {

@@ -156,9 +156,10 @@ def _recipes_page(
     context = _base(services, slug, viewer)
     context.update(
         goods=services.chains.goods(slug, viewer=viewer.id),
-        mine=services.chains.recipes(slug, viewer=viewer.id, producer=viewer.id, active=None),
+        mine=services.chains.my_recipes(slug, member_id=viewer.id),
         recipes=services.chains.recipes(slug, viewer=viewer.id),
         assets=_assets(services, slug),
+        makers=[("", "Yourself"), *services.chains.sells_for(slug, member_id=viewer.id)],
         form=form_name,
         values=values or {"output_qty": "1", "capacity": "1", "labour_hours": "0"},
         input_rows=range(1, INPUT_ROWS + 1),
@@ -238,20 +239,27 @@ def _recipe_fields(services: Services, slug: str, form: dict[str, str]) -> dict[
     }
 
 
+def _made_by(form: dict[str, str]) -> dict[str, Any]:
+    enterprise = form.get("enterprise", "").strip()
+    return {"enterprise": enterprise} if enterprise else {}
+
+
 @router.post(C + "/recipes")
 def declare_recipe(
     request: Request, slug: str, viewer: MemberDep, services: ServicesDep, form: FormDep
 ) -> Response:
     try:
         view = services.chains.declare_recipe(
-            slug, producer=viewer.id, **_recipe_fields(services, slug, form)
+            slug, producer=viewer.id, **_recipe_fields(services, slug, form), **_made_by(form)
         )
     except DomainError as error:
         return _recipes_page(
             request, services, slug, viewer, form_name="recipe", values=form, error=error
         )
+    whose = f"{view.enterprise_name}'s" if view.enterprise_name else "your"
     return see_other(
-        f"/c/{slug}/chains/recipes", flash=f"Declared your recipe '{view.recipe.name}'."
+        f"/c/{slug}/chains/recipes",
+        flash=f"Declared {whose} recipe '{view.recipe.name}'.",
     )
 
 
