@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_entrecipes"
-down_revision = "0014_entgov"
+down_revision = "0015_entbids"
 branch_labels = None
 depends_on = None
 
