@@ -119,22 +119,6 @@ def _share(row: Any) -> Share:
     )
 
 
-_SHARE_COLUMNS = (
-    "id",
-    "round_id",
-    "member_id",
-    "asset_id",
-    "bid_id",
-    "units",
-    "pass_no",
-    "price_per_unit",
-    "value_per_unit",
-    "explanation",
-    "declined_at",
-    "rerun_pass",
-)
-
-
 def _share_values(share: Share) -> dict[str, object]:
     return {
         "id": share.id,
@@ -302,18 +286,13 @@ class SqlAllocationRounds:
         if self._conn.dialect.name != "postgresql":
             self._conn.execute(insert(allocation_shares), [_share_values(s) for s in shares])
             return
-        dumps = json.JSONEncoder(sort_keys=True).encode
+        rows = [_share_values(s) for s in shares]
+        # the columns are the ones every other write names, so a new column cannot be left out
         write_copy_text(
             self._conn,
             allocation_shares.name,
-            _SHARE_COLUMNS,
-            "".join(
-                f"{s.id}\t{s.round_id}\t{s.member_id}\t{s.asset_id}\t{copy_text(s.bid_id)}"
-                f"\t{s.units}\t{s.pass_no}\t{s.price_per_unit!r}\t{s.value_per_unit!r}"
-                f"\t{copy_text(dumps(dict(s.explanation)))}\t{copy_text(s.declined_at)}"
-                f"\t{copy_text(s.rerun_pass)}\n"
-                for s in shares
-            ),
+            tuple(rows[0]),
+            "".join("\t".join(copy_text(v) for v in row.values()) + "\n" for row in rows),
         )
 
     def save_share(self, share: Share) -> None:
