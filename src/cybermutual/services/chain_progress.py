@@ -174,25 +174,42 @@ def _fail(
     for link in links:
         if link.status is LinkStatus.WAITING:
             uow.chains.save_link(transition(link, LinkAction.FAIL, actor=None, now=now))
+    return fail_plan(
+        uow,
+        collective,
+        plan,
+        reason="an order of the chain was declined or cancelled; links not yet ordered were "
+        "dropped, orders already open carry on",
+        notice="A chain you are part of stopped: one of its orders was declined or cancelled.",
+        people=chain_makers.people(uow, links),
+        now=now,
+    )
+
+
+def fail_plan(
+    uow: UnitOfWork,
+    collective: Collective,
+    plan: ChainPlan,
+    *,
+    reason: str,
+    notice: str,
+    people: list[str],
+    now: datetime,
+    excluded: tuple[str, ...] | None = None,
+) -> ChainPlan:
+    """Mark ``plan`` failed for ``reason`` and tell its requester and ``people`` (``notice``)."""
     failed = replace(
         plan,
         status=PlanStatus.FAILED,
-        reason="an order of the chain was declined or cancelled; links not yet ordered were "
-        "dropped, orders already open carry on",
+        reason=reason,
+        excluded=plan.excluded if excluded is None else excluded,
         updated_at=now,
     )
     uow.chains.save_plan(failed)
     notify(
         uow,
         collective,
-        [
-            event(
-                EventKind.CHAIN_FAILED,
-                [plan.requester_id, *chain_makers.people(uow, links)],
-                plan,
-                "A chain you are part of stopped: one of its orders was declined or cancelled.",
-            )
-        ],
+        [event(EventKind.CHAIN_FAILED, [plan.requester_id, *people], plan, notice)],
         now=now,
     )
     return failed

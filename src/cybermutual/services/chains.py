@@ -52,7 +52,13 @@ from cybermutual.domain.supply.links import (
 )
 from cybermutual.domain.supply.recipes import Recipe
 from cybermutual.services import chain_makers
-from cybermutual.services.chain_progress import event, needs_progress, open_chain, progress
+from cybermutual.services.chain_progress import (
+    event,
+    fail_plan,
+    needs_progress,
+    open_chain,
+    progress,
+)
 from cybermutual.services.enterprise_common import acting_seller
 from cybermutual.services.ids import new_id
 from cybermutual.services.inbox import notify
@@ -651,28 +657,16 @@ class ChainService:
         live = [k for k in links if k.status in LIVE]
         for k in live:
             uow.chains.save_link(transition(k, LinkAction.SUPERSEDE, actor=None, now=now))
-        failed = replace(
-            plan,
-            status=PlanStatus.FAILED,
-            excluded=excluded,
-            reason=f"re-planned without the producers who declined: {why}",
-            updated_at=now,
-        )
-        uow.chains.save_plan(failed)
-        notify(
+        return fail_plan(
             uow,
             collective,
-            [
-                event(
-                    EventKind.CHAIN_FAILED,
-                    [plan.requester_id, *chain_makers.people(uow, live)],
-                    plan,
-                    "A chain was dropped: without the producers who declined, no chain is left.",
-                )
-            ],
+            plan,
+            reason=f"re-planned without the producers who declined: {why}",
+            notice="A chain was dropped: without the producers who declined, no chain is left.",
+            people=chain_makers.people(uow, live),
             now=now,
+            excluded=excluded,
         )
-        return failed
 
 
 def _links_of(
