@@ -33,6 +33,7 @@ from cybermutual.domain.history_export import (
     Summary,
     VerifiedHistory,
     check_owner,
+    history_csv,
     parse_moment,
     summarise,
 )
@@ -40,7 +41,7 @@ from cybermutual.domain.market.reviews import Review
 from cybermutual.domain.membership import Membership, MembershipStatus, require_active
 from cybermutual.domain.people import Person
 from cybermutual.domain.signing import Envelope, PublicKey, parse_envelope
-from cybermutual.services.keys import KeyService, digest, verify
+from cybermutual.services.keys import KeyService, Signature, digest, verify
 from cybermutual.services.loading import load_collective
 from cybermutual.services.market.reviews import reputations
 from cybermutual.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -145,6 +146,11 @@ class HistoryService:
         """This server's address as named in what it signs: the configured public URL, else
         the address the request came to."""
         return self._keys.base_url or request_base_url.rstrip("/")
+
+    def signed_csv(self, slug: str, *, member_id: str) -> tuple[bytes, Signature]:
+        """The caller's postings here as CSV bytes, and the collective's signature of them."""
+        text = history_csv(self.history(slug, member_id=member_id)).encode("utf-8")
+        return text, self._keys.sign(slug, text)
 
     def history(self, slug: str, *, member_id: str) -> MemberHistory:
         """The caller's own history in a collective (leavers keep it), in one snapshot."""

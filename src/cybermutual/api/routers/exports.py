@@ -17,7 +17,7 @@ from cybermutual.api.schemas_export import (
     SignedExport,
     VerifiedHistoryPublic,
 )
-from cybermutual.domain.history_export import VerifiedHistory, history_csv
+from cybermutual.domain.history_export import VerifiedHistory
 from cybermutual.domain.signing import PublicKey
 
 router = APIRouter(tags=["federation"], route_class=NamedRoute)
@@ -87,8 +87,7 @@ def my_export(
     ``Signature-Key-Id`` and ``Signature`` headers."""
     base = services.history.base_url(str(request.base_url))
     if format_ == "csv":
-        text = history_csv(services.history.history(slug, member_id=person.id)).encode("utf-8")
-        signed = services.keys.sign(slug, text)
+        text, signed = services.history.signed_csv(slug, member_id=person.id)
         return Response(
             text,
             media_type="text/csv; charset=utf-8",

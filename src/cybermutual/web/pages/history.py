@@ -10,7 +10,7 @@ from fastapi import File, Request, UploadFile
 from fastapi.responses import Response
 
 from cybermutual.domain.errors import DomainError, InvalidValue
-from cybermutual.domain.history_export import MAX_EXPORT_BYTES, history_csv
+from cybermutual.domain.history_export import MAX_EXPORT_BYTES
 from cybermutual.domain.membership import MembershipStatus
 from cybermutual.services.container import Services
 from cybermutual.web.pages.context import collective_context
@@ -105,8 +105,7 @@ def download_json(
 @router.get("/c/{slug}/history.csv")
 def download_csv(slug: str, viewer: MemberDep, services: ServicesDep) -> Response:
     """One's history here as CSV, with the collective's signature of it in the headers."""
-    text = history_csv(services.history.history(slug, member_id=viewer.id)).encode("utf-8")
-    signed = services.keys.sign(slug, text)
+    text, signed = services.history.signed_csv(slug, member_id=viewer.id)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
